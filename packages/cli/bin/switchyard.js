@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is TypeScript run by Node's built-in type stripping (Node >= 22.18).
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `switchyard needs Node.js >= 22.18 (this is ${process.versions.node}).\n` +
+      "Run it through npm (npm start, npm run switchyard -- <verb>, npx switchyard), which uses the Node 22 the project installs.\n",
+  );
+  process.exit(2);
+}
+await import("../src/main.ts");
