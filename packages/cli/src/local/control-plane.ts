@@ -1,0 +1,141 @@
+import { type Config, parseConfig } from "@switchyard/core/config/index";
+import { createClients, type AwsClients } from "@switchyard/core/aws/clients";
+import type { StateStore } from "@switchyard/core/store/state";
+import { functions, rules, stateMachines } from "@switchyard/core/wiring";
+import { factories, type FunctionContext } from "@switchyard/functions";
+import { type LocalDynamo, localCredentials, SimulatedAccount, startLocalDynamo } from "@switchyard/sim";
+import type { BusEventOut, Delivery } from "@switchyard/sim";
+import type { Context } from "aws-lambda";
+
+export const LOCAL_NAMES = {
+  dlq: "switchyard-dead-letter",
+  deployStateMachine: "switchyard-deploy",
+  functionPrefix: "switchyard-",
+} as const;
+
+export interface ControlPlane {
+  readonly account: SimulatedAccount;
+  readonly config: Config;
+  readonly clients: AwsClients;
+  readonly store: StateStore;
+  readonly context: FunctionContext;
+  readonly deployStateMachineArn: string;
+  readonly dlqName: string;
+  /** Delivers an event to the bus and waits until every reaction has run until it waits. */
+  deliver(event: BusEventOut): Promise<Delivery>;
+  /** Waits until nothing runs: every execution ended or waits on a timer or a task token. */
+  settle(): Promise<void>;
+  /** Runs timers out on the virtual clock until executions end or wait for a human. */
+  runOut(options?: { maxAdvances?: number }): Promise<void>;
+  aliases(): Record<string, { version: string; weights: Record<string, number> }>;
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  /** Starts the virtual clock here (ms since epoch); the default is a fixed instant. */
+  start?: number;
+  /** Extra alarms to create (in OK) beside the ones the config references. */
+  alarms?: string[];
+}
+
+/**
+ * The local control plane: the simulated account, dynalite for the state table, Switchyard's
+ * functions registered as in-process Lambda handlers, the bus rules and state machines from
+ * core's wiring, and the account seeded from the config (each deployment's function with
+ * version 1 and its alias on 1; every referenced alarm in OK).
+ */
+export async function startControlPlane(configInput: Config | unknown, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const config = isConfig(configInput) ? configInput : parseConfig(configInput);
+  const account = new SimulatedAccount({ region: config.region, accountId: config.account, ...(options.start ? { start: options.start } : {}) });
+  const dynamo: LocalDynamo = await startLocalDynamo();
+  const clients = createClients({
+    region: config.region,
+    credentials: localCredentials,
+    dynamodbEndpoint: dynamo.endpoint,
+    attach: (client) => account.attach(client),
+  });
+  const store: StateStore = { db: clients.dynamodb, table: dynamo.tableName, now: () => account.clock.date() };
+  const fnName = (name: string) => `${LOCAL_NAMES.functionPrefix}${name}`;
+  const deployStateMachineArn = account.arn("states", `stateMachine:${LOCAL_NAMES.deployStateMachine}`);
+  const dlqUrl = account.sqs.createQueue(LOCAL_NAMES.dlq);
+  if (config.notifications.topicArn) account.sns.createTopic(config.notifications.topicArn);
+  const context: FunctionContext = {
+    clients,
+    config,
+    store,
+    now: () => account.clock.date(),
+    deployStateMachineArn,
+    dlqUrl,
+  };
+  for (const spec of functions) {
+    const make = factories[spec.name as keyof typeof factories];
+    if (!make) continue;
+    const handler = make(() => context);
+    account.lambda.registerHandler(fnName(spec.name), async (event, ctx) => handler(event, ctx as unknown as Context, () => undefined));
+  }
+  for (const machine of stateMachines) {
+    account.sfn.createStateMachine(
+      LOCAL_NAMES.deployStateMachine,
+      machine.definition({ deployStepsFunction: account.lambda.functionArn(fnName("deploy-steps")) }),
+    );
+  }
+  for (const rule of rules) {
+    account.events.addRule({
+      name: rule.name,
+      pattern: rule.pattern,
+      targets: [{ Id: rule.target, Arn: account.lambda.functionArn(fnName(rule.target)) }],
+    });
+  }
+  for (const d of config.deployments) {
+    account.lambda.seedFunction({ name: d.function.split(":").at(-1) ?? d.function, alias: d.alias, aliasVersion: "1", versions: 1 });
+    for (const alarm of d.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
+  }
+  for (const alarm of options.alarms ?? []) account.cloudwatch.seedAlarm(alarm, "OK");
+
+  const settle = () => account.activity.idle();
+  return {
+    account,
+    config,
+    clients,
+    store,
+    context,
+    deployStateMachineArn,
+    dlqName: LOCAL_NAMES.dlq,
+    async deliver(event) {
+      const delivery = await account.activity.track(() => account.events.deliver(event));
+      await settle();
+      return delivery;
+    },
+    settle,
+    async runOut({ maxAdvances = 10_000 } = {}) {
+      await settle();
+      for (let i = 0; i < maxAdvances && account.clock.advance(); i++) await settle();
+    },
+    aliases() {
+      const out: Record<string, { version: string; weights: Record<string, number> }> = {};
+      for (const d of config.deployments) {
+        const state = account.lambda.aliasState(d.function, d.alias);
+        if (state) out[`${d.function}:${d.alias}`] = state;
+      }
+      return out;
+    },
+    async close() {
+      for (const execution of account.sfn.executions()) {
+        if (execution.status === "RUNNING") {
+          execution.controller.abort();
+          execution.abort?.();
+        }
+      }
+      for (const client of Object.values(clientsOf(clients))) client.destroy();
+      await dynamo.close();
+    },
+  };
+}
+
+function isConfig(value: unknown): value is Config {
+  return typeof value === "object" && value !== null && Array.isArray((value as Config).deployments) && "safety" in value && "region" in value;
+}
+
+function clientsOf(clients: AwsClients): { destroy(): void }[] {
+  return [clients.dynamodb];
+}

@@ -1,0 +1,82 @@
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import type { BusEvent } from "../events/envelope.ts";
+import type { AlarmStateChangeDetail } from "../events/parse.ts";
+import { notify } from "../notify/notify.ts";
+import { readControl, readDeployment, recordAudit } from "../store/state.ts";
+import { rollBack } from "./rollback.ts";
+
+/**
+ * A guarding alarm went to ALARM: for every deployment it guards that is shifting now, put the
+ * alias back on the stable version and stop the deploy execution. No polling: this runs on
+ * the alarm's own state-change event. The event is checked against the alarm as it is now:
+ * a replayed or late event for an alarm that is no longer in ALARM is stale and changes nothing.
+ */
+export async function onAlarm(deps: TriggerDeps, event: BusEvent<AlarmStateChangeDetail>): Promise<ReactionResult> {
+  const { alarmName, state } = event.detail;
+  const guarded = deps.config.deployments.filter((d) => d.alarms.includes(alarmName));
+  const base = { reaction: "rollback", executions: [] as string[], subjects: guarded.map((d) => d.name) };
+  const audit = (decision: string, reason: string, subject?: string, executionArn?: string) =>
+    recordAudit(deps.store, {
+      reaction: "rollback",
+      decision,
+      reason,
+      eventId: event.id,
+      correlationId: event.id,
+      ...(subject ? { subject } : {}),
+      ...(executionArn ? { executionArn } : {}),
+    });
+  if (state.value !== "ALARM") {
+    return { ...base, outcome: "no-action", reason: `alarm ${alarmName} is ${state.value}, not ALARM` };
+  }
+  if (guarded.length === 0) {
+    await audit("no-action", `alarm ${alarmName} guards no deployment`);
+    return { ...base, outcome: "no-action", reason: `alarm ${alarmName} guards no deployment` };
+  }
+  const [control, current] = await Promise.all([
+    readControl(deps.store),
+    awsStep("cloudwatch:DescribeAlarms", () =>
+      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
+    ),
+  ]);
+  if (control.paused) {
+    const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: alarm ${alarmName} not acted on`;
+    for (const d of guarded) await audit("no-action", reason, d.name);
+    return { ...base, outcome: "paused", reason };
+  }
+  const now = [...(current.MetricAlarms ?? []), ...(current.CompositeAlarms ?? [])][0]?.StateValue;
+  if (now !== "ALARM") {
+    const reason = `alarm ${alarmName} is ${now ?? "missing"} now, not ALARM: stale event (${event.id}), nothing changed`;
+    for (const d of guarded) await audit("stale", reason, d.name);
+    return { ...base, outcome: "stale", reason };
+  }
+  const outcomes: string[] = [];
+  const reasons: string[] = [];
+  for (const d of guarded) {
+    const record = await readDeployment(deps.store, d.name);
+    if (!record || record.status !== "shifting" || record.newVersion === "") {
+      const reason = `alarm ${alarmName} in ALARM, but ${d.name} has no deployment shifting traffic: nothing to roll back`;
+      await audit("no-action", reason, d.name);
+      outcomes.push("no-action");
+      reasons.push(reason);
+      continue;
+    }
+    const reason = `alarm ${alarmName} went to ALARM: ${state.reason}`;
+    const out = await rollBack(deps, record, { status: "rolled-back", reason, stopExecution: true, correlationId: event.id, eventId: event.id });
+    base.executions.push(record.executionArn);
+    outcomes.push(out.outcome);
+    reasons.push(out.detail);
+    if (out.outcome === "rolled-back") {
+      await notify(deps, deps.config.notifications.topicArn, `Switchyard: ${d.name} rolled back`, {
+        deployment: d.name,
+        alarm: alarmName,
+        reason: state.reason,
+        detail: out.detail,
+        execution: record.executionArn,
+      });
+    }
+  }
+  const outcome = outcomes.includes("rolled-back") ? "rolled-back" : outcomes.includes("stale") ? "stale" : (outcomes[0] ?? "no-action");
+  return { ...base, outcome, reason: reasons.join("; ") };
+}

@@ -1,0 +1,32 @@
+import { SCAN_SEVERITIES } from "../config/index.ts";
+
+export type Severity = (typeof SCAN_SEVERITIES)[number];
+
+/** ECR basic scanning says COMPLETE; Amazon Inspector says INITIAL_SCAN_COMPLETE (and SCAN_COMPLETE on rescans). */
+const COMPLETE = new Set(["COMPLETE", "INITIAL_SCAN_COMPLETE", "SCAN_COMPLETE"]);
+
+export interface ScanDecision {
+  decision: "passed" | "blocked";
+  reason: string;
+  severityCounts: Record<string, number>;
+  scanner: string;
+}
+
+/**
+ * Judges a scan against a gate: findings at or above `threshold` block. A scan that did not
+ * complete blocks too: a gate that cannot see the findings must not pass the image.
+ */
+export function judgeScan(scan: { status: string; scanner: string; severityCounts: Record<string, number> }, threshold: Severity): ScanDecision {
+  const base = { severityCounts: scan.severityCounts, scanner: scan.scanner };
+  if (!COMPLETE.has(scan.status)) {
+    return { ...base, decision: "blocked", reason: `scan status is ${scan.status}, not COMPLETE: the gate cannot see the findings` };
+  }
+  const blocking = SCAN_SEVERITIES.slice(0, SCAN_SEVERITIES.indexOf(threshold) + 1)
+    .map((severity) => [severity, scan.severityCounts[severity] ?? 0] as const)
+    .filter(([, count]) => count > 0);
+  if (blocking.length === 0) {
+    return { ...base, decision: "passed", reason: `no findings at or above ${threshold}` };
+  }
+  const found = blocking.map(([severity, count]) => `${count} ${severity}`).join(", ");
+  return { ...base, decision: "blocked", reason: `${found} finding(s) at or above the gate's threshold ${threshold}` };
+}

@@ -1,0 +1,290 @@
+import { GetFunctionCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import type { CoreDeps } from "../context.ts";
+import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
+import { notify } from "../notify/notify.ts";
+import { logger } from "../observability/logger.ts";
+import {
+  claimDeployment,
+  getScanResult,
+  putScanWaiter,
+  readControl,
+  readDeployment,
+  recordAudit,
+  settleDeployment,
+} from "../store/state.ts";
+import { formatZodIssues } from "../util/zod-error.ts";
+import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { DeployInput, type DeployStepPayload } from "./input.ts";
+import { rollBack, staleError } from "./rollback.ts";
+import { judgeScan } from "./scan-gate.ts";
+
+type Step = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) => Promise<Record<string, unknown> | null>;
+
+const audit = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload, decision: string, reason: string, details?: Record<string, unknown>) =>
+  recordAudit(deps.store, {
+    reaction: "deploy",
+    decision,
+    reason,
+    subject: input.deployment,
+    correlationId: input.correlationId,
+    eventId: input.trigger.eventId,
+    executionArn: payload.execution,
+    ...(details ? { details } : {}),
+  });
+
+/** The record says this execution owns the deployment and is shifting; otherwise the execution is stale. */
+async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) {
+  const record = await readDeployment(deps.store, input.deployment);
+  if (!record || record.executionArn !== payload.execution) {
+    throw staleError(`deployment ${input.deployment} is now owned by ${record?.executionArn ?? "nobody"}, not this execution`);
+  }
+  if (record.status !== "shifting") {
+    throw staleError(`deployment ${input.deployment} is already ${record.status}${record.reason ? ` (${record.reason})` : ""}`);
+  }
+  return record;
+}
+
+const steps: Record<string, Step> = {
+  /** Input validation happens in `runDeployStep`; reaching here means the input is whole. */
+  async validate() {
+    return null;
+  },
+
+  async awaitScan(deps, input, payload) {
+    const gate = input.scanGate;
+    if (!gate || !payload.taskToken) throw new SwitchyardError(ErrorNames.InvalidInput, "awaitScan needs scanGate and a task token");
+    const { repository, digest } = input.image;
+    // Register first, then look: a scan result that lands in between is seen by one side or the other.
+    await putScanWaiter(deps.store, repository, digest, payload.execution, payload.taskToken, gate.threshold);
+    const scan = await getScanResult(deps.store, repository, digest);
+    if (scan) {
+      const decision = judgeScan(scan, gate.threshold);
+      try {
+        await deps.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: payload.taskToken, output: JSON.stringify(decision) }));
+      } catch (error) {
+        // The scan-result function answered first: the token is closed, which is what we wanted.
+        if ((error as Error).name !== "TaskTimedOut" && (error as Error).name !== "InvalidToken") throw error;
+      }
+      return { waiting: false };
+    }
+    logger.info("waiting for the image scan", { repository, digest });
+    return { waiting: true };
+  },
+
+  async scanBlocked(deps, input, payload) {
+    const scan = (input as { scan?: { reason?: string; severityCounts?: unknown } }).scan;
+    const error = (input as { error?: { Error?: string } }).error;
+    const reason =
+      error?.Error === "States.Timeout"
+        ? `no scan result for ${input.image.repository}@${input.image.digest} within ${input.scanGate?.timeoutSeconds} s`
+        : (scan?.reason ?? "scan gate blocked the image");
+    await audit(deps, input, payload, "blocked", reason, { severityCounts: scan?.severityCounts ?? null });
+    await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} blocked by the scan gate`, {
+      deployment: input.deployment,
+      image: input.imageUri,
+      reason,
+    });
+    return null;
+  },
+
+  async prepare(deps, input, payload) {
+    const alias = await readAlias(deps, input.functionName, input.alias);
+    const record = await readDeployment(deps.store, input.deployment);
+    const resuming = record?.executionArn === payload.execution && record.status === "shifting" && record.newVersion !== "";
+    if (resuming && record) {
+      // A retry or a redrive of this very execution: the version exists already.
+      return { outcome: "ready", newVersion: record.newVersion, resumed: true };
+    }
+    if (alias.version !== input.stableVersion || alias.additional) {
+      if (!alias.additional && (await versionDigest(deps, input.functionName, alias.version)) === input.image.digest) {
+        await audit(deps, input, payload, "no-action", `alias already serves ${input.image.digest} (version ${alias.version})`);
+        return { outcome: "already-deployed", newVersion: alias.version };
+      }
+      if (alias.additional && record?.status === "shifting" && record.executionArn !== payload.execution) {
+        throw new SwitchyardError(
+          ErrorNames.DeploymentInProgress,
+          `deployment ${input.deployment} is already shifting (${record.executionArn}); this one was not started`,
+        );
+      }
+      throw staleError(
+        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`,
+      );
+    }
+    const control = await readControl(deps.store);
+    if (input.dryRun || control.paused) {
+      const plan = [
+        `lambda:UpdateFunctionCode ${input.functionName} ImageUri=${input.imageUri}`,
+        `lambda:PublishVersion ${input.functionName}`,
+        ...input.steps.map((s) => `lambda:UpdateAlias ${input.functionName}:${input.alias} ${Math.round(s.weight * 100)}% → new version${s.pauseSeconds ? `, bake ${s.pauseSeconds} s` : ""}`),
+      ];
+      const why = input.dryRun ? "dry run" : `automation paused${control.reason ? `: ${control.reason}` : ""}`;
+      await audit(deps, input, payload, input.dryRun ? "dry-run" : "no-action", `${why}: planned writes recorded, nothing changed`, { plan });
+      return { outcome: "dry-run", plan };
+    }
+    const base = {
+      deployment: input.deployment,
+      executionArn: payload.execution,
+      functionName: input.functionName,
+      alias: input.alias,
+      stableVersion: input.stableVersion,
+      imageUri: input.imageUri,
+      status: "shifting" as const,
+      startedAt: deps.now().toISOString(),
+    };
+    if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }))) {
+      const current = await readDeployment(deps.store, input.deployment);
+      throw new SwitchyardError(ErrorNames.DeploymentInProgress, `deployment ${input.deployment} is already shifting (${current?.executionArn})`);
+    }
+    const fn = await awsStep("lambda:GetFunction", () => deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })));
+    const updated = await awsStep("lambda:UpdateFunctionCode", () =>
+      deps.clients.lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: input.functionName, ImageUri: input.imageUri, RevisionId: fn.Configuration?.RevisionId }),
+      ),
+    );
+    const published = await awsStep("lambda:PublishVersion", () =>
+      deps.clients.lambda.send(
+        new PublishVersionCommand({
+          FunctionName: input.functionName,
+          CodeSha256: updated.CodeSha256,
+          RevisionId: updated.RevisionId,
+          Description: `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(0, 256),
+        }),
+      ),
+    );
+    const newVersion = String(published.Version);
+    if (newVersion === input.stableVersion) {
+      await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "the image is already the stable version");
+      await audit(deps, input, payload, "no-action", `version ${newVersion} already runs ${input.image.digest}`);
+      return { outcome: "already-deployed", newVersion };
+    }
+    await claimDeployment(deps.store, { ...base, newVersion });
+    await audit(deps, input, payload, "started", `published version ${newVersion} of ${input.functionName} from ${input.imageUri}`, {
+      stableVersion: input.stableVersion,
+      newVersion,
+      steps: input.steps,
+    });
+    return { outcome: "ready", newVersion };
+  },
+
+  async checkAlarms(deps, input, payload) {
+    const holdsLeft = input.alarmHold.maxChecks - input.progress.holds;
+    const control = await readControl(deps.store);
+    if (control.paused) {
+      await audit(deps, input, payload, "held", `automation paused${control.reason ? `: ${control.reason}` : ""}`);
+      return { verdict: "hold", reason: "automation paused", holdsLeft };
+    }
+    if (input.alarms.length === 0) return { verdict: "ok", reason: "no guarding alarms", holdsLeft };
+    const out = await awsStep("cloudwatch:DescribeAlarms", () =>
+      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: input.alarms, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
+    );
+    const states = new Map<string, string>();
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) states.set(String(a.AlarmName), String(a.StateValue));
+    const missing = input.alarms.filter((name) => !states.has(name));
+    if (missing.length > 0) {
+      const reason = `alarm(s) ${missing.map((m) => `"${m}"`).join(", ")} do not exist: a missing alarm is never treated as OK; create it or remove it from deployments["${input.deployment}"].alarms`;
+      await audit(deps, input, payload, "config-error", reason);
+      throw new SwitchyardError(ErrorNames.ConfigError, reason);
+    }
+    const inAlarm = input.alarms.filter((name) => states.get(name) === "ALARM");
+    const noData = input.alarms.filter((name) => states.get(name) === "INSUFFICIENT_DATA");
+    if (inAlarm.length > 0) return { verdict: "alarm", reason: `alarm(s) in ALARM: ${inAlarm.join(", ")}`, holdsLeft };
+    if (noData.length > 0) {
+      const reason = `held: alarm(s) ${noData.join(", ")} in INSUFFICIENT_DATA`;
+      await audit(deps, input, payload, "held", holdsLeft > 0 ? reason : `${reason}; gave up after ${input.alarmHold.maxChecks} checks`);
+      return { verdict: "hold", reason, holdsLeft };
+    }
+    return { verdict: "ok", reason: "all guarding alarms OK", holdsLeft };
+  },
+
+  async shift(deps, input, payload) {
+    const step = input.steps[input.progress.index];
+    if (!step) throw new SwitchyardError(ErrorNames.InvalidInput, `progress.index ${input.progress.index} is past the last step`);
+    const record = await ownRecord(deps, input, payload);
+    const alias = await readAlias(deps, input.functionName, input.alias);
+    const target = { functionName: input.functionName, alias: input.alias };
+    const ours = alias.version === input.stableVersion && (!alias.additional || alias.additional.version === record.newVersion);
+    const done = alias.version === record.newVersion && !alias.additional;
+    if (!ours && !done) {
+      throw staleError(`alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}: not this deployment's stable ${input.stableVersion} / new ${record.newVersion}`);
+    }
+    const percent = Math.round(step.weight * 100);
+    if (step.weight === 1) {
+      if (!done) await writeAlias(deps, target, { version: record.newVersion }, alias.revisionId);
+      await audit(deps, input, payload, "shifted", `100% on version ${record.newVersion}`);
+      return { done: true, weight: 1, pauseSeconds: 0 };
+    }
+    if (alias.additional?.weight !== step.weight) {
+      await writeAlias(deps, target, { version: input.stableVersion, additional: { version: record.newVersion, weight: step.weight } }, alias.revisionId);
+    }
+    await audit(deps, input, payload, "shifted", `${percent}% on version ${record.newVersion}, bake ${step.pauseSeconds} s`);
+    return { done: false, weight: step.weight, pauseSeconds: step.pauseSeconds };
+  },
+
+  async finish(deps, input, payload) {
+    await ownRecord(deps, input, payload);
+    const record = await readDeployment(deps.store, input.deployment);
+    await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "100% shifted");
+    await audit(deps, input, payload, "deployed", `version ${record?.newVersion} serves 100% of ${input.functionName}:${input.alias}`);
+    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} deployed`, {
+      deployment: input.deployment,
+      version: record?.newVersion,
+      image: input.imageUri,
+    });
+    return { outcome: "deployed", newVersion: record?.newVersion };
+  },
+
+  async rollback(deps, input, payload) {
+    const record = await ownRecord(deps, input, payload);
+    const reason = String((input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ?? "guarding alarm in ALARM");
+    const out = await rollBack(deps, record, { status: "rolled-back", reason, stopExecution: false, correlationId: input.correlationId, eventId: input.trigger.eventId });
+    if (out.outcome === "stale") throw staleError(out.detail);
+    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} rolled back`, { deployment: input.deployment, reason, detail: out.detail });
+    return { outcome: out.outcome, detail: out.detail };
+  },
+
+  async abandon(deps, input, payload) {
+    const record = await readDeployment(deps.store, input.deployment);
+    const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
+    const check = (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value;
+    const reason = cause ? `${cause.Error}: ${cause.Cause}` : (check?.reason ?? "the deployment could not go on");
+    if (!record || record.executionArn !== payload.execution || record.status !== "shifting") {
+      await audit(deps, input, payload, "failed", `${reason}; no shift of this execution to undo`);
+      return { outcome: "nothing-to-undo" };
+    }
+    const out = await rollBack(deps, record, { status: "failed", reason, stopExecution: false, correlationId: input.correlationId, eventId: input.trigger.eventId });
+    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, { deployment: input.deployment, reason, detail: out.detail });
+    return { outcome: out.outcome, detail: out.detail };
+  },
+
+  async stale(deps, input, payload) {
+    const cause = (input as { error?: { Cause?: string } }).error?.Cause ?? "";
+    await audit(deps, input, payload, "stale", parseCause(cause));
+    return null;
+  },
+};
+
+/** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */
+function parseCause(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** Runs one step of the deploy state machine. Unknown actions and invalid inputs fail as InvalidInput. */
+export async function runDeployStep(deps: CoreDeps, payload: DeployStepPayload): Promise<Record<string, unknown> | null> {
+  const step = steps[payload.action];
+  if (!step) {
+    throw new SwitchyardError(ErrorNames.InvalidInput, `unknown deploy step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`);
+  }
+  const parsed = DeployInput.safeParse(payload.input);
+  if (!parsed.success) {
+    throw new SwitchyardError(ErrorNames.InvalidInput, `invalid deploy input: ${formatZodIssues(parsed.error).join("; ")}`);
+  }
+  logger.appendKeys({ correlationId: parsed.data.correlationId, deployment: parsed.data.deployment, step: payload.action });
+  return step(deps, parsed.data, payload);
+}

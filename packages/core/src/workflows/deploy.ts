@@ -1,0 +1,166 @@
+import { ErrorNames } from "../errors.ts";
+import type { Catcher, Retrier, StateMachineDefinition, TaskState } from "./asl.ts";
+
+/** The deploy-steps actions the workflow calls, by name. */
+export type DeployAction =
+  | "validate"
+  | "awaitScan"
+  | "scanBlocked"
+  | "prepare"
+  | "checkAlarms"
+  | "shift"
+  | "finish"
+  | "rollback"
+  | "stale"
+  | "abandon";
+
+/** Transient AWS trouble: retried with backoff and jitter, a bounded number of times. */
+const retryTransient: Retrier = {
+  ErrorEquals: [ErrorNames.Throttled, "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+/** A RevisionId race: read the alias again and re-decide (the step itself reports stale). */
+const retryPrecondition: Retrier = { ErrorEquals: [ErrorNames.PreconditionFailed], IntervalSeconds: 1, MaxAttempts: 2 };
+
+const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "Stale", ResultPath: "$.error" };
+/** Whatever else breaks mid-shift: put the alias back on the stable version before failing. */
+const onFailure: Catcher = { ErrorEquals: ["States.ALL"], Next: "Abandon", ResultPath: "$.error" };
+
+function step(fn: string, action: DeployAction, next: string | undefined, extra: Partial<TaskState>): TaskState {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: fn, Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id" } },
+    ResultSelector: { "value.$": "$.Payload" },
+    Retry: [retryTransient],
+    ...(next ? { Next: next } : { End: true }),
+    ...extra,
+  };
+}
+
+/**
+ * The deploy state machine: gate the image on its scan, publish a version, then shift the
+ * alias step by step, checking the guarding alarms before every step. Its input is
+ * self-contained (`DeployInput`): a replay or a redrive from the console does the same thing,
+ * and every write is guarded by the expected alias state, so a replay after newer work ends
+ * in `Stale` rather than undoing it. Rollback on an alarm does not wait for this machine:
+ * the rollback function reacts to the alarm event and stops this execution.
+ */
+export function deployDefinition(deployStepsFunctionArn: string): StateMachineDefinition {
+  const fn = deployStepsFunctionArn;
+  const task = (action: DeployAction, next: string | undefined, extra: Partial<TaskState> = {}) => step(fn, action, next, extra);
+  return {
+    Comment: "Switchyard deploy: scan gate, publish a version, shift alias traffic with alarm checks between steps",
+    StartAt: "Validate",
+    States: {
+      Validate: task("validate", "ScanGate?", {
+        ResultPath: null,
+        Catch: [{ ErrorEquals: [ErrorNames.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
+      }),
+      "ScanGate?": {
+        Type: "Choice",
+        // Written as IsNull: true (not IsNull: false) because aws-local-stepfunctions 3.0.0
+        // evaluates every `IsNull: false` rule as no match; both mean the same on AWS.
+        Choices: [{ Variable: "$.scanGate", IsNull: true, Next: "Prepare" }],
+        Default: "AwaitScan",
+      },
+      AwaitScan: {
+        Type: "Task",
+        Comment: "Waits for the scan of this digest; the scan-result function answers the token when the scan event arrives",
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: { FunctionName: fn, Payload: { action: "awaitScan", "input.$": "$", "execution.$": "$$.Execution.Id", "taskToken.$": "$$.Task.Token" } },
+        TimeoutSecondsPath: "$.scanGate.timeoutSeconds",
+        ResultPath: "$.scan",
+        Retry: [retryTransient],
+        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "ScanBlocked", ResultPath: "$.error" }],
+        Next: "ScanPassed?",
+      },
+      "ScanPassed?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.scan.decision", StringEquals: "passed", Next: "Prepare" }],
+        Default: "ScanBlocked",
+      },
+      ScanBlocked: task("scanBlocked", "Blocked", { ResultPath: null }),
+      Blocked: { Type: "Fail", Error: "ScanGateBlocked", Cause: "The image's scan findings are at or above the gate's threshold, or the scan did not finish in time" },
+      Prepare: task("prepare", "DryRun?", {
+        ResultPath: "$.release",
+        Retry: [retryTransient, retryPrecondition],
+        Catch: [
+          onStale,
+          { ErrorEquals: [ErrorNames.DeploymentInProgress], Next: "Superseded", ResultPath: "$.error" },
+          { ErrorEquals: ["States.ALL"], Next: "PrepareFailed", ResultPath: "$.error" },
+        ],
+      }),
+      "DryRun?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.release.value.outcome", StringEquals: "dry-run", Next: "DryRunDone" },
+          { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
+        ],
+        Default: "CheckAlarms",
+      },
+      DryRunDone: { Type: "Succeed", Comment: "Dry run: the plan is in the audit log; nothing was written" },
+      NothingToDo: { Type: "Succeed", Comment: "The alias already serves this image" },
+      CheckAlarms: task("checkAlarms", "Alarms?", {
+        ResultPath: "$.alarmCheck",
+        Catch: [{ ErrorEquals: [ErrorNames.ConfigError], Next: "Abandon", ResultPath: "$.error" }, onFailure],
+      }),
+      "Alarms?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.alarmCheck.value.verdict", StringEquals: "alarm", Next: "Rollback" },
+          { Variable: "$.alarmCheck.value.verdict", StringEquals: "hold", Next: "HeldTooLong?" },
+        ],
+        Default: "Shift",
+      },
+      "HeldTooLong?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.alarmCheck.value.holdsLeft", NumericLessThanEquals: 0, Next: "Abandon" }],
+        Default: "Hold",
+      },
+      Hold: {
+        Type: "Pass",
+        Comment: "An alarm has INSUFFICIENT_DATA (or automation is paused): hold this step, then check again",
+        Parameters: { "index.$": "$.progress.index", "holds.$": "States.MathAdd($.progress.holds, 1)" },
+        ResultPath: "$.progress",
+        Next: "HoldWait",
+      },
+      HoldWait: { Type: "Wait", SecondsPath: "$.alarmHold.intervalSeconds", Next: "CheckAlarms" },
+      Shift: task("shift", "Last?", {
+        ResultPath: "$.shift",
+        Retry: [retryTransient, retryPrecondition],
+        Catch: [onStale, onFailure],
+      }),
+      "Last?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.shift.value.done", BooleanEquals: true, Next: "Finish" }],
+        Default: "Bake",
+      },
+      Bake: { Type: "Wait", SecondsPath: "$.shift.value.pauseSeconds", Next: "NextStep" },
+      NextStep: {
+        Type: "Pass",
+        Parameters: { "index.$": "States.MathAdd($.progress.index, 1)", holds: 0 },
+        ResultPath: "$.progress",
+        Next: "CheckAlarms",
+      },
+      Finish: task("finish", "Deployed", { ResultPath: "$.result", Catch: [onStale] }),
+      Deployed: { Type: "Succeed" },
+      Rollback: task("rollback", "RolledBack", { ResultPath: "$.result", Catch: [onStale] }),
+      RolledBack: { Type: "Fail", Error: "RolledBack", Cause: "A guarding alarm was in ALARM: the alias is back on the stable version" },
+      Abandon: task("abandon", "Abandoned", { ResultPath: "$.result", Catch: [onStale] }),
+      Abandoned: {
+        Type: "Fail",
+        Error: "DeploymentAbandoned",
+        Cause: "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
+      },
+      PrepareFailed: { Type: "Fail", Error: "PrepareFailed", CausePath: "$.error.Cause" },
+      Superseded: { Type: "Fail", Error: ErrorNames.DeploymentInProgress, CausePath: "$.error.Cause" },
+      InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
+      Stale: task("stale", "StaleEnd", { ResultPath: null }),
+      StaleEnd: { Type: "Fail", Error: ErrorNames.Stale, Cause: "The world moved on since this execution's input was made: nothing was changed" },
+    },
+  };
+}

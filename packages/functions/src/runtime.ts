@@ -1,0 +1,124 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import middy from "@middy/core";
+import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { type Config, parseConfig } from "@switchyard/core/config/index";
+import type { ReactionResult, TriggerDeps } from "@switchyard/core/context";
+import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
+import { logger } from "@switchyard/core/observability/logger";
+import type { StateStore } from "@switchyard/core/store/state";
+import { stateTable } from "@switchyard/core/store/table";
+import type { Context } from "aws-lambda";
+
+/** Everything a Switchyard function needs, created once per container (or per local runtime). */
+export interface FunctionContext extends TriggerDeps {
+  readonly clients: AwsClients;
+  readonly store: StateStore;
+  readonly dlqUrl: string | undefined;
+}
+
+export type ContextProvider = () => FunctionContext;
+
+export const metrics = new Metrics({ namespace: "Switchyard", serviceName: "switchyard" });
+
+/** The environment `stacks/` gives every function. */
+export const ENV = {
+  table: stateTable.envVar,
+  config: "SWITCHYARD_CONFIG",
+  deployStateMachine: "SWITCHYARD_DEPLOY_STATE_MACHINE_ARN",
+  dlq: "SWITCHYARD_DLQ_URL",
+} as const;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set: the stack sets it; set it when running the function by hand`);
+  return value;
+}
+
+let fromEnv: FunctionContext | undefined;
+
+/** The context in AWS: built lazily from the environment, once per container. */
+export const environmentContext: ContextProvider = () => {
+  if (fromEnv) return fromEnv;
+  const clients = createClients();
+  const config: Config = parseConfig(JSON.parse(required(ENV.config)), `$${ENV.config}`);
+  fromEnv = {
+    clients,
+    config,
+    store: { db: clients.dynamodb, table: required(ENV.table), now: () => new Date() },
+    now: () => new Date(),
+    deployStateMachineArn: process.env[ENV.deployStateMachine] ?? "",
+    dlqUrl: process.env[ENV.dlq],
+  };
+  return fromEnv;
+};
+
+type Kind = KnownEvent["kind"];
+type EventOf<K extends Kind> = Extract<KnownEvent, { kind: K }>;
+
+/**
+ * The one middy chain for functions that EventBridge invokes: Powertools logger context with
+ * the correlation id (the event id) and the reaction; the parser; and the dead-letter path.
+ * An event that fails parsing, or is of a kind this function does not take, never throws and
+ * never acts: it is logged, counted and sent to the DLQ with its reason, and the function
+ * returns the rejection.
+ */
+export function busHandler<K extends Kind>(
+  spec: { reaction: string; accepts: readonly K[] },
+  provider: ContextProvider,
+  react: (event: EventOf<K>, ctx: FunctionContext) => Promise<ReactionResult>,
+) {
+  const accepts = new Set<Kind>(spec.accepts);
+  const run = async (raw: unknown, _context: Context): Promise<ReactionResult> => {
+    const ctx = provider();
+    const parsed = parseEvent(raw);
+    const id = parsed.ok ? parsed.event.event.id : parsed.id;
+    logger.appendKeys({ reaction: spec.reaction, correlationId: id ?? "unknown" });
+    if (!parsed.ok || !accepts.has(parsed.event.kind)) {
+      const reason = parsed.ok
+        ? `${spec.reaction} does not handle ${parsed.event.kind} events (a rule routes them here by mistake)`
+        : parsed.reason;
+      await reject(ctx, spec.reaction, raw, reason);
+      return { reaction: spec.reaction, outcome: "rejected", reason, executions: [] };
+    }
+    const result = await react(parsed.event as EventOf<K>, ctx);
+    metrics.addDimension("reaction", spec.reaction);
+    metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
+    logger.info(`${spec.reaction}: ${result.outcome}`, { reason: result.reason, executions: result.executions });
+    return result;
+  };
+  return middy(run).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** Logs, counts and dead-letters a rejected event. A DLQ failure is logged, never thrown. */
+async function reject(ctx: FunctionContext, reaction: string, raw: unknown, reason: string): Promise<void> {
+  logger.warn("event rejected", { reason });
+  metrics.addDimension("reaction", reaction);
+  metrics.addMetric("events_rejected", MetricUnit.Count, 1);
+  if (!ctx.dlqUrl) {
+    logger.error("no dead-letter queue configured: rejected event dropped", { reason });
+    return;
+  }
+  let body: string;
+  try {
+    body = JSON.stringify({ reaction, reason, event: raw });
+  } catch {
+    body = JSON.stringify({ reaction, reason, event: String(raw) });
+  }
+  if (Buffer.byteLength(body) > 262_144) body = JSON.stringify({ reaction, reason, event: "(too large to keep; see the reason)" });
+  try {
+    await ctx.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: ctx.dlqUrl,
+        MessageBody: body,
+        MessageAttributes: {
+          reaction: { DataType: "String", StringValue: reaction },
+          reason: { DataType: "String", StringValue: reason.slice(0, 1000) },
+        },
+      }),
+    );
+  } catch (error) {
+    logger.error("could not dead-letter a rejected event", { reason, error: (error as Error).name });
+  }
+}

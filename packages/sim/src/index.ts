@@ -1,0 +1,6 @@
+export { type AccountOptions, type CallRecord, type Caller, type Fault, SimulatedAccount } from "./account.ts";
+export { Activity, VirtualClock } from "./clock.ts";
+export { type LocalDynamo, localCredentials, startLocalDynamo } from "./dynalite.ts";
+export type { BusEventOut, Delivery, TargetOutcome } from "./services/eventbridge.ts";
+export type { LocalHandler, LocalLambdaContext } from "./services/lambda.ts";
+export type { ExecutionRecord, HistoryEvent } from "./services/sfn.ts";

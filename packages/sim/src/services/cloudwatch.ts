@@ -1,0 +1,166 @@
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+interface AlarmRecord {
+  AlarmName: string;
+  AlarmArn: string;
+  kind: "metric" | "composite";
+  AlarmDescription?: string;
+  MetricName?: string;
+  Namespace?: string;
+  Dimensions?: { Name: string; Value: string }[];
+  AlarmRule?: string;
+  StateValue: AlarmState;
+  StateReason: string;
+  StateReasonData?: string;
+  StateUpdatedTimestamp: Date;
+}
+
+const STATES = new Set(["OK", "ALARM", "INSUFFICIENT_DATA"]);
+
+/** CloudWatch's timestamp format in alarm state change events: 2019-10-02T17:04:40.985+0000. */
+function eventTimestamp(date: Date): string {
+  return date.toISOString().replace("Z", "+0000");
+}
+
+/**
+ * CloudWatch alarms: state, and the "CloudWatch Alarm State Change" event on the default bus
+ * whenever an alarm's state changes (as AWS emits it; no event when the state stays the same).
+ */
+export class CloudWatchService {
+  readonly #account: SimulatedAccount;
+  readonly #alarms = new Map<string, AlarmRecord>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  seedAlarm(name: string, state: AlarmState = "OK", options: { composite?: boolean; description?: string } = {}): void {
+    if (this.#alarms.has(name)) return;
+    this.#alarms.set(name, {
+      AlarmName: name,
+      AlarmArn: this.#account.arn("cloudwatch", `alarm:${name}`),
+      kind: options.composite ? "composite" : "metric",
+      ...(options.description ? { AlarmDescription: options.description } : {}),
+      ...(options.composite
+        ? { AlarmRule: `ALARM("${name}-signal")` }
+        : { MetricName: "Errors", Namespace: "AWS/Lambda", Dimensions: [{ Name: "FunctionName", Value: name }] }),
+      StateValue: state,
+      StateReason: "Seeded by the simulated account",
+      StateUpdatedTimestamp: this.#account.clock.date(),
+    });
+  }
+
+  stateOf(name: string): AlarmState | undefined {
+    return this.#alarms.get(name)?.StateValue;
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "DescribeAlarms":
+        return this.#describe(input);
+      case "SetAlarmState":
+        return this.#setState(input);
+      case "PutMetricAlarm":
+        return this.#putMetricAlarm(input);
+      default:
+        return fail("InvalidAction", `the simulated CloudWatch does not implement ${action}`);
+    }
+  }
+
+  #describe(input: Record<string, unknown>): unknown {
+    const names = input.AlarmNames as string[] | undefined;
+    const types = (input.AlarmTypes as string[] | undefined) ?? ["MetricAlarm"];
+    const selected = [...this.#alarms.values()].filter(
+      (a) =>
+        (!names || names.includes(a.AlarmName)) &&
+        (input.StateValue === undefined || a.StateValue === input.StateValue),
+    );
+    const out = (a: AlarmRecord) => {
+      const { kind: _kind, ...rest } = a;
+      return rest;
+    };
+    return {
+      MetricAlarms: types.includes("MetricAlarm") ? selected.filter((a) => a.kind === "metric").map(out) : [],
+      CompositeAlarms: types.includes("CompositeAlarm") ? selected.filter((a) => a.kind === "composite").map(out) : [],
+    };
+  }
+
+  #putMetricAlarm(input: Record<string, unknown>): unknown {
+    const name = String(input.AlarmName ?? "");
+    if (!name) return fail("ValidationError", "AlarmName is required");
+    const existing = this.#alarms.get(name);
+    this.#alarms.set(name, {
+      AlarmName: name,
+      AlarmArn: this.#account.arn("cloudwatch", `alarm:${name}`),
+      kind: "metric",
+      ...(input.MetricName ? { MetricName: String(input.MetricName) } : {}),
+      ...(input.Namespace ? { Namespace: String(input.Namespace) } : {}),
+      // A new alarm starts in INSUFFICIENT_DATA until its metric is evaluated, as in AWS.
+      StateValue: existing?.StateValue ?? "INSUFFICIENT_DATA",
+      StateReason: existing?.StateReason ?? "Unchecked: Initial alarm creation",
+      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? this.#account.clock.date(),
+    });
+    return {};
+  }
+
+  #setState(input: Record<string, unknown>): unknown {
+    const name = String(input.AlarmName ?? "");
+    const alarm = this.#alarms.get(name);
+    if (!alarm) return fail("ResourceNotFound", `Alarm ${name} does not exist.`);
+    const value = String(input.StateValue);
+    if (!STATES.has(value)) {
+      return fail("InvalidParameterValue", `StateValue must be one of OK, ALARM, INSUFFICIENT_DATA; got ${value}`);
+    }
+    const previous = { ...alarm };
+    alarm.StateValue = value as AlarmState;
+    alarm.StateReason = String(input.StateReason ?? "");
+    if (input.StateReasonData !== undefined) alarm.StateReasonData = String(input.StateReasonData);
+    alarm.StateUpdatedTimestamp = this.#account.clock.date();
+    if (previous.StateValue !== alarm.StateValue) this.#emit(alarm, previous);
+    return {};
+  }
+
+  #emit(alarm: AlarmRecord, previous: AlarmRecord): void {
+    const configuration =
+      alarm.kind === "composite"
+        ? { alarmRule: alarm.AlarmRule, ...(alarm.AlarmDescription ? { description: alarm.AlarmDescription } : {}) }
+        : {
+            ...(alarm.AlarmDescription ? { description: alarm.AlarmDescription } : {}),
+            metrics: [
+              {
+                id: "m1",
+                metricStat: {
+                  metric: {
+                    dimensions: Object.fromEntries((alarm.Dimensions ?? []).map((d) => [d.Name, d.Value])),
+                    name: alarm.MetricName,
+                    namespace: alarm.Namespace,
+                  },
+                  period: 60,
+                  stat: "Sum",
+                },
+                returnData: true,
+              },
+            ],
+          };
+    const state = (a: AlarmRecord) => ({
+      value: a.StateValue,
+      reason: a.StateReason,
+      ...(a.StateReasonData ? { reasonData: a.StateReasonData } : {}),
+      timestamp: eventTimestamp(a.StateUpdatedTimestamp),
+    });
+    this.#account.events.emit({
+      source: "aws.cloudwatch",
+      "detail-type": "CloudWatch Alarm State Change",
+      resources: [alarm.AlarmArn],
+      detail: {
+        alarmName: alarm.AlarmName,
+        state: state(alarm),
+        previousState: state(previous),
+        configuration,
+      },
+    });
+  }
+}

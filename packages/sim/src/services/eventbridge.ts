@@ -1,0 +1,224 @@
+import { type EventPattern, matchesPattern } from "@switchyard/core/events/pattern";
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+export interface BusEventOut {
+  version: string;
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+export interface RuleTarget {
+  Id: string;
+  Arn: string;
+  Input?: string;
+  InputPath?: string;
+}
+
+interface RuleRecord {
+  Name: string;
+  Arn: string;
+  EventBusName: string;
+  pattern: EventPattern;
+  State: "ENABLED" | "DISABLED";
+  Description?: string;
+  targets: RuleTarget[];
+}
+
+/** What one target of one matched rule did with an event. */
+export interface TargetOutcome {
+  rule: string;
+  target: string;
+  arn: string;
+  result?: unknown;
+  error?: { errorType: string; errorMessage: string };
+  executionArn?: string;
+}
+
+export interface Delivery {
+  event: BusEventOut;
+  outcomes: TargetOutcome[];
+}
+
+const MAX_ENTRY_BYTES = 262_144;
+
+/**
+ * EventBridge: buses, rules whose patterns are matched by core's matcher (the very patterns
+ * `stacks/` deploys), and targets: Lambda functions (in-process handlers), state machines,
+ * SQS queues and SNS topics.
+ */
+export class EventBridgeService {
+  readonly #account: SimulatedAccount;
+  readonly #rules = new Map<string, RuleRecord>();
+  readonly #listeners: ((delivery: Delivery) => void)[] = [];
+  readonly deliveries: Delivery[] = [];
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  addRule(rule: { name: string; pattern: EventPattern; targets: RuleTarget[]; bus?: string; description?: string }): void {
+    this.#rules.set(`${rule.bus ?? "default"}/${rule.name}`, {
+      Name: rule.name,
+      Arn: this.#account.arn("events", `rule/${rule.name}`),
+      EventBusName: rule.bus ?? "default",
+      pattern: rule.pattern,
+      State: "ENABLED",
+      ...(rule.description ? { Description: rule.description } : {}),
+      targets: rule.targets,
+    });
+  }
+
+  rules(): readonly { name: string; bus: string; pattern: EventPattern; targets: readonly RuleTarget[] }[] {
+    return [...this.#rules.values()].map((r) => ({ name: r.Name, bus: r.EventBusName, pattern: r.pattern, targets: r.targets }));
+  }
+
+  onDelivery(listener: (delivery: Delivery) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** An AWS service emits an event onto the default bus (asynchronously, as AWS does). */
+  emit(partial: { source: string; "detail-type": string; resources: string[]; detail: unknown }): BusEventOut {
+    const event = this.#complete(partial);
+    void this.#account.activity.track(() => this.deliver(event));
+    return event;
+  }
+
+  /** Delivers a complete event to every matching rule's targets and waits for their answers. */
+  async deliver(event: BusEventOut, bus = "default"): Promise<Delivery> {
+    const matched = [...this.#rules.values()].filter(
+      (r) => r.EventBusName === bus && r.State === "ENABLED" && matchesPattern(r.pattern, event),
+    );
+    const outcomes = await Promise.all(
+      matched.flatMap((rule) => rule.targets.map((target) => this.#invokeTarget(rule, target, event))),
+    );
+    const delivery = { event, outcomes };
+    this.deliveries.push(delivery);
+    for (const listener of this.#listeners) listener(delivery);
+    return delivery;
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "PutEvents":
+        return this.#putEvents(input);
+      case "PutRule": {
+        const name = String(input.Name);
+        let pattern: EventPattern;
+        try {
+          pattern = JSON.parse(String(input.EventPattern)) as EventPattern;
+        } catch {
+          return fail("InvalidEventPatternException", "Event pattern is not valid. Reason: not valid JSON");
+        }
+        const key = `${String(input.EventBusName ?? "default")}/${name}`;
+        const existing = this.#rules.get(key);
+        this.addRule({ name, pattern, targets: existing?.targets ?? [], bus: String(input.EventBusName ?? "default") });
+        return { RuleArn: this.#account.arn("events", `rule/${name}`) };
+      }
+      case "PutTargets": {
+        const rule = this.#rules.get(`${String(input.EventBusName ?? "default")}/${String(input.Rule)}`);
+        if (!rule) return fail("ResourceNotFoundException", `Rule ${String(input.Rule)} does not exist.`);
+        for (const target of (input.Targets ?? []) as RuleTarget[]) {
+          rule.targets = [...rule.targets.filter((t) => t.Id !== target.Id), target];
+        }
+        return { FailedEntryCount: 0, FailedEntries: [] };
+      }
+      case "ListRules":
+        return { Rules: [...this.#rules.values()].map((r) => ({ Name: r.Name, Arn: r.Arn, State: r.State, EventBusName: r.EventBusName, EventPattern: JSON.stringify(r.pattern) })) };
+      default:
+        return fail("UnsupportedOperation", `the simulated EventBridge does not implement ${action}`);
+    }
+  }
+
+  #putEvents(input: Record<string, unknown>): unknown {
+    const entries = (input.Entries ?? []) as Record<string, unknown>[];
+    if (entries.length < 1 || entries.length > 10) {
+      return fail("ValidationException", "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10");
+    }
+    const results = entries.map((entry) => {
+      const size = Buffer.byteLength(JSON.stringify(entry));
+      if (size > MAX_ENTRY_BYTES) return { ErrorCode: "EventTooLarge", ErrorMessage: `Event size ${size} exceeds ${MAX_ENTRY_BYTES} bytes` };
+      if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+        return { ErrorCode: "InvalidArgument", ErrorMessage: "Parameters Source, DetailType and Detail are required" };
+      }
+      let detail: unknown;
+      try {
+        detail = JSON.parse(String(entry.Detail));
+      } catch {
+        return { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." };
+      }
+      if (!detail || typeof detail !== "object" || Array.isArray(detail)) {
+        return { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." };
+      }
+      const event = this.#complete({
+        source: String(entry.Source),
+        "detail-type": String(entry.DetailType),
+        resources: (entry.Resources as string[] | undefined) ?? [],
+        detail,
+        ...(entry.Time ? { time: new Date(entry.Time as string | Date).toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
+      });
+      const bus = String(entry.EventBusName ?? "default").split("/").at(-1) ?? "default";
+      void this.#account.activity.track(() => this.deliver(event, bus));
+      return { EventId: event.id };
+    });
+    return { FailedEntryCount: results.filter((r) => "ErrorCode" in r).length, Entries: results };
+  }
+
+  #complete(partial: { source: string; "detail-type": string; resources: string[]; detail: unknown; time?: string }): BusEventOut {
+    return {
+      version: "0",
+      id: this.#account.newId(),
+      "detail-type": partial["detail-type"],
+      source: partial.source,
+      account: this.#account.accountId,
+      time: partial.time ?? this.#account.clock.iso().replace(/\.\d{3}Z$/, "Z"),
+      region: this.#account.region,
+      resources: partial.resources,
+      detail: partial.detail,
+    };
+  }
+
+  async #invokeTarget(rule: RuleRecord, target: RuleTarget, event: BusEventOut): Promise<TargetOutcome> {
+    const payload = target.Input !== undefined ? JSON.parse(target.Input) : event;
+    const base = { rule: rule.Name, target: target.Id, arn: target.Arn };
+    const [, , service] = target.Arn.split(":");
+    const caller = { principal: `events:rule/${rule.Name}`, eventId: event.id };
+    try {
+      switch (service) {
+        case "lambda": {
+          const out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+          return { ...base, ...(out.error ? { error: out.error } : { result: out.result }) };
+        }
+        case "states": {
+          const out = await this.#account.runAs(caller, () =>
+            this.#account.call("states", "StartExecution", { stateMachineArn: target.Arn, input: JSON.stringify(payload) }),
+          );
+          return { ...base, executionArn: String(out.executionArn) };
+        }
+        case "sqs": {
+          const queue = target.Arn.split(":").at(-1) ?? "";
+          await this.#account.runAs(caller, () =>
+            this.#account.call("sqs", "SendMessage", { QueueUrl: this.#account.sqs.queueUrl(queue), MessageBody: JSON.stringify(payload) }),
+          );
+          return base;
+        }
+        case "sns":
+          await this.#account.runAs(caller, () =>
+            this.#account.call("sns", "Publish", { TopicArn: target.Arn, Message: JSON.stringify(payload) }),
+          );
+          return base;
+        default:
+          return { ...base, error: { errorType: "UnsupportedTarget", errorMessage: `no simulated target for ${target.Arn}` } };
+      }
+    } catch (error) {
+      const e = error as Error;
+      return { ...base, error: { errorType: e.name, errorMessage: e.message } };
+    }
+  }
+}

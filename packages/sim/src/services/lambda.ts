@@ -1,0 +1,427 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+/** A Lambda handler as Node.js runs it: `(event, context) => result`. */
+export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
+
+export interface LocalLambdaContext {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+  done(): void;
+  fail(): void;
+  succeed(): void;
+}
+
+interface CodeState {
+  PackageType: "Image" | "Zip";
+  ImageUri?: string;
+  CodeSha256: string;
+}
+
+interface VersionRecord extends CodeState {
+  Version: string;
+  Description: string;
+  RevisionId: string;
+  LastModified: string;
+}
+
+interface AliasRecord {
+  Name: string;
+  FunctionVersion: string;
+  Description: string;
+  AdditionalVersionWeights: Record<string, number>;
+  RevisionId: string;
+}
+
+interface FunctionRecord {
+  name: string;
+  arn: string;
+  latest: CodeState & { RevisionId: string; LastModified: string };
+  versions: Map<string, VersionRecord>;
+  nextVersion: number;
+  aliases: Map<string, AliasRecord>;
+  handler?: LocalHandler;
+  reservedConcurrency?: number;
+}
+
+const NAME_ARN = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]{1,64})(?::([\w$-]+))?$/;
+
+/**
+ * Lambda: functions, immutable versions, aliases with weighted routing and RevisionId
+ * preconditions, image code updates, and in-process invocation of registered handlers.
+ */
+export class LambdaService {
+  readonly #account: SimulatedAccount;
+  readonly #functions = new Map<string, FunctionRecord>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  /** Seeds a function with published versions "1".."versions" and optionally an alias on one of them. */
+  seedFunction(options: { name: string; imageUri?: string; alias?: string; aliasVersion?: string; versions?: number }): void {
+    if (this.#functions.has(options.name)) return;
+    const fn = this.#create(options.name, {
+      PackageType: options.imageUri ? "Image" : "Zip",
+      ...(options.imageUri ? { ImageUri: options.imageUri } : {}),
+      CodeSha256: sha(options.imageUri ?? options.name),
+    });
+    for (let i = 0; i < (options.versions ?? 1); i++) {
+      fn.latest.CodeSha256 = i === 0 ? fn.latest.CodeSha256 : sha(`${options.name}-${i}`);
+      this.#publish(fn, "");
+    }
+    if (options.alias) {
+      fn.aliases.set(options.alias, {
+        Name: options.alias,
+        FunctionVersion: options.aliasVersion ?? "1",
+        Description: "",
+        AdditionalVersionWeights: {},
+        RevisionId: randomUUID(),
+      });
+    }
+  }
+
+  /** Registers an in-process handler as the code of `name` (creating the function if needed). */
+  registerHandler(name: string, handler: LocalHandler): void {
+    const fn = this.#functions.get(name) ?? this.#create(name, { PackageType: "Zip", CodeSha256: sha(name) });
+    fn.handler = handler;
+  }
+
+  functionArn(name: string): string {
+    return this.#account.arn("lambda", `function:${name}`);
+  }
+
+  /** Current alias state, for reports: `{ version, weights }`. */
+  aliasState(functionName: string, alias: string): { version: string; weights: Record<string, number> } | undefined {
+    const record = this.#functions.get(functionName)?.aliases.get(alias);
+    return record && { version: record.FunctionVersion, weights: { ...record.AdditionalVersionWeights } };
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "GetFunction":
+        return { Configuration: this.#configuration(this.#resolve(input)) };
+      case "GetFunctionConfiguration":
+        return this.#configuration(this.#resolve(input));
+      case "UpdateFunctionCode":
+        return this.#updateCode(input);
+      case "PublishVersion":
+        return this.#publishVersion(input);
+      case "ListVersionsByFunction":
+        return this.#listVersions(input);
+      case "GetAlias":
+        return this.#aliasOut(this.#fn(input), this.#alias(this.#fn(input), str(input.Name, "Name")));
+      case "CreateAlias":
+        return this.#createAlias(input);
+      case "UpdateAlias":
+        return this.#updateAlias(input);
+      case "ListAliases":
+        return { Aliases: [...this.#fn(input).aliases.values()].map((a) => this.#aliasOut(this.#fn(input), a)) };
+      case "PutFunctionConcurrency": {
+        const fn = this.#fn(input);
+        fn.reservedConcurrency = Number(input.ReservedConcurrentExecutions);
+        return { ReservedConcurrentExecutions: fn.reservedConcurrency };
+      }
+      case "InvokeFunction":
+        return this.#invokeCommand(input);
+      default:
+        return fail("UnknownOperationException", `the simulated Lambda does not implement ${action}`);
+    }
+  }
+
+  /** Invokes a function's registered handler in-process; used by Invoke, EventBridge targets and Step Functions. */
+  async invoke(
+    functionName: string,
+    payload: unknown,
+    caller: { principal: string; eventId?: string },
+  ): Promise<{ result?: unknown; error?: { errorType: string; errorMessage: string }; version: string }> {
+    const match = NAME_ARN.exec(functionName);
+    const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
+    if (!fn) fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? functionName)}`);
+    const found = fn as FunctionRecord;
+    if (!found.handler) return { result: null, version: "$LATEST" };
+    const handler = found.handler;
+    const context = this.#context(found);
+    return this.#account.activity.track(() =>
+      this.#account.runAs({ principal: found.name, ...(caller.eventId ? { eventId: caller.eventId } : {}) }, async () => {
+        try {
+          // Lambda serialises the event: the handler never shares objects with its caller.
+          const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
+          return { result: result === undefined ? null : JSON.parse(JSON.stringify(result)), version: "$LATEST" };
+        } catch (error) {
+          const e = error instanceof Error ? error : new Error(String(error));
+          return { error: { errorType: e.name || "Error", errorMessage: e.message }, version: "$LATEST" };
+        }
+      }),
+    );
+  }
+
+  async #invokeCommand(input: Record<string, unknown>): Promise<unknown> {
+    const fn = this.#fn(input);
+    const raw = input.Payload;
+    const text = raw === undefined ? "null" : typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      return fail("InvalidRequestContentException", "Could not parse request body into json");
+    }
+    const caller = this.#account.caller();
+    if (input.InvocationType === "Event") {
+      void this.invoke(fn.name, payload, caller);
+      return { StatusCode: 202 };
+    }
+    const out = await this.invoke(fn.name, payload, caller);
+    const body = out.error ? { ...out.error, trace: [] } : out.result;
+    return {
+      StatusCode: 200,
+      ExecutedVersion: out.version,
+      ...(out.error ? { FunctionError: "Unhandled" } : {}),
+      Payload: new TextEncoder().encode(JSON.stringify(body ?? null)),
+    };
+  }
+
+  #create(name: string, code: CodeState): FunctionRecord {
+    const fn: FunctionRecord = {
+      name,
+      arn: this.functionArn(name),
+      latest: { ...code, RevisionId: randomUUID(), LastModified: this.#account.clock.iso() },
+      versions: new Map(),
+      nextVersion: 1,
+      aliases: new Map(),
+    };
+    this.#functions.set(name, fn);
+    return fn;
+  }
+
+  #fn(input: Record<string, unknown>): FunctionRecord {
+    const raw = str(input.FunctionName, "FunctionName");
+    const match = NAME_ARN.exec(raw);
+    const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
+    if (!fn) return fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? raw)}`);
+    return fn;
+  }
+
+  #resolve(input: Record<string, unknown>): { fn: FunctionRecord; version: string } {
+    const fn = this.#fn(input);
+    const qualifier = (input.Qualifier as string | undefined) ?? NAME_ARN.exec(String(input.FunctionName))?.[2];
+    if (!qualifier || qualifier === "$LATEST") return { fn, version: "$LATEST" };
+    if (fn.versions.has(qualifier)) return { fn, version: qualifier };
+    const alias = fn.aliases.get(qualifier);
+    if (!alias) return fail("ResourceNotFoundException", `Function not found: ${fn.arn}:${qualifier}`);
+    return { fn, version: alias.FunctionVersion };
+  }
+
+  #configuration({ fn, version }: { fn: FunctionRecord; version: string }): Record<string, unknown> {
+    const v = version === "$LATEST" ? { ...fn.latest, Version: "$LATEST", Description: "" } : fn.versions.get(version);
+    return {
+      FunctionName: fn.name,
+      FunctionArn: version === "$LATEST" ? fn.arn : `${fn.arn}:${version}`,
+      Version: version,
+      PackageType: v?.PackageType,
+      ...(v?.ImageUri ? { ImageUri: v.ImageUri } : {}),
+      CodeSha256: v?.CodeSha256,
+      RevisionId: v?.RevisionId,
+      LastModified: v?.LastModified,
+      State: "Active",
+      LastUpdateStatus: "Successful",
+      Description: v?.Description ?? "",
+    };
+  }
+
+  #updateCode(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) {
+      return fail(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+      );
+    }
+    const imageUri = input.ImageUri as string | undefined;
+    if (!imageUri) return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
+    const digest = this.#account.ecr.resolveImageUri(imageUri);
+    fn.latest = {
+      PackageType: "Image",
+      ImageUri: imageUri,
+      CodeSha256: digest.replace(/^sha256:/, ""),
+      RevisionId: randomUUID(),
+      LastModified: this.#account.clock.iso(),
+    };
+    return this.#configuration({ fn, version: "$LATEST" });
+  }
+
+  #publishVersion(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) {
+      return fail(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+      );
+    }
+    if (input.CodeSha256 !== undefined && input.CodeSha256 !== fn.latest.CodeSha256) {
+      return fail(
+        "InvalidParameterValueException",
+        `CodeSHA256 (${String(input.CodeSha256)}) is different from current CodeSHA256 in $LATEST (${fn.latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
+      );
+    }
+    return this.#configuration({ fn, version: this.#publish(fn, String(input.Description ?? "")) });
+  }
+
+  /** Lambda publishes nothing new when $LATEST has not changed since the last version: it returns that version. */
+  #publish(fn: FunctionRecord, description: string): string {
+    const last = [...fn.versions.values()].at(-1);
+    if (last && last.CodeSha256 === fn.latest.CodeSha256 && last.ImageUri === fn.latest.ImageUri) return last.Version;
+    const version = String(fn.nextVersion++);
+    fn.versions.set(version, {
+      PackageType: fn.latest.PackageType,
+      ...(fn.latest.ImageUri ? { ImageUri: fn.latest.ImageUri } : {}),
+      CodeSha256: fn.latest.CodeSha256,
+      Version: version,
+      Description: description,
+      RevisionId: randomUUID(),
+      LastModified: this.#account.clock.iso(),
+    });
+    return version;
+  }
+
+  #listVersions(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    return {
+      Versions: ["$LATEST", ...fn.versions.keys()].map((version) => this.#configuration({ fn, version })),
+    };
+  }
+
+  #alias(fn: FunctionRecord, name: string): AliasRecord {
+    const alias = fn.aliases.get(name);
+    if (!alias) return fail("ResourceNotFoundException", `Alias not found: ${fn.arn}:${name}`);
+    return alias;
+  }
+
+  #aliasOut(fn: FunctionRecord, alias: AliasRecord): Record<string, unknown> {
+    return {
+      AliasArn: `${fn.arn}:${alias.Name}`,
+      Name: alias.Name,
+      FunctionVersion: alias.FunctionVersion,
+      Description: alias.Description,
+      ...(Object.keys(alias.AdditionalVersionWeights).length > 0
+        ? { RoutingConfig: { AdditionalVersionWeights: { ...alias.AdditionalVersionWeights } } }
+        : {}),
+      RevisionId: alias.RevisionId,
+    };
+  }
+
+  #createAlias(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    const name = str(input.Name, "Name");
+    if (fn.aliases.has(name)) return fail("ResourceConflictException", `Alias already exists: ${fn.arn}:${name}`);
+    const version = str(input.FunctionVersion, "FunctionVersion");
+    this.#checkVersion(fn, version);
+    const weights = this.#checkRouting(fn, version, input.RoutingConfig) ?? {};
+    const alias: AliasRecord = {
+      Name: name,
+      FunctionVersion: version,
+      Description: String(input.Description ?? ""),
+      AdditionalVersionWeights: weights,
+      RevisionId: randomUUID(),
+    };
+    fn.aliases.set(name, alias);
+    return this.#aliasOut(fn, alias);
+  }
+
+  #updateAlias(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    const alias = this.#alias(fn, str(input.Name, "Name"));
+    if (input.RevisionId !== undefined && input.RevisionId !== alias.RevisionId) {
+      return fail(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+      );
+    }
+    const version = (input.FunctionVersion as string | undefined) ?? alias.FunctionVersion;
+    this.#checkVersion(fn, version);
+    const weights = this.#checkRouting(fn, version, input.RoutingConfig) ?? alias.AdditionalVersionWeights;
+    if (weights[version] !== undefined) {
+      return fail(
+        "InvalidParameterValueException",
+        `Invalid function version ${version}. Function version ${version} is already included in routing configuration.`,
+      );
+    }
+    alias.FunctionVersion = version;
+    alias.AdditionalVersionWeights = weights;
+    if (input.Description !== undefined) alias.Description = String(input.Description);
+    alias.RevisionId = randomUUID();
+    return this.#aliasOut(fn, alias);
+  }
+
+  #checkVersion(fn: FunctionRecord, version: string): void {
+    if (version !== "$LATEST" && !fn.versions.has(version)) {
+      fail("ResourceNotFoundException", `Function not found: ${fn.arn}:${version}`);
+    }
+  }
+
+  #checkRouting(fn: FunctionRecord, primary: string, routing: unknown): Record<string, number> | undefined {
+    if (routing === undefined) return undefined;
+    const weights = ((routing as { AdditionalVersionWeights?: Record<string, number> }).AdditionalVersionWeights ??
+      {}) as Record<string, number>;
+    const entries = Object.entries(weights);
+    if (entries.length > 1) {
+      fail(
+        "InvalidParameterValueException",
+        "1 validation error detected: Value at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Member must have length less than or equal to 1",
+      );
+    }
+    for (const [version, weight] of entries) {
+      if (!(typeof weight === "number" && weight >= 0 && weight <= 1)) {
+        fail("InvalidParameterValueException", `Invalid weight ${String(weight)} for version ${version}: must be between 0.0 and 1.0`);
+      }
+      if (primary === "$LATEST" || version === "$LATEST") {
+        fail("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version");
+      }
+      if (version === primary) {
+        fail(
+          "InvalidParameterValueException",
+          `Invalid function version ${version}. Function version ${version} is already included in routing configuration.`,
+        );
+      }
+      this.#checkVersion(fn, version);
+    }
+    return Object.fromEntries(entries);
+  }
+
+  #context(fn: FunctionRecord): LocalLambdaContext {
+    const requestId = randomUUID();
+    return {
+      functionName: fn.name,
+      functionVersion: "$LATEST",
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: "256",
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${fn.name}`,
+      logStreamName: `local/${requestId}`,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => 30_000,
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+  }
+}
+
+function sha(text: string): string {
+  return createHash("sha256").update(text).digest("base64");
+}
+
+function str(value: unknown, field: string): string {
+  if (typeof value !== "string" || value === "") {
+    return fail("InvalidParameterValueException", `${field} must be a non-empty string`);
+  }
+  return value;
+}

@@ -1,0 +1,563 @@
+import { randomUUID } from "node:crypto";
+import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import type { SimulatedAccount } from "../account.ts";
+import { ExecutionHold } from "../clock.ts";
+import { fail } from "../errors.ts";
+
+/** Local-only resource a Wait state is turned into, so that it waits on the virtual clock. */
+const VIRTUAL_WAIT = "arn:aws:states:::switchyard:virtualWait";
+/** Real-time bound the interpreter puts on a task (its default is 60 s); timeouts are enforced virtually instead. */
+const REAL_TIME_BOUND_SECONDS = 2_000_000;
+const NAME_RULE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type State = Record<string, unknown> & { Type: string };
+type Status = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+
+export interface HistoryEvent {
+  id: number;
+  timestamp: string;
+  type: string;
+  stateName?: string;
+  input?: Json;
+  output?: Json;
+  error?: string;
+  cause?: string;
+}
+
+interface StateMachineRecord {
+  arn: string;
+  name: string;
+  definition: StateMachineDefinition;
+  roleArn: string;
+  creationDate: Date;
+}
+
+interface TokenRecord {
+  executionArn: string;
+  state: "issued" | "waiting" | "closed";
+  outcome?: { output: Json } | { error: string; cause: string };
+  settle?: (outcome: { output: Json } | { error: string; cause: string }) => void;
+}
+
+export interface ExecutionRecord {
+  arn: string;
+  name: string;
+  stateMachineArn: string;
+  input: string;
+  status: Status;
+  startDate: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Id of the event whose reaction started it, for attributing its calls. */
+  eventId?: string;
+  history: HistoryEvent[];
+  redriveCount: number;
+  /** Top-level states entered, with their input, in order: what a redrive resumes from. */
+  entered: { name: string; input: Json; exited: boolean }[];
+  abort?: () => void;
+  controller: AbortController;
+  hold: ExecutionHold;
+  done: Promise<void>;
+}
+
+/** Error an overridden task throws so the interpreter's Retry/Catch match it by name. */
+class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+/**
+ * Step Functions: state machines executed by aws-local-stepfunctions (a real ASL
+ * interpreter) with every Task resource answered by the simulated account (Lambda invoke,
+ * AWS SDK integrations, optimised integrations, `.waitForTaskToken`), Wait states and task
+ * timeouts on the virtual clock, execution-name idempotency, StopExecution, task tokens and
+ * RedriveExecution from the failed state.
+ */
+export class SfnService {
+  readonly #account: SimulatedAccount;
+  readonly #machines = new Map<string, StateMachineRecord>();
+  readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #tokens = new Map<string, TokenRecord>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  createStateMachine(name: string, definition: object, roleArn = this.#account.arn("iam", `role/${name}`).replace(`:${this.#account.region}:`, "::")): string {
+    const arn = this.#account.arn("states", `stateMachine:${name}`);
+    this.#machines.set(arn, { arn, name, definition: definition as StateMachineDefinition, roleArn, creationDate: this.#account.clock.date() });
+    return arn;
+  }
+
+  executions(stateMachineArn?: string): readonly ExecutionRecord[] {
+    return [...this.#executions.values()].filter((e) => !stateMachineArn || e.stateMachineArn === stateMachineArn);
+  }
+
+  execution(arn: string): ExecutionRecord | undefined {
+    return this.#executions.get(arn);
+  }
+
+  /** Task tokens issued to executions that are waiting on them now. */
+  waitingTokens(): { token: string; executionArn: string }[] {
+    return [...this.#tokens.entries()].filter(([, t]) => t.state === "waiting").map(([token, t]) => ({ token, executionArn: t.executionArn }));
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "StartExecution":
+        return this.#start(input);
+      case "DescribeExecution":
+        return this.#describe(this.#execution(input.executionArn));
+      case "StopExecution":
+        return this.#stop(input);
+      case "ListExecutions":
+        return {
+          executions: this.executions(String(input.stateMachineArn))
+            .filter((e) => !input.statusFilter || e.status === input.statusFilter)
+            .map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}) })),
+        };
+      case "GetExecutionHistory":
+        return { events: this.#execution(input.executionArn).history };
+      case "SendTaskSuccess": {
+        let output: Json;
+        try {
+          output = JSON.parse(String(input.output)) as Json;
+        } catch {
+          return fail("InvalidOutput", "Invalid output: the output must be valid JSON");
+        }
+        return this.#settleToken(input.taskToken, { output });
+      }
+      case "SendTaskFailure":
+        return this.#settleToken(input.taskToken, { error: String(input.error ?? ""), cause: String(input.cause ?? "") });
+      case "SendTaskHeartbeat":
+        this.#token(input.taskToken);
+        return {};
+      case "RedriveExecution":
+        return this.#redrive(input);
+      case "DescribeStateMachine": {
+        const sm = this.#machines.get(String(input.stateMachineArn));
+        if (!sm) return fail("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
+        return { stateMachineArn: sm.arn, name: sm.name, definition: JSON.stringify(sm.definition), roleArn: sm.roleArn, type: "STANDARD", status: "ACTIVE", creationDate: sm.creationDate };
+      }
+      default:
+        return fail("UnsupportedOperation", `the simulated Step Functions does not implement ${action}`);
+    }
+  }
+
+  #start(input: Record<string, unknown>): unknown {
+    const sm = this.#machines.get(String(input.stateMachineArn));
+    if (!sm) return fail("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
+    const name = input.name === undefined ? randomUUID() : String(input.name);
+    if (!NAME_RULE.test(name)) return fail("InvalidName", `Invalid Name: '${name}'`);
+    const text = input.input === undefined ? "{}" : String(input.input);
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch {
+      return fail("InvalidExecutionInput", "Invalid State Machine Execution Input: the input must be valid JSON");
+    }
+    const arn = this.#account.arn("states", `execution:${sm.name}:${name}`);
+    const existing = this.#executions.get(arn);
+    if (existing) {
+      // Standard workflows: same name + same input while running is idempotent; anything else is a conflict.
+      if (existing.status === "RUNNING" && existing.input === text) return { executionArn: arn, startDate: existing.startDate };
+      return fail("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
+    }
+    const caller = this.#account.caller();
+    const execution: ExecutionRecord = {
+      arn,
+      name,
+      stateMachineArn: sm.arn,
+      input: text,
+      status: "RUNNING",
+      startDate: this.#account.clock.date(),
+      ...(caller.eventId ? { eventId: caller.eventId } : {}),
+      history: [],
+      redriveCount: 0,
+      entered: [],
+      controller: new AbortController(),
+      hold: new ExecutionHold(this.#account.activity),
+      done: Promise.resolve(),
+    };
+    this.#executions.set(arn, execution);
+    this.#run(sm, execution, parsed, sm.definition.StartAt);
+    return { executionArn: arn, startDate: execution.startDate };
+  }
+
+  #run(sm: StateMachineRecord, execution: ExecutionRecord, input: Json, startAt: string): void {
+    const definition = localDefinition(sm.definition, startAt);
+    const tasks = collectStates(sm.definition);
+    const handlers: Record<string, (params: unknown) => Promise<Json>> = {};
+    const retries: Record<string, number> = {};
+    for (const [name, state] of tasks) {
+      if (state.Type === "Task" || state.Type === "Wait") {
+        handlers[name] = (params) => this.#task(sm, execution, name, state, params as Json);
+      }
+      if (Array.isArray(state.Retry)) retries[name] = 0;
+    }
+    const self = this;
+    const context = {
+      Execution: { Id: execution.arn, Name: execution.name, RoleArn: sm.roleArn, RedriveCount: execution.redriveCount },
+      StateMachine: { Id: sm.arn, Name: sm.name },
+      Task: {
+        get Token() {
+          return self.#issueToken(execution);
+        },
+      },
+    };
+    const options: RunOptions = {
+      overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: retries },
+      context,
+    };
+    execution.hold.begin();
+    execution.controller = new AbortController();
+    const caller = { principal: `states:${sm.name}`, ...(execution.eventId ? { eventId: execution.eventId } : {}) };
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    const run = this.#account.runAs(caller, () => machine.run(input, options));
+    execution.abort = run.abort;
+    const logs = this.#consume(sm, execution, run.eventLogs);
+    execution.done = run.result.then(
+      async (output) => {
+        await logs;
+        this.#close(execution, "SUCCEEDED", { output: JSON.stringify(output ?? null) });
+      },
+      async (error: Error) => {
+        await logs;
+        if (execution.status !== "RUNNING") return; // stopped: already closed by StopExecution
+        const failed = [...execution.history].reverse().find((h) => h.type === "ExecutionFailed");
+        const timedOut = error.name === "ExecutionTimeoutError" || error.constructor.name === "ExecutionTimeoutError";
+        this.#close(execution, timedOut ? "TIMED_OUT" : "FAILED", {
+          error: failed?.error ?? (timedOut ? "States.Timeout" : error.name),
+          cause: failed?.cause ?? error.message,
+        });
+      },
+    );
+  }
+
+  async #consume(sm: StateMachineRecord, execution: ExecutionRecord, logs: AsyncGenerator<object>): Promise<void> {
+    const topLevel = new Set(Object.keys(sm.definition.States));
+    const wasWait = new Set(collectStates(sm.definition).filter(([, s]) => s.Type === "Wait").map(([n]) => n));
+    for await (const entry of logs) {
+      const log = entry as Record<string, unknown>;
+      const state = log.state as { name: string; type: string; input?: Json; output?: Json } | undefined;
+      const nested = log.index !== undefined || log.parentState !== undefined;
+      const type = state ? `${wasWait.has(state.name) ? "Wait" : state.type}${String(log.type)}` : String(log.type);
+      const event: HistoryEvent = {
+        id: execution.history.length + 1,
+        timestamp: this.#account.clock.iso(),
+        type,
+        ...(state ? { stateName: state.name } : {}),
+        ...(log.type === "StateEntered" || log.type === "ExecutionStarted" ? { input: (state?.input ?? log.input) as Json } : {}),
+        ...(log.type === "StateExited" ? { output: state?.output as Json } : {}),
+        ...(log.Error !== undefined ? { error: String(log.Error), cause: typeof log.Cause === "string" ? log.Cause : JSON.stringify(log.Cause) } : {}),
+      };
+      execution.history.push(event);
+      if (state && !nested && topLevel.has(state.name)) {
+        if (log.type === "StateEntered") execution.entered.push({ name: state.name, input: state.input as Json, exited: false });
+        if (log.type === "StateExited") {
+          const last = [...execution.entered].reverse().find((e) => e.name === state.name && !e.exited);
+          if (last) last.exited = true;
+        }
+      }
+    }
+  }
+
+  async #task(sm: StateMachineRecord, execution: ExecutionRecord, stateName: string, state: State, params: Json): Promise<Json> {
+    const resource = String(state.Resource ?? "");
+    const work = async (): Promise<Json> => {
+      if (state.Type === "Wait") {
+        await this.#account.clock.sleep(waitMs(params, this.#account.clock.now()), {
+          label: `${execution.name}/${stateName}`,
+          signal: execution.controller.signal,
+          hold: execution.hold,
+        });
+        return {};
+      }
+      const waitForToken = resource.endsWith(".waitForTaskToken");
+      const token = waitForToken ? this.#findToken(execution, params) : undefined;
+      if (waitForToken && !token) {
+        throw new TaskError("States.Runtime", `${stateName}: a .waitForTaskToken task must pass $$.Task.Token in its Parameters`);
+      }
+      const result = await this.#integration(resource.replace(/\.waitForTaskToken$/, ""), params);
+      if (!token) return result;
+      return this.#waitForToken(execution, token, stateName);
+    };
+    const timeoutSeconds = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : undefined;
+    if (timeoutSeconds === undefined) return work();
+    const timeout = new AbortController();
+    const timer = this.#account.clock
+      .sleep(timeoutSeconds * 1000, {
+        label: `${execution.name}/${stateName} timeout`,
+        signal: timeout.signal,
+        humanWait: resource.endsWith(".waitForTaskToken"),
+        hold: { begin: () => undefined, end: () => undefined },
+      })
+      .then(() => {
+        throw new TaskError("States.Timeout", `${stateName} did not finish within ${timeoutSeconds} s`);
+      });
+    try {
+      return await Promise.race([work(), timer]);
+    } finally {
+      timeout.abort();
+      timer.catch(() => undefined);
+    }
+  }
+
+  async #integration(resource: string, params: Json): Promise<Json> {
+    const p = (params ?? {}) as Record<string, Json>;
+    if (resource === "arn:aws:states:::lambda:invoke") {
+      const out = await this.#invokeLambda(String(p.FunctionName), p.Payload ?? null);
+      return { ExecutedVersion: out.version, Payload: out.result as Json, StatusCode: 200 };
+    }
+    if (/^arn:aws:lambda:[^:]+:\d{12}:function:/.test(resource)) {
+      return (await this.#invokeLambda(resource, params)).result as Json;
+    }
+    const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)$/.exec(resource);
+    if (sdk) return this.#sdk(sdk[1] as string, pascal(sdk[2] as string), p);
+    const optimised: Record<string, [string, string]> = {
+      "arn:aws:states:::sns:publish": ["sns", "Publish"],
+      "arn:aws:states:::sqs:sendMessage": ["sqs", "SendMessage"],
+      "arn:aws:states:::events:putEvents": ["events", "PutEvents"],
+      "arn:aws:states:::states:startExecution": ["states", "StartExecution"],
+    };
+    const target = optimised[resource];
+    if (target) return this.#sdk(target[0], target[1], p);
+    throw new TaskError("States.Runtime", `the simulated account cannot run Task resource ${resource}`);
+  }
+
+  async #invokeLambda(functionName: string, payload: Json): Promise<{ result: unknown; version: string }> {
+    try {
+      this.#account.recordCall("lambda", "InvokeFunction", { FunctionName: functionName, InvocationType: "RequestResponse" });
+    } catch (error) {
+      throw new TaskError(`Lambda.${(error as Error).name}`, (error as Error).message);
+    }
+    const out = await this.#account.lambda.invoke(functionName, payload, this.#account.caller());
+    if (out.error) {
+      throw new TaskError(out.error.errorType, JSON.stringify({ errorType: out.error.errorType, errorMessage: out.error.errorMessage }));
+    }
+    return { result: out.result, version: out.version };
+  }
+
+  async #sdk(service: string, action: string, params: Record<string, Json>): Promise<Json> {
+    const prefix = service === "sfn" ? "states" : service;
+    try {
+      const out = await this.#account.call(prefix, action, params);
+      return JSON.parse(JSON.stringify(out)) as Json;
+    } catch (error) {
+      const e = error as Error;
+      throw new TaskError(`${pascal(service === "sfn" ? "Sfn" : service)}.${e.name}`, e.message);
+    }
+  }
+
+  #issueToken(execution: ExecutionRecord): string {
+    const token = `${execution.name}:${randomUUID()}`;
+    this.#tokens.set(token, { executionArn: execution.arn, state: "issued" });
+    return token;
+  }
+
+  #findToken(execution: ExecutionRecord, params: Json): string | undefined {
+    const found: string[] = [];
+    const visit = (v: Json) => {
+      if (typeof v === "string" && this.#tokens.get(v)?.executionArn === execution.arn) found.push(v);
+      else if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === "object") Object.values(v).forEach(visit);
+    };
+    visit(params);
+    return found[0];
+  }
+
+  #waitForToken(execution: ExecutionRecord, token: string, stateName: string): Promise<Json> {
+    const record = this.#tokens.get(token) as TokenRecord;
+    const settle = (outcome: TokenRecord["outcome"]): Json => {
+      if (outcome && "output" in outcome) return outcome.output;
+      throw new TaskError(outcome?.error || "States.TaskFailed", outcome?.cause ?? "");
+    };
+    if (record.outcome) {
+      record.state = "closed";
+      return Promise.resolve(settle(record.outcome));
+    }
+    record.state = "waiting";
+    execution.hold.end();
+    return new Promise<Json>((resolve, reject) => {
+      record.settle = (outcome) => {
+        execution.hold.begin();
+        try {
+          resolve(settle(outcome));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      execution.controller.signal.addEventListener("abort", () => reject(new TaskError("States.Aborted", `${stateName} aborted`)), { once: true });
+    });
+  }
+
+  #token(token: unknown): TokenRecord {
+    const record = this.#tokens.get(String(token ?? ""));
+    if (!record) return fail("InvalidToken", "Invalid Token: the task token is not valid");
+    if (record.state === "closed" || this.#executions.get(record.executionArn)?.status !== "RUNNING") {
+      return fail("TaskTimedOut", "Task Timed Out: the task this token belongs to is no longer waiting");
+    }
+    return record;
+  }
+
+  #settleToken(token: unknown, outcome: NonNullable<TokenRecord["outcome"]>): unknown {
+    const record = this.#token(token);
+    record.outcome = outcome;
+    if (record.state === "waiting" && record.settle) {
+      record.state = "closed";
+      record.settle(outcome);
+    }
+    return {};
+  }
+
+  #execution(arn: unknown): ExecutionRecord {
+    const execution = this.#executions.get(String(arn ?? ""));
+    if (!execution) return fail("ExecutionDoesNotExist", `Execution Does Not Exist: '${String(arn)}'`);
+    return execution;
+  }
+
+  #describe(e: ExecutionRecord): unknown {
+    return {
+      executionArn: e.arn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: e.startDate,
+      ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+      input: e.input,
+      ...(e.output !== undefined ? { output: e.output } : {}),
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      redriveCount: e.redriveCount,
+      redriveStatus: e.status === "RUNNING" || e.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
+    };
+  }
+
+  #stop(input: Record<string, unknown>): unknown {
+    const execution = this.#execution(input.executionArn);
+    if (execution.status === "RUNNING") {
+      execution.controller.abort();
+      execution.abort?.();
+      this.#close(execution, "ABORTED", {
+        ...(input.error !== undefined ? { error: String(input.error) } : {}),
+        ...(input.cause !== undefined ? { cause: String(input.cause) } : {}),
+      });
+    }
+    return { stopDate: execution.stopDate ?? this.#account.clock.date() };
+  }
+
+  #redrive(input: Record<string, unknown>): unknown {
+    const execution = this.#execution(input.executionArn);
+    if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
+      return fail("ExecutionNotRedrivable", `Execution ${execution.arn} is ${execution.status} and cannot be redriven`);
+    }
+    const from = [...execution.entered].reverse().find((e) => !e.exited);
+    if (!from) return fail("ExecutionNotRedrivable", `Execution ${execution.arn} has no failed state to redrive from`);
+    const sm = this.#machines.get(execution.stateMachineArn) as StateMachineRecord;
+    execution.status = "RUNNING";
+    delete execution.stopDate;
+    delete execution.error;
+    delete execution.cause;
+    execution.redriveCount++;
+    execution.hold = new ExecutionHold(this.#account.activity);
+    execution.history.push({ id: execution.history.length + 1, timestamp: this.#account.clock.iso(), type: "ExecutionRedriven", stateName: from.name });
+    this.#run(sm, execution, from.input, from.name);
+    return { redriveDate: this.#account.clock.date() };
+  }
+
+  #close(execution: ExecutionRecord, status: Status, result: { output?: string; error?: string; cause?: string }): void {
+    execution.status = status;
+    execution.stopDate = this.#account.clock.date();
+    if (result.output !== undefined) execution.output = result.output;
+    if (result.error !== undefined) execution.error = result.error;
+    if (result.cause !== undefined) execution.cause = result.cause;
+    for (const [token, record] of this.#tokens) if (record.executionArn === execution.arn && record.state !== "closed") this.#tokens.set(token, { ...record, state: "closed" });
+    execution.hold.finish();
+    this.#account.events.emit({
+      source: "aws.states",
+      "detail-type": "Step Functions Execution Status Change",
+      resources: [execution.arn],
+      detail: {
+        executionArn: execution.arn,
+        stateMachineArn: execution.stateMachineArn,
+        name: execution.name,
+        status,
+        startDate: execution.startDate.getTime(),
+        stopDate: execution.stopDate.getTime(),
+        input: execution.input,
+        output: execution.output ?? null,
+        error: execution.error ?? null,
+        cause: execution.cause ?? null,
+        redriveCount: execution.redriveCount,
+      },
+    });
+  }
+}
+
+/** Every state of a definition, nested ones (Parallel branches, Map processors) included. */
+function collectStates(definition: { States: Record<string, unknown> }): [string, State][] {
+  const out: [string, State][] = [];
+  for (const [name, raw] of Object.entries(definition.States)) {
+    const state = raw as State;
+    out.push([name, state]);
+    for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? []) out.push(...collectStates(branch));
+    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
+    if (processor) out.push(...collectStates(processor));
+  }
+  return out;
+}
+
+/**
+ * The definition the interpreter runs locally: identical but for the two things time does —
+ * Wait states become tasks answered by the virtual clock, and task timeouts are enforced on
+ * the virtual clock rather than by the interpreter's real-time timer.
+ */
+function localDefinition(definition: StateMachineDefinition, startAt: string): StateMachineDefinition {
+  const rewrite = (states: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(states).map(([name, raw]) => {
+        const state = { ...(raw as State) };
+        if (state.Type === "Wait") {
+          const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _type, ...rest } = state;
+          const parameters =
+            SecondsPath !== undefined ? { "seconds.$": SecondsPath }
+            : TimestampPath !== undefined ? { "timestamp.$": TimestampPath }
+            : Timestamp !== undefined ? { timestamp: Timestamp }
+            : { seconds: Seconds ?? 0 };
+          return [name, { ...rest, Type: "Task", Resource: VIRTUAL_WAIT, Parameters: parameters, ResultPath: null, TimeoutSeconds: REAL_TIME_BOUND_SECONDS }];
+        }
+        if (state.Type === "Task") {
+          delete state.TimeoutSecondsPath;
+          delete state.HeartbeatSeconds;
+          delete state.HeartbeatSecondsPath;
+          state.TimeoutSeconds = REAL_TIME_BOUND_SECONDS;
+        }
+        if (Array.isArray(state.Branches)) {
+          state.Branches = (state.Branches as { States: Record<string, unknown> }[]).map((b) => ({ ...b, States: rewrite(b.States) }));
+        }
+        for (const key of ["ItemProcessor", "Iterator"] as const) {
+          const processor = state[key] as { States: Record<string, unknown> } | undefined;
+          if (processor) state[key] = { ...processor, States: rewrite(processor.States) };
+        }
+        return [name, state];
+      }),
+    );
+  const { TimeoutSeconds: _timeout, ...rest } = definition;
+  return { ...rest, StartAt: startAt, States: rewrite(definition.States) as StateMachineDefinition["States"] };
+}
+
+function waitMs(params: Json, now: number): number {
+  const p = (params ?? {}) as { seconds?: number; timestamp?: string };
+  if (typeof p.seconds === "number") return p.seconds * 1000;
+  if (typeof p.timestamp === "string") return Math.max(0, Date.parse(p.timestamp) - now);
+  throw new TaskError("States.Runtime", "Wait state: Seconds/Timestamp did not resolve to a number or timestamp");
+}
+
+function pascal(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+export interface QueuedMessage {
+  MessageId: string;
+  Body: string;
+  MessageAttributes: Record<string, { DataType: string; StringValue?: string }>;
+  SentAt: string;
+}
+
+/** SQS, as far as Switchyard uses it: the dead-letter queue. */
+export class SqsService {
+  readonly #account: SimulatedAccount;
+  readonly #queues = new Map<string, QueuedMessage[]>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  createQueue(name: string): string {
+    if (!this.#queues.has(name)) this.#queues.set(name, []);
+    return this.queueUrl(name);
+  }
+
+  queueUrl(name: string): string {
+    return `https://sqs.${this.#account.region}.amazonaws.com/${this.#account.accountId}/${name}`;
+  }
+
+  messages(name: string): readonly QueuedMessage[] {
+    return this.#queues.get(name) ?? [];
+  }
+
+  send(queue: string, body: string, attributes: QueuedMessage["MessageAttributes"] = {}): QueuedMessage {
+    const name = queue.split(/[/:]/).at(-1) ?? queue;
+    const messages = this.#queues.get(name);
+    if (!messages) return fail("AWS.SimpleQueueService.NonExistentQueue", `The specified queue does not exist: ${queue}`);
+    if (Buffer.byteLength(body) > 262_144) {
+      return fail("InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
+    }
+    const message = { MessageId: this.#account.newId(), Body: body, MessageAttributes: attributes, SentAt: this.#account.clock.iso() };
+    messages.push(message);
+    return message;
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "SendMessage": {
+        const message = this.send(
+          String(input.QueueUrl),
+          String(input.MessageBody ?? ""),
+          (input.MessageAttributes ?? {}) as QueuedMessage["MessageAttributes"],
+        );
+        return { MessageId: message.MessageId, MD5OfMessageBody: createHash("md5").update(message.Body).digest("hex") };
+      }
+      case "GetQueueUrl":
+        if (!this.#queues.has(String(input.QueueName))) {
+          return fail("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
+        }
+        return { QueueUrl: this.queueUrl(String(input.QueueName)) };
+      default:
+        return fail("UnsupportedOperation", `the simulated SQS does not implement ${action}`);
+    }
+  }
+}
