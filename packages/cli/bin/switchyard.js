@@ -8,4 +8,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// Local runs print a timeline; the functions' JSON logs and EMF metrics go quiet unless asked for.
+if (!process.argv.includes("--verbose")) {
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+}
 await import("../src/main.ts");

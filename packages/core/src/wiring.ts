@@ -1,6 +1,6 @@
 import type { EventPattern } from "./events/pattern.ts";
-import { deployDefinition } from "./workflows/deploy.ts";
 import type { StateMachineDefinition } from "./workflows/asl.ts";
+import { deployDefinition } from "./workflows/deploy.ts";
 
 /**
  * Switchyard's wiring as data: its functions and what each may do, the bus rules that route
@@ -62,7 +62,10 @@ export interface StateMachineSpec {
   readonly permissions: readonly Permission[];
 }
 
-const table = (...actions: string[]): Permission => ({ actions: actions.map((a) => `dynamodb:${a}`), resources: ["stateTable"] });
+const table = (...actions: string[]): Permission => ({
+  actions: actions.map((a) => `dynamodb:${a}`),
+  resources: ["stateTable"],
+});
 const deadLetter: Permission = { actions: ["sqs:SendMessage"], resources: ["deadLetterQueue"] };
 const notifications: Permission = { actions: ["sns:Publish"], resources: ["notificationTopic"] };
 
@@ -76,6 +79,7 @@ export const functions: readonly FunctionSpec[] = [
     permissions: [
       { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
       { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
+      { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
       table("GetItem", "PutItem"),
       deadLetter,
     ],
@@ -115,10 +119,20 @@ export const functions: readonly FunctionSpec[] = [
     memoryMB: 512,
     permissions: [
       {
-        actions: ["lambda:GetAlias", "lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:UpdateAlias"],
+        actions: [
+          "lambda:GetAlias",
+          "lambda:GetFunction",
+          "lambda:UpdateFunctionCode",
+          "lambda:PublishVersion",
+          "lambda:UpdateAlias",
+        ],
         resources: ["managedFunctions"],
       },
-      { actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resources: ["imageRepositories"], implied: true },
+      {
+        actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        resources: ["imageRepositories"],
+        implied: true,
+      },
       { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
       { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
       table("GetItem", "PutItem", "UpdateItem"),

@@ -16,13 +16,19 @@ export const make = (provider: ContextProvider) =>
   middy(async (raw: unknown) => {
     const payload = DeployStepPayload.safeParse(raw);
     if (!payload.success) {
-      throw new SwitchyardError(ErrorNames.InvalidInput, `invalid deploy step payload: ${formatZodIssues(payload.error).join("; ")}`);
+      throw new SwitchyardError(
+        ErrorNames.InvalidInput,
+        `invalid deploy step payload: ${formatZodIssues(payload.error).join("; ")}`,
+      );
     }
     logger.appendKeys({ reaction: "deploy", executionArn: payload.data.execution });
     try {
       return await runDeployStep(provider(), payload.data);
     } catch (error) {
-      logger.warn(`deploy step ${payload.data.action} failed`, { error: (error as Error).name, message: (error as Error).message });
+      logger.warn(`deploy step ${payload.data.action} failed`, {
+        error: (error as Error).name,
+        message: (error as Error).message,
+      });
       throw error;
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));

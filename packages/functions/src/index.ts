@@ -8,7 +8,10 @@ import * as scanResult from "./scan-result.ts";
 export { type ContextProvider, ENV, type FunctionContext } from "./runtime.ts";
 
 /** Handler factories of the bus-driven and workflow functions, by the names in core's wiring. */
-export const factories: Record<"deploy-trigger" | "scan-result" | "rollback" | "deploy-steps", (provider: ContextProvider) => Handler> = {
+export const factories: Record<
+  "deploy-trigger" | "scan-result" | "rollback" | "deploy-steps",
+  (provider: ContextProvider) => Handler
+> = {
   "deploy-trigger": deployTrigger.make,
   "scan-result": scanResult.make,
   rollback: rollback.make,

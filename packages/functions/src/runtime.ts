@@ -32,7 +32,10 @@ export const ENV = {
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set: the stack sets it; set it when running the function by hand`);
+  if (!value)
+    throw new Error(
+      `environment variable ${name} is not set: the stack sets it; set it when running the function by hand`,
+    );
   return value;
 }
 
@@ -83,19 +86,27 @@ export function busHandler<K extends Kind>(
       return { reaction: spec.reaction, outcome: "rejected", reason, executions: [] };
     }
     const result = await react(parsed.event as EventOf<K>, ctx);
-    metrics.addDimension("reaction", spec.reaction);
-    metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
-    logger.info(`${spec.reaction}: ${result.outcome}`, { reason: result.reason, executions: result.executions });
+    count(spec.reaction, `outcome_${result.outcome}`);
+    logger.info(`${spec.reaction}: ${result.outcome}`, {
+      reason: result.reason,
+      executions: result.executions,
+    });
     return result;
   };
   return middy(run).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
+/** One EMF metric per outcome, dimensioned by reaction, published at once. */
+function count(reaction: string, name: string): void {
+  const single = metrics.singleMetric();
+  single.addDimension("reaction", reaction);
+  single.addMetric(name, MetricUnit.Count, 1);
+}
+
 /** Logs, counts and dead-letters a rejected event. A DLQ failure is logged, never thrown. */
 async function reject(ctx: FunctionContext, reaction: string, raw: unknown, reason: string): Promise<void> {
   logger.warn("event rejected", { reason });
-  metrics.addDimension("reaction", reaction);
-  metrics.addMetric("events_rejected", MetricUnit.Count, 1);
+  count(reaction, "events_rejected");
   if (!ctx.dlqUrl) {
     logger.error("no dead-letter queue configured: rejected event dropped", { reason });
     return;
@@ -106,7 +117,8 @@ async function reject(ctx: FunctionContext, reaction: string, raw: unknown, reas
   } catch {
     body = JSON.stringify({ reaction, reason, event: String(raw) });
   }
-  if (Buffer.byteLength(body) > 262_144) body = JSON.stringify({ reaction, reason, event: "(too large to keep; see the reason)" });
+  if (Buffer.byteLength(body) > 262_144)
+    body = JSON.stringify({ reaction, reason, event: "(too large to keep; see the reason)" });
   try {
     await ctx.clients.sqs.send(
       new SendMessageCommand({

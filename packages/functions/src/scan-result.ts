@@ -3,6 +3,8 @@ import { busHandler, type ContextProvider, environmentContext } from "./runtime.
 
 /** ECR basic scan or Amazon Inspector scan finished → answer the deployments waiting at the scan gate. */
 export const make = (provider: ContextProvider) =>
-  busHandler({ reaction: "scan-result", accepts: ["image-scan"] }, provider, (e, ctx) => onImageScan(ctx, e.scan, e.event.id));
+  busHandler({ reaction: "scan-result", accepts: ["image-scan"] }, provider, (e, ctx) =>
+    onImageScan(ctx, e.scan, e.event.id),
+  );
 
 export const handler = make(environmentContext);

@@ -107,6 +107,7 @@ export class SimulatedAccount {
   readonly secrets: SecretsManagerService;
   readonly #caller = new AsyncLocalStorage<Caller>();
   readonly #faults: Fault[] = [];
+  readonly #callListeners: ((call: CallRecord) => void)[] = [];
   readonly #services: Record<string, ServiceModel>;
   #seq = 0;
 
@@ -151,13 +152,20 @@ export class SimulatedAccount {
     return this.#caller.run(caller, fn);
   }
 
+  /** Called for every call recorded (live timelines). */
+  onCall(listener: (call: CallRecord) => void): void {
+    this.#callListeners.push(listener);
+  }
+
   /** Makes the next matching call(s) fail with an AWS exception. */
   injectFault(fault: Fault): void {
     this.#faults.push({ times: 1, ...fault });
   }
 
   /** Calls recorded so far, optionally filtered. */
-  callsOf(filter: { principal?: string; service?: string; action?: string; eventId?: string } = {}): CallRecord[] {
+  callsOf(
+    filter: { principal?: string; service?: string; action?: string; eventId?: string } = {},
+  ): CallRecord[] {
     return this.calls.filter(
       (c) =>
         (filter.principal === undefined || c.principal === filter.principal) &&
@@ -178,12 +186,17 @@ export class SimulatedAccount {
   }
 
   /** Answers one API call: records it, applies injected faults, dispatches to the service model. */
-  async call(service: string, action: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async call(
+    service: string,
+    action: string,
+    input: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const fault = this.#takeFault(service, action, input);
     const record = this.#record(service, action, input, fault?.error);
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
     const model = this.#services[service];
-    if (!model) throw awsError(service, "UnknownOperationException", `the simulated account has no ${service}`);
+    if (!model)
+      throw awsError(service, "UnknownOperationException", `the simulated account has no ${service}`);
     try {
       const output = await model.handle(action, input);
       return (output ?? {}) as Record<string, unknown>;
@@ -202,7 +215,10 @@ export class SimulatedAccount {
       add(mw: unknown, options: { step: string; name: string; priority?: string }): void;
     };
     stack.add(
-      (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: Record<string, string>) =>
+      (
+        next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
+        context: Record<string, string>,
+      ) =>
         async (args: { input: Record<string, unknown> }) => {
           const service = CLIENT_SERVICES[context.clientName ?? ""];
           const command = (context.commandName ?? "").replace(/Command$/, "");
@@ -216,7 +232,10 @@ export class SimulatedAccount {
             return next(args);
           }
           const output = await this.call(service, action, args.input);
-          return { output: { $metadata: { httpStatusCode: 200, requestId: this.newId() }, ...output }, response: {} };
+          return {
+            output: { $metadata: { httpStatusCode: 200, requestId: this.newId() }, ...output },
+            response: {},
+          };
         },
       { step: "initialize", name: "switchyardSimulatedAccount", priority: "low" },
     );
@@ -246,6 +265,7 @@ export class SimulatedAccount {
       ...(error ? { error } : {}),
     };
     this.calls.push(record);
+    for (const listener of this.#callListeners) listener(record);
     return record;
   }
 }

@@ -21,7 +21,12 @@ const modules: Record<string, { ns: Record<string, unknown>; base: string }> = {
   secretsmanager: { ns: secrets, base: "SecretsManagerServiceException" },
 };
 
-const THROTTLING = new Set(["ThrottlingException", "TooManyRequestsException", "Throttling", "ThrottledException"]);
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "Throttling",
+  "ThrottledException",
+]);
 
 /**
  * An error as the real SDK client would throw it: an instance of the service's modelled

@@ -1,4 +1,10 @@
-export { type AccountOptions, type CallRecord, type Caller, type Fault, SimulatedAccount } from "./account.ts";
+export {
+  type AccountOptions,
+  type Caller,
+  type CallRecord,
+  type Fault,
+  SimulatedAccount,
+} from "./account.ts";
 export { Activity, VirtualClock } from "./clock.ts";
 export { type LocalDynamo, localCredentials, startLocalDynamo } from "./dynalite.ts";
 export type { BusEventOut, Delivery, TargetOutcome } from "./services/eventbridge.ts";

@@ -1,10 +1,10 @@
+import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
-import { createClients, type AwsClients } from "@switchyard/core/aws/clients";
 import type { StateStore } from "@switchyard/core/store/state";
 import { functions, rules, stateMachines } from "@switchyard/core/wiring";
-import { factories, type FunctionContext } from "@switchyard/functions";
-import { type LocalDynamo, localCredentials, SimulatedAccount, startLocalDynamo } from "@switchyard/sim";
+import { type FunctionContext, factories } from "@switchyard/functions";
 import type { BusEventOut, Delivery } from "@switchyard/sim";
+import { type LocalDynamo, localCredentials, SimulatedAccount, startLocalDynamo } from "@switchyard/sim";
 import type { Context } from "aws-lambda";
 
 export const LOCAL_NAMES = {
@@ -44,9 +44,16 @@ export interface ControlPlaneOptions {
  * core's wiring, and the account seeded from the config (each deployment's function with
  * version 1 and its alias on 1; every referenced alarm in OK).
  */
-export async function startControlPlane(configInput: Config | unknown, options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+export async function startControlPlane(
+  configInput: Config | unknown,
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> {
   const config = isConfig(configInput) ? configInput : parseConfig(configInput);
-  const account = new SimulatedAccount({ region: config.region, accountId: config.account, ...(options.start ? { start: options.start } : {}) });
+  const account = new SimulatedAccount({
+    region: config.region,
+    accountId: config.account,
+    ...(options.start ? { start: options.start } : {}),
+  });
   const dynamo: LocalDynamo = await startLocalDynamo();
   const clients = createClients({
     region: config.region,
@@ -54,7 +61,11 @@ export async function startControlPlane(configInput: Config | unknown, options: 
     dynamodbEndpoint: dynamo.endpoint,
     attach: (client) => account.attach(client),
   });
-  const store: StateStore = { db: clients.dynamodb, table: dynamo.tableName, now: () => account.clock.date() };
+  const store: StateStore = {
+    db: clients.dynamodb,
+    table: dynamo.tableName,
+    now: () => account.clock.date(),
+  };
   const fnName = (name: string) => `${LOCAL_NAMES.functionPrefix}${name}`;
   const deployStateMachineArn = account.arn("states", `stateMachine:${LOCAL_NAMES.deployStateMachine}`);
   const dlqUrl = account.sqs.createQueue(LOCAL_NAMES.dlq);
@@ -71,7 +82,9 @@ export async function startControlPlane(configInput: Config | unknown, options: 
     const make = factories[spec.name as keyof typeof factories];
     if (!make) continue;
     const handler = make(() => context);
-    account.lambda.registerHandler(fnName(spec.name), async (event, ctx) => handler(event, ctx as unknown as Context, () => undefined));
+    account.lambda.registerHandler(fnName(spec.name), async (event, ctx) =>
+      handler(event, ctx as unknown as Context, () => undefined),
+    );
   }
   for (const machine of stateMachines) {
     account.sfn.createStateMachine(
@@ -87,7 +100,12 @@ export async function startControlPlane(configInput: Config | unknown, options: 
     });
   }
   for (const d of config.deployments) {
-    account.lambda.seedFunction({ name: d.function.split(":").at(-1) ?? d.function, alias: d.alias, aliasVersion: "1", versions: 1 });
+    account.lambda.seedFunction({
+      name: d.function.split(":").at(-1) ?? d.function,
+      alias: d.alias,
+      aliasVersion: "1",
+      versions: 1,
+    });
     for (const alarm of d.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
   }
   for (const alarm of options.alarms ?? []) account.cloudwatch.seedAlarm(alarm, "OK");
@@ -132,8 +150,15 @@ export async function startControlPlane(configInput: Config | unknown, options: 
   };
 }
 
-function isConfig(value: unknown): value is Config {
-  return typeof value === "object" && value !== null && Array.isArray((value as Config).deployments) && "safety" in value && "region" in value;
+/** True for a config that `parseConfig` already normalised (each deployment has its traffic steps). */
+export function isConfig(value: unknown): value is Config {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "safety" in value &&
+    Array.isArray((value as Config).deployments) &&
+    (value as Config).deployments.every((d) => Array.isArray((d as { steps?: unknown }).steps))
+  );
 }
 
 function clientsOf(clients: AwsClients): { destroy(): void }[] {

@@ -13,7 +13,10 @@ import { rollBack } from "./rollback.ts";
  * the alarm's own state-change event. The event is checked against the alarm as it is now:
  * a replayed or late event for an alarm that is no longer in ALARM is stale and changes nothing.
  */
-export async function onAlarm(deps: TriggerDeps, event: BusEvent<AlarmStateChangeDetail>): Promise<ReactionResult> {
+export async function onAlarm(
+  deps: TriggerDeps,
+  event: BusEvent<AlarmStateChangeDetail>,
+): Promise<ReactionResult> {
   const { alarmName, state } = event.detail;
   const guarded = deps.config.deployments.filter((d) => d.alarms.includes(alarmName));
   const base = { reaction: "rollback", executions: [] as string[], subjects: guarded.map((d) => d.name) };
@@ -37,7 +40,9 @@ export async function onAlarm(deps: TriggerDeps, event: BusEvent<AlarmStateChang
   const [control, current] = await Promise.all([
     readControl(deps.store),
     awsStep("cloudwatch:DescribeAlarms", () =>
-      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
+      deps.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+      ),
     ),
   ]);
   if (control.paused) {
@@ -63,7 +68,13 @@ export async function onAlarm(deps: TriggerDeps, event: BusEvent<AlarmStateChang
       continue;
     }
     const reason = `alarm ${alarmName} went to ALARM: ${state.reason}`;
-    const out = await rollBack(deps, record, { status: "rolled-back", reason, stopExecution: true, correlationId: event.id, eventId: event.id });
+    const out = await rollBack(deps, record, {
+      status: "rolled-back",
+      reason,
+      stopExecution: true,
+      correlationId: event.id,
+      eventId: event.id,
+    });
     base.executions.push(record.executionArn);
     outcomes.push(out.outcome);
     reasons.push(out.detail);
@@ -77,6 +88,10 @@ export async function onAlarm(deps: TriggerDeps, event: BusEvent<AlarmStateChang
       });
     }
   }
-  const outcome = outcomes.includes("rolled-back") ? "rolled-back" : outcomes.includes("stale") ? "stale" : (outcomes[0] ?? "no-action");
+  const outcome = outcomes.includes("rolled-back")
+    ? "rolled-back"
+    : outcomes.includes("stale")
+      ? "stale"
+      : (outcomes[0] ?? "no-action");
   return { ...base, outcome, reason: reasons.join("; ") };
 }

@@ -34,7 +34,11 @@ export async function writeAlias(
         FunctionName: target.functionName,
         Name: target.alias,
         FunctionVersion: state.version,
-        RoutingConfig: { AdditionalVersionWeights: state.additional ? { [state.additional.version]: state.additional.weight } : {} },
+        RoutingConfig: {
+          AdditionalVersionWeights: state.additional
+            ? { [state.additional.version]: state.additional.weight }
+            : {},
+        },
         RevisionId: revisionId,
       }),
     ),
@@ -42,7 +46,11 @@ export async function writeAlias(
 }
 
 /** The image digest (sha256:…) a published version runs, from its CodeSha256. */
-export async function versionDigest(deps: CoreDeps, functionName: string, version: string): Promise<string | undefined> {
+export async function versionDigest(
+  deps: CoreDeps,
+  functionName: string,
+  version: string,
+): Promise<string | undefined> {
   const out = await awsStep(`lambda:GetFunction ${functionName}:${version}`, () =>
     deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: functionName, Qualifier: version })),
   );
@@ -50,7 +58,10 @@ export async function versionDigest(deps: CoreDeps, functionName: string, versio
   return sha ? `sha256:${sha}` : undefined;
 }
 
-export function describeAlias(state: { version: string; additional?: { version: string; weight: number } }): string {
+export function describeAlias(state: {
+  version: string;
+  additional?: { version: string; weight: number };
+}): string {
   return state.additional
     ? `version ${state.version} with ${Math.round(state.additional.weight * 100)}% on version ${state.additional.version}`
     : `version ${state.version} (100%)`;

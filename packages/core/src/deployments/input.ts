@@ -12,19 +12,30 @@ export const DeployInput = z.looseObject({
   functionName: z.string().min(1),
   alias: z.string().min(1),
   imageUri: z.string().regex(/@sha256:[0-9a-zA-Z]+$/, "imageUri must pin the image by digest (…@sha256:…)"),
-  image: z.object({ repository: z.string().min(1), tag: z.string().optional(), digest: z.string().startsWith("sha256:") }),
+  image: z.object({
+    repository: z.string().min(1),
+    tag: z.string().optional(),
+    digest: z.string().startsWith("sha256:"),
+  }),
   stableVersion: z.string().regex(/^\d+$/, "stableVersion must be a published version number"),
   steps: z
     .array(z.object({ weight: z.number().gt(0).lte(1), pauseSeconds: z.number().int().min(0) }))
     .min(1)
     .refine((steps) => steps.at(-1)?.weight === 1, "the last step must shift 100% (weight 1)"),
   alarms: z.array(z.string().min(1)),
-  scanGate: z.object({ threshold: z.enum(SCAN_SEVERITIES), timeoutSeconds: z.number().int().positive() }).nullable(),
+  scanGate: z
+    .object({ threshold: z.enum(SCAN_SEVERITIES), timeoutSeconds: z.number().int().positive() })
+    .nullable(),
   alarmHold: z.object({ intervalSeconds: z.number().int().positive(), maxChecks: z.number().int().min(0) }),
   progress: z.object({ index: z.number().int().min(0), holds: z.number().int().min(0) }),
   dryRun: z.boolean(),
   notifyTopicArn: z.string().nullable(),
-  trigger: z.object({ eventId: z.string().min(1), source: z.string(), detailType: z.string(), time: z.string().optional() }),
+  trigger: z.object({
+    eventId: z.string().min(1),
+    source: z.string(),
+    detailType: z.string(),
+    time: z.string().optional(),
+  }),
   correlationId: z.string().min(1),
 });
 

@@ -17,9 +17,21 @@ export type RollbackOutcome = "rolled-back" | "already-stable" | "stale";
 export async function rollBack(
   deps: CoreDeps,
   record: DeploymentRecord,
-  why: { status: "rolled-back" | "failed"; reason: string; stopExecution: boolean; correlationId?: string; eventId?: string },
+  why: {
+    status: "rolled-back" | "failed";
+    reason: string;
+    stopExecution: boolean;
+    correlationId?: string;
+    eventId?: string;
+  },
 ): Promise<{ outcome: RollbackOutcome; detail: string }> {
-  const settled = await settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason);
+  const settled = await settleDeployment(
+    deps.store,
+    record.deployment,
+    record.executionArn,
+    why.status,
+    why.reason,
+  );
   if (!settled) {
     return { outcome: "stale", detail: `deployment ${record.deployment} is now owned by another execution` };
   }
@@ -44,11 +56,18 @@ export async function rollBack(
   if (why.stopExecution) {
     try {
       await deps.clients.sfn.send(
-        new StopExecutionCommand({ executionArn: record.executionArn, error: "RolledBack", cause: why.reason.slice(0, 32_000) }),
+        new StopExecutionCommand({
+          executionArn: record.executionArn,
+          error: "RolledBack",
+          cause: why.reason.slice(0, 32_000),
+        }),
       );
     } catch (error) {
       // The execution may have ended on its own; the alias is what matters and it is settled.
-      logger.warn("could not stop the deploy execution", { executionArn: record.executionArn, error: (error as Error).name });
+      logger.warn("could not stop the deploy execution", {
+        executionArn: record.executionArn,
+        error: (error as Error).name,
+      });
     }
   }
   await recordAudit(deps.store, {

@@ -16,10 +16,17 @@ export interface ScanDecision {
  * Judges a scan against a gate: findings at or above `threshold` block. A scan that did not
  * complete blocks too: a gate that cannot see the findings must not pass the image.
  */
-export function judgeScan(scan: { status: string; scanner: string; severityCounts: Record<string, number> }, threshold: Severity): ScanDecision {
+export function judgeScan(
+  scan: { status: string; scanner: string; severityCounts: Record<string, number> },
+  threshold: Severity,
+): ScanDecision {
   const base = { severityCounts: scan.severityCounts, scanner: scan.scanner };
   if (!COMPLETE.has(scan.status)) {
-    return { ...base, decision: "blocked", reason: `scan status is ${scan.status}, not COMPLETE: the gate cannot see the findings` };
+    return {
+      ...base,
+      decision: "blocked",
+      reason: `scan status is ${scan.status}, not COMPLETE: the gate cannot see the findings`,
+    };
   }
   const blocking = SCAN_SEVERITIES.slice(0, SCAN_SEVERITIES.indexOf(threshold) + 1)
     .map((severity) => [severity, scan.severityCounts[severity] ?? 0] as const)
@@ -28,5 +35,9 @@ export function judgeScan(scan: { status: string; scanner: string; severityCount
     return { ...base, decision: "passed", reason: `no findings at or above ${threshold}` };
   }
   const found = blocking.map(([severity, count]) => `${count} ${severity}`).join(", ");
-  return { ...base, decision: "blocked", reason: `${found} finding(s) at or above the gate's threshold ${threshold}` };
+  return {
+    ...base,
+    decision: "blocked",
+    reason: `${found} finding(s) at or above the gate's threshold ${threshold}`,
+  };
 }

@@ -10,8 +10,14 @@ import { judgeScan, type Severity } from "./scan-gate.ts";
  * every deployment waiting for this digest with the gate's decision. A deployment that starts
  * waiting after this finds the stored result itself.
  */
-export async function onImageScan(deps: CoreDeps, scan: ImageScanResult, eventId: string): Promise<ReactionResult> {
-  const severityCounts = Object.fromEntries(Object.entries(scan.severityCounts).filter(([, v]) => typeof v === "number")) as Record<string, number>;
+export async function onImageScan(
+  deps: CoreDeps,
+  scan: ImageScanResult,
+  eventId: string,
+): Promise<ReactionResult> {
+  const severityCounts = Object.fromEntries(
+    Object.entries(scan.severityCounts).filter(([, v]) => typeof v === "number"),
+  ) as Record<string, number>;
   await putScanResult(deps.store, scan.repository, scan.digest, {
     scanner: scan.scanner,
     status: scan.status,
@@ -23,7 +29,9 @@ export async function onImageScan(deps: CoreDeps, scan: ImageScanResult, eventId
   for (const waiter of waiters) {
     const decision = judgeScan({ ...scan, severityCounts }, waiter.threshold as Severity);
     try {
-      await deps.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: waiter.taskToken, output: JSON.stringify(decision) }));
+      await deps.clients.sfn.send(
+        new SendTaskSuccessCommand({ taskToken: waiter.taskToken, output: JSON.stringify(decision) }),
+      );
       answered.push(waiter.executionArn);
     } catch (error) {
       // A closed token means that deployment already has its answer (or ended): nothing to do.
@@ -32,6 +40,18 @@ export async function onImageScan(deps: CoreDeps, scan: ImageScanResult, eventId
     }
   }
   const reason = `${scan.scanner} scan of ${scan.repository}@${scan.digest}: ${scan.status}; answered ${answered.length} waiting deployment(s)`;
-  await recordAudit(deps.store, { reaction: "scan-result", decision: "recorded", reason, eventId, correlationId: eventId, details: { severityCounts } });
-  return { reaction: "scan-result", outcome: answered.length > 0 ? "answered" : "recorded", reason, executions: answered };
+  await recordAudit(deps.store, {
+    reaction: "scan-result",
+    decision: "recorded",
+    reason,
+    eventId,
+    correlationId: eventId,
+    details: { severityCounts },
+  });
+  return {
+    reaction: "scan-result",
+    outcome: answered.length > 0 ? "answered" : "recorded",
+    reason,
+    executions: answered,
+  };
 }

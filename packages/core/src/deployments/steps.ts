@@ -1,6 +1,6 @@
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { GetFunctionCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
@@ -20,9 +20,20 @@ import { DeployInput, type DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan } from "./scan-gate.ts";
 
-type Step = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) => Promise<Record<string, unknown> | null>;
+type Step = (
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+) => Promise<Record<string, unknown> | null>;
 
-const audit = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload, decision: string, reason: string, details?: Record<string, unknown>) =>
+const audit = (
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+  decision: string,
+  reason: string,
+  details?: Record<string, unknown>,
+) =>
   recordAudit(deps.store, {
     reaction: "deploy",
     decision,
@@ -38,10 +49,14 @@ const audit = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload, d
 async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) {
   const record = await readDeployment(deps.store, input.deployment);
   if (!record || record.executionArn !== payload.execution) {
-    throw staleError(`deployment ${input.deployment} is now owned by ${record?.executionArn ?? "nobody"}, not this execution`);
+    throw staleError(
+      `deployment ${input.deployment} is now owned by ${record?.executionArn ?? "nobody"}, not this execution`,
+    );
   }
   if (record.status !== "shifting") {
-    throw staleError(`deployment ${input.deployment} is already ${record.status}${record.reason ? ` (${record.reason})` : ""}`);
+    throw staleError(
+      `deployment ${input.deployment} is already ${record.status}${record.reason ? ` (${record.reason})` : ""}`,
+    );
   }
   return record;
 }
@@ -54,7 +69,8 @@ const steps: Record<string, Step> = {
 
   async awaitScan(deps, input, payload) {
     const gate = input.scanGate;
-    if (!gate || !payload.taskToken) throw new SwitchyardError(ErrorNames.InvalidInput, "awaitScan needs scanGate and a task token");
+    if (!gate || !payload.taskToken)
+      throw new SwitchyardError(ErrorNames.InvalidInput, "awaitScan needs scanGate and a task token");
     const { repository, digest } = input.image;
     // Register first, then look: a scan result that lands in between is seen by one side or the other.
     await putScanWaiter(deps.store, repository, digest, payload.execution, payload.taskToken, gate.threshold);
@@ -62,7 +78,9 @@ const steps: Record<string, Step> = {
     if (scan) {
       const decision = judgeScan(scan, gate.threshold);
       try {
-        await deps.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: payload.taskToken, output: JSON.stringify(decision) }));
+        await deps.clients.sfn.send(
+          new SendTaskSuccessCommand({ taskToken: payload.taskToken, output: JSON.stringify(decision) }),
+        );
       } catch (error) {
         // The scan-result function answered first: the token is closed, which is what we wanted.
         if ((error as Error).name !== "TaskTimedOut" && (error as Error).name !== "InvalidToken") throw error;
@@ -81,25 +99,40 @@ const steps: Record<string, Step> = {
         ? `no scan result for ${input.image.repository}@${input.image.digest} within ${input.scanGate?.timeoutSeconds} s`
         : (scan?.reason ?? "scan gate blocked the image");
     await audit(deps, input, payload, "blocked", reason, { severityCounts: scan?.severityCounts ?? null });
-    await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} blocked by the scan gate`, {
-      deployment: input.deployment,
-      image: input.imageUri,
-      reason,
-    });
+    await notify(
+      deps,
+      input.notifyTopicArn,
+      `Switchyard: deploy of ${input.deployment} blocked by the scan gate`,
+      {
+        deployment: input.deployment,
+        image: input.imageUri,
+        reason,
+      },
+    );
     return null;
   },
 
   async prepare(deps, input, payload) {
     const alias = await readAlias(deps, input.functionName, input.alias);
     const record = await readDeployment(deps.store, input.deployment);
-    const resuming = record?.executionArn === payload.execution && record.status === "shifting" && record.newVersion !== "";
+    const resuming =
+      record?.executionArn === payload.execution && record.status === "shifting" && record.newVersion !== "";
     if (resuming && record) {
       // A retry or a redrive of this very execution: the version exists already.
       return { outcome: "ready", newVersion: record.newVersion, resumed: true };
     }
     if (alias.version !== input.stableVersion || alias.additional) {
-      if (!alias.additional && (await versionDigest(deps, input.functionName, alias.version)) === input.image.digest) {
-        await audit(deps, input, payload, "no-action", `alias already serves ${input.image.digest} (version ${alias.version})`);
+      if (
+        !alias.additional &&
+        (await versionDigest(deps, input.functionName, alias.version)) === input.image.digest
+      ) {
+        await audit(
+          deps,
+          input,
+          payload,
+          "no-action",
+          `alias already serves ${input.image.digest} (version ${alias.version})`,
+        );
         return { outcome: "already-deployed", newVersion: alias.version };
       }
       if (alias.additional && record?.status === "shifting" && record.executionArn !== payload.execution) {
@@ -117,10 +150,22 @@ const steps: Record<string, Step> = {
       const plan = [
         `lambda:UpdateFunctionCode ${input.functionName} ImageUri=${input.imageUri}`,
         `lambda:PublishVersion ${input.functionName}`,
-        ...input.steps.map((s) => `lambda:UpdateAlias ${input.functionName}:${input.alias} ${Math.round(s.weight * 100)}% → new version${s.pauseSeconds ? `, bake ${s.pauseSeconds} s` : ""}`),
+        ...input.steps.map(
+          (s) =>
+            `lambda:UpdateAlias ${input.functionName}:${input.alias} ${Math.round(s.weight * 100)}% → new version${s.pauseSeconds ? `, bake ${s.pauseSeconds} s` : ""}`,
+        ),
       ];
-      const why = input.dryRun ? "dry run" : `automation paused${control.reason ? `: ${control.reason}` : ""}`;
-      await audit(deps, input, payload, input.dryRun ? "dry-run" : "no-action", `${why}: planned writes recorded, nothing changed`, { plan });
+      const why = input.dryRun
+        ? "dry run"
+        : `automation paused${control.reason ? `: ${control.reason}` : ""}`;
+      await audit(
+        deps,
+        input,
+        payload,
+        input.dryRun ? "dry-run" : "no-action",
+        `${why}: planned writes recorded, nothing changed`,
+        { plan },
+      );
       return { outcome: "dry-run", plan };
     }
     const base = {
@@ -135,12 +180,21 @@ const steps: Record<string, Step> = {
     };
     if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }))) {
       const current = await readDeployment(deps.store, input.deployment);
-      throw new SwitchyardError(ErrorNames.DeploymentInProgress, `deployment ${input.deployment} is already shifting (${current?.executionArn})`);
+      throw new SwitchyardError(
+        ErrorNames.DeploymentInProgress,
+        `deployment ${input.deployment} is already shifting (${current?.executionArn})`,
+      );
     }
-    const fn = await awsStep("lambda:GetFunction", () => deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })));
+    const fn = await awsStep("lambda:GetFunction", () =>
+      deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
+    );
     const updated = await awsStep("lambda:UpdateFunctionCode", () =>
       deps.clients.lambda.send(
-        new UpdateFunctionCodeCommand({ FunctionName: input.functionName, ImageUri: input.imageUri, RevisionId: fn.Configuration?.RevisionId }),
+        new UpdateFunctionCodeCommand({
+          FunctionName: input.functionName,
+          ImageUri: input.imageUri,
+          RevisionId: fn.Configuration?.RevisionId,
+        }),
       ),
     );
     const published = await awsStep("lambda:PublishVersion", () =>
@@ -149,22 +203,45 @@ const steps: Record<string, Step> = {
           FunctionName: input.functionName,
           CodeSha256: updated.CodeSha256,
           RevisionId: updated.RevisionId,
-          Description: `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(0, 256),
+          Description:
+            `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(
+              0,
+              256,
+            ),
         }),
       ),
     );
     const newVersion = String(published.Version);
     if (newVersion === input.stableVersion) {
-      await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "the image is already the stable version");
-      await audit(deps, input, payload, "no-action", `version ${newVersion} already runs ${input.image.digest}`);
+      await settleDeployment(
+        deps.store,
+        input.deployment,
+        payload.execution,
+        "succeeded",
+        "the image is already the stable version",
+      );
+      await audit(
+        deps,
+        input,
+        payload,
+        "no-action",
+        `version ${newVersion} already runs ${input.image.digest}`,
+      );
       return { outcome: "already-deployed", newVersion };
     }
     await claimDeployment(deps.store, { ...base, newVersion });
-    await audit(deps, input, payload, "started", `published version ${newVersion} of ${input.functionName} from ${input.imageUri}`, {
-      stableVersion: input.stableVersion,
-      newVersion,
-      steps: input.steps,
-    });
+    await audit(
+      deps,
+      input,
+      payload,
+      "started",
+      `published version ${newVersion} of ${input.functionName} from ${input.imageUri}`,
+      {
+        stableVersion: input.stableVersion,
+        newVersion,
+        steps: input.steps,
+      },
+    );
     return { outcome: "ready", newVersion };
   },
 
@@ -172,15 +249,27 @@ const steps: Record<string, Step> = {
     const holdsLeft = input.alarmHold.maxChecks - input.progress.holds;
     const control = await readControl(deps.store);
     if (control.paused) {
-      await audit(deps, input, payload, "held", `automation paused${control.reason ? `: ${control.reason}` : ""}`);
+      await audit(
+        deps,
+        input,
+        payload,
+        "held",
+        `automation paused${control.reason ? `: ${control.reason}` : ""}`,
+      );
       return { verdict: "hold", reason: "automation paused", holdsLeft };
     }
     if (input.alarms.length === 0) return { verdict: "ok", reason: "no guarding alarms", holdsLeft };
     const out = await awsStep("cloudwatch:DescribeAlarms", () =>
-      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: input.alarms, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] })),
+      deps.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: input.alarms,
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+        }),
+      ),
     );
     const states = new Map<string, string>();
-    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) states.set(String(a.AlarmName), String(a.StateValue));
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])])
+      states.set(String(a.AlarmName), String(a.StateValue));
     const missing = input.alarms.filter((name) => !states.has(name));
     if (missing.length > 0) {
       const reason = `alarm(s) ${missing.map((m) => `"${m}"`).join(", ")} do not exist: a missing alarm is never treated as OK; create it or remove it from deployments["${input.deployment}"].alarms`;
@@ -189,10 +278,17 @@ const steps: Record<string, Step> = {
     }
     const inAlarm = input.alarms.filter((name) => states.get(name) === "ALARM");
     const noData = input.alarms.filter((name) => states.get(name) === "INSUFFICIENT_DATA");
-    if (inAlarm.length > 0) return { verdict: "alarm", reason: `alarm(s) in ALARM: ${inAlarm.join(", ")}`, holdsLeft };
+    if (inAlarm.length > 0)
+      return { verdict: "alarm", reason: `alarm(s) in ALARM: ${inAlarm.join(", ")}`, holdsLeft };
     if (noData.length > 0) {
       const reason = `held: alarm(s) ${noData.join(", ")} in INSUFFICIENT_DATA`;
-      await audit(deps, input, payload, "held", holdsLeft > 0 ? reason : `${reason}; gave up after ${input.alarmHold.maxChecks} checks`);
+      await audit(
+        deps,
+        input,
+        payload,
+        "held",
+        holdsLeft > 0 ? reason : `${reason}; gave up after ${input.alarmHold.maxChecks} checks`,
+      );
       return { verdict: "hold", reason, holdsLeft };
     }
     return { verdict: "ok", reason: "all guarding alarms OK", holdsLeft };
@@ -200,14 +296,22 @@ const steps: Record<string, Step> = {
 
   async shift(deps, input, payload) {
     const step = input.steps[input.progress.index];
-    if (!step) throw new SwitchyardError(ErrorNames.InvalidInput, `progress.index ${input.progress.index} is past the last step`);
+    if (!step)
+      throw new SwitchyardError(
+        ErrorNames.InvalidInput,
+        `progress.index ${input.progress.index} is past the last step`,
+      );
     const record = await ownRecord(deps, input, payload);
     const alias = await readAlias(deps, input.functionName, input.alias);
     const target = { functionName: input.functionName, alias: input.alias };
-    const ours = alias.version === input.stableVersion && (!alias.additional || alias.additional.version === record.newVersion);
+    const ours =
+      alias.version === input.stableVersion &&
+      (!alias.additional || alias.additional.version === record.newVersion);
     const done = alias.version === record.newVersion && !alias.additional;
     if (!ours && !done) {
-      throw staleError(`alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}: not this deployment's stable ${input.stableVersion} / new ${record.newVersion}`);
+      throw staleError(
+        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}: not this deployment's stable ${input.stableVersion} / new ${record.newVersion}`,
+      );
     }
     const percent = Math.round(step.weight * 100);
     if (step.weight === 1) {
@@ -216,9 +320,20 @@ const steps: Record<string, Step> = {
       return { done: true, weight: 1, pauseSeconds: 0 };
     }
     if (alias.additional?.weight !== step.weight) {
-      await writeAlias(deps, target, { version: input.stableVersion, additional: { version: record.newVersion, weight: step.weight } }, alias.revisionId);
+      await writeAlias(
+        deps,
+        target,
+        { version: input.stableVersion, additional: { version: record.newVersion, weight: step.weight } },
+        alias.revisionId,
+      );
     }
-    await audit(deps, input, payload, "shifted", `${percent}% on version ${record.newVersion}, bake ${step.pauseSeconds} s`);
+    await audit(
+      deps,
+      input,
+      payload,
+      "shifted",
+      `${percent}% on version ${record.newVersion}, bake ${step.pauseSeconds} s`,
+    );
     return { done: false, weight: step.weight, pauseSeconds: step.pauseSeconds };
   },
 
@@ -226,7 +341,13 @@ const steps: Record<string, Step> = {
     await ownRecord(deps, input, payload);
     const record = await readDeployment(deps.store, input.deployment);
     await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "100% shifted");
-    await audit(deps, input, payload, "deployed", `version ${record?.newVersion} serves 100% of ${input.functionName}:${input.alias}`);
+    await audit(
+      deps,
+      input,
+      payload,
+      "deployed",
+      `version ${record?.newVersion} serves 100% of ${input.functionName}:${input.alias}`,
+    );
     await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} deployed`, {
       deployment: input.deployment,
       version: record?.newVersion,
@@ -237,10 +358,23 @@ const steps: Record<string, Step> = {
 
   async rollback(deps, input, payload) {
     const record = await ownRecord(deps, input, payload);
-    const reason = String((input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ?? "guarding alarm in ALARM");
-    const out = await rollBack(deps, record, { status: "rolled-back", reason, stopExecution: false, correlationId: input.correlationId, eventId: input.trigger.eventId });
+    const reason = String(
+      (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ??
+        "guarding alarm in ALARM",
+    );
+    const out = await rollBack(deps, record, {
+      status: "rolled-back",
+      reason,
+      stopExecution: false,
+      correlationId: input.correlationId,
+      eventId: input.trigger.eventId,
+    });
     if (out.outcome === "stale") throw staleError(out.detail);
-    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} rolled back`, { deployment: input.deployment, reason, detail: out.detail });
+    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} rolled back`, {
+      deployment: input.deployment,
+      reason,
+      detail: out.detail,
+    });
     return { outcome: out.outcome, detail: out.detail };
   },
 
@@ -248,13 +382,25 @@ const steps: Record<string, Step> = {
     const record = await readDeployment(deps.store, input.deployment);
     const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
     const check = (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value;
-    const reason = cause ? `${cause.Error}: ${cause.Cause}` : (check?.reason ?? "the deployment could not go on");
+    const reason = cause
+      ? `${cause.Error}: ${cause.Cause}`
+      : (check?.reason ?? "the deployment could not go on");
     if (!record || record.executionArn !== payload.execution || record.status !== "shifting") {
       await audit(deps, input, payload, "failed", `${reason}; no shift of this execution to undo`);
       return { outcome: "nothing-to-undo" };
     }
-    const out = await rollBack(deps, record, { status: "failed", reason, stopExecution: false, correlationId: input.correlationId, eventId: input.trigger.eventId });
-    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, { deployment: input.deployment, reason, detail: out.detail });
+    const out = await rollBack(deps, record, {
+      status: "failed",
+      reason,
+      stopExecution: false,
+      correlationId: input.correlationId,
+      eventId: input.trigger.eventId,
+    });
+    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, {
+      deployment: input.deployment,
+      reason,
+      detail: out.detail,
+    });
     return { outcome: out.outcome, detail: out.detail };
   },
 
@@ -276,15 +422,28 @@ function parseCause(cause: string): string {
 }
 
 /** Runs one step of the deploy state machine. Unknown actions and invalid inputs fail as InvalidInput. */
-export async function runDeployStep(deps: CoreDeps, payload: DeployStepPayload): Promise<Record<string, unknown> | null> {
+export async function runDeployStep(
+  deps: CoreDeps,
+  payload: DeployStepPayload,
+): Promise<Record<string, unknown> | null> {
   const step = steps[payload.action];
   if (!step) {
-    throw new SwitchyardError(ErrorNames.InvalidInput, `unknown deploy step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`);
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      `unknown deploy step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`,
+    );
   }
   const parsed = DeployInput.safeParse(payload.input);
   if (!parsed.success) {
-    throw new SwitchyardError(ErrorNames.InvalidInput, `invalid deploy input: ${formatZodIssues(parsed.error).join("; ")}`);
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      `invalid deploy input: ${formatZodIssues(parsed.error).join("; ")}`,
+    );
   }
-  logger.appendKeys({ correlationId: parsed.data.correlationId, deployment: parsed.data.deployment, step: payload.action });
+  logger.appendKeys({
+    correlationId: parsed.data.correlationId,
+    deployment: parsed.data.deployment,
+    step: payload.action,
+  });
   return step(deps, parsed.data, payload);
 }

@@ -1,4 +1,4 @@
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Deployment } from "../config/index.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -38,19 +38,35 @@ export function deployInput(
     scanGate: deployment.gates.scan
       ? { threshold: deployment.gates.scan.threshold, timeoutSeconds: deployment.scanTimeoutSeconds ?? 1800 }
       : null,
-    alarmHold: { intervalSeconds: holdInterval, maxChecks: Math.max(0, Math.floor(deployment.alarmHoldMaxSeconds / holdInterval)) },
+    alarmHold: {
+      intervalSeconds: holdInterval,
+      maxChecks: Math.max(0, Math.floor(deployment.alarmHoldMaxSeconds / holdInterval)),
+    },
     progress: { index: 0, holds: 0 },
     dryRun: deployment.dryRun || globalDryRun,
     notifyTopicArn: deps.config.notifications.topicArn ?? null,
-    trigger: { eventId: event.id, source: event.source, detailType: event["detail-type"], ...(event.time ? { time: event.time } : {}) },
+    trigger: {
+      eventId: event.id,
+      source: event.source,
+      detailType: event["detail-type"],
+      ...(event.time ? { time: event.time } : {}),
+    },
     correlationId: event.id,
   };
 }
 
 /** ECR push of a configured repository:tag → one deploy execution per deployment that watches it. */
-export async function onImagePush(deps: TriggerDeps, event: BusEvent<EcrImageActionDetail>): Promise<ReactionResult> {
+export async function onImagePush(
+  deps: TriggerDeps,
+  event: BusEvent<EcrImageActionDetail>,
+): Promise<ReactionResult> {
   const d = event.detail;
-  const result = (outcome: string, reason: string, executions: string[] = [], subjects: string[] = []): ReactionResult => ({
+  const result = (
+    outcome: string,
+    reason: string,
+    executions: string[] = [],
+    subjects: string[] = [],
+  ): ReactionResult => ({
     reaction: "deploy",
     outcome,
     reason,
@@ -58,23 +74,44 @@ export async function onImagePush(deps: TriggerDeps, event: BusEvent<EcrImageAct
     subjects,
   });
   if (d["action-type"] !== "PUSH" || d.result !== "SUCCESS") {
-    return result("no-action", `ECR ${d["action-type"]} with result ${d.result}: only successful pushes deploy`);
+    return result(
+      "no-action",
+      `ECR ${d["action-type"]} with result ${d.result}: only successful pushes deploy`,
+    );
   }
   const watching = deps.config.deployments.filter(
     (dep) => dep.image && dep.image.repository === d["repository-name"] && dep.image.tag === d["image-tag"],
   );
   const subject = `${d["repository-name"]}:${d["image-tag"] ?? d["image-digest"]}`;
   if (watching.length === 0) {
-    await recordAudit(deps.store, { reaction: "deploy", decision: "no-action", reason: `no deployment watches ${subject}`, eventId: event.id, correlationId: event.id });
+    await recordAudit(deps.store, {
+      reaction: "deploy",
+      decision: "no-action",
+      reason: `no deployment watches ${subject}`,
+      eventId: event.id,
+      correlationId: event.id,
+    });
     return result("no-action", `no deployment watches ${subject}`);
   }
   const control = await readControl(deps.store);
   if (control.paused) {
     const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: push of ${subject} not deployed`;
     for (const dep of watching) {
-      await recordAudit(deps.store, { reaction: "deploy", decision: "no-action", reason, subject: dep.name, eventId: event.id, correlationId: event.id });
+      await recordAudit(deps.store, {
+        reaction: "deploy",
+        decision: "no-action",
+        reason,
+        subject: dep.name,
+        eventId: event.id,
+        correlationId: event.id,
+      });
     }
-    return result("paused", reason, [], watching.map((w) => w.name));
+    return result(
+      "paused",
+      reason,
+      [],
+      watching.map((w) => w.name),
+    );
   }
   const executions: string[] = [];
   const outcomes: string[] = [];
@@ -94,9 +131,27 @@ export async function onImagePush(deps: TriggerDeps, event: BusEvent<EcrImageAct
       event,
     );
     const name = executionName(dep.name, event.id);
+    const arn = `${deps.deployStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+    if (await executionExists(deps, arn)) {
+      outcomes.push("duplicate");
+      await recordAudit(deps.store, {
+        reaction: "deploy",
+        decision: "duplicate",
+        reason: `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
+        subject: dep.name,
+        eventId: event.id,
+        correlationId: event.id,
+        executionArn: arn,
+      });
+      continue;
+    }
     try {
       const out = await deps.clients.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: deps.deployStateMachineArn, name, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: deps.deployStateMachineArn,
+          name,
+          input: JSON.stringify(input),
+        }),
       );
       executions.push(String(out.executionArn));
       outcomes.push("started");
@@ -124,5 +179,22 @@ export async function onImagePush(deps: TriggerDeps, event: BusEvent<EcrImageAct
     }
   }
   const outcome = outcomes.every((o) => o === "duplicate") ? "duplicate" : "started";
-  return result(outcome, `${outcomes.join(", ")}: ${watching.map((w) => w.name).join(", ")}`, executions, watching.map((w) => w.name));
+  const summary = watching.map((w, i) => `${w.name} ${outcomes[i]}`).join(", ");
+  return result(
+    outcome,
+    `push of ${subject}: ${summary}`,
+    executions,
+    watching.map((w) => w.name),
+  );
+}
+
+/** A delivered-again event finds the execution its first delivery started (names derive from event ids). */
+async function executionExists(deps: TriggerDeps, executionArn: string): Promise<boolean> {
+  try {
+    await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ExecutionDoesNotExist") return false;
+    throw error;
+  }
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { awsStep } from "../errors.ts";
 import { expiresAfterDays, stateTable } from "./table.ts";
 
@@ -48,7 +54,10 @@ export async function recordAudit(store: StateStore, record: Omit<AuditRecord, "
 }
 
 /** Audit records, oldest first. */
-export async function listAudit(store: StateStore, options: { since?: string; limit?: number } = {}): Promise<AuditRecord[]> {
+export async function listAudit(
+  store: StateStore,
+  options: { since?: string; limit?: number } = {},
+): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -87,13 +96,24 @@ export async function readControl(store: StateStore): Promise<AutomationControl>
     store.db.send(new GetCommand({ TableName: store.table, Key: CONTROL_KEY, ConsistentRead: true })),
   );
   const item = out.Item as AutomationControl | undefined;
-  return { paused: item?.paused === true, ...(item?.reason ? { reason: item.reason } : {}), ...(item?.by ? { by: item.by } : {}), ...(item?.at ? { at: item.at } : {}) };
+  return {
+    paused: item?.paused === true,
+    ...(item?.reason ? { reason: item.reason } : {}),
+    ...(item?.by ? { by: item.by } : {}),
+    ...(item?.at ? { at: item.at } : {}),
+  };
 }
 
-export async function writeControl(store: StateStore, control: { paused: boolean; reason: string; by: string }): Promise<void> {
+export async function writeControl(
+  store: StateStore,
+  control: { paused: boolean; reason: string; by: string },
+): Promise<void> {
   await awsStep("write kill switch", () =>
     store.db.send(
-      new PutCommand({ TableName: store.table, Item: { ...CONTROL_KEY, ...control, at: store.now().toISOString() } }),
+      new PutCommand({
+        TableName: store.table,
+        Item: { ...CONTROL_KEY, ...control, at: store.now().toISOString() },
+      }),
     ),
   );
 }
@@ -122,9 +142,14 @@ const deploymentKey = (deployment: string) => ({
   [stateTable.sortKey]: "current",
 });
 
-export async function readDeployment(store: StateStore, deployment: string): Promise<DeploymentRecord | undefined> {
+export async function readDeployment(
+  store: StateStore,
+  deployment: string,
+): Promise<DeploymentRecord | undefined> {
   const out = await awsStep("read deployment record", () =>
-    store.db.send(new GetCommand({ TableName: store.table, Key: deploymentKey(deployment), ConsistentRead: true })),
+    store.db.send(
+      new GetCommand({ TableName: store.table, Key: deploymentKey(deployment), ConsistentRead: true }),
+    ),
   );
   if (!out.Item) return undefined;
   const { pk: _pk, sk: _sk, ...record } = out.Item;
@@ -136,7 +161,10 @@ export async function readDeployment(store: StateStore, deployment: string): Pro
  * or when this very execution holds it (a retry or a redrive). Returns false when another
  * execution is shifting the same alias.
  */
-export async function claimDeployment(store: StateStore, record: Omit<DeploymentRecord, "updatedAt">): Promise<boolean> {
+export async function claimDeployment(
+  store: StateStore,
+  record: Omit<DeploymentRecord, "updatedAt">,
+): Promise<boolean> {
   try {
     await store.db.send(
       new PutCommand({
@@ -173,7 +201,12 @@ export async function settleDeployment(
         UpdateExpression: "SET #status = :status, reason = :reason, updatedAt = :now",
         ConditionExpression: "executionArn = :me",
         ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":status": status, ":reason": reason, ":now": store.now().toISOString(), ":me": executionArn },
+        ExpressionAttributeValues: {
+          ":status": status,
+          ":reason": reason,
+          ":now": store.now().toISOString(),
+          ":me": executionArn,
+        },
       }),
     );
     return true;
@@ -196,21 +229,39 @@ export interface StoredScan {
   readonly at: string;
 }
 
-export async function putScanResult(store: StateStore, repository: string, digest: string, scan: StoredScan): Promise<void> {
+export async function putScanResult(
+  store: StateStore,
+  repository: string,
+  digest: string,
+  scan: StoredScan,
+): Promise<void> {
   await awsStep("record scan result", () =>
     store.db.send(
       new PutCommand({
         TableName: store.table,
-        Item: { ...scanKey(repository, digest), [stateTable.sortKey]: "result", ...scan, [stateTable.ttlAttribute]: expiresAfterDays(store.now(), 30) },
+        Item: {
+          ...scanKey(repository, digest),
+          [stateTable.sortKey]: "result",
+          ...scan,
+          [stateTable.ttlAttribute]: expiresAfterDays(store.now(), 30),
+        },
       }),
     ),
   );
 }
 
-export async function getScanResult(store: StateStore, repository: string, digest: string): Promise<StoredScan | undefined> {
+export async function getScanResult(
+  store: StateStore,
+  repository: string,
+  digest: string,
+): Promise<StoredScan | undefined> {
   const out = await awsStep("read scan result", () =>
     store.db.send(
-      new GetCommand({ TableName: store.table, Key: { ...scanKey(repository, digest), [stateTable.sortKey]: "result" }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: store.table,
+        Key: { ...scanKey(repository, digest), [stateTable.sortKey]: "result" },
+        ConsistentRead: true,
+      }),
     ),
   );
   return out.Item as StoredScan | undefined;
@@ -253,10 +304,17 @@ export async function listScanWaiters(
         TableName: store.table,
         KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :waiter)",
         ExpressionAttributeNames: { "#pk": stateTable.partitionKey, "#sk": stateTable.sortKey },
-        ExpressionAttributeValues: { ":pk": scanKey(repository, digest)[stateTable.partitionKey], ":waiter": "waiter#" },
+        ExpressionAttributeValues: {
+          ":pk": scanKey(repository, digest)[stateTable.partitionKey],
+          ":waiter": "waiter#",
+        },
         ConsistentRead: true,
       }),
     ),
   );
-  return (out.Items ?? []).map((i) => ({ executionArn: String(i.executionArn), taskToken: String(i.taskToken), threshold: String(i.threshold) }));
+  return (out.Items ?? []).map((i) => ({
+    executionArn: String(i.executionArn),
+    taskToken: String(i.taskToken),
+    threshold: String(i.threshold),
+  }));
 }

@@ -16,20 +16,35 @@ export type DeployAction =
 
 /** Transient AWS trouble: retried with backoff and jitter, a bounded number of times. */
 const retryTransient: Retrier = {
-  ErrorEquals: [ErrorNames.Throttled, "Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"],
+  ErrorEquals: [
+    ErrorNames.Throttled,
+    "Lambda.TooManyRequestsException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+  ],
   IntervalSeconds: 2,
   MaxAttempts: 4,
   BackoffRate: 2,
   JitterStrategy: "FULL",
 };
 /** A RevisionId race: read the alias again and re-decide (the step itself reports stale). */
-const retryPrecondition: Retrier = { ErrorEquals: [ErrorNames.PreconditionFailed], IntervalSeconds: 1, MaxAttempts: 2 };
+const retryPrecondition: Retrier = {
+  ErrorEquals: [ErrorNames.PreconditionFailed],
+  IntervalSeconds: 1,
+  MaxAttempts: 2,
+};
 
 const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "Stale", ResultPath: "$.error" };
 /** Whatever else breaks mid-shift: put the alias back on the stable version before failing. */
 const onFailure: Catcher = { ErrorEquals: ["States.ALL"], Next: "Abandon", ResultPath: "$.error" };
 
-function step(fn: string, action: DeployAction, next: string | undefined, extra: Partial<TaskState>): TaskState {
+function step(
+  fn: string,
+  action: DeployAction,
+  next: string | undefined,
+  extra: Partial<TaskState>,
+): TaskState {
   return {
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke",
@@ -51,9 +66,11 @@ function step(fn: string, action: DeployAction, next: string | undefined, extra:
  */
 export function deployDefinition(deployStepsFunctionArn: string): StateMachineDefinition {
   const fn = deployStepsFunctionArn;
-  const task = (action: DeployAction, next: string | undefined, extra: Partial<TaskState> = {}) => step(fn, action, next, extra);
+  const task = (action: DeployAction, next: string | undefined, extra: Partial<TaskState> = {}) =>
+    step(fn, action, next, extra);
   return {
-    Comment: "Switchyard deploy: scan gate, publish a version, shift alias traffic with alarm checks between steps",
+    Comment:
+      "Switchyard deploy: scan gate, publish a version, shift alias traffic with alarm checks between steps",
     StartAt: "Validate",
     States: {
       Validate: task("validate", "ScanGate?", {
@@ -69,9 +86,18 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       },
       AwaitScan: {
         Type: "Task",
-        Comment: "Waits for the scan of this digest; the scan-result function answers the token when the scan event arrives",
+        Comment:
+          "Waits for the scan of this digest; the scan-result function answers the token when the scan event arrives",
         Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-        Parameters: { FunctionName: fn, Payload: { action: "awaitScan", "input.$": "$", "execution.$": "$$.Execution.Id", "taskToken.$": "$$.Task.Token" } },
+        Parameters: {
+          FunctionName: fn,
+          Payload: {
+            action: "awaitScan",
+            "input.$": "$",
+            "execution.$": "$$.Execution.Id",
+            "taskToken.$": "$$.Task.Token",
+          },
+        },
         TimeoutSecondsPath: "$.scanGate.timeoutSeconds",
         ResultPath: "$.scan",
         Retry: [retryTransient],
@@ -84,7 +110,12 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Default: "ScanBlocked",
       },
       ScanBlocked: task("scanBlocked", "Blocked", { ResultPath: null }),
-      Blocked: { Type: "Fail", Error: "ScanGateBlocked", Cause: "The image's scan findings are at or above the gate's threshold, or the scan did not finish in time" },
+      Blocked: {
+        Type: "Fail",
+        Error: "ScanGateBlocked",
+        Cause:
+          "The image's scan findings are at or above the gate's threshold, or the scan did not finish in time",
+      },
       Prepare: task("prepare", "DryRun?", {
         ResultPath: "$.release",
         Retry: [retryTransient, retryPrecondition],
@@ -149,18 +180,27 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       Finish: task("finish", "Deployed", { ResultPath: "$.result", Catch: [onStale] }),
       Deployed: { Type: "Succeed" },
       Rollback: task("rollback", "RolledBack", { ResultPath: "$.result", Catch: [onStale] }),
-      RolledBack: { Type: "Fail", Error: "RolledBack", Cause: "A guarding alarm was in ALARM: the alias is back on the stable version" },
+      RolledBack: {
+        Type: "Fail",
+        Error: "RolledBack",
+        Cause: "A guarding alarm was in ALARM: the alias is back on the stable version",
+      },
       Abandon: task("abandon", "Abandoned", { ResultPath: "$.result", Catch: [onStale] }),
       Abandoned: {
         Type: "Fail",
         Error: "DeploymentAbandoned",
-        Cause: "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
+        Cause:
+          "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
       },
       PrepareFailed: { Type: "Fail", Error: "PrepareFailed", CausePath: "$.error.Cause" },
       Superseded: { Type: "Fail", Error: ErrorNames.DeploymentInProgress, CausePath: "$.error.Cause" },
       InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       Stale: task("stale", "StaleEnd", { ResultPath: null }),
-      StaleEnd: { Type: "Fail", Error: ErrorNames.Stale, Cause: "The world moved on since this execution's input was made: nothing was changed" },
+      StaleEnd: {
+        Type: "Fail",
+        Error: ErrorNames.Stale,
+        Cause: "The world moved on since this execution's input was made: nothing was changed",
+      },
     },
   };
 }

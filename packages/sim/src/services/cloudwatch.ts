@@ -37,7 +37,11 @@ export class CloudWatchService {
     this.#account = account;
   }
 
-  seedAlarm(name: string, state: AlarmState = "OK", options: { composite?: boolean; description?: string } = {}): void {
+  seedAlarm(
+    name: string,
+    state: AlarmState = "OK",
+    options: { composite?: boolean; description?: string } = {},
+  ): void {
     if (this.#alarms.has(name)) return;
     this.#alarms.set(name, {
       AlarmName: name,
@@ -46,11 +50,24 @@ export class CloudWatchService {
       ...(options.description ? { AlarmDescription: options.description } : {}),
       ...(options.composite
         ? { AlarmRule: `ALARM("${name}-signal")` }
-        : { MetricName: "Errors", Namespace: "AWS/Lambda", Dimensions: [{ Name: "FunctionName", Value: name }] }),
+        : {
+            MetricName: "Errors",
+            Namespace: "AWS/Lambda",
+            Dimensions: [{ Name: "FunctionName", Value: name }],
+          }),
       StateValue: state,
       StateReason: "Seeded by the simulated account",
       StateUpdatedTimestamp: this.#account.clock.date(),
     });
+  }
+
+  /** Sets an alarm's state as observed elsewhere (a replayed event), without emitting an event. */
+  observeState(name: string, value: string): void {
+    const alarm = this.#alarms.get(name);
+    if (!alarm || !STATES.has(value)) return;
+    alarm.StateValue = value as AlarmState;
+    alarm.StateReason = "Observed in a replayed event";
+    alarm.StateUpdatedTimestamp = this.#account.clock.date();
   }
 
   stateOf(name: string): AlarmState | undefined {
@@ -84,7 +101,9 @@ export class CloudWatchService {
     };
     return {
       MetricAlarms: types.includes("MetricAlarm") ? selected.filter((a) => a.kind === "metric").map(out) : [],
-      CompositeAlarms: types.includes("CompositeAlarm") ? selected.filter((a) => a.kind === "composite").map(out) : [],
+      CompositeAlarms: types.includes("CompositeAlarm")
+        ? selected.filter((a) => a.kind === "composite").map(out)
+        : [],
     };
   }
 
@@ -112,7 +131,10 @@ export class CloudWatchService {
     if (!alarm) return fail("ResourceNotFound", `Alarm ${name} does not exist.`);
     const value = String(input.StateValue);
     if (!STATES.has(value)) {
-      return fail("InvalidParameterValue", `StateValue must be one of OK, ALARM, INSUFFICIENT_DATA; got ${value}`);
+      return fail(
+        "InvalidParameterValue",
+        `StateValue must be one of OK, ALARM, INSUFFICIENT_DATA; got ${value}`,
+      );
     }
     const previous = { ...alarm };
     alarm.StateValue = value as AlarmState;
@@ -126,7 +148,10 @@ export class CloudWatchService {
   #emit(alarm: AlarmRecord, previous: AlarmRecord): void {
     const configuration =
       alarm.kind === "composite"
-        ? { alarmRule: alarm.AlarmRule, ...(alarm.AlarmDescription ? { description: alarm.AlarmDescription } : {}) }
+        ? {
+            alarmRule: alarm.AlarmRule,
+            ...(alarm.AlarmDescription ? { description: alarm.AlarmDescription } : {}),
+          }
         : {
             ...(alarm.AlarmDescription ? { description: alarm.AlarmDescription } : {}),
             metrics: [

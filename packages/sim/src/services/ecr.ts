@@ -28,18 +28,32 @@ export class EcrService {
   }
 
   /** Pushes an image (a tag moves to the new digest) and emits the push event. Returns the digest. */
-  pushImage(repository: string, tag: string, content = `${repository}:${tag}:${this.#account.clock.now()}`): string {
+  pushImage(
+    repository: string,
+    tag: string,
+    content = `${repository}:${tag}:${this.#account.clock.now()}`,
+  ): string {
     const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
     const repo = this.#repo(repository, true);
     for (const image of repo.values()) image.tags.delete(tag);
-    const image = repo.get(digest) ?? { digest, tags: new Set<string>(), pushedAt: this.#account.clock.date() };
+    const image = repo.get(digest) ?? {
+      digest,
+      tags: new Set<string>(),
+      pushedAt: this.#account.clock.date(),
+    };
     image.tags.add(tag);
     repo.set(digest, image);
     this.#account.events.emit({
       source: "aws.ecr",
       "detail-type": "ECR Image Action",
       resources: [],
-      detail: { result: "SUCCESS", "repository-name": repository, "image-digest": digest, "action-type": "PUSH", "image-tag": tag },
+      detail: {
+        result: "SUCCESS",
+        "repository-name": repository,
+        "image-digest": digest,
+        "action-type": "PUSH",
+        "image-tag": tag,
+      },
     });
     return digest;
   }
@@ -71,11 +85,20 @@ export class EcrService {
   resolveImageUri(uri: string): string {
     const match = /^[^/]+\/([^@:]+)(?:@(sha256:[0-9a-zA-Z]+)|:([\w.-]+))?$/.exec(uri);
     if (!match) return fail("InvalidParameterValueException", `Source image ${uri} is not valid.`);
-    const [, name, digest, tag] = match as unknown as [string, string, string | undefined, string | undefined];
+    const [, name, digest, tag] = match as unknown as [
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ];
     const repo = this.#repos.get(name);
     if (!repo) return digest ?? `sha256:${createHash("sha256").update(uri).digest("hex")}`;
     const image = digest ? repo.get(digest) : [...repo.values()].find((i) => tag && i.tags.has(tag));
-    if (!image) return fail("InvalidParameterValueException", `Source image ${uri} does not exist. Provide a valid source image.`);
+    if (!image)
+      return fail(
+        "InvalidParameterValueException",
+        `Source image ${uri} does not exist. Provide a valid source image.`,
+      );
     return image.digest;
   }
 
@@ -85,7 +108,9 @@ export class EcrService {
         const repo = this.#repo(String(input.repositoryName), false);
         const ids = (input.imageIds as { imageDigest?: string; imageTag?: string }[] | undefined) ?? [];
         const images = [...repo.values()].filter(
-          (i) => ids.length === 0 || ids.some((id) => id.imageDigest === i.digest || (id.imageTag && i.tags.has(id.imageTag))),
+          (i) =>
+            ids.length === 0 ||
+            ids.some((id) => id.imageDigest === i.digest || (id.imageTag && i.tags.has(id.imageTag))),
         );
         return {
           imageDetails: images.map((i) => ({
@@ -93,16 +118,31 @@ export class EcrService {
             imageDigest: i.digest,
             imageTags: [...i.tags],
             imagePushedAt: i.pushedAt,
-            ...(i.scan ? { imageScanStatus: { status: i.scan.status }, imageScanFindingsSummary: { findingSeverityCounts: i.scan.counts } } : {}),
+            ...(i.scan
+              ? {
+                  imageScanStatus: { status: i.scan.status },
+                  imageScanFindingsSummary: { findingSeverityCounts: i.scan.counts },
+                }
+              : {}),
           })),
         };
       }
       case "DescribeImageScanFindings": {
         const repo = this.#repo(String(input.repositoryName), false);
         const id = input.imageId as { imageDigest?: string; imageTag?: string } | undefined;
-        const image = [...repo.values()].find((i) => i.digest === id?.imageDigest || (id?.imageTag && i.tags.has(id.imageTag)));
-        if (!image) return fail("ImageNotFoundException", `The image with imageId ${JSON.stringify(id)} does not exist`);
-        if (!image.scan) return fail("ScanNotFoundException", `Image scan does not exist for the image with '${JSON.stringify(id)}'`);
+        const image = [...repo.values()].find(
+          (i) => i.digest === id?.imageDigest || (id?.imageTag && i.tags.has(id.imageTag)),
+        );
+        if (!image)
+          return fail(
+            "ImageNotFoundException",
+            `The image with imageId ${JSON.stringify(id)} does not exist`,
+          );
+        if (!image.scan)
+          return fail(
+            "ScanNotFoundException",
+            `Image scan does not exist for the image with '${JSON.stringify(id)}'`,
+          );
         return {
           repositoryName: input.repositoryName,
           imageId: { imageDigest: image.digest },
@@ -118,7 +158,11 @@ export class EcrService {
   #repo(name: string, create: boolean): Map<string, ImageRecord> {
     let repo = this.#repos.get(name);
     if (!repo) {
-      if (!create) return fail("RepositoryNotFoundException", `The repository with name '${name}' does not exist in the registry with id '${this.#account.accountId}'`);
+      if (!create)
+        return fail(
+          "RepositoryNotFoundException",
+          `The repository with name '${name}' does not exist in the registry with id '${this.#account.accountId}'`,
+        );
       repo = new Map();
       this.#repos.set(name, repo);
     }

@@ -57,13 +57,20 @@ export class EventBridgeService {
   readonly #account: SimulatedAccount;
   readonly #rules = new Map<string, RuleRecord>();
   readonly #listeners: ((delivery: Delivery) => void)[] = [];
+  readonly #incoming: ((event: BusEventOut) => void)[] = [];
   readonly deliveries: Delivery[] = [];
 
   constructor(account: SimulatedAccount) {
     this.#account = account;
   }
 
-  addRule(rule: { name: string; pattern: EventPattern; targets: RuleTarget[]; bus?: string; description?: string }): void {
+  addRule(rule: {
+    name: string;
+    pattern: EventPattern;
+    targets: RuleTarget[];
+    bus?: string;
+    description?: string;
+  }): void {
     this.#rules.set(`${rule.bus ?? "default"}/${rule.name}`, {
       Name: rule.name,
       Arn: this.#account.arn("events", `rule/${rule.name}`),
@@ -76,15 +83,31 @@ export class EventBridgeService {
   }
 
   rules(): readonly { name: string; bus: string; pattern: EventPattern; targets: readonly RuleTarget[] }[] {
-    return [...this.#rules.values()].map((r) => ({ name: r.Name, bus: r.EventBusName, pattern: r.pattern, targets: r.targets }));
+    return [...this.#rules.values()].map((r) => ({
+      name: r.Name,
+      bus: r.EventBusName,
+      pattern: r.pattern,
+      targets: r.targets,
+    }));
   }
 
+  /** Called when an event arrives, before any target runs. */
+  onIncoming(listener: (event: BusEventOut) => void): void {
+    this.#incoming.push(listener);
+  }
+
+  /** Called when every target of an event has answered. */
   onDelivery(listener: (delivery: Delivery) => void): void {
     this.#listeners.push(listener);
   }
 
   /** An AWS service emits an event onto the default bus (asynchronously, as AWS does). */
-  emit(partial: { source: string; "detail-type": string; resources: string[]; detail: unknown }): BusEventOut {
+  emit(partial: {
+    source: string;
+    "detail-type": string;
+    resources: string[];
+    detail: unknown;
+  }): BusEventOut {
     const event = this.#complete(partial);
     void this.#account.activity.track(() => this.deliver(event));
     return event;
@@ -92,6 +115,7 @@ export class EventBridgeService {
 
   /** Delivers a complete event to every matching rule's targets and waits for their answers. */
   async deliver(event: BusEventOut, bus = "default"): Promise<Delivery> {
+    for (const listener of this.#incoming) listener(event);
     const matched = [...this.#rules.values()].filter(
       (r) => r.EventBusName === bus && r.State === "ENABLED" && matchesPattern(r.pattern, event),
     );
@@ -118,7 +142,12 @@ export class EventBridgeService {
         }
         const key = `${String(input.EventBusName ?? "default")}/${name}`;
         const existing = this.#rules.get(key);
-        this.addRule({ name, pattern, targets: existing?.targets ?? [], bus: String(input.EventBusName ?? "default") });
+        this.addRule({
+          name,
+          pattern,
+          targets: existing?.targets ?? [],
+          bus: String(input.EventBusName ?? "default"),
+        });
         return { RuleArn: this.#account.arn("events", `rule/${name}`) };
       }
       case "PutTargets": {
@@ -130,7 +159,15 @@ export class EventBridgeService {
         return { FailedEntryCount: 0, FailedEntries: [] };
       }
       case "ListRules":
-        return { Rules: [...this.#rules.values()].map((r) => ({ Name: r.Name, Arn: r.Arn, State: r.State, EventBusName: r.EventBusName, EventPattern: JSON.stringify(r.pattern) })) };
+        return {
+          Rules: [...this.#rules.values()].map((r) => ({
+            Name: r.Name,
+            Arn: r.Arn,
+            State: r.State,
+            EventBusName: r.EventBusName,
+            EventPattern: JSON.stringify(r.pattern),
+          })),
+        };
       default:
         return fail("UnsupportedOperation", `the simulated EventBridge does not implement ${action}`);
     }
@@ -139,13 +176,23 @@ export class EventBridgeService {
   #putEvents(input: Record<string, unknown>): unknown {
     const entries = (input.Entries ?? []) as Record<string, unknown>[];
     if (entries.length < 1 || entries.length > 10) {
-      return fail("ValidationException", "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10");
+      return fail(
+        "ValidationException",
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and 10",
+      );
     }
     const results = entries.map((entry) => {
       const size = Buffer.byteLength(JSON.stringify(entry));
-      if (size > MAX_ENTRY_BYTES) return { ErrorCode: "EventTooLarge", ErrorMessage: `Event size ${size} exceeds ${MAX_ENTRY_BYTES} bytes` };
+      if (size > MAX_ENTRY_BYTES)
+        return {
+          ErrorCode: "EventTooLarge",
+          ErrorMessage: `Event size ${size} exceeds ${MAX_ENTRY_BYTES} bytes`,
+        };
       if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
-        return { ErrorCode: "InvalidArgument", ErrorMessage: "Parameters Source, DetailType and Detail are required" };
+        return {
+          ErrorCode: "InvalidArgument",
+          ErrorMessage: "Parameters Source, DetailType and Detail are required",
+        };
       }
       let detail: unknown;
       try {
@@ -161,16 +208,27 @@ export class EventBridgeService {
         "detail-type": String(entry.DetailType),
         resources: (entry.Resources as string[] | undefined) ?? [],
         detail,
-        ...(entry.Time ? { time: new Date(entry.Time as string | Date).toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
+        ...(entry.Time
+          ? { time: new Date(entry.Time as string | Date).toISOString().replace(/\.\d{3}Z$/, "Z") }
+          : {}),
       });
-      const bus = String(entry.EventBusName ?? "default").split("/").at(-1) ?? "default";
+      const bus =
+        String(entry.EventBusName ?? "default")
+          .split("/")
+          .at(-1) ?? "default";
       void this.#account.activity.track(() => this.deliver(event, bus));
       return { EventId: event.id };
     });
     return { FailedEntryCount: results.filter((r) => "ErrorCode" in r).length, Entries: results };
   }
 
-  #complete(partial: { source: string; "detail-type": string; resources: string[]; detail: unknown; time?: string }): BusEventOut {
+  #complete(partial: {
+    source: string;
+    "detail-type": string;
+    resources: string[];
+    detail: unknown;
+    time?: string;
+  }): BusEventOut {
     return {
       version: "0",
       id: this.#account.newId(),
@@ -197,14 +255,20 @@ export class EventBridgeService {
         }
         case "states": {
           const out = await this.#account.runAs(caller, () =>
-            this.#account.call("states", "StartExecution", { stateMachineArn: target.Arn, input: JSON.stringify(payload) }),
+            this.#account.call("states", "StartExecution", {
+              stateMachineArn: target.Arn,
+              input: JSON.stringify(payload),
+            }),
           );
           return { ...base, executionArn: String(out.executionArn) };
         }
         case "sqs": {
           const queue = target.Arn.split(":").at(-1) ?? "";
           await this.#account.runAs(caller, () =>
-            this.#account.call("sqs", "SendMessage", { QueueUrl: this.#account.sqs.queueUrl(queue), MessageBody: JSON.stringify(payload) }),
+            this.#account.call("sqs", "SendMessage", {
+              QueueUrl: this.#account.sqs.queueUrl(queue),
+              MessageBody: JSON.stringify(payload),
+            }),
           );
           return base;
         }
@@ -214,7 +278,10 @@ export class EventBridgeService {
           );
           return base;
         default:
-          return { ...base, error: { errorType: "UnsupportedTarget", errorMessage: `no simulated target for ${target.Arn}` } };
+          return {
+            ...base,
+            error: { errorType: "UnsupportedTarget", errorMessage: `no simulated target for ${target.Arn}` },
+          };
       }
     } catch (error) {
       const e = error as Error;

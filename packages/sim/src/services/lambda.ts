@@ -67,7 +67,13 @@ export class LambdaService {
   }
 
   /** Seeds a function with published versions "1".."versions" and optionally an alias on one of them. */
-  seedFunction(options: { name: string; imageUri?: string; alias?: string; aliasVersion?: string; versions?: number }): void {
+  seedFunction(options: {
+    name: string;
+    imageUri?: string;
+    alias?: string;
+    aliasVersion?: string;
+    versions?: number;
+  }): void {
     if (this.#functions.has(options.name)) return;
     const fn = this.#create(options.name, {
       PackageType: options.imageUri ? "Image" : "Zip",
@@ -100,7 +106,10 @@ export class LambdaService {
   }
 
   /** Current alias state, for reports: `{ version, weights }`. */
-  aliasState(functionName: string, alias: string): { version: string; weights: Record<string, number> } | undefined {
+  aliasState(
+    functionName: string,
+    alias: string,
+  ): { version: string; weights: Record<string, number> } | undefined {
     const record = this.#functions.get(functionName)?.aliases.get(alias);
     return record && { version: record.FunctionVersion, weights: { ...record.AdditionalVersionWeights } };
   }
@@ -124,7 +133,9 @@ export class LambdaService {
       case "UpdateAlias":
         return this.#updateAlias(input);
       case "ListAliases":
-        return { Aliases: [...this.#fn(input).aliases.values()].map((a) => this.#aliasOut(this.#fn(input), a)) };
+        return {
+          Aliases: [...this.#fn(input).aliases.values()].map((a) => this.#aliasOut(this.#fn(input), a)),
+        };
       case "PutFunctionConcurrency": {
         const fn = this.#fn(input);
         fn.reservedConcurrency = Number(input.ReservedConcurrentExecutions);
@@ -145,29 +156,44 @@ export class LambdaService {
   ): Promise<{ result?: unknown; error?: { errorType: string; errorMessage: string }; version: string }> {
     const match = NAME_ARN.exec(functionName);
     const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
-    if (!fn) fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? functionName)}`);
+    if (!fn)
+      fail(
+        "ResourceNotFoundException",
+        `Function not found: ${this.functionArn(match?.[1] ?? functionName)}`,
+      );
     const found = fn as FunctionRecord;
     if (!found.handler) return { result: null, version: "$LATEST" };
     const handler = found.handler;
     const context = this.#context(found);
     return this.#account.activity.track(() =>
-      this.#account.runAs({ principal: found.name, ...(caller.eventId ? { eventId: caller.eventId } : {}) }, async () => {
-        try {
-          // Lambda serialises the event: the handler never shares objects with its caller.
-          const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
-          return { result: result === undefined ? null : JSON.parse(JSON.stringify(result)), version: "$LATEST" };
-        } catch (error) {
-          const e = error instanceof Error ? error : new Error(String(error));
-          return { error: { errorType: e.name || "Error", errorMessage: e.message }, version: "$LATEST" };
-        }
-      }),
+      this.#account.runAs(
+        { principal: found.name, ...(caller.eventId ? { eventId: caller.eventId } : {}) },
+        async () => {
+          try {
+            // Lambda serialises the event: the handler never shares objects with its caller.
+            const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
+            return {
+              result: result === undefined ? null : JSON.parse(JSON.stringify(result)),
+              version: "$LATEST",
+            };
+          } catch (error) {
+            const e = error instanceof Error ? error : new Error(String(error));
+            return { error: { errorType: e.name || "Error", errorMessage: e.message }, version: "$LATEST" };
+          }
+        },
+      ),
     );
   }
 
   async #invokeCommand(input: Record<string, unknown>): Promise<unknown> {
     const fn = this.#fn(input);
     const raw = input.Payload;
-    const text = raw === undefined ? "null" : typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array);
+    const text =
+      raw === undefined
+        ? "null"
+        : typeof raw === "string"
+          ? raw
+          : new TextDecoder().decode(raw as Uint8Array);
     let payload: unknown;
     try {
       payload = JSON.parse(text);
@@ -206,13 +232,15 @@ export class LambdaService {
     const raw = str(input.FunctionName, "FunctionName");
     const match = NAME_ARN.exec(raw);
     const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
-    if (!fn) return fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? raw)}`);
+    if (!fn)
+      return fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? raw)}`);
     return fn;
   }
 
   #resolve(input: Record<string, unknown>): { fn: FunctionRecord; version: string } {
     const fn = this.#fn(input);
-    const qualifier = (input.Qualifier as string | undefined) ?? NAME_ARN.exec(String(input.FunctionName))?.[2];
+    const qualifier =
+      (input.Qualifier as string | undefined) ?? NAME_ARN.exec(String(input.FunctionName))?.[2];
     if (!qualifier || qualifier === "$LATEST") return { fn, version: "$LATEST" };
     if (fn.versions.has(qualifier)) return { fn, version: qualifier };
     const alias = fn.aliases.get(qualifier);
@@ -221,7 +249,10 @@ export class LambdaService {
   }
 
   #configuration({ fn, version }: { fn: FunctionRecord; version: string }): Record<string, unknown> {
-    const v = version === "$LATEST" ? { ...fn.latest, Version: "$LATEST", Description: "" } : fn.versions.get(version);
+    const v =
+      version === "$LATEST"
+        ? { ...fn.latest, Version: "$LATEST", Description: "" }
+        : fn.versions.get(version);
     return {
       FunctionName: fn.name,
       FunctionArn: version === "$LATEST" ? fn.arn : `${fn.arn}:${version}`,
@@ -246,7 +277,8 @@ export class LambdaService {
       );
     }
     const imageUri = input.ImageUri as string | undefined;
-    if (!imageUri) return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
+    if (!imageUri)
+      return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
     const digest = this.#account.ecr.resolveImageUri(imageUri);
     fn.latest = {
       PackageType: "Image",
@@ -278,7 +310,8 @@ export class LambdaService {
   /** Lambda publishes nothing new when $LATEST has not changed since the last version: it returns that version. */
   #publish(fn: FunctionRecord, description: string): string {
     const last = [...fn.versions.values()].at(-1);
-    if (last && last.CodeSha256 === fn.latest.CodeSha256 && last.ImageUri === fn.latest.ImageUri) return last.Version;
+    if (last && last.CodeSha256 === fn.latest.CodeSha256 && last.ImageUri === fn.latest.ImageUri)
+      return last.Version;
     const version = String(fn.nextVersion++);
     fn.versions.set(version, {
       PackageType: fn.latest.PackageType,
@@ -321,7 +354,8 @@ export class LambdaService {
   #createAlias(input: Record<string, unknown>): unknown {
     const fn = this.#fn(input);
     const name = str(input.Name, "Name");
-    if (fn.aliases.has(name)) return fail("ResourceConflictException", `Alias already exists: ${fn.arn}:${name}`);
+    if (fn.aliases.has(name))
+      return fail("ResourceConflictException", `Alias already exists: ${fn.arn}:${name}`);
     const version = str(input.FunctionVersion, "FunctionVersion");
     this.#checkVersion(fn, version);
     const weights = this.#checkRouting(fn, version, input.RoutingConfig) ?? {};
@@ -369,8 +403,8 @@ export class LambdaService {
 
   #checkRouting(fn: FunctionRecord, primary: string, routing: unknown): Record<string, number> | undefined {
     if (routing === undefined) return undefined;
-    const weights = ((routing as { AdditionalVersionWeights?: Record<string, number> }).AdditionalVersionWeights ??
-      {}) as Record<string, number>;
+    const weights = ((routing as { AdditionalVersionWeights?: Record<string, number> })
+      .AdditionalVersionWeights ?? {}) as Record<string, number>;
     const entries = Object.entries(weights);
     if (entries.length > 1) {
       fail(
@@ -380,10 +414,16 @@ export class LambdaService {
     }
     for (const [version, weight] of entries) {
       if (!(typeof weight === "number" && weight >= 0 && weight <= 1)) {
-        fail("InvalidParameterValueException", `Invalid weight ${String(weight)} for version ${version}: must be between 0.0 and 1.0`);
+        fail(
+          "InvalidParameterValueException",
+          `Invalid weight ${String(weight)} for version ${version}: must be between 0.0 and 1.0`,
+        );
       }
       if (primary === "$LATEST" || version === "$LATEST") {
-        fail("InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version");
+        fail(
+          "InvalidParameterValueException",
+          "$LATEST is not supported for an alias pointing to more than 1 version",
+        );
       }
       if (version === primary) {
         fail(

@@ -45,14 +45,21 @@ export class SecretsManagerService {
         const token = String(input.ClientRequestToken ?? this.#account.newId());
         const stages = (input.VersionStages as string[] | undefined) ?? ["AWSCURRENT"];
         const version = this.#put(secret, String(input.SecretString ?? ""), token, stages);
-        return { ARN: secret.ARN, Name: secret.Name, VersionId: version.VersionId, VersionStages: [...version.stages] };
+        return {
+          ARN: secret.ARN,
+          Name: secret.Name,
+          VersionId: version.VersionId,
+          VersionStages: [...version.stages],
+        };
       }
       case "DescribeSecret": {
         const secret = this.#secret(input.SecretId);
         return {
           ARN: secret.ARN,
           Name: secret.Name,
-          VersionIdsToStages: Object.fromEntries([...secret.versions.values()].map((v) => [v.VersionId, [...v.stages]])),
+          VersionIdsToStages: Object.fromEntries(
+            [...secret.versions.values()].map((v) => [v.VersionId, [...v.stages]]),
+          ),
         };
       }
       default:
@@ -71,10 +78,14 @@ export class SecretsManagerService {
     const secret = this.#secret(input.SecretId);
     const stage = (input.VersionStage as string | undefined) ?? (input.VersionId ? undefined : "AWSCURRENT");
     const version = [...secret.versions.values()].find(
-      (v) => (input.VersionId === undefined || v.VersionId === input.VersionId) && (!stage || v.stages.has(stage)),
+      (v) =>
+        (input.VersionId === undefined || v.VersionId === input.VersionId) && (!stage || v.stages.has(stage)),
     );
     if (!version) {
-      return fail("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: " + stage);
+      return fail(
+        "ResourceNotFoundException",
+        "Secrets Manager can't find the specified secret value for staging label: " + stage,
+      );
     }
     return {
       ARN: secret.ARN,
@@ -100,12 +111,18 @@ export class SecretsManagerService {
     if (stages.includes("AWSCURRENT")) {
       // The version that was current becomes AWSPREVIOUS; the older previous loses the label.
       for (const v of secret.versions.values()) v.stages.delete("AWSPREVIOUS");
-      for (const v of secret.versions.values()) if (v.stages.delete("AWSCURRENT")) v.stages.add("AWSPREVIOUS");
+      for (const v of secret.versions.values())
+        if (v.stages.delete("AWSCURRENT")) v.stages.add("AWSPREVIOUS");
     }
     for (const stage of stages.filter((s) => s !== "AWSCURRENT")) {
       for (const v of secret.versions.values()) v.stages.delete(stage);
     }
-    const version = { VersionId: token, SecretString: value, stages: new Set(stages), CreatedDate: this.#account.clock.date() };
+    const version = {
+      VersionId: token,
+      SecretString: value,
+      stages: new Set(stages),
+      CreatedDate: this.#account.clock.date(),
+    };
     secret.versions.set(token, version);
     return version;
   }

@@ -8,7 +8,13 @@ import { fail } from "../errors.ts";
 const VIRTUAL_WAIT = "arn:aws:states:::switchyard:virtualWait";
 /** Real-time bound the interpreter puts on a task (its default is 60 s); timeouts are enforced virtually instead. */
 const REAL_TIME_BOUND_SECONDS = 2_000_000;
-const NAME_RULE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+/** Execution names: 1–80 characters, none of Step Functions' forbidden ones, no control characters. */
+const validName = (name: string) =>
+  name.length >= 1 &&
+  name.length <= 80 &&
+  !NAME_FORBIDDEN.test(name) &&
+  ![...name].some((c) => c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) <= 159));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type State = Record<string, unknown> & { Type: string };
@@ -88,14 +94,26 @@ export class SfnService {
     this.#account = account;
   }
 
-  createStateMachine(name: string, definition: object, roleArn = this.#account.arn("iam", `role/${name}`).replace(`:${this.#account.region}:`, "::")): string {
+  createStateMachine(
+    name: string,
+    definition: object,
+    roleArn = this.#account.arn("iam", `role/${name}`).replace(`:${this.#account.region}:`, "::"),
+  ): string {
     const arn = this.#account.arn("states", `stateMachine:${name}`);
-    this.#machines.set(arn, { arn, name, definition: definition as StateMachineDefinition, roleArn, creationDate: this.#account.clock.date() });
+    this.#machines.set(arn, {
+      arn,
+      name,
+      definition: definition as StateMachineDefinition,
+      roleArn,
+      creationDate: this.#account.clock.date(),
+    });
     return arn;
   }
 
   executions(stateMachineArn?: string): readonly ExecutionRecord[] {
-    return [...this.#executions.values()].filter((e) => !stateMachineArn || e.stateMachineArn === stateMachineArn);
+    return [...this.#executions.values()].filter(
+      (e) => !stateMachineArn || e.stateMachineArn === stateMachineArn,
+    );
   }
 
   execution(arn: string): ExecutionRecord | undefined {
@@ -104,7 +122,9 @@ export class SfnService {
 
   /** Task tokens issued to executions that are waiting on them now. */
   waitingTokens(): { token: string; executionArn: string }[] {
-    return [...this.#tokens.entries()].filter(([, t]) => t.state === "waiting").map(([token, t]) => ({ token, executionArn: t.executionArn }));
+    return [...this.#tokens.entries()]
+      .filter(([, t]) => t.state === "waiting")
+      .map(([token, t]) => ({ token, executionArn: t.executionArn }));
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
@@ -119,7 +139,14 @@ export class SfnService {
         return {
           executions: this.executions(String(input.stateMachineArn))
             .filter((e) => !input.statusFilter || e.status === input.statusFilter)
-            .map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, ...(e.stopDate ? { stopDate: e.stopDate } : {}) })),
+            .map((e) => ({
+              executionArn: e.arn,
+              stateMachineArn: e.stateMachineArn,
+              name: e.name,
+              status: e.status,
+              startDate: e.startDate,
+              ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+            })),
         };
       case "GetExecutionHistory":
         return { events: this.#execution(input.executionArn).history };
@@ -133,7 +160,10 @@ export class SfnService {
         return this.#settleToken(input.taskToken, { output });
       }
       case "SendTaskFailure":
-        return this.#settleToken(input.taskToken, { error: String(input.error ?? ""), cause: String(input.cause ?? "") });
+        return this.#settleToken(input.taskToken, {
+          error: String(input.error ?? ""),
+          cause: String(input.cause ?? ""),
+        });
       case "SendTaskHeartbeat":
         this.#token(input.taskToken);
         return {};
@@ -141,8 +171,20 @@ export class SfnService {
         return this.#redrive(input);
       case "DescribeStateMachine": {
         const sm = this.#machines.get(String(input.stateMachineArn));
-        if (!sm) return fail("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
-        return { stateMachineArn: sm.arn, name: sm.name, definition: JSON.stringify(sm.definition), roleArn: sm.roleArn, type: "STANDARD", status: "ACTIVE", creationDate: sm.creationDate };
+        if (!sm)
+          return fail(
+            "StateMachineDoesNotExist",
+            `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`,
+          );
+        return {
+          stateMachineArn: sm.arn,
+          name: sm.name,
+          definition: JSON.stringify(sm.definition),
+          roleArn: sm.roleArn,
+          type: "STANDARD",
+          status: "ACTIVE",
+          creationDate: sm.creationDate,
+        };
       }
       default:
         return fail("UnsupportedOperation", `the simulated Step Functions does not implement ${action}`);
@@ -151,21 +193,29 @@ export class SfnService {
 
   #start(input: Record<string, unknown>): unknown {
     const sm = this.#machines.get(String(input.stateMachineArn));
-    if (!sm) return fail("StateMachineDoesNotExist", `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`);
+    if (!sm)
+      return fail(
+        "StateMachineDoesNotExist",
+        `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`,
+      );
     const name = input.name === undefined ? randomUUID() : String(input.name);
-    if (!NAME_RULE.test(name)) return fail("InvalidName", `Invalid Name: '${name}'`);
+    if (!validName(name)) return fail("InvalidName", `Invalid Name: '${name}'`);
     const text = input.input === undefined ? "{}" : String(input.input);
     let parsed: Json;
     try {
       parsed = JSON.parse(text) as Json;
     } catch {
-      return fail("InvalidExecutionInput", "Invalid State Machine Execution Input: the input must be valid JSON");
+      return fail(
+        "InvalidExecutionInput",
+        "Invalid State Machine Execution Input: the input must be valid JSON",
+      );
     }
     const arn = this.#account.arn("states", `execution:${sm.name}:${name}`);
     const existing = this.#executions.get(arn);
     if (existing) {
       // Standard workflows: same name + same input while running is idempotent; anything else is a conflict.
-      if (existing.status === "RUNNING" && existing.input === text) return { executionArn: arn, startDate: existing.startDate };
+      if (existing.status === "RUNNING" && existing.input === text)
+        return { executionArn: arn, startDate: existing.startDate };
       return fail("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
     }
     const caller = this.#account.caller();
@@ -202,7 +252,12 @@ export class SfnService {
     }
     const self = this;
     const context = {
-      Execution: { Id: execution.arn, Name: execution.name, RoleArn: sm.roleArn, RedriveCount: execution.redriveCount },
+      Execution: {
+        Id: execution.arn,
+        Name: execution.name,
+        RoleArn: sm.roleArn,
+        RedriveCount: execution.redriveCount,
+      },
       StateMachine: { Id: sm.arn, Name: sm.name },
       Task: {
         get Token() {
@@ -216,8 +271,13 @@ export class SfnService {
     };
     execution.hold.begin();
     execution.controller = new AbortController();
-    const caller = { principal: `states:${sm.name}`, ...(execution.eventId ? { eventId: execution.eventId } : {}) };
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: true } });
+    const caller = {
+      principal: `states:${sm.name}`,
+      ...(execution.eventId ? { eventId: execution.eventId } : {}),
+    };
+    const machine = new StateMachine(definition, {
+      validationOptions: { checkArn: false, checkPaths: true },
+    });
     const run = this.#account.runAs(caller, () => machine.run(input, options));
     execution.abort = run.abort;
     const logs = this.#consume(sm, execution, run.eventLogs);
@@ -230,7 +290,8 @@ export class SfnService {
         await logs;
         if (execution.status !== "RUNNING") return; // stopped: already closed by StopExecution
         const failed = [...execution.history].reverse().find((h) => h.type === "ExecutionFailed");
-        const timedOut = error.name === "ExecutionTimeoutError" || error.constructor.name === "ExecutionTimeoutError";
+        const timedOut =
+          error.name === "ExecutionTimeoutError" || error.constructor.name === "ExecutionTimeoutError";
         this.#close(execution, timedOut ? "TIMED_OUT" : "FAILED", {
           error: failed?.error ?? (timedOut ? "States.Timeout" : error.name),
           cause: failed?.cause ?? error.message,
@@ -239,26 +300,44 @@ export class SfnService {
     );
   }
 
-  async #consume(sm: StateMachineRecord, execution: ExecutionRecord, logs: AsyncGenerator<object>): Promise<void> {
+  async #consume(
+    sm: StateMachineRecord,
+    execution: ExecutionRecord,
+    logs: AsyncGenerator<object>,
+  ): Promise<void> {
     const topLevel = new Set(Object.keys(sm.definition.States));
-    const wasWait = new Set(collectStates(sm.definition).filter(([, s]) => s.Type === "Wait").map(([n]) => n));
+    const wasWait = new Set(
+      collectStates(sm.definition)
+        .filter(([, s]) => s.Type === "Wait")
+        .map(([n]) => n),
+    );
     for await (const entry of logs) {
       const log = entry as Record<string, unknown>;
       const state = log.state as { name: string; type: string; input?: Json; output?: Json } | undefined;
       const nested = log.index !== undefined || log.parentState !== undefined;
-      const type = state ? `${wasWait.has(state.name) ? "Wait" : state.type}${String(log.type)}` : String(log.type);
+      const type = state
+        ? `${wasWait.has(state.name) ? "Wait" : state.type}${String(log.type)}`
+        : String(log.type);
       const event: HistoryEvent = {
         id: execution.history.length + 1,
         timestamp: this.#account.clock.iso(),
         type,
         ...(state ? { stateName: state.name } : {}),
-        ...(log.type === "StateEntered" || log.type === "ExecutionStarted" ? { input: (state?.input ?? log.input) as Json } : {}),
+        ...(log.type === "StateEntered" || log.type === "ExecutionStarted"
+          ? { input: (state?.input ?? log.input) as Json }
+          : {}),
         ...(log.type === "StateExited" ? { output: state?.output as Json } : {}),
-        ...(log.Error !== undefined ? { error: String(log.Error), cause: typeof log.Cause === "string" ? log.Cause : JSON.stringify(log.Cause) } : {}),
+        ...(log.Error !== undefined
+          ? {
+              error: String(log.Error),
+              cause: typeof log.Cause === "string" ? log.Cause : JSON.stringify(log.Cause),
+            }
+          : {}),
       };
       execution.history.push(event);
       if (state && !nested && topLevel.has(state.name)) {
-        if (log.type === "StateEntered") execution.entered.push({ name: state.name, input: state.input as Json, exited: false });
+        if (log.type === "StateEntered")
+          execution.entered.push({ name: state.name, input: state.input as Json, exited: false });
         if (log.type === "StateExited") {
           const last = [...execution.entered].reverse().find((e) => e.name === state.name && !e.exited);
           if (last) last.exited = true;
@@ -267,7 +346,13 @@ export class SfnService {
     }
   }
 
-  async #task(sm: StateMachineRecord, execution: ExecutionRecord, stateName: string, state: State, params: Json): Promise<Json> {
+  async #task(
+    sm: StateMachineRecord,
+    execution: ExecutionRecord,
+    stateName: string,
+    state: State,
+    params: Json,
+  ): Promise<Json> {
     const resource = String(state.Resource ?? "");
     const work = async (): Promise<Json> => {
       if (state.Type === "Wait") {
@@ -281,7 +366,10 @@ export class SfnService {
       const waitForToken = resource.endsWith(".waitForTaskToken");
       const token = waitForToken ? this.#findToken(execution, params) : undefined;
       if (waitForToken && !token) {
-        throw new TaskError("States.Runtime", `${stateName}: a .waitForTaskToken task must pass $$.Task.Token in its Parameters`);
+        throw new TaskError(
+          "States.Runtime",
+          `${stateName}: a .waitForTaskToken task must pass $$.Task.Token in its Parameters`,
+        );
       }
       const result = await this.#integration(resource.replace(/\.waitForTaskToken$/, ""), params);
       if (!token) return result;
@@ -332,13 +420,19 @@ export class SfnService {
 
   async #invokeLambda(functionName: string, payload: Json): Promise<{ result: unknown; version: string }> {
     try {
-      this.#account.recordCall("lambda", "InvokeFunction", { FunctionName: functionName, InvocationType: "RequestResponse" });
+      this.#account.recordCall("lambda", "InvokeFunction", {
+        FunctionName: functionName,
+        InvocationType: "RequestResponse",
+      });
     } catch (error) {
       throw new TaskError(`Lambda.${(error as Error).name}`, (error as Error).message);
     }
     const out = await this.#account.lambda.invoke(functionName, payload, this.#account.caller());
     if (out.error) {
-      throw new TaskError(out.error.errorType, JSON.stringify({ errorType: out.error.errorType, errorMessage: out.error.errorMessage }));
+      throw new TaskError(
+        out.error.errorType,
+        JSON.stringify({ errorType: out.error.errorType, errorMessage: out.error.errorMessage }),
+      );
     }
     return { result: out.result, version: out.version };
   }
@@ -392,7 +486,11 @@ export class SfnService {
           reject(error);
         }
       };
-      execution.controller.signal.addEventListener("abort", () => reject(new TaskError("States.Aborted", `${stateName} aborted`)), { once: true });
+      execution.controller.signal.addEventListener(
+        "abort",
+        () => reject(new TaskError("States.Aborted", `${stateName} aborted`)),
+        { once: true },
+      );
     });
   }
 
@@ -454,10 +552,14 @@ export class SfnService {
   #redrive(input: Record<string, unknown>): unknown {
     const execution = this.#execution(input.executionArn);
     if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
-      return fail("ExecutionNotRedrivable", `Execution ${execution.arn} is ${execution.status} and cannot be redriven`);
+      return fail(
+        "ExecutionNotRedrivable",
+        `Execution ${execution.arn} is ${execution.status} and cannot be redriven`,
+      );
     }
     const from = [...execution.entered].reverse().find((e) => !e.exited);
-    if (!from) return fail("ExecutionNotRedrivable", `Execution ${execution.arn} has no failed state to redrive from`);
+    if (!from)
+      return fail("ExecutionNotRedrivable", `Execution ${execution.arn} has no failed state to redrive from`);
     const sm = this.#machines.get(execution.stateMachineArn) as StateMachineRecord;
     execution.status = "RUNNING";
     delete execution.stopDate;
@@ -465,18 +567,29 @@ export class SfnService {
     delete execution.cause;
     execution.redriveCount++;
     execution.hold = new ExecutionHold(this.#account.activity);
-    execution.history.push({ id: execution.history.length + 1, timestamp: this.#account.clock.iso(), type: "ExecutionRedriven", stateName: from.name });
+    execution.history.push({
+      id: execution.history.length + 1,
+      timestamp: this.#account.clock.iso(),
+      type: "ExecutionRedriven",
+      stateName: from.name,
+    });
     this.#run(sm, execution, from.input, from.name);
     return { redriveDate: this.#account.clock.date() };
   }
 
-  #close(execution: ExecutionRecord, status: Status, result: { output?: string; error?: string; cause?: string }): void {
+  #close(
+    execution: ExecutionRecord,
+    status: Status,
+    result: { output?: string; error?: string; cause?: string },
+  ): void {
     execution.status = status;
     execution.stopDate = this.#account.clock.date();
     if (result.output !== undefined) execution.output = result.output;
     if (result.error !== undefined) execution.error = result.error;
     if (result.cause !== undefined) execution.cause = result.cause;
-    for (const [token, record] of this.#tokens) if (record.executionArn === execution.arn && record.state !== "closed") this.#tokens.set(token, { ...record, state: "closed" });
+    for (const [token, record] of this.#tokens)
+      if (record.executionArn === execution.arn && record.state !== "closed")
+        this.#tokens.set(token, { ...record, state: "closed" });
     execution.hold.finish();
     this.#account.events.emit({
       source: "aws.states",
@@ -505,8 +618,11 @@ function collectStates(definition: { States: Record<string, unknown> }): [string
   for (const [name, raw] of Object.entries(definition.States)) {
     const state = raw as State;
     out.push([name, state]);
-    for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? []) out.push(...collectStates(branch));
-    const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
+    for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? [])
+      out.push(...collectStates(branch));
+    const processor = (state.ItemProcessor ?? state.Iterator) as
+      | { States: Record<string, unknown> }
+      | undefined;
     if (processor) out.push(...collectStates(processor));
   }
   return out;
@@ -525,11 +641,24 @@ function localDefinition(definition: StateMachineDefinition, startAt: string): S
         if (state.Type === "Wait") {
           const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _type, ...rest } = state;
           const parameters =
-            SecondsPath !== undefined ? { "seconds.$": SecondsPath }
-            : TimestampPath !== undefined ? { "timestamp.$": TimestampPath }
-            : Timestamp !== undefined ? { timestamp: Timestamp }
-            : { seconds: Seconds ?? 0 };
-          return [name, { ...rest, Type: "Task", Resource: VIRTUAL_WAIT, Parameters: parameters, ResultPath: null, TimeoutSeconds: REAL_TIME_BOUND_SECONDS }];
+            SecondsPath !== undefined
+              ? { "seconds.$": SecondsPath }
+              : TimestampPath !== undefined
+                ? { "timestamp.$": TimestampPath }
+                : Timestamp !== undefined
+                  ? { timestamp: Timestamp }
+                  : { seconds: Seconds ?? 0 };
+          return [
+            name,
+            {
+              ...rest,
+              Type: "Task",
+              Resource: VIRTUAL_WAIT,
+              Parameters: parameters,
+              ResultPath: null,
+              TimeoutSeconds: REAL_TIME_BOUND_SECONDS,
+            },
+          ];
         }
         if (state.Type === "Task") {
           delete state.TimeoutSecondsPath;
@@ -538,7 +667,10 @@ function localDefinition(definition: StateMachineDefinition, startAt: string): S
           state.TimeoutSeconds = REAL_TIME_BOUND_SECONDS;
         }
         if (Array.isArray(state.Branches)) {
-          state.Branches = (state.Branches as { States: Record<string, unknown> }[]).map((b) => ({ ...b, States: rewrite(b.States) }));
+          state.Branches = (state.Branches as { States: Record<string, unknown> }[]).map((b) => ({
+            ...b,
+            States: rewrite(b.States),
+          }));
         }
         for (const key of ["ItemProcessor", "Iterator"] as const) {
           const processor = state[key] as { States: Record<string, unknown> } | undefined;
@@ -548,14 +680,21 @@ function localDefinition(definition: StateMachineDefinition, startAt: string): S
       }),
     );
   const { TimeoutSeconds: _timeout, ...rest } = definition;
-  return { ...rest, StartAt: startAt, States: rewrite(definition.States) as StateMachineDefinition["States"] };
+  return {
+    ...rest,
+    StartAt: startAt,
+    States: rewrite(definition.States) as StateMachineDefinition["States"],
+  };
 }
 
 function waitMs(params: Json, now: number): number {
   const p = (params ?? {}) as { seconds?: number; timestamp?: string };
   if (typeof p.seconds === "number") return p.seconds * 1000;
   if (typeof p.timestamp === "string") return Math.max(0, Date.parse(p.timestamp) - now);
-  throw new TaskError("States.Runtime", "Wait state: Seconds/Timestamp did not resolve to a number or timestamp");
+  throw new TaskError(
+    "States.Runtime",
+    "Wait state: Seconds/Timestamp did not resolve to a number or timestamp",
+  );
 }
 
 function pascal(text: string): string {

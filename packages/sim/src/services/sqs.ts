@@ -34,11 +34,20 @@ export class SqsService {
   send(queue: string, body: string, attributes: QueuedMessage["MessageAttributes"] = {}): QueuedMessage {
     const name = queue.split(/[/:]/).at(-1) ?? queue;
     const messages = this.#queues.get(name);
-    if (!messages) return fail("AWS.SimpleQueueService.NonExistentQueue", `The specified queue does not exist: ${queue}`);
+    if (!messages)
+      return fail("AWS.SimpleQueueService.NonExistentQueue", `The specified queue does not exist: ${queue}`);
     if (Buffer.byteLength(body) > 262_144) {
-      return fail("InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.");
+      return fail(
+        "InvalidParameterValue",
+        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+      );
     }
-    const message = { MessageId: this.#account.newId(), Body: body, MessageAttributes: attributes, SentAt: this.#account.clock.iso() };
+    const message = {
+      MessageId: this.#account.newId(),
+      Body: body,
+      MessageAttributes: attributes,
+      SentAt: this.#account.clock.iso(),
+    };
     messages.push(message);
     return message;
   }
@@ -51,7 +60,10 @@ export class SqsService {
           String(input.MessageBody ?? ""),
           (input.MessageAttributes ?? {}) as QueuedMessage["MessageAttributes"],
         );
-        return { MessageId: message.MessageId, MD5OfMessageBody: createHash("md5").update(message.Body).digest("hex") };
+        return {
+          MessageId: message.MessageId,
+          MD5OfMessageBody: createHash("md5").update(message.Body).digest("hex"),
+        };
       }
       case "GetQueueUrl":
         if (!this.#queues.has(String(input.QueueName))) {

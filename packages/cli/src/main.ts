@@ -1,0 +1,184 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type Config, ConfigError, loadConfig } from "@switchyard/core/config/index";
+import { invokeFunction } from "./invoke.ts";
+import { replay } from "./replay.ts";
+import { listScenarios, playScenario } from "./scenarios.ts";
+
+const USAGE = `switchyard — event-driven control plane for AWS (local mode runs on a simulated account)
+
+Usage:
+  switchyard showcase                         play the showcase: a canary rolled back by an alarm, then a clean deploy
+  switchyard replay [--config F] [--json] FILE...
+                                              run EventBridge events (one per file, or a JSON array) through the control plane
+  switchyard scenario --list                  name the built-in scenarios
+  switchyard scenario NAME [--config F] [--json]
+                                              play one; exit 0 when it ends as expected, 1 otherwise
+  switchyard invoke [--config F] FUNCTION FILE
+                                              invoke one Switchyard function with the payload in FILE
+  switchyard bench [--json]                   the performance benchmark
+
+Options:
+  --config F   switchyard.config.ts (default) or a .json file of the same shape
+  --json       print data as one JSON object
+  --verbose    show the functions' JSON logs on stderr
+`;
+
+/** An error the user can fix: printed as its message, exit code 2, no stack trace. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [verb, ...args] = positionals;
+  if (values.help || !verb) {
+    process.stdout.write(USAGE);
+    return verb || values.help ? 0 : 2;
+  }
+  const config = () => loadConfig(resolve(values.config ?? "switchyard.config.ts"));
+  switch (verb) {
+    case "showcase":
+      return showcase(await config());
+    case "replay":
+      return replayFiles(await config(), args, values.json);
+    case "scenario":
+      return scenario(args, values.list, values.json, values.config ? await config() : undefined);
+    case "invoke":
+      return invoke(await config(), args);
+    case "bench": {
+      const { runBench } = await import("./bench.ts");
+      return runBench({ json: values.json });
+    }
+    default:
+      throw new UsageError(`unknown verb "${verb}"\n\n${USAGE}`);
+  }
+}
+
+async function showcase(config: Config): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  let failed = 0;
+  for (const name of ["canary-rollback", "clean-canary"]) {
+    const summary = listScenarios().find((s) => s.name === name)?.summary ?? "";
+    out(`\n== ${name}: ${summary}\n`);
+    const result = await playScenario(name, config, { live: out });
+    out(`\n   alias: ${JSON.stringify(result.aliases)}`);
+    out(`   ${result.passed ? "✓ as expected" : `✗ ${result.failures.join("; ")}`}`);
+    if (!result.passed) failed++;
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+async function readEvents(files: string[]): Promise<unknown[]> {
+  if (files.length === 0)
+    throw new UsageError(
+      "replay needs at least one FILE holding an EventBridge event or a JSON array of them",
+    );
+  const events: unknown[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new UsageError(
+        `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${file}: not JSON (${(error as Error).message})`);
+    }
+    events.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+  }
+  return events;
+}
+
+async function replayFiles(config: Config, files: string[], json: boolean): Promise<number> {
+  const events = await readEvents(files);
+  const report = await replay(config, events);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  for (const e of report.events) {
+    process.stdout.write(
+      `${e.status.padEnd(8)} ${e.source} ${e.detailType} ${e.id}${e.reason ? ` — ${e.reason}` : ""}\n`,
+    );
+    for (const r of e.reactions) {
+      process.stdout.write(
+        `         ${r.reaction}: ${r.outcome}${r.execution ? ` (${r.execution.split(":").at(-1)})` : ""} ${r.reason}\n`,
+      );
+    }
+  }
+  process.stdout.write(`aliases: ${JSON.stringify(report.aliases)}\n`);
+  return 0;
+}
+
+async function scenario(
+  args: string[],
+  list: boolean,
+  json: boolean,
+  config: Config | undefined,
+): Promise<number> {
+  if (list || args.length === 0) {
+    for (const s of listScenarios()) process.stdout.write(`${s.name.padEnd(24)} ${s.summary}\n`);
+    return list ? 0 : 2;
+  }
+  const [name] = args;
+  if (!listScenarios().some((s) => s.name === name)) {
+    throw new UsageError(`unknown scenario "${name}"; run \`switchyard scenario --list\` to see them`);
+  }
+  const live = json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const result = await playScenario(
+    String(name),
+    config ?? (await loadConfig(resolve("switchyard.config.ts"))),
+    live ? { live } : {},
+  );
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`\n${result.passed ? "✓ as expected" : `✗ ${result.failures.join("; ")}`}\n`);
+  return result.passed ? 0 : 1;
+}
+
+async function invoke(config: Config, args: string[]): Promise<number> {
+  const [fn, file] = args;
+  if (!fn || !file)
+    throw new UsageError("invoke needs FUNCTION and FILE, e.g. switchyard invoke rollback alarm.json");
+  const [payload] = await readEvents([file]);
+  const out = await invokeFunction(config, fn, payload);
+  if (out.error) {
+    process.stderr.write(`${out.error.errorType}: ${out.error.errorMessage}\n`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    ) {
+      process.stderr.write(`switchyard: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`switchyard: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  },
+);
