@@ -36,8 +36,17 @@ const retryPrecondition: Retrier = {
 };
 
 const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "Stale", ResultPath: "$.error" };
-/** Whatever else breaks mid-shift: put the alias back on the stable version before failing. */
-const onFailure: Catcher = { ErrorEquals: ["States.ALL"], Next: "Abandon", ResultPath: "$.error" };
+/**
+ * Errors that retrying cannot fix: put the alias back on the stable version and fail.
+ * Anything else (retries exhausted, an AWS outage, a bug) fails the execution in place, at
+ * the failed step: the alias stays on a known split, the rollback function still guards it
+ * (the deployment record says "shifting"), and a redrive from the console resumes that step.
+ */
+const onUnfixable: Catcher = {
+  ErrorEquals: [ErrorNames.ConfigError, ErrorNames.InvalidInput],
+  Next: "Abandon",
+  ResultPath: "$.error",
+};
 
 function step(
   fn: string,
@@ -122,7 +131,6 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Catch: [
           onStale,
           { ErrorEquals: [ErrorNames.DeploymentInProgress], Next: "Superseded", ResultPath: "$.error" },
-          { ErrorEquals: ["States.ALL"], Next: "PrepareFailed", ResultPath: "$.error" },
         ],
       }),
       "DryRun?": {
@@ -137,7 +145,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       NothingToDo: { Type: "Succeed", Comment: "The alias already serves this image" },
       CheckAlarms: task("checkAlarms", "Alarms?", {
         ResultPath: "$.alarmCheck",
-        Catch: [{ ErrorEquals: [ErrorNames.ConfigError], Next: "Abandon", ResultPath: "$.error" }, onFailure],
+        Catch: [onUnfixable],
       }),
       "Alarms?": {
         Type: "Choice",
@@ -163,7 +171,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       Shift: task("shift", "Last?", {
         ResultPath: "$.shift",
         Retry: [retryTransient, retryPrecondition],
-        Catch: [onStale, onFailure],
+        Catch: [onStale, onUnfixable],
       }),
       "Last?": {
         Type: "Choice",
@@ -192,7 +200,6 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Cause:
           "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
       },
-      PrepareFailed: { Type: "Fail", Error: "PrepareFailed", CausePath: "$.error.Cause" },
       Superseded: { Type: "Fail", Error: ErrorNames.DeploymentInProgress, CausePath: "$.error.Cause" },
       InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       Stale: task("stale", "StaleEnd", { ResultPath: null }),

@@ -61,6 +61,11 @@ export class CloudWatchService {
     });
   }
 
+  /** Deletes an alarm (as DeleteAlarms would), for tests of alarms that disappear. */
+  deleteAlarm(name: string): void {
+    this.#alarms.delete(name);
+  }
+
   /** Sets an alarm's state as observed elsewhere (a replayed event), without emitting an event. */
   observeState(name: string, value: string): void {
     const alarm = this.#alarms.get(name);

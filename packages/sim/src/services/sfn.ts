@@ -6,6 +6,10 @@ import { fail } from "../errors.ts";
 
 /** Local-only resource a Wait state is turned into, so that it waits on the virtual clock. */
 const VIRTUAL_WAIT = "arn:aws:states:::switchyard:virtualWait";
+/** Hidden parameter that carries a TimeoutSecondsPath value to the task in the local definition. */
+const TIMEOUT_PARAMETER = "switchyard:timeoutSeconds";
+/** States named so wait for a human (approval); `runOut` leaves their timeouts alone. */
+const HUMAN_WAIT_PREFIX = "WaitForApproval";
 /** Real-time bound the interpreter puts on a task (its default is 60 s); timeouts are enforced virtually instead. */
 const REAL_TIME_BOUND_SECONDS = 2_000_000;
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
@@ -276,7 +280,10 @@ export class SfnService {
       ...(execution.eventId ? { eventId: execution.eventId } : {}),
     };
     const machine = new StateMachine(definition, {
-      validationOptions: { checkArn: false, checkPaths: true },
+      // A redrive starts at the failed state, which leaves the earlier states unreachable: the
+      // definition was validated when the execution first started.
+      validationOptions:
+        startAt === sm.definition.StartAt ? { checkArn: false, checkPaths: true } : { noValidate: true },
     });
     const run = this.#account.runAs(caller, () => machine.run(input, options));
     execution.abort = run.abort;
@@ -375,14 +382,25 @@ export class SfnService {
       if (!token) return result;
       return this.#waitForToken(execution, token, stateName);
     };
-    const timeoutSeconds = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : undefined;
+    let timeoutSeconds = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : undefined;
+    if (params && typeof params === "object" && !Array.isArray(params) && TIMEOUT_PARAMETER in params) {
+      const { [TIMEOUT_PARAMETER]: fromPath, ...rest } = params;
+      if (typeof fromPath !== "number" || fromPath < 1) {
+        throw new TaskError(
+          "States.Runtime",
+          `${stateName}: TimeoutSecondsPath must point to a positive integer, got ${JSON.stringify(fromPath)}`,
+        );
+      }
+      timeoutSeconds = fromPath;
+      params = rest;
+    }
     if (timeoutSeconds === undefined) return work();
     const timeout = new AbortController();
     const timer = this.#account.clock
       .sleep(timeoutSeconds * 1000, {
         label: `${execution.name}/${stateName} timeout`,
         signal: timeout.signal,
-        humanWait: resource.endsWith(".waitForTaskToken"),
+        humanWait: stateName.startsWith(HUMAN_WAIT_PREFIX),
         hold: { begin: () => undefined, end: () => undefined },
       })
       .then(() => {
@@ -661,6 +679,17 @@ function localDefinition(definition: StateMachineDefinition, startAt: string): S
           ];
         }
         if (state.Type === "Task") {
+          // The interpreter would enforce it in real time: carry the value to the task instead.
+          if (
+            typeof state.TimeoutSecondsPath === "string" &&
+            state.Parameters &&
+            typeof state.Parameters === "object"
+          ) {
+            state.Parameters = {
+              ...(state.Parameters as object),
+              [`${TIMEOUT_PARAMETER}.$`]: state.TimeoutSecondsPath,
+            };
+          }
           delete state.TimeoutSecondsPath;
           delete state.HeartbeatSeconds;
           delete state.HeartbeatSecondsPath;

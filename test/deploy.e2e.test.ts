@@ -1,0 +1,268 @@
+import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
+import { readDeployment } from "../packages/core/src/store/state.ts";
+import { example, fixture, variant } from "./support/scenario.ts";
+
+const push = () => fixture("aws/ecr/image-push.json");
+const cleanScan = () => fixture("scenarios/image-scan-clean.json");
+const criticalScan = () => fixture("aws/ecr/image-scan.json");
+const alarm = () => fixture("scenarios/alarm-server-cpu-too-high.json");
+const alarmIn = (value: "OK" | "ALARM" | "INSUFFICIENT_DATA", id: string, time: string) =>
+  variant<{ id: string; time: string; detail: { state: { value: string; timestamp: string } } }>(
+    "scenarios/alarm-server-cpu-too-high.json",
+    (e) => {
+      e.id = id;
+      e.time = time;
+      e.detail.state.value = value;
+      e.detail.state.timestamp = time.replace("Z", ".000+0000");
+    },
+  );
+
+describe("deploy by alias traffic shifting, on real AWS sample events", () => {
+  it("shifts a clean canary 10% → 100% and ends on the new version", async () => {
+    const report = await replay(example(), [push(), cleanScan()]);
+
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "2", weights: {} });
+    expect(report.events.map((e) => e.status)).toEqual(["accepted", "accepted"]);
+    const [deploy] = report.events[0]?.reactions ?? [];
+    expect(deploy).toMatchObject({ reaction: "deploy", decision: "started", outcome: "deployed" });
+    expect(deploy?.calls).toEqual(
+      expect.arrayContaining(["lambda:UpdateFunctionCode", "lambda:PublishVersion", "lambda:UpdateAlias"]),
+    );
+    const shifts = report.audit.filter((a) => a.decision === "shifted").map((a) => a.reason);
+    expect(shifts).toEqual(["10% on version 2, bake 300 s", "100% on version 2"]);
+  });
+
+  it("shifts the worker's custom linear steps 10→25→50→75→100 with a check before each", async () => {
+    const workerPush = variant<{ detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
+      e.detail["repository-name"] = "queue-worker";
+      e.detail["image-tag"] = "stable";
+    });
+
+    const report = await replay(example(), [workerPush]);
+
+    expect(report.aliases["queue-worker:live"]).toEqual({ version: "2", weights: {} });
+    expect(report.audit.filter((a) => a.decision === "shifted").map((a) => a.reason.split("%")[0])).toEqual([
+      "10",
+      "25",
+      "50",
+      "75",
+      "100",
+    ]);
+    expect(report.executions[0]?.outcome).toBe("deployed");
+  });
+
+  it("rolls the alias back to the stable version when a guarding alarm fires mid-shift, and stops the deploy", async () => {
+    const report = await replay(example(), [push(), cleanScan(), alarm()]);
+
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    const rollback = report.events[2]?.reactions[0];
+    expect(rollback).toMatchObject({ reaction: "rollback", outcome: "rolled-back" });
+    expect(rollback?.calls).toEqual(expect.arrayContaining(["lambda:UpdateAlias", "states:StopExecution"]));
+    expect(report.executions.map((e) => e.outcome)).toEqual(["rolled-back"]);
+  });
+
+  it("rolls back without polling: the alias is restored while the alarm event is handled, before any time passes", async () => {
+    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      await plane.deliver(push() as never);
+      await plane.deliver(cleanScan() as never);
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+      const before = plane.account.clock.now();
+      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+
+      await plane.deliver(alarm() as never);
+
+      expect(plane.account.clock.now()).toBe(before);
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+      expect(plane.account.sfn.executions()[0]?.status).toBe("ABORTED");
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("blocks an image whose scan has CRITICAL findings and leaves the alias alone", async () => {
+    const report = await replay(example(), [push(), criticalScan()]);
+
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    expect(report.executions.map((e) => e.outcome)).toEqual(["blocked"]);
+    const blocked = report.audit.find((a) => a.decision === "blocked");
+    expect(blocked?.reason).toBe("10 CRITICAL finding(s) at or above the gate's threshold HIGH");
+  });
+
+  it("blocks the deploy when no scan result arrives before the gate's timeout", async () => {
+    const report = await replay(example(), [push()]);
+
+    expect(report.executions.map((e) => e.outcome)).toEqual(["blocked"]);
+    expect(report.audit.find((a) => a.decision === "blocked")?.reason).toMatch(
+      /no scan result .* within 1800 s/,
+    );
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
+  });
+
+  it("holds a step while a guarding alarm has INSUFFICIENT_DATA and goes on when it is OK again", async () => {
+    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      await plane.deliver(push() as never);
+      await plane.deliver(cleanScan() as never);
+      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
+      for (let i = 0; i < 4; i++) {
+        plane.account.clock.advance();
+        await plane.settle();
+      }
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+
+      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
+      await plane.runOut();
+
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("gives up and restores the stable version when INSUFFICIENT_DATA outlasts alarmHold.maxWait", async () => {
+    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      await plane.deliver(push() as never);
+      await plane.deliver(cleanScan() as never);
+      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
+
+      await plane.runOut();
+
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+      const [execution] = plane.account.sfn.executions();
+      expect(execution && executionOutcome(execution)).toBe("abandoned");
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("treats an alarm name that does not exist as a config error, never as OK", async () => {
+    const config = example((raw) => {
+      raw.deployments![0]!.alarms = ["ServerCpuTooHigh", "NoSuchAlarm"];
+      return raw;
+    });
+    const plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      // The control plane seeds every alarm the config names; remove one as if it had been deleted.
+      plane.account.cloudwatch.deleteAlarm("NoSuchAlarm");
+      await plane.deliver(push() as never);
+      await plane.deliver(cleanScan() as never);
+      await plane.runOut();
+
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+      const [execution] = plane.account.sfn.executions();
+      expect(execution && executionOutcome(execution)).toBe("abandoned");
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("deploys once when EventBridge delivers the same push twice", async () => {
+    const report = await replay(example(), [push(), push(), cleanScan()]);
+
+    expect(report.executions).toHaveLength(1);
+    expect(report.events[1]?.reactions[0]?.decision).toBe("duplicate");
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "2", weights: {} });
+  });
+
+  it("records the plan and changes nothing for a dry-run deployment", async () => {
+    const config = example((raw) => {
+      raw.deployments![0]!.dryRun = true;
+      return raw;
+    });
+
+    const report = await replay(config, [push(), cleanScan()]);
+
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    expect(report.executions.map((e) => e.outcome)).toEqual(["dry-run"]);
+    const plan = report.audit.find((a) => a.decision === "dry-run");
+    expect(plan?.details?.plan).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^lambda:PublishVersion api-handler/)]),
+    );
+  });
+});
+
+describe("replays and redrives after the world moved on", () => {
+  let plane: ControlPlane | undefined;
+  afterEach(async () => plane?.close());
+
+  it("ends a console replay of an old deploy as stale, without touching the newer version", async () => {
+    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    await plane.deliver(push() as never);
+    await plane.deliver(cleanScan() as never);
+    await plane.runOut();
+    const [first] = plane.account.sfn.executions();
+    const second = variant<{ id: string; detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
+      e.id = "13cde686-328b-6117-af20-0e5566167483";
+      e.detail["image-digest"] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    });
+    await plane.deliver(second as never);
+    await plane.deliver(
+      variant<{ id: string; detail: Record<string, string> }>("scenarios/image-scan-clean.json", (e) => {
+        e.id = "85fc3613-e913-7fc4-a80c-a3753e4aa9b0";
+        e.detail["image-digest"] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+      }) as never,
+    );
+    await plane.runOut();
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
+
+    // "New execution" from the console with the first execution's input.
+    const out = await plane.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: plane.deployStateMachineArn,
+        name: "console-replay",
+        input: first?.input,
+      }),
+    );
+    await plane.runOut();
+
+    const replayed = plane.account.sfn.execution(String(out.executionArn));
+    expect(replayed && executionOutcome(replayed)).toBe("stale");
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
+  });
+
+  it("ends a replayed alarm event as stale once the alarm is OK again, and changes nothing", async () => {
+    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    await plane.deliver(push() as never);
+    await plane.deliver(cleanScan() as never);
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
+
+    const delivery = await plane.deliver(alarm() as never);
+
+    expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "rollback", outcome: "stale" });
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+  });
+
+  it("fails in place when AWS keeps failing the 100% shift, and a redrive resumes that step and finishes", async () => {
+    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    const finalShift = (input: Record<string, unknown>) => input.FunctionVersion === "2";
+    // One attempt plus four retries: all five fail.
+    plane.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "ServiceException",
+      times: 5,
+      when: finalShift,
+    });
+    await plane.deliver(push() as never);
+    await plane.deliver(cleanScan() as never);
+    await plane.runOut();
+    const [execution] = plane.account.sfn.executions();
+    expect(execution?.status).toBe("FAILED");
+    expect(execution?.error).toBe("Throttled");
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+    expect((await readDeployment(plane.store, "api"))?.status).toBe("shifting");
+
+    await plane.clients.sfn.send(new RedriveExecutionCommand({ executionArn: String(execution?.arn) }));
+    await plane.runOut();
+
+    expect(execution?.status).toBe("SUCCEEDED");
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
+    const publishes = plane.account.callsOf({ action: "PublishVersion" });
+    expect(publishes).toHaveLength(1);
+  });
+});
