@@ -3,14 +3,16 @@ import { type Config, parseConfig } from "@switchyard/core/config/index";
 import type { StateStore } from "@switchyard/core/store/state";
 import { functions, rules, stateMachines } from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
+import { make as makeWebhook } from "@switchyard/functions/github-webhook";
 import type { BusEventOut, Delivery } from "@switchyard/sim";
 import { type LocalDynamo, localCredentials, SimulatedAccount, startLocalDynamo } from "@switchyard/sim";
-import type { Context } from "aws-lambda";
+import type { Context, Handler } from "aws-lambda";
 
 export const LOCAL_NAMES = {
   dlq: "switchyard-dead-letter",
   deployStateMachine: "switchyard-deploy",
   functionPrefix: "switchyard-",
+  webhookSecret: "switchyard/github-webhook-secret",
 } as const;
 
 export interface ControlPlane {
@@ -36,6 +38,8 @@ export interface ControlPlaneOptions {
   start?: number;
   /** Extra alarms to create (in OK) beside the ones the config references. */
   alarms?: string[];
+  /** The GitHub webhook secret the simulated Secrets Manager holds. */
+  webhookSecret?: string;
 }
 
 /**
@@ -78,12 +82,17 @@ export async function startControlPlane(
     deployStateMachineArn,
     dlqUrl,
   };
+  const webhookSecretId = LOCAL_NAMES.webhookSecret;
+  account.secrets.seedSecret(webhookSecretId, options.webhookSecret ?? "switchyard-local-webhook-secret");
+  const webhook = makeWebhook(() => ({
+    clients,
+    settings: { secretId: webhookSecretId, tableName: dynamo.tableName, busName: "default" },
+    now: () => account.clock.now(),
+  }));
   for (const spec of functions) {
-    const make = factories[spec.name as keyof typeof factories];
-    if (!make) continue;
-    const handler = make(() => context);
+    const handler = spec.name === "github-webhook" ? webhook : factories[spec.name](() => context);
     account.lambda.registerHandler(fnName(spec.name), async (event, ctx) =>
-      handler(event, ctx as unknown as Context, () => undefined),
+      (handler as Handler)(event, ctx as unknown as Context, () => undefined),
     );
   }
   for (const machine of stateMachines) {

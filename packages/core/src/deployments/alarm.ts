@@ -60,7 +60,9 @@ export async function onAlarm(
   const reasons: string[] = [];
   for (const d of guarded) {
     const record = await readDeployment(deps.store, d.name);
-    if (!record || record.status !== "shifting" || record.newVersion === "") {
+    // "rolled-back" too: a retried invocation finishes a rollback that an earlier attempt began.
+    const open = record && (record.status === "shifting" || record.status === "rolled-back");
+    if (!record || !open || record.newVersion === "") {
       const reason = `alarm ${alarmName} in ALARM, but ${d.name} has no deployment shifting traffic: nothing to roll back`;
       await audit("no-action", reason, d.name);
       outcomes.push("no-action");

@@ -183,8 +183,9 @@ export async function claimDeployment(
 }
 
 /**
- * Moves a deployment out of "shifting", only if `executionArn` still owns it: a late or
- * replayed step never overwrites the record of a newer deployment. False when it does not.
+ * Moves a deployment out of "shifting", only if `executionArn` still owns it and it is shifting
+ * (or already has this status): a late or replayed step never overwrites the record of a newer
+ * deployment, nor turns a rolled-back deployment into a succeeded one. False when it does not.
  */
 export async function settleDeployment(
   store: StateStore,
@@ -199,9 +200,11 @@ export async function settleDeployment(
         TableName: store.table,
         Key: deploymentKey(deployment),
         UpdateExpression: "SET #status = :status, reason = :reason, updatedAt = :now",
-        ConditionExpression: "executionArn = :me",
+        // Settling again to the same status is allowed: a retried rollback must get through.
+        ConditionExpression: "executionArn = :me AND (#status = :shifting OR #status = :status)",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
+          ":shifting": "shifting",
           ":status": status,
           ":reason": reason,
           ":now": store.now().toISOString(),

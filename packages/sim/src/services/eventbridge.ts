@@ -47,6 +47,7 @@ export interface Delivery {
 }
 
 const MAX_ENTRY_BYTES = 262_144;
+const ASYNC_RETRIES = 2;
 
 /**
  * EventBridge: buses, rules whose patterns are matched by core's matcher (the very patterns
@@ -250,7 +251,13 @@ export class EventBridgeService {
     try {
       switch (service) {
         case "lambda": {
-          const out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+          // EventBridge invokes Lambda asynchronously, and Lambda retries a failed asynchronous
+          // invocation twice (MaximumRetryAttempts defaults to 2). The delays between attempts
+          // (about 1 and 2 minutes) are not simulated.
+          let out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+          for (let retry = 0; out.error && retry < ASYNC_RETRIES; retry++) {
+            out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+          }
           return { ...base, ...(out.error ? { error: out.error } : { result: out.result }) };
         }
         case "states": {

@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { executionOutcome } from "../packages/cli/src/replay.ts";
+import type { Fault } from "../packages/sim/src/index.ts";
+import { example, fixture } from "./support/scenario.ts";
+
+const start = Date.parse("2019-11-16T01:54:34Z");
+const push = () => fixture("aws/ecr/image-push.json") as never;
+const cleanScan = () => fixture("scenarios/image-scan-clean.json") as never;
+const alarm = () => fixture("scenarios/alarm-server-cpu-too-high.json") as never;
+
+/** Every AWS call each step of a deploy makes, with the exception AWS sends when it throttles or fails. */
+const steps: { step: string; fault: Omit<Fault, "times"> }[] = [
+  {
+    step: "trigger reads the alias",
+    fault: { service: "lambda", action: "GetAlias", error: "TooManyRequestsException" },
+  },
+  {
+    step: "trigger starts the execution",
+    fault: { service: "states", action: "StartExecution", error: "ThrottlingException" },
+  },
+  {
+    step: "Step Functions invokes a step",
+    fault: { service: "lambda", action: "InvokeFunction", error: "TooManyRequestsException" },
+  },
+  {
+    step: "scan result answers the gate",
+    fault: { service: "states", action: "SendTaskSuccess", error: "ThrottlingException" },
+  },
+  {
+    step: "update the function's image",
+    fault: { service: "lambda", action: "UpdateFunctionCode", error: "ResourceConflictException" },
+  },
+  {
+    step: "publish the version",
+    fault: { service: "lambda", action: "PublishVersion", error: "ServiceException" },
+  },
+  {
+    step: "check the alarms",
+    fault: { service: "cloudwatch", action: "DescribeAlarms", error: "Throttling" },
+  },
+  {
+    step: "shift the alias",
+    fault: { service: "lambda", action: "UpdateAlias", error: "TooManyRequestsException" },
+  },
+  {
+    step: "write the state table",
+    fault: { service: "dynamodb", action: "PutItem", error: "ProvisionedThroughputExceededException" },
+  },
+];
+
+/** The alias states a deploy of version 2 may leave behind: stable, a canary split, or fully shifted. */
+const knownStates = [
+  { version: "1", weights: {} },
+  { version: "1", weights: { "2": 0.1 } },
+  { version: "2", weights: {} },
+];
+
+async function deployWith(fault: Fault) {
+  const plane = await startControlPlane(example(), { start });
+  plane.account.injectFault(fault);
+  await plane.deliver(push());
+  await plane.deliver(cleanScan());
+  await plane.runOut();
+  return plane;
+}
+
+describe("AWS throttling and errors injected at each step of a deploy", () => {
+  for (const { step, fault } of steps) {
+    it(`retries when ${step} is throttled twice, and deploys`, async () => {
+      const plane = await deployWith({ ...fault, times: 2 });
+      try {
+        expect(
+          plane.account.callsOf({ service: fault.service, action: fault.action }).filter((c) => c.error),
+        ).toHaveLength(2);
+        expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
+      } finally {
+        await plane.close();
+      }
+    });
+
+    it(`fails safe when ${step} keeps failing: the alias is on a known version and nothing runs on`, async () => {
+      const plane = await deployWith({ ...fault, times: 1_000 });
+      try {
+        expect(knownStates).toContainEqual(plane.aliases()["api-handler:live"]);
+        for (const execution of plane.account.sfn.executions()) expect(execution.status).not.toBe("RUNNING");
+        expect(plane.account.clock.pending({ includeHumanWaits: true })).toHaveLength(0);
+      } finally {
+        await plane.close();
+      }
+    });
+  }
+
+  it("finishes a rollback that was throttled on its first attempts (Lambda retries the async invocation)", async () => {
+    const plane = await startControlPlane(example(), { start });
+    try {
+      await plane.deliver(push());
+      await plane.deliver(cleanScan());
+      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+      plane.account.injectFault({
+        service: "lambda",
+        action: "UpdateAlias",
+        error: "TooManyRequestsException",
+        times: 2,
+      });
+
+      const delivery = await plane.deliver(alarm());
+
+      expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "rollback", outcome: "rolled-back" });
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+      const [execution] = plane.account.sfn.executions();
+      expect(execution && executionOutcome(execution)).toBe("rolled-back");
+    } finally {
+      await plane.close();
+    }
+  });
+});
