@@ -279,6 +279,11 @@ describe("equals-ignore-case matching", () => {
     expect(matchesPattern(pattern, { Name: "ALICE" })).toBe(true);
     expect(matchesPattern(pattern, { Name: "Alicia" })).toBe(false);
   });
+
+  it("ignores the casing of the pattern's value too", () => {
+    // https://github.com/aws/event-ruler#equals-ignore-case-matching
+    expect(matchesPattern({ source: [{ "equals-ignore-case": "EC2" }] }, { source: "ec2" })).toBe(true);
+  });
 });
 
 describe("anything-but matching", () => {
@@ -337,13 +342,23 @@ describe("anything-but matching", () => {
     expect(matchesPattern(pattern, { FileName: "image.png" })).toBe(false);
   });
 
-  it("excludes a list of values in any casing", () => {
+  it("excludes a value in any casing", () => {
     const pattern: EventPattern = {
-      detail: { state: [{ "anything-but": { "equals-ignore-case": ["initializing", "stopped"] } }] },
+      detail: { state: [{ "anything-but": { "equals-ignore-case": "initializing" } }] },
     };
 
     expect(matchesPattern(pattern, state("pending"))).toBe(true);
     expect(matchesPattern(pattern, state("INITIALIZING"))).toBe(false);
+  });
+
+  it("excludes a list of values whatever the casing of either side", () => {
+    // https://github.com/aws/event-ruler#anything-but-matching ("Anything-but-ignore-case list")
+    const pattern: EventPattern = {
+      detail: { state: [{ "anything-but": { "equals-ignore-case": ["Stopped", "OverLoaded"] } }] },
+    };
+
+    expect(matchesPattern(pattern, state("pending"))).toBe(true);
+    expect(matchesPattern(pattern, state("overloaded"))).toBe(false);
   });
 
   it("excludes a wildcard", () => {

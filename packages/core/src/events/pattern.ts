@@ -7,7 +7,8 @@ import { formatPath } from "../util/zod-error.ts";
  * Semantics follow the EventBridge user guide
  * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html) and, where the guide
  * is silent, the rule engine EventBridge runs (https://github.com/aws/event-ruler) as observed through AWS's
- * TestEventPattern API. Validation is at least as strict as AWS's, so a pattern accepted here is accepted there.
+ * TestEventPattern API. Validation rejects what AWS rejects (bar the wildcard limit below), so a pattern that passes
+ * here also passes in the cloud; it also rejects empty objects, which would silently match every event.
  *
  * Deliberate simplifications, all outside what the guide documents:
  * - a pattern key containing a dot is a plain key (AWS also lets `"a.b"` reach `{ "a": { "b": … } }`, and the
@@ -157,6 +158,7 @@ function someElement(array: readonly unknown[], visit: (element: unknown) => boo
   if (nested.length === 0) return false;
   const seen = new Set<readonly unknown[]>([array]);
   for (let next = nested.pop(); next !== undefined; next = nested.pop()) {
+    if (seen.has(next)) continue;
     seen.add(next);
     for (const element of next) {
       if (Array.isArray(element)) nested.push(element);
