@@ -169,6 +169,22 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
     expect(report.aliases["api-handler:live"]).toEqual({ version: "2", weights: {} });
   });
 
+  it("starts no more deployments than safety.actionLimit allows in a window, and says why", async () => {
+    const config = example((raw) => ({ ...raw, safety: { ...raw.safety, actionLimit: { max: 1, window: "1h" } } }));
+    const workerPush = variant<{ id: string; detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
+      e.id = "13cde686-328b-6117-af20-0e5566167499";
+      e.detail["repository-name"] = "queue-worker";
+      e.detail["image-tag"] = "stable";
+    });
+
+    const report = await replay(config, [push(), workerPush]);
+
+    expect(report.executions).toHaveLength(1);
+    expect(report.events[1]?.reactions[0]?.decision).toBe("limited");
+    expect(report.audit.find((a) => a.subject === "worker")?.reason).toMatch(/^action limit reached \(1 per 3600 s, safety.actionLimit\)/);
+    expect(report.aliases["queue-worker:live"]).toEqual({ version: "1", weights: {} });
+  });
+
   it("records the plan and changes nothing for a dry-run deployment", async () => {
     const config = example((raw) => {
       raw.deployments![0]!.dryRun = true;

@@ -80,7 +80,7 @@ export const functions: readonly FunctionSpec[] = [
       { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
       { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
       { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
-      table("GetItem", "PutItem"),
+      table("GetItem", "PutItem", "UpdateItem"),
       deadLetter,
     ],
   },

@@ -4,7 +4,7 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
 import { logger } from "../observability/logger.ts";
-import { readControl, recordAudit } from "../store/state.ts";
+import { readControl, recordAudit, takeActionBudget } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import type { DeployInput } from "./input.ts";
 
@@ -145,6 +145,13 @@ export async function onImagePush(
       });
       continue;
     }
+    if (!(await takeActionBudget(deps.store, deps.config.safety.actionLimit))) {
+      const { max, windowSeconds } = deps.config.safety.actionLimit;
+      const reason = `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): push of ${subject} not deployed`;
+      outcomes.push("limited");
+      await recordAudit(deps.store, { reaction: "deploy", decision: "no-action", reason, subject: dep.name, eventId: event.id, correlationId: event.id });
+      continue;
+    }
     try {
       const out = await deps.clients.sfn.send(
         new StartExecutionCommand({
@@ -178,7 +185,7 @@ export async function onImagePush(
       });
     }
   }
-  const outcome = outcomes.every((o) => o === "duplicate") ? "duplicate" : "started";
+  const outcome = outcomes.includes("started") ? "started" : (outcomes[0] ?? "no-action");
   const summary = watching.map((w, i) => `${w.name} ${outcomes[i]}`).join(", ");
   return result(
     outcome,

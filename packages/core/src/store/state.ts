@@ -321,3 +321,31 @@ export async function listScanWaiters(
     threshold: String(i.threshold),
   }));
 }
+
+// ---- action limit ----------------------------------------------------------------------------
+
+/**
+ * Takes one unit of the action budget for the current window (fixed windows of
+ * `windowSeconds`). False when `max` actions already ran in this window: the caller does
+ * nothing and says so. One atomic conditional update, so concurrent callers cannot overspend.
+ */
+export async function takeActionBudget(store: StateStore, limit: { max: number; windowSeconds: number }): Promise<boolean> {
+  const now = store.now();
+  const window = Math.floor(now.getTime() / 1000 / limit.windowSeconds);
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: { [stateTable.partitionKey]: "action-budget", [stateTable.sortKey]: `window#${window}` },
+        UpdateExpression: "ADD used :one SET #ttl = :ttl",
+        ConditionExpression: "attribute_not_exists(used) OR used < :max",
+        ExpressionAttributeNames: { "#ttl": stateTable.ttlAttribute },
+        ExpressionAttributeValues: { ":one": 1, ":max": limit.max, ":ttl": expiresAfterDays(now, 2) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ConditionalCheckFailedException") return false;
+    return awsStep("take action budget", () => Promise.reject(error));
+  }
+}
