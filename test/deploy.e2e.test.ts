@@ -9,17 +9,6 @@ const push = () => fixture("aws/ecr/image-push.json");
 const cleanScan = () => fixture("scenarios/image-scan-clean.json");
 const criticalScan = () => fixture("aws/ecr/image-scan.json");
 const alarm = () => fixture("scenarios/alarm-server-cpu-too-high.json");
-const alarmIn = (value: "OK" | "ALARM" | "INSUFFICIENT_DATA", id: string, time: string) =>
-  variant<{ id: string; time: string; detail: { state: { value: string; timestamp: string } } }>(
-    "scenarios/alarm-server-cpu-too-high.json",
-    (e) => {
-      e.id = id;
-      e.time = time;
-      e.detail.state.value = value;
-      e.detail.state.timestamp = time.replace("Z", ".000+0000");
-    },
-  );
-
 describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   it("shifts a clean canary 10% → 100% and ends on the new version", async () => {
     const report = await replay(example(), [push(), cleanScan()]);
@@ -141,10 +130,12 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   });
 
   it("treats an alarm name that does not exist as a config error, never as OK", async () => {
-    const config = example((raw) => {
-      raw.deployments![0]!.alarms = ["ServerCpuTooHigh", "NoSuchAlarm"];
-      return raw;
-    });
+    const config = example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d, i) =>
+        i === 0 ? { ...d, alarms: ["ServerCpuTooHigh", "NoSuchAlarm"] } : d,
+      ),
+    }));
     const plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
     try {
       // The control plane seeds every alarm the config names; remove one as if it had been deleted.
@@ -170,26 +161,34 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   });
 
   it("starts no more deployments than safety.actionLimit allows in a window, and says why", async () => {
-    const config = example((raw) => ({ ...raw, safety: { ...raw.safety, actionLimit: { max: 1, window: "1h" } } }));
-    const workerPush = variant<{ id: string; detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
-      e.id = "13cde686-328b-6117-af20-0e5566167499";
-      e.detail["repository-name"] = "queue-worker";
-      e.detail["image-tag"] = "stable";
-    });
+    const config = example((raw) => ({
+      ...raw,
+      safety: { ...raw.safety, actionLimit: { max: 1, window: "1h" } },
+    }));
+    const workerPush = variant<{ id: string; detail: Record<string, string> }>(
+      "aws/ecr/image-push.json",
+      (e) => {
+        e.id = "13cde686-328b-6117-af20-0e5566167499";
+        e.detail["repository-name"] = "queue-worker";
+        e.detail["image-tag"] = "stable";
+      },
+    );
 
     const report = await replay(config, [push(), workerPush]);
 
     expect(report.executions).toHaveLength(1);
     expect(report.events[1]?.reactions[0]?.decision).toBe("limited");
-    expect(report.audit.find((a) => a.subject === "worker")?.reason).toMatch(/^action limit reached \(1 per 3600 s, safety.actionLimit\)/);
+    expect(report.audit.find((a) => a.subject === "worker")?.reason).toMatch(
+      /^action limit reached \(1 per 3600 s, safety.actionLimit\)/,
+    );
     expect(report.aliases["queue-worker:live"]).toEqual({ version: "1", weights: {} });
   });
 
   it("records the plan and changes nothing for a dry-run deployment", async () => {
-    const config = example((raw) => {
-      raw.deployments![0]!.dryRun = true;
-      return raw;
-    });
+    const config = example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d, i) => (i === 0 ? { ...d, dryRun: true } : d)),
+    }));
 
     const report = await replay(config, [push(), cleanScan()]);
 

@@ -18,6 +18,12 @@ import { stateTable } from "../packages/core/src/store/table.ts";
 import { handler } from "../packages/functions/src/github-webhook.ts";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "./support/dynalite.ts";
 
+// Every log line is read below: log at DEBUG from the start (injectLambdaContext resets a level
+// changed later back to the one the logger was built with).
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
+});
+
 const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 const pushPayload = JSON.stringify(webhooks.find((hook) => hook.name === "push")?.examples[0]);
 const deploymentPayload = JSON.stringify(webhooks.find((hook) => hook.name === "deployment")?.examples[0]);

@@ -1,4 +1,3 @@
-import type { FunctionName } from "@switchyard/core/wiring";
 import type { Handler } from "aws-lambda";
 import * as deploySteps from "./deploy-steps.ts";
 import * as deployTrigger from "./deploy-trigger.ts";

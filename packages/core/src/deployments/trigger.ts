@@ -149,7 +149,14 @@ export async function onImagePush(
       const { max, windowSeconds } = deps.config.safety.actionLimit;
       const reason = `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): push of ${subject} not deployed`;
       outcomes.push("limited");
-      await recordAudit(deps.store, { reaction: "deploy", decision: "no-action", reason, subject: dep.name, eventId: event.id, correlationId: event.id });
+      await recordAudit(deps.store, {
+        reaction: "deploy",
+        decision: "no-action",
+        reason,
+        subject: dep.name,
+        eventId: event.id,
+        correlationId: event.id,
+      });
       continue;
     }
     try {

@@ -7,7 +7,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
  */
 export const logger = new Logger({
   serviceName: "switchyard",
-  logLevel: (process.env.SWITCHYARD_LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? "INFO") as "INFO",
+  // POWERTOOLS_LOG_LEVEL (what Lambda users set) wins; SWITCHYARD_LOG_LEVEL is the project's default.
+  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.SWITCHYARD_LOG_LEVEL ?? "INFO") as "INFO",
 });
 
 const SECRET_KEYS = /secret|password|passwd|token|credential|private[-_]?key|signature|authorization/i;

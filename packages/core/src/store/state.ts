@@ -329,7 +329,10 @@ export async function listScanWaiters(
  * `windowSeconds`). False when `max` actions already ran in this window: the caller does
  * nothing and says so. One atomic conditional update, so concurrent callers cannot overspend.
  */
-export async function takeActionBudget(store: StateStore, limit: { max: number; windowSeconds: number }): Promise<boolean> {
+export async function takeActionBudget(
+  store: StateStore,
+  limit: { max: number; windowSeconds: number },
+): Promise<boolean> {
   const now = store.now();
   const window = Math.floor(now.getTime() / 1000 / limit.windowSeconds);
   try {

@@ -84,7 +84,7 @@ export class SecretsManagerService {
     if (!version) {
       return fail(
         "ResourceNotFoundException",
-        "Secrets Manager can't find the specified secret value for staging label: " + stage,
+        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
       );
     }
     return {

@@ -250,7 +250,7 @@ export class SfnService {
     const retries: Record<string, number> = {};
     for (const [name, state] of tasks) {
       if (state.Type === "Task" || state.Type === "Wait") {
-        handlers[name] = (params) => this.#task(sm, execution, name, state, params as Json);
+        handlers[name] = (params) => this.#task(execution, name, state, params as Json);
       }
       if (Array.isArray(state.Retry)) retries[name] = 0;
     }
@@ -353,13 +353,7 @@ export class SfnService {
     }
   }
 
-  async #task(
-    sm: StateMachineRecord,
-    execution: ExecutionRecord,
-    stateName: string,
-    state: State,
-    params: Json,
-  ): Promise<Json> {
+  async #task(execution: ExecutionRecord, stateName: string, state: State, params: Json): Promise<Json> {
     const resource = String(state.Resource ?? "");
     const work = async (): Promise<Json> => {
       if (state.Type === "Wait") {

@@ -1,0 +1,152 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { functions } from "@switchyard/core/wiring";
+import { type BuildOptions, build } from "esbuild";
+import { median, round } from "./stats.ts";
+
+export interface FunctionBundle {
+  name: string;
+  /** Minified bundle size. */
+  bytes: number;
+  /** Bytes of AWS SDK v3 (@aws-sdk/*, @smithy/*) in the bundle. */
+  awsSdkBytes: number;
+  /** The three packages that weigh most in the bundle, for whoever wants it smaller. */
+  heaviest: { package: string; bytes: number }[];
+  /** Median wall time of `node` importing the bundle, and of `node -e ""`, and the difference. */
+  processMs: number;
+  bareNodeMs: number;
+  coldImportMs: number;
+  /** Set when importing the bundle failed (it must import with no environment at all). */
+  importError?: string;
+}
+
+export interface Bundles {
+  unit: "bytes";
+  /** AWS SDK v3 is bundled: see `bundleOptions`. */
+  awsSdk: "bundled";
+  runs: number;
+  functions: FunctionBundle[];
+}
+
+/** The repository root: wiring names handler modules from there (SST style, `path/file.export`). */
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/**
+ * SST's Node.js build for Lambda, as its source has it (sst/sst pkg/runtime/node/build.go):
+ * esbuild with bundle, ESM, platform node, mainFields module,main, keepNames, and a banner that
+ * gives ESM bundles `require`. Its externals are only `sharp`, `pg-native` and what
+ * `nodejs.install`/`nodejs.esbuild.external` add, so AWS SDK v3 is bundled on nodejs22.x as
+ * well, and so it is here. `nodejs.minify` is on for deploys. The target is the runtime's.
+ */
+const bundleOptions: BuildOptions = {
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: {
+    js: [
+      `import { createRequire as topLevelCreateRequire } from 'module';`,
+      "const require = topLevelCreateRequire(import.meta.url);",
+    ].join("\n"),
+  },
+  metafile: true,
+  logLevel: "silent",
+};
+
+/** Bundles every function in core's wiring and times a cold `import()` of each bundle. */
+export async function measureBundles(runs: number): Promise<Bundles> {
+  const entries = functions.map((spec) => {
+    const dot = spec.handler.lastIndexOf(".");
+    const file = join(ROOT, `${spec.handler.slice(0, dot)}.ts`);
+    if (!existsSync(file))
+      throw new Error(`bench: handler module ${file} of function ${spec.name} does not exist`);
+    return { name: spec.name, file, exportName: spec.handler.slice(dot + 1) };
+  });
+  const outdir = await mkdtemp(join(tmpdir(), "switchyard-bench-"));
+  try {
+    // One build, one entry point per function: the bundles are as separate builds would make them.
+    const result = await build({
+      ...bundleOptions,
+      entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.file])),
+      outdir,
+      outExtension: { ".js": ".mjs" },
+      absWorkingDir: ROOT,
+    });
+    if (!result.metafile) throw new Error("bench: esbuild returned no metafile");
+    const outputs = Object.entries(result.metafile.outputs);
+    const bareNodeMs = median(Array.from({ length: runs }, () => timeNode(["-e", ""]).ms));
+    return {
+      unit: "bytes",
+      awsSdk: "bundled",
+      runs,
+      functions: entries.map((entry) => {
+        const found = outputs.find(([, o]) => o.entryPoint && join(ROOT, o.entryPoint) === entry.file);
+        if (!found) throw new Error(`bench: esbuild wrote no bundle for ${entry.name}`);
+        const [path, output] = found;
+        const bundle = join(ROOT, path);
+        if (!output.exports.includes(entry.exportName)) {
+          throw new Error(`bench: the bundle of ${entry.name} does not export "${entry.exportName}"`);
+        }
+        const timings = Array.from({ length: runs }, () => timeImport(bundle));
+        const failed = timings.find((t) => t.error);
+        const processMs = median(timings.map((t) => t.ms));
+        return {
+          name: entry.name,
+          bytes: output.bytes,
+          awsSdkBytes: byPackage(output.inputs)
+            .filter(([name]) => /^@(aws-sdk|smithy)\//.test(name))
+            .reduce((sum, [, bytes]) => sum + bytes, 0),
+          heaviest: byPackage(output.inputs)
+            .slice(0, 3)
+            .map(([name, bytes]) => ({ package: name, bytes })),
+          processMs: round(processMs, 1),
+          bareNodeMs: round(bareNodeMs, 1),
+          coldImportMs: round(processMs - bareNodeMs, 1),
+          ...(failed?.error ? { importError: failed.error } : {}),
+        };
+      }),
+    };
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `node` with an empty environment, as a Lambda container has none of ours: a handler
+ * module that needs an environment variable at import (rather than when it builds its context
+ * on the first invocation) fails here.
+ */
+function timeNode(args: string[]): { ms: number; error?: string } {
+  const start = performance.now();
+  const child = spawnSync(process.execPath, args, { env: {}, encoding: "utf8" });
+  const ms = performance.now() - start;
+  if (child.status === 0) return { ms };
+  const firstLine = (child.stderr || child.error?.message || `exit ${child.status}`)
+    .split("\n")
+    .find((line) => /Error|error/.test(line));
+  return { ms, error: (firstLine ?? child.stderr.split("\n")[0] ?? "").trim().slice(0, 300) };
+}
+
+function timeImport(bundle: string): { ms: number; error?: string } {
+  const url = JSON.stringify(pathToFileURL(bundle).href);
+  return timeNode(["--input-type=module", "-e", `await import(${url});`]);
+}
+
+/** Bytes in the bundle per npm package (or per workspace package), heaviest first. */
+function byPackage(inputs: Record<string, { bytesInOutput: number }>): [string, number][] {
+  const sizes = new Map<string, number>();
+  for (const [path, input] of Object.entries(inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const name = match?.[1] ?? path.split("/").slice(0, 2).join("/");
+    sizes.set(name, (sizes.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...sizes].sort((a, b) => b[1] - a[1]);
+}

@@ -1,0 +1,106 @@
+import { performance } from "node:perf_hooks";
+import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import { claimDeployment, type DeploymentRecord, readDeployment } from "@switchyard/core/store/state";
+import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
+import { alarmStateChange, digestOf, imagePush, imageScan } from "./events.ts";
+import { percentile, round } from "./stats.ts";
+import { ALARM, benchConfig, deployment, REPOSITORY, TAG } from "./world.ts";
+
+export interface RollbackLatency {
+  unit: "ms";
+  iterations: number;
+  warmup: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** The AWS calls the rollback made before its UpdateAlias, in order (the last iteration's). */
+  path: string[];
+}
+
+const ROLLBACK_PRINCIPAL = "switchyard-rollback";
+
+/**
+ * Alarm event handed to the bus → the rollback function's `lambda:UpdateAlias` recorded, in
+ * process, on a deployment caught mid-shift (10% on the new version). The first deployment is
+ * a real one (push, clean scan, canary step); between iterations the mid-shift state is put
+ * back as an operator would (the deployment record re-claimed through core, the alias
+ * re-weighted through the Lambda API), which is cheaper than deploying again and leaves the
+ * measured path untouched: the rule match, the rollback handler, its reads and its write.
+ * The stopped execution is not restarted: StopExecution comes after the measured write.
+ */
+export async function measureRollbackLatency(options: {
+  iterations: number;
+  warmup: number;
+}): Promise<RollbackLatency> {
+  const d = deployment(0);
+  const plane = await startControlPlane(benchConfig([d]));
+  try {
+    const midShift = await deployToMidShift(plane, d.name);
+    let sentAt: number | undefined;
+    let path: string[] = [];
+    plane.account.onCall((call) => {
+      if (sentAt !== undefined || call.principal !== ROLLBACK_PRINCIPAL) return;
+      if (call.service === "lambda" && call.action === "UpdateAlias") sentAt = performance.now();
+      else path.push(`${call.service}:${call.action}`);
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < options.warmup + options.iterations; i++) {
+      if (i > 0) await restoreMidShift(plane, midShift);
+      plane.account.cloudwatch.observeState(ALARM, "ALARM");
+      const event = alarmStateChange(ALARM, "ALARM", plane.account.clock.iso());
+      sentAt = undefined;
+      path = [];
+      const handedAt = performance.now();
+      const delivery = await plane.deliver(event);
+      const outcome = (delivery.outcomes[0]?.result as { outcome?: string } | undefined)?.outcome;
+      if (sentAt === undefined || outcome !== "rolled-back") {
+        throw new Error(
+          `bench: the alarm event did not roll the deployment back (outcome ${outcome ?? "none"}, ` +
+            `UpdateAlias ${sentAt === undefined ? "not called" : "called"})`,
+        );
+      }
+      if (i >= options.warmup) samples.push(sentAt - handedAt);
+    }
+    return {
+      unit: "ms",
+      iterations: options.iterations,
+      warmup: options.warmup,
+      p50: round(percentile(samples, 50), 3),
+      p99: round(percentile(samples, 99), 3),
+      max: round(Math.max(...samples), 3),
+      path,
+    };
+  } finally {
+    await plane.close();
+  }
+}
+
+/** A real deploy up to its canary step: push, clean scan, alias at 10% on the new version. */
+async function deployToMidShift(plane: ControlPlane, name: string): Promise<DeploymentRecord> {
+  const digest = digestOf(0);
+  await plane.deliver(imagePush(REPOSITORY, TAG, digest, plane.account.clock.iso()));
+  await plane.deliver(imageScan(REPOSITORY, digest, { LOW: 3, INFORMATIONAL: 1 }, plane.account.clock.iso()));
+  const record = await readDeployment(plane.store, name);
+  const alias = record && plane.account.lambda.aliasState(record.functionName, record.alias);
+  if (record?.status !== "shifting" || alias?.weights[record.newVersion] === undefined) {
+    throw new Error(
+      `bench: the deploy did not reach its canary step (record ${record?.status ?? "missing"}, alias ${JSON.stringify(alias)})`,
+    );
+  }
+  return record;
+}
+
+async function restoreMidShift(plane: ControlPlane, record: DeploymentRecord): Promise<void> {
+  const { updatedAt: _updatedAt, reason: _reason, ...shifting } = record;
+  if (!(await claimDeployment(plane.store, { ...shifting, status: "shifting" }))) {
+    throw new Error(`bench: could not restore deployment ${record.deployment} to shifting`);
+  }
+  await plane.clients.lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: record.functionName,
+      Name: record.alias,
+      FunctionVersion: record.stableVersion,
+      RoutingConfig: { AdditionalVersionWeights: { [record.newVersion]: 0.1 } },
+    }),
+  );
+}

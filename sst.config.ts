@@ -1,0 +1,25 @@
+// The SST app. Everything it creates is planned in stacks/plan.ts from core's wiring and the
+// config; stacks/switchyard.ts turns the plan into resources. SST loads this file before its
+// providers exist, so modules are imported inside run(), not at the top.
+export default $config({
+  app(input) {
+    return {
+      name: "switchyard",
+      // Production keeps its table, queue and secret through `sst remove`; other stages clean up.
+      removal: input?.stage === "production" ? "retain" : "remove",
+      home: "aws",
+    };
+  },
+  async run() {
+    const { default: config } = await import("./switchyard.config.ts");
+    const { planStack } = await import("./stacks/plan.ts");
+    const { createStack } = await import("./stacks/switchyard.ts");
+    // The plan builds every ARN from the config's account and region; deploying elsewhere is refused.
+    const [identity, region] = await Promise.all([aws.getCallerIdentity({}), aws.getRegion({})]);
+    const plan = planStack(config, {
+      stage: $app.stage,
+      target: { account: identity.accountId, region: region.region },
+    });
+    return createStack(plan);
+  },
+});

@@ -1,0 +1,165 @@
+import { type FunctionPlan, policyDocument, type StackPlan } from "./plan.ts";
+
+/**
+ * Creates what the plan describes, and nothing else: every name, ARN, pattern, policy and
+ * setting comes from `planStack` (tested in test/stacks.test.ts). The only SST/Pulumi code;
+ * `dependsOn` orders creation where one resource names another by the plan's ARN.
+ */
+export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<string> | undefined } {
+  const id = (name: string) =>
+    name.replace(/(?:^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+
+  new aws.dynamodb.Table("StateTable", {
+    name: plan.table.name,
+    billingMode: plan.table.billingMode,
+    hashKey: plan.table.partitionKey.name,
+    rangeKey: plan.table.sortKey.name,
+    attributes: [plan.table.partitionKey, plan.table.sortKey],
+    ttl: { attributeName: plan.table.ttlAttribute, enabled: true },
+    pointInTimeRecovery: { enabled: plan.table.pointInTimeRecovery },
+    deletionProtectionEnabled: plan.table.deletionProtection,
+  });
+
+  const dlq = plan.deadLetterQueue;
+  const queue = new aws.sqs.Queue("DeadLetters", {
+    name: dlq.name,
+    messageRetentionSeconds: dlq.messageRetentionSeconds,
+    sqsManagedSseEnabled: true,
+  });
+  new aws.sqs.QueuePolicy(
+    "DeadLettersPolicy",
+    { queueUrl: dlq.url, policy: dlq.policy },
+    { dependsOn: [queue] },
+  );
+
+  new aws.secretsmanager.Secret("WebhookSecret", {
+    name: plan.webhookSecret.name,
+    description: plan.webhookSecret.description,
+    recoveryWindowInDays: plan.webhookSecret.recoveryWindowInDays,
+  });
+
+  const asyncFailure = (failure: FunctionPlan["asyncFailure"]) =>
+    failure && {
+      retries: failure.retries,
+      transform: {
+        eventInvokeConfig: (args: { destinationConfig?: { onFailure?: { destination: string } } }) => {
+          args.destinationConfig = { onFailure: { destination: failure.destinationArn } };
+          return undefined;
+        },
+      },
+    };
+  const fns = new Map(
+    plan.functions.map((f) => {
+      const fn = new sst.aws.Function(
+        id(f.name),
+        {
+          name: f.functionName,
+          description: f.description,
+          handler: f.handler,
+          runtime: f.runtime,
+          architecture: f.architecture,
+          memory: `${f.memoryMB} MB`,
+          timeout: `${f.timeoutSeconds} seconds`,
+          environment: f.environment,
+          permissions: f.permissions,
+          url: f.url ? { authorization: f.url.authorization, cors: false } : false,
+          nodejs: {
+            format: plan.bundle.format,
+            minify: plan.bundle.minify,
+            esbuild: { target: plan.bundle.target },
+          },
+          ...asyncFailure(f.asyncFailure),
+        },
+        { dependsOn: [queue] },
+      );
+      return [f.name, fn] as const;
+    }),
+  );
+
+  for (const rule of plan.rules) {
+    const eventRule = new aws.cloudwatch.EventRule(id(rule.name), {
+      name: rule.name,
+      description: rule.description,
+      eventBusName: rule.eventBusName,
+      eventPattern: rule.pattern,
+    });
+    const permission = new aws.lambda.Permission(
+      `${id(rule.name)}Invoke`,
+      {
+        action: rule.invokePermission.action,
+        function: rule.target.arn,
+        principal: rule.invokePermission.principal,
+        sourceArn: rule.invokePermission.sourceArn,
+      },
+      { dependsOn: [...fns.values()] },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${id(rule.name)}Target`,
+      {
+        rule: rule.name,
+        eventBusName: rule.eventBusName,
+        arn: rule.target.arn,
+        deadLetterConfig: { arn: rule.target.deadLetterArn },
+        retryPolicy: rule.target.retryPolicy,
+      },
+      { dependsOn: [eventRule, permission, queue] },
+    );
+  }
+
+  for (const sm of plan.stateMachines) {
+    const logGroup = new aws.cloudwatch.LogGroup(`${id(sm.name)}Logs`, {
+      name: sm.logGroup.name,
+      retentionInDays: sm.logGroup.retentionInDays,
+    });
+    const role = new aws.iam.Role(`${id(sm.name)}Role`, {
+      name: sm.role.name,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "states.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      }),
+    });
+    const policy = new aws.iam.RolePolicy(
+      `${id(sm.name)}RolePolicy`,
+      { role: sm.role.name, policy: policyDocument(sm.role.permissions) },
+      { dependsOn: [role] },
+    );
+    new aws.sfn.StateMachine(
+      `${id(sm.name)}StateMachine`,
+      {
+        name: sm.stateMachineName,
+        type: sm.type,
+        roleArn: sm.role.arn,
+        definition: JSON.stringify(sm.definition),
+        loggingConfiguration: {
+          level: sm.logging.level,
+          includeExecutionData: sm.logging.includeExecutionData,
+          logDestination: `${sm.logGroup.arn}:*`,
+        },
+        tracingConfiguration: { enabled: sm.tracing },
+      },
+      { dependsOn: [logGroup, policy, ...fns.values()] },
+    );
+  }
+
+  for (const alarm of plan.alarms) {
+    new aws.cloudwatch.MetricAlarm(id(alarm.name), {
+      name: alarm.name,
+      alarmDescription: alarm.description,
+      namespace: alarm.namespace,
+      metricName: alarm.metricName,
+      dimensions: alarm.dimensions,
+      statistic: alarm.statistic,
+      period: alarm.periodSeconds,
+      evaluationPeriods: alarm.evaluationPeriods,
+      threshold: alarm.threshold,
+      comparisonOperator: alarm.comparisonOperator,
+      treatMissingData: alarm.treatMissingData,
+      alarmActions: alarm.actions,
+    });
+  }
+
+  const webhook = plan.functions.find((f) => f.url);
+  return { webhookUrl: webhook && fns.get(webhook.name)?.url };
+}

@@ -1,0 +1,147 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { BenchReport } from "../packages/cli/src/bench.ts";
+import { functions, rules } from "../packages/core/src/wiring.ts";
+
+// `switchyard bench` in its quick mode: the report's shape and invariants, never its timings
+// (those depend on the machine, and belong to the bench's own output).
+
+async function runQuick(json: boolean): Promise<{ code: number; output: string }> {
+  // The functions' JSON logs would bury the output; the CLI launcher silences them the same way.
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  const { runBench } = await import("../packages/cli/src/bench.ts");
+  let output = "";
+  const code = await runBench({ json, quick: true, write: (s) => (output += s) });
+  return { code, output };
+}
+
+const finitePositive = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n > 0;
+
+describe("switchyard bench --json (quick mode)", () => {
+  let code: number;
+  let report: BenchReport;
+  beforeAll(async () => {
+    const run = await runQuick(true);
+    code = run.code;
+    report = JSON.parse(run.output) as BenchReport;
+  }, 120_000);
+
+  it("exits 0 and prints one JSON object for the quick mode", () => {
+    expect(code).toBe(0);
+    expect(report.mode).toBe("quick");
+  });
+
+  it("reports rollback latency as ordered, positive percentiles in ms over the alarms it sent", () => {
+    const l = report.rollbackLatency;
+
+    expect(l.unit).toBe("ms");
+    expect(l.iterations).toBeGreaterThan(0);
+    for (const value of [l.p50, l.p99, l.max]) expect(finitePositive(value)).toBe(true);
+    expect(l.p50).toBeLessThanOrEqual(l.p99);
+    expect(l.p99).toBeLessThanOrEqual(l.max);
+  });
+
+  it("names the calls the rollback makes before its UpdateAlias, which include reading the alias", () => {
+    expect(report.rollbackLatency.path).toContain("lambda:GetAlias");
+    expect(report.rollbackLatency.path).not.toContain("lambda:UpdateAlias");
+  });
+
+  it("reports replay throughput as events over seconds, with every event of the mix classified", () => {
+    const t = report.replayThroughput;
+
+    expect(finitePositive(t.eventsPerSecond)).toBe(true);
+    expect(finitePositive(t.seconds)).toBe(true);
+    expect(t.eventsPerSecond).toBeCloseTo(t.events / t.seconds, 0);
+    expect(t.statuses.accepted + t.statuses.ignored + t.statuses.rejected).toBe(t.events);
+    expect(Object.values(t.statuses).every((n) => n > 0)).toBe(true);
+  });
+
+  it("replays a mix in which alarms roll deploys back and malformed events are dead-lettered", () => {
+    expect(report.replayThroughput.rollbacks).toBeGreaterThan(0);
+    expect(report.replayThroughput.deadLetters).toBeGreaterThan(0);
+  });
+
+  it("bundles every function in core's wiring to a non-empty file, with the AWS SDK inside", () => {
+    const bundles = report.bundles.functions;
+
+    expect(bundles.map((b) => b.name)).toEqual(functions.map((f) => f.name));
+    for (const b of bundles) expect(b.bytes).toBeGreaterThan(0);
+    expect(report.bundles.awsSdk).toBe("bundled");
+    for (const b of bundles) expect(b.awsSdkBytes).toBeGreaterThan(0);
+  });
+
+  it("imports every bundle in a node with no environment, and reports the import and bare-node times", () => {
+    for (const b of report.bundles.functions) {
+      expect(b.importError).toBeUndefined();
+      expect(finitePositive(b.processMs)).toBe(true);
+      expect(finitePositive(b.bareNodeMs)).toBe(true);
+      expect(Number.isFinite(b.coldImportMs)).toBe(true);
+    }
+  });
+
+  it("counts the same EventBridge rules for 1 and 500 deployments: those core's wiring declares", () => {
+    expect(report.rules.deployments).toBe(500);
+    expect(report.rules.oneDeployment).toBe(rules.length);
+    expect(report.rules.manyDeployments).toBe(report.rules.oneDeployment);
+    expect(finitePositive(report.rules.nsPerMatch)).toBe(true);
+  });
+
+  it("counts a whole number of state transitions for each strategy's deploy, run to completion", () => {
+    const runs = report.transitions.runs;
+
+    expect(runs.map((r) => `${r.strategy}${r.scanGate ? "+scan" : ""}`)).toEqual([
+      "Canary10Percent5Minutes+scan",
+      "Canary10Percent5Minutes",
+      "Linear10PercentEvery1Minute",
+    ]);
+    for (const run of runs) {
+      expect(Number.isInteger(run.transitions) && run.transitions > 0).toBe(true);
+      expect(run.outcome).toBe("deployed");
+    }
+  });
+
+  it("counts more transitions for the scan-gated canary than for the ungated one, and most for the linear shift", () => {
+    const [gated, ungated, linear] = report.transitions.runs.map((r) => r.transitions);
+
+    expect(gated).toBeGreaterThan(ungated ?? Infinity);
+    expect(linear).toBeGreaterThan(gated ?? Infinity);
+  });
+
+  it("states each metric's target and whether it is met, with a note for every missed target", () => {
+    const metrics = {
+      "rollback latency": report.rollbackLatency,
+      bundle: report.bundles,
+      rules: report.rules,
+      deploy: report.transitions,
+    };
+
+    for (const [notePrefix, metric] of Object.entries(metrics)) {
+      expect(typeof metric.target).toBe("string");
+      expect(typeof metric.met).toBe("boolean");
+      if (metric.met === false) expect(report.notes.some((n) => n.includes(notePrefix))).toBe(true);
+    }
+    expect(report.replayThroughput).toMatchObject({ target: null, met: null });
+  });
+});
+
+describe("switchyard bench (quick mode, for people)", () => {
+  it("prints a table with a row per metric, its target and whether it is met", async () => {
+    const { code, output } = await runQuick(false);
+
+    expect(code).toBe(0);
+    const lines = output.split("\n");
+    expect(lines.some((l) => /^metric\s+value\s+target\s+met$/.test(l))).toBe(true);
+    for (const row of [
+      /^rollback latency p50 \/ p99 \/ max .* ms .*p99 ≤ 10 ms\s+(yes|NO)$/,
+      /^replay throughput .* events\/s/,
+      /^EventBridge rules, 1 \/ 500 deployments\s+\d+ \/ \d+/,
+      /^state transitions, Canary10Percent5Minutes \+ scan gate\s+\d+ \(deployed\)\s+≤ 20\s+(yes|NO)$/,
+    ]) {
+      expect(lines.some((l) => row.test(l))).toBe(true);
+    }
+    for (const f of functions) {
+      expect(lines.some((l) => l.startsWith(`bundle ${f.name} `) && /bytes/.test(l))).toBe(true);
+      expect(lines.some((l) => l.startsWith(`cold import ${f.name} `))).toBe(true);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,432 @@
+import { createRequire } from "node:module";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Context } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
+import { stateTable } from "../packages/core/src/store/table.ts";
+import { type FunctionName, functions, rules, stateMachines } from "../packages/core/src/wiring.ts";
+import { type FunctionPlan, planStack, type StackPlan, StackPlanError } from "../stacks/plan.ts";
+import exampleConfig from "../switchyard.config.ts";
+
+// asl-validator 4 ships no type declarations; this is the part of its API used here.
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)("asl-validator") as AslValidator;
+
+const STAGE = "production";
+
+/** Invented: a generated fleet of `size` deployments (no public sample of a Switchyard config exists). */
+function fleet(size: number, overrides: Partial<ConfigInput> = {}): ConfigInput {
+  return {
+    region: "eu-west-1",
+    account: "111122223333",
+    notifications: { topicArn: "arn:aws:sns:eu-west-1:111122223333:platform-alerts" },
+    deployments: Array.from({ length: size }, (_, i) => ({
+      name: `svc-${i}`,
+      function: `svc-${i}-api`,
+      alias: "live",
+      image: { repository: `platform/svc-${i}`, tag: "release" },
+      strategy: "Linear10PercentEvery1Minute" as const,
+      alarms: [`svc-${i}-errors`, `svc-${i}-latency`],
+    })),
+    ...overrides,
+  };
+}
+
+function refusal(
+  input: ConfigInput,
+  opts: Parameters<typeof planStack>[1] = { stage: STAGE },
+): StackPlanError {
+  try {
+    planStack(input, opts);
+  } catch (error) {
+    if (error instanceof StackPlanError) return error;
+    throw error;
+  }
+  throw new Error("the plan was accepted; expected a StackPlanError");
+}
+
+function refusedPlan(input: ConfigInput): StackPlan {
+  const { plan } = refusal(input);
+  if (!plan) throw new Error("the refusal carries no plan");
+  return plan;
+}
+
+const everyStatement = (plan: StackPlan) => [
+  ...plan.functions.flatMap((f) => f.permissions),
+  ...plan.stateMachines.flatMap((sm) => sm.role.permissions),
+];
+
+const usedRefs = [
+  ...new Set([...functions, ...stateMachines].flatMap((s) => s.permissions.flatMap((p) => p.resources))),
+];
+
+/** Every `FunctionName` value in a state machine definition, wherever the task sits. */
+function invokedFunctions(definition: unknown): string[] {
+  if (Array.isArray(definition)) return definition.flatMap(invokedFunctions);
+  if (typeof definition !== "object" || definition === null) return [];
+  return Object.entries(definition).flatMap(([key, value]) =>
+    key === "FunctionName" && typeof value === "string" ? [value] : invokedFunctions(value),
+  );
+}
+
+describe.each([
+  { what: "the example config", plan: () => planStack(exampleConfig, { stage: STAGE }) },
+  { what: "500 deployments (the plan refused for size)", plan: () => refusedPlan(fleet(500)) },
+])("the stack plan for $what", ({ plan }) => {
+  it("has exactly one function for each function in core's wiring", () => {
+    const planned = plan().functions.map((f) => f.name);
+
+    expect(planned.toSorted()).toEqual(functions.map((f) => f.name).toSorted());
+  });
+
+  it("targets a planned function from every rule, with the dead-letter queue and a retry policy", () => {
+    const stack = plan();
+    const arns = new Set(stack.functions.map((f) => f.arn));
+
+    for (const rule of stack.rules) {
+      expect(arns).toContain(rule.target.arn);
+      expect(rule.target.deadLetterArn).toBe(stack.deadLetterQueue.arn);
+      expect(rule.target.retryPolicy.maximumEventAgeInSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it("grants no action with a wildcard", () => {
+    const actions = everyStatement(plan()).flatMap((s) => s.actions);
+
+    expect(actions.filter((action) => action.includes("*"))).toEqual([]);
+  });
+
+  it('grants Resource "*" only for actions AWS cannot scope, each listed with its reason', () => {
+    const stack = plan();
+    const unscoped = everyStatement(stack).filter((s) => s.resources.includes("*"));
+
+    for (const statement of unscoped) {
+      expect(statement.resources).toEqual(["*"]);
+      for (const action of statement.actions)
+        expect(stack.unscopedActions[action], action).toMatch(/\w.{30,}/);
+    }
+  });
+
+  it("resolves every symbolic resource the wiring uses to at least one ARN", () => {
+    const { resources } = plan();
+
+    for (const ref of usedRefs) {
+      expect(resources[ref].length, ref).toBeGreaterThan(0);
+      for (const arn of resources[ref])
+        expect(arn, ref).toMatch(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}:\S+$/);
+    }
+  });
+
+  it("defines a state machine that asl-validator accepts and that invokes only the planned deploy-steps", () => {
+    const stack = plan();
+    const deploySteps = stack.functions.find((f) => f.name === "deploy-steps")?.arn;
+
+    for (const sm of stack.stateMachines) {
+      expect(validateAsl(sm.definition).errorsText("\n")).toBe("");
+      expect(new Set(invokedFunctions(sm.definition))).toEqual(new Set([deploySteps]));
+    }
+  });
+});
+
+describe("planStack", () => {
+  it("plans the same rules for 1 deployment as for 500", () => {
+    const one = planStack(fleet(1), { stage: STAGE });
+
+    const fiveHundred = refusedPlan(fleet(500));
+
+    expect(fiveHundred.rules).toEqual(one.rules);
+    expect(one.rules).toHaveLength(rules.length);
+  });
+
+  it("fits the example config's environment in Lambda's 4 KB", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    for (const f of plan.functions)
+      expect(Buffer.byteLength(JSON.stringify(f.environment))).toBeLessThan(4096);
+  });
+
+  it("refuses 500 deployments with Lambda's 4 KB environment limit and the way out", () => {
+    const { problems } = refusal(fleet(500));
+
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^environment of .*over Lambda's 4 KB .*SWITCHYARD_CONFIG .*another Switchyard stack/,
+      ),
+    );
+  });
+
+  it("refuses 500 deployments whose roles' policies outgrow IAM's size limit", () => {
+    const { problems } = refusal(fleet(500));
+
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^policy of the deploy-steps function's role: \d+ characters, over IAM's 10240/),
+    );
+  });
+
+  it("puts the config in SWITCHYARD_CONFIG so that it parses back to the same config", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const rollback = plan.functions.find((f) => f.name === "rollback");
+
+    const parsed = parseConfig(JSON.parse(rollback?.environment.SWITCHYARD_CONFIG ?? "null"));
+
+    expect(parsed).toEqual(parseConfig(exampleConfig));
+  });
+
+  it("names every function after the app and the stage", () => {
+    const plan = planStack(fleet(1, { name: "payments" }), { stage: "dev" });
+
+    expect(plan.functions.map((f) => f.functionName)).toEqual(functions.map((f) => `payments-dev-${f.name}`));
+  });
+
+  it("runs every function on Node 22 for arm64 with the memory and timeout core declares", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    expect(plan.functions.map((f) => [f.runtime, f.architecture, f.memoryMB, f.timeoutSeconds])).toEqual(
+      functions.map((f) => ["nodejs22.x", "arm64", f.memoryMB, f.timeoutSeconds]),
+    );
+  });
+
+  it("creates the state table with core's keys and TTL, on demand, with point-in-time recovery", () => {
+    const { table } = planStack(exampleConfig, { stage: STAGE });
+
+    expect(table).toMatchObject({
+      partitionKey: { name: stateTable.partitionKey },
+      sortKey: { name: stateTable.sortKey },
+      ttlAttribute: stateTable.ttlAttribute,
+      billingMode: "PAY_PER_REQUEST",
+      pointInTimeRecovery: true,
+    });
+  });
+
+  it("keeps dead letters for 14 days and lets only the rules send them", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    const [statement] = JSON.parse(plan.deadLetterQueue.policy).Statement;
+
+    expect(plan.deadLetterQueue.messageRetentionSeconds).toBe(14 * 86_400);
+    expect(statement).toEqual({
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: plan.deadLetterQueue.arn,
+      Condition: { ArnEquals: { "aws:SourceArn": plan.rules.map((r) => r.arn) } },
+    });
+  });
+
+  it("lets each rule, and only that rule, invoke its target", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    expect(plan.rules.map((r) => r.invokePermission)).toEqual(
+      plan.rules.map((r) => ({
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        sourceArn: r.arn,
+      })),
+    );
+  });
+
+  it("sends a rule target's failed invocations to the dead-letter queue, which its role may write", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const targets = plan.functions.filter((f) => rules.some((r) => r.target === f.name));
+
+    for (const f of targets) {
+      expect(f.asyncFailure?.destinationArn).toBe(plan.deadLetterQueue.arn);
+      expect(f.permissions).toContainEqual({
+        actions: ["sqs:SendMessage"],
+        resources: [plan.deadLetterQueue.arn],
+      });
+    }
+  });
+
+  it("exposes only github-webhook through a public function URL, which checks GitHub's signature itself", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    const exposed = plan.functions.filter((f) => f.url);
+
+    expect(exposed.map((f) => [f.name, f.url?.authorization])).toEqual([["github-webhook", "none"]]);
+    expect(exposed[0]?.url?.why).toMatch(/X-Hub-Signature-256/);
+  });
+
+  it("logs every deploy execution to its log group and traces it", () => {
+    const [deploy] = planStack(exampleConfig, { stage: STAGE }).stateMachines;
+
+    expect(deploy).toMatchObject({
+      logging: { level: "ALL", includeExecutionData: true },
+      tracing: true,
+      logGroup: { arn: `arn:aws:logs:us-east-1:123456789012:log-group:${deploy?.logGroup.name}` },
+    });
+  });
+
+  it("grants the deploy state machine's role what core declares, on the planned deploy-steps", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const deploySteps = plan.functions.find((f) => f.name === "deploy-steps")?.arn;
+
+    expect(plan.stateMachines[0]?.role.permissions).toContainEqual({
+      actions: ["lambda:InvokeFunction"],
+      resources: [deploySteps, `${deploySteps}:*`],
+    });
+  });
+
+  it("scopes managed-function grants to each deployment's function, written as a name or an ARN", () => {
+    const legacy = "arn:aws:lambda:eu-west-1:111122223333:function:legacy-api";
+    const input = fleet(1);
+    const [first] = input.deployments ?? [];
+    const plan = planStack(
+      { ...input, deployments: [{ ...first, function: legacy } as NonNullable<typeof first>] },
+      {
+        stage: STAGE,
+      },
+    );
+
+    expect(plan.resources.managedFunctions).toEqual([legacy, `${legacy}:*`]);
+  });
+
+  it("grants no SNS publish when the config names no notification topic", () => {
+    const plan = planStack(fleet(2, { notifications: {} }), { stage: STAGE });
+
+    expect(everyStatement(plan).filter((s) => s.actions.includes("sns:Publish"))).toEqual([]);
+  });
+
+  it("watches the dead-letter queue and deploy-steps errors with alarms that notify the topic", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    expect(plan.alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.actions])).toEqual([
+      [
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        { QueueName: plan.deadLetterQueue.name },
+        [plan.notificationTopicArn],
+      ],
+      [
+        "AWS/Lambda",
+        "Errors",
+        { FunctionName: "switchyard-production-deploy-steps" },
+        [plan.notificationTopicArn],
+      ],
+    ]);
+  });
+
+  it("refuses to deploy to an account other than the config's, naming both and the fix", () => {
+    const { problems } = refusal(exampleConfig, {
+      stage: STAGE,
+      target: { account: "444455556666", region: "us-east-1" },
+    });
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^account: .*"123456789012".*"444455556666".*set "account"/),
+    ]);
+  });
+
+  it("refuses a stage that would make a function name longer than Lambda allows", () => {
+    const { problems } = refusal(exampleConfig, { stage: "feature-1234-a-rather-long-branch-name-x" });
+
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^Lambda function name "switchyard-feature-.*-github-webhook" is \d+ characters, over AWS's 64/,
+      ),
+    );
+  });
+
+  it("refuses a stage that is not a lower-case name", () => {
+    const { problems } = refusal(exampleConfig, { stage: "Prod" });
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^stage "Prod": must be lower-case letters, digits and "-"/),
+    ]);
+  });
+});
+
+describe("each function's planned environment", () => {
+  // Rejected bus events are dead-lettered through SQS; the mock keeps that in-process.
+  const sqs = mockClient(SQSClient);
+  const context = {
+    functionName: "stacks-test",
+    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+  } as Context;
+  type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+  /** Each handler module, and an event that takes it through its environment and out without AWS. */
+  const invocations: Record<FunctionName, { load: () => Promise<{ handler: unknown }>; event: unknown }> = {
+    "deploy-trigger": { load: () => import("../packages/functions/src/deploy-trigger.ts"), event: {} },
+    "scan-result": { load: () => import("../packages/functions/src/scan-result.ts"), event: {} },
+    rollback: { load: () => import("../packages/functions/src/rollback.ts"), event: {} },
+    "deploy-steps": {
+      load: () => import("../packages/functions/src/deploy-steps.ts"),
+      event: {
+        action: "not-a-step",
+        input: {},
+        execution: "arn:aws:states:us-east-1:123456789012:execution:x:y",
+      },
+    },
+    "github-webhook": {
+      load: () => import("../packages/functions/src/github-webhook.ts"),
+      event: { headers: {}, body: "{}", isBase64Encoded: false },
+    },
+  };
+
+  /** Runs the function's handler, fresh, on the planned environment; returns the SWITCHYARD_* names it read. */
+  async function variablesRead(f: FunctionPlan): Promise<string[]> {
+    vi.resetModules();
+    const reads = new Set<string>();
+    const record = (key: string | symbol) => {
+      if (typeof key === "string" && key.startsWith("SWITCHYARD_")) reads.add(key);
+    };
+    const original = process.env;
+    const inherited = Object.entries(original).filter(([key]) => !key.startsWith("SWITCHYARD_"));
+    process.env = new Proxy(
+      // Log level and metrics are read all the same; silenced so the test output stays readable.
+      {
+        ...Object.fromEntries(inherited),
+        ...f.environment,
+        SWITCHYARD_LOG_LEVEL: "SILENT",
+        POWERTOOLS_METRICS_DISABLED: "true",
+      },
+      {
+        get: (target, key, receiver) => {
+          record(key);
+          return Reflect.get(target, key, receiver);
+        },
+        has: (target, key) => {
+          record(key);
+          return Reflect.has(target, key);
+        },
+      },
+    );
+    try {
+      const { load, event } = invocations[f.name];
+      const { handler } = await load();
+      await (handler as Handler)(event, context).catch((error: Error) => {
+        if (!/unknown deploy step/.test(error.message)) throw error;
+      });
+    } finally {
+      process.env = original;
+    }
+    return [...reads].sort();
+  }
+
+  afterEach(() => {
+    sqs.reset();
+  });
+
+  it.each(functions.map((f) => [f.name] as const))("holds exactly the variables %s reads", async (name) => {
+    const planned = planStack(exampleConfig, { stage: STAGE }).functions.find((f) => f.name === name);
+    if (!planned) throw new Error(`${name} is not planned`);
+
+    const read = await variablesRead(planned);
+
+    expect(read).toEqual(Object.keys(planned.environment).sort());
+  });
+
+  it("dead-letters a rejected event to the planned queue URL", async () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const rollback = plan.functions.find((f) => f.name === "rollback");
+    if (!rollback) throw new Error("rollback is not planned");
+
+    await variablesRead(rollback);
+
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([
+      plan.deadLetterQueue.url,
+    ]);
+  });
+});

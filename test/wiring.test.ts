@@ -1,0 +1,105 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { matchesPattern, validatePattern } from "../packages/core/src/events/pattern.ts";
+import { functions, rules, stateMachines } from "../packages/core/src/wiring.ts";
+
+// asl-validator 4 ships no type declarations; this is the part of its API used here.
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)("asl-validator") as AslValidator;
+
+type AwsEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
+const fixture = (path: string): AwsEvent =>
+  JSON.parse(readFileSync(new URL(`./fixtures/aws/${path}`, import.meta.url), "utf8")) as AwsEvent;
+
+/**
+ * AWS documents no alarm state change to OK. This is the documented single-metric sample with its
+ * transition reversed (ALARM → OK), the event a recovering alarm sends.
+ */
+function alarmBackToOk(): AwsEvent {
+  const event = fixture("cloudwatch/alarm-state-change-metric.json");
+  return {
+    ...event,
+    detail: { ...event.detail, state: event.detail.previousState, previousState: event.detail.state },
+  };
+}
+
+const permissions = [
+  ...functions.flatMap((f) => f.permissions),
+  ...stateMachines.flatMap((sm) => sm.permissions),
+];
+
+describe("core's wiring", () => {
+  it.each(rules.map((rule) => [rule.name, rule] as const))(
+    "gives rule %s a valid EventBridge pattern",
+    (_, rule) => {
+      expect(validatePattern(rule.pattern)).toEqual([]);
+    },
+  );
+
+  it("names every function uniquely", () => {
+    const names = functions.map((f) => f.name);
+
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("routes every rule to a function it declares", () => {
+    const names = new Set(functions.map((f) => f.name));
+
+    expect(rules.filter((rule) => !names.has(rule.target)).map((rule) => rule.name)).toEqual([]);
+  });
+
+  it("writes every permission action as service:Action, never with a wildcard", () => {
+    const actions = permissions.flatMap((p) => p.actions);
+
+    expect(actions.filter((action) => !/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/.test(action))).toEqual([]);
+  });
+
+  it("scopes every permission to at least one resource", () => {
+    expect(permissions.filter((p) => p.resources.length === 0)).toEqual([]);
+  });
+
+  it("defines a deploy state machine that asl-validator accepts", () => {
+    const [deploy] = stateMachines;
+    const definition = deploy?.definition({
+      deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
+    });
+
+    const result = validateAsl(definition);
+
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+});
+
+describe("core's rules against AWS's sample events", () => {
+  // Each sample and the rules that must match it: exactly these, no others.
+  const cases: [string, () => AwsEvent, string[]][] = [
+    ["an ECR image push", () => fixture("ecr/image-push.json"), ["deploy-on-image-push"]],
+    ["an ECR image deletion", () => fixture("ecr/image-delete.json"), []],
+    ["an ECR basic scan", () => fixture("ecr/image-scan.json"), ["scan-results"]],
+    ["an Inspector2 ECR image scan", () => fixture("inspector2/ecr-image-scan.json"), ["scan-results"]],
+    [
+      "an Inspector2 scan without findings",
+      () => fixture("inspector2/ecr-image-initial-scan-no-findings.json"),
+      ["scan-results"],
+    ],
+    [
+      "a metric alarm going to ALARM",
+      () => fixture("cloudwatch/alarm-state-change-metric.json"),
+      ["rollback-on-alarm"],
+    ],
+    [
+      "a composite alarm going to ALARM",
+      () => fixture("cloudwatch/alarm-state-change-composite.json"),
+      ["rollback-on-alarm"],
+    ],
+    ["an alarm going back to OK", alarmBackToOk, []],
+  ];
+
+  it.each(cases)("matches %s with exactly the rules meant for it", (_, event, expected) => {
+    const matched = rules.filter((rule) => matchesPattern(rule.pattern, event())).map((rule) => rule.name);
+
+    expect(matched).toEqual(expected);
+  });
+});
