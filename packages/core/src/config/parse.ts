@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { formatPath } from "../util/zod-error.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 

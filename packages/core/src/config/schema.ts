@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readDuration, parseDuration as seconds } from "./duration.ts";
 import { customStepProblems, PRESET_NAMES, strategyName, strategySteps } from "./strategy.ts";
 import { closest, suggestion } from "./suggest.ts";

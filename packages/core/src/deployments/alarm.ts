@@ -37,13 +37,15 @@ export async function onAlarm(
     await audit("no-action", `alarm ${alarmName} guards no deployment`);
     return { ...base, outcome: "no-action", reason: `alarm ${alarmName} guards no deployment` };
   }
-  const [control, current] = await Promise.all([
+  // Everything the decision needs, read at once: the kill switch, the alarm now, the records.
+  const [control, current, records] = await Promise.all([
     readControl(deps.store),
     awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
       ),
     ),
+    Promise.all(guarded.map((d) => readDeployment(deps.store, d.name))),
   ]);
   if (control.paused) {
     const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: alarm ${alarmName} not acted on`;
@@ -58,8 +60,8 @@ export async function onAlarm(
   }
   const outcomes: string[] = [];
   const reasons: string[] = [];
-  for (const d of guarded) {
-    const record = await readDeployment(deps.store, d.name);
+  for (const [i, d] of guarded.entries()) {
+    const record = records[i];
     // "rolled-back" too: a retried invocation finishes a rollback that an earlier attempt began.
     const open = record && (record.status === "shifting" || record.status === "rolled-back");
     if (!record || !open || record.newVersion === "") {

@@ -25,29 +25,34 @@ export async function rollBack(
     eventId?: string;
   },
 ): Promise<{ outcome: RollbackOutcome; detail: string }> {
-  const settled = await settleDeployment(
-    deps.store,
-    record.deployment,
-    record.executionArn,
-    why.status,
-    why.reason,
-  );
+  // Settling the record and reading the alias do not depend on each other: do both at once.
+  const [settled, first] = await Promise.all([
+    settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason),
+    readAlias(deps, record.functionName, record.alias),
+  ]);
   if (!settled) {
     return { outcome: "stale", detail: `deployment ${record.deployment} is now owned by another execution` };
   }
-  const alias = await readAlias(deps, record.functionName, record.alias);
   const target = { functionName: record.functionName, alias: record.alias };
-  const midShift = alias.version === record.stableVersion && alias.additional?.version === record.newVersion;
-  const fullyShifted = alias.version === record.newVersion && !alias.additional;
-  const alreadyStable = alias.version === record.stableVersion && !alias.additional;
-  let outcome: RollbackOutcome;
-  if (midShift || fullyShifted) {
-    await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
-    outcome = "rolled-back";
-  } else if (alreadyStable) {
-    outcome = "already-stable";
-  } else {
-    outcome = "stale";
+  let alias = first;
+  let outcome: RollbackOutcome = "stale";
+  for (let attempt = 1; ; attempt++) {
+    const midShift =
+      alias.version === record.stableVersion && alias.additional?.version === record.newVersion;
+    const fullyShifted = alias.version === record.newVersion && !alias.additional;
+    const alreadyStable = alias.version === record.stableVersion && !alias.additional;
+    if (!midShift && !fullyShifted && !alreadyStable) break;
+    try {
+      // Written even when already stable: the new RevisionId fences off a shift step that read
+      // the alias before the record was settled and is about to write it.
+      await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
+      outcome = alreadyStable ? "already-stable" : "rolled-back";
+      break;
+    } catch (error) {
+      // A shift wrote the alias between our read and our write: read it again and decide again.
+      if ((error as Error).name !== ErrorNames.PreconditionFailed || attempt >= 3) throw error;
+      alias = await readAlias(deps, record.functionName, record.alias);
+    }
   }
   const detail =
     outcome === "stale"

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { formatZodIssues } from "../util/zod-error.ts";
 import { type BusEvent, BusEventEnvelope } from "./envelope.ts";
 import { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";

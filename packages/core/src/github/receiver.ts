@@ -9,7 +9,7 @@ import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-ev
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { verify } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { AwsClients } from "../aws/clients.ts";
 import { logger } from "../observability/logger.ts";
 import { stateTable } from "../store/table.ts";

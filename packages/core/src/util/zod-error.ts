@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** Renders a zod issue path the way a reader writes it: `deployments[0].alarms[1]`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * GitHub webhooks as Switchyard's receiver puts them on the bus: the X-GitHub-Event header
