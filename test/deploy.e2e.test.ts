@@ -1,8 +1,9 @@
+import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
-import { readDeployment } from "../packages/core/src/store/state.ts";
+import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 const push = () => fixture("aws/ecr/image-push.json");
@@ -238,6 +239,33 @@ describe("replays and redrives after the world moved on", () => {
     const replayed = plane.account.sfn.execution(String(out.executionArn));
     expect(replayed && executionOutcome(replayed)).toBe("stale");
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
+  });
+
+  it("stops as stale when a human moves the alias during a bake, and leaves the human's choice alone", async () => {
+    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    await plane.deliver(push() as never);
+    await plane.deliver(cleanScan() as never);
+    const mid = await plane.clients.lambda.send(
+      new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
+    );
+    await plane.clients.lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: "api-handler",
+        Name: "live",
+        FunctionVersion: "1",
+        RoutingConfig: { AdditionalVersionWeights: { "2": 0.5 } },
+        RevisionId: mid.RevisionId,
+      }),
+    );
+
+    await plane.runOut();
+
+    const [execution] = plane.account.sfn.executions();
+    expect(execution && executionOutcome(execution)).toBe("stale");
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.5 } });
+    expect((await listAudit(plane.store)).find((a) => a.decision === "stale")?.reason).toMatch(
+      /someone else changed it/,
+    );
   });
 
   it("ends a replayed alarm event as stale once the alarm is OK again, and changes nothing", async () => {

@@ -5,6 +5,7 @@ import type { BusEvent } from "../events/envelope.ts";
 import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { readControl, readDeployment, recordAudit } from "../store/state.ts";
+import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
 
 /**
@@ -38,7 +39,7 @@ export async function onAlarm(
     return { ...base, outcome: "no-action", reason: `alarm ${alarmName} guards no deployment` };
   }
   // Everything the decision needs, read at once: the kill switch, the alarm now, the records.
-  const [control, current, records] = await Promise.all([
+  const [control, current, records, aliases] = await Promise.all([
     readControl(deps.store),
     awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
@@ -46,6 +47,7 @@ export async function onAlarm(
       ),
     ),
     Promise.all(guarded.map((d) => readDeployment(deps.store, d.name))),
+    Promise.all(guarded.map((d) => readAlias(deps, d.function, d.alias))),
   ]);
   if (control.paused) {
     const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: alarm ${alarmName} not acted on`;
@@ -72,13 +74,12 @@ export async function onAlarm(
       continue;
     }
     const reason = `alarm ${alarmName} went to ALARM: ${state.reason}`;
-    const out = await rollBack(deps, record, {
-      status: "rolled-back",
-      reason,
-      stopExecution: true,
-      correlationId: event.id,
-      eventId: event.id,
-    });
+    const out = await rollBack(
+      deps,
+      record,
+      { status: "rolled-back", reason, stopExecution: true, correlationId: event.id, eventId: event.id },
+      aliases[i],
+    );
     base.executions.push(record.executionArn);
     outcomes.push(out.outcome);
     reasons.push(out.detail);

@@ -3,16 +3,15 @@ import type { CoreDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { type DeploymentRecord, recordAudit, settleDeployment } from "../store/state.ts";
-import { describeAlias, readAlias, writeAlias } from "./alias.ts";
+import { type AliasState, describeAlias, readAlias, writeAlias } from "./alias.ts";
 
 export type RollbackOutcome = "rolled-back" | "already-stable" | "stale";
 
 /**
- * Puts the alias back to 100% on the deployment's stable version. The record is settled
- * first (only by the execution that owns it), so a shift step racing with us sees that the
- * deployment is over and stops; the alias write is guarded by the RevisionId we just read and
- * by the expected shape (stable primary + our new version, or fully on our new version).
- * Anything else means newer work owns the alias: we change nothing and say so.
+ * Puts the alias back to 100% on the deployment's stable version, and settles the deployment
+ * record (only as the execution that owns it). The alias write is guarded by the RevisionId just
+ * read and by the expected shape (stable primary + our new version, or fully on our new
+ * version); anything else means newer work owns the alias, and we change nothing and say so.
  */
 export async function rollBack(
   deps: CoreDeps,
@@ -24,17 +23,20 @@ export async function rollBack(
     correlationId?: string;
     eventId?: string;
   },
+  /** The alias as the caller just read it (saves a round trip on the alarm path). */
+  read?: AliasState,
 ): Promise<{ outcome: RollbackOutcome; detail: string }> {
-  // Settling the record and reading the alias do not depend on each other: do both at once.
-  const [settled, first] = await Promise.all([
-    settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason),
-    readAlias(deps, record.functionName, record.alias),
-  ]);
-  if (!settled) {
-    return { outcome: "stale", detail: `deployment ${record.deployment} is now owned by another execution` };
-  }
   const target = { functionName: record.functionName, alias: record.alias };
-  let alias = first;
+  const settle = async () => {
+    if (
+      !(await settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason))
+    ) {
+      logger.warn("deployment record not settled: another execution owns it now", {
+        deployment: record.deployment,
+      });
+    }
+  };
+  let alias = read ?? (await readAlias(deps, record.functionName, record.alias));
   let outcome: RollbackOutcome = "stale";
   for (let attempt = 1; ; attempt++) {
     const midShift =
@@ -43,10 +45,19 @@ export async function rollBack(
     const alreadyStable = alias.version === record.stableVersion && !alias.additional;
     if (!midShift && !fullyShifted && !alreadyStable) break;
     try {
-      // Written even when already stable: the new RevisionId fences off a shift step that read
-      // the alias before the record was settled and is about to write it.
-      await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
-      outcome = alreadyStable ? "already-stable" : "rolled-back";
+      if (alreadyStable) {
+        // Nothing to undo, so no hurry: settle first, then rewrite the alias anyway — its new
+        // RevisionId fences off a shift step that read it before the record was settled.
+        await settle();
+        await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
+        outcome = "already-stable";
+      } else {
+        // Traffic is on the new version: the alias first, the bookkeeping after. A shift
+        // step racing with us loses its RevisionId or finds a split it did not leave: stale.
+        await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
+        outcome = "rolled-back";
+        await settle();
+      }
       break;
     } catch (error) {
       // A shift wrote the alias between our read and our write: read it again and decide again.

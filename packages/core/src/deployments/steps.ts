@@ -301,31 +301,52 @@ const steps: Record<string, Step> = {
         ErrorNames.InvalidInput,
         `progress.index ${input.progress.index} is past the last step`,
       );
-    const record = await ownRecord(deps, input, payload);
-    const alias = await readAlias(deps, input.functionName, input.alias);
+    const [record, alias] = await Promise.all([
+      ownRecord(deps, input, payload),
+      readAlias(deps, input.functionName, input.alias),
+    ]);
     const target = { functionName: input.functionName, alias: input.alias };
-    const ours =
-      alias.version === input.stableVersion &&
-      (!alias.additional || alias.additional.version === record.newVersion);
-    const done = alias.version === record.newVersion && !alias.additional;
-    if (!ours && !done) {
+    // The alias must be exactly where this execution left it (the previous step's split) or
+    // already where this step puts it (a retry or redrive after the write). Anything else —
+    // a rollback, a human, another deployment — owns the alias now: stop, change nothing.
+    const previous = input.progress.index === 0 ? 0 : (input.steps[input.progress.index - 1]?.weight ?? 0);
+    const split = (weight: number) =>
+      weight === 0
+        ? alias.version === input.stableVersion && !alias.additional
+        : weight === 1
+          ? alias.version === record.newVersion && !alias.additional
+          : alias.version === input.stableVersion &&
+            alias.additional?.version === record.newVersion &&
+            alias.additional.weight === weight;
+    const done = split(step.weight);
+    if (!done && !split(previous)) {
       throw staleError(
-        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}: not this deployment's stable ${input.stableVersion} / new ${record.newVersion}`,
+        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not the ${Math.round(previous * 100)}% on version ${record.newVersion} this execution left: someone else changed it`,
       );
     }
     const percent = Math.round(step.weight * 100);
+    try {
+      if (!done) {
+        const next =
+          step.weight === 1
+            ? { version: record.newVersion }
+            : {
+                version: input.stableVersion,
+                additional: { version: record.newVersion, weight: step.weight },
+              };
+        await writeAlias(deps, target, next, alias.revisionId);
+      }
+    } catch (error) {
+      // The alias changed between our read and our write: whoever wrote it owns it now.
+      if ((error as Error).name === ErrorNames.PreconditionFailed)
+        throw staleError(
+          `alias ${input.functionName}:${input.alias} changed while shifting: ${(error as Error).message}`,
+        );
+      throw error;
+    }
     if (step.weight === 1) {
-      if (!done) await writeAlias(deps, target, { version: record.newVersion }, alias.revisionId);
       await audit(deps, input, payload, "shifted", `100% on version ${record.newVersion}`);
       return { done: true, weight: 1, pauseSeconds: 0 };
-    }
-    if (alias.additional?.weight !== step.weight) {
-      await writeAlias(
-        deps,
-        target,
-        { version: input.stableVersion, additional: { version: record.newVersion, weight: step.weight } },
-        alias.revisionId,
-      );
     }
     await audit(
       deps,

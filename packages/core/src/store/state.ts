@@ -201,11 +201,17 @@ export async function settleDeployment(
         Key: deploymentKey(deployment),
         UpdateExpression: "SET #status = :status, reason = :reason, updatedAt = :now",
         // Settling again to the same status is allowed: a retried rollback must get through.
-        ConditionExpression: "executionArn = :me AND (#status = :shifting OR #status = :status)",
+        // A rollback may also settle a deployment that its final step marked succeeded in the
+        // meantime: the alias is back on the stable version, and the record must say so.
+        ConditionExpression:
+          status === "rolled-back"
+            ? "executionArn = :me AND #status IN (:shifting, :status, :succeeded)"
+            : "executionArn = :me AND (#status = :shifting OR #status = :status)",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":shifting": "shifting",
           ":status": status,
+          ...(status === "rolled-back" ? { ":succeeded": "succeeded" } : {}),
           ":reason": reason,
           ":now": store.now().toISOString(),
           ":me": executionArn,

@@ -170,7 +170,9 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       HoldWait: { Type: "Wait", SecondsPath: "$.alarmHold.intervalSeconds", Next: "CheckAlarms" },
       Shift: task("shift", "Last?", {
         ResultPath: "$.shift",
-        Retry: [retryTransient, retryPrecondition],
+        // No retry on PreconditionFailed here: a lost RevisionId race means someone else wrote
+        // the alias (a rollback, a human), and the step reports Stale instead.
+        Retry: [retryTransient],
         Catch: [onStale, onUnfixable],
       }),
       "Last?": {
