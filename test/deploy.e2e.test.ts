@@ -202,6 +202,76 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   });
 });
 
+describe("deploys triggered by GitHub", () => {
+  const githubWorker = () =>
+    example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) =>
+        d.name === "worker"
+          ? {
+              ...d,
+              image: { repository: "queue-worker" },
+              github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"] },
+            }
+          : d,
+      ),
+    }));
+
+  it("deploys the image a published release's tag names, pinned by its digest", async () => {
+    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      const digest = plane.account.ecr.pushImage("queue-worker", "0.0.1");
+      await plane.settle();
+
+      const delivery = await plane.deliver(fixture("github/release-published.json") as never);
+      await plane.runOut();
+
+      expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "deploy", outcome: "started" });
+      expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
+      const [execution] = plane.account.sfn.executions();
+      expect(JSON.parse(String(execution?.input)).imageUri).toBe(
+        `123456789012.dkr.ecr.us-east-1.amazonaws.com/queue-worker@${digest}`,
+      );
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("deploys the image tagged with a GitHub deployment's commit", async () => {
+    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      plane.account.ecr.pushImage("queue-worker", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e");
+      await plane.settle();
+
+      await plane.deliver(fixture("github/deployment-created.json") as never);
+      await plane.runOut();
+
+      expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
+    } finally {
+      await plane.close();
+    }
+  });
+
+  it("does nothing, and says which image is missing, when the release's image is not in ECR", async () => {
+    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
+    try {
+      plane.account.ecr.pushImage("queue-worker", "0.0.0");
+      await plane.settle();
+
+      const delivery = await plane.deliver(fixture("github/release-published.json") as never);
+
+      expect(delivery.outcomes[0]?.result).toMatchObject({ outcome: "no-action" });
+      expect(plane.account.sfn.executions()).toHaveLength(0);
+      const audit = await listAudit(plane.store);
+      expect(audit.map((a) => a.reason)).toContainEqual(
+        expect.stringMatching(/no image queue-worker:0\.0\.1 in ECR; push it, then redeliver/),
+      );
+    } finally {
+      await plane.close();
+    }
+  });
+});
+
 describe("replays and redrives after the world moved on", () => {
   let plane: ControlPlane | undefined;
   afterEach(async () => plane?.close());

@@ -89,6 +89,34 @@ async function exercise(): Promise<CallRecord[]> {
       );
     }
   });
+  // A GitHub release deploys the image its tag names (and one whose image is missing does not).
+  await run(
+    async (p) => {
+      p.account.ecr.pushImage("queue-worker", "0.0.1");
+      await p.deliver(fixture("github/release-published.json") as never);
+      await p.deliver(
+        variant<{ id: string; detail: { release: { tag_name: string } } }>(
+          "github/release-published.json",
+          (e) => {
+            e.id = `${e.id}-missing`;
+            e.detail.release.tag_name = "9.9.9";
+          },
+        ) as never,
+      );
+    },
+    example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) =>
+        d.name === "worker"
+          ? {
+              ...d,
+              image: { repository: "queue-worker" },
+              github: { repository: "Codertocat/Hello-World", on: ["release"] },
+            }
+          : d,
+      ),
+    })),
+  );
   // GitHub deliveries: accepted, duplicate, and one whose PutEvents fails (the delivery record is deleted).
   await run(async (p) => {
     const payload = webhooks.find((w) => w.name === "deployment")?.examples[0];

@@ -233,8 +233,11 @@ export async function playScenario(
   };
   const deployment = (n: string) => {
     const d = parsed.deployments.find((x) => x.name === n);
-    if (!d?.image) throw new Error(`scenario ${name} needs a deployment "${n}" with an image in the config`);
-    return d.image;
+    if (!d?.image?.tag)
+      throw new Error(
+        `scenario ${name} needs a deployment "${n}" with an image repository and tag in the config`,
+      );
+    return { repository: d.image.repository, tag: d.image.tag };
   };
   let pushes = 0;
   const actions: Actions = {

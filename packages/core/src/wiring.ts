@@ -73,13 +73,15 @@ export const functions: readonly FunctionSpec[] = [
   {
     name: "deploy-trigger",
     handler: "packages/functions/src/deploy-trigger.handler",
-    description: "ECR push of a watched repository:tag → start deploy executions",
+    description:
+      "ECR push of a watched repository:tag, GitHub release or deployment → start deploy executions",
     timeoutSeconds: 30,
     memoryMB: 256,
     permissions: [
       { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
       { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
       { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
+      { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
       table("GetItem", "PutItem", "UpdateItem"),
       deadLetter,
     ],
@@ -167,6 +169,12 @@ export const rules: readonly RuleSpec[] = [
       "detail-type": ["ECR Image Action"],
       detail: { "action-type": ["PUSH"], result: ["SUCCESS"] },
     },
+    target: "deploy-trigger",
+  },
+  {
+    name: "deploy-on-github",
+    description: "GitHub releases and deployments, as the webhook receiver puts them on the bus",
+    pattern: { source: ["github.com"], "detail-type": ["release", "deployment"] },
     target: "deploy-trigger",
   },
   {

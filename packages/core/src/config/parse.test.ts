@@ -98,12 +98,16 @@ describe("parseConfig accepts", () => {
     ]);
   });
 
-  it("a deployment triggered by GitHub instead of an image", () => {
+  it("a deployment triggered by GitHub, its image tag coming from the release or deployment", () => {
     const { image: _image, ...withoutImage } = api;
 
     const config = parseConfig({
       deployments: [
-        { ...withoutImage, github: { repository: "octo-org/api", on: ["release", "deployment"] } },
+        {
+          ...withoutImage,
+          image: { repository: "my-repository-name" },
+          github: { repository: "octo-org/api", on: ["release", "deployment"] },
+        },
       ],
     });
 
@@ -111,6 +115,23 @@ describe("parseConfig accepts", () => {
       repository: "octo-org/api",
       on: ["release", "deployment"],
     });
+    expect(config.deployments[0]?.image).toEqual({ repository: "my-repository-name" });
+  });
+
+  it("rejects a GitHub-triggered deployment that names no image repository, saying why one is needed", () => {
+    const { image: _image, ...withoutImage } = api;
+
+    expect(() =>
+      parseConfig({
+        deployments: [{ ...withoutImage, github: { repository: "octo-org/api", on: ["release"] } }],
+      }),
+    ).toThrow(/deployments\[0\]: needs "image": \{ "repository": "..." \}: a GitHub release's tag/);
+  });
+
+  it("rejects an image without a tag when nothing else triggers the deployment", () => {
+    expect(() =>
+      parseConfig({ deployments: [{ ...api, image: { repository: "my-repository-name" } }] }),
+    ).toThrow(/deployments\[0\]\.image\.tag: is missing: add the tag whose ECR pushes deploy/);
   });
 
   it("durations, converting them to seconds", () => {

@@ -133,11 +133,12 @@ const Deployment = strict({
         'must be an ECR repository name: 2 to 256 lower-case letters, digits, ".", "_", "-" and "/" ' +
         'between segments, e.g. "my-repository-name"',
     ),
+    // Optional when "github" names the artifact: a release's tag or a deployment's sha is the image tag.
     tag: pattern(
       IMAGE_TAG,
       () =>
         'must be an image tag: up to 128 letters, digits, "_", "." or "-", not starting with "." or "-", e.g. "latest"',
-    ),
+    ).optional(),
   }).optional(),
   github: strict({
     repository: pattern(GITHUB_REPOSITORY, () => 'must be "owner/name", e.g. "octo-org/api"'),
@@ -181,12 +182,22 @@ const Deployment = strict({
   dryRun: z.boolean().default(false),
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
-    if (deployment.image === undefined && deployment.github === undefined) {
+    const image = deployment.image as { tag?: unknown } | undefined;
+    if (image === undefined) {
       ctx.addIssue({
         code: "custom",
         message:
-          'needs an artifact source: add "image": { "repository": "...", "tag": "..." } to deploy on ECR pushes, ' +
-          'or "github": { "repository": "owner/name", "on": ["release"] }',
+          deployment.github === undefined
+            ? 'needs an artifact source: add "image": { "repository": "...", "tag": "..." } to deploy on ECR pushes, ' +
+              'or "github": { "repository": "owner/name", "on": ["release"] } with "image": { "repository": "..." }'
+            : 'needs "image": { "repository": "..." }: a GitHub release\'s tag (or a deployment\'s sha) names an image in that ECR repository',
+      });
+    } else if (image.tag === undefined && deployment.github === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["image", "tag"],
+        message:
+          'is missing: add the tag whose ECR pushes deploy (e.g. "latest"), or add "github" to deploy on releases',
       });
     }
   }, evenWithOtherIssues)

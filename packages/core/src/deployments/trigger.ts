@@ -1,6 +1,8 @@
+import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Deployment } from "../config/index.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
 import { logger } from "../observability/logger.ts";
@@ -55,110 +57,222 @@ export function deployInput(
   };
 }
 
+/** A deployment to start, with the image it deploys and the words the audit log uses for it. */
+interface Planned {
+  readonly deployment: Deployment;
+  readonly image: { registry: string; region: string; repository: string; tag?: string; digest: string };
+}
+
+const result = (
+  outcome: string,
+  reason: string,
+  executions: string[] = [],
+  subjects: string[] = [],
+): ReactionResult => ({
+  reaction: "deploy",
+  outcome,
+  reason,
+  executions,
+  subjects,
+});
+
 /** ECR push of a configured repository:tag → one deploy execution per deployment that watches it. */
 export async function onImagePush(
   deps: TriggerDeps,
   event: BusEvent<EcrImageActionDetail>,
 ): Promise<ReactionResult> {
   const d = event.detail;
-  const result = (
-    outcome: string,
-    reason: string,
-    executions: string[] = [],
-    subjects: string[] = [],
-  ): ReactionResult => ({
-    reaction: "deploy",
-    outcome,
-    reason,
-    executions,
-    subjects,
-  });
   if (d["action-type"] !== "PUSH" || d.result !== "SUCCESS") {
     return result(
       "no-action",
       `ECR ${d["action-type"]} with result ${d.result}: only successful pushes deploy`,
     );
   }
+  const subject = `push of ${d["repository-name"]}:${d["image-tag"] ?? d["image-digest"]}`;
   const watching = deps.config.deployments.filter(
-    (dep) => dep.image && dep.image.repository === d["repository-name"] && dep.image.tag === d["image-tag"],
+    (dep) =>
+      dep.image?.tag !== undefined &&
+      dep.image.repository === d["repository-name"] &&
+      dep.image.tag === d["image-tag"],
   );
-  const subject = `${d["repository-name"]}:${d["image-tag"] ?? d["image-digest"]}`;
-  if (watching.length === 0) {
-    await recordAudit(deps.store, {
-      reaction: "deploy",
-      decision: "no-action",
-      reason: `no deployment watches ${subject}`,
-      eventId: event.id,
-      correlationId: event.id,
-    });
-    return result("no-action", `no deployment watches ${subject}`);
+  const image = {
+    registry: event.account ?? deps.config.account,
+    region: event.region ?? deps.config.region,
+    repository: d["repository-name"],
+    ...(d["image-tag"] ? { tag: d["image-tag"] } : {}),
+    digest: d["image-digest"],
+  };
+  return startDeployments(
+    deps,
+    event,
+    subject,
+    watching.map((deployment) => ({ deployment, image })),
+  );
+}
+
+/** What a GitHub event asks to deploy: the image tag it names, or why it asks for nothing. */
+function githubArtifact(
+  githubEvent: string,
+  detail: Record<string, unknown>,
+): { tag: string } | { skip: string } {
+  const action = String(detail.action ?? "");
+  if (githubEvent === "release") {
+    const release = detail.release as
+      | { tag_name?: string; draft?: boolean; prerelease?: boolean }
+      | undefined;
+    if (action !== "published") return { skip: `release ${action}: only published releases deploy` };
+    if (!release?.tag_name || release.draft || release.prerelease)
+      return { skip: "draft and pre-releases do not deploy" };
+    return { tag: release.tag_name };
   }
-  const control = await readControl(deps.store);
-  if (control.paused) {
-    const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: push of ${subject} not deployed`;
-    for (const dep of watching) {
+  if (githubEvent === "deployment") {
+    const deployment = detail.deployment as { sha?: string; payload?: unknown } | undefined;
+    if (action !== "created") return { skip: `deployment ${action}: only created deployments deploy` };
+    const payload =
+      deployment?.payload && typeof deployment.payload === "object"
+        ? (deployment.payload as Record<string, unknown>)
+        : {};
+    // CI usually tags the image with the commit; a deployment may name another tag in its payload.
+    const tag = typeof payload.imageTag === "string" ? payload.imageTag : deployment?.sha;
+    return tag ? { tag } : { skip: "the deployment names no commit" };
+  }
+  return { skip: `GitHub ${githubEvent} events do not deploy` };
+}
+
+/**
+ * A GitHub release (published) or deployment (created) of a configured repository → deploy the
+ * image its tag (or commit) names in the deployment's ECR repository, resolved to a digest so
+ * the execution's input pins it.
+ */
+export async function onGithubEvent(
+  deps: TriggerDeps,
+  githubEvent: string,
+  event: BusEvent<Record<string, unknown>>,
+): Promise<ReactionResult> {
+  const repository = String((event.detail.repository as { full_name?: string } | undefined)?.full_name ?? "");
+  const artifact = githubArtifact(githubEvent, event.detail);
+  if ("skip" in artifact) return result("no-action", `${repository}: ${artifact.skip}`);
+  const watching = deps.config.deployments.filter(
+    (dep) =>
+      dep.github?.repository === repository &&
+      dep.github.on.includes(githubEvent as "release" | "deployment") &&
+      dep.image,
+  );
+  const subject = `GitHub ${githubEvent} of ${repository} (${artifact.tag})`;
+  const planned: Planned[] = [];
+  for (const deployment of watching) {
+    const repositoryName = deployment.image?.repository ?? "";
+    const digest = await imageDigest(deps, repositoryName, artifact.tag);
+    if (!digest) {
+      const reason = `${subject}: no image ${repositoryName}:${artifact.tag} in ECR; push it, then redeliver the GitHub event`;
       await recordAudit(deps.store, {
         reaction: "deploy",
         decision: "no-action",
         reason,
-        subject: dep.name,
+        subject: deployment.name,
         eventId: event.id,
         correlationId: event.id,
       });
+      continue;
     }
+    planned.push({
+      deployment,
+      image: {
+        registry: deps.config.account,
+        region: deps.config.region,
+        repository: repositoryName,
+        tag: artifact.tag,
+        digest,
+      },
+    });
+  }
+  if (watching.length > 0 && planned.length === 0) {
     return result(
-      "paused",
-      reason,
+      "no-action",
+      `${subject}: the image is not in ECR`,
       [],
       watching.map((w) => w.name),
     );
   }
+  return startDeployments(deps, event, subject, planned);
+}
+
+async function imageDigest(
+  deps: TriggerDeps,
+  repositoryName: string,
+  tag: string,
+): Promise<string | undefined> {
+  try {
+    const out = await awsStep("ecr:DescribeImages", () =>
+      deps.clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] })),
+    );
+    return out.imageDetails?.[0]?.imageDigest;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Starts one deploy execution per planned deployment, unless automation is paused, the event
+ * was delivered before (execution names derive from its id), or the action limit is reached;
+ * every one of those decisions is audited.
+ */
+async function startDeployments(
+  deps: TriggerDeps,
+  event: BusEvent,
+  subject: string,
+  planned: readonly Planned[],
+): Promise<ReactionResult> {
+  const audit = (decision: string, reason: string, deployment?: string, executionArn?: string) =>
+    recordAudit(deps.store, {
+      reaction: "deploy",
+      decision,
+      reason,
+      eventId: event.id,
+      correlationId: event.id,
+      ...(deployment ? { subject: deployment } : {}),
+      ...(executionArn ? { executionArn } : {}),
+    });
+  const names = planned.map((p) => p.deployment.name);
+  if (planned.length === 0) {
+    await audit("no-action", `no deployment watches the ${subject}`);
+    return result("no-action", `no deployment watches the ${subject}`);
+  }
+  const control = await readControl(deps.store);
+  if (control.paused) {
+    const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: ${subject} not deployed`;
+    for (const name of names) await audit("no-action", reason, name);
+    return result("paused", reason, [], names);
+  }
   const executions: string[] = [];
   const outcomes: string[] = [];
-  for (const dep of watching) {
-    const alias = await readAlias(deps, dep.function, dep.alias);
-    const input = deployInput(
-      deps,
-      dep,
-      {
-        registry: event.account ?? deps.config.account,
-        region: event.region ?? deps.config.region,
-        repository: d["repository-name"],
-        ...(d["image-tag"] ? { tag: d["image-tag"] } : {}),
-        digest: d["image-digest"],
-      },
-      alias.version,
-      event,
-    );
+  for (const { deployment: dep, image } of planned) {
     const name = executionName(dep.name, event.id);
     const arn = `${deps.deployStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     if (await executionExists(deps, arn)) {
       outcomes.push("duplicate");
-      await recordAudit(deps.store, {
-        reaction: "deploy",
-        decision: "duplicate",
-        reason: `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
-        subject: dep.name,
-        eventId: event.id,
-        correlationId: event.id,
-        executionArn: arn,
-      });
+      await audit(
+        "duplicate",
+        `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
+        dep.name,
+        arn,
+      );
       continue;
     }
     if (!(await takeActionBudget(deps.store, deps.config.safety.actionLimit))) {
       const { max, windowSeconds } = deps.config.safety.actionLimit;
-      const reason = `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): push of ${subject} not deployed`;
       outcomes.push("limited");
-      await recordAudit(deps.store, {
-        reaction: "deploy",
-        decision: "no-action",
-        reason,
-        subject: dep.name,
-        eventId: event.id,
-        correlationId: event.id,
-      });
+      await audit(
+        "no-action",
+        `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${subject} not deployed`,
+        dep.name,
+      );
       continue;
     }
+    const alias = await readAlias(deps, dep.function, dep.alias);
+    const input = deployInput(deps, dep, image, alias.version, event);
     try {
       const out = await deps.clients.sfn.send(
         new StartExecutionCommand({
@@ -169,37 +283,26 @@ export async function onImagePush(
       );
       executions.push(String(out.executionArn));
       outcomes.push("started");
-      await recordAudit(deps.store, {
-        reaction: "deploy",
-        decision: "started",
-        reason: `push of ${subject} (${d["image-digest"]}); alias ${dep.function}:${dep.alias} on version ${alias.version}`,
-        subject: dep.name,
-        eventId: event.id,
-        correlationId: event.id,
-        executionArn: String(out.executionArn),
-      });
+      await audit(
+        "started",
+        `${subject} (${image.digest}); alias ${dep.function}:${dep.alias} on version ${alias.version}`,
+        dep.name,
+        String(out.executionArn),
+      );
       logger.info("deploy started", { deployment: dep.name, executionArn: out.executionArn });
     } catch (error) {
       if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
       outcomes.push("duplicate");
-      await recordAudit(deps.store, {
-        reaction: "deploy",
-        decision: "duplicate",
-        reason: `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
-        subject: dep.name,
-        eventId: event.id,
-        correlationId: event.id,
-      });
+      await audit(
+        "duplicate",
+        `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
+        dep.name,
+      );
     }
   }
   const outcome = outcomes.includes("started") ? "started" : (outcomes[0] ?? "no-action");
-  const summary = watching.map((w, i) => `${w.name} ${outcomes[i]}`).join(", ");
-  return result(
-    outcome,
-    `push of ${subject}: ${summary}`,
-    executions,
-    watching.map((w) => w.name),
-  );
+  const summary = names.map((n, i) => `${n} ${outcomes[i]}`).join(", ");
+  return result(outcome, `${subject}: ${summary}`, executions, names);
 }
 
 /** A delivered-again event finds the execution its first delivery started (names derive from event ids). */

@@ -112,6 +112,16 @@ export class EcrService {
             ids.length === 0 ||
             ids.some((id) => id.imageDigest === i.digest || (id.imageTag && i.tags.has(id.imageTag))),
         );
+        const missing = ids.find(
+          (id) =>
+            !images.some((i) => id.imageDigest === i.digest || (id.imageTag && i.tags.has(id.imageTag))),
+        );
+        if (missing) {
+          return fail(
+            "ImageNotFoundException",
+            `The image with imageId ${JSON.stringify(missing)} does not exist within the repository with name '${String(input.repositoryName)}'`,
+          );
+        }
         return {
           imageDetails: images.map((i) => ({
             repositoryName: input.repositoryName,
