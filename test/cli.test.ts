@@ -13,7 +13,12 @@ function switchyard(...args: string[]) {
   const out = spawnSync(process.execPath, [join(root, "packages/cli/bin/switchyard.js"), ...args], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" },
+    env: {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      SWITCHYARD_TABLE: "",
+    },
     timeout: 120_000,
   });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
@@ -156,6 +161,36 @@ describe("switchyard scenario and invoke", () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^UnknownFunction: no Switchyard function "no-such-function"/);
+  });
+});
+
+describe("switchyard operations verbs", () => {
+  it("prints the status of every deployment on the simulated account", () => {
+    const { code, stdout } = switchyard("status", "--json");
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      paused: false,
+      deployments: [
+        { deployment: "api", alias: "api-handler:live", serving: "version 1 (100%)" },
+        { deployment: "worker", alias: "queue-worker:live", serving: "version 1 (100%)" },
+      ],
+    });
+  });
+
+  it("refuses to pause without a reason for the audit log", () => {
+    const { code, stderr } = switchyard("pause");
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('pause needs --reason "…"');
+  });
+
+  it("asks for the state table before acting on a real account", () => {
+    const { code, stderr } = switchyard("status", "--aws");
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("--aws needs the state table: pass --table NAME or set SWITCHYARD_TABLE");
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
 

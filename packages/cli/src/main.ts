@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "@switchyard/core/config/index";
 import { invokeFunction } from "./invoke.ts";
+import { connect, history, OpsError, operatorPromote, operatorRollback, setPaused, status } from "./ops.ts";
 import { replay } from "./replay.ts";
 import { listScenarios, playScenario } from "./scenarios.ts";
 
@@ -18,11 +19,20 @@ Usage:
   switchyard invoke [--config F] FUNCTION FILE
                                               invoke one Switchyard function with the payload in FILE
   switchyard bench [--json]                   the performance benchmark
+  switchyard status [--aws] [--json]          deployments: what each alias serves, the deployment record, alarms, kill switch
+  switchyard history [--aws] [--limit N] [--json]
+                                              the audit log: every decision, including "did nothing, because…"
+  switchyard pause|resume [--aws] --reason R  the kill switch: pause or resume all automation
+  switchyard rollback|promote DEPLOYMENT [--aws] --reason R
+                                              put the alias back on the stable version / skip the bake and go to 100%
 
 Options:
   --config F   switchyard.config.ts (default) or a .json file of the same shape
   --json       print data as one JSON object
   --verbose    show the functions' JSON logs on stderr
+  --aws        act on the real account (credentials from the usual AWS chain) instead of the simulated one
+  --table T    with --aws: the state table (default: $SWITCHYARD_TABLE)
+  --reason R   why (recorded in the audit log with --by, default $USER)
 `;
 
 /** An error the user can fix: printed as its message, exit code 2, no stack trace. */
@@ -38,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
       list: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      aws: { type: "boolean", default: false },
+      table: { type: "string" },
+      reason: { type: "string" },
+      by: { type: "string" },
+      limit: { type: "string" },
     },
   });
   const [verb, ...args] = positionals;
@@ -55,12 +70,107 @@ async function main(argv: string[]): Promise<number> {
       return scenario(args, values.list, values.json, values.config ? await config() : undefined);
     case "invoke":
       return invoke(await config(), args);
+    case "status":
+    case "history":
+    case "pause":
+    case "resume":
+    case "rollback":
+    case "promote":
+      return operate(verb, args, values, await config());
     case "bench": {
       const { runBench } = await import("./bench.ts");
       return runBench({ json: values.json });
     }
     default:
       throw new UsageError(`unknown verb "${verb}"\n\n${USAGE}`);
+  }
+}
+
+async function operate(
+  verb: string,
+  args: string[],
+  flags: { aws?: boolean; table?: string; reason?: string; by?: string; limit?: string; json?: boolean },
+  config: Config,
+): Promise<number> {
+  const by = flags.by ?? process.env.USER ?? "operator";
+  const needsReason = ["pause", "resume", "rollback", "promote"].includes(verb);
+  if (needsReason && !flags.reason)
+    throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
+  const needsDeployment = verb === "rollback" || verb === "promote";
+  if (needsDeployment && !args[0])
+    throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive whole number, got "${flags.limit}"`);
+  const target = await connect(config, {
+    aws: flags.aws ?? false,
+    ...(flags.table ? { table: flags.table } : {}),
+  }).catch((error: unknown) => {
+    throw error instanceof OpsError ? new UsageError(error.message) : error;
+  });
+  const print = (data: unknown, human: string) =>
+    process.stdout.write(flags.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+  try {
+    switch (verb) {
+      case "status": {
+        const s = await status(config, target);
+        const lines = s.deployments.map(
+          (d) =>
+            `${d.deployment.padEnd(16)} ${d.alias.padEnd(28)} ${d.serving}` +
+            (d.record
+              ? `\n${"".padEnd(17)}last deployment: ${d.record.status} (v${d.record.stableVersion} → v${d.record.newVersion || "?"}) ${d.record.executionArn.split(":").at(-1)}`
+              : "") +
+            `\n${"".padEnd(17)}alarms: ${
+              Object.entries(d.alarms)
+                .map(([n, v]) => `${n}=${v}`)
+                .join(", ") || "none"
+            }`,
+        );
+        print(
+          s,
+          [
+            `${s.where}`,
+            `automation: ${s.paused ? `PAUSED (${s.pausedReason ?? ""})` : "running"}`,
+            ...lines,
+          ].join("\n"),
+        );
+        return 0;
+      }
+      case "history": {
+        const records = await history(target, limit);
+        print(
+          records,
+          records
+            .map(
+              (r) =>
+                `${r.at}  ${r.reaction.padEnd(12)} ${r.decision.padEnd(14)} ${r.subject ?? ""} ${r.reason}`,
+            )
+            .join("\n") || "(no audit records)",
+        );
+        return 0;
+      }
+      case "pause":
+      case "resume":
+        await setPaused(target, verb === "pause", String(flags.reason), by);
+        print(
+          { paused: verb === "pause" },
+          `automation ${verb === "pause" ? "paused" : "resumed"} on ${target.where}`,
+        );
+        return 0;
+      default: {
+        const out =
+          verb === "rollback"
+            ? await operatorRollback(config, target, String(args[0]), String(flags.reason), by)
+            : await operatorPromote(config, target, String(args[0]), String(flags.reason), by);
+        print(out, `${out.outcome}: ${out.detail}`);
+        return out.outcome === "stale" ? 1 : 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof OpsError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    await target.close();
   }
 }
 

@@ -1,0 +1,220 @@
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import type { Config } from "@switchyard/core/config/index";
+import type { CoreDeps } from "@switchyard/core/context";
+import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
+import { rollBack } from "@switchyard/core/deployments/rollback";
+import {
+  type AuditRecord,
+  type DeploymentRecord,
+  listAudit,
+  readControl,
+  readDeployment,
+  recordAudit,
+  settleDeployment,
+  writeControl,
+} from "@switchyard/core/store/state";
+import { stateTable } from "@switchyard/core/store/table";
+import { type ControlPlane, startControlPlane } from "./local/control-plane.ts";
+
+/** Where the operations verbs act: the simulated account (default) or a real one (`--aws`). */
+export interface OpsTarget {
+  readonly deps: CoreDeps;
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+export class OpsError extends Error {}
+
+/**
+ * Connects to a real account with the usual credential chain (`--aws`; the state table from
+ * `--table` or SWITCHYARD_TABLE), or starts the simulated account seeded from the config. The
+ * simulated account lives as long as the command: local mode shows what the verbs do.
+ */
+export async function connect(config: Config, options: { aws: boolean; table?: string }): Promise<OpsTarget> {
+  if (options.aws) {
+    const table = options.table ?? process.env[stateTable.envVar];
+    if (!table) {
+      throw new OpsError(
+        `--aws needs the state table: pass --table NAME or set ${stateTable.envVar} (the stack's output "stateTable")`,
+      );
+    }
+    const clients: AwsClients = createClients({ region: config.region });
+    return {
+      deps: { clients, store: { db: clients.dynamodb, table, now: () => new Date() }, now: () => new Date() },
+      where: `AWS account (region ${config.region}, table ${table})`,
+      close: async () => undefined,
+    };
+  }
+  const plane: ControlPlane = await startControlPlane(config);
+  return {
+    deps: plane.context,
+    where: "the simulated account (seeded from the config; it lasts as long as this command)",
+    close: () => plane.close(),
+  };
+}
+
+export interface DeploymentStatus {
+  deployment: string;
+  alias: string;
+  serving: string;
+  record?: DeploymentRecord;
+  alarms: Record<string, string>;
+}
+
+export interface Status {
+  where: string;
+  paused: boolean;
+  pausedReason?: string;
+  deployments: DeploymentStatus[];
+}
+
+export async function status(config: Config, target: OpsTarget): Promise<Status> {
+  const { deps } = target;
+  const names = [...new Set(config.deployments.flatMap((d) => d.alarms))];
+  const [control, alarms, deployments] = await Promise.all([
+    readControl(deps.store),
+    names.length === 0
+      ? Promise.resolve(new Map<string, string>())
+      : deps.clients.cloudwatch
+          .send(
+            new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+          )
+          .then(
+            (out) =>
+              new Map(
+                [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])].map((a) => [
+                  String(a.AlarmName),
+                  String(a.StateValue),
+                ]),
+              ),
+          ),
+    Promise.all(
+      config.deployments.map(async (d) => {
+        const [alias, record] = await Promise.all([
+          readAlias(deps, d.function, d.alias),
+          readDeployment(deps.store, d.name),
+        ]);
+        return { d, alias, record };
+      }),
+    ),
+  ]);
+  return {
+    where: target.where,
+    paused: control.paused,
+    ...(control.reason ? { pausedReason: control.reason } : {}),
+    deployments: deployments.map(({ d, alias, record }) => ({
+      deployment: d.name,
+      alias: `${d.function}:${d.alias}`,
+      serving: describeAlias(alias),
+      ...(record ? { record } : {}),
+      alarms: Object.fromEntries(d.alarms.map((a) => [a, alarms.get(a) ?? "MISSING"])),
+    })),
+  };
+}
+
+export async function history(target: OpsTarget, limit: number): Promise<AuditRecord[]> {
+  return listAudit(target.deps.store, { limit });
+}
+
+/** The kill switch: pause or resume all automation, audited with who and why. */
+export async function setPaused(
+  target: OpsTarget,
+  paused: boolean,
+  reason: string,
+  by: string,
+): Promise<void> {
+  await writeControl(target.deps.store, { paused, reason, by });
+  await recordAudit(target.deps.store, {
+    reaction: "operator",
+    decision: paused ? "paused" : "resumed",
+    reason: `${by}: ${reason}`,
+  });
+}
+
+function deploymentOf(config: Config, name: string) {
+  const d = config.deployments.find((x) => x.name === name);
+  if (!d)
+    throw new OpsError(
+      `no deployment "${name}" in the config; deployments: ${config.deployments.map((x) => x.name).join(", ")}`,
+    );
+  return d;
+}
+
+/** Operator rollback: the alias back on the stable version of the current or last deployment. */
+export async function operatorRollback(
+  config: Config,
+  target: OpsTarget,
+  name: string,
+  reason: string,
+  by: string,
+) {
+  deploymentOf(config, name);
+  const record = await readDeployment(target.deps.store, name);
+  if (
+    !record ||
+    record.newVersion === "" ||
+    !(record.status === "shifting" || record.status === "succeeded")
+  ) {
+    throw new OpsError(
+      `deployment "${name}" has no shifting or succeeded deployment to roll back (${record?.status ?? "no record"})`,
+    );
+  }
+  return rollBack(target.deps, record, {
+    status: "rolled-back",
+    reason: `operator rollback by ${by}: ${reason}`,
+    stopExecution: record.status === "shifting",
+  });
+}
+
+/** Operator promote: skip the remaining bake and put 100% on the new version now. */
+export async function operatorPromote(
+  config: Config,
+  target: OpsTarget,
+  name: string,
+  reason: string,
+  by: string,
+) {
+  const d = deploymentOf(config, name);
+  const { deps } = target;
+  const record = await readDeployment(deps.store, name);
+  if (!record || record.status !== "shifting" || record.newVersion === "") {
+    throw new OpsError(
+      `deployment "${name}" is not shifting traffic (${record?.status ?? "no record"}): nothing to promote`,
+    );
+  }
+  const alias: AliasState = await readAlias(deps, d.function, d.alias);
+  const ours = alias.version === record.stableVersion && alias.additional?.version === record.newVersion;
+  if (!ours)
+    throw new OpsError(
+      `alias ${d.function}:${d.alias} serves ${describeAlias(alias)}, not this deployment's split: left as it is`,
+    );
+  await writeAlias(
+    deps,
+    { functionName: d.function, alias: d.alias },
+    { version: record.newVersion },
+    alias.revisionId,
+  );
+  await settleDeployment(deps.store, name, record.executionArn, "succeeded", `promoted by ${by}: ${reason}`);
+  await deps.clients.sfn
+    .send(
+      new StopExecutionCommand({
+        executionArn: record.executionArn,
+        error: "Promoted",
+        cause: `promoted by ${by}: ${reason}`,
+      }),
+    )
+    .catch(() => undefined);
+  await recordAudit(deps.store, {
+    reaction: "operator",
+    decision: "promoted",
+    reason: `${by}: ${reason}; 100% on version ${record.newVersion}`,
+    subject: name,
+    executionArn: record.executionArn,
+  });
+  return {
+    outcome: "promoted",
+    detail: `alias ${d.function}:${d.alias} on version ${record.newVersion} (100%)`,
+  };
+}
