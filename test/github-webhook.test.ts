@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { logger } from "../packages/core/src/observability/logger.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import { handler } from "../packages/functions/src/github-webhook.ts";
-import { type LocalDynamo, localCredentials, startLocalDynamo } from "./support/dynalite.ts";
+import { type LocalDynamo, localCredentials, startLocalDynamo } from "../packages/sim/src/dynalite.ts";
 
 // Every log line is read below: log at DEBUG from the start (injectLambdaContext resets a level
 // changed later back to the one the logger was built with).

@@ -13,7 +13,7 @@ import { sign } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type LocalDynamo, localCredentials, startLocalDynamo } from "../../../../test/support/dynalite.ts";
+import { type LocalDynamo, localCredentials, startLocalDynamo } from "../../../sim/src/dynalite.ts";
 import { type AwsClients, createClients } from "../aws/clients.ts";
 import { stateTable } from "../store/table.ts";
 import {
