@@ -16,9 +16,13 @@ export default $config({
     const { createStack } = await import("./stacks/switchyard.ts");
     // The plan builds every ARN from the config's account and region; deploying elsewhere is refused.
     const [identity, region] = await Promise.all([aws.getCallerIdentity({}), aws.getRegion({})]);
+    // IAM's "Managed policies per role" quota is 10 unless the account raised it (up to 20); a
+    // config of several hundred deployments needs the raise (docs/decisions/0004-stacks-from-core-data.md).
+    const quota = process.env.SWITCHYARD_MANAGED_POLICIES_PER_ROLE;
     const plan = planStack(config, {
       stage: $app.stage,
       target: { account: identity.accountId, region: region.region },
+      ...(quota ? { managedPoliciesPerRole: Number(quota) } : {}),
     });
     return createStack(plan);
   },

@@ -1,4 +1,5 @@
 import { type Config, type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
+import type { ActionConfig } from "../packages/core/src/cost/config.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import {
   type FunctionName,
@@ -9,7 +10,10 @@ import {
   stateMachines,
 } from "../packages/core/src/wiring.ts";
 import type { StateMachineDefinition } from "../packages/core/src/workflows/asl.ts";
+import { COST_STATE_MACHINE_ENV } from "../packages/functions/src/cost-intake.ts";
+import { FAILOVER_STATE_MACHINE_ENV } from "../packages/functions/src/failover-trigger.ts";
 import { ENV } from "../packages/functions/src/runtime.ts";
+import { ROTATE_ON_LEAK_ENV } from "../packages/functions/src/secret-leak.ts";
 
 /**
  * Everything the Switchyard stack creates, as plain data: core's wiring (functions, rules, state
@@ -21,6 +25,19 @@ import { ENV } from "../packages/functions/src/runtime.ts";
 export interface Statement {
   actions: string[];
   resources: string[];
+}
+
+/** A customer-managed policy attached to a role: statements the role's inline policy has no room for. */
+export interface ManagedPolicyPlan {
+  name: string;
+  arn: string;
+  statements: Statement[];
+}
+
+/** A file the function's bundle carries, at `path` from the bundle's root (LAMBDA_TASK_ROOT). */
+export interface BundledFile {
+  path: string;
+  contents: string;
 }
 
 export interface FunctionPlan {
@@ -35,7 +52,11 @@ export interface FunctionPlan {
   memoryMB: number;
   timeoutSeconds: number;
   environment: Record<string, string>;
+  /** The role's inline policy (SST's `permissions`). */
   permissions: Statement[];
+  /** Attached to the role (SST's `policies`) when the inline policy cannot hold every statement. */
+  managedPolicies: ManagedPolicyPlan[];
+  files: BundledFile[];
   url?: { authorization: "none"; why: string };
   /** For functions that EventBridge invokes asynchronously: where an event goes once Lambda's retries are spent. */
   asyncFailure?: { retries: number; destinationArn: string };
@@ -64,7 +85,7 @@ export interface StateMachinePlan {
   arn: string;
   type: "STANDARD";
   definition: StateMachineDefinition;
-  role: { name: string; arn: string; permissions: Statement[] };
+  role: { name: string; arn: string; permissions: Statement[]; managedPolicies: ManagedPolicyPlan[] };
   logGroup: { name: string; arn: string; retentionInDays: number };
   logging: { level: "ALL"; includeExecutionData: true };
   tracing: true;
@@ -114,6 +135,17 @@ export interface StackPlan {
   rules: RulePlan[];
   stateMachines: StateMachinePlan[];
   alarms: AlarmPlan[];
+  /**
+   * Each configured secret's rotation (Secrets Manager's RotationRules and rotation function):
+   * Switchyard's `rotate` function, or the secret's own for rotator "custom". Secrets Manager
+   * invokes the function, so each needs a resource-based grant for secretsmanager.amazonaws.com.
+   */
+  secretRotations: {
+    secret: string;
+    secretId: string;
+    rotationFunctionArn: string;
+    scheduleExpression: string;
+  }[];
   /** Each symbolic resource of core's wiring and the ARNs it stands for. */
   resources: Record<ResourceRef, string[]>;
   /** Actions granted on Resource "*", each with the AWS-documented reason it cannot be scoped. */
@@ -147,6 +179,19 @@ const RETAINED_STAGES = new Set(["production"]);
 const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 /** IAM's limit for the inline policies of one role, in characters not counting whitespace. */
 const ROLE_INLINE_POLICY_LIMIT = 10_240;
+/** IAM's limit for one managed policy, in characters not counting whitespace. */
+const MANAGED_POLICY_LIMIT = 6_144;
+/** IAM's quota of managed policies attached to one role: 10 unless raised through Service Quotas, 20 at most. */
+const MANAGED_POLICIES_PER_ROLE = { default: 10, max: 20 };
+/**
+ * Room left in a function's inline policy for the statements SST adds to it (in `sst dev`:
+ * appsync:* and its asset bucket, about 200 characters; SST 4.17 function.ts, createRole).
+ */
+const SST_INLINE_HEADROOM = 512;
+/** SST attaches AWSLambdaBasicExecutionRole to every function's role (logging is on by default). */
+const SST_MANAGED_POLICIES = 1;
+/** Where each function's bundle carries the config, from LAMBDA_TASK_ROOT. */
+const CONFIG_FILE = "switchyard.config.json";
 /** An SQS queue keeps messages at most 14 days: the longest time an operator has to redrive. */
 const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
 /**
@@ -164,6 +209,15 @@ const DEFAULT_BUS = "default";
  * actions, and the tests refuse "*" for any action not listed here.
  */
 const UNSCOPED: Record<string, string> = {
+  "secretsmanager:GetRandomPassword":
+    "GetRandomPassword reads no secret and supports no resource-level permissions (Service Authorization " +
+    "Reference, AWS Secrets Manager)",
+  "cloudwatch:GetMetricStatistics":
+    "CloudWatch metric reads support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch)",
+  "autoscaling:DescribeAutoScalingGroups":
+    "Describe actions of EC2 Auto Scaling support no resource-level permissions (Service Authorization Reference, Amazon EC2 Auto Scaling)",
+  "route53:GetHealthCheckStatus":
+    "GetHealthCheckStatus supports no resource-level permissions (Service Authorization Reference, Amazon Route 53)",
   "cloudwatch:DescribeAlarms":
     "guarding alarms may be composite alarms, and DescribeAlarms returns composite alarms only to a " +
     'caller whose permission is scoped to "*" (CloudWatch API Reference, DescribeAlarms)',
@@ -210,19 +264,45 @@ const WEBHOOK_BUS = "SWITCHYARD_BUS";
 /** Read by core's one logger (observability/logger.ts) in every function; ahead of POWERTOOLS_LOG_LEVEL. */
 const LOG_LEVEL = "SWITCHYARD_LOG_LEVEL";
 
+/** SWITCHYARD_CONFIG (the config inline) is for small configs and runs by hand; the stack bundles a file. */
 type Variable =
-  | (typeof ENV)[keyof typeof ENV]
+  | Exclude<(typeof ENV)[keyof typeof ENV], typeof ENV.config>
   | typeof WEBHOOK_SECRET_ID
   | typeof WEBHOOK_BUS
-  | typeof LOG_LEVEL;
+  | typeof LOG_LEVEL
+  | typeof COST_STATE_MACHINE_ENV
+  | typeof ROTATE_ON_LEAK_ENV
+  | typeof FAILOVER_STATE_MACHINE_ENV;
 
 /** Which variables each function's code reads: the runtime context, or the webhook receiver's settings. */
 const READS: Record<FunctionName, readonly Variable[]> = {
-  "deploy-trigger": [ENV.config, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "scan-result": [ENV.config, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  rollback: [ENV.config, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "deploy-steps": [ENV.config, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "deploy-trigger": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "scan-result": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  rollback: [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "deploy-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "deploy-watch": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
   "github-webhook": [WEBHOOK_SECRET_ID, stateTable.envVar, WEBHOOK_BUS, LOG_LEVEL],
+  "cost-intake": [
+    ENV.configFile,
+    ENV.table,
+    ENV.deployStateMachine,
+    COST_STATE_MACHINE_ENV,
+    ENV.dlq,
+    LOG_LEVEL,
+  ],
+  "cost-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  rotate: [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "secret-leak": [ENV.configFile, ENV.table, ENV.deployStateMachine, ROTATE_ON_LEAK_ENV, ENV.dlq, LOG_LEVEL],
+  "secret-leak-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "failover-trigger": [
+    ENV.configFile,
+    ENV.table,
+    ENV.deployStateMachine,
+    FAILOVER_STATE_MACHINE_ENV,
+    ENV.dlq,
+    LOG_LEVEL,
+  ],
+  "failover-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
 };
 
 const WEBHOOK_URL_WHY =
@@ -250,12 +330,13 @@ export function policyDocument(statements: readonly Statement[]): string {
 /**
  * Plans the Switchyard stack for `config` (what `switchyard.config.ts` exports) in `stage`.
  * When `target` (the account and region the credentials deploy to) is given, it must match the
- * config's, since every ARN is built from the config. Throws a ConfigError for an invalid config
- * and a StackPlanError, listing every problem, for a config that AWS would refuse.
+ * config's, since every ARN is built from the config. `managedPoliciesPerRole` is the account's
+ * IAM quota (10 unless raised). Throws a ConfigError for an invalid config and a StackPlanError,
+ * listing every problem, for a config that AWS would refuse.
  */
 export function planStack(
   input: ConfigInput,
-  opts: { stage: string; target?: { account: string; region: string } },
+  opts: { stage: string; target?: { account: string; region: string }; managedPoliciesPerRole?: number },
 ): StackPlan {
   const config: Config = parseConfig(input, "switchyard.config.ts");
   const { stage } = opts;
@@ -265,6 +346,18 @@ export function planStack(
     throw new StackPlanError(where, [
       `stage "${stage}": must be lower-case letters, digits and "-", starting and ending with a letter or digit ` +
         '(it becomes part of every resource name), e.g. "dev" or "production"',
+    ]);
+  }
+  const quota = opts.managedPoliciesPerRole ?? MANAGED_POLICIES_PER_ROLE.default;
+  if (
+    !Number.isInteger(quota) ||
+    quota < MANAGED_POLICIES_PER_ROLE.default ||
+    quota > MANAGED_POLICIES_PER_ROLE.max
+  ) {
+    throw new StackPlanError(where, [
+      `managedPoliciesPerRole ${quota}: IAM's quota of managed policies per role is ${MANAGED_POLICIES_PER_ROLE.default} ` +
+        `unless raised through Service Quotas, to ${MANAGED_POLICIES_PER_ROLE.max} at most; set ` +
+        "SWITCHYARD_MANAGED_POLICIES_PER_ROLE (sst.config.ts) to the account's quota, or leave it unset for the default",
     ]);
   }
   const { region, account } = config;
@@ -314,6 +407,37 @@ export function planStack(
     imageRepositories: unique(
       config.deployments.flatMap((d) => (d.image ? [arn("ecr", `repository/${d.image.repository}`)] : [])),
     ),
+    costStateMachine: [arn("states", `stateMachine:${stateMachineName("cost-response")}`)],
+    costExecutions: [arn("states", `execution:${stateMachineName("cost-response")}:*`)],
+    costStepsFunction: [functionArn("cost-steps"), `${functionArn("cost-steps")}:*`],
+    costCappedFunctions: unique(
+      costActionsOf(config, "cap-lambda-concurrency").flatMap((a) => a.functions.map((f) => lambdaArn(f))),
+    ),
+    costScheduleRules: unique(
+      costActionsOf(config, "disable-schedules").flatMap((a) =>
+        a.rules.map((r) => arn("events", `rule/${r}`)),
+      ),
+    ),
+    // Secrets Manager appends six random characters to a secret's name in its ARN.
+    managedSecrets: unique(
+      [
+        ...config.secrets.flatMap((s) => [
+          s.secretId,
+          ...("masterSecret" in s.options ? [String(s.options.masterSecret)] : []),
+        ]),
+        ...(config.secretScanning ? [config.secretScanning.tokenSecret] : []),
+      ].map((id) => (id.startsWith("arn:") ? id : arn("secretsmanager", `secret:${id}-??????`))),
+    ),
+    rotateOnLeakStateMachine: [arn("states", `stateMachine:${stateMachineName("rotate-on-leak")}`)],
+    rotateOnLeakExecutions: [arn("states", `execution:${stateMachineName("rotate-on-leak")}:*`)],
+    secretLeakStepsFunction: [functionArn("secret-leak-steps"), `${functionArn("secret-leak-steps")}:*`],
+    ...failoverResources(config, {
+      partition,
+      account,
+      stateMachine: stateMachineName("failover"),
+      arn,
+      functionArn,
+    }),
   };
 
   /** Scoped actions on the resolved ARNs, unscoped ones apart on "*"; a grant on nothing is left out. */
@@ -329,15 +453,32 @@ export function planStack(
     });
 
   const values: Record<Variable, string> = {
-    [ENV.config]: JSON.stringify(input),
+    [ENV.configFile]: CONFIG_FILE,
     [ENV.table]: tableName,
     [ENV.deployStateMachine]: deployStateMachineArn,
     [ENV.dlq]: queueUrl,
     [WEBHOOK_SECRET_ID]: secretName,
     [WEBHOOK_BUS]: DEFAULT_BUS,
     [LOG_LEVEL]: "INFO",
+    [COST_STATE_MACHINE_ENV]: arn("states", `stateMachine:${stateMachineName("cost-response")}`),
+    [ROTATE_ON_LEAK_ENV]: arn("states", `stateMachine:${stateMachineName("rotate-on-leak")}`),
+    [FAILOVER_STATE_MACHINE_ENV]: arn("states", `stateMachine:${stateMachineName("failover")}`),
   };
   const ruleTargets = new Set(rules.map((r) => r.target));
+  const configFile: BundledFile = { path: CONFIG_FILE, contents: JSON.stringify(input) };
+  const policyArn = (name: string) => `arn:${partition}:iam::${account}:policy/${name}`;
+  /** The role's statements, inline as far as they fit and in managed policies named `${role}-1`... beyond. */
+  const rolePolicies = (role: string, all: Statement[], inlineLimit: number) => {
+    const { inline, managed } = splitStatements(all, inlineLimit);
+    return {
+      permissions: inline,
+      managedPolicies: managed.map((statements, i) => ({
+        name: `${role}-${i + 1}`,
+        arn: policyArn(`${role}-${i + 1}`),
+        statements,
+      })),
+    };
+  };
 
   const functionPlans: FunctionPlan[] = functions.map((spec) => ({
     name: spec.name,
@@ -350,7 +491,12 @@ export function planStack(
     memoryMB: spec.memoryMB,
     timeoutSeconds: spec.timeoutSeconds,
     environment: Object.fromEntries(READS[spec.name].map((name) => [name, values[name]])),
-    permissions: statements(spec.permissions),
+    ...rolePolicies(
+      functionName(spec.name),
+      statements(spec.permissions),
+      ROLE_INLINE_POLICY_LIMIT - SST_INLINE_HEADROOM,
+    ),
+    files: READS[spec.name].includes(ENV.configFile) ? [configFile] : [],
     ...(spec.url ? { url: { authorization: "none" as const, why: WEBHOOK_URL_WHY } } : {}),
     ...(ruleTargets.has(spec.name)
       ? { asyncFailure: { retries: ASYNC_RETRIES, destinationArn: queueArn } }
@@ -383,11 +529,20 @@ export function planStack(
       stateMachineName: stateMachineName(sm.name),
       arn: arn("states", `stateMachine:${stateMachineName(sm.name)}`),
       type: "STANDARD",
-      definition: sm.definition({ deployStepsFunction: functionArn("deploy-steps") }),
+      definition: sm.definition({
+        deployStepsFunction: functionArn("deploy-steps"),
+        costStepsFunction: functionArn("cost-steps"),
+        secretLeakStepsFunction: functionArn("secret-leak-steps"),
+        failoverStepsFunction: functionArn("failover-steps"),
+      }),
       role: {
         name: `${stateMachineName(sm.name)}-states`,
         arn: `arn:${partition}:iam::${account}:role/${stateMachineName(sm.name)}-states`,
-        permissions: [...statements(sm.permissions), ...STATE_MACHINE_OBSERVABILITY],
+        ...rolePolicies(
+          `${stateMachineName(sm.name)}-states`,
+          [...statements(sm.permissions), ...STATE_MACHINE_OBSERVABILITY],
+          ROLE_INLINE_POLICY_LIMIT,
+        ),
       },
       logGroup: { name: logGroupName, arn: arn("logs", `log-group:${logGroupName}`), retentionInDays: 30 },
       // Execution data (inputs and outputs) is logged: deploy inputs name functions, images and
@@ -427,6 +582,26 @@ export function planStack(
       treatMissingData: "notBreaching",
       actions: alarmActions,
     },
+    // A failed rotation leaves AWSPENDING behind and blocks the next one: someone must look.
+    ...unique(
+      config.secrets.map((s) => (s.rotationFunction ? lambdaArn(s.rotationFunction) : functionArn("rotate"))),
+    ).map((rotationArn) => {
+      const fn = rotationArn.split(":").at(-1) ?? rotationArn;
+      return {
+        name: `${prefix}-rotation-errors-${fn}`.slice(0, 255),
+        description: `Rotation function ${fn} failed a step: run switchyard status to see the stuck secret`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn },
+        statistic: "Sum" as const,
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold" as const,
+        treatMissingData: "notBreaching" as const,
+        actions: alarmActions,
+      };
+    }),
   ];
 
   const plan: StackPlan = {
@@ -434,6 +609,12 @@ export function planStack(
     stage,
     region,
     account,
+    secretRotations: config.secrets.map((s) => ({
+      secret: s.name,
+      secretId: s.secretId,
+      rotationFunctionArn: s.rotationFunction ? lambdaArn(s.rotationFunction) : functionArn("rotate"),
+      scheduleExpression: s.schedule,
+    })),
     table: {
       name: tableName,
       arn: tableArn,
@@ -483,8 +664,8 @@ export function planStack(
   const problems = [
     ...targetProblems(config, opts.target),
     ...nameProblems(plan),
-    ...environmentProblems(plan, config.deployments.length),
-    ...policyProblems(plan),
+    ...environmentProblems(plan),
+    ...policyProblems(plan, quota),
   ];
   if (problems.length > 0) throw new StackPlanError(where, problems, plan);
   return plan;
@@ -533,7 +714,7 @@ function nameProblems(plan: StackPlan): string[] {
 }
 
 /** Size the environment as Lambda does, with the variables SST adds (SST_RESOURCE_App, SST_KEY, SST_KEY_FILE). */
-function environmentProblems(plan: StackPlan, deployments: number): string[] {
+function environmentProblems(plan: StackPlan): string[] {
   const sstVariables = {
     SST_RESOURCE_App: JSON.stringify({ name: SST_APP, stage: plan.stage }),
     SST_KEY: "k".repeat(44),
@@ -546,35 +727,193 @@ function environmentProblems(plan: StackPlan, deployments: number): string[] {
     }))
     .filter((f) => f.bytes > LAMBDA_ENVIRONMENT_LIMIT);
   if (over.length === 0) return [];
-  const configBytes = Buffer.byteLength(
-    plan.functions.find((f) => ENV.config in f.environment)?.environment[ENV.config] ?? "",
-  );
   return [
     `environment of ${over.map((f) => f.name).join(", ")}: up to ${Math.max(...over.map((f) => f.bytes))} bytes, ` +
       `over Lambda's 4 KB (${LAMBDA_ENVIRONMENT_LIMIT}-byte) limit for a function's environment variables; ` +
-      `${ENV.config} carries the whole config (${configBytes} bytes as JSON for ${deployments} deployments): ` +
-      "leave out settings that repeat the defaults, or move deployments to another Switchyard stack (its own " +
-      'config "name" and SST stage); lifting the limit needs the functions to read the config from their bundle ' +
-      "instead of the environment (docs/decisions/0004-stacks-from-core-data.md)",
+      "a value that grows with the config belongs in a bundled file, as the config does (" +
+      `${ENV.configFile}, docs/decisions/0004-stacks-from-core-data.md)`,
   ];
 }
 
-/** IAM refuses a role whose inline policies exceed its size limit; the managed ARNs grow with the deployments. */
-function policyProblems(plan: StackPlan): string[] {
+/**
+ * Packs a role's statements into its inline policy (`inlineLimit` characters) and, for what does
+ * not fit, into customer-managed policies of at most 6,144 characters each. Statements that fit
+ * whole stay inline; a statement that does not is cut into statements with the same actions on
+ * consecutive runs of its resources, filling the inline policy's remaining room first.
+ */
+function splitStatements(
+  all: Statement[],
+  inlineLimit: number,
+): { inline: Statement[]; managed: Statement[][] } {
+  if (policyDocument(all).length <= inlineLimit) return { inline: all, managed: [] };
+  const empty = policyDocument([]).length;
+  // Counting a comma for every statement and resource overestimates by at most one per policy.
+  const size = (s: Statement) => policyDocument([s]).length - empty + 1;
+  const inline: Statement[] = [];
+  const bins = [{ statements: inline, used: empty, limit: inlineLimit }];
+  const deferred: Statement[] = [];
+  for (const statement of all) {
+    const bin = bins[0] as (typeof bins)[number];
+    if (bin.used + size(statement) <= bin.limit) {
+      bin.statements.push(statement);
+      bin.used += size(statement);
+    } else deferred.push(statement);
+  }
+  for (const { actions, resources } of deferred) {
+    const base = size({ actions, resources: [] });
+    let rest = resources;
+    while (rest.length > 0) {
+      let bin = bins[bins.length - 1] as (typeof bins)[number];
+      let taken = 0;
+      let used = base;
+      for (const arn of rest) {
+        if (bin.used + used + JSON.stringify(arn).length + 1 > bin.limit) break;
+        used += JSON.stringify(arn).length + 1;
+        taken += 1;
+      }
+      if (taken === 0) {
+        if (bin.statements.length === 0)
+          throw new Error(
+            `the resource ${rest[0]} does not fit in an IAM policy of ${MANAGED_POLICY_LIMIT} characters`,
+          );
+        bin = { statements: [], used: empty, limit: MANAGED_POLICY_LIMIT };
+        bins.push(bin);
+        continue;
+      }
+      bin.statements.push({ actions: [...actions], resources: rest.slice(0, taken) });
+      bin.used += used;
+      rest = rest.slice(taken);
+    }
+  }
+  return { inline, managed: bins.slice(1).map((b) => b.statements) };
+}
+
+/**
+ * The managed ARNs grow with the deployments; past what a role's inline and managed policies can
+ * hold, IAM refuses the attachment. SST attaches one AWS managed policy to a function's role.
+ */
+function policyProblems(plan: StackPlan, quota: number): string[] {
   const roles = [
-    ...plan.functions.map((f) => ({ what: `the ${f.name} function's role`, statements: f.permissions })),
+    ...plan.functions.map((f) => ({
+      what: `the ${f.name} function's role`,
+      managed: f.managedPolicies,
+      attached: f.managedPolicies.length + SST_MANAGED_POLICIES,
+    })),
     ...plan.stateMachines.map((sm) => ({
       what: `the ${sm.name} state machine's role`,
-      statements: sm.role.permissions,
+      managed: sm.role.managedPolicies,
+      attached: sm.role.managedPolicies.length,
     })),
   ];
   return roles
-    .map((r) => ({ ...r, size: policyDocument(r.statements).length }))
-    .filter((r) => r.size > ROLE_INLINE_POLICY_LIMIT)
+    .filter((r) => r.attached > quota)
     .map(
       (r) =>
-        `policy of ${r.what}: ${r.size} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}-character limit for a ` +
-        "role's inline policies, because it names every managed function and image repository; move deployments " +
-        'to another Switchyard stack (its own config "name" and SST stage)',
+        `policies of ${r.what}: its grants need ${r.managed.length} customer-managed policies of up to ` +
+        `${MANAGED_POLICY_LIMIT} characters besides the ${ROLE_INLINE_POLICY_LIMIT}-character inline policy, ` +
+        `${r.attached} managed policies attached in all, over the account's quota of ${quota} managed policies per role ` +
+        `(IAM "Managed policies per role": ${MANAGED_POLICIES_PER_ROLE.default} by default, up to ${MANAGED_POLICIES_PER_ROLE.max} ` +
+        "through Service Quotas); raise the quota and deploy with SWITCHYARD_MANAGED_POLICIES_PER_ROLE set to it " +
+        "(sst.config.ts passes it as managedPoliciesPerRole), move deployments to another " +
+        'Switchyard stack (its own config "name" and SST stage), or grant by tag instead of by ARN ' +
+        "(docs/decisions/0004-stacks-from-core-data.md)",
     );
+}
+
+/** The cost actions of one type that the config's rules name, in every tier. */
+function costActionsOf<T extends ActionConfig["type"]>(
+  config: Config,
+  type: T,
+): Extract<ActionConfig, { type: T }>[] {
+  return config.cost.rules
+    .flatMap((r) => r.tiers.flatMap((t) => t.actions))
+    .filter((a): a is Extract<ActionConfig, { type: T }> => a.type === type);
+}
+
+/**
+ * What the failover runbooks touch. Their resources live in the runbook's secondary region (the
+ * state machine acts there), Route 53 is global; the state machine and its steps function are
+ * the stack's own.
+ */
+function failoverResources(
+  config: Config,
+  at: {
+    partition: string;
+    account: string;
+    stateMachine: string;
+    arn: (service: string, resource: string) => string;
+    functionArn: (name: FunctionName) => string;
+  },
+): Pick<Record<ResourceRef, string[]>, Extract<ResourceRef, `failover${string}`>> {
+  const { partition, account } = at;
+  const runbooks = config.failover.runbooks;
+  const regional = (service: string, region: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${account}:${resource}`;
+  const unique = (values: string[]) => [...new Set(values)];
+  const zone = (id: string) => `arn:${partition}:route53:::hostedzone/${id.replace(/^\/hostedzone\//, "")}`;
+  return {
+    // The failback state machine runs the same steps function: it is listed beside the failover one.
+    failoverStateMachine: [
+      at.arn("states", `stateMachine:${at.stateMachine}`),
+      at.arn("states", `stateMachine:${at.stateMachine.replace(/failover$/, "failback")}`),
+    ],
+    failoverExecutions: [
+      at.arn("states", `execution:${at.stateMachine}:*`),
+      at.arn("states", `execution:${at.stateMachine.replace(/failover$/, "failback")}:*`),
+    ],
+    failoverStepsFunction: [at.functionArn("failover-steps"), `${at.functionArn("failover-steps")}:*`],
+    failoverAlarms: unique(
+      runbooks.flatMap((r) => r.triggers.alarms.map((a) => at.arn("cloudwatch", `alarm:${a}`))),
+    ),
+    failoverDatabases: unique(
+      runbooks.flatMap((r) => [
+        ...(r.database ? [regional("rds", r.secondaryRegion, `db:${r.database.replica}`)] : []),
+        ...(r.failback ? [regional("rds", r.primaryRegion, `db:${r.failback.replica}`)] : []),
+      ]),
+    ),
+    failoverFunctions: unique(
+      runbooks.flatMap((r) => {
+        const fn = r.compute.lambda;
+        if (!fn) return [];
+        const base = fn.function.startsWith("arn:")
+          ? fn.function
+          : regional("lambda", r.secondaryRegion, `function:${fn.function}`);
+        return [`${base}:${fn.alias}`];
+      }),
+    ),
+    failoverServices: unique(
+      runbooks.flatMap((r) =>
+        r.compute.ecs
+          ? [regional("ecs", r.secondaryRegion, `service/${r.compute.ecs.cluster}/${r.compute.ecs.service}`)]
+          : [],
+      ),
+    ),
+    failoverGroups: unique(
+      runbooks.flatMap((r) =>
+        r.compute.autoScaling
+          ? [
+              regional(
+                "autoscaling",
+                r.secondaryRegion,
+                `autoScalingGroup:*:autoScalingGroupName/${r.compute.autoScaling.group}`,
+              ),
+            ]
+          : [],
+      ),
+    ),
+    failoverParameters: unique(
+      runbooks.flatMap((r) =>
+        r.configuration
+          ? [regional("ssm", r.secondaryRegion, `parameter/${r.configuration.parameter.replace(/^\//, "")}`)]
+          : [],
+      ),
+    ),
+    failoverZones: unique(runbooks.flatMap((r) => (r.dns ? [zone(r.dns.hostedZoneId)] : []))),
+    failoverChanges: runbooks.some((r) => r.dns) ? [`arn:${partition}:route53:::change/*`] : [],
+    failoverHealthChecks: unique(
+      runbooks.flatMap((r) =>
+        r.verify.healthCheckId ? [`arn:${partition}:route53:::healthcheck/${r.verify.healthCheckId}`] : [],
+      ),
+    ),
+  };
 }

@@ -22,6 +22,16 @@ declare namespace $pulumi {
 
 declare const $app: { readonly name: string; readonly stage: string };
 
+/**
+ * SST's CLI paths (declared `@internal` in SST's platform/src/global.d.ts). Function `copyFiles`
+ * resolves `from` against `paths.root`, and run() executes in a Pulumi work directory under
+ * `.sst`, so files written for `copyFiles` go under `paths.root`.
+ */
+declare const $cli: { readonly paths: { readonly root: string } };
+
+/** Pulumi's `output`, as SST exposes it; here only to turn a list of ARNs into one input. */
+declare function $output(value: $pulumi.Output<string>[]): $pulumi.Output<string[]>;
+
 declare function $config(input: {
   app(input: { stage?: string } | undefined): {
     name: string;
@@ -42,6 +52,10 @@ declare namespace sst.aws {
     timeout?: `${number} seconds`;
     environment?: Record<string, $pulumi.Input<string>>;
     permissions?: { actions: string[]; resources: string[] }[];
+    /** Managed policy ARNs attached to the function's role, beside AWSLambdaBasicExecutionRole. */
+    policies?: $pulumi.Input<string[]>;
+    /** `from` relative to the app's root (sst.config.ts), `to` relative to the bundle's root. */
+    copyFiles?: { from: string; to?: string }[];
     url?: boolean | { authorization?: "none" | "iam"; cors?: boolean };
     retries?: number;
     nodejs?: { format?: "esm" | "cjs"; minify?: boolean; esbuild?: { target?: string } };
@@ -201,6 +215,18 @@ declare namespace aws.iam {
     constructor(
       name: string,
       args: { role: $pulumi.Input<string>; policy: string },
+      opts?: $pulumi.ResourceOptions,
+    );
+  }
+  class Policy implements $pulumi.Named {
+    constructor(name: string, args: { name: string; policy: string }, opts?: $pulumi.ResourceOptions);
+    readonly arn: $pulumi.Output<string>;
+    readonly name: $pulumi.Output<string>;
+  }
+  class RolePolicyAttachment {
+    constructor(
+      name: string,
+      args: { role: $pulumi.Input<string>; policyArn: $pulumi.Input<string> },
       opts?: $pulumi.ResourceOptions,
     );
   }

@@ -1,4 +1,6 @@
-import { type FunctionPlan, policyDocument, type StackPlan } from "./plan.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPlan } from "./plan.ts";
 
 /**
  * Creates what the plan describes, and nothing else: every name, ARN, pattern, policy and
@@ -38,6 +40,20 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
     recoveryWindowInDays: plan.webhookSecret.recoveryWindowInDays,
   });
 
+  const managedPolicies = (policies: ManagedPolicyPlan[]) =>
+    policies.map(
+      (p) =>
+        new aws.iam.Policy(`${id(p.name)}Policy`, { name: p.name, policy: policyDocument(p.statements) }),
+    );
+  // SST reads `copyFiles` sources relative to the app's root when it bundles, so the file is written there.
+  const bundled = (f: FunctionPlan) =>
+    f.files.map((file) => {
+      const from = join(".sst", "switchyard", plan.stage, f.name, file.path);
+      const absolute = join($cli.paths.root, from);
+      mkdirSync(dirname(absolute), { recursive: true });
+      writeFileSync(absolute, file.contents);
+      return { from, to: file.path };
+    });
   const asyncFailure = (failure: FunctionPlan["asyncFailure"]) =>
     failure && {
       retries: failure.retries,
@@ -50,6 +66,7 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
     };
   const fns = new Map(
     plan.functions.map((f) => {
+      const policies = managedPolicies(f.managedPolicies);
       const fn = new sst.aws.Function(
         id(f.name),
         {
@@ -62,6 +79,9 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
           timeout: `${f.timeoutSeconds} seconds`,
           environment: f.environment,
           permissions: f.permissions,
+          // Outputs, so that the role waits for the policies it attaches.
+          policies: $output(policies.map((p) => p.arn)),
+          copyFiles: bundled(f),
           url: f.url ? { authorization: f.url.authorization, cors: false } : false,
           nodejs: {
             format: plan.bundle.format,
@@ -125,6 +145,14 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
       { role: sm.role.name, policy: policyDocument(sm.role.permissions) },
       { dependsOn: [role] },
     );
+    const attachments = managedPolicies(sm.role.managedPolicies).map(
+      (managed, i) =>
+        new aws.iam.RolePolicyAttachment(
+          `${id(sm.name)}RolePolicy${i + 1}`,
+          { role: sm.role.name, policyArn: managed.arn },
+          { dependsOn: [role] },
+        ),
+    );
     new aws.sfn.StateMachine(
       `${id(sm.name)}StateMachine`,
       {
@@ -139,7 +167,7 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
         },
         tracingConfiguration: { enabled: sm.tracing },
       },
-      { dependsOn: [logGroup, policy, ...fns.values()] },
+      { dependsOn: [logGroup, policy, ...attachments, ...fns.values()] },
     );
   }
 

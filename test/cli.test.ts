@@ -185,6 +185,18 @@ describe("switchyard operations verbs", () => {
     expect(stderr).toContain('pause needs --reason "…"');
   });
 
+  it("with --dry-run, reads for real and prints the writes it did not send", () => {
+    const { code, stdout } = switchyard("pause", "--reason", "game day", "--dry-run", "--json");
+
+    expect(code).toBe(0);
+    const { plan } = JSON.parse(stdout);
+    expect(plan.map((w: { service: string; action: string }) => `${w.service}:${w.action}`)).toEqual([
+      "DynamoDB:PutItem",
+      "DynamoDB:PutItem",
+    ]);
+    expect(plan[0].input.Item).toMatchObject({ pk: "control", paused: true, reason: "game day" });
+  });
+
   it("asks for the state table before acting on a real account", () => {
     const { code, stderr } = switchyard("status", "--aws");
 

@@ -369,6 +369,14 @@ describe("replays and redrives after the world moved on", () => {
     expect(execution?.error).toBe("Throttled");
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
     expect((await readDeployment(plane.store, "api"))?.status).toBe("shifting");
+    // Somebody is told where it stopped and how to go on.
+    const told = (await listAudit(plane.store)).find((a) => a.decision === "failed-in-place");
+    expect(told?.reason).toMatch(
+      /^deploy of api failed with Throttled: .*the alias serves version 1 with 10% on version 2 and stays guarded by its alarms\. Redrive execution/,
+    );
+    expect(plane.account.sns.published().map((m) => m.Subject)).toContain(
+      "Switchyard: deploy of api needs a human",
+    );
 
     await plane.clients.sfn.send(new RedriveExecutionCommand({ executionArn: String(execution?.arn) }));
     await plane.runOut();

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,8 +8,20 @@ import {
   LOCAL_NAMES,
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
+import { decideApproval } from "../packages/core/src/cost/approval.ts";
+import { startFailback } from "../packages/core/src/failover/operator.ts";
+import { answerApproval } from "../packages/core/src/failover/steps.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
+import {
+  alert as costAlert,
+  costConfig,
+  deliverSns,
+  grown,
+  seedCostWorld,
+  snsAlert,
+} from "./support/cost.ts";
+import { runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
@@ -89,6 +102,26 @@ async function exercise(): Promise<CallRecord[]> {
       );
     }
   });
+  // A deploy that fails in place (retries exhausted at the 100% shift) is reported by deploy-watch;
+  // a malformed status change event is dead-lettered.
+  await run(async (p) => {
+    p.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "ServiceException",
+      times: 5,
+      when: (input) => input.FunctionVersion === "2",
+    });
+    await p.deliver(push());
+    await p.deliver(clean());
+    await p.runOut();
+    await p.deliver(
+      variant<{ detail: Record<string, unknown> }>("aws/states/execution-status-change-failed.json", (e) => {
+        e.detail.stateMachineArn = "arn:aws:states:us-east-1:123456789012:stateMachine:switchyard-deploy";
+        delete e.detail.executionArn;
+      }) as never,
+    );
+  });
   // A GitHub release deploys the image its tag names (and one whose image is missing does not).
   await run(
     async (p) => {
@@ -131,6 +164,136 @@ async function exercise(): Promise<CallRecord[]> {
     p.account.injectFault({ service: "events", action: "PutEvents", error: "InternalException", times: 1 });
     await invoke("72d3162e-cc78-11e3-81ab-4c9367dc0959");
   });
+  // Secret rotation: a leak alert rotates a managed API key (rotation function, leak workflow; the
+  // alert cannot be resolved here, so the failure is recorded), an unmapped alert is notified, and
+  // a malformed alert is dead-lettered.
+  await run(
+    async (p) => {
+      p.account.secrets.seedSecret("prod/podinfo/api", JSON.stringify({ apiKey: "iam-test-initial-key" }));
+      p.account.secrets.seedSecret("switchyard/github-token", "iam-test-token");
+      p.account.secrets.configureRotation("prod/podinfo/api", {
+        lambdaArn: p.account.lambda.functionArn(`${LOCAL_NAMES.functionPrefix}rotate`),
+        scheduleExpression: "rate(7 days)",
+      });
+      const alert = "github/secret-scanning-alert-created.json";
+      await p.deliver(fixture(alert) as never);
+      await p.runOut();
+      await p.deliver(
+        variant<{ id: string; detail: { alert: { secret_type: string } } }>(alert, (e) => {
+          e.id = `${e.id.slice(0, -4)}beef`;
+          e.detail.alert.secret_type = "slack_api_token";
+        }) as never,
+      );
+      await p.deliver(
+        variant<{ id: string; detail: { alert: Record<string, unknown> } }>(alert, (e) => {
+          e.id = `${e.id.slice(0, -4)}dead`;
+          delete e.detail.alert.number;
+        }) as never,
+      );
+    },
+    example((raw) => ({
+      ...raw,
+      secrets: [
+        {
+          name: "podinfo-api",
+          secretId: "prod/podinfo/api",
+          rotator: "random",
+          options: { field: "apiKey" },
+          leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
+        },
+      ],
+      // Nothing listens here: resolving the alert fails, and the workflow records that.
+      secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
+    })),
+  );
+  // Cost responses: a cap reverted on resolution; a critical tier approved while a resolution
+  // waits (the watch step answers itself), its schedule disabled then enabled again; malformed
+  // alerts of both delivery paths dead-lettered.
+  await run(async (p) => {
+    seedCostWorld(p);
+    await p.deliver(costAlert() as never);
+    await p.deliver(
+      costAlert((e) => {
+        e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e00a1";
+        e.detail.feedback = "NO";
+      }) as never,
+    );
+    await deliverSns(
+      p,
+      snsAlert((m) => {
+        m.impact = { maxImpact: 9000, totalImpact: 9000 };
+        m.dimensionalValue = "AWS Lambda";
+      }),
+    );
+    await deliverSns(
+      p,
+      snsAlert((m) => {
+        m.impact = { maxImpact: 9000, totalImpact: 9000 };
+        m.dimensionalValue = "AWS Lambda";
+        m.feedback = "YES";
+      }),
+    );
+    await decideApproval(p.context, "6de0dd1d-feb4-488a-a55d-ff130a7a285a", "approve", "iam-test");
+    await p.settle();
+    await deliverSns(
+      p,
+      snsAlert((m) => delete m.impact),
+    );
+    await p.deliver(grown(-1, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e00a2") as never);
+  }, costConfig());
+  // Failover: a health-check alarm starts the runbook; a console start meanwhile refuses at
+  // preflight (another failover runs); the first is approved and fails over every part; a
+  // malformed AWS Health event is dead-lettered.
+  const endpoint = await secondaryEndpoint();
+  try {
+    await run(async (p) => {
+      seedRegions(p);
+      p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
+      await p.deliver(fixture("aws/health/route53-health-check-alarm.json") as never);
+      const [first] = p.account.sfn.executions().filter((e) => e.name.startsWith("ignition-"));
+      if (!first) throw new Error("the alarm started no failover");
+      await p.clients.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: first.stateMachineArn,
+          name: "console",
+          input: first.input,
+        }),
+      );
+      await p.settle();
+      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
+      await p.runOut();
+      // Then back: a new replica in the old primary region, promoted once in sync.
+      await startFailback(p.context, p.config, {
+        runbook: "ignition",
+        stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
+        dryRun: false,
+        by: "iam-test",
+      });
+      await p.runOut();
+      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
+      await p.runOut();
+      await p.deliver(
+        variant<{ detail: Record<string, unknown> }>("aws/health/public-elb-operational-issue.json", (e) => {
+          delete e.detail.service;
+        }) as never,
+      );
+    }, runbookConfig(endpoint.url));
+    // An AWS Health issue starts a failover that waits; the alarm, a second signal, approves it.
+    await run(
+      async (p) => {
+        seedRegions(p);
+        await p.deliver(fixture("aws/health/public-elb-operational-issue.json") as never);
+        p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
+        await p.deliver(fixture("aws/health/route53-health-check-alarm.json") as never);
+      },
+      runbookConfig(endpoint.url, (r) => {
+        r.approval = { timeout: "30m", autoApprove: true };
+        r.triggers = { alarms: ["ignition-primary-health"], health: true };
+      }),
+    );
+  } finally {
+    endpoint.server.close();
+  }
   return calls;
 }
 
@@ -158,7 +321,9 @@ describe("least privilege: each function's policy is exactly what its code sends
 
   for (const machine of stateMachines) {
     it(`grants the ${machine.name} state machine exactly the actions it was seen sending`, () => {
-      expect(sentBy(`states:${LOCAL_NAMES.deployStateMachine}`)).toEqual(sentActions(machine.permissions));
+      expect(sentBy(`states:${LOCAL_NAMES.functionPrefix}${machine.name}`)).toEqual(
+        sentActions(machine.permissions),
+      );
     });
   }
 

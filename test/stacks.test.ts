@@ -1,12 +1,28 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
-import { type FunctionName, functions, rules, stateMachines } from "../packages/core/src/wiring.ts";
-import { type FunctionPlan, planStack, type StackPlan, StackPlanError } from "../stacks/plan.ts";
+import {
+  type FunctionName,
+  functions,
+  type ResourceRef,
+  rules,
+  stateMachines,
+} from "../packages/core/src/wiring.ts";
+import {
+  type BundledFile,
+  type FunctionPlan,
+  planStack,
+  policyDocument,
+  type StackPlan,
+  StackPlanError,
+} from "../stacks/plan.ts";
 import exampleConfig from "../switchyard.config.ts";
 
 // asl-validator 4 ships no type declarations; this is the part of its API used here.
@@ -46,20 +62,62 @@ function refusal(
   throw new Error("the plan was accepted; expected a StackPlanError");
 }
 
-function refusedPlan(input: ConfigInput): StackPlan {
-  const { plan } = refusal(input);
-  if (!plan) throw new Error("the refusal carries no plan");
-  return plan;
-}
+/** An account whose IAM "Managed policies per role" quota is raised to its maximum. */
+const RAISED_QUOTA = { stage: STAGE, managedPoliciesPerRole: 20 };
 
-const everyStatement = (plan: StackPlan) => [
-  ...plan.functions.flatMap((f) => f.permissions),
-  ...plan.stateMachines.flatMap((sm) => sm.role.permissions),
+/** Each role's inline statements and its managed policies' statements. */
+const roles = (plan: StackPlan) => [
+  ...plan.functions.map((f) => ({
+    what: `function ${f.name}`,
+    inline: f.permissions,
+    managed: f.managedPolicies,
+  })),
+  ...plan.stateMachines.map((sm) => ({
+    what: `state machine ${sm.name}`,
+    inline: sm.role.permissions,
+    managed: sm.role.managedPolicies,
+  })),
 ];
+
+const everyStatement = (plan: StackPlan) =>
+  roles(plan).flatMap((r) => [...r.inline, ...r.managed.flatMap((m) => m.statements)]);
+
+/** "action resource" pairs, one each, sorted: what a set of statements grants. */
+const grants = (statements: readonly { actions: readonly string[]; resources: readonly string[] }[]) =>
+  [
+    ...new Set(statements.flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} ${r}`)))),
+  ].sort();
+
+/** Writes a function's bundled files into a fresh directory, as SST's copyFiles puts them in the bundle. */
+function bundleRoot(files: readonly BundledFile[]): string {
+  const root = mkdtempSync(join(tmpdir(), "switchyard-bundle-"));
+  for (const file of files) {
+    mkdirSync(dirname(join(root, file.path)), { recursive: true });
+    writeFileSync(join(root, file.path), file.contents);
+  }
+  return root;
+}
 
 const usedRefs = [
   ...new Set([...functions, ...stateMachines].flatMap((s) => s.permissions.flatMap((p) => p.resources))),
 ];
+
+/** Symbolic resources that only the config names: empty when it names none (and no statement is planned on them). */
+const CONFIG_NAMED = new Set<string>([
+  "costCappedFunctions",
+  "costScheduleRules",
+  "managedSecrets",
+  // What failover runbooks name (none in a config without runbooks, or without that part).
+  "failoverAlarms",
+  "failoverDatabases",
+  "failoverFunctions",
+  "failoverServices",
+  "failoverGroups",
+  "failoverParameters",
+  "failoverZones",
+  "failoverChanges",
+  "failoverHealthChecks",
+]);
 
 /** Every `FunctionName` value in a state machine definition, wherever the task sits. */
 function invokedFunctions(definition: unknown): string[] {
@@ -72,7 +130,10 @@ function invokedFunctions(definition: unknown): string[] {
 
 describe.each([
   { what: "the example config", plan: () => planStack(exampleConfig, { stage: STAGE }) },
-  { what: "500 deployments (the plan refused for size)", plan: () => refusedPlan(fleet(500)) },
+  {
+    what: "500 deployments, in an account whose managed-policy quota is raised to 20",
+    plan: () => planStack(fleet(500), RAISED_QUOTA),
+  },
 ])("the stack plan for $what", ({ plan }) => {
   it("has exactly one function for each function in core's wiring", () => {
     const planned = plan().functions.map((f) => f.name);
@@ -108,23 +169,74 @@ describe.each([
     }
   });
 
+  it("grants each role, across its inline and managed policies, exactly core's actions on exactly the planned resources", () => {
+    const stack = plan();
+    /** Core's declaration, resolved: scoped actions on the ARNs of their symbolic resources, the others on "*". */
+    const declared = (
+      permissions: readonly { actions: readonly string[]; resources: readonly ResourceRef[] }[],
+    ) =>
+      permissions.flatMap((p) =>
+        p.actions.flatMap((a) =>
+          a in stack.unscopedActions
+            ? [`${a} *`]
+            : p.resources.flatMap((ref) => stack.resources[ref]).map((arn) => `${a} ${arn}`),
+        ),
+      );
+    const observability = Object.keys(stack.unscopedActions)
+      .filter((a) => a.startsWith("logs:") || a.startsWith("xray:"))
+      .map((a) => `${a} *`);
+
+    for (const f of stack.functions) {
+      const spec = functions.find((s) => s.name === f.name);
+      expect(grants([...f.permissions, ...f.managedPolicies.flatMap((m) => m.statements)]), f.name).toEqual(
+        [...new Set(declared(spec?.permissions ?? []))].sort(),
+      );
+    }
+    for (const sm of stack.stateMachines) {
+      const spec = stateMachines.find((s) => s.name === sm.name);
+      expect(
+        grants([...sm.role.permissions, ...sm.role.managedPolicies.flatMap((m) => m.statements)]),
+      ).toEqual([...new Set([...declared(spec?.permissions ?? []), ...observability])].sort());
+    }
+  });
+
+  it("keeps every inline policy within 10,240 characters and every managed policy within 6,144", () => {
+    const stack = plan();
+
+    for (const role of roles(stack)) {
+      expect(policyDocument(role.inline).length, role.what).toBeLessThanOrEqual(10_240);
+      for (const managed of role.managed)
+        expect(policyDocument(managed.statements).length, managed.name).toBeLessThanOrEqual(6_144);
+    }
+  });
+
   it("resolves every symbolic resource the wiring uses to at least one ARN", () => {
     const { resources } = plan();
 
     for (const ref of usedRefs) {
+      // Resources only the config names (a cost action's functions) are none when it names none.
+      if (resources[ref].length === 0 && CONFIG_NAMED.has(ref)) continue;
       expect(resources[ref].length, ref).toBeGreaterThan(0);
+      // Route 53 is global: its ARNs name neither a region nor an account.
       for (const arn of resources[ref])
-        expect(arn, ref).toMatch(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d{12}:\S+$/);
+        expect(arn, ref).toMatch(/^arn:aws:(?:[a-z0-9-]+:[a-z0-9-]*:\d{12}|route53::):\S+$/);
     }
   });
 
   it("defines a state machine that asl-validator accepts and that invokes only the planned deploy-steps", () => {
     const stack = plan();
-    const deploySteps = stack.functions.find((f) => f.name === "deploy-steps")?.arn;
-
+    // Each state machine invokes its own steps function only.
+    const stepsOf: Record<string, FunctionName> = {
+      deploy: "deploy-steps",
+      "cost-response": "cost-steps",
+      "rotate-on-leak": "secret-leak-steps",
+      failover: "failover-steps",
+      failback: "failover-steps",
+    };
     for (const sm of stack.stateMachines) {
+      const steps = stack.functions.find((f) => f.name === stepsOf[sm.name])?.arn;
       expect(validateAsl(sm.definition).errorsText("\n")).toBe("");
-      expect(new Set(invokedFunctions(sm.definition))).toEqual(new Set([deploySteps]));
+      expect(new Set(invokedFunctions(sm.definition)), sm.name).toEqual(new Set([steps]));
     }
   });
 });
@@ -133,7 +245,7 @@ describe("planStack", () => {
   it("plans the same rules for 1 deployment as for 500", () => {
     const one = planStack(fleet(1), { stage: STAGE });
 
-    const fiveHundred = refusedPlan(fleet(500));
+    const fiveHundred = planStack(fleet(500), RAISED_QUOTA);
 
     expect(fiveHundred.rules).toEqual(one.rules);
     expect(one.rules).toHaveLength(rules.length);
@@ -146,31 +258,63 @@ describe("planStack", () => {
       expect(Buffer.byteLength(JSON.stringify(f.environment))).toBeLessThan(4096);
   });
 
-  it("refuses 500 deployments with Lambda's 4 KB environment limit and the way out", () => {
+  it("keeps the environment of 500 deployments as small as the example's, the config travelling in the bundle", () => {
+    const example = planStack(exampleConfig, { stage: STAGE });
+
+    const fiveHundred = planStack(fleet(500), RAISED_QUOTA);
+
+    expect(fiveHundred.functions.map((f) => Buffer.byteLength(JSON.stringify(f.environment)))).toEqual(
+      example.functions.map((f) => Buffer.byteLength(JSON.stringify(f.environment))),
+    );
+    // The config alone would overflow Lambda's 4 KB environment.
+    const configBytes = fiveHundred.functions
+      .flatMap((f) => f.files)
+      .map((file) => Buffer.byteLength(file.contents));
+    expect(Math.min(...configBytes)).toBeGreaterThan(4096);
+  });
+
+  it("bundles the config in the file SWITCHYARD_CONFIG_FILE names, so that it parses back to the same config", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const rollback = plan.functions.find((f) => f.name === "rollback");
+
+    const file = rollback?.files.find((f) => f.path === rollback.environment.SWITCHYARD_CONFIG_FILE);
+
+    expect(parseConfig(JSON.parse(file?.contents ?? "null"))).toEqual(parseConfig(exampleConfig));
+  });
+
+  it("keeps a small config's grants inline, with no managed policy", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    expect(roles(plan).flatMap((r) => r.managed)).toEqual([]);
+  });
+
+  it("attaches the overflow of 500 deployments' grants as managed policies named after the role, within the raised quota", () => {
+    const plan = planStack(fleet(500), RAISED_QUOTA);
+    const deploySteps = plan.functions.find((f) => f.name === "deploy-steps");
+
+    expect(deploySteps?.managedPolicies.map((m) => m.arn)).toEqual(
+      deploySteps?.managedPolicies.map(
+        (_, i) => `arn:aws:iam::111122223333:policy/switchyard-production-deploy-steps-${i + 1}`,
+      ),
+    );
+    // SST attaches AWSLambdaBasicExecutionRole to every function's role besides these.
+    for (const f of plan.functions) expect(f.managedPolicies.length + 1, f.name).toBeLessThanOrEqual(20);
+  });
+
+  it("refuses 500 deployments under IAM's default quota of 10 managed policies per role, naming the quota and the ways out", () => {
     const { problems } = refusal(fleet(500));
 
     expect(problems).toContainEqual(
       expect.stringMatching(
-        /^environment of .*over Lambda's 4 KB .*SWITCHYARD_CONFIG .*another Switchyard stack/,
+        /^policies of the deploy-steps function's role: .*over the account's quota of 10 managed policies per role .*SWITCHYARD_MANAGED_POLICIES_PER_ROLE.*another Switchyard stack.*by tag/,
       ),
     );
   });
 
-  it("refuses 500 deployments whose roles' policies outgrow IAM's size limit", () => {
-    const { problems } = refusal(fleet(500));
+  it("refuses a managed-policy quota that IAM cannot grant", () => {
+    const { problems } = refusal(exampleConfig, { stage: STAGE, managedPoliciesPerRole: 25 });
 
-    expect(problems).toContainEqual(
-      expect.stringMatching(/^policy of the deploy-steps function's role: \d+ characters, over IAM's 10240/),
-    );
-  });
-
-  it("puts the config in SWITCHYARD_CONFIG so that it parses back to the same config", () => {
-    const plan = planStack(exampleConfig, { stage: STAGE });
-    const rollback = plan.functions.find((f) => f.name === "rollback");
-
-    const parsed = parseConfig(JSON.parse(rollback?.environment.SWITCHYARD_CONFIG ?? "null"));
-
-    expect(parsed).toEqual(parseConfig(exampleConfig));
+    expect(problems).toEqual([expect.stringMatching(/^managedPoliciesPerRole 25: .*20 at most/)]);
   });
 
   it("names every function after the app and the stage", () => {
@@ -351,8 +495,37 @@ describe("each function's planned environment", () => {
     "deploy-trigger": { load: () => import("../packages/functions/src/deploy-trigger.ts"), event: {} },
     "scan-result": { load: () => import("../packages/functions/src/scan-result.ts"), event: {} },
     rollback: { load: () => import("../packages/functions/src/rollback.ts"), event: {} },
+    "deploy-watch": { load: () => import("../packages/functions/src/deploy-watch.ts"), event: {} },
     "deploy-steps": {
       load: () => import("../packages/functions/src/deploy-steps.ts"),
+      event: {
+        action: "not-a-step",
+        input: {},
+        execution: "arn:aws:states:us-east-1:123456789012:execution:x:y",
+      },
+    },
+    "cost-intake": { load: () => import("../packages/functions/src/cost-intake.ts"), event: {} },
+    "cost-steps": {
+      load: () => import("../packages/functions/src/cost-steps.ts"),
+      event: {
+        action: "not-a-step",
+        input: {},
+        execution: "arn:aws:states:us-east-1:123456789012:execution:x:y",
+      },
+    },
+    rotate: { load: () => import("../packages/functions/src/rotate.ts"), event: {} },
+    "secret-leak": { load: () => import("../packages/functions/src/secret-leak.ts"), event: {} },
+    "secret-leak-steps": {
+      load: () => import("../packages/functions/src/secret-leak-steps.ts"),
+      event: {
+        action: "not-a-step",
+        input: {},
+        execution: "arn:aws:states:us-east-1:123456789012:execution:x:y",
+      },
+    },
+    "failover-trigger": { load: () => import("../packages/functions/src/failover-trigger.ts"), event: {} },
+    "failover-steps": {
+      load: () => import("../packages/functions/src/failover-steps.ts"),
       event: {
         action: "not-a-step",
         input: {},
@@ -365,9 +538,13 @@ describe("each function's planned environment", () => {
     },
   };
 
-  /** Runs the function's handler, fresh, on the planned environment; returns the SWITCHYARD_* names it read. */
+  /**
+   * Runs the function's handler, fresh, on the planned environment and its bundled files (in a
+   * directory that stands for LAMBDA_TASK_ROOT); returns the SWITCHYARD_* names it read.
+   */
   async function variablesRead(f: FunctionPlan): Promise<string[]> {
     vi.resetModules();
+    const taskRoot = bundleRoot(f.files);
     const reads = new Set<string>();
     const record = (key: string | symbol) => {
       if (typeof key === "string" && key.startsWith("SWITCHYARD_")) reads.add(key);
@@ -379,6 +556,7 @@ describe("each function's planned environment", () => {
       {
         ...Object.fromEntries(inherited),
         ...f.environment,
+        LAMBDA_TASK_ROOT: taskRoot,
         SWITCHYARD_LOG_LEVEL: "SILENT",
         POWERTOOLS_METRICS_DISABLED: "true",
       },
@@ -397,10 +575,16 @@ describe("each function's planned environment", () => {
       const { load, event } = invocations[f.name];
       const { handler } = await load();
       await (handler as Handler)(event, context).catch((error: Error) => {
-        if (!/unknown deploy step/.test(error.message)) throw error;
+        if (
+          !/unknown deploy step|not a Secrets Manager rotation invocation|invalid rotate-on-leak payload|unknown failover step|unknown cost step/.test(
+            error.message,
+          )
+        )
+          throw error;
       });
     } finally {
       process.env = original;
+      rmSync(taskRoot, { recursive: true, force: true });
     }
     return [...reads].sort();
   }
@@ -428,5 +612,83 @@ describe("each function's planned environment", () => {
     expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.QueueUrl)).toEqual([
       plan.deadLetterQueue.url,
     ]);
+  });
+});
+
+describe("environmentContext, the functions' context in AWS", () => {
+  const taskRoots: string[] = [];
+  /** A fresh runtime module: environmentContext keeps its context for the container's life. */
+  async function freshContext(env: Record<string, string | undefined>) {
+    vi.resetModules();
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const { environmentContext } = await import("../packages/functions/src/runtime.ts");
+    return () => environmentContext();
+  }
+  const unset = {
+    SWITCHYARD_CONFIG_FILE: undefined,
+    SWITCHYARD_CONFIG: undefined,
+    SWITCHYARD_TABLE: "state",
+  };
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    for (const root of taskRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("reads the config from the bundled file SWITCHYARD_CONFIG_FILE names, relative to LAMBDA_TASK_ROOT", async () => {
+    const rollback = planStack(exampleConfig, { stage: STAGE }).functions.find((f) => f.name === "rollback");
+    const taskRoot = bundleRoot(rollback?.files ?? []);
+    taskRoots.push(taskRoot);
+    const context = await freshContext({
+      ...unset,
+      LAMBDA_TASK_ROOT: taskRoot,
+      SWITCHYARD_CONFIG_FILE: rollback?.environment.SWITCHYARD_CONFIG_FILE,
+    });
+
+    const { config } = context();
+
+    expect(config).toEqual(parseConfig(exampleConfig));
+  });
+
+  it("reads the config inline from SWITCHYARD_CONFIG when no file is named", async () => {
+    const context = await freshContext({ ...unset, SWITCHYARD_CONFIG: JSON.stringify(exampleConfig) });
+
+    const { config } = context();
+
+    expect(config).toEqual(parseConfig(exampleConfig));
+  });
+
+  it("names the variable, the missing file and the fix", async () => {
+    const taskRoot = bundleRoot([]);
+    taskRoots.push(taskRoot);
+    const context = await freshContext({
+      ...unset,
+      LAMBDA_TASK_ROOT: taskRoot,
+      SWITCHYARD_CONFIG_FILE: "switchyard.config.json",
+    });
+
+    expect(context).toThrow(
+      /^SWITCHYARD_CONFIG_FILE is "switchyard.config.json", but .*switchyard\.config\.json cannot be read \(ENOENT\): deploy with the stack/,
+    );
+  });
+
+  it("names the file when it does not hold JSON", async () => {
+    const taskRoot = bundleRoot([{ path: "config.json", contents: '{"deployments": [' }]);
+    taskRoots.push(taskRoot);
+    const context = await freshContext({
+      ...unset,
+      LAMBDA_TASK_ROOT: taskRoot,
+      SWITCHYARD_CONFIG_FILE: "config.json",
+    });
+
+    expect(context).toThrow(
+      /config\.json \(\$SWITCHYARD_CONFIG_FILE\) is not JSON .*write the config as JSON/,
+    );
+  });
+
+  it("names both variables when neither is set", async () => {
+    const context = await freshContext(unset);
+
+    expect(context).toThrow(/^neither SWITCHYARD_CONFIG_FILE nor SWITCHYARD_CONFIG is set: /);
   });
 });

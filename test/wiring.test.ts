@@ -12,6 +12,17 @@ type AwsEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
 const fixture = (path: string): AwsEvent =>
   JSON.parse(readFileSync(new URL(`./fixtures/aws/${path}`, import.meta.url), "utf8")) as AwsEvent;
 
+/** The AWS sample of a status change, for a state machine named as Switchyard names its deploy machine (adapted). */
+function deployExecution(file: string): AwsEvent {
+  const event = fixture(`states/${file}`);
+  event.detail.stateMachineArn = "arn:aws:states:us-east-1:012345678912:stateMachine:switchyard-prod-deploy";
+  return event;
+}
+
+/** A GitHub delivery as the webhook receiver puts it on the bus (fixtures under test/fixtures/github). */
+const github = (file: string): AwsEvent =>
+  JSON.parse(readFileSync(new URL(`./fixtures/github/${file}`, import.meta.url), "utf8")) as AwsEvent;
+
 /**
  * AWS documents no alarm state change to OK. This is the documented single-metric sample with its
  * transition reversed (ALARM → OK), the event a recovering alarm sends.
@@ -63,6 +74,10 @@ describe("core's wiring", () => {
     const [deploy] = stateMachines;
     const definition = deploy?.definition({
       deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
+      costStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-cost-steps",
+      secretLeakStepsFunction:
+        "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-secret-leak-steps",
+      failoverStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-failover-steps",
     });
 
     const result = validateAsl(definition);
@@ -70,6 +85,22 @@ describe("core's wiring", () => {
     expect(result.errorsText("\n")).toBe("");
     expect(result.isValid).toBe(true);
   });
+});
+
+it("defines a cost-response state machine that asl-validator accepts", () => {
+  const machine = stateMachines.find((m) => m.name === "cost-response");
+  const definition = machine?.definition({
+    deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
+    costStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-cost-steps",
+    secretLeakStepsFunction:
+      "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-secret-leak-steps",
+    failoverStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-failover-steps",
+  });
+
+  const result = validateAsl(definition);
+
+  expect(result.errorsText("\n")).toBe("");
+  expect(result.isValid).toBe(true);
 });
 
 describe("core's rules against AWS's sample events", () => {
@@ -87,14 +118,62 @@ describe("core's rules against AWS's sample events", () => {
     [
       "a metric alarm going to ALARM",
       () => fixture("cloudwatch/alarm-state-change-metric.json"),
-      ["rollback-on-alarm"],
+      ["rollback-on-alarm", "failover-on-health-alarm"],
     ],
     [
       "a composite alarm going to ALARM",
       () => fixture("cloudwatch/alarm-state-change-composite.json"),
-      ["rollback-on-alarm"],
+      ["rollback-on-alarm", "failover-on-health-alarm"],
     ],
     ["an alarm going back to OK", alarmBackToOk, []],
+    // AWS's samples name a state machine "state-machine"; Switchyard's deploy machine ends in "-deploy".
+    [
+      "a failed execution of another state machine",
+      () => fixture("states/execution-status-change-failed.json"),
+      [],
+    ],
+    [
+      "a failed deploy execution",
+      () => deployExecution("execution-status-change-failed.json"),
+      ["deploy-execution-failed"],
+    ],
+    [
+      "a timed-out deploy execution",
+      () => deployExecution("execution-status-change-timed-out.json"),
+      ["deploy-execution-failed"],
+    ],
+    ["a succeeded deploy execution", () => deployExecution("execution-status-change-succeeded.json"), []],
+    ["a GitHub release", () => github("release-published.json"), ["deploy-on-github"]],
+    ["a GitHub deployment", () => github("deployment-created.json"), ["deploy-on-github"]],
+    ["a GitHub workflow run", () => github("workflow-run-completed.json"), []],
+    [
+      "a GitHub secret scanning alert, created",
+      () => github("secret-scanning-alert-created.json"),
+      ["rotate-on-leak"],
+    ],
+    [
+      "a GitHub secret scanning alert, publicly leaked",
+      () => github("secret-scanning-alert-publicly-leaked.json"),
+      ["rotate-on-leak"],
+    ],
+    ["a GitHub secret scanning alert, reopened", () => github("secret-scanning-alert-reopened.json"), []],
+    ["a Cost Anomaly Detection alert", () => fixture("ce/anomaly-detected.json"), ["cost-anomaly"]],
+    [
+      "a Route 53 health-check alarm going to ALARM",
+      () => fixture("health/route53-health-check-alarm.json"),
+      ["rollback-on-alarm", "failover-on-health-alarm"],
+    ],
+    [
+      "an AWS Health issue (public)",
+      () => fixture("health/public-elb-operational-issue.json"),
+      ["failover-on-aws-health"],
+    ],
+    [
+      "an AWS Health issue (account-specific)",
+      () => fixture("health/account-specific-ec2-instance-store-degraded.json"),
+      ["failover-on-aws-health"],
+    ],
+    ["an AWS Health account notification", () => fixture("health/ec2-odcr-underutilization.json"), []],
   ];
 
   it.each(cases)("matches %s with exactly the rules meant for it", (_, event, expected) => {

@@ -1,6 +1,8 @@
 import { cpus } from "node:os";
 import { type Bundles, measureBundles } from "./bench/bundles.ts";
+import { type FailoverTransitions, measureFailoverTransitions } from "./bench/failover.ts";
 import { measureRollbackLatency, type RollbackLatency } from "./bench/rollback.ts";
+import { measureRotation, type RotationRun } from "./bench/rotation.ts";
 import { measureRules, type RuleCount } from "./bench/rules.ts";
 import { measureReplayThroughput, type ReplayThroughput } from "./bench/throughput.ts";
 import { type DeployTransitions, measureTransitions } from "./bench/transitions.ts";
@@ -20,6 +22,10 @@ export interface BenchReport {
   bundles: Bundles & Target;
   rules: RuleCount & Target;
   transitions: { runs: DeployTransitions[] } & Target;
+  /** A full PostgreSQL credential rotation; `error` when it could not run (no PostgreSQL installed). */
+  rotation: { runs: RotationRun[]; error?: string } & Target;
+  /** State transitions per failover run of the Ignition example. */
+  failover: { runs: FailoverTransitions[] } & Target;
   /** One line per missed target or failed check, saying what was seen. */
   notes: string[];
 }
@@ -66,6 +72,14 @@ export async function runBench(options: {
   const rules = await measureRules(size.matchRounds);
   progress("state transitions");
   const runs = await measureTransitions();
+  progress("secret rotation against PostgreSQL");
+  const rotation = await measureRotation().then(
+    (rotationRuns) => ({ runs: rotationRuns }),
+    (error: Error) => ({ runs: [] as RotationRun[], error: error.message }),
+  );
+
+  progress("failover state transitions");
+  const failoverRuns = await measureFailoverTransitions();
 
   const canaries = runs.filter((r) => r.strategy.startsWith("Canary"));
   const report: BenchReport = {
@@ -93,6 +107,8 @@ export async function runBench(options: {
       target: `≤ ${TARGETS.canaryTransitions} for the one-step canary`,
       met: canaries.every((r) => r.transitions <= TARGETS.canaryTransitions && r.outcome === "deployed"),
     },
+    rotation: { ...rotation, target: null, met: null },
+    failover: { runs: failoverRuns, target: null, met: null },
     notes: [],
   };
   report.notes = notes(report);
@@ -124,6 +140,7 @@ function notes(r: BenchReport): string[] {
     else if (run.strategy.startsWith("Canary") && run.transitions > TARGETS.canaryTransitions)
       out.push(`the ${label(run)} deploy took ${run.transitions} transitions`);
   }
+  if (r.rotation.error) out.push(`secret rotation not measured: ${r.rotation.error}`);
   return out;
 }
 
@@ -177,6 +194,22 @@ function table(r: BenchReport): string {
       `${run.transitions} (${run.outcome})`,
       canary ? `≤ ${TARGETS.canaryTransitions}` : "—",
       canary ? yes(run.transitions <= TARGETS.canaryTransitions && run.outcome === "deployed") : "—",
+    ]);
+  }
+  for (const run of r.rotation.runs) {
+    rows.push([
+      `rotation ${run.rotator}`,
+      `${run.wallMs} ms; ${run.secretsManagerCalls} Secrets Manager calls, ${run.databaseLogins} database logins, ${run.databaseStatements} statements`,
+      "—",
+      "—",
+    ]);
+  }
+  for (const run of r.failover.runs) {
+    rows.push([
+      `state transitions, failover: ${run.run}`,
+      `${run.transitions} (${run.lambdaInvocations} Lambda invocations; ${run.status})`,
+      "—",
+      "—",
     ]);
   }
   const header: [string, string, string, string] = ["metric", "value", "target", "met"];

@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { type AnyClient, type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { attachDryRun, type PlannedWrite } from "@switchyard/core/aws/dry-run";
 import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
@@ -22,6 +23,8 @@ import { type ControlPlane, startControlPlane } from "./local/control-plane.ts";
 export interface OpsTarget {
   readonly deps: CoreDeps;
   readonly where: string;
+  /** With --dry-run: the writes that were not sent. */
+  readonly plan?: PlannedWrite[];
   close(): Promise<void>;
 }
 
@@ -32,7 +35,13 @@ export class OpsError extends Error {}
  * `--table` or SWITCHYARD_TABLE), or starts the simulated account seeded from the config. The
  * simulated account lives as long as the command: local mode shows what the verbs do.
  */
-export async function connect(config: Config, options: { aws: boolean; table?: string }): Promise<OpsTarget> {
+export async function connect(
+  config: Config,
+  options: { aws: boolean; table?: string; dryRun?: boolean },
+): Promise<OpsTarget> {
+  const plan: PlannedWrite[] | undefined = options.dryRun ? [] : undefined;
+  const attach = plan ? (client: AnyClient) => attachDryRun(client, plan) : undefined;
+  const dry = plan ? ", dry run" : "";
   if (options.aws) {
     const table = options.table ?? process.env[stateTable.envVar];
     if (!table) {
@@ -40,17 +49,19 @@ export async function connect(config: Config, options: { aws: boolean; table?: s
         `--aws needs the state table: pass --table NAME or set ${stateTable.envVar} (the stack's output "stateTable")`,
       );
     }
-    const clients: AwsClients = createClients({ region: config.region });
+    const clients: AwsClients = createClients({ region: config.region, ...(attach ? { attach } : {}) });
     return {
       deps: { clients, store: { db: clients.dynamodb, table, now: () => new Date() }, now: () => new Date() },
-      where: `AWS account (region ${config.region}, table ${table})`,
+      where: `AWS account (region ${config.region}, table ${table})${dry}`,
+      ...(plan ? { plan } : {}),
       close: async () => undefined,
     };
   }
-  const plane: ControlPlane = await startControlPlane(config);
+  const plane: ControlPlane = await startControlPlane(config, attach ? { attach } : {});
   return {
     deps: plane.context,
-    where: "the simulated account (seeded from the config; it lasts as long as this command)",
+    where: `the simulated account (seeded from the config; it lasts as long as this command)${dry}`,
+    ...(plan ? { plan } : {}),
     close: () => plane.close(),
   };
 }
@@ -179,7 +190,7 @@ export async function operatorPromote(
   const d = deploymentOf(config, name);
   const { deps } = target;
   const record = await readDeployment(deps.store, name);
-  if (!record || record.status !== "shifting" || record.newVersion === "") {
+  if (record?.status !== "shifting" || record.newVersion === "") {
     throw new OpsError(
       `deployment "${name}" is not shifting traffic (${record?.status ?? "no record"}): nothing to promote`,
     );

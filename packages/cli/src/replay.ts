@@ -1,4 +1,5 @@
 import type { Config } from "@switchyard/core/config/index";
+import { isSnsLambdaEvent } from "@switchyard/core/cost/anomaly";
 import { parseEvent } from "@switchyard/core/events/parse";
 import { type AuditRecord, listAudit } from "@switchyard/core/store/state";
 import type { BusEventOut, ExecutionRecord } from "@switchyard/sim";
@@ -87,6 +88,8 @@ export interface ReplayOptions {
   onEvent?: (report: EventReport, plane: ControlPlane) => void;
   /** Runs before the first event (seed faults, pause automation, ...). */
   prepare?: (plane: ControlPlane) => Promise<void> | void;
+  /** Runs after the last event, before timers run out (a human's approval, ...). */
+  afterEvents?: (plane: ControlPlane) => Promise<void> | void;
 }
 
 /**
@@ -113,6 +116,7 @@ export async function replay(
       reports.push(report);
       options.onEvent?.(report, plane);
     }
+    await options.afterEvents?.(plane);
     await plane.runOut();
     for (const report of reports) {
       for (const reaction of report.reactions) {
@@ -150,6 +154,7 @@ function callsOf(plane: ControlPlane, eventId: string): string[] {
 }
 
 async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventReport> {
+  if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw);
   const envelope = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
   const head = {
     id: typeof envelope.id === "string" ? envelope.id : "",
@@ -204,5 +209,56 @@ async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventRepor
     status: acted ? "accepted" : "ignored",
     ...(acted ? {} : { reason: "no rule matches this event" }),
     reactions,
+  };
+}
+
+/**
+ * The one delivery that does not come off the bus: Cost Anomaly Detection's SNS alerts, as the
+ * Lambda SNS event (`{ "Records": [{ "EventSource": "aws:sns", "Sns": { "Message": "<json>" } }] }`)
+ * that SNS hands the subscribed cost-intake function. Invoked as SNS would, asynchronously;
+ * the report names it by the first record's MessageId, with source "aws:sns".
+ */
+async function deliverSns(plane: ControlPlane, raw: unknown): Promise<EventReport> {
+  const records = (raw as { Records: { Sns?: { MessageId?: unknown } }[] }).Records;
+  const id = String(records[0]?.Sns?.MessageId ?? "");
+  const target = "cost-intake";
+  const out = await plane.account.activity.track(() =>
+    plane.account.lambda.invoke(`${LOCAL_NAMES.functionPrefix}${target}`, raw, {
+      principal: "sns.amazonaws.com",
+      ...(id ? { eventId: id } : {}),
+    }),
+  );
+  await plane.settle();
+  const result = (out.result ?? {}) as {
+    reaction?: string;
+    outcome?: string;
+    reason?: string;
+    executions?: string[];
+  };
+  const decision = out.error ? "error" : (result.outcome ?? "invoked");
+  const reason = out.error ? `${out.error.errorType}: ${out.error.errorMessage}` : (result.reason ?? "");
+  const execution = result.executions?.[0];
+  return {
+    id,
+    source: "aws:sns",
+    detailType: "SNS Notification",
+    status: decision === "rejected" ? "rejected" : "accepted",
+    ...(decision === "rejected" ? { reason } : {}),
+    reactions: [
+      {
+        reaction: result.reaction ?? target,
+        decision,
+        ...(execution ? { execution } : {}),
+        outcome: decision,
+        reason,
+        calls: [
+          ...new Set(
+            plane.account
+              .callsOf({ eventId: id, principal: `${LOCAL_NAMES.functionPrefix}${target}` })
+              .map((c) => `${c.service}:${c.action}`),
+          ),
+        ],
+      },
+    ],
   };
 }

@@ -1,5 +1,10 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
-import { type Config, parseConfig } from "@switchyard/core/config/index";
+import { type Config, loadConfig, parseConfig } from "@switchyard/core/config/index";
+import { decideApproval } from "@switchyard/core/cost/approval";
+import { startFailback } from "@switchyard/core/failover/operator";
+import { answerApproval as approveFailover } from "@switchyard/core/failover/steps";
 import { type AuditRecord, listAudit, writeControl } from "@switchyard/core/store/state";
 import { type ControlPlane, isConfig, startControlPlane } from "./local/control-plane.ts";
 import { executionOutcome, transitions } from "./replay.ts";
@@ -36,7 +41,12 @@ interface Scenario {
   readonly run: (a: Actions) => Promise<void>;
   /** Checks what the world looks like afterwards: one message per unmet expectation. */
   readonly expect: (r: Omit<ScenarioResult, "passed" | "failures">) => string[];
+  /** A config of its own (an example under examples/), instead of the one the command was given. */
+  readonly config?: () => Promise<Config>;
 }
+
+const example = (path: string) => fileURLToPath(new URL(`../../../examples/${path}`, import.meta.url));
+const exampleEvents = (path: string) => JSON.parse(readFileSync(example(path), "utf8")) as unknown[];
 
 const check = (failures: string[], ok: boolean, message: string) => {
   if (!ok) failures.push(message);
@@ -204,6 +214,167 @@ const scenarios: readonly Scenario[] = [
       return f;
     },
   },
+  {
+    name: "ignition-cost",
+    summary:
+      "examples/ignition-cost: ECS, RDS and ElastiCache anomalies graded into notice / act / critical; approve, resolve, revert",
+    config: () => loadConfig(example("ignition-cost/switchyard.config.ts")),
+    async run(a) {
+      const { lambda, events } = a.plane.account;
+      lambda.tagFunction("ignition-dispatcher", { environment: "staging", team: "ignition" });
+      events.addScheduledRule({
+        name: "ignition-etl-nightly",
+        schedule: "cron(0 2 * * ? *)",
+        tags: { environment: "dev" },
+      });
+      events.addScheduledRule({
+        name: "ignition-prod-backup",
+        schedule: "rate(1 hour)",
+        tags: { environment: "production" },
+      });
+      for (const event of exampleEvents("ignition-cost/alerts/day-one.json"))
+        await a.plane.deliver(event as never);
+      a.say(`dispatcher reserved concurrency: ${lambda.reservedConcurrency("ignition-dispatcher")}`);
+      await decideApproval(a.plane.context, "a1e5c0de-0002-4c3e-9d5e-1c2d3e4f5a6b", "approve", "scenario");
+      await a.plane.settle();
+      a.say(
+        `after approval: ignition-etl-nightly ${events.ruleState("ignition-etl-nightly")}, ignition-prod-backup ${events.ruleState("ignition-prod-backup")}`,
+      );
+      for (const event of exampleEvents("ignition-cost/alerts/ecs-resolved.json"))
+        await a.plane.deliver(event as never);
+      a.say(
+        `ECS resolved: dispatcher reserved concurrency ${lambda.reservedConcurrency("ignition-dispatcher") ?? "unreserved"}`,
+      );
+      await a.runOut();
+    },
+    expect(r) {
+      const f: string[] = [];
+      const said = (decision: string, text: string) =>
+        r.audit.some((x) => x.decision === decision && x.reason.includes(text));
+      check(
+        f,
+        said("applied", "capped ignition-dispatcher at 1"),
+        "the ECS act tier should cap the dispatcher",
+      );
+      check(
+        f,
+        said("reverted", "the anomaly was resolved: ignition-dispatcher back"),
+        "resolving ECS should revert the cap",
+      );
+      check(
+        f,
+        said("applied", "disabled rule ignition-etl-nightly"),
+        "the approved RDS tier should disable the nightly ETL",
+      );
+      check(
+        f,
+        said("protected", "ignition-prod-backup is tagged environment=production"),
+        "the production backup must stay untouched",
+      );
+      check(
+        f,
+        r.audit.filter((x) => x.decision === "started").length === 3,
+        "one response per anomaly: three in all",
+      );
+      return f;
+    },
+  },
+  {
+    name: "ignition-failover",
+    summary:
+      "examples/ignition-failover: health-check alarm → approval → promote, scale, configure, DNS (INSYNC), verify → report; then fail back",
+    config: () => loadConfig(example("ignition-failover/switchyard.config.ts")),
+    async run(a) {
+      await a.alarm(
+        "ignition-primary-health",
+        "ALARM",
+        "Route 53 health check of the us-east-1 endpoint failing",
+      );
+      await a.runOut();
+      a.say("the failover waits for a human; on-call approves");
+      await approveFailover(a.plane.context, "ignition", {
+        approve: true,
+        by: "oncall@ignition.example.com",
+      });
+      await a.runOut();
+      const { rds, route53 } = a.plane.account;
+      a.say(`ignition-db-usw2: ${JSON.stringify(rds.describe("ignition-db-usw2"))}`);
+      a.say(
+        `api.ignition.example.com → ${route53.recordValues("Z1D633PJN98FT9", "api.ignition.example.com", "CNAME")}`,
+      );
+      a.say("us-east-1 is back: restore and fail back (a new replica in us-east-1, promoted once in sync)");
+      await startFailback(a.plane.context, a.plane.config, {
+        runbook: "ignition",
+        stateMachineArn: a.plane.account.arn("states", "stateMachine:switchyard-failback"),
+        dryRun: false,
+        by: "oncall@ignition.example.com",
+      });
+      await a.runOut();
+      await approveFailover(a.plane.context, "ignition", {
+        approve: true,
+        by: "oncall@ignition.example.com",
+      });
+      await a.runOut();
+      a.say(
+        `api.ignition.example.com → ${route53.recordValues("Z1D633PJN98FT9", "api.ignition.example.com", "CNAME")}`,
+      );
+    },
+    expect(r) {
+      const f: string[] = [];
+      const said = (decision: string, text = "") =>
+        r.audit.some((x) => x.decision === decision && x.reason.includes(text));
+      check(f, said("approval-requested"), "the failover should ask for approval");
+      check(
+        f,
+        said("approved", "oncall@ignition.example.com"),
+        "the approval should be recorded with who gave it",
+      );
+      check(f, said("failed-over", "us-east-1 → us-west-2"), "the report should say the failover finished");
+      check(f, said("failed-back", "us-west-2 → us-east-1"), "the failback should finish and report");
+      check(
+        f,
+        r.executions.some((e) => e.status === "SUCCEEDED" && e.name.startsWith("ignition-")),
+        "the failover execution should succeed",
+      );
+      return f;
+    },
+  },
+  {
+    name: "database-failure",
+    summary:
+      "examples/database-failure: DB alarm + AWS Health issue agree → auto-approved: activate replica, update configuration, verify",
+    config: () => loadConfig(example("database-failure/switchyard.config.ts")),
+    async run(a) {
+      for (const event of exampleEvents("database-failure/events/rds-health-issue.json"))
+        await a.plane.deliver(event as never);
+      a.say(
+        "AWS Health reports an RDS issue in us-east-1: one signal, so the failover it starts waits for a human",
+      );
+      a.say(
+        "then the database alarm fires: two independent signals agree, and the waiting failover is approved",
+      );
+      await a.alarm("orders-db-health", "ALARM", "orders database connections failing");
+      await a.runOut();
+      a.say(`/orders/database-host = ${a.plane.account.ssm.value("/orders/database-host")}`);
+    },
+    expect(r) {
+      const f: string[] = [];
+      const said = (decision: string, text = "") =>
+        r.audit.some((x) => x.decision === decision && x.reason.includes(text));
+      check(
+        f,
+        said("approved", "auto: alarm orders-db-health and AWS Health"),
+        "the second signal should approve the waiting failover",
+      );
+      check(
+        f,
+        said("failed-over", "us-east-1 → us-east-2"),
+        "the replica should be activated and the report written",
+      );
+      check(f, r.executions.length === 1, "the second signal must not start a second failover");
+      return f;
+    },
+  },
 ];
 
 export function listScenarios(): { name: string; summary: string }[] {
@@ -219,7 +390,7 @@ export async function playScenario(
   const scenario = scenarios.find((s) => s.name === name);
   if (!scenario)
     throw new Error(`unknown scenario "${name}"; run \`switchyard scenario --list\` to see them`);
-  const parsed = isConfig(config) ? config : parseConfig(config);
+  const parsed = scenario.config ? await scenario.config() : isConfig(config) ? config : parseConfig(config);
   const plane = await startControlPlane(parsed);
   const timeline: string[] = [];
   attachTimeline(plane, (line) => {

@@ -59,12 +59,21 @@ function describeCall(c: CallRecord): string | undefined {
       return `publish a version of ${String(input.FunctionName)}${failed}`;
     case "lambda:UpdateFunctionCode":
       return `update ${String(input.FunctionName)} to ${short(String(input.ImageUri))}${failed}`;
-    case "states:StartExecution":
-      return `start deploy ${String(input.name ?? "")}${failed}`;
+    case "states:StartExecution": {
+      // "...:stateMachine:switchyard-deploy" → "deploy"
+      const machine =
+        String(input.stateMachineArn ?? "")
+          .split(":")
+          .at(-1)
+          ?.replace(/^switchyard-/, "") ?? "";
+      return `start ${machine} ${String(input.name ?? "")}${failed}`;
+    }
     case "states:StopExecution":
       return `stop ${String(input.executionArn).split(":").at(-1)} (${String(input.error ?? "")})${failed}`;
     case "states:SendTaskSuccess":
-      return `scan gate answered: ${safeDecision(String(input.output))}${failed}`;
+      return `task answered: ${safeDecision(String(input.output))}${failed}`;
+    case "states:SendTaskFailure":
+      return `task failed: ${String(input.error ?? "")} ${String(input.cause ?? "")}${failed}`;
     case "sns:Publish":
       return `notify: ${String(input.Subject ?? "")}${failed}`;
     case "sqs:SendMessage":
@@ -74,12 +83,13 @@ function describeCall(c: CallRecord): string | undefined {
   }
 }
 
+/** A task token's answer in a few words: a decision and its reason, or the JSON itself. */
 function safeDecision(output: string): string {
   try {
     const d = JSON.parse(output) as { decision?: string; reason?: string };
-    return `${d.decision} (${d.reason})`;
+    return d.decision ? `${d.decision}${d.reason ? ` (${d.reason})` : ""}` : output.slice(0, 120);
   } catch {
-    return output;
+    return output.slice(0, 120);
   }
 }
 

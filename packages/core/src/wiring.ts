@@ -1,6 +1,11 @@
+import { ACTION_UNITS } from "./cost/actions.ts";
 import type { EventPattern } from "./events/pattern.ts";
 import type { StateMachineDefinition } from "./workflows/asl.ts";
+import { costResponseDefinition } from "./workflows/cost-response.ts";
 import { deployDefinition } from "./workflows/deploy.ts";
+import { failbackDefinition } from "./workflows/failback.ts";
+import { failoverDefinition } from "./workflows/failover.ts";
+import { rotateOnLeakDefinition } from "./workflows/rotate-on-leak.ts";
 
 /**
  * Switchyard's wiring as data: its functions and what each may do, the bus rules that route
@@ -20,7 +25,32 @@ export type ResourceRef =
   | "eventBus"
   | "webhookSecret"
   | "deployStepsFunction"
-  | "imageRepositories";
+  | "imageRepositories"
+  | "costStateMachine"
+  | "costExecutions"
+  | "costStepsFunction"
+  /** Functions the cost config's cap-lambda-concurrency actions name. */
+  | "costCappedFunctions"
+  /** EventBridge rules the cost config's disable-schedules actions name. */
+  | "costScheduleRules"
+  /** The secrets in the config's secrets[] (and the master and GitHub token secrets they name). */
+  | "managedSecrets"
+  | "rotateOnLeakStateMachine"
+  | "rotateOnLeakExecutions"
+  | "secretLeakStepsFunction"
+  /** Failover runbooks: the state machine, its executions and steps function, and what the runbooks name. */
+  | "failoverStateMachine"
+  | "failoverExecutions"
+  | "failoverStepsFunction"
+  | "failoverAlarms"
+  | "failoverDatabases"
+  | "failoverFunctions"
+  | "failoverServices"
+  | "failoverGroups"
+  | "failoverParameters"
+  | "failoverZones"
+  | "failoverChanges"
+  | "failoverHealthChecks";
 
 export interface Permission {
   /** IAM actions, service:Action; never a wildcard. */
@@ -34,7 +64,20 @@ export interface Permission {
   readonly implied?: true;
 }
 
-export type FunctionName = "deploy-trigger" | "scan-result" | "rollback" | "deploy-steps" | "github-webhook";
+export type FunctionName =
+  | "deploy-trigger"
+  | "scan-result"
+  | "rollback"
+  | "deploy-steps"
+  | "deploy-watch"
+  | "github-webhook"
+  | "cost-intake"
+  | "cost-steps"
+  | "rotate"
+  | "secret-leak"
+  | "secret-leak-steps"
+  | "failover-trigger"
+  | "failover-steps";
 
 export interface FunctionSpec {
   readonly name: FunctionName;
@@ -56,9 +99,14 @@ export interface RuleSpec {
 }
 
 export interface StateMachineSpec {
-  readonly name: "deploy";
+  readonly name: "deploy" | "cost-response" | "rotate-on-leak" | "failover" | "failback";
   readonly description: string;
-  readonly definition: (arns: { deployStepsFunction: string }) => StateMachineDefinition;
+  readonly definition: (arns: {
+    deployStepsFunction: string;
+    costStepsFunction: string;
+    secretLeakStepsFunction: string;
+    failoverStepsFunction: string;
+  }) => StateMachineDefinition;
   readonly permissions: readonly Permission[];
 }
 
@@ -68,6 +116,9 @@ const table = (...actions: string[]): Permission => ({
 });
 const deadLetter: Permission = { actions: ["sqs:SendMessage"], resources: ["deadLetterQueue"] };
 const notifications: Permission = { actions: ["sns:Publish"], resources: ["notificationTopic"] };
+
+/** What the cost action units send, from their own declarations (cost/actions.ts). */
+const costActions: readonly Permission[] = Object.values(ACTION_UNITS).flatMap((unit) => unit.permissions);
 
 export const functions: readonly FunctionSpec[] = [
   {
@@ -142,6 +193,20 @@ export const functions: readonly FunctionSpec[] = [
     ],
   },
   {
+    name: "deploy-watch",
+    handler: "packages/functions/src/deploy-watch.handler",
+    description:
+      "A deploy execution failed or timed out at a step → tell a human where it stopped and how to go on",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    permissions: [
+      { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
+      table("GetItem", "PutItem"),
+      notifications,
+      deadLetter,
+    ],
+  },
+  {
     name: "github-webhook",
     handler: "packages/functions/src/github-webhook.handler",
     description: "GitHub webhook receiver (function URL): verify, deduplicate, put on the bus",
@@ -152,6 +217,122 @@ export const functions: readonly FunctionSpec[] = [
       { actions: ["secretsmanager:GetSecretValue"], resources: ["webhookSecret"] },
       { actions: ["events:PutEvents"], resources: ["eventBus"] },
       table("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+    ],
+  },
+  {
+    name: "cost-intake",
+    handler: "packages/functions/src/cost-intake.handler",
+    description:
+      "Cost Anomaly Detection alert (EventBridge aws.ce, or the SNS subscription) → judge it, start or signal its one response",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    permissions: [
+      { actions: ["states:StartExecution"], resources: ["costStateMachine"] },
+      { actions: ["states:SendTaskSuccess"], resources: ["costStateMachine"] },
+      table("GetItem", "PutItem", "UpdateItem"),
+      deadLetter,
+    ],
+  },
+  {
+    name: "cost-steps",
+    handler: "packages/functions/src/cost-steps.handler",
+    description: "The cost-response state machine's steps: plan, ask approval, apply, watch, revert",
+    timeoutSeconds: 60,
+    memoryMB: 256,
+    permissions: [
+      ...costActions,
+      { actions: ["states:SendTaskSuccess"], resources: ["costStateMachine"] },
+      table("GetItem", "PutItem", "UpdateItem"),
+      notifications,
+    ],
+  },
+  {
+    name: "rotate",
+    handler: "packages/functions/src/rotate.handler",
+    description:
+      "Secrets Manager rotation function: createSecret, setSecret, testSecret, finishSecret by rotator",
+    timeoutSeconds: 60,
+    memoryMB: 256,
+    permissions: [
+      {
+        actions: [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecretVersionStage",
+          "secretsmanager:GetRandomPassword",
+        ],
+        resources: ["managedSecrets"],
+      },
+    ],
+  },
+  {
+    name: "secret-leak",
+    handler: "packages/functions/src/secret-leak.handler",
+    description: "GitHub secret scanning alert → rotate-on-leak execution for the managed secret it concerns",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    permissions: [
+      { actions: ["states:StartExecution"], resources: ["rotateOnLeakStateMachine"] },
+      { actions: ["states:DescribeExecution"], resources: ["rotateOnLeakExecutions"] },
+      table("GetItem", "PutItem"),
+      notifications,
+      deadLetter,
+    ],
+  },
+  {
+    name: "secret-leak-steps",
+    handler: "packages/functions/src/secret-leak-steps.handler",
+    description:
+      "The rotate-on-leak state machine's steps: rotate, verify, invalidate, resolve the alert, record",
+    timeoutSeconds: 60,
+    memoryMB: 256,
+    permissions: [
+      {
+        actions: [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:RotateSecret",
+          "secretsmanager:UpdateSecretVersionStage",
+        ],
+        resources: ["managedSecrets"],
+      },
+      table("PutItem"),
+      notifications,
+    ],
+  },
+  {
+    name: "failover-trigger",
+    handler: "packages/functions/src/failover-trigger.handler",
+    description:
+      "Health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover",
+    timeoutSeconds: 30,
+    memoryMB: 256,
+    permissions: [
+      { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
+      { actions: ["states:StartExecution", "states:SendTaskSuccess"], resources: ["failoverStateMachine"] },
+      table("GetItem", "PutItem", "UpdateItem"),
+      deadLetter,
+    ],
+  },
+  {
+    name: "failover-steps",
+    handler: "packages/functions/src/failover-steps.handler",
+    description:
+      "The failover state machine's steps: validate, preflight, approval, plan each part, verify, report",
+    timeoutSeconds: 60,
+    memoryMB: 256,
+    permissions: [
+      { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
+      // The replicas' ReplicaLag; CloudWatch metric reads have no resource-level permissions (stacks grant "*").
+      { actions: ["cloudwatch:GetMetricStatistics"], resources: ["failoverDatabases"] },
+      { actions: ["states:ListExecutions"], resources: ["failoverStateMachine"] },
+      {
+        actions: ["states:DescribeExecution", "states:GetExecutionHistory"],
+        resources: ["failoverExecutions"],
+      },
+      table("GetItem", "PutItem", "UpdateItem"),
+      notifications,
     ],
   },
 ];
@@ -189,6 +370,17 @@ export const rules: readonly RuleSpec[] = [
     target: "scan-result",
   },
   {
+    name: "deploy-execution-failed",
+    description:
+      "Deploy executions that failed or timed out (the function ignores the ends its steps already reported)",
+    pattern: {
+      source: ["aws.states"],
+      "detail-type": ["Step Functions Execution Status Change"],
+      detail: { status: ["FAILED", "TIMED_OUT"], stateMachineArn: [{ suffix: "-deploy" }] },
+    },
+    target: "deploy-watch",
+  },
+  {
     name: "rollback-on-alarm",
     description: "Any CloudWatch alarm going to ALARM (the function knows which alarms guard deployments)",
     pattern: {
@@ -198,6 +390,43 @@ export const rules: readonly RuleSpec[] = [
     },
     target: "rollback",
   },
+  {
+    name: "cost-anomaly",
+    description: "Cost Anomaly Detection alerts (the function judges them against the cost policy)",
+    pattern: { source: ["aws.ce"], "detail-type": ["Anomaly Detected"] },
+    target: "cost-intake",
+  },
+  {
+    name: "rotate-on-leak",
+    description: "GitHub secret scanning alerts that report a leak (created, publicly_leaked)",
+    pattern: {
+      source: ["github.com"],
+      "detail-type": ["secret_scanning_alert"],
+      detail: { action: ["created", "publicly_leaked"] },
+    },
+    target: "secret-leak",
+  },
+  {
+    name: "failover-on-health-alarm",
+    description: "CloudWatch alarms going to ALARM (the function knows which alarms trigger runbooks)",
+    pattern: {
+      source: ["aws.cloudwatch"],
+      "detail-type": ["CloudWatch Alarm State Change"],
+      detail: { state: { value: ["ALARM"] } },
+    },
+    target: "failover-trigger",
+  },
+  {
+    name: "failover-on-aws-health",
+    description:
+      "AWS Health issues (the function records them and fails over runbooks whose primary region they hit)",
+    pattern: {
+      source: ["aws.health"],
+      "detail-type": ["AWS Health Event"],
+      detail: { eventTypeCategory: ["issue"] },
+    },
+    target: "failover-trigger",
+  },
 ];
 
 export const stateMachines: readonly StateMachineSpec[] = [
@@ -206,6 +435,70 @@ export const stateMachines: readonly StateMachineSpec[] = [
     description: "Scan gate, publish a version, shift alias traffic with alarm checks between steps",
     definition: ({ deployStepsFunction }) => deployDefinition(deployStepsFunction),
     permissions: [{ actions: ["lambda:InvokeFunction"], resources: ["deployStepsFunction"] }],
+  },
+  {
+    name: "cost-response",
+    description: "Answer one cost anomaly: plan, approve destructive actions, apply, watch, revert",
+    definition: ({ costStepsFunction }) => costResponseDefinition(costStepsFunction),
+    permissions: [{ actions: ["lambda:InvokeFunction"], resources: ["costStepsFunction"] }],
+  },
+  {
+    name: "rotate-on-leak",
+    description:
+      "Rotate a leaked secret now, verify, invalidate the leaked credential, resolve the GitHub alert",
+    definition: ({ secretLeakStepsFunction }) => rotateOnLeakDefinition(secretLeakStepsFunction),
+    permissions: [{ actions: ["lambda:InvokeFunction"], resources: ["secretLeakStepsFunction"] }],
+  },
+  {
+    name: "failover",
+    description:
+      "Region failover: preflight, approval, promote, scale, configure, DNS, verify, notify, report",
+    definition: ({ failoverStepsFunction }) => failoverDefinition(failoverStepsFunction),
+    permissions: [
+      { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
+      { actions: ["rds:DescribeDBInstances", "rds:PromoteReadReplica"], resources: ["failoverDatabases"] },
+      {
+        actions: ["lambda:GetProvisionedConcurrencyConfig", "lambda:PutProvisionedConcurrencyConfig"],
+        resources: ["failoverFunctions"],
+      },
+      { actions: ["ecs:DescribeServices", "ecs:UpdateService"], resources: ["failoverServices"] },
+      // DescribeAutoScalingGroups has no resource-level permissions (stacks grant it on "*").
+      {
+        actions: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup"],
+        resources: ["failoverGroups"],
+      },
+      { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
+      {
+        actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
+        resources: ["failoverZones"],
+      },
+      { actions: ["route53:GetChange"], resources: ["failoverChanges"] },
+      // GetHealthCheckStatus has no resource-level permissions (stacks grant it on "*").
+      { actions: ["route53:GetHealthCheckStatus"], resources: ["failoverHealthChecks"] },
+      notifications,
+    ],
+  },
+  {
+    name: "failback",
+    description:
+      "Region failback: resync a replica in the old primary region, promote it, configuration and DNS back",
+    definition: ({ failoverStepsFunction }) => failbackDefinition(failoverStepsFunction),
+    permissions: [
+      { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
+      {
+        actions: ["rds:DescribeDBInstances", "rds:CreateDBInstanceReadReplica", "rds:PromoteReadReplica"],
+        resources: ["failoverDatabases"],
+      },
+      { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
+      {
+        actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
+        resources: ["failoverZones"],
+      },
+      { actions: ["route53:GetChange"], resources: ["failoverChanges"] },
+      // GetHealthCheckStatus has no resource-level permissions (stacks grant it on "*").
+      { actions: ["route53:GetHealthCheckStatus"], resources: ["failoverHealthChecks"] },
+      notifications,
+    ],
   },
 ];
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -25,6 +27,9 @@ export const metrics = new Metrics({ namespace: "Switchyard", serviceName: "swit
 /** The environment `stacks/` gives every function. */
 export const ENV = {
   table: stateTable.envVar,
+  /** The config's JSON file, from LAMBDA_TASK_ROOT (or the working directory): the stack bundles it. */
+  configFile: "SWITCHYARD_CONFIG_FILE",
+  /** The config's JSON text, for small configs and runs by hand; read only when no file is named. */
   config: "SWITCHYARD_CONFIG",
   deployStateMachine: "SWITCHYARD_DEPLOY_STATE_MACHINE_ARN",
   dlq: "SWITCHYARD_DLQ_URL",
@@ -45,7 +50,42 @@ let fromEnv: FunctionContext | undefined;
 export const environmentContext: ContextProvider = () => {
   if (fromEnv) return fromEnv;
   const clients = createClients();
-  const config: Config = parseConfig(JSON.parse(required(ENV.config)), `$${ENV.config}`);
+  // A file, because Lambda's 4 KB of environment holds the config of about 15 deployments only.
+  const file = process.env[ENV.configFile];
+  const inline = file ? undefined : process.env[ENV.config];
+  const where = file ? resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file) : undefined;
+  const source = where ? `${where} ($${ENV.configFile})` : `$${ENV.config}`;
+  let text: string;
+  if (where) {
+    try {
+      text = readFileSync(where, "utf8");
+    } catch (error) {
+      throw new Error(
+        `${ENV.configFile} is "${file}", but ${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+          `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to the config's JSON file ` +
+          "(relative to LAMBDA_TASK_ROOT or the working directory)",
+        { cause: error },
+      );
+    }
+  } else if (inline) {
+    text = inline;
+  } else {
+    throw new Error(
+      `neither ${ENV.configFile} nor ${ENV.config} is set: the stack sets ${ENV.configFile} to the config file it bundles; ` +
+        `when running the function by hand, set ${ENV.configFile} to the config's JSON file or ${ENV.config} to its JSON text`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${source} is not JSON (${(error as Error).message}): write the config as JSON, ` +
+        "e.g. JSON.stringify of what switchyard.config.ts exports",
+      { cause: error },
+    );
+  }
+  const config: Config = parseConfig(raw, source);
   fromEnv = {
     clients,
     config,

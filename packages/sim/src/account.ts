@@ -3,14 +3,20 @@ import { randomUUID } from "node:crypto";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { Activity, VirtualClock } from "./clock.ts";
 import { awsError, SimError } from "./errors.ts";
+import { AutoScalingService } from "./services/autoscaling.ts";
 import { CloudWatchService } from "./services/cloudwatch.ts";
 import { EcrService } from "./services/ecr.ts";
+import { Ec2Service } from "./services/ec2.ts";
+import { EcsService } from "./services/ecs.ts";
 import { EventBridgeService } from "./services/eventbridge.ts";
 import { LambdaService } from "./services/lambda.ts";
+import { RdsService } from "./services/rds.ts";
+import { Route53Service } from "./services/route53.ts";
 import { SecretsManagerService } from "./services/secretsmanager.ts";
 import { SfnService } from "./services/sfn.ts";
 import { SnsService } from "./services/sns.ts";
 import { SqsService } from "./services/sqs.ts";
+import { SsmService } from "./services/ssm.ts";
 
 /** Who is calling: a function, a state machine, or the operator; and which event caused it. */
 export interface Caller {
@@ -58,6 +64,12 @@ const CLIENT_SERVICES: Record<string, string> = {
   SecretsManagerClient: "secretsmanager",
   DynamoDBClient: "dynamodb",
   DynamoDBDocumentClient: "dynamodb",
+  RDSClient: "rds",
+  Route53Client: "route53",
+  SSMClient: "ssm",
+  ECSClient: "ecs",
+  AutoScalingClient: "autoscaling",
+  EC2Client: "ec2",
 };
 
 /** SDK command names whose IAM action has another name. */
@@ -105,6 +117,12 @@ export class SimulatedAccount {
   readonly sqs: SqsService;
   readonly sns: SnsService;
   readonly secrets: SecretsManagerService;
+  readonly rds: RdsService;
+  readonly route53: Route53Service;
+  readonly ssm: SsmService;
+  readonly ecs: EcsService;
+  readonly autoscaling: AutoScalingService;
+  readonly ec2: Ec2Service;
   readonly #caller = new AsyncLocalStorage<Caller>();
   readonly #faults: Fault[] = [];
   readonly #callListeners: ((call: CallRecord) => void)[] = [];
@@ -123,6 +141,12 @@ export class SimulatedAccount {
     this.sqs = new SqsService(this);
     this.sns = new SnsService(this);
     this.secrets = new SecretsManagerService(this);
+    this.rds = new RdsService(this);
+    this.route53 = new Route53Service(this);
+    this.ssm = new SsmService(this);
+    this.ecs = new EcsService(this);
+    this.autoscaling = new AutoScalingService(this);
+    this.ec2 = new Ec2Service(this);
     this.#services = {
       lambda: this.lambda,
       cloudwatch: this.cloudwatch,
@@ -132,6 +156,20 @@ export class SimulatedAccount {
       sqs: this.sqs,
       sns: this.sns,
       secretsmanager: this.secrets,
+      // Reached through Step Functions' AWS SDK integrations (aws-sdk:rds:..., aws-sdk:route53:...).
+      rds: this.rds,
+      route53: this.route53,
+      ssm: this.ssm,
+      ecs: this.ecs,
+      autoscaling: this.autoscaling,
+      ec2: this.ec2,
+    };
+    // RDS publishes each replica's lag to CloudWatch (AWS/RDS ReplicaLag), as on AWS.
+    const cloudwatch = this.#services.cloudwatch as ServiceModel;
+    this.#services.cloudwatch = {
+      handle: (action, input) =>
+        (action === "GetMetricStatistics" ? this.rds.metricStatistics(input) : undefined) ??
+        cloudwatch.handle(action, input),
     };
   }
 

@@ -1,4 +1,4 @@
-import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { type AnyClient, type AwsClients, createClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
 import type { StateStore } from "@switchyard/core/store/state";
 import { functions, rules, stateMachines } from "@switchyard/core/wiring";
@@ -11,6 +11,11 @@ import type { Context, Handler } from "aws-lambda";
 export const LOCAL_NAMES = {
   dlq: "switchyard-dead-letter",
   deployStateMachine: "switchyard-deploy",
+  /** Beside the deploy machine, as in the stack (`<prefix>deploy` → `<prefix>cost-response`). */
+  costStateMachine: "switchyard-cost-response",
+  rotateOnLeakStateMachine: "switchyard-rotate-on-leak",
+  failoverStateMachine: "switchyard-failover",
+  failbackStateMachine: "switchyard-failback",
   functionPrefix: "switchyard-",
   webhookSecret: "switchyard/github-webhook-secret",
 } as const;
@@ -40,6 +45,10 @@ export interface ControlPlaneOptions {
   alarms?: string[];
   /** The GitHub webhook secret the simulated Secrets Manager holds. */
   webhookSecret?: string;
+  /** Initial values of secrets (by secret id) to create in the simulated Secrets Manager, e.g. the config's secrets[]. */
+  secretValues?: Record<string, string>;
+  /** Another plug-in beneath every client, after the simulated account (a dry run). */
+  attach?: (client: AnyClient) => void;
 }
 
 /**
@@ -63,7 +72,10 @@ export async function startControlPlane(
     region: config.region,
     credentials: localCredentials,
     dynamodbEndpoint: dynamo.endpoint,
-    attach: (client) => account.attach(client),
+    attach: (client) => {
+      account.attach(client);
+      options.attach?.(client);
+    },
   });
   const store: StateStore = {
     db: clients.dynamodb,
@@ -97,8 +109,21 @@ export async function startControlPlane(
   }
   for (const machine of stateMachines) {
     account.sfn.createStateMachine(
-      LOCAL_NAMES.deployStateMachine,
-      machine.definition({ deployStepsFunction: account.lambda.functionArn(fnName("deploy-steps")) }),
+      machine.name === "failback"
+        ? LOCAL_NAMES.failbackStateMachine
+        : machine.name === "failover"
+          ? LOCAL_NAMES.failoverStateMachine
+          : machine.name === "rotate-on-leak"
+            ? LOCAL_NAMES.rotateOnLeakStateMachine
+            : machine.name === "cost-response"
+              ? LOCAL_NAMES.costStateMachine
+              : LOCAL_NAMES.deployStateMachine,
+      machine.definition({
+        deployStepsFunction: account.lambda.functionArn(fnName("deploy-steps")),
+        costStepsFunction: account.lambda.functionArn(fnName("cost-steps")),
+        secretLeakStepsFunction: account.lambda.functionArn(fnName("secret-leak-steps")),
+        failoverStepsFunction: account.lambda.functionArn(fnName("failover-steps")),
+      }),
     );
   }
   for (const rule of rules) {
@@ -118,6 +143,30 @@ export async function startControlPlane(
     for (const alarm of d.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
   }
   for (const alarm of options.alarms ?? []) account.cloudwatch.seedAlarm(alarm, "OK");
+  // The resources the cost policy names exist, untagged (scenarios and tests tag them).
+  for (const action of config.cost.rules.flatMap((r) => r.tiers.flatMap((t) => t.actions))) {
+    if (action.type === "cap-lambda-concurrency")
+      for (const f of action.functions) account.lambda.tagFunction(f, {});
+    if (action.type === "disable-schedules")
+      for (const r of action.rules)
+        if (!account.events.ruleState(r))
+          account.events.addScheduledRule({ name: r, schedule: "rate(1 day)" });
+  }
+  for (const runbook of config.failover.runbooks) {
+    for (const alarm of runbook.triggers.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
+    seedRunbookWorld(account, runbook);
+  }
+  for (const [secretId, value] of Object.entries(options.secretValues ?? {}))
+    account.secrets.seedSecret(secretId, value);
+  // As the stack does: each configured secret rotates on its schedule with its rotation function.
+  for (const s of config.secrets) {
+    account.secrets.configureRotation(s.secretId, {
+      lambdaArn: s.rotationFunction
+        ? account.lambda.functionArn(s.rotationFunction.split(":").at(-1) ?? s.rotationFunction)
+        : account.lambda.functionArn(fnName("rotate")),
+      scheduleExpression: s.schedule,
+    });
+  }
 
   const settle = () => account.activity.idle();
   return {
@@ -172,4 +221,53 @@ export function isConfig(value: unknown): value is Config {
 
 function clientsOf(clients: AwsClients): { destroy(): void }[] {
   return [clients.dynamodb];
+}
+
+/**
+ * The two regions a runbook assumes, before any failover: the replica in the secondary region
+ * replicating from the primary, the secondary's compute at rest, the parameter and the record on
+ * the primary, the health check healthy. Names the config does not give are derived from it.
+ */
+function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]["runbooks"][number]): void {
+  const { primaryRegion: primary, secondaryRegion: secondary } = runbook;
+  if (runbook.database) {
+    const source = `${runbook.database.replica}-primary`;
+    account.rds.seedInstance({ id: source, region: primary });
+    account.rds.seedInstance({
+      id: runbook.database.replica,
+      region: secondary,
+      source: `arn:aws:rds:${primary}:${account.accountId}:db:${source}`,
+      lagSeconds: 2,
+    });
+  }
+  const { lambda, ecs, autoScaling } = runbook.compute;
+  if (lambda)
+    account.lambda.seedFunction({
+      name: lambda.function.split(":").at(-1) ?? lambda.function,
+      alias: lambda.alias,
+    });
+  if (ecs)
+    account.ecs.seedService({ cluster: ecs.cluster, service: ecs.service, region: secondary, desired: 1 });
+  if (autoScaling)
+    account.autoscaling.seedGroup({
+      name: autoScaling.group,
+      region: secondary,
+      min: 0,
+      max: autoScaling.desiredCapacity * 2,
+      desired: 0,
+    });
+  if (runbook.configuration)
+    account.ssm.seedParameter(runbook.configuration.parameter, `(the ${primary} value)`, secondary);
+  if (runbook.dns) {
+    const zoneName = runbook.dns.name.split(".").slice(-3).join(".");
+    account.route53.seedZone(runbook.dns.hostedZoneId.replace(/^\/hostedzone\//, ""), zoneName, [
+      {
+        Name: runbook.dns.name,
+        Type: runbook.dns.type,
+        TTL: runbook.dns.ttl,
+        ResourceRecords: [{ Value: runbook.dns.type === "CNAME" ? `${primary}.${zoneName}` : "192.0.2.10" }],
+      },
+    ]);
+  }
+  if (runbook.verify.healthCheckId) account.route53.seedHealthCheck(runbook.verify.healthCheckId, true);
 }

@@ -1,8 +1,11 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -20,6 +23,9 @@ export interface AwsClients {
   readonly sns: SNSClient;
   readonly secrets: SecretsManagerClient;
   readonly dynamodb: DynamoDBDocumentClient;
+  readonly ec2: EC2Client;
+  readonly rds: RDSClient;
+  readonly ecs: ECSClient;
 }
 
 /** The shape every SDK v3 client shares that a plug-in (the simulated account, dry-run) needs. */
@@ -32,7 +38,10 @@ export type AnyClient =
   | SQSClient
   | SNSClient
   | SecretsManagerClient
-  | DynamoDBClient;
+  | DynamoDBClient
+  | EC2Client
+  | RDSClient
+  | ECSClient;
 
 export interface ClientOptions {
   region?: string;
@@ -87,6 +96,15 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     },
     get secrets() {
       return lazy("secrets", () => new SecretsManagerClient(base));
+    },
+    get ec2() {
+      return lazy("ec2", () => new EC2Client(base));
+    },
+    get rds() {
+      return lazy("rds", () => new RDSClient(base));
+    },
+    get ecs() {
+      return lazy("ecs", () => new ECSClient(base));
     },
     get dynamodb() {
       const raw = lazy(

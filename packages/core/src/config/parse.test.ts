@@ -66,6 +66,18 @@ describe("parseConfig accepts", () => {
       region: "us-east-1",
       account: "123456789012",
       deployments: [],
+      secrets: [],
+      failover: { runbooks: [] },
+      cost: {
+        rules: [],
+        protectedTags: [
+          { key: "environment", values: ["production", "prod"] },
+          { key: "switchyard:protected" },
+        ],
+        approvalTimeout: 3_600,
+        ttl: 86_400,
+        dryRun: false,
+      },
       notifications: {},
       safety: { paused: false, dryRun: false, actionLimit: { max: 20, windowSeconds: 3_600 } },
     });

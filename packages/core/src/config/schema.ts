@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { CostSchema } from "../cost/config.ts";
+import { ROTATOR_NAMES, ROTATOR_OPTIONS } from "../secrets/catalog.ts";
 import { readDuration, parseDuration as seconds } from "./duration.ts";
 import { customStepProblems, PRESET_NAMES, strategyName, strategySteps } from "./strategy.ts";
 import { closest, suggestion } from "./suggest.ts";
@@ -211,6 +213,174 @@ const Deployment = strict({
     alarmHoldMaxSeconds: seconds(alarmHold.maxWait),
   }));
 
+// ---- secrets (rotation) ----------------------------------------------------------------------
+
+const SECRET_ID =
+  /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-zA-Z-]*:secretsmanager:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
+const ROTATION_SCHEDULE = /^(?:rate\((?:[1-9]\d{0,2}) (?:hours?|days?)\)|cron\([^)]+\))$/;
+
+const Rotator = z.string().superRefine((name, ctx) => {
+  if ((ROTATOR_NAMES as readonly string[]).includes(name)) return;
+  const near = closest(name, ROTATOR_NAMES);
+  ctx.addIssue({
+    code: "custom",
+    message: `unknown rotator "${name}"; ${near ? `did you mean "${near}"? ` : ""}rotators: ${ROTATOR_NAMES.join(", ")}`,
+  });
+});
+
+const Secret = strict({
+  name: pattern(
+    DEPLOYMENT_NAME,
+    (input) =>
+      `must be 1 to 40 lower-case letters, digits or "-" (it names executions), e.g. "${slug(input)}"`,
+  ),
+  secretId: pattern(SECRET_ID, () => 'must be a Secrets Manager secret name or ARN, e.g. "prod/api/key"'),
+  rotator: Rotator,
+  options: z.record(z.string(), z.unknown()).default({}),
+  schedule: pattern(
+    ROTATION_SCHEDULE,
+    () =>
+      'must be a Secrets Manager rotation schedule: "rate(7 days)", "rate(12 hours)" or "cron(0 4 ? * SUN *)"',
+  ).default("rate(7 days)"),
+  /** The secret's own rotation function (rotator "custom"). */
+  rotationFunction: pattern(FUNCTION_REF, () => "must be a Lambda function name or ARN").optional(),
+  /** Which GitHub secret scanning alerts concern this secret. */
+  leaks: strict({
+    repositories: z
+      .array(pattern(GITHUB_REPOSITORY, () => 'must be "owner/name", e.g. "octo-org/api"'))
+      .min(1),
+    secretTypes: z
+      .array(z.string().min(1))
+      .min(1, { error: 'list GitHub secret types, e.g. ["postgres_connection_string"]' }),
+  }).optional(),
+})
+  .superRefine((secret: Record<string, unknown>, ctx) => {
+    const rotator = secret.rotator as keyof typeof ROTATOR_OPTIONS;
+    const schema = ROTATOR_OPTIONS[rotator];
+    if (!schema) return;
+    const options = schema.safeParse(secret.options ?? {});
+    for (const issue of options.success ? [] : options.error.issues)
+      ctx.addIssue({ code: "custom", path: ["options", ...issue.path.map(String)], message: issue.message });
+    if (rotator === "custom" && secret.rotationFunction === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rotationFunction"],
+        message: 'rotator "custom" needs the rotation function\'s name or ARN',
+      });
+    if (rotator !== "custom" && secret.rotationFunction !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rotationFunction"],
+        message: `Switchyard's rotation function rotates "${rotator}" secrets; remove rotationFunction or use rotator "custom"`,
+      });
+  }, evenWithOtherIssues)
+  .transform((secret) => ({
+    ...secret,
+    options: ROTATOR_OPTIONS[secret.rotator as keyof typeof ROTATOR_OPTIONS].parse(secret.options) as Record<
+      string,
+      unknown
+    >,
+  }));
+
+// ---- failover runbooks ------------------------------------------------------------------------
+
+// Patterns follow the RDS, Route 53 and SSM API references.
+const DB_IDENTIFIER = /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/;
+const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?Z[A-Z0-9]{1,31}$/;
+const SSM_PARAMETER = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
+const HEALTH_CHECK_ID = /^[0-9a-fA-F-]{1,64}$/;
+const DNS_TYPES = ["A", "AAAA", "CNAME"] as const;
+
+const Runbook = strict({
+  name: pattern(
+    DEPLOYMENT_NAME,
+    (input) =>
+      `must be 1 to 40 lower-case letters, digits or "-" (it names executions), e.g. "${slug(input)}"`,
+  ),
+  primaryRegion: pattern(REGION, () => 'must be an AWS Region code, e.g. "us-east-1"'),
+  secondaryRegion: pattern(REGION, () => 'must be an AWS Region code, e.g. "us-west-2"'),
+  /** The read replica in the secondary region to promote. */
+  database: strict({
+    replica: pattern(DB_IDENTIFIER, () => 'must be an RDS DB instance identifier, e.g. "app-db-replica"'),
+  }).optional(),
+  compute: strict({
+    lambda: strict({
+      function: pattern(FUNCTION_REF, () => "must be a Lambda function name or ARN"),
+      alias: pattern(ALIAS_NAME, () => 'must be a Lambda alias name, e.g. "live"'),
+      provisionedConcurrency: z.number().int().min(1, { error: "must be at least 1" }),
+    }).optional(),
+    ecs: strict({
+      cluster: z.string().min(1),
+      service: z.string().min(1),
+      desiredCount: z.number().int().min(1, { error: "must be at least 1 task" }),
+    }).optional(),
+    autoScaling: strict({
+      group: z.string().min(1).max(255),
+      desiredCapacity: z.number().int().min(1, { error: "must be at least 1 instance" }),
+    }).optional(),
+  }).prefault({}),
+  /** Points the application at the new primary. */
+  configuration: strict({
+    parameter: pattern(SSM_PARAMETER, () => 'must be an SSM parameter name, e.g. "/app/database-host"'),
+    value: z.string().min(1, { error: "write the value the parameter holds after failover" }),
+  }).optional(),
+  /** The record that sends clients to the secondary once written. */
+  dns: strict({
+    hostedZoneId: pattern(HOSTED_ZONE_ID, () => 'must be a Route 53 hosted zone ID, e.g. "Z1D633PJN98FT9"'),
+    name: z.string().min(1),
+    type: oneOf(DNS_TYPES, "record type"),
+    ttl: z.number().int().min(0).max(2147483647).default(60),
+    value: z.string().min(1, { error: "write what the record answers after failover" }),
+  }).optional(),
+  verify: strict({
+    healthCheckId: pattern(HEALTH_CHECK_ID, () => "must be a Route 53 health check ID").optional(),
+    url: z
+      .url({ error: 'must be the service URL to probe, e.g. "https://api.example.com/health"' })
+      .optional(),
+  }).prefault({}),
+  triggers: strict({
+    /** CloudWatch alarms (typically on Route 53 health checks) whose ALARM starts this runbook. */
+    alarms: z.array(z.string().min(1).max(255)).default([]),
+    /** AWS Health issues for the primary region start it too. */
+    health: z.boolean().default(true),
+  }).prefault({}),
+  approval: strict({
+    timeout: duration(false).default("30m"),
+    /** Skip the human only when a trigger alarm is in ALARM and AWS Health reports an issue in the primary region. */
+    autoApprove: z.boolean().default(false),
+  }).prefault({}),
+  /** Failing back: a new replica in the primary region, then the values to point back to. */
+  failback: strict({
+    replica: pattern(DB_IDENTIFIER, () => 'must be an RDS DB instance identifier, e.g. "app-db-use1"'),
+    configurationValue: z.string().min(1).optional(),
+    dnsValue: z.string().min(1).optional(),
+  }).optional(),
+  rto: duration(false).default("15m"),
+  rpo: duration(false).default("15m"),
+  cooldown: duration(true).default("1h"),
+  dryRun: z.boolean().default(false),
+})
+  .superRefine((runbook: Record<string, unknown>, ctx) => {
+    if (typeof runbook.primaryRegion === "string" && runbook.primaryRegion === runbook.secondaryRegion)
+      ctx.addIssue({
+        code: "custom",
+        path: ["secondaryRegion"],
+        message: "must differ from primaryRegion: a failover moves the service to another region",
+      });
+    if (runbook.database === undefined && runbook.dns === undefined && runbook.configuration === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: 'has nothing to do: add "database", "configuration" or "dns"',
+      });
+  }, evenWithOtherIssues)
+  .transform(({ approval, rto, rpo, cooldown, ...rest }) => ({
+    ...rest,
+    approval: { timeoutSeconds: seconds(approval.timeout), autoApprove: approval.autoApprove },
+    rtoSeconds: seconds(rto),
+    rpoSeconds: seconds(rpo),
+    cooldownSeconds: seconds(cooldown),
+  }));
+
 /** What no two deployments may share, and why; keys are read leniently so the check runs alongside other issues. */
 const UNIQUE: {
   field: string;
@@ -291,6 +461,17 @@ export const ConfigSchema = strict({
     () => 'must be a 12-digit AWS account ID written as a string, e.g. "123456789012"',
   ).default("123456789012"),
   deployments: z.array(Deployment).default([]),
+  secrets: z.array(Secret).default([]),
+  /** Where rotate-on-leak resolves GitHub secret scanning alerts: a token with secret_scanning_alerts write. */
+  secretScanning: strict({
+    tokenSecret: z.string().min(1, { error: "name the secret that holds the GitHub token" }),
+    apiUrl: z
+      .url({ error: 'must be the GitHub REST API URL, e.g. "https://api.github.com"' })
+      .default("https://api.github.com"),
+  }).optional(),
+  failover: strict({ runbooks: z.array(Runbook).default([]) }).prefault({}),
+  /** Cost Anomaly Detection responses: rules, tiers, actions, protected tags (cost/config.ts). */
+  cost: CostSchema,
   notifications: strict({
     topicArn: pattern(
       SNS_TOPIC_ARN,
@@ -318,6 +499,8 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 /** The validated configuration the rest of core uses: defaults filled, strategies as steps, durations in seconds. */
 export type Config = z.output<typeof ConfigSchema>;
 export type Deployment = Config["deployments"][number];
+export type Runbook = Config["failover"]["runbooks"][number];
+export type ManagedSecret = Config["secrets"][number];
 
 /** The typed identity `switchyard.config.ts` default-exports, so an editor checks the file as it is written. */
 export function defineConfig(input: ConfigInput): ConfigInput {

@@ -1,7 +1,9 @@
 import type * as z from "zod";
+import { type CostAnomaly, fromAnomalyDetected } from "../cost/anomaly.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
 import { type BusEvent, BusEventEnvelope } from "./envelope.ts";
 import { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";
+import { AnomalyDetectedDetail } from "./sources/cost.ts";
 import { EcrImageActionDetail, EcrImageScanDetail } from "./sources/ecr.ts";
 import {
   GITHUB_SOURCE,
@@ -27,6 +29,7 @@ export type KnownEvent =
   | { kind: "cloudwatch.alarm-state-change"; event: BusEvent<AlarmStateChangeDetail> }
   | { kind: "states.execution-status-change"; event: BusEvent<ExecutionStatusChangeDetail> }
   | { kind: "health"; event: BusEvent<HealthDetail> }
+  | { kind: "cost.anomaly"; event: BusEvent<AnomalyDetectedDetail>; anomaly: CostAnomaly } // EventBridge and SNS deliveries, normalised
   | { kind: "github"; githubEvent: string; event: BusEvent<Record<string, unknown>> };
 
 type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "INFORMATIONAL" | "UNDEFINED";
@@ -188,6 +191,15 @@ const PARSERS: readonly { source: string; detailType: string | typeof ANY_DETAIL
     source: "aws.health",
     detailType: "AWS Health Event",
     parser: detailParser(HealthDetail, (event) => ({ kind: "health", event })),
+  },
+  {
+    source: "aws.ce",
+    detailType: "Anomaly Detected",
+    parser: detailParser(AnomalyDetectedDetail, (event) => ({
+      kind: "cost.anomaly",
+      event,
+      anomaly: fromAnomalyDetected(event),
+    })),
   },
   { source: GITHUB_SOURCE, detailType: "deployment", parser: githubParser(GithubDeploymentDetail) },
   { source: GITHUB_SOURCE, detailType: "release", parser: githubParser(GithubReleaseDetail) },

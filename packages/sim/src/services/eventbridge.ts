@@ -29,6 +29,8 @@ interface RuleRecord {
   State: "ENABLED" | "DISABLED";
   Description?: string;
   targets: RuleTarget[];
+  ScheduleExpression?: string;
+  tags?: Record<string, string>;
 }
 
 /** What one target of one matched rule did with an event. */
@@ -81,6 +83,45 @@ export class EventBridgeService {
       ...(rule.description ? { Description: rule.description } : {}),
       targets: rule.targets,
     });
+  }
+
+  /**
+   * Seeds a scheduled rule (a cron or rate expression; it never fires here) with tags: the
+   * kind of rule a cost response disables.
+   */
+  addScheduledRule(rule: {
+    name: string;
+    schedule: string;
+    tags?: Record<string, string>;
+    bus?: string;
+  }): void {
+    const bus = rule.bus ?? "default";
+    this.#rules.set(`${bus}/${rule.name}`, {
+      Name: rule.name,
+      Arn: this.#account.arn("events", `rule/${rule.name}`),
+      EventBusName: bus,
+      // A pattern no event has, so deliveries never match a schedule.
+      pattern: { source: [`switchyard.schedule/${rule.name}`] },
+      State: "ENABLED",
+      targets: [],
+      ScheduleExpression: rule.schedule,
+      ...(rule.tags ? { tags: rule.tags } : {}),
+    });
+  }
+
+  /** A rule's state, for reports and tests. */
+  ruleState(name: string, bus = "default"): "ENABLED" | "DISABLED" | undefined {
+    return this.#rules.get(`${bus}/${name}`)?.State;
+  }
+
+  #ruleNamed(input: Record<string, unknown>): RuleRecord {
+    const rule = this.#rules.get(`${String(input.EventBusName ?? "default")}/${String(input.Name)}`);
+    if (!rule)
+      return fail(
+        "ResourceNotFoundException",
+        `Rule ${String(input.Name)} does not exist on EventBus ${String(input.EventBusName ?? "default")}.`,
+      );
+    return rule;
   }
 
   rules(): readonly { name: string; bus: string; pattern: EventPattern; targets: readonly RuleTarget[] }[] {
@@ -158,6 +199,31 @@ export class EventBridgeService {
           rule.targets = [...rule.targets.filter((t) => t.Id !== target.Id), target];
         }
         return { FailedEntryCount: 0, FailedEntries: [] };
+      }
+      case "DescribeRule": {
+        const rule = this.#ruleNamed(input);
+        return {
+          Name: rule.Name,
+          Arn: rule.Arn,
+          State: rule.State,
+          EventBusName: rule.EventBusName,
+          ...(rule.ScheduleExpression
+            ? { ScheduleExpression: rule.ScheduleExpression }
+            : { EventPattern: JSON.stringify(rule.pattern) }),
+          ...(rule.Description ? { Description: rule.Description } : {}),
+        };
+      }
+      case "DisableRule":
+        this.#ruleNamed(input).State = "DISABLED";
+        return {};
+      case "EnableRule":
+        this.#ruleNamed(input).State = "ENABLED";
+        return {};
+      case "ListTagsForResource": {
+        const arn = String(input.ResourceARN ?? "");
+        const rule = [...this.#rules.values()].find((r) => r.Arn === arn);
+        if (!rule) return fail("ResourceNotFoundException", `Resource ${arn} does not exist.`);
+        return { Tags: Object.entries(rule.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) };
       }
       case "ListRules":
         return {

@@ -50,6 +50,7 @@ interface FunctionRecord {
   aliases: Map<string, AliasRecord>;
   handler?: LocalHandler;
   reservedConcurrency?: number;
+  tags?: Record<string, string>;
 }
 
 const NAME_ARN = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]{1,64})(?::([\w$-]+))?$/;
@@ -61,6 +62,8 @@ const NAME_ARN = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]{1,64}
 export class LambdaService {
   readonly #account: SimulatedAccount;
   readonly #functions = new Map<string, FunctionRecord>();
+  /** Provisioned concurrency per `function:qualifier`: IN_PROGRESS while it allocates, then READY. */
+  readonly #provisioned = new Map<string, { requested: number; allocated: number; status: string }>();
 
   constructor(account: SimulatedAccount) {
     this.#account = account;
@@ -93,6 +96,17 @@ export class LambdaService {
         RevisionId: randomUUID(),
       });
     }
+  }
+
+  /** Tags a function (seeding), creating it when it does not exist yet. */
+  tagFunction(name: string, tags: Record<string, string>): void {
+    const fn = this.#functions.get(name) ?? this.#create(name, { PackageType: "Zip", CodeSha256: sha(name) });
+    fn.tags = { ...(fn.tags ?? {}), ...tags };
+  }
+
+  /** A function's reserved concurrency, for reports and tests; undefined when unreserved. */
+  reservedConcurrency(name: string): number | undefined {
+    return this.#functions.get(name)?.reservedConcurrency;
   }
 
   /** Registers an in-process handler as the code of `name` (creating the function if needed). */
@@ -140,6 +154,31 @@ export class LambdaService {
         const fn = this.#fn(input);
         fn.reservedConcurrency = Number(input.ReservedConcurrentExecutions);
         return { ReservedConcurrentExecutions: fn.reservedConcurrency };
+      }
+      case "PutProvisionedConcurrencyConfig":
+        return this.#putProvisioned(input);
+      case "GetProvisionedConcurrencyConfig": {
+        const config = this.#provisioned.get(`${this.#fn(input).name}:${String(input.Qualifier ?? "")}`);
+        if (!config)
+          return fail(
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function",
+          );
+        return this.#provisionedOut(config);
+      }
+      case "GetFunctionConcurrency": {
+        const fn = this.#fn(input);
+        return fn.reservedConcurrency === undefined
+          ? {}
+          : { ReservedConcurrentExecutions: fn.reservedConcurrency };
+      }
+      case "DeleteFunctionConcurrency":
+        delete this.#fn(input).reservedConcurrency;
+        return {};
+      case "ListTags": {
+        // ListTags names the function by ARN (Resource), not by FunctionName.
+        const fn = this.#fn({ FunctionName: input.Resource });
+        return { Tags: { ...(fn.tags ?? {}) } };
       }
       case "InvokeFunction":
         return this.#invokeCommand(input);
@@ -212,6 +251,40 @@ export class LambdaService {
       ExecutedVersion: out.version,
       ...(out.error ? { FunctionError: "Unhandled" } : {}),
       Payload: new TextEncoder().encode(JSON.stringify(body ?? null)),
+    };
+  }
+
+  #putProvisioned(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    const qualifier = String(input.Qualifier ?? "");
+    if (!fn.aliases.has(qualifier) && !fn.versions.has(qualifier))
+      return fail("ResourceNotFoundException", `Function not found: ${fn.arn}:${qualifier}`);
+    const requested = Number(input.ProvisionedConcurrentExecutions);
+    if (!Number.isInteger(requested) || requested < 1)
+      return fail("InvalidParameterValueException", "ProvisionedConcurrentExecutions must be at least 1");
+    const key = `${fn.name}:${qualifier}`;
+    const config = {
+      requested,
+      allocated: this.#provisioned.get(key)?.allocated ?? 0,
+      status: "IN_PROGRESS",
+    };
+    this.#provisioned.set(key, config);
+    // Lambda takes a minute or two to initialise the execution environments.
+    this.#account.clock.schedule(2 * 60_000, `lambda provisioned concurrency ${key}`, () => {
+      if (this.#provisioned.get(key) !== config) return;
+      config.allocated = config.requested;
+      config.status = "READY";
+    });
+    return this.#provisionedOut(config);
+  }
+
+  #provisionedOut(config: { requested: number; allocated: number; status: string }): Record<string, unknown> {
+    return {
+      RequestedProvisionedConcurrentExecutions: config.requested,
+      AllocatedProvisionedConcurrentExecutions: config.allocated,
+      AvailableProvisionedConcurrentExecutions: config.allocated,
+      Status: config.status,
+      LastModified: this.#account.clock.iso(),
     };
   }
 

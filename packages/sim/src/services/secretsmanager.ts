@@ -1,70 +1,161 @@
+import { randomInt } from "node:crypto";
 import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
 
 interface SecretVersion {
   VersionId: string;
-  SecretString: string;
+  /** Absent while a rotation has staged the version but createSecret has not put its value yet. */
+  SecretString?: string;
   stages: Set<string>;
   CreatedDate: Date;
+}
+
+interface RotationRules {
+  AutomaticallyAfterDays?: number;
+  ScheduleExpression?: string;
 }
 
 interface SecretRecord {
   Name: string;
   ARN: string;
   versions: Map<string, SecretVersion>;
+  RotationEnabled: boolean;
+  RotationLambdaARN?: string;
+  RotationRules?: RotationRules;
+  LastRotatedDate?: Date;
+  CreatedDate: Date;
 }
+
+/** One run of a rotation function driven by RotateSecret: which steps ran, and how it ended. */
+export interface RotationRun {
+  readonly secret: string;
+  readonly token: string;
+  readonly steps: string[];
+  error?: { step: string; errorType: string; errorMessage: string };
+}
+
+const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
+const PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+const CHARSETS = {
+  ExcludeLowercase: "abcdefghijklmnopqrstuvwxyz",
+  ExcludeUppercase: "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  ExcludeNumbers: "0123456789",
+  ExcludePunctuation: PUNCTUATION,
+} as const;
+const TOKEN = /^[A-Za-z0-9-]{32,64}$/;
+const DAY_MS = 86_400_000;
 
 /**
  * Secrets Manager: secrets, versions and staging labels (AWSCURRENT, AWSPENDING, AWSPREVIOUS),
- * with ClientRequestToken idempotency on PutSecretValue.
+ * ClientRequestToken idempotency, UpdateSecretVersionStage, GetRandomPassword, and RotateSecret
+ * driving the configured rotation function through the four steps as AWS does.
  */
 export class SecretsManagerService {
   readonly #account: SimulatedAccount;
   readonly #secrets = new Map<string, SecretRecord>();
+  readonly rotations: RotationRun[] = [];
 
   constructor(account: SimulatedAccount) {
     this.#account = account;
   }
 
   seedSecret(name: string, value: string): string {
-    const arn = this.#account.arn("secretsmanager", `secret:${name}-AbCdEf`);
-    if (!this.#secrets.has(name)) {
-      const record: SecretRecord = { Name: name, ARN: arn, versions: new Map() };
-      this.#secrets.set(name, record);
-      this.#put(record, value, this.#account.newId(), ["AWSCURRENT"]);
-    }
-    return arn;
+    const existing = this.#secrets.get(name);
+    if (existing) return existing.ARN;
+    return this.#create(name, value, this.#account.newId()).ARN;
   }
 
-  handle(action: string, input: Record<string, unknown>): unknown {
+  /** Turns rotation on without rotating (what the stack's rotation schedule does); unknown secrets are skipped. */
+  configureRotation(id: string, rotation: { lambdaArn: string; scheduleExpression: string }): void {
+    const secret = this.#secrets.get(id) ?? [...this.#secrets.values()].find((s) => s.ARN === id);
+    if (!secret) return;
+    secret.RotationEnabled = true;
+    secret.RotationLambdaARN = rotation.lambdaArn;
+    secret.RotationRules = { ScheduleExpression: rotation.scheduleExpression };
+  }
+
+  /** Names and ARNs of every secret, for reports. */
+  list(): { Name: string; ARN: string }[] {
+    return [...this.#secrets.values()].map((s) => ({ Name: s.Name, ARN: s.ARN }));
+  }
+
+  async handle(action: string, input: Record<string, unknown>): Promise<unknown> {
     switch (action) {
+      case "CreateSecret":
+        return this.#createSecret(input);
       case "GetSecretValue":
         return this.#get(input);
-      case "PutSecretValue": {
+      case "PutSecretValue":
+        return this.#putSecretValue(input);
+      case "DescribeSecret":
+        return this.#describe(this.#secret(input.SecretId));
+      case "ListSecrets":
+        return { SecretList: [...this.#secrets.values()].map((s) => this.#describe(s)) };
+      case "UpdateSecretVersionStage":
+        return this.#updateStage(input);
+      case "GetRandomPassword":
+        return { RandomPassword: randomPassword(input) };
+      case "RotateSecret":
+        return this.#rotate(input);
+      case "CancelRotateSecret": {
         const secret = this.#secret(input.SecretId);
-        const token = String(input.ClientRequestToken ?? this.#account.newId());
-        const stages = (input.VersionStages as string[] | undefined) ?? ["AWSCURRENT"];
-        const version = this.#put(secret, String(input.SecretString ?? ""), token, stages);
-        return {
-          ARN: secret.ARN,
-          Name: secret.Name,
-          VersionId: version.VersionId,
-          VersionStages: [...version.stages],
-        };
-      }
-      case "DescribeSecret": {
-        const secret = this.#secret(input.SecretId);
-        return {
-          ARN: secret.ARN,
-          Name: secret.Name,
-          VersionIdsToStages: Object.fromEntries(
-            [...secret.versions.values()].map((v) => [v.VersionId, [...v.stages]]),
-          ),
-        };
+        secret.RotationEnabled = false;
+        return { ARN: secret.ARN, Name: secret.Name };
       }
       default:
         return fail("InvalidRequestException", `the simulated Secrets Manager does not implement ${action}`);
     }
+  }
+
+  #create(name: string, value: string | undefined, token: string): SecretRecord {
+    const record: SecretRecord = {
+      Name: name,
+      ARN: this.#account.arn("secretsmanager", `secret:${name}-${suffix(name)}`),
+      versions: new Map(),
+      RotationEnabled: false,
+      CreatedDate: this.#account.clock.date(),
+    };
+    this.#secrets.set(name, record);
+    if (value !== undefined) this.#put(record, value, token, ["AWSCURRENT"]);
+    return record;
+  }
+
+  #createSecret(input: Record<string, unknown>): unknown {
+    const name = String(input.Name ?? "");
+    if (!name) return fail("InvalidParameterException", "You must provide a value for Name.");
+    if (this.#secrets.has(name))
+      return fail(
+        "ResourceExistsException",
+        `The operation failed because the secret ${name} already exists.`,
+      );
+    const token = this.#token(input.ClientRequestToken);
+    const secret = this.#create(name, stringOrUndefined(input.SecretString), token);
+    return { ARN: secret.ARN, Name: secret.Name, ...(secret.versions.size ? { VersionId: token } : {}) };
+  }
+
+  #putSecretValue(input: Record<string, unknown>): unknown {
+    const secret = this.#secret(input.SecretId);
+    if (typeof input.SecretString !== "string")
+      return fail("InvalidParameterException", "You must provide either SecretString or SecretBinary.");
+    const stages = (input.VersionStages as string[] | undefined) ?? ["AWSCURRENT"];
+    const version = this.#put(secret, input.SecretString, this.#token(input.ClientRequestToken), stages);
+    return {
+      ARN: secret.ARN,
+      Name: secret.Name,
+      VersionId: version.VersionId,
+      VersionStages: [...version.stages],
+    };
+  }
+
+  #token(raw: unknown): string {
+    if (raw === undefined) return this.#account.newId();
+    const token = String(raw);
+    if (!TOKEN.test(token))
+      return fail(
+        "InvalidParameterException",
+        "ClientRequestToken must be 32 to 64 letters, digits or hyphens (a UUID is the usual choice).",
+      );
+    return token;
   }
 
   #secret(id: unknown): SecretRecord {
@@ -74,6 +165,32 @@ export class SecretsManagerService {
     return secret;
   }
 
+  #describe(secret: SecretRecord): unknown {
+    const days =
+      secret.RotationRules?.AutomaticallyAfterDays ?? daysOf(secret.RotationRules?.ScheduleExpression);
+    return {
+      ARN: secret.ARN,
+      Name: secret.Name,
+      RotationEnabled: secret.RotationEnabled,
+      ...(secret.RotationLambdaARN ? { RotationLambdaARN: secret.RotationLambdaARN } : {}),
+      ...(secret.RotationRules ? { RotationRules: { ...secret.RotationRules } } : {}),
+      ...(secret.LastRotatedDate ? { LastRotatedDate: secret.LastRotatedDate } : {}),
+      ...(secret.RotationEnabled && days
+        ? {
+            NextRotationDate: new Date(
+              (secret.LastRotatedDate ?? secret.CreatedDate).getTime() + days * DAY_MS,
+            ),
+          }
+        : {}),
+      CreatedDate: secret.CreatedDate,
+      VersionIdsToStages: Object.fromEntries(
+        [...secret.versions.values()]
+          .filter((v) => v.stages.size > 0)
+          .map((v) => [v.VersionId, [...v.stages]]),
+      ),
+    };
+  }
+
   #get(input: Record<string, unknown>): unknown {
     const secret = this.#secret(input.SecretId);
     const stage = (input.VersionStage as string | undefined) ?? (input.VersionId ? undefined : "AWSCURRENT");
@@ -81,10 +198,12 @@ export class SecretsManagerService {
       (v) =>
         (input.VersionId === undefined || v.VersionId === input.VersionId) && (!stage || v.stages.has(stage)),
     );
-    if (!version) {
+    if (!version || version.SecretString === undefined) {
       return fail(
         "ResourceNotFoundException",
-        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+        input.VersionId
+          ? `Secrets Manager can't find the specified secret value for VersionId: ${String(input.VersionId)}`
+          : `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
       );
     }
     return {
@@ -99,7 +218,7 @@ export class SecretsManagerService {
 
   #put(secret: SecretRecord, value: string, token: string, stages: string[]): SecretVersion {
     const existing = secret.versions.get(token);
-    if (existing) {
+    if (existing?.SecretString !== undefined) {
       if (existing.SecretString !== value) {
         return fail(
           "ResourceExistsException",
@@ -108,22 +227,171 @@ export class SecretsManagerService {
       }
       return existing;
     }
-    if (stages.includes("AWSCURRENT")) {
-      // The version that was current becomes AWSPREVIOUS; the older previous loses the label.
-      for (const v of secret.versions.values()) v.stages.delete("AWSPREVIOUS");
-      for (const v of secret.versions.values())
-        if (v.stages.delete("AWSCURRENT")) v.stages.add("AWSPREVIOUS");
-    }
-    for (const stage of stages.filter((s) => s !== "AWSCURRENT")) {
-      for (const v of secret.versions.values()) v.stages.delete(stage);
-    }
-    const version = {
+    for (const stage of stages) this.#moveStage(secret, stage, token);
+    const version = existing ?? {
       VersionId: token,
-      SecretString: value,
-      stages: new Set(stages),
+      stages: new Set<string>(),
       CreatedDate: this.#account.clock.date(),
     };
+    version.SecretString = value;
+    for (const stage of stages) version.stages.add(stage);
     secret.versions.set(token, version);
     return version;
   }
+
+  /** Takes `stage` off every other version; AWSCURRENT leaving a version leaves AWSPREVIOUS behind. */
+  #moveStage(secret: SecretRecord, stage: string, to: string): void {
+    if (stage === "AWSCURRENT") {
+      const current = [...secret.versions.values()].find((v) => v.stages.has("AWSCURRENT"));
+      if (current && current.VersionId !== to) {
+        for (const v of secret.versions.values()) v.stages.delete("AWSPREVIOUS");
+        current.stages.delete("AWSCURRENT");
+        current.stages.add("AWSPREVIOUS");
+      }
+      return;
+    }
+    for (const v of secret.versions.values()) if (v.VersionId !== to) v.stages.delete(stage);
+  }
+
+  #updateStage(input: Record<string, unknown>): unknown {
+    const secret = this.#secret(input.SecretId);
+    const stage = String(input.VersionStage ?? "");
+    if (!stage) return fail("InvalidParameterException", "You must provide a value for VersionStage.");
+    const move = stringOrUndefined(input.MoveToVersionId);
+    const remove = stringOrUndefined(input.RemoveFromVersionId);
+    const holder = [...secret.versions.values()].find((v) => v.stages.has(stage));
+    if (holder && holder.VersionId !== move && holder.VersionId !== remove) {
+      return fail(
+        "InvalidParameterException",
+        `The staging label ${stage} is currently attached to version ${holder.VersionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
+      );
+    }
+    if (remove) {
+      const from = secret.versions.get(remove);
+      if (!from?.stages.has(stage))
+        return fail(
+          "InvalidParameterException",
+          `The staging label ${stage} is not attached to version ${remove}, so RemoveFromVersionId cannot name it.`,
+        );
+    }
+    if (move) {
+      const target = secret.versions.get(move);
+      if (!target || target.SecretString === undefined)
+        return fail("ResourceNotFoundException", `Secrets Manager can't find the specified version ${move}.`);
+      this.#moveStage(secret, stage, move);
+      target.stages.add(stage);
+    } else if (remove) {
+      if (stage === "AWSCURRENT")
+        return fail(
+          "InvalidParameterException",
+          "You can't remove the AWSCURRENT staging label without moving it.",
+        );
+      secret.versions.get(remove)?.stages.delete(stage);
+    }
+    return { ARN: secret.ARN, Name: secret.Name };
+  }
+
+  /**
+   * Configures rotation and, unless `RotateImmediately` is false, rotates now: stages a new
+   * version AWSPENDING under the token and invokes the rotation function with each step in turn,
+   * stopping at the first failure (the pending version stays, as in AWS). The steps run before the
+   * call returns so the simulation stays deterministic; AWS runs them asynchronously.
+   */
+  async #rotate(input: Record<string, unknown>): Promise<unknown> {
+    const secret = this.#secret(input.SecretId);
+    const lambdaArn = stringOrUndefined(input.RotationLambdaARN) ?? secret.RotationLambdaARN;
+    if (!lambdaArn)
+      return fail(
+        "InvalidRequestException",
+        "No Lambda rotation function ARN is associated with this secret: pass RotationLambdaARN.",
+      );
+    const token = this.#token(input.ClientRequestToken);
+    const pending = [...secret.versions.values()].find(
+      (v) => v.stages.has("AWSPENDING") && !v.stages.has("AWSCURRENT"),
+    );
+    if (pending && pending.VersionId !== token)
+      return fail(
+        "InvalidRequestException",
+        "A previous rotation isn't complete. That rotation will be reattempted.",
+      );
+    secret.RotationLambdaARN = lambdaArn;
+    secret.RotationEnabled = true;
+    if (input.RotationRules) secret.RotationRules = { ...(input.RotationRules as RotationRules) };
+    if (input.RotateImmediately === false) return { ARN: secret.ARN, Name: secret.Name };
+    if (!secret.versions.has(token)) {
+      this.#moveStage(secret, "AWSPENDING", token);
+      secret.versions.set(token, {
+        VersionId: token,
+        stages: new Set(["AWSPENDING"]),
+        CreatedDate: this.#account.clock.date(),
+      });
+    }
+    const run: RotationRun = { secret: secret.Name, token, steps: [] };
+    this.rotations.push(run);
+    for (const step of STEPS) {
+      run.steps.push(step);
+      const out = await this.#account.lambda.invoke(
+        lambdaArn,
+        { Step: step, SecretId: secret.ARN, ClientRequestToken: token, RotationToken: this.#account.newId() },
+        { principal: "secretsmanager.amazonaws.com" },
+      );
+      if (out.error) {
+        run.error = { step, ...out.error };
+        break;
+      }
+    }
+    if (!run.error) secret.LastRotatedDate = this.#account.clock.date();
+    return { ARN: secret.ARN, Name: secret.Name, VersionId: token };
+  }
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Secrets Manager appends six random characters to a name in the ARN; derived here so ARNs are stable. */
+function suffix(name: string): string {
+  let h = 7;
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(36).padStart(6, "a").slice(-6);
+}
+
+function daysOf(expression: string | undefined): number | undefined {
+  const m = /^rate\((\d+) days?\)$/.exec(expression ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+/** GetRandomPassword with its documented options and defaults (32 characters, every type required). */
+function randomPassword(input: Record<string, unknown>): string {
+  const length = input.PasswordLength === undefined ? 32 : Number(input.PasswordLength);
+  if (!Number.isInteger(length) || length < 1 || length > 4096)
+    return fail("InvalidParameterException", "PasswordLength must be between 1 and 4096.");
+  const excluded = new Set(String(input.ExcludeCharacters ?? ""));
+  const sets = Object.entries(CHARSETS)
+    .filter(([flag]) => input[flag] !== true)
+    .map(([, chars]) => [...chars].filter((c) => !excluded.has(c)).join(""));
+  if (input.IncludeSpace === true && !excluded.has(" ")) sets.push(" ");
+  const usable = sets.filter((s) => s.length > 0);
+  if (usable.length === 0)
+    return fail(
+      "InvalidParameterException",
+      "The options exclude every character: nothing is left to choose from.",
+    );
+  const requireEach = input.RequireEachIncludedType !== false;
+  if (requireEach && length < usable.length)
+    return fail(
+      "InvalidParameterException",
+      "PasswordLength is too short to include each required character type.",
+    );
+  const all = usable.join("");
+  const chars = Array.from({ length }, () => all[randomInt(all.length)] ?? "");
+  if (requireEach) {
+    const slots = new Set<number>();
+    while (slots.size < usable.length) slots.add(randomInt(length));
+    [...slots].forEach((slot, i) => {
+      const set = usable[i] ?? all;
+      chars[slot] = set[randomInt(set.length)] ?? "";
+    });
+  }
+  return chars.join("");
 }

@@ -1,0 +1,370 @@
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import type { CoreDeps } from "../context.ts";
+import { ErrorNames, isTransient, SwitchyardError } from "../errors.ts";
+import { logger } from "../observability/logger.ts";
+import { recordAudit, takeActionBudget } from "../store/state.ts";
+import { formatZodIssues } from "../util/zod-error.ts";
+import { protectedBy, unitOf } from "./actions.ts";
+import type { CostAnomaly } from "./anomaly.ts";
+import type { ActionConfig } from "./config.ts";
+import { CostResponseInput, type CostStepPayload } from "./input.ts";
+import { type CostNotice, sendCostNotice } from "./notify.ts";
+import { type AppliedAction, type ResponseRecord, readResponse, updateResponse } from "./record.ts";
+
+type Step = (
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+) => Promise<Record<string, unknown> | null>;
+
+const stale = (message: string) => new SwitchyardError(ErrorNames.Stale, message);
+
+/** The response record, if this execution owns it and it is open; otherwise the execution is stale. */
+async function own(
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+): Promise<ResponseRecord> {
+  const record = await readResponse(deps.store, input.anomalyId);
+  if (!record || record.executionArn !== payload.execution)
+    throw stale(`the response to anomaly ${input.anomalyId} is owned by ${record?.executionArn ?? "nobody"}`);
+  if (record.status !== "open") throw stale(`the response to anomaly ${input.anomalyId} has ended`);
+  return record;
+}
+
+const audit = (
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  decision: string,
+  reason: string,
+  details?: Record<string, unknown>,
+) =>
+  recordAudit(deps.store, {
+    reaction: "cost",
+    decision,
+    reason,
+    subject: input.anomalyId,
+    correlationId: input.correlationId,
+    eventId: input.trigger.eventId,
+    executionArn: payload.execution,
+    details: { rule: input.rule, tier: input.tier, ...details },
+  });
+
+const anomalyOf = (input: CostResponseInput) => input.anomaly as unknown as CostAnomaly;
+const actionsOf = (input: CostResponseInput) => input.actions as unknown as ActionConfig[];
+const entryKey = (type: string, target: string) => `${type}:${target}`;
+/** Entries that need nothing more from apply: done, planned, or refused for good. */
+const SETTLED = new Set(["applied", "dry-run", "protected", "reverted", "revert-skipped"]);
+
+/** Every resource the tier's actions name, with its unit, that apply has not settled yet. */
+function pendingTargets(input: CostResponseInput, record: ResponseRecord) {
+  return actionsOf(input).flatMap((config) => {
+    const unit = unitOf(config.type);
+    if (!unit) return [];
+    return unit
+      .targets(config as never)
+      .filter((target) => !SETTLED.has(record.applied[entryKey(config.type, target)]?.status ?? ""))
+      .map((target) => ({ unit, config, target }));
+  });
+}
+
+function describeActions(input: CostResponseInput): string[] {
+  return actionsOf(input).map((a) => {
+    const unit = unitOf(a.type);
+    return unit ? `${a.type} ${unit.targets(a as never).join(", ")}` : a.type;
+  });
+}
+
+function notice(input: CostResponseInput, headline: string, approval?: CostNotice["approval"]): CostNotice {
+  return {
+    headline,
+    anomaly: anomalyOf(input),
+    rule: input.rule,
+    tier: input.tier,
+    actions: describeActions(input),
+    ...(approval ? { approval } : {}),
+  };
+}
+
+const targets = (input: CostResponseInput) => ({
+  topicArn: input.notifyTopicArn,
+  webhookUrl: input.webhookUrl,
+});
+
+const steps: Record<string, Step> = {
+  async plan(deps, input, payload) {
+    const record = await own(deps, input, payload);
+    await updateResponse(
+      deps.store,
+      input.anomalyId,
+      { set: { rule: input.rule, tier: input.tier, rank: Math.max(record.rank, input.rank) } },
+      { executionArn: payload.execution },
+    );
+    const destructive = pendingTargets(input, record).filter((t) => t.unit.destructive);
+    const needsApproval = destructive.length > 0 && !input.dryRun;
+    await audit(
+      deps,
+      input,
+      payload,
+      "planned",
+      `tier ${input.tier}: ${describeActions(input).join("; ")}${needsApproval ? "; destructive, so it waits for approval" : ""}${input.dryRun ? " (dry run: recorded, not applied)" : ""}`,
+    );
+    return { needsApproval };
+  },
+
+  async requestApproval(deps, input, payload) {
+    if (!payload.taskToken)
+      throw new SwitchyardError(ErrorNames.InvalidInput, "requestApproval needs a task token");
+    await own(deps, input, payload);
+    await updateResponse(
+      deps.store,
+      input.anomalyId,
+      { set: { approvalToken: payload.taskToken } },
+      { executionArn: payload.execution },
+    );
+    const consoleLink = `https://${input.region}.console.aws.amazon.com/states/home?region=${input.region}#/v2/executions/details/${payload.execution}`;
+    const sent = await sendCostNotice(
+      deps,
+      targets(input),
+      notice(input, `Switchyard: approve cost action for ${input.anomalyId}?`, {
+        command: `switchyard approve ${input.anomalyId}`,
+        deny: `switchyard deny ${input.anomalyId}`,
+        link: consoleLink,
+        timeoutSeconds: input.approvalTimeoutSeconds,
+      }),
+    );
+    await audit(
+      deps,
+      input,
+      payload,
+      "awaiting-approval",
+      `tier ${input.tier} has destructive actions: waiting up to ${input.approvalTimeoutSeconds} s for approval (${sent})`,
+    );
+    return { waiting: true };
+  },
+
+  async approvalEnded(deps, input, payload) {
+    await own(deps, input, payload);
+    await updateResponse(
+      deps.store,
+      input.anomalyId,
+      { remove: ["approvalToken"] },
+      { executionArn: payload.execution },
+    );
+    const approval = (input as { approval?: { decision?: string; by?: string } }).approval;
+    const timedOut = (input as { error?: { Error?: string } }).error?.Error === "States.Timeout";
+    const reason = timedOut
+      ? `no approval within ${input.approvalTimeoutSeconds} s: nothing done for tier ${input.tier}`
+      : `denied by ${approval?.by ?? "someone"}: nothing done for tier ${input.tier}`;
+    await audit(deps, input, payload, "no-action", reason);
+    return null;
+  },
+
+  async apply(deps, input, payload) {
+    const record = await own(deps, input, payload);
+    const done: string[] = [];
+    const write = async (entry: Omit<AppliedAction, "at" | "tier">) => {
+      const full: AppliedAction = { ...entry, tier: input.tier, at: deps.store.now().toISOString() };
+      // Each resource is recorded the moment it changes: a failure later leaves a true record.
+      const ok = await updateResponse(
+        deps.store,
+        input.anomalyId,
+        { applied: { [entryKey(entry.type, entry.target)]: full } },
+        { executionArn: payload.execution },
+      );
+      if (!ok) throw stale(`the response to anomaly ${input.anomalyId} ended while applying`);
+      done.push(`${entry.target}: ${entry.status}`);
+      await audit(deps, input, payload, entry.status, entry.note, {
+        action: entry.type,
+        target: entry.target,
+      });
+    };
+    const noticeKey = entryKey("notify", input.tier);
+    if (!record.applied[noticeKey]) {
+      const sent = await sendCostNotice(
+        deps,
+        targets(input),
+        notice(input, `Switchyard: cost anomaly ${input.anomalyId} at tier ${input.tier}`),
+      );
+      await write({ type: "notify", target: input.tier, status: "applied", note: `notified: ${sent}` });
+    }
+    for (const { unit, config, target } of pendingTargets(input, record)) {
+      const type = config.type;
+      try {
+        const tags = await unit.tags(deps, input, target);
+        const guard = protectedBy(tags, input.protectedTags);
+        if (guard) {
+          await write({
+            type,
+            target,
+            status: "protected",
+            note: `${target} is tagged ${guard}: never touched`,
+          });
+          continue;
+        }
+        if (input.dryRun) {
+          const plan = await unit.plan(deps, config as never, target);
+          await write({ type, target, status: "dry-run", ...plan });
+          continue;
+        }
+        if (!(await takeActionBudget(deps.store, input.actionLimit))) {
+          const { max, windowSeconds } = input.actionLimit;
+          await write({
+            type,
+            target,
+            status: "limited",
+            note: `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${target} not changed`,
+          });
+          continue;
+        }
+        await write({
+          type,
+          target,
+          status: "applied",
+          ...(await unit.apply(deps, config as never, target)),
+        });
+      } catch (error) {
+        if (isTransient(error) || (error as Error).name === ErrorNames.Throttled) throw error;
+        if ((error as Error).name === ErrorNames.Stale) throw error;
+        // A resource that is gone or refuses the change: recorded, and the others still go on.
+        await write({
+          type,
+          target,
+          status: "failed",
+          note: `${type} on ${target} failed: ${(error as Error).name}: ${(error as Error).message}`,
+        });
+      }
+    }
+    return { done };
+  },
+
+  async applyFailed(deps, input, payload) {
+    const record = await own(deps, input, payload);
+    const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
+    const applied = Object.values(record.applied)
+      .filter((a) => a.status === "applied")
+      .map((a) => `${a.type} ${a.target}`);
+    await audit(
+      deps,
+      input,
+      payload,
+      "failed",
+      `applying tier ${input.tier} failed after retries (${cause?.Error}: ${parseCause(cause?.Cause)}); applied so far, reverted later: ${applied.join(", ") || "nothing"}`,
+      { applied },
+    );
+    return null;
+  },
+
+  async watch(deps, input, payload) {
+    if (!payload.taskToken) throw new SwitchyardError(ErrorNames.InvalidInput, "watch needs a task token");
+    await own(deps, input, payload);
+    const token = payload.taskToken;
+    // Register first, then look: a repeat that lands in between is seen by one side or the other.
+    await updateResponse(
+      deps.store,
+      input.anomalyId,
+      { set: { watchToken: token } },
+      { executionArn: payload.execution },
+    );
+    const record = await own(deps, input, payload);
+    if (record.pending) {
+      const took = await updateResponse(
+        deps.store,
+        input.anomalyId,
+        { remove: ["watchToken", "pending"] },
+        { ifToken: { field: "watchToken", value: token } },
+      );
+      if (took) {
+        await deps.clients.sfn.send(
+          new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(record.pending) }),
+        );
+        return { waiting: false };
+      }
+    }
+    logger.info("watching the anomaly", { anomalyId: input.anomalyId, ttlSeconds: input.ttlSeconds });
+    return { waiting: true };
+  },
+
+  async revert(deps, input, payload) {
+    const record = await own(deps, input, payload);
+    const why =
+      (input as { error?: { Error?: string } }).error?.Error === "States.Timeout"
+        ? `TTL of ${input.ttlSeconds} s ran out`
+        : "the anomaly was resolved";
+    const outcomes: string[] = [];
+    for (const [k, entry] of Object.entries(record.applied)) {
+      const unit = unitOf(entry.type);
+      if (!unit || entry.status !== "applied") continue;
+      const out = await unit.revert(deps, entry);
+      const status = out.reverted ? "reverted" : "revert-skipped";
+      await updateResponse(
+        deps.store,
+        input.anomalyId,
+        { applied: { [k]: { ...entry, status, note: out.note, at: deps.store.now().toISOString() } } },
+        { executionArn: payload.execution },
+      );
+      await audit(deps, input, payload, status, `${why}: ${out.note}`, {
+        action: entry.type,
+        target: entry.target,
+      });
+      outcomes.push(`${entry.target}: ${status}`);
+    }
+    await updateResponse(
+      deps.store,
+      input.anomalyId,
+      { set: { status: "ended" }, remove: ["watchToken", "approvalToken", "pending"] },
+      { executionArn: payload.execution },
+    );
+    await audit(deps, input, payload, "ended", `${why}: ${outcomes.join(", ") || "nothing to revert"}`);
+    return { outcomes };
+  },
+
+  async revertFailed(deps, input, payload) {
+    const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
+    await audit(
+      deps,
+      input,
+      payload,
+      "failed",
+      `revert failed after retries (${cause?.Error}: ${parseCause(cause?.Cause)}); what is still applied is listed in the response record; redrive to retry`,
+    );
+    return null;
+  },
+};
+
+/** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */
+function parseCause(cause: string | undefined): string {
+  try {
+    return (JSON.parse(cause ?? "") as { errorMessage?: string }).errorMessage ?? String(cause);
+  } catch {
+    return String(cause);
+  }
+}
+
+/** Runs one step of the cost-response state machine. Unknown steps and invalid inputs fail as InvalidInput. */
+export async function runCostStep(
+  deps: CoreDeps,
+  payload: CostStepPayload,
+): Promise<Record<string, unknown> | null> {
+  const step = steps[payload.action];
+  if (!step) {
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      `unknown cost step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`,
+    );
+  }
+  const parsed = CostResponseInput.safeParse(payload.input);
+  if (!parsed.success) {
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      `invalid cost input: ${formatZodIssues(parsed.error).join("; ")}`,
+    );
+  }
+  logger.appendKeys({
+    correlationId: parsed.data.correlationId,
+    anomalyId: parsed.data.anomalyId,
+    step: payload.action,
+  });
+  return step(deps, parsed.data, payload);
+}

@@ -1,0 +1,104 @@
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { Config } from "../config/schema.ts";
+import type { CoreDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import { recordAudit } from "../store/state.ts";
+import { failbackInput, runbookInput } from "./input.ts";
+import { type FailoverRecord, readFailover } from "./records.ts";
+
+/** The runbook of that name, or an error that lists the runbooks there are. */
+export function findRunbook(config: Config, name: string) {
+  const runbook = config.failover.runbooks.find((r) => r.name === name);
+  if (!runbook) {
+    const known = config.failover.runbooks.map((r) => r.name);
+    throw new Error(
+      `no runbook "${name}" in the config; ${known.length ? `runbooks: ${known.join(", ")}` : 'add one under "failover.runbooks"'}`,
+    );
+  }
+  return runbook;
+}
+
+/** Starts a runbook by hand (the `switchyard failover start` verb); a dry run plans every write and makes none. */
+export async function startFailover(
+  deps: CoreDeps,
+  config: Config,
+  options: { runbook: string; stateMachineArn: string; dryRun: boolean; by: string },
+): Promise<{ executionArn: string; name: string }> {
+  const runbook = findRunbook(config, options.runbook);
+  const name = `${runbook.name}-manual-${deps.now().getTime()}`;
+  const input = runbookInput(runbook, {
+    notifyTopicArn: config.notifications.topicArn ?? null,
+    dryRun: options.dryRun || config.safety.dryRun,
+    trigger: {
+      kind: "manual",
+      eventId: name,
+      source: "switchyard-cli",
+      detailType: `started by ${options.by}`,
+    },
+  });
+  const out = await awsStep("start failover", () =>
+    deps.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: options.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    ),
+  );
+  await recordAudit(deps.store, {
+    reaction: "failover",
+    decision: "started",
+    reason: `started by ${options.by}${options.dryRun ? " (dry run)" : ""}`,
+    subject: runbook.name,
+    executionArn: out.executionArn ?? name,
+  });
+  return { executionArn: out.executionArn ?? name, name };
+}
+
+/** Starts failing a runbook back to its primary region (a planned operation, started by a human). */
+export async function startFailback(
+  deps: CoreDeps,
+  config: Config,
+  options: { runbook: string; stateMachineArn: string; dryRun: boolean; by: string },
+): Promise<{ executionArn: string; name: string }> {
+  const runbook = findRunbook(config, options.runbook);
+  const name = `${runbook.name}-failback-${deps.now().getTime()}`;
+  const input = failbackInput(runbook, {
+    account: config.account,
+    notifyTopicArn: config.notifications.topicArn ?? null,
+    dryRun: options.dryRun || config.safety.dryRun,
+    trigger: {
+      kind: "manual",
+      eventId: name,
+      source: "switchyard-cli",
+      detailType: `failback started by ${options.by}`,
+    },
+  });
+  const out = await awsStep("start failback", () =>
+    deps.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: options.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    ),
+  );
+  await recordAudit(deps.store, {
+    reaction: "failover",
+    decision: "failback-started",
+    reason: `started by ${options.by}${options.dryRun ? " (dry run)" : ""}`,
+    subject: runbook.name,
+    executionArn: out.executionArn ?? name,
+  });
+  return { executionArn: out.executionArn ?? name, name };
+}
+
+/** What `switchyard failover status` shows: the pending approval and the last run's report. */
+export async function failoverStatus(
+  deps: CoreDeps,
+  config: Config,
+  runbook: string,
+): Promise<FailoverRecord> {
+  findRunbook(config, runbook);
+  return (await readFailover(deps.store, runbook)) ?? { runbook };
+}

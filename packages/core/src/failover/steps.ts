@@ -1,0 +1,583 @@
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+} from "@aws-sdk/client-sfn";
+import type { CoreDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import { notify } from "../notify/notify.ts";
+import { logger } from "../observability/logger.ts";
+import { readControl, recordAudit } from "../store/state.ts";
+import { formatZodIssues } from "../util/zod-error.ts";
+import { FailoverErrors, type FailoverPart } from "../workflows/failover.ts";
+import { FailoverInput, type FailoverStepPayload } from "./input.ts";
+import { readFailover, readHealthSignal, updateFailover } from "./records.ts";
+import { buildReport, type StepTiming } from "./report.ts";
+
+/** An error whose name the failover state machine's Retry/Catch match. */
+export class FailoverError extends Error {
+  constructor(name: (typeof FailoverErrors)[keyof typeof FailoverErrors], message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+type Json = Record<string, unknown>;
+/** What the state machine carries between states besides the input itself. */
+type Carried = FailoverInput & {
+  world?: Json;
+  plans?: Partial<Record<FailoverPart, { value: Plan }>>;
+  preflight?: { value: Preflight };
+  approved?: { approvedBy?: string; at?: string };
+  verification?: { value: { ok: boolean; checks: unknown[] } };
+};
+
+/** What a part's planner decided, and the words the report uses for it. */
+export interface Plan {
+  act: "write" | "skip" | "wait" | "dry-run";
+  description: string;
+  from?: unknown;
+  to?: unknown;
+  resourceRecords?: { Value: string }[];
+}
+
+interface Preflight {
+  ok: boolean;
+  reason: string;
+  reasons: string[];
+  approval: "required" | "auto" | "not-needed";
+  lagSeconds: number | null;
+  signals: { alarm: string | null; health: string | null };
+}
+
+const isError = (world: unknown): world is { Error: string; Cause?: string } =>
+  typeof world === "object" && world !== null && "Error" in world;
+
+const audit = (
+  deps: CoreDeps,
+  input: Carried,
+  payload: FailoverStepPayload,
+  decision: string,
+  reason: string,
+  details?: Json,
+) =>
+  recordAudit(deps.store, {
+    reaction: "failover",
+    decision,
+    reason,
+    subject: input.runbook,
+    ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+    ...(input.trigger ? { eventId: input.trigger.eventId } : {}),
+    executionArn: payload.execution,
+    ...(details ? { details } : {}),
+  });
+
+/** Turns "write" into "dry-run" when the run writes nothing. */
+const guarded = (input: Carried, plan: Plan): Plan =>
+  plan.act === "write" && input.dryRun
+    ? { ...plan, act: "dry-run", description: `would ${plan.description}` }
+    : plan;
+
+/** One planner per part: what the world says (a describe/get result, or the error) → write or skip. */
+const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: unknown) => Plan> = {
+  promote(input, world) {
+    const replica = input.database?.replica ?? "";
+    if (isError(world))
+      throw new FailoverError(
+        FailoverErrors.ConfigError,
+        `database ${replica}: ${world.Cause ?? world.Error}`,
+      );
+    const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
+    const source = db.ReadReplicaSourceDBInstanceIdentifier as string | undefined;
+    const status = String(db.DbInstanceStatus ?? "unknown");
+    if (source && status === "available")
+      return {
+        act: "write",
+        description: `promote ${replica} (${input.secondaryRegion}), a replica of ${source}`,
+        from: "replica",
+        to: "primary",
+      };
+    if (!source && status === "available")
+      return { act: "skip", description: `${replica} is already a standalone primary` };
+    return { act: "wait", description: `${replica} is ${status}: waiting for it to finish` };
+  },
+  scaleLambda(input, world) {
+    const target = input.compute.lambda?.provisionedConcurrency ?? 0;
+    const current = isError(world)
+      ? 0
+      : Number((world as Json).RequestedProvisionedConcurrentExecutions ?? 0);
+    const what = `${input.compute.lambda?.function}:${input.compute.lambda?.alias}`;
+    return current >= target
+      ? { act: "skip", description: `${what} already has ${current} provisioned concurrency (≥ ${target})` }
+      : {
+          act: "write",
+          description: `set ${what} provisioned concurrency ${current} → ${target}`,
+          from: current,
+          to: target,
+        };
+  },
+  scaleEcs(input, world) {
+    const ecs = input.compute.ecs;
+    const service = ((world as { Services?: Json[] }).Services ?? [])[0];
+    if (!ecs || !service)
+      throw new FailoverError(
+        FailoverErrors.ConfigError,
+        `ECS service ${ecs?.cluster}/${ecs?.service} does not exist`,
+      );
+    const current = Number(service.DesiredCount ?? 0);
+    return current >= ecs.desiredCount
+      ? { act: "skip", description: `${ecs.service} already wants ${current} tasks (≥ ${ecs.desiredCount})` }
+      : {
+          act: "write",
+          description: `scale ECS ${ecs.cluster}/${ecs.service} ${current} → ${ecs.desiredCount} tasks`,
+          from: current,
+          to: ecs.desiredCount,
+        };
+  },
+  scaleAutoScaling(input, world) {
+    const asg = input.compute.autoScaling;
+    const group = ((world as { AutoScalingGroups?: Json[] }).AutoScalingGroups ?? [])[0];
+    if (!asg || !group)
+      throw new FailoverError(FailoverErrors.ConfigError, `Auto Scaling group ${asg?.group} does not exist`);
+    const current = Number(group.DesiredCapacity ?? 0);
+    const max = Number(group.MaxSize ?? 0);
+    if (asg.desiredCapacity > max)
+      throw new FailoverError(
+        FailoverErrors.ConfigError,
+        `Auto Scaling group ${asg.group} can hold at most ${max} instances, the runbook asks for ${asg.desiredCapacity}: raise MaxSize`,
+      );
+    return current >= asg.desiredCapacity
+      ? {
+          act: "skip",
+          description: `${asg.group} already wants ${current} instances (≥ ${asg.desiredCapacity})`,
+        }
+      : {
+          act: "write",
+          description: `scale ${asg.group} ${current} → ${asg.desiredCapacity} instances`,
+          from: current,
+          to: asg.desiredCapacity,
+        };
+  },
+  configure(input, world) {
+    const cfg = input.configuration;
+    const current = isError(world)
+      ? null
+      : (((world as { Parameter?: Json }).Parameter?.Value as string | undefined) ?? null);
+    if (!cfg) throw new FailoverError(FailoverErrors.InvalidInput, "configure needs configuration");
+    return current === cfg.value
+      ? { act: "skip", description: `${cfg.parameter} already holds ${cfg.value}` }
+      : {
+          act: "write",
+          description: `set ${cfg.parameter} ${current ?? "(none)"} → ${cfg.value}`,
+          from: current,
+          to: cfg.value,
+        };
+  },
+  dns(input, world) {
+    const dns = input.dns;
+    if (!dns) throw new FailoverError(FailoverErrors.InvalidInput, "dns needs dns");
+    const fqdn = (n: string) => (n.endsWith(".") ? n : `${n}.`).toLowerCase();
+    const record = ((world as { ResourceRecordSets?: Json[] }).ResourceRecordSets ?? []).find(
+      (r) => fqdn(String(r.Name)) === fqdn(dns.name) && r.Type === dns.type,
+    );
+    const values = ((record?.ResourceRecords as { Value: string }[] | undefined) ?? []).map((r) => r.Value);
+    const resourceRecords = [{ Value: dns.value }];
+    return values.length === 1 && values[0] === dns.value
+      ? { act: "skip", description: `${dns.name} ${dns.type} already answers ${dns.value}`, resourceRecords }
+      : {
+          act: "write",
+          description: `point ${dns.name} ${dns.type} ${values.join(",") || "(none)"} → ${dns.value}`,
+          from: values,
+          to: dns.value,
+          resourceRecords,
+        };
+  },
+};
+
+type Step = (deps: CoreDeps, input: Carried, payload: FailoverStepPayload) => Promise<unknown>;
+
+const steps: Record<string, Step> = {
+  async preflight(deps, input, payload) {
+    const reasons: string[] = [];
+    const world = (payload.world ?? {}) as { promote?: unknown };
+    const control = await readControl(deps.store);
+    if (control.paused) reasons.push(`automation is paused${control.reason ? ` (${control.reason})` : ""}`);
+    let promoted = false;
+    let lagSeconds: number | null = null;
+    if (input.database) {
+      const replica = input.database.replica;
+      if (isError(world.promote))
+        reasons.push(`database ${replica} cannot be read: ${world.promote.Cause ?? world.promote.Error}`);
+      else {
+        const db = ((world.promote as { DbInstances?: Json[] } | undefined)?.DbInstances ?? [])[0] ?? {};
+        promoted = !db.ReadReplicaSourceDBInstanceIdentifier && db.DbInstanceStatus === "available";
+        if (!promoted) {
+          if (db.DbInstanceStatus !== "available")
+            reasons.push(`replica ${replica} is ${String(db.DbInstanceStatus)}, not available`);
+          lagSeconds = await replicaLag(deps, replica);
+          if (lagSeconds === null)
+            reasons.push(
+              `no ReplicaLag data for ${replica} in the last 5 minutes: the data loss cannot be estimated`,
+            );
+          else if (lagSeconds > input.targets.rpoSeconds)
+            reasons.push(`replica lag ${lagSeconds} s exceeds the RPO of ${input.targets.rpoSeconds} s`);
+        }
+      }
+    }
+    if (!promoted) {
+      const record = await readFailover(deps.store, input.runbook);
+      // The cooldown keeps a runbook from flapping between regions; failing back is the way home.
+      const until =
+        record?.lastCompletedAt && input.direction === "failover"
+          ? Date.parse(record.lastCompletedAt) + input.cooldownSeconds * 1000
+          : 0;
+      if (until > deps.now().getTime())
+        reasons.push(
+          `runbook ${input.runbook} failed over at ${record?.lastCompletedAt}: in cooldown until ${new Date(until).toISOString()}`,
+        );
+      const other = await otherRun(deps, input.runbook, payload);
+      if (other) reasons.push(`another failover of ${input.runbook} is running: ${other}`);
+    }
+    const signals = await approvalSignals(deps, input);
+    const approval: Preflight["approval"] =
+      input.dryRun || promoted
+        ? "not-needed"
+        : input.approval.autoApprove && signals.alarm && signals.health
+          ? "auto"
+          : "required";
+    const result: Preflight = {
+      ok: reasons.length === 0,
+      reason: reasons.join("; "),
+      reasons,
+      approval,
+      lagSeconds,
+      signals,
+    };
+    await audit(
+      deps,
+      input,
+      payload,
+      result.ok ? "preflight-passed" : "preflight-failed",
+      result.ok
+        ? promoted
+          ? "the replica is already promoted: finishing the failover without asking again"
+          : `approval ${approval}${approval === "auto" ? ` (alarm ${signals.alarm} and AWS Health ${signals.health})` : ""}`
+        : result.reason,
+      { lagSeconds, signals },
+    );
+    return result;
+  },
+
+  async preflightFailed(deps, input, payload) {
+    const reason = input.preflight?.value.reason ?? "preflight failed";
+    await notify(deps, input.notifyTopicArn, `Switchyard: failover ${input.runbook} stopped at preflight`, {
+      runbook: input.runbook,
+      reason,
+      changed: "nothing",
+    });
+    logger.warn("failover preflight failed", {
+      runbook: input.runbook,
+      reason,
+      executionArn: payload.execution,
+    });
+    return null;
+  },
+
+  async requestApproval(deps, input, payload) {
+    if (!payload.taskToken)
+      throw new FailoverError(FailoverErrors.InvalidInput, "requestApproval needs a task token");
+    await updateFailover(deps.store, input.runbook, {
+      approval: {
+        token: payload.taskToken,
+        executionArn: payload.execution,
+        requestedAt: deps.now().toISOString(),
+      },
+    });
+    const lag = input.preflight?.value.lagSeconds;
+    await audit(
+      deps,
+      input,
+      payload,
+      "approval-requested",
+      `waiting up to ${input.approval.timeoutSeconds} s for a human`,
+    );
+    await notify(deps, input.notifyTopicArn, `Switchyard: approve failover ${input.runbook}?`, {
+      runbook: input.runbook,
+      from: input.primaryRegion,
+      to: input.secondaryRegion,
+      replicaLagSeconds: lag ?? null,
+      approve: `switchyard failover approve ${input.runbook}`,
+      expiresInSeconds: input.approval.timeoutSeconds,
+    });
+    return { requested: true };
+  },
+
+  async approvalTimedOut(deps, input, payload) {
+    await updateFailover(deps.store, input.runbook, {}, ["approval"]);
+    const reason = `nobody approved within ${input.approval.timeoutSeconds} s: nothing was changed`;
+    await audit(deps, input, payload, "approval-timed-out", reason);
+    await notify(deps, input.notifyTopicArn, `Switchyard: failover ${input.runbook} not approved in time`, {
+      runbook: input.runbook,
+      reason,
+    });
+    return null;
+  },
+
+  async plan(deps, input, payload) {
+    const part = payload.part as FailoverPart | undefined;
+    if (part === "resync") {
+      const plan = guarded(input, await planResync(deps, input, payload.world));
+      logger.info(`failback resync: ${plan.act}`, { description: plan.description });
+      return plan;
+    }
+    const planner = part ? planners[part] : undefined;
+    if (!planner)
+      throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover part ${String(part)}`);
+    const plan = guarded(input, planner(input, payload.world));
+    logger.info(`failover ${part}: ${plan.act}`, { description: plan.description });
+    return plan;
+  },
+
+  async verify(_deps, input, payload) {
+    const checks: { check: string; ok: boolean; detail: string }[] = [];
+    const observations = (
+      payload.world as { HealthCheckObservations?: { StatusReport?: { Status?: string } }[] } | undefined
+    )?.HealthCheckObservations;
+    if (observations) {
+      const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
+      // Route 53 deems an endpoint healthy when more than 18% of its checkers do.
+      checks.push({
+        check: `health check ${input.verify.healthCheckId}`,
+        ok: healthy / Math.max(1, observations.length) > 0.18,
+        detail: `${healthy} of ${observations.length} checkers report success`,
+      });
+    }
+    if (input.verify.url) checks.push(await probe(input.verify.url));
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length > 0 && !input.dryRun)
+      throw new FailoverError(
+        FailoverErrors.VerificationFailed,
+        failed.map((c) => `${c.check}: ${c.detail}`).join("; "),
+      );
+    return { ok: failed.length === 0, checks };
+  },
+
+  async report(deps, input, payload) {
+    const history = await executionHistory(deps, payload.execution);
+    const report = buildReport(input, payload.execution, history, deps.now());
+    await updateFailover(deps.store, input.runbook, {
+      executionArn: payload.execution,
+      report: report.json,
+      markdown: report.markdown,
+      ...(report.changed > 0 ? { lastCompletedAt: deps.now().toISOString() } : {}),
+    });
+    await audit(deps, input, payload, report.json.outcome, report.summary, {
+      rto: report.json.rto,
+      rpo: report.json.rpo,
+    });
+    return {
+      subject: report.subject,
+      markdown: report.markdown,
+      changed: report.changed,
+      outcome: report.json.outcome,
+    };
+  },
+};
+
+/** Runs one failover step; `validate` returns the input with defaults filled, the others their result. */
+export async function runFailoverStep(deps: CoreDeps, payload: FailoverStepPayload): Promise<unknown> {
+  const step = steps[payload.action];
+  if (!step && payload.action !== "validate")
+    throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover step ${payload.action}`);
+  const raw = (payload.input ?? {}) as Json;
+  const parsed = FailoverInput.safeParse(raw);
+  if (!parsed.success)
+    throw new FailoverError(
+      FailoverErrors.InvalidInput,
+      `the failover input is not complete: ${formatZodIssues(parsed.error).join("; ")}`,
+    );
+  const name = payload.execution.split(":").at(-1) ?? payload.execution;
+  const input: Carried = {
+    ...(raw as Carried),
+    ...parsed.data,
+    trigger: parsed.data.trigger ?? {
+      kind: "manual",
+      eventId: name,
+      source: "console",
+      detailType: "manual start",
+    },
+    correlationId: parsed.data.correlationId ?? name,
+  };
+  if (!step) return { ...input, world: {}, plans: {} };
+  return step(deps, input, payload);
+}
+
+/** Approves (or rejects) the failover of `runbook` that waits for a human. */
+export async function answerApproval(
+  deps: CoreDeps,
+  runbook: string,
+  answer: { approve: boolean; by: string; reason?: string },
+): Promise<{ executionArn: string }> {
+  const record = await readFailover(deps.store, runbook);
+  if (!record?.approval) throw new Error(`no failover of runbook ${runbook} is waiting for approval`);
+  const { token, executionArn } = record.approval;
+  await awsStep("answer approval", () =>
+    answer.approve
+      ? deps.clients.sfn.send(
+          new SendTaskSuccessCommand({
+            taskToken: token,
+            output: JSON.stringify({ approvedBy: answer.by, at: deps.now().toISOString() }),
+          }),
+        )
+      : deps.clients.sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: token,
+            error: FailoverErrors.ApprovalRejected,
+            cause: `rejected by ${answer.by}${answer.reason ? `: ${answer.reason}` : ""}`,
+          }),
+        ),
+  );
+  await updateFailover(deps.store, runbook, {}, ["approval"]);
+  await recordAudit(deps.store, {
+    reaction: "failover",
+    decision: answer.approve ? "approved" : "rejected",
+    reason: `${answer.approve ? "approved" : "rejected"} by ${answer.by}`,
+    subject: runbook,
+    executionArn,
+  });
+  return { executionArn };
+}
+
+async function replicaLag(deps: CoreDeps, replica: string): Promise<number | null> {
+  const now = deps.now();
+  const out = await awsStep("read replica lag", () =>
+    deps.clients.cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/RDS",
+        MetricName: "ReplicaLag",
+        Dimensions: [{ Name: "DBInstanceIdentifier", Value: replica }],
+        StartTime: new Date(now.getTime() - 5 * 60_000),
+        EndTime: now,
+        Period: 60,
+        Statistics: ["Maximum"],
+      }),
+    ),
+  );
+  const points = (out.Datapoints ?? []).map((p) => p.Maximum ?? 0);
+  return points.length === 0 ? null : Math.max(...points);
+}
+
+/** Another running execution of the same state machine for the same runbook, if any. */
+async function otherRun(
+  deps: CoreDeps,
+  runbook: string,
+  payload: FailoverStepPayload,
+): Promise<string | undefined> {
+  if (!payload.stateMachine) return undefined;
+  const running = await awsStep("list running failovers", () =>
+    deps.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: payload.stateMachine, statusFilter: "RUNNING" }),
+    ),
+  );
+  for (const e of running.executions ?? []) {
+    if (e.executionArn === payload.execution || !e.executionArn) continue;
+    const described = await awsStep("describe running failover", () =>
+      deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })),
+    );
+    try {
+      if ((JSON.parse(described.input ?? "{}") as { runbook?: string }).runbook === runbook)
+        return e.executionArn;
+    } catch {
+      // Input that is not JSON cannot name this runbook.
+    }
+  }
+  return undefined;
+}
+
+/** The two independent signals auto-approval needs: a trigger alarm in ALARM now, and an open AWS Health issue for the primary region. */
+export async function approvalSignals(
+  deps: CoreDeps,
+  input: Pick<FailoverInput, "signals" | "primaryRegion">,
+): Promise<Preflight["signals"]> {
+  let alarm: string | null = null;
+  if (input.signals.alarms.length > 0) {
+    const out = await awsStep("read trigger alarms", () =>
+      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: input.signals.alarms })),
+    );
+    alarm =
+      [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])].find((a) => a.StateValue === "ALARM")
+        ?.AlarmName ?? null;
+  }
+  const health = await readHealthSignal(deps.store, input.primaryRegion);
+  return { alarm, health: health?.eventArn ?? null };
+}
+
+async function probe(url: string): Promise<{ check: string; ok: boolean; detail: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: "manual" });
+    return {
+      check: `GET ${url}`,
+      ok: response.status >= 200 && response.status < 400,
+      detail: `HTTP ${response.status}`,
+    };
+  } catch (error) {
+    return { check: `GET ${url}`, ok: false, detail: (error as Error).message };
+  }
+}
+
+async function executionHistory(deps: CoreDeps, executionArn: string): Promise<StepTiming[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await awsStep("read execution history", () =>
+      deps.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, ...(nextToken ? { nextToken } : {}) }),
+      ),
+    );
+    events.push(...(out.events ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  return events.map((e) => {
+    const raw = e as unknown as {
+      stateName?: string;
+      stateEnteredEventDetails?: { name?: string };
+      stateExitedEventDetails?: { name?: string };
+    };
+    return {
+      type: String(e.type),
+      timestamp: new Date(e.timestamp ?? 0).toISOString(),
+      stateName: raw.stateName ?? raw.stateEnteredEventDetails?.name ?? raw.stateExitedEventDetails?.name,
+    };
+  });
+}
+
+/** Failback's first part: the new replica exists, is available, and trails its source by no more than the RPO. */
+async function planResync(deps: CoreDeps, input: Carried, world: unknown): Promise<Plan> {
+  const resync = input.resync;
+  if (!resync) throw new FailoverError(FailoverErrors.InvalidInput, "failback needs resync");
+  if (isError(world))
+    return {
+      act: "write",
+      description: `create ${resync.replica} in ${input.secondaryRegion}, replicating ${resync.source}`,
+      to: resync.replica,
+    };
+  const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
+  const status = String(db.DbInstanceStatus ?? "unknown");
+  if (!db.ReadReplicaSourceDBInstanceIdentifier && status === "available")
+    return {
+      act: "skip",
+      description: `${resync.replica} is already a standalone primary: nothing to resync`,
+    };
+  if (status !== "available") return { act: "wait", description: `${resync.replica} is ${status}` };
+  const lag = await replicaLag(deps, resync.replica);
+  if (lag === null || lag > input.targets.rpoSeconds)
+    return {
+      act: "wait",
+      description: `${resync.replica} trails by ${lag ?? "unknown"} s (RPO ${input.targets.rpoSeconds} s)`,
+    };
+  return { act: "skip", description: `${resync.replica} is in sync (lag ${lag} s)` };
+}

@@ -1,0 +1,199 @@
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { Runbook } from "../config/schema.ts";
+import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import type { KnownEvent } from "../events/parse.ts";
+import { readControl, recordAudit } from "../store/state.ts";
+import { type FailoverInput, runbookInput } from "./input.ts";
+import { putHealthSignal, readFailover } from "./records.ts";
+import { answerApproval, approvalSignals } from "./steps.ts";
+
+export interface FailoverTriggerDeps extends TriggerDeps {
+  readonly failoverStateMachineArn: string;
+}
+
+type Trigger = NonNullable<FailoverInput["trigger"]>;
+type FailoverEvent = Extract<KnownEvent, { kind: "cloudwatch.alarm-state-change" | "health" }>;
+
+const result = (
+  outcome: string,
+  reason: string,
+  executions: string[] = [],
+  subjects: string[] = [],
+): ReactionResult => ({
+  reaction: "failover",
+  outcome,
+  reason,
+  executions,
+  subjects,
+});
+
+/** Execution names come from the event id: a duplicate delivery asks for an execution that exists already. */
+export function failoverExecutionName(runbook: string, eventId: string): string {
+  return `${runbook}-${eventId}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80);
+}
+
+/**
+ * A health-check alarm going to ALARM, or an AWS Health issue in a runbook's primary region,
+ * starts that runbook's failover (which still asks a human unless both signals agree). AWS
+ * Health issues are also recorded: they are the second signal auto-approval looks for.
+ */
+export async function onFailoverEvent(
+  deps: FailoverTriggerDeps,
+  known: FailoverEvent,
+): Promise<ReactionResult> {
+  const runbooks = deps.config.failover.runbooks;
+  let chosen: Runbook[];
+  let trigger: Trigger;
+  if (known.kind === "cloudwatch.alarm-state-change") {
+    const { alarmName, state } = known.event.detail;
+    chosen = runbooks.filter((r) => r.triggers.alarms.includes(alarmName));
+    if (chosen.length === 0) return result("no-action", `alarm ${alarmName} triggers no runbook`);
+    if (state.value !== "ALARM")
+      return result("no-action", `alarm ${alarmName} went to ${state.value}, not ALARM`);
+    // A replayed old event must not fail a region over: the alarm has to be in ALARM now.
+    const now = await awsStep("read trigger alarm", () =>
+      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] })),
+    );
+    const current = [...(now.MetricAlarms ?? []), ...(now.CompositeAlarms ?? [])][0]?.StateValue;
+    if (current !== "ALARM")
+      return result("stale", `alarm ${alarmName} is ${current ?? "missing"} now: not failing over`);
+    trigger = {
+      kind: "alarm",
+      eventId: known.event.id,
+      source: known.event.source,
+      detailType: known.event["detail-type"],
+      ...(known.event.time ? { time: known.event.time } : {}),
+    };
+  } else {
+    const d = known.event.detail;
+    const region = d.eventRegion ?? known.event.region ?? "";
+    if (d.eventTypeCategory !== "issue")
+      return result(
+        "no-action",
+        `AWS Health ${d.eventTypeCategory} ${d.eventTypeCode}: only issues fail over`,
+      );
+    await putHealthSignal(deps.store, {
+      region,
+      service: d.service,
+      eventTypeCode: d.eventTypeCode,
+      eventArn: d.eventArn,
+      status: d.statusCode ?? "open",
+      at: deps.now().toISOString(),
+    });
+    chosen = runbooks.filter((r) => r.triggers.health && r.primaryRegion === region);
+    if (d.statusCode === "closed")
+      return result("recorded", `AWS Health ${d.eventTypeCode} in ${region} is closed`);
+    if (chosen.length === 0)
+      return result(
+        "recorded",
+        `AWS Health ${d.eventTypeCode} in ${region}: no runbook has it as primary region`,
+      );
+    trigger = {
+      kind: "health",
+      eventId: known.event.id,
+      source: known.event.source,
+      detailType: known.event["detail-type"],
+      ...(known.event.time ? { time: known.event.time } : {}),
+    };
+  }
+  const control = await readControl(deps.store);
+  if (control.paused) {
+    await recordAudit(deps.store, {
+      reaction: "failover",
+      decision: "paused",
+      reason: "automation is paused",
+      eventId: known.event.id,
+    });
+    return result("paused", `automation is paused${control.reason ? ` (${control.reason})` : ""}`);
+  }
+  const executions: string[] = [];
+  const answered: string[] = [];
+  for (const runbook of chosen) {
+    // A failover of this runbook waits for a human: this signal may be the second one that agrees.
+    const waiting = (await readFailover(deps.store, runbook.name))?.approval;
+    if (waiting) {
+      const signals = await approvalSignals(deps, {
+        signals: { alarms: runbook.triggers.alarms },
+        primaryRegion: runbook.primaryRegion,
+      });
+      const agree = runbook.approval.autoApprove && signals.alarm !== null && signals.health !== null;
+      if (agree)
+        await answerApproval(deps, runbook.name, {
+          approve: true,
+          by: `auto: alarm ${signals.alarm} and AWS Health ${signals.health}`,
+        });
+      else
+        await recordAudit(deps.store, {
+          reaction: "failover",
+          decision: "waiting",
+          reason: `a failover of ${runbook.name} already waits for approval; ${trigger.kind} ${trigger.eventId} adds no second run`,
+          subject: runbook.name,
+          eventId: known.event.id,
+        });
+      answered.push(
+        `${runbook.name}: ${agree ? "approved (both signals agree)" : "already waiting for approval"}`,
+      );
+      continue;
+    }
+    const input = runbookInput(runbook, {
+      notifyTopicArn: deps.config.notifications.topicArn ?? null,
+      dryRun: deps.config.safety.dryRun,
+      trigger,
+    });
+    const name = failoverExecutionName(runbook.name, known.event.id);
+    try {
+      const out = await awsStep("start failover", () =>
+        deps.clients.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: deps.failoverStateMachineArn,
+            name,
+            input: JSON.stringify(input),
+          }),
+        ),
+      );
+      executions.push(out.executionArn ?? name);
+    } catch (error) {
+      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+      await recordAudit(deps.store, {
+        reaction: "failover",
+        decision: "duplicate",
+        reason: `execution ${name} exists already`,
+        subject: runbook.name,
+        eventId: known.event.id,
+      });
+      continue;
+    }
+    await recordAudit(deps.store, {
+      reaction: "failover",
+      decision: "started",
+      reason: `${trigger.kind} ${trigger.eventId} → failover ${runbook.primaryRegion} → ${runbook.secondaryRegion}`,
+      subject: runbook.name,
+      eventId: known.event.id,
+      correlationId: known.event.id,
+    });
+  }
+  if (executions.length === 0 && answered.length > 0) {
+    const approved = answered.some((a) => a.includes("approved"));
+    return result(
+      approved ? "approved" : "waiting",
+      answered.join("; "),
+      [],
+      chosen.map((r) => r.name),
+    );
+  }
+  return executions.length
+    ? result(
+        "started",
+        `failover of ${chosen.map((r) => r.name).join(", ")}`,
+        executions,
+        chosen.map((r) => r.name),
+      )
+    : result(
+        "duplicate",
+        "the failover for this event was started already",
+        [],
+        chosen.map((r) => r.name),
+      );
+}

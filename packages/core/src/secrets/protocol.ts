@@ -1,0 +1,238 @@
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+import * as z from "zod";
+import type { ManagedSecret } from "../config/schema.ts";
+import { logger } from "../observability/logger.ts";
+import { formatZodIssues } from "../util/zod-error.ts";
+import { RotationError, RotationErrors } from "./errors.ts";
+import { rotators } from "./registry.ts";
+import type { Rotator, RotatorDeps } from "./rotator.ts";
+
+export const ROTATION_STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** What Secrets Manager sends a rotation function; `RotationToken` only on newer invocations. */
+const Invocation = z.object({
+  Step: z.string({
+    error: "missing; Secrets Manager sends one of createSecret, setSecret, testSecret, finishSecret",
+  }),
+  SecretId: z.string({ error: "missing; the secret's ARN" }).min(1),
+  ClientRequestToken: z
+    .string({ error: "missing; the version id of the rotation" })
+    .regex(/^[A-Za-z0-9-]{32,64}$/, { error: "must be 32 to 64 letters, digits or hyphens (a version id)" }),
+  RotationToken: z.string().optional(),
+});
+export type RotationInvocation = z.output<typeof Invocation>;
+
+export interface RotationDeps extends RotatorDeps {
+  readonly secrets: readonly ManagedSecret[];
+}
+
+export interface StepResult {
+  readonly step: RotationStep;
+  readonly secret: string;
+  readonly version: string;
+  /** done: the step did its work; already: a previous run had done it; current: the version is already AWSCURRENT. */
+  readonly outcome: "done" | "already" | "current";
+}
+
+type Managed = { entry: ManagedSecret; rotator: Rotator; options: never; arn: string; name: string };
+
+/** Parses an invocation; every problem names its field. */
+export function parseInvocation(raw: unknown): RotationInvocation {
+  const parsed = Invocation.safeParse(raw);
+  if (!parsed.success)
+    throw new RotationError(
+      RotationErrors.InvalidInvocation,
+      `not a Secrets Manager rotation invocation: ${formatZodIssues(parsed.error).join("; ")}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * One step of Secrets Manager's rotation protocol. Every check (invocation, rotation enabled,
+ * token staged AWSPENDING, a managed secret with a known rotator, the secret's value) happens
+ * before any write, and every step is safe to run again: createSecret finds its version, setSecret
+ * and the rotators check before they change, finishSecret sees the version already current.
+ */
+export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise<StepResult> {
+  const invocation = parseInvocation(raw);
+  const step = invocation.Step as RotationStep;
+  if (!ROTATION_STEPS.includes(step))
+    throw new RotationError(
+      RotationErrors.UnknownStep,
+      `unknown step "${invocation.Step}"; Secrets Manager's steps are ${ROTATION_STEPS.join(", ")}`,
+    );
+  const token = invocation.ClientRequestToken;
+  const metadata = await deps.clients.secrets.send(
+    new DescribeSecretCommand({ SecretId: invocation.SecretId }),
+  );
+  const name = metadata.Name ?? invocation.SecretId;
+  if (!metadata.RotationEnabled)
+    throw new RotationError(
+      RotationErrors.NotRotationEnabled,
+      `secret ${name} is not enabled for rotation; rotate it with RotateSecret (switchyard configures it from secrets[])`,
+    );
+  const stages = metadata.VersionIdsToStages?.[token];
+  if (!stages)
+    throw new RotationError(
+      RotationErrors.TokenNotPending,
+      `secret ${name} has no version ${token} to rotate to`,
+    );
+  const result = (outcome: StepResult["outcome"]): StepResult => ({
+    step,
+    secret: name,
+    version: token,
+    outcome,
+  });
+  if (stages.includes("AWSCURRENT")) {
+    logger.info(`rotation ${step}: version is already AWSCURRENT, nothing to do`, {
+      secret: name,
+      version: token,
+    });
+    return result("current");
+  }
+  if (!stages.includes("AWSPENDING"))
+    throw new RotationError(
+      RotationErrors.TokenNotPending,
+      `version ${token} of secret ${name} is not staged AWSPENDING (stages: ${stages.join(", ") || "none"})`,
+    );
+  const managed = findManaged(deps.secrets, metadata);
+  const outcome = await STEPS[step](deps, managed, token, metadata);
+  logger.info(`rotation ${step}: ${outcome}`, {
+    secret: name,
+    version: token,
+    rotator: managed.entry.rotator,
+  });
+  return result(outcome);
+}
+
+function findManaged(secrets: readonly ManagedSecret[], metadata: DescribeSecretCommandOutput): Managed {
+  const entry = secrets.find(
+    (s) =>
+      s.secretId === metadata.ARN ||
+      s.secretId === metadata.Name ||
+      metadata.ARN?.startsWith(`${s.secretId}-`),
+  );
+  const name = metadata.Name ?? "";
+  if (!entry)
+    throw new RotationError(
+      RotationErrors.NotManaged,
+      `no secrets[] entry in the config manages ${name}; add one with its rotator`,
+    );
+  if (entry.rotator === "custom")
+    throw new RotationError(
+      RotationErrors.NotManaged,
+      `secrets[${entry.name}] is rotated by its own function (${entry.rotationFunction}), not Switchyard's`,
+    );
+  return {
+    entry,
+    rotator: rotators[entry.rotator as keyof typeof rotators] as Rotator,
+    options: entry.options as never,
+    arn: metadata.ARN ?? "",
+    name,
+  };
+}
+
+async function value(
+  deps: RotationDeps,
+  secretId: string,
+  select: { VersionStage: string; VersionId?: string },
+) {
+  const out = await deps.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...select }));
+  return out.SecretString ?? "";
+}
+
+async function pendingValue(
+  deps: RotationDeps,
+  secretId: string,
+  token: string,
+): Promise<string | undefined> {
+  try {
+    return await value(deps, secretId, { VersionId: token, VersionStage: "AWSPENDING" });
+  } catch (error) {
+    if ((error as Error).name === "ResourceNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+async function requiredPending(deps: RotationDeps, m: Managed, token: string): Promise<string> {
+  const pending = await pendingValue(deps, m.arn, token);
+  if (pending === undefined)
+    throw new RotationError(
+      RotationErrors.TokenNotPending,
+      `version ${token} of ${m.name} has no value yet: run createSecret first`,
+    );
+  m.rotator.validate(pending, m.options);
+  return pending;
+}
+
+async function currentValue(deps: RotationDeps, m: Managed): Promise<string> {
+  const current = await value(deps, m.arn, { VersionStage: "AWSCURRENT" });
+  m.rotator.validate(current, m.options);
+  return current;
+}
+
+const STEPS: Record<
+  RotationStep,
+  (
+    deps: RotationDeps,
+    m: Managed,
+    token: string,
+    metadata: DescribeSecretCommandOutput,
+  ) => Promise<"done" | "already">
+> = {
+  async createSecret(deps, m, token) {
+    const current = await currentValue(deps, m);
+    if ((await pendingValue(deps, m.arn, token)) !== undefined) return "already";
+    const next = await m.rotator.create(deps, current, m.options);
+    m.rotator.validate(next, m.options);
+    await deps.clients.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: m.arn,
+        ClientRequestToken: token,
+        SecretString: next,
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    return "done";
+  },
+  async setSecret(deps, m, token, metadata) {
+    const current = await currentValue(deps, m);
+    const pending = await requiredPending(deps, m, token);
+    const hasPrevious = Object.values(metadata.VersionIdsToStages ?? {}).some((s) =>
+      s.includes("AWSPREVIOUS"),
+    );
+    const previous = hasPrevious ? await value(deps, m.arn, { VersionStage: "AWSPREVIOUS" }) : undefined;
+    await m.rotator.set(
+      deps,
+      { current, pending, ...(previous !== undefined ? { previous } : {}) },
+      m.options,
+    );
+    return "done";
+  },
+  async testSecret(deps, m, token) {
+    await m.rotator.test(deps, await requiredPending(deps, m, token), m.options);
+    return "done";
+  },
+  async finishSecret(deps, m, token, metadata) {
+    await requiredPending(deps, m, token);
+    const current = Object.entries(metadata.VersionIdsToStages ?? {}).find(([, s]) =>
+      s.includes("AWSCURRENT"),
+    )?.[0];
+    await deps.clients.secrets.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: m.arn,
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: token,
+        ...(current ? { RemoveFromVersionId: current } : {}),
+      }),
+    );
+    return "done";
+  },
+};

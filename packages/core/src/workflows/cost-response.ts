@@ -1,0 +1,130 @@
+import { ErrorNames } from "../errors.ts";
+import type { Catcher, Retrier, StateMachineDefinition, TaskState } from "./asl.ts";
+
+/** The cost-steps actions the workflow calls, by name. */
+export type CostStep =
+  | "plan"
+  | "requestApproval"
+  | "approvalEnded"
+  | "apply"
+  | "applyFailed"
+  | "watch"
+  | "revert"
+  | "revertFailed";
+
+const retryTransient: Retrier = {
+  ErrorEquals: [
+    ErrorNames.Throttled,
+    "Lambda.TooManyRequestsException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+
+const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "StaleEnd", ResultPath: "$.error" };
+
+/**
+ * The cost-response state machine: one execution per anomaly (its name derives from the
+ * anomaly id). Plan the tier's actions → wait for a human's approval when a destructive one is
+ * among them (a timeout ends with no action) → apply, recording each resource as it is
+ * changed → watch the anomaly: a repeat that escalates comes back to Plan with the higher
+ * tier, a resolution or the TTL reverts what was applied, guarded by the value Switchyard set.
+ * State lives in the response record, so a replay of the input never applies anything twice.
+ */
+export function costResponseDefinition(costStepsFunctionArn: string): StateMachineDefinition {
+  const task = (action: CostStep, next: string | undefined, extra: Partial<TaskState> = {}): TaskState => ({
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: {
+      FunctionName: costStepsFunctionArn,
+      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id" },
+    },
+    ResultSelector: { "value.$": "$.Payload" },
+    Retry: [retryTransient],
+    ...(next ? { Next: next } : { End: true }),
+    ...extra,
+  });
+  const waitForToken = (action: CostStep, extra: Partial<TaskState>): TaskState => ({
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    Parameters: {
+      FunctionName: costStepsFunctionArn,
+      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id", "taskToken.$": "$$.Task.Token" },
+    },
+    Retry: [retryTransient],
+    ...extra,
+  });
+  return {
+    Comment: "Switchyard cost response: plan, approve destructive actions, apply, watch the anomaly, revert",
+    StartAt: "Plan",
+    States: {
+      Plan: task("plan", "NeedsApproval?", { ResultPath: "$.plan", Catch: [onStale] }),
+      "NeedsApproval?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.plan.value.needsApproval", BooleanEquals: true, Next: "WaitForApproval" }],
+        Default: "Apply",
+      },
+      WaitForApproval: waitForToken("requestApproval", {
+        Comment:
+          "A destructive action waits for `switchyard approve|deny <anomalyId>` (SendTaskSuccess); a timeout does nothing",
+        TimeoutSecondsPath: "$.approvalTimeoutSeconds",
+        ResultPath: "$.approval",
+        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "ApprovalEnded", ResultPath: "$.error" }, onStale],
+        Next: "Approved?",
+      }),
+      "Approved?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.approval.decision", StringEquals: "approve", Next: "Apply" }],
+        Default: "ApprovalEnded",
+      },
+      ApprovalEnded: task("approvalEnded", "Watch", { ResultPath: null, Catch: [onStale] }),
+      Apply: task("apply", "Watch", {
+        ResultPath: "$.result",
+        Catch: [onStale, { ErrorEquals: ["States.ALL"], Next: "ApplyFailed", ResultPath: "$.error" }],
+      }),
+      ApplyFailed: task("applyFailed", "Watch", { ResultPath: null, Catch: [onStale] }),
+      Watch: waitForToken("watch", {
+        Comment:
+          "Waits for the anomaly's next alert (escalation or resolution); the TTL running out reverts what was applied",
+        TimeoutSecondsPath: "$.ttlSeconds",
+        // The answer is the next input, whole: the escalated tier, or the resolution. (Written as
+        // ResultPath + OutputPath, which AWS treats as ResultPath "$"; aws-local-stepfunctions
+        // 3.0.0 keeps the state's input for ResultPath "$".)
+        ResultPath: "$.next",
+        OutputPath: "$.next",
+        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "Revert", ResultPath: "$.error" }, onStale],
+        Next: "Signal?",
+      }),
+      "Signal?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.signal", StringEquals: "escalate", Next: "Plan" },
+          { Variable: "$.signal", StringEquals: "resolved", Next: "Revert" },
+        ],
+        Default: "Watch",
+      },
+      Revert: task("revert", "Reverted", {
+        ResultPath: "$.result",
+        Catch: [onStale, { ErrorEquals: ["States.ALL"], Next: "RevertFailed", ResultPath: "$.error" }],
+      }),
+      Reverted: { Type: "Succeed", Comment: "What was applied is reverted, or left as a human changed it" },
+      RevertFailed: task("revertFailed", "RevertIncomplete", { ResultPath: null }),
+      RevertIncomplete: {
+        Type: "Fail",
+        Error: "RevertIncomplete",
+        Cause:
+          "Some changes could not be reverted: the audit log lists each one; a redrive retries the revert",
+      },
+      StaleEnd: {
+        Type: "Fail",
+        Error: ErrorNames.Stale,
+        Cause: "The anomaly's response is owned by another execution or has ended: nothing was changed",
+      },
+    },
+  };
+}

@@ -1,0 +1,560 @@
+import type {
+  Catcher,
+  ChoiceState,
+  JsonValue,
+  Retrier,
+  State,
+  StateMachineDefinition,
+  TaskState,
+} from "./asl.ts";
+
+/** The failover-steps actions the workflow calls, by name. */
+export type FailoverAction =
+  | "validate"
+  | "preflight"
+  | "preflightFailed"
+  | "requestApproval"
+  | "approvalTimedOut"
+  | "plan"
+  | "verify"
+  | "report";
+
+/** The parts a failover changes, in order; each is read, planned, then written only when needed. */
+export type FailoverPart =
+  | "promote"
+  | "scaleLambda"
+  | "scaleEcs"
+  | "scaleAutoScaling"
+  | "configure"
+  | "dns"
+  | "resync";
+
+/** Error names the failover steps throw, matched by Retry/Catch below. */
+export const FailoverErrors = {
+  VerificationFailed: "VerificationFailed",
+  ApprovalRejected: "ApprovalRejected",
+  InvalidInput: "InvalidInput",
+  ConfigError: "ConfigError",
+  Throttled: "Throttled",
+} as const;
+
+const retryLambda: Retrier = {
+  ErrorEquals: [
+    FailoverErrors.Throttled,
+    "Lambda.TooManyRequestsException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+
+/**
+ * Transient AWS errors of an AWS SDK integration, by the names Step Functions gives them
+ * (`<Service>.<Exception>`): retried a bounded number of times; afterwards the execution
+ * fails in place and a redrive resumes at that step.
+ */
+function retrySdk(...services: string[]): Retrier {
+  const names = [
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceException",
+  ];
+  return {
+    ErrorEquals: services.flatMap((s) => names.map((n) => `${s}.${n}`)),
+    IntervalSeconds: 2,
+    MaxAttempts: 3,
+    BackoffRate: 2,
+    JitterStrategy: "FULL",
+  };
+}
+
+const sdk = (service: string, action: string) => `arn:aws:states:::aws-sdk:${service}:${action}`;
+
+/**
+ * The failover state machine. Every part (promote, scale, configure, DNS) reads the world
+ * through an AWS SDK integration, lets the steps function plan it (write, skip because it is
+ * done, or dry-run), and writes only when the plan says so: a console replay of a finished run
+ * skips every part, and a redrive resumes at the failed state. Approval is a task token bounded
+ * by the input's timeout; the promotion and DNS waits are bounded loops; nothing waits forever.
+ */
+export function failoverDefinition(stepsFunctionArn: string): StateMachineDefinition {
+  const lambdaTask = (
+    action: FailoverAction,
+    next: string | undefined,
+    extra: Partial<TaskState> = {},
+    payload: Record<string, JsonValue> = {},
+  ): TaskState => ({
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: {
+      FunctionName: stepsFunctionArn,
+      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id", ...payload },
+    },
+    ResultSelector: { "value.$": "$.Payload" },
+    Retry: [retryLambda],
+    ...(next ? { Next: next } : { End: true }),
+    ...extra,
+  });
+
+  const ifConfigured = (path: string, then: string, otherwise: string): ChoiceState => ({
+    Type: "Choice",
+    // IsNull: true rather than IsNull: false (see deploy.ts: the local interpreter's quirk).
+    Choices: [{ Variable: path, IsNull: true, Next: otherwise }],
+    Default: then,
+  });
+
+  /** Read → Plan → Needed? → write | Skipped, for one part. */
+  const part = (
+    name: FailoverPart,
+    read: { state: string; resource: string; parameters: Record<string, JsonValue>; notFound?: string[] },
+    write: {
+      state: string;
+      resource: string;
+      parameters: Record<string, JsonValue>;
+      next: string;
+      extra?: Partial<TaskState>;
+    },
+    after: string,
+    ...services: string[]
+  ): Record<string, State> => {
+    const planState = `Plan${write.state}`;
+    const catchNotFound: Catcher[] = read.notFound
+      ? [{ ErrorEquals: read.notFound, Next: planState, ResultPath: `$.world.${name}` }]
+      : [];
+    return {
+      [read.state]: {
+        Type: "Task",
+        Resource: read.resource,
+        Parameters: read.parameters,
+        ResultPath: `$.world.${name}`,
+        Retry: [retrySdk(...services)],
+        Catch: catchNotFound,
+        Next: planState,
+      },
+      [planState]: lambdaTask(
+        "plan",
+        `${write.state}Needed?`,
+        { ResultPath: `$.plans.${name}` },
+        { part: name, "world.$": `$.world.${name}` },
+      ),
+      [`${write.state}Needed?`]: {
+        Type: "Choice",
+        Choices: [
+          { Variable: `$.plans.${name}.value.act`, StringEquals: "write", Next: write.state },
+          ...(name === "promote"
+            ? [{ Variable: `$.plans.${name}.value.act`, StringEquals: "wait", Next: "WaitForPromotion" }]
+            : []),
+        ],
+        Default: `${write.state}Skipped`,
+      },
+      [write.state]: {
+        Type: "Task",
+        Resource: write.resource,
+        Parameters: write.parameters,
+        ResultPath: null,
+        Retry: [retrySdk(...services)],
+        Next: write.next,
+        ...write.extra,
+      },
+      [`${write.state}Skipped`]: {
+        Type: "Pass",
+        Comment: "Already done (or a dry run): the plan says why",
+        Next: after,
+      },
+    };
+  };
+
+  return {
+    Comment:
+      "Switchyard failover: preflight, approval, promote the replica, scale the secondary, configure, switch DNS, verify, notify, report",
+    StartAt: "Validate",
+    // A bound on the whole run, above every inner bound (approval, promotion, DNS).
+    TimeoutSeconds: 6 * 3600,
+    States: {
+      Validate: lambdaTask("validate", "Database?", {
+        OutputPath: "$.value",
+        Catch: [{ ErrorEquals: [FailoverErrors.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
+      }),
+      InvalidInput: { Type: "Fail", Error: FailoverErrors.InvalidInput, CausePath: "$.error.Cause" },
+      "Database?": ifConfigured("$.database", "ReadDatabase", "Preflight"),
+      ReadDatabase: {
+        Type: "Task",
+        Resource: sdk("rds", "describeDBInstances"),
+        Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+        ResultPath: "$.world.promote",
+        Retry: [retrySdk("Rds")],
+        Catch: [
+          {
+            ErrorEquals: ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"],
+            Next: "Preflight",
+            ResultPath: "$.world.promote",
+          },
+        ],
+        Next: "Preflight",
+      },
+      Preflight: lambdaTask(
+        "preflight",
+        "Preflight?",
+        { ResultPath: "$.preflight" },
+        { "world.$": "$.world", "stateMachine.$": "$$.StateMachine.Id" },
+      ),
+      "Preflight?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.preflight.value.ok", BooleanEquals: false, Next: "PreflightFailed" },
+          {
+            Variable: "$.preflight.value.approval",
+            StringEquals: "required",
+            Next: "WaitForApprovalToFailOver",
+          },
+        ],
+        Default: "Promote?",
+      },
+      PreflightFailed: lambdaTask("preflightFailed", "PreflightFailedEnd", { ResultPath: null }),
+      PreflightFailedEnd: { Type: "Fail", Error: "PreflightFailed", CausePath: "$.preflight.value.reason" },
+      WaitForApprovalToFailOver: {
+        Type: "Task",
+        Comment:
+          "A human approves with `switchyard failover approve <runbook>` (SendTaskSuccess); bounded by the input's timeout",
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: {
+          FunctionName: stepsFunctionArn,
+          Payload: {
+            action: "requestApproval",
+            "input.$": "$",
+            "execution.$": "$$.Execution.Id",
+            "taskToken.$": "$$.Task.Token",
+          },
+        },
+        TimeoutSecondsPath: "$.approval.timeoutSeconds",
+        ResultPath: "$.approved",
+        Retry: [retryLambda],
+        Catch: [
+          { ErrorEquals: ["States.Timeout"], Next: "ApprovalTimedOut", ResultPath: "$.error" },
+          { ErrorEquals: [FailoverErrors.ApprovalRejected], Next: "ApprovalRejected", ResultPath: "$.error" },
+        ],
+        Next: "Promote?",
+      },
+      ApprovalTimedOut: lambdaTask("approvalTimedOut", "ApprovalTimedOutEnd", { ResultPath: null }),
+      ApprovalTimedOutEnd: {
+        Type: "Fail",
+        Error: "ApprovalTimedOut",
+        Cause: "Nobody approved the failover in time: nothing was changed",
+      },
+      ApprovalRejected: { Type: "Fail", Error: FailoverErrors.ApprovalRejected, CausePath: "$.error.Cause" },
+
+      "Promote?": ifConfigured("$.database", "ReadReplica", "ScaleLambda?"),
+      ...part(
+        "promote",
+        {
+          state: "ReadReplica",
+          resource: sdk("rds", "describeDBInstances"),
+          parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+          notFound: ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"],
+        },
+        {
+          state: "PromoteReplica",
+          resource: sdk("rds", "promoteReadReplica"),
+          parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+          next: "WaitForPromotion",
+          extra: {
+            // Someone else promoted it meanwhile: read again and decide again.
+            Catch: [
+              {
+                ErrorEquals: ["Rds.InvalidDbInstanceStateException", "Rds.InvalidDBInstanceState"],
+                Next: "ReadReplica",
+                ResultPath: "$.error",
+              },
+            ],
+          },
+        },
+        "ScaleLambda?",
+        "Rds",
+      ),
+      WaitForPromotion: {
+        Type: "Wait",
+        SecondsPath: "$.waits.promotion.intervalSeconds",
+        Next: "CheckPromotion",
+      },
+      CheckPromotion: {
+        Type: "Task",
+        Resource: sdk("rds", "describeDBInstances"),
+        Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+        ResultSelector: { "db.$": "$.DbInstances[0]" },
+        ResultPath: "$.promotion",
+        Retry: [retrySdk("Rds")],
+        Next: "Promoted?",
+      },
+      "Promoted?": {
+        Type: "Choice",
+        Choices: [
+          {
+            Variable: "$.promotion.db.ReadReplicaSourceDBInstanceIdentifier",
+            IsPresent: true,
+            Next: "PromotionBound?",
+          },
+          { Variable: "$.promotion.db.DbInstanceStatus", StringEquals: "available", Next: "ScaleLambda?" },
+        ],
+        Default: "PromotionBound?",
+      },
+      "PromotionBound?": {
+        Type: "Choice",
+        Choices: [
+          {
+            Variable: "$.progress.promotionChecks",
+            NumericGreaterThanEqualsPath: "$.waits.promotion.maxChecks",
+            Next: "PromotionTimedOut",
+          },
+        ],
+        Default: "CountPromotionCheck",
+      },
+      CountPromotionCheck: {
+        Type: "Pass",
+        Parameters: {
+          "promotionChecks.$": "States.MathAdd($.progress.promotionChecks, 1)",
+          "dnsChecks.$": "$.progress.dnsChecks",
+          "resyncChecks.$": "$.progress.resyncChecks",
+        },
+        ResultPath: "$.progress",
+        Next: "WaitForPromotion",
+      },
+      PromotionTimedOut: {
+        Type: "Fail",
+        Error: "PromotionTimedOut",
+        Cause:
+          "The replica did not become an available standalone instance in time: check it in the RDS console, then redrive",
+      },
+
+      "ScaleLambda?": ifConfigured("$.compute.lambda", "ReadLambdaCapacity", "ScaleEcs?"),
+      ...part(
+        "scaleLambda",
+        {
+          state: "ReadLambdaCapacity",
+          resource: sdk("lambda", "getProvisionedConcurrencyConfig"),
+          parameters: {
+            "FunctionName.$": "$.compute.lambda.function",
+            "Qualifier.$": "$.compute.lambda.alias",
+          },
+          notFound: ["Lambda.ProvisionedConcurrencyConfigNotFoundException"],
+        },
+        {
+          state: "ScaleLambda",
+          resource: sdk("lambda", "putProvisionedConcurrencyConfig"),
+          parameters: {
+            "FunctionName.$": "$.compute.lambda.function",
+            "Qualifier.$": "$.compute.lambda.alias",
+            "ProvisionedConcurrentExecutions.$": "$.compute.lambda.provisionedConcurrency",
+          },
+          next: "ScaleEcs?",
+        },
+        "ScaleEcs?",
+        "Lambda",
+      ),
+      "ScaleEcs?": ifConfigured("$.compute.ecs", "ReadEcsService", "ScaleAutoScaling?"),
+      ...part(
+        "scaleEcs",
+        {
+          state: "ReadEcsService",
+          resource: sdk("ecs", "describeServices"),
+          parameters: {
+            "Cluster.$": "$.compute.ecs.cluster",
+            "Services.$": "States.Array($.compute.ecs.service)",
+          },
+        },
+        {
+          state: "ScaleEcs",
+          resource: sdk("ecs", "updateService"),
+          parameters: {
+            "Cluster.$": "$.compute.ecs.cluster",
+            "Service.$": "$.compute.ecs.service",
+            "DesiredCount.$": "$.compute.ecs.desiredCount",
+          },
+          next: "ScaleAutoScaling?",
+        },
+        "ScaleAutoScaling?",
+        "Ecs",
+      ),
+      "ScaleAutoScaling?": ifConfigured("$.compute.autoScaling", "ReadAutoScalingGroup", "Configure?"),
+      ...part(
+        "scaleAutoScaling",
+        {
+          state: "ReadAutoScalingGroup",
+          resource: sdk("autoscaling", "describeAutoScalingGroups"),
+          parameters: { "AutoScalingGroupNames.$": "States.Array($.compute.autoScaling.group)" },
+        },
+        {
+          state: "ScaleAutoScaling",
+          resource: sdk("autoscaling", "updateAutoScalingGroup"),
+          parameters: {
+            "AutoScalingGroupName.$": "$.compute.autoScaling.group",
+            "DesiredCapacity.$": "$.compute.autoScaling.desiredCapacity",
+          },
+          next: "Configure?",
+        },
+        "Configure?",
+        "AutoScaling",
+        "Autoscaling",
+      ),
+      "Configure?": ifConfigured("$.configuration", "ReadParameter", "Dns?"),
+      ...part(
+        "configure",
+        {
+          state: "ReadParameter",
+          resource: sdk("ssm", "getParameter"),
+          parameters: { "Name.$": "$.configuration.parameter" },
+          notFound: ["Ssm.ParameterNotFoundException", "Ssm.ParameterNotFound"],
+        },
+        {
+          state: "Configure",
+          resource: sdk("ssm", "putParameter"),
+          parameters: {
+            "Name.$": "$.configuration.parameter",
+            "Value.$": "$.configuration.value",
+            Type: "String",
+            Overwrite: true,
+          },
+          next: "Dns?",
+        },
+        "Dns?",
+        "Ssm",
+      ),
+      "Dns?": ifConfigured("$.dns", "ReadRecord", "HealthCheck?"),
+      ...part(
+        "dns",
+        {
+          state: "ReadRecord",
+          resource: sdk("route53", "listResourceRecordSets"),
+          parameters: {
+            "HostedZoneId.$": "$.dns.hostedZoneId",
+            "StartRecordName.$": "$.dns.name",
+            "StartRecordType.$": "$.dns.type",
+            MaxItems: "1",
+          },
+        },
+        {
+          state: "SwitchDns",
+          resource: sdk("route53", "changeResourceRecordSets"),
+          parameters: {
+            "HostedZoneId.$": "$.dns.hostedZoneId",
+            ChangeBatch: {
+              "Comment.$": "States.Format('switchyard failover {} ({})', $.runbook, $$.Execution.Name)",
+              Changes: [
+                {
+                  Action: "UPSERT",
+                  ResourceRecordSet: {
+                    "Name.$": "$.dns.name",
+                    "Type.$": "$.dns.type",
+                    "TTL.$": "$.dns.ttl",
+                    "ResourceRecords.$": "$.plans.dns.value.resourceRecords",
+                  },
+                },
+              ],
+            },
+          },
+          next: "WaitForDnsSync",
+          extra: {
+            ResultSelector: { "id.$": "$.ChangeInfo.Id", "status.$": "$.ChangeInfo.Status" },
+            ResultPath: "$.dnsChange",
+          },
+        },
+        "HealthCheck?",
+        "Route53",
+      ),
+      WaitForDnsSync: { Type: "Wait", SecondsPath: "$.waits.dns.intervalSeconds", Next: "CheckDnsSync" },
+      CheckDnsSync: {
+        Type: "Task",
+        Resource: sdk("route53", "getChange"),
+        Parameters: { "Id.$": "$.dnsChange.id" },
+        ResultSelector: { "id.$": "$.ChangeInfo.Id", "status.$": "$.ChangeInfo.Status" },
+        ResultPath: "$.dnsChange",
+        Retry: [retrySdk("Route53")],
+        Next: "DnsInSync?",
+      },
+      "DnsInSync?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.dnsChange.status", StringEquals: "INSYNC", Next: "HealthCheck?" },
+          {
+            Variable: "$.progress.dnsChecks",
+            NumericGreaterThanEqualsPath: "$.waits.dns.maxChecks",
+            Next: "DnsSyncTimedOut",
+          },
+        ],
+        Default: "CountDnsCheck",
+      },
+      CountDnsCheck: {
+        Type: "Pass",
+        Parameters: {
+          "promotionChecks.$": "$.progress.promotionChecks",
+          "dnsChecks.$": "States.MathAdd($.progress.dnsChecks, 1)",
+          "resyncChecks.$": "$.progress.resyncChecks",
+        },
+        ResultPath: "$.progress",
+        Next: "WaitForDnsSync",
+      },
+      DnsSyncTimedOut: {
+        Type: "Fail",
+        Error: "DnsSyncTimedOut",
+        Cause: "The Route 53 change did not reach INSYNC in time: redrive to check it again",
+      },
+
+      "HealthCheck?": ifConfigured("$.verify.healthCheckId", "ReadHealthCheck", "Verify"),
+      ReadHealthCheck: {
+        Type: "Task",
+        Resource: sdk("route53", "getHealthCheckStatus"),
+        Parameters: { "HealthCheckId.$": "$.verify.healthCheckId" },
+        ResultPath: "$.world.health",
+        Retry: [retrySdk("Route53")],
+        Next: "Verify",
+      },
+      Verify: lambdaTask(
+        "verify",
+        "Report",
+        {
+          ResultPath: "$.verification",
+          Retry: [
+            retryLambda,
+            // The secondary may need a minute to answer: probe again, a bounded number of times.
+            {
+              ErrorEquals: [FailoverErrors.VerificationFailed],
+              IntervalSeconds: 30,
+              MaxAttempts: 5,
+              BackoffRate: 1,
+            },
+          ],
+        },
+        { "world.$": "$.world.health" },
+      ),
+      Report: lambdaTask("report", "Notify?", { ResultPath: "$.report" }),
+      "Notify?": ifConfigured("$.notifyTopicArn", "Notify", "Done?"),
+      Notify: {
+        Type: "Task",
+        Resource: "arn:aws:states:::sns:publish",
+        Parameters: {
+          "TopicArn.$": "$.notifyTopicArn",
+          "Subject.$": "$.report.value.subject",
+          "Message.$": "$.report.value.markdown",
+        },
+        ResultPath: null,
+        Retry: [retrySdk("Sns", "SNS")],
+        Next: "Done?",
+      },
+      "Done?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.report.value.changed", NumericEquals: 0, Next: "NothingToDo" }],
+        Default: "FailedOver",
+      },
+      NothingToDo: { Type: "Succeed", Comment: "Every part was already failed over (or this was a dry run)" },
+      FailedOver: { Type: "Succeed" },
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+interface Group {
+  name: string;
+  region: string;
+  min: number;
+  max: number;
+  desired: number;
+}
+
+/** EC2 Auto Scaling groups: desired capacity bounded by min and max, as the API enforces. */
+export class AutoScalingService {
+  readonly #account: SimulatedAccount;
+  readonly #groups = new Map<string, Group>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  seedGroup(options: { name: string; region: string; min: number; max: number; desired: number }): void {
+    this.#groups.set(options.name, { ...options });
+  }
+
+  group(name: string): { min: number; max: number; desired: number } | undefined {
+    const g = this.#groups.get(name);
+    return g && { min: g.min, max: g.max, desired: g.desired };
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "DescribeAutoScalingGroups": {
+        const names = (input.AutoScalingGroupNames ?? [...this.#groups.keys()]) as string[];
+        return {
+          AutoScalingGroups: names
+            .map((n) => this.#groups.get(n))
+            .filter((g): g is Group => g !== undefined)
+            .map((g) => ({
+              AutoScalingGroupName: g.name,
+              AutoScalingGroupARN: `arn:aws:autoscaling:${g.region}:${this.#account.accountId}:autoScalingGroup:${g.name}`,
+              MinSize: g.min,
+              MaxSize: g.max,
+              DesiredCapacity: g.desired,
+              AvailabilityZones: [`${g.region}a`, `${g.region}b`],
+            })),
+        };
+      }
+      case "UpdateAutoScalingGroup": {
+        const name = String(input.AutoScalingGroupName ?? "");
+        const g = this.#groups.get(name);
+        if (!g) return fail("ValidationError", `AutoScalingGroup name not found - ${name}`);
+        const min = input.MinSize === undefined ? g.min : Number(input.MinSize);
+        const max = input.MaxSize === undefined ? g.max : Number(input.MaxSize);
+        const desired = input.DesiredCapacity === undefined ? g.desired : Number(input.DesiredCapacity);
+        if (desired < min || desired > max)
+          return fail(
+            "ValidationError",
+            `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`,
+          );
+        Object.assign(g, { min, max, desired });
+        return {};
+      }
+      default:
+        return fail("InvalidAction", `the simulated Auto Scaling does not implement ${action}`);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+import { field } from "./rds.ts";
+
+/** How long ECS takes to start the tasks a higher desired count asks for. */
+export const ECS_SCALE_MS = 60_000;
+
+interface Service {
+  cluster: string;
+  name: string;
+  region: string;
+  desired: number;
+  running: number;
+  tags?: Record<string, string>;
+}
+
+/** ECS services: a desired count that running tasks reach after a minute of virtual time. */
+export class EcsService {
+  readonly #account: SimulatedAccount;
+  readonly #services = new Map<string, Service>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  seedService(options: {
+    cluster: string;
+    service: string;
+    region: string;
+    desired: number;
+    tags?: Record<string, string>;
+  }): void {
+    this.#services.set(`${options.cluster}/${options.service}`, {
+      cluster: options.cluster,
+      name: options.service,
+      region: options.region,
+      desired: options.desired,
+      running: options.desired,
+      ...(options.tags ? { tags: { ...options.tags } } : {}),
+    });
+  }
+
+  service(cluster: string, service: string): { desired: number; running: number } | undefined {
+    const s = this.#services.get(`${cluster}/${service}`);
+    return s && { desired: s.desired, running: s.running };
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    const cluster = String(field(input, "Cluster", "cluster") ?? "default");
+    // The cost actions call ECS through the SDK itself, which spells fields in camelCase
+    // (Step Functions' integration capitalizes them): answered in the spelling asked in.
+    if ("cluster" in input) return this.#sdk(action, cluster, input);
+    switch (action) {
+      case "DescribeServices": {
+        const names = (field(input, "Services", "services") ?? []) as string[];
+        const found = names.map((n) => this.#services.get(`${cluster}/${n}`));
+        return {
+          Services: found.filter((s): s is Service => s !== undefined).map((s) => this.#out(s)),
+          Failures: names
+            .filter((_, i) => !found[i])
+            .map((n) => ({ Arn: this.#arn(cluster, n), Reason: "MISSING" })),
+        };
+      }
+      case "UpdateService": {
+        const name = String(field(input, "Service", "service") ?? "");
+        const s = this.#services.get(`${cluster}/${name}`);
+        if (!s) return fail("ServiceNotFoundException", `Service not found: ${name} in cluster ${cluster}`);
+        const desired = Number(field(input, "DesiredCount", "desiredCount") ?? s.desired);
+        s.desired = desired;
+        this.#account.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${name} → ${desired}`, () => {
+          s.running = s.desired;
+        });
+        return { Service: this.#out(s) };
+      }
+      default:
+        return fail("InvalidAction", `the simulated ECS does not implement ${action}`);
+    }
+  }
+
+  #sdk(action: string, cluster: string, input: Record<string, unknown>): unknown {
+    const out = (s: Service) => ({
+      serviceArn: this.#arn(cluster, s.name),
+      serviceName: s.name,
+      clusterArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:cluster/${s.cluster}`,
+      status: "ACTIVE",
+      desiredCount: s.desired,
+      runningCount: s.running,
+      pendingCount: Math.max(0, s.desired - s.running),
+      ...(((input.include ?? []) as string[]).includes("TAGS")
+        ? { tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })) }
+        : {}),
+    });
+    const inCluster = [...this.#services.values()].filter((s) => s.cluster === cluster);
+    const named = (ref: string) => this.#services.get(`${cluster}/${ref.split("/").at(-1)}`);
+    switch (action) {
+      case "ListServices":
+        return { serviceArns: inCluster.map((s) => this.#arn(cluster, s.name)) };
+      case "DescribeServices": {
+        const refs = (input.services ?? []) as string[];
+        return {
+          services: refs.flatMap((ref) => {
+            const s = named(ref);
+            return s ? [out(s)] : [];
+          }),
+          failures: refs.filter((ref) => !named(ref)).map((ref) => ({ arn: ref, reason: "MISSING" })),
+        };
+      }
+      case "UpdateService": {
+        const s = named(String(input.service ?? ""));
+        if (!s) return fail("ServiceNotFoundException", `Service not found: ${String(input.service)}`);
+        if (typeof input.desiredCount === "number") {
+          s.desired = input.desiredCount;
+          this.#account.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${s.name} → ${s.desired}`, () => {
+            s.running = s.desired;
+          });
+        }
+        return { service: out(s) };
+      }
+      default:
+        return fail("InvalidAction", `the simulated ECS does not implement ${action}`);
+    }
+  }
+
+  #arn(cluster: string, name: string): string {
+    return `arn:aws:ecs:${this.#account.region}:${this.#account.accountId}:service/${cluster}/${name}`;
+  }
+
+  #out(s: Service): Record<string, unknown> {
+    return {
+      ServiceArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:service/${s.cluster}/${s.name}`,
+      ServiceName: s.name,
+      ClusterArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:cluster/${s.cluster}`,
+      Status: "ACTIVE",
+      DesiredCount: s.desired,
+      RunningCount: s.running,
+      PendingCount: Math.max(0, s.desired - s.running),
+    };
+  }
+}

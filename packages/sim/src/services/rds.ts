@@ -1,0 +1,232 @@
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+
+/** How long a read replica promotion takes on AWS: "a few minutes", depending on the instance. */
+export const PROMOTION_MS = 5 * 60_000;
+/** How long creating a cross-region replica takes until it is available and caught up (the data copies first). */
+export const REPLICA_CREATION_MS = 20 * 60_000;
+/** How long an instance spends `stopping` or `starting` (a few minutes on AWS). */
+export const STOP_START_MS = 3 * 60_000;
+
+type Status =
+  | "available"
+  | "modifying"
+  | "backing-up"
+  | "rebooting"
+  | "creating"
+  | "stopping"
+  | "stopped"
+  | "starting";
+
+interface DbInstance {
+  id: string;
+  region: string;
+  engine: string;
+  status: Status;
+  /** Identifier of the instance this one replicates; absent for a primary (or a promoted replica). */
+  source?: string;
+  /** Seconds the replica trails its source; what CloudWatch's AWS/RDS ReplicaLag reports. */
+  lagSeconds?: number;
+  endpoint: string;
+  tags?: Record<string, string>;
+}
+
+/** Reads a field written either as the RDS API spells it or as Step Functions' AWS SDK integration does. */
+export function field(input: Record<string, unknown>, ...names: string[]): unknown {
+  for (const name of names) if (input[name] !== undefined) return input[name];
+  return undefined;
+}
+
+/**
+ * RDS DB instances in any region, keyed by identifier (the seeds keep identifiers unique
+ * across regions; each instance carries its region). Promotion takes virtual minutes:
+ * `modifying`, then `available` without a replication source. Replica lag is kept per
+ * replica and published as the AWS/RDS ReplicaLag metric.
+ *
+ * Shapes follow Step Functions' AWS SDK integration, which is how Switchyard calls RDS
+ * (`DbInstanceIdentifier`, `DbInstances`, ...; the RDS API's own `DBInstanceIdentifier` is
+ * accepted too).
+ */
+export class RdsService {
+  readonly #account: SimulatedAccount;
+  readonly #instances = new Map<string, DbInstance>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  seedInstance(options: {
+    id: string;
+    region: string;
+    engine?: string;
+    source?: string;
+    lagSeconds?: number;
+    tags?: Record<string, string>;
+  }): void {
+    this.#instances.set(options.id, {
+      id: options.id,
+      region: options.region,
+      engine: options.engine ?? "postgres",
+      status: "available",
+      ...(options.source ? { source: options.source, lagSeconds: options.lagSeconds ?? 0 } : {}),
+      endpoint: `${options.id}.c9akciq32.${options.region}.rds.amazonaws.com`,
+      ...(options.tags ? { tags: { ...options.tags } } : {}),
+    });
+  }
+
+  /** Sets a replica's lag, as replication falls behind or catches up. */
+  setReplicaLag(id: string, seconds: number): void {
+    const db = this.#get(id);
+    if (db.source) db.lagSeconds = seconds;
+  }
+
+  /** Re-establishes replication of `id` from `source` (what failback's resync achieves). */
+  replicate(id: string, source: string, lagSeconds = 0): void {
+    const db = this.#get(id);
+    db.source = source;
+    db.lagSeconds = lagSeconds;
+    db.status = "available";
+  }
+
+  describe(id: string): { status: string; source?: string; region: string; lagSeconds?: number } | undefined {
+    const db = this.#instances.get(id);
+    return (
+      db && {
+        status: db.status,
+        region: db.region,
+        ...(db.source ? { source: db.source } : {}),
+        ...(db.lagSeconds !== undefined ? { lagSeconds: db.lagSeconds } : {}),
+      }
+    );
+  }
+
+  /** CloudWatch GetMetricStatistics for AWS/RDS ReplicaLag; undefined for any other metric. */
+  metricStatistics(input: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (input.Namespace !== "AWS/RDS" || input.MetricName !== "ReplicaLag") return undefined;
+    const dimensions = (input.Dimensions ?? []) as { Name?: string; Value?: string }[];
+    const id = dimensions.find((d) => d.Name === "DBInstanceIdentifier")?.Value;
+    const db = id ? this.#instances.get(id) : undefined;
+    const points =
+      db?.source !== undefined && db.lagSeconds !== undefined
+        ? [
+            {
+              Timestamp: this.#account.clock.date(),
+              Maximum: db.lagSeconds,
+              Average: db.lagSeconds,
+              Unit: "Seconds",
+            },
+          ]
+        : [];
+    return { Label: "ReplicaLag", Datapoints: points };
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    switch (action) {
+      case "DescribeDBInstances": {
+        const id = field(input, "DbInstanceIdentifier", "DBInstanceIdentifier");
+        const list = id === undefined ? [...this.#instances.values()] : [this.#get(String(id))];
+        // The cost actions call RDS through the SDK itself, which spells it DBInstances (with
+        // TagList); Step Functions' integration spells it DbInstances. A list of all answers both.
+        if (input.DBInstanceIdentifier !== undefined) return { DBInstances: list.map((db) => this.#sdkOut(db)) };
+        return {
+          DbInstances: list.map((db) => this.#out(db)),
+          ...(id === undefined ? { DBInstances: list.map((db) => this.#sdkOut(db)) } : {}),
+        };
+      }
+      case "StopDBInstance":
+        return this.#stopStart(String(field(input, "DBInstanceIdentifier") ?? ""), "available", "stopping", "stopped");
+      case "StartDBInstance":
+        return this.#stopStart(String(field(input, "DBInstanceIdentifier") ?? ""), "stopped", "starting", "available");
+      case "CreateDBInstanceReadReplica":
+        return this.#createReplica(input);
+      case "PromoteReadReplica":
+        return this.#promote(String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? ""));
+      default:
+        return fail("InvalidAction", `the simulated RDS does not implement ${action}`);
+    }
+  }
+
+  /**
+   * A cross-region replica: in the region of its AvailabilityZone, `creating` until the data has
+   * copied, then `available` and caught up.
+   */
+  #createReplica(input: Record<string, unknown>): unknown {
+    const id = String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? "");
+    if (this.#instances.has(id)) return fail("DBInstanceAlreadyExists", `DB instance already exists: ${id}`);
+    const sourceRef = String(field(input, "SourceDBInstanceIdentifier") ?? "");
+    const source = this.#get(sourceRef.split(":").at(-1) ?? sourceRef);
+    const zone = String(field(input, "AvailabilityZone") ?? `${source.region}a`);
+    const db: DbInstance = {
+      id,
+      region: zone.replace(/[a-z]$/, ""),
+      engine: source.engine,
+      status: "creating",
+      source: `arn:aws:rds:${source.region}:${this.#account.accountId}:db:${source.id}`,
+      lagSeconds: 3600,
+      endpoint: `${id}.c9akciq32.${zone.replace(/[a-z]$/, "")}.rds.amazonaws.com`,
+    };
+    this.#instances.set(id, db);
+    this.#account.clock.schedule(REPLICA_CREATION_MS, `rds create replica ${id}`, () => {
+      db.status = "available";
+      db.lagSeconds = 1;
+    });
+    return { DbInstance: this.#out(db) };
+  }
+
+  #promote(id: string): unknown {
+    const db = this.#get(id);
+    if (!db.source)
+      return fail("InvalidDBInstanceState", `DB instance ${id} is not a read replica: it cannot be promoted`);
+    if (db.status !== "available")
+      return fail("InvalidDBInstanceState", `DB instance ${id} is ${db.status}, not available`);
+    db.status = "modifying";
+    this.#account.clock.schedule(PROMOTION_MS, `rds promote ${id}`, () => {
+      delete db.source;
+      delete db.lagSeconds;
+      db.status = "available";
+    });
+    return { DbInstance: this.#out(db) };
+  }
+
+  /** Stop or start, as the SDK asks; RDS refuses either unless the instance is in `from`, and refuses to stop a replica. */
+  #stopStart(id: string, from: Status, via: Status, to: Status): unknown {
+    const db = this.#get(id);
+    if (db.source && via === "stopping")
+      return fail("InvalidDBInstanceState", `DB instance ${id} is a read replica: it cannot be stopped`);
+    if (db.status !== from) return fail("InvalidDBInstanceState", `Instance ${id} is not in ${from} state.`);
+    db.status = via;
+    this.#account.clock.schedule(STOP_START_MS, `rds ${id} ${via} → ${to}`, () => {
+      if (db.status === via) db.status = to;
+    });
+    return { DBInstance: this.#sdkOut(db) };
+  }
+
+  /** The SDK's own shape (DescribeDBInstances, StopDBInstance, StartDBInstance through RDSClient). */
+  #sdkOut(db: DbInstance): Record<string, unknown> {
+    return {
+      DBInstanceIdentifier: db.id,
+      DBInstanceArn: `arn:aws:rds:${db.region}:${this.#account.accountId}:db:${db.id}`,
+      DBInstanceStatus: db.status,
+      Engine: db.engine,
+      TagList: Object.entries(db.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    };
+  }
+
+  #get(id: string): DbInstance {
+    const db = this.#instances.get(id);
+    if (!db) return fail("DBInstanceNotFound", `DBInstance ${id} not found.`);
+    return db;
+  }
+
+  #out(db: DbInstance): Record<string, unknown> {
+    return {
+      DbInstanceIdentifier: db.id,
+      DbInstanceArn: `arn:aws:rds:${db.region}:${this.#account.accountId}:db:${db.id}`,
+      DbInstanceStatus: db.status,
+      Engine: db.engine,
+      AvailabilityZone: `${db.region}a`,
+      Endpoint: { Address: db.endpoint, Port: 5432 },
+      ...(db.source ? { ReadReplicaSourceDBInstanceIdentifier: db.source } : {}),
+    };
+  }
+}

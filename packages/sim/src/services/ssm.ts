@@ -1,0 +1,78 @@
+import type { SimulatedAccount } from "../account.ts";
+import { fail } from "../errors.ts";
+import { field } from "./rds.ts";
+
+interface Parameter {
+  name: string;
+  region: string;
+  type: string;
+  value: string;
+  version: number;
+  modified: string;
+}
+
+/** SSM Parameter Store: versioned String parameters, `Overwrite` required to change one. */
+export class SsmService {
+  readonly #account: SimulatedAccount;
+  readonly #parameters = new Map<string, Parameter>();
+
+  constructor(account: SimulatedAccount) {
+    this.#account = account;
+  }
+
+  seedParameter(name: string, value: string, region = this.#account.region): void {
+    this.#parameters.set(name, {
+      name,
+      region,
+      type: "String",
+      value,
+      version: 1,
+      modified: this.#account.clock.iso(),
+    });
+  }
+
+  value(name: string): string | undefined {
+    return this.#parameters.get(name)?.value;
+  }
+
+  handle(action: string, input: Record<string, unknown>): unknown {
+    const name = String(field(input, "Name") ?? "");
+    switch (action) {
+      case "GetParameter": {
+        const p = this.#parameters.get(name);
+        if (!p) return fail("ParameterNotFound", `Parameter ${name} not found.`);
+        return {
+          Parameter: {
+            Name: p.name,
+            Type: p.type,
+            Value: p.value,
+            Version: p.version,
+            LastModifiedDate: p.modified,
+            ARN: `arn:aws:ssm:${p.region}:${this.#account.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
+            DataType: "text",
+          },
+        };
+      }
+      case "PutParameter": {
+        const existing = this.#parameters.get(name);
+        if (existing && input.Overwrite !== true)
+          return fail(
+            "ParameterAlreadyExists",
+            "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+          );
+        const next: Parameter = {
+          name,
+          region: existing?.region ?? this.#account.region,
+          type: String(input.Type ?? existing?.type ?? "String"),
+          value: String(input.Value ?? ""),
+          version: (existing?.version ?? 0) + 1,
+          modified: this.#account.clock.iso(),
+        };
+        this.#parameters.set(name, next);
+        return { Version: next.version, Tier: "Standard" };
+      }
+      default:
+        return fail("InvalidAction", `the simulated SSM does not implement ${action}`);
+    }
+  }
+}

@@ -1,0 +1,435 @@
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { startFailback } from "../packages/core/src/failover/operator.ts";
+import { readFailover } from "../packages/core/src/failover/records.ts";
+import { answerApproval } from "../packages/core/src/failover/steps.ts";
+import { failbackDefinition } from "../packages/core/src/workflows/failback.ts";
+import { failoverDefinition } from "../packages/core/src/workflows/failover.ts";
+import {
+  runbookConfig,
+  START,
+  secondaryEndpoint,
+  seedRegions,
+  WRITES,
+  writesIn,
+  ZONE,
+} from "./support/failover.ts";
+import { fixture } from "./support/scenario.ts";
+
+// asl-validator 4 ships no type declarations; this is the part of its API used here.
+const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errorsText(separator?: string): string;
+};
+const alarmEvent = () => fixture("aws/health/route53-health-check-alarm.json") as never;
+/** A real AWS Health issue (public ELB operational issue, ap-southeast-2): the primary region's. */
+const healthIssue = () => fixture("aws/health/public-elb-operational-issue.json") as never;
+
+let plane: ControlPlane | undefined;
+let server: Server | undefined;
+afterEach(async () => {
+  await plane?.close();
+  server?.close();
+  plane = undefined;
+  server = undefined;
+});
+
+async function setUp(
+  change: (runbook: Record<string, unknown>) => void = () => undefined,
+  options: { lagSeconds?: number; status?: number } = {},
+): Promise<ControlPlane> {
+  const endpoint = await secondaryEndpoint(options.status);
+  server = endpoint.server;
+  plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
+  seedRegions(plane, options);
+  return plane;
+}
+
+/** The health-check alarm fires: its state is ALARM now and its event reaches the bus. */
+async function alarmFires(p: ControlPlane) {
+  p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
+  return p.deliver(alarmEvent());
+}
+
+const failover = (p: ControlPlane) =>
+  p.account.sfn.executions().filter((e) => e.stateMachineArn.endsWith(":switchyard-failover"));
+const only = (p: ControlPlane) => {
+  const [execution, ...rest] = failover(p);
+  expect(rest).toEqual([]);
+  if (!execution) throw new Error("no failover execution");
+  return execution;
+};
+const approve = (p: ControlPlane) =>
+  answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
+const report = async (p: ControlPlane) =>
+  (await readFailover(p.store, "ignition"))?.report as {
+    outcome: string;
+    approval: { mode: string; by: string | null };
+    steps: { step: string; outcome: string }[];
+    rto: { targetSeconds: number; achievedSeconds: number; met: boolean };
+    rpo: { targetSeconds: number; estimateSeconds: number | null; met: boolean | null };
+  };
+
+describe("failover runbook, on the simulated account in two regions", () => {
+  it("fails over on the health-check alarm once approved: promotes, scales, configures, switches DNS, verifies, reports RTO and RPO", async () => {
+    const p = await setUp();
+
+    await alarmFires(p);
+    expect(writesIn(p.account.calls)).toEqual([]);
+    await approve(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect(p.account.rds.describe("ignition-db-usw2")).toEqual({ status: "available", region: "us-west-2" });
+    expect(p.account.route53.recordValues(ZONE, "api.ignition.example.com", "CNAME")).toEqual([
+      "api.us-west-2.ignition.example.com",
+    ]);
+    expect(p.account.ssm.value("/ignition/database-host")).toContain("us-west-2");
+    expect(p.account.ecs.service("ignition-usw2", "web")).toEqual({ desired: 6, running: 6 });
+    expect(p.account.autoscaling.group("ignition-workers-usw2")?.desired).toBe(4);
+    expect(writesIn(p.account.calls)).toEqual([...WRITES]);
+    const r = await report(p);
+    expect(r.outcome).toBe("failed-over");
+    expect(r.approval).toEqual({ mode: "required", by: "oncall@example.com" });
+    expect(r.steps.map((s) => [s.step, s.outcome])).toEqual([
+      ["preflight", "done"],
+      ["approval", "done"],
+      ["promote", "changed"],
+      ["scale Lambda", "changed"],
+      ["scale ECS", "changed"],
+      ["scale Auto Scaling", "changed"],
+      ["configure", "changed"],
+      ["DNS", "changed"],
+      ["verify", "done"],
+    ]);
+    // Promotion takes 5 virtual minutes and DNS a minute to be INSYNC: well within 15 minutes.
+    expect(r.rto.targetSeconds).toBe(900);
+    expect(r.rto.achievedSeconds).toBeGreaterThanOrEqual(6 * 60);
+    expect(r.rto.met).toBe(true);
+    expect(r.rpo).toMatchObject({ targetSeconds: 900, estimateSeconds: 4, met: true });
+    const published = p.account.sns.published().map((m) => m.Subject);
+    expect(published).toEqual([
+      "Switchyard: approve failover ignition?",
+      "Switchyard: failover ignition failed-over",
+    ]);
+  });
+
+  it("waits for a human when auto-approval is on but only the alarm signals trouble", async () => {
+    const p = await setUp((r) => {
+      r.approval = { timeout: "30m", autoApprove: true };
+    });
+
+    await alarmFires(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("RUNNING");
+    expect(p.account.sfn.waitingTokens()).toHaveLength(1);
+    expect(writesIn(p.account.calls)).toEqual([]);
+  });
+
+  it("auto-approves when the health-check alarm and an AWS Health issue for the primary region agree", async () => {
+    const p = await setUp((r) => {
+      r.approval = { timeout: "30m", autoApprove: true };
+    });
+
+    await p.deliver(healthIssue());
+    await alarmFires(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    const r = await report(p);
+    expect(r.approval).toEqual({ mode: "auto", by: null });
+    expect(writesIn(p.account.calls)).toEqual([...WRITES]);
+  });
+
+  it("approves a failover that waits for a human when the second, independent signal arrives", async () => {
+    const p = await setUp((r) => {
+      r.approval = { timeout: "30m", autoApprove: true };
+      r.triggers = { alarms: ["ignition-primary-health"], health: true };
+    });
+    await p.deliver(healthIssue());
+    expect(p.account.sfn.waitingTokens()).toHaveLength(1);
+
+    await alarmFires(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect((await report(p)).approval.by).toMatch(
+      /^auto: alarm ignition-primary-health and AWS Health arn:aws:health:/,
+    );
+  });
+
+  it("stops before any write when nobody approves in time", async () => {
+    const p = await setUp();
+
+    await alarmFires(p);
+    // The approval timer is a human wait: run it out explicitly.
+    while (p.account.clock.advance({ includeHumanWaits: true })) await p.settle();
+
+    const execution = only(p);
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("ApprovalTimedOut");
+    expect(writesIn(p.account.calls)).toEqual([]);
+    expect(p.account.rds.describe("ignition-db-usw2")?.source).toBeDefined();
+  });
+
+  it("refuses at preflight when the replica lags more than the RPO, writing nothing and saying why", async () => {
+    const p = await setUp(undefined, { lagSeconds: 1200 });
+
+    await alarmFires(p);
+    await p.runOut();
+
+    const execution = only(p);
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("PreflightFailed");
+    expect(execution.cause).toBe("replica lag 1200 s exceeds the RPO of 900 s");
+    expect(writesIn(p.account.calls)).toEqual([]);
+    expect(p.account.sfn.waitingTokens()).toEqual([]);
+  });
+
+  it("skips every step when a finished run is started again from the console, and ends with nothing to do", async () => {
+    const p = await setUp();
+    await alarmFires(p);
+    await approve(p);
+    await p.runOut();
+    const first = only(p);
+    const before = p.account.calls.length;
+
+    await p.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: first.stateMachineArn,
+        name: "console-replay",
+        input: first.input,
+      }),
+    );
+    await p.runOut();
+
+    const replay = failover(p).find((e) => e.name === "console-replay");
+    expect(replay?.status).toBe("SUCCEEDED");
+    expect(replay?.history.some((h) => h.stateName === "NothingToDo")).toBe(true);
+    expect(writesIn(p.account.calls.slice(before))).toEqual([]);
+    const r = await report(p);
+    expect(r.outcome).toBe("nothing-to-do");
+    expect(
+      r.steps
+        .filter((s) =>
+          ["promote", "scale Lambda", "scale ECS", "scale Auto Scaling", "configure", "DNS"].includes(s.step),
+        )
+        .map((s) => s.outcome),
+    ).toEqual(Array(6).fill("skipped"));
+  });
+
+  const faults: [string, string, string][] = [
+    ["rds", "PromoteReadReplica", "ThrottlingException"],
+    ["rds", "DescribeDBInstances", "ThrottlingException"],
+    ["lambda", "PutProvisionedConcurrencyConfig", "TooManyRequestsException"],
+    ["ecs", "UpdateService", "ThrottlingException"],
+    ["autoscaling", "UpdateAutoScalingGroup", "Throttling"],
+    ["ssm", "PutParameter", "ThrottlingException"],
+    ["route53", "ChangeResourceRecordSets", "Throttling"],
+    ["route53", "GetChange", "Throttling"],
+    ["route53", "GetHealthCheckStatus", "Throttling"],
+    ["sns", "Publish", "ThrottlingException"],
+  ];
+  it.each(faults)(
+    "resumes after %s:%s fails past its retries: a redrive finishes without repeating finished writes",
+    async (service, action, error) => {
+      const p = await setUp();
+      await alarmFires(p);
+      // One attempt and three retries: the step fails for good, in place.
+      p.account.injectFault({ service, action, error, times: 4 });
+      await approve(p);
+      await p.runOut();
+      const failed = only(p);
+      expect(failed.status).toBe("FAILED");
+
+      await p.clients.sfn.send(new RedriveExecutionCommand({ executionArn: failed.arn }));
+      await p.runOut();
+
+      expect(only(p).status).toBe("SUCCEEDED");
+      expect(writesIn(p.account.calls)).toEqual([...WRITES]);
+      expect((await report(p)).outcome).toBe("failed-over");
+    },
+  );
+
+  it("fails a console start with malformed input in its first state, naming what is missing", async () => {
+    const p = await setUp();
+    const arn = p.account.arn("states", "stateMachine:switchyard-failover");
+
+    await p.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: arn,
+        name: "by-hand",
+        input: JSON.stringify({ runbook: "ignition", dns: { name: 42 } }),
+      }),
+    );
+    await p.runOut();
+
+    const execution = only(p);
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("InvalidInput");
+    // Lambda reports a function error as { errorType, errorMessage }: the console shows it as the cause.
+    const { errorMessage } = JSON.parse(execution.cause ?? "{}") as { errorMessage: string };
+    expect(errorMessage).toContain('primaryRegion: missing; name the AWS Region, e.g. "us-east-1"');
+    expect(errorMessage).toContain('secondaryRegion: missing; name the AWS Region, e.g. "us-west-2"');
+    expect(errorMessage).toContain("dns.name: Invalid input: expected string, received number");
+    expect(execution.entered.map((e) => e.name)).toEqual(["Validate", "InvalidInput"]);
+    expect(
+      p.account.calls.filter((c) => c.principal === "states:switchyard-failover").map((c) => c.action),
+    ).toEqual(["InvokeFunction"]);
+  });
+
+  it("fails back: resyncs a new replica in the old primary region, promotes it, points configuration and DNS back", async () => {
+    const p = await setUp();
+    await alarmFires(p);
+    await approve(p);
+    await p.runOut();
+    const failbackArn = p.account.arn("states", "stateMachine:switchyard-failback");
+    const before = p.account.calls.length;
+
+    const { executionArn } = await startFailback(p.context, p.config, {
+      runbook: "ignition",
+      stateMachineArn: failbackArn,
+      dryRun: false,
+      by: "oncall@example.com",
+    });
+    await p.runOut();
+    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
+    await p.runOut();
+
+    expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
+    expect(p.account.rds.describe("ignition-db-apse2-new")).toEqual({
+      status: "available",
+      region: "ap-southeast-2",
+    });
+    expect(p.account.route53.recordValues(ZONE, "api.ignition.example.com", "CNAME")).toEqual([
+      "api.ap-southeast-2.ignition.example.com",
+    ]);
+    expect(p.account.ssm.value("/ignition/database-host")).toContain("ap-southeast-2");
+    expect(writesIn(p.account.calls.slice(before))).toEqual([
+      "rds:PromoteReadReplica",
+      "ssm:PutParameter",
+      "route53:ChangeResourceRecordSets",
+    ]);
+    expect(p.account.callsOf({ action: "CreateDBInstanceReadReplica" }).map((c) => c.input)).toEqual([
+      {
+        DbInstanceIdentifier: "ignition-db-apse2-new",
+        SourceDBInstanceIdentifier: "arn:aws:rds:us-west-2:123456789012:db:ignition-db-usw2",
+        AvailabilityZone: "ap-southeast-2a",
+      },
+    ]);
+    const r = await report(p);
+    expect(r.outcome).toBe("failed-back");
+    expect(r.steps.find((s) => s.step === "resync")?.outcome).toBe("changed");
+  });
+
+  it("plans every write and makes none in a dry run (game day)", async () => {
+    const p = await setUp((r) => {
+      r.dryRun = true;
+    });
+
+    await alarmFires(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect(writesIn(p.account.calls)).toEqual([]);
+    const r = await report(p);
+    expect(r.outcome).toBe("dry-run");
+    expect(r.steps.filter((s) => s.outcome === "planned").map((s) => s.step)).toEqual([
+      "promote",
+      "scale Lambda",
+      "scale ECS",
+      "scale Auto Scaling",
+      "configure",
+      "DNS",
+    ]);
+  });
+
+  it("ignores a replayed health-check alarm event when the alarm is OK now", async () => {
+    const p = await setUp();
+
+    const delivery = await p.deliver(alarmEvent());
+
+    expect(failover(p)).toEqual([]);
+    expect(JSON.stringify(delivery)).toContain("is OK now: not failing over");
+  });
+
+  it("records an AWS Health issue that is not for any runbook's primary region, and starts nothing", async () => {
+    const p = await setUp((r) => {
+      r.primaryRegion = "eu-west-1";
+      r.triggers = { alarms: [], health: true };
+    });
+
+    await p.deliver(healthIssue());
+
+    expect(failover(p)).toEqual([]);
+  });
+
+  it("starts the failover on an AWS Health issue in the primary region when the runbook takes Health triggers", async () => {
+    const p = await setUp((r) => {
+      r.triggers = { alarms: [], health: true };
+    });
+
+    await p.deliver(healthIssue());
+
+    expect(only(p).status).toBe("RUNNING");
+    expect(p.account.sfn.waitingTokens()).toHaveLength(1);
+  });
+});
+
+describe("the failback state machine definition", () => {
+  const definition = failbackDefinition(
+    "arn:aws:lambda:us-east-1:123456789012:function:switchyard-failover-steps",
+  );
+
+  it("passes asl-validator", () => {
+    const result = validateAsl(definition);
+
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("bounds the resync wait by a counter checked before it waits again, and resyncs before anything else", () => {
+    const states = definition.States as unknown as Record<string, Record<string, unknown>>;
+
+    expect(states.Validate?.Next).toBe("ReadResyncReplica");
+    expect(JSON.stringify(states["ResyncBound?"])).toContain("NumericGreaterThanEqualsPath");
+    expect(states.CountResyncCheck?.Next).toBe("WaitForResync");
+  });
+});
+
+describe("the failover state machine definition", () => {
+  const definition = failoverDefinition(
+    "arn:aws:lambda:us-west-2:123456789012:function:switchyard-failover-steps",
+  );
+
+  it("passes asl-validator", () => {
+    const result = validateAsl(definition);
+
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("bounds every wait: approval by a timeout, each polling loop by a counter checked before it waits again", () => {
+    const states = definition.States as unknown as Record<string, Record<string, unknown>>;
+    const approval = Object.entries(states).filter(([, s]) =>
+      String(s.Resource ?? "").endsWith(".waitForTaskToken"),
+    );
+    expect(approval.map(([n]) => n)).toEqual(["WaitForApprovalToFailOver"]);
+    expect(
+      approval.every(([, s]) => s.TimeoutSeconds !== undefined || s.TimeoutSecondsPath !== undefined),
+    ).toBe(true);
+    for (const [bound, wait] of [
+      ["PromotionBound?", "WaitForPromotion"],
+      ["DnsInSync?", "WaitForDnsSync"],
+    ] as const) {
+      const choices = JSON.stringify(states[bound]);
+      expect(choices).toContain("NumericGreaterThanEqualsPath");
+      expect(states[wait]?.Type).toBe("Wait");
+    }
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+  });
+});

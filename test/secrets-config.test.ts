@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../packages/core/src/config/index.ts";
+
+function problems(secrets: unknown[]): string[] {
+  try {
+    parseConfig({ secrets });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe("the secrets section of the config", () => {
+  it("fills the defaults: a 7-day schedule and the rotator's options", () => {
+    const config = parseConfig({ secrets: [{ name: "api", secretId: "prod/api", rotator: "random" }] });
+
+    expect(config.secrets[0]).toMatchObject({
+      schedule: "rate(7 days)",
+      options: { length: 40, excludePunctuation: true },
+    });
+  });
+
+  it("rejects an unknown rotator, naming the field and listing the rotators", () => {
+    expect(problems([{ name: "api", secretId: "prod/api", rotator: "postgres-singel-user" }])).toEqual([
+      'secrets[0].rotator: unknown rotator "postgres-singel-user"; did you mean "postgres-single-user"? ' +
+        "rotators: random, postgres-single-user, postgres-alternating-users, custom",
+    ]);
+  });
+
+  it("checks a rotator's options against that rotator's schema", () => {
+    expect(
+      problems([{ name: "db", secretId: "prod/db", rotator: "postgres-alternating-users", options: {} }]),
+    ).toEqual([expect.stringMatching(/^secrets\[0\]\.options\.masterSecret: /)]);
+  });
+
+  it("requires the rotation function of a custom rotator", () => {
+    expect(problems([{ name: "api", secretId: "prod/api", rotator: "custom" }])).toEqual([
+      expect.stringMatching(/^secrets\[0\]\.rotationFunction: rotator "custom" needs/),
+    ]);
+  });
+
+  it("rejects a schedule Secrets Manager would not take", () => {
+    expect(
+      problems([{ name: "api", secretId: "prod/api", rotator: "random", schedule: "every week" }]),
+    ).toEqual([
+      expect.stringMatching(/^secrets\[0\]\.schedule: must be a Secrets Manager rotation schedule/),
+    ]);
+  });
+});

@@ -1,0 +1,228 @@
+import { createRequire } from "node:module";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { parseConfig } from "../packages/core/src/config/index.ts";
+import { listAudit } from "../packages/core/src/store/state.ts";
+import { stateMachines } from "../packages/core/src/wiring.ts";
+import { startGithubApi } from "./support/github-api.ts";
+import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
+import { fixture, variant } from "./support/scenario.ts";
+
+// asl-validator 4 ships no type declarations; this is the part of its API used here.
+const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
+  isValid: boolean;
+  errorsText(separator?: string): string;
+};
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:switchyard-notifications";
+// Invented: a GitHub token and secret values; no public samples of these exist.
+const GITHUB_TOKEN = "ghp_localtesttoken000000000000000000000";
+const API_SECRET = JSON.stringify({ apiKey: "leaked-key-000000000000000000000000000000", owner: "podinfo" });
+const created = () => fixture("github/secret-scanning-alert-created.json") as never;
+const publiclyLeaked = () => fixture("github/secret-scanning-alert-publicly-leaked.json") as never;
+
+let github: Awaited<ReturnType<typeof startGithubApi>>;
+let db: LocalPostgres;
+beforeAll(async () => {
+  github = await startGithubApi({ token: GITHUB_TOKEN, alerts: ["Codertocat/Hello-World#191"] });
+  db = await startPostgres();
+});
+afterAll(async () => {
+  await github?.close();
+  db?.stop();
+});
+
+function config(secret: Record<string, unknown>) {
+  return parseConfig({
+    secrets: [
+      {
+        name: "podinfo-api",
+        leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
+        ...secret,
+      },
+    ],
+    secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: github.url },
+    notifications: { topicArn: TOPIC },
+  });
+}
+
+async function plane(secret: Record<string, unknown> = {}, values: Record<string, string> = {}) {
+  return startControlPlane(
+    config({ secretId: "prod/podinfo/api", rotator: "random", options: { field: "apiKey" }, ...secret }),
+    {
+      secretValues: { "prod/podinfo/api": API_SECRET, "switchyard/github-token": GITHUB_TOKEN, ...values },
+    },
+  );
+}
+
+describe("the rotate-on-leak state machine", () => {
+  it("is a definition asl-validator accepts", () => {
+    const machine = stateMachines.find((m) => m.name === "rotate-on-leak");
+    // Every task function ARN the wiring knows, whatever their number.
+    const arns = new Proxy(
+      {},
+      { get: (_, key) => `arn:aws:lambda:us-east-1:123456789012:function:x-${String(key)}` },
+    );
+    const definition = machine?.definition(arns as never);
+    const result = validateAsl(definition);
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+});
+
+describe("rotate on leak", () => {
+  it("rotates the leaked API key, makes the leaked version unreachable, resolves the alert as revoked, records and notifies", async () => {
+    const p = await plane();
+    try {
+      const before = github.updates.length;
+      await p.deliver(created());
+      await p.runOut();
+      const [execution] = p.account.sfn.executions();
+      expect(execution?.status).toBe("SUCCEEDED");
+      const d = await p.clients.secrets.send(new DescribeSecretCommand({ SecretId: "prod/podinfo/api" }));
+      const labelled = Object.values(d.VersionIdsToStages ?? {}).flat();
+      expect(labelled).toContain("AWSCURRENT");
+      expect(labelled).not.toContain("AWSPREVIOUS");
+      expect(github.updates.slice(before)).toEqual([
+        expect.objectContaining({
+          path: "/repos/Codertocat/Hello-World/secret-scanning/alerts/191",
+          body: expect.objectContaining({ state: "resolved", resolution: "revoked" }),
+        }),
+      ]);
+      const audit = await listAudit(p.store);
+      expect(audit.map((a) => a.decision).sort()).toEqual(["rotated", "started"]);
+      expect(p.account.sns.published(TOPIC).map((m) => m.Subject)).toEqual([
+        "Leaked secret rotated: podinfo-api",
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("rotates once for a duplicate delivery and for a publicly_leaked delivery of the same alert", async () => {
+    const p = await plane();
+    try {
+      await p.deliver(created());
+      await p.deliver(created());
+      await p.deliver(publiclyLeaked());
+      await p.runOut();
+      expect(p.account.secrets.rotations).toHaveLength(1);
+      expect(p.account.sfn.executions()).toHaveLength(1);
+      expect((await listAudit(p.store)).filter((a) => a.decision === "duplicate")).toHaveLength(2);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("records and notifies 'no action: no mapping' for an alert that no managed secret lists", async () => {
+    const p = await plane();
+    try {
+      await p.deliver(
+        variant<{ detail: { alert: { secret_type: string } } }>(
+          "github/secret-scanning-alert-created.json",
+          (e) => {
+            e.detail.alert.secret_type = "slack_api_token";
+          },
+        ) as never,
+      );
+      await p.runOut();
+      expect(p.account.sfn.executions()).toEqual([]);
+      expect(p.account.secrets.rotations).toEqual([]);
+      const [audit] = await listAudit(p.store);
+      expect(audit).toMatchObject({
+        decision: "no-action",
+        reason: expect.stringContaining("no action: no mapping"),
+      });
+      expect(p.account.sns.published(TOPIC).map((m) => m.Subject)).toEqual([
+        "Leaked secret not managed by Switchyard",
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("is what switchyard replay reports for a secret scanning alert", async () => {
+    const { replay } = await import("../packages/cli/src/replay.ts");
+    const report = await replay(
+      config({ secretId: "prod/podinfo/api", rotator: "random", options: { field: "apiKey" } }),
+      [created()],
+      {
+        prepare: (p) => {
+          p.account.secrets.seedSecret("prod/podinfo/api", API_SECRET);
+          p.account.secrets.seedSecret("switchyard/github-token", GITHUB_TOKEN);
+          p.account.secrets.configureRotation("prod/podinfo/api", {
+            lambdaArn: p.account.lambda.functionArn("switchyard-rotate"),
+            scheduleExpression: "rate(7 days)",
+          });
+        },
+      },
+    );
+    expect(report.events[0]?.reactions).toEqual([
+      expect.objectContaining({ reaction: "rotate-on-leak", decision: "started", outcome: "succeeded" }),
+    ]);
+    expect(report.audit.map((a) => a.decision).sort()).toEqual(["rotated", "started"]);
+  });
+
+  it("does not route a reopened alert to the leak reaction", async () => {
+    const p = await plane();
+    try {
+      const delivery = await p.deliver(fixture("github/secret-scanning-alert-reopened.json") as never);
+      expect(delivery.outcomes.map((o) => o.rule)).not.toContain("rotate-on-leak");
+      expect(p.account.sfn.executions()).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("records and notifies the failure, and fails the execution, when the alert cannot be resolved", async () => {
+    const p = await plane({}, { "switchyard/github-token": "ghp_wrongtoken" });
+    try {
+      await p.deliver(created());
+      await p.runOut();
+      const [execution] = p.account.sfn.executions();
+      expect(execution?.status).toBe("FAILED");
+      const audit = await listAudit(p.store);
+      expect(audit.find((a) => a.decision === "failed")?.reason).toContain("Bad credentials");
+      expect(p.account.sns.published(TOPIC).map((m) => m.Subject)).toEqual([
+        "Leaked secret NOT rotated: podinfo-api",
+      ]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("rotates a leaked PostgreSQL user away: the new user logs in and the leaked one no longer does", async () => {
+    await db.sql("CREATE ROLE leak_app LOGIN PASSWORD 'leaked-password-1'");
+    const secret = {
+      engine: "postgres",
+      host: db.host,
+      port: db.port,
+      username: "leak_app",
+      password: "leaked-password-1",
+      dbname: "postgres",
+    };
+    const p = await plane(
+      {
+        secretId: "prod/db/app",
+        rotator: "postgres-alternating-users",
+        options: { masterSecret: "prod/db/master", ssl: false },
+      },
+      { "prod/db/app": JSON.stringify(secret), "prod/db/master": JSON.stringify(db.admin) },
+    );
+    try {
+      await p.deliver(created());
+      await p.runOut();
+      expect(p.account.sfn.executions()[0]?.status).toBe("SUCCEEDED");
+      const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
+      const now = JSON.parse(
+        (await p.clients.secrets.send(new GetSecretValueCommand({ SecretId: "prod/db/app" }))).SecretString ??
+          "",
+      ) as { username: string; password: string };
+      expect(now.username).toBe("leak_app_clone");
+      expect(await db.canLogIn(now.username, now.password)).toBe(true);
+      expect(await db.canLogIn("leak_app", "leaked-password-1")).toBe(false);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgClient } from "../packages/core/src/secrets/sql.ts";
+import { emitStuck, recoverStuck, secretStatuses } from "../packages/core/src/secrets/stuck.ts";
+import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
+import { rotationWorld } from "./support/rotation.ts";
+
+const NAME = "prod/podinfo/api";
+const TOKEN = "20000000-0000-4000-8000-000000000001";
+// Invented initial value: the rotations replace it.
+const API_SECRET = JSON.stringify({ apiKey: "initial-key-0000000000000000000000000000" });
+
+function world() {
+  const w = rotationWorld([
+    { name: "podinfo-api", secretId: NAME, rotator: "random", options: { field: "apiKey" } },
+  ]);
+  w.account.secrets.seedSecret(NAME, API_SECRET);
+  return { ...w, deps: { clients: w.clients, sql: pgClient }, entry: w.config.secrets[0] ?? ({} as never) };
+}
+
+describe("stuck rotations", () => {
+  it("are listed with the pending version that blocks the next rotation", async () => {
+    const w = world();
+    w.account.injectFault({
+      service: "secretsmanager",
+      action: "UpdateSecretVersionStage",
+      error: "InternalServiceError",
+    });
+    await w.rotate(NAME, TOKEN);
+    const [status] = await secretStatuses(w, w.config.secrets);
+    expect(status).toMatchObject({ secret: "podinfo-api", rotationEnabled: true, stuck: { version: TOKEN } });
+  });
+
+  it("emit one Secret Rotation Stuck event per stuck secret", async () => {
+    const w = world();
+    w.account.injectFault({
+      service: "secretsmanager",
+      action: "UpdateSecretVersionStage",
+      error: "InternalServiceError",
+    });
+    await w.rotate(NAME, TOKEN);
+    const sent = await emitStuck(w, await secretStatuses(w, w.config.secrets));
+    expect(sent).toBe(1);
+    const [call] = w.account.callsOf({ action: "PutEvents" });
+    expect(
+      (call?.input as { Entries?: { DetailType: string; Detail: string }[] } | undefined)?.Entries,
+    ).toEqual([
+      expect.objectContaining({
+        DetailType: "Secret Rotation Stuck",
+        Detail: expect.stringContaining(TOKEN),
+      }),
+    ]);
+  });
+
+  it("are finished when the pending credential passes its test", async () => {
+    const w = world();
+    w.account.injectFault({
+      service: "secretsmanager",
+      action: "UpdateSecretVersionStage",
+      error: "InternalServiceError",
+    });
+    await w.rotate(NAME, TOKEN);
+    const pending = await w.value(NAME, "AWSPENDING");
+    const recovery = await recoverStuck(w.deps, w.entry);
+    expect(recovery).toEqual({ outcome: "finished", version: TOKEN });
+    expect(await w.value(NAME)).toBe(pending);
+    expect((await secretStatuses(w, w.config.secrets))[0]?.stuck).toBeUndefined();
+  });
+
+  it("are cleared and rotated again when the pending version has no value", async () => {
+    const w = world();
+    w.account.injectFault({
+      service: "secretsmanager",
+      action: "PutSecretValue",
+      error: "InternalServiceError",
+    });
+    await w.rotate(NAME, TOKEN);
+    const recovery = await recoverStuck(w.deps, w.entry);
+    expect(recovery).toMatchObject({
+      outcome: "retried",
+      cleared: TOKEN,
+      reason: "the pending version has no value",
+    });
+    const stages = await w.stages(NAME);
+    expect(
+      Object.values(stages).filter((s) => s.includes("AWSPENDING") && !s.includes("AWSCURRENT")),
+    ).toEqual([]);
+    expect(JSON.parse(await w.value(NAME)).apiKey).not.toBe(JSON.parse(API_SECRET).apiKey);
+    expect(w.account.secrets.rotations.at(-1)?.error).toBeUndefined();
+  });
+
+  it("leave a secret that is not stuck alone", async () => {
+    const w = world();
+    expect(await recoverStuck(w.deps, w.entry)).toEqual({ outcome: "not-stuck" });
+    expect(w.account.callsOf({ action: "UpdateSecretVersionStage" })).toEqual([]);
+  });
+});
+
+describe("a stuck PostgreSQL rotation", () => {
+  let db: LocalPostgres;
+  beforeAll(async () => {
+    db = await startPostgres();
+  });
+  afterAll(() => db?.stop());
+
+  it("whose password was already changed is finished, so the current secret logs in again", async () => {
+    await db.sql("CREATE ROLE stuck_app LOGIN PASSWORD 'stuck-initial-password'");
+    const w = rotationWorld([
+      {
+        name: "orders-db",
+        secretId: "prod/db/app",
+        rotator: "postgres-single-user",
+        options: { ssl: false },
+      },
+    ]);
+    w.account.secrets.seedSecret(
+      "prod/db/app",
+      JSON.stringify({
+        engine: "postgres",
+        host: db.host,
+        port: db.port,
+        username: "stuck_app",
+        password: "stuck-initial-password",
+        dbname: "postgres",
+      }),
+    );
+    w.account.injectFault({
+      service: "secretsmanager",
+      action: "UpdateSecretVersionStage",
+      error: "InternalServiceError",
+    });
+    await w.rotate("prod/db/app", TOKEN);
+    const before = JSON.parse(await w.value("prod/db/app")) as { password: string };
+    expect(await db.canLogIn("stuck_app", before.password)).toBe(false);
+    const entry = w.config.secrets[0] ?? ({} as never);
+    expect(await recoverStuck({ clients: w.clients, sql: pgClient }, entry)).toEqual({
+      outcome: "finished",
+      version: TOKEN,
+    });
+    const after = JSON.parse(await w.value("prod/db/app")) as { password: string };
+    expect(await db.canLogIn("stuck_app", after.password)).toBe(true);
+  });
+});

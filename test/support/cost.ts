@@ -1,0 +1,182 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  type ControlPlane,
+  LOCAL_NAMES,
+  startControlPlane,
+} from "../../packages/cli/src/local/control-plane.ts";
+import type { Config } from "../../packages/core/src/config/index.ts";
+import { type AuditRecord, listAudit } from "../../packages/core/src/store/state.ts";
+import { example, fixture } from "./scenario.ts";
+
+/** The AWS sample alert's time: the virtual clock starts there. */
+export const COST_START = Date.parse("2021-05-25T10:15:00Z");
+
+/**
+ * The cost policy the tests run (invented for them): Lambda spend graded notice / act /
+ * critical, CloudTrail spend noticed. `billing-api` and the `prod-backup` schedule carry
+ * protected tags (see seedCostWorld), so no rule may touch them.
+ */
+export function costConfig(
+  change: (cost: Record<string, unknown>) => void = () => undefined,
+  webhookUrl?: string,
+): Config {
+  return example((raw) => {
+    const cost: Record<string, unknown> = {
+      ...(webhookUrl ? { webhookUrl } : {}),
+      approvalTimeout: "1h",
+      ttl: "24h",
+      rules: [
+        {
+          name: "lambda-spend",
+          match: { services: ["AWS Lambda"] },
+          tiers: [
+            { name: "notice", minImpact: 100, minPercent: 10, actions: [{ type: "notify" }] },
+            {
+              name: "act",
+              minImpact: 1000,
+              minPercent: 100,
+              actions: [
+                { type: "notify" },
+                {
+                  type: "cap-lambda-concurrency",
+                  functions: ["batch-worker", "billing-api"],
+                  concurrency: 5,
+                },
+              ],
+            },
+            {
+              name: "critical",
+              minImpact: 5000,
+              actions: [
+                { type: "notify" },
+                { type: "disable-schedules", rules: ["nightly-report", "prod-backup"] },
+              ],
+            },
+          ],
+        },
+        {
+          name: "cloudtrail",
+          match: { services: ["AWS CloudTrail"] },
+          tiers: [{ name: "notice", minImpact: 10, actions: [{ type: "notify" }] }],
+        },
+      ],
+    };
+    change(cost);
+    return { ...raw, cost };
+  });
+}
+
+/** The resources the policy names: one function and one schedule free to touch, one of each protected. */
+export function seedCostWorld(plane: ControlPlane): void {
+  plane.account.lambda.tagFunction("batch-worker", { team: "data", environment: "dev" });
+  plane.account.lambda.tagFunction("billing-api", { environment: "production" });
+  plane.account.events.addScheduledRule({
+    name: "nightly-report",
+    schedule: "cron(0 2 * * ? *)",
+    tags: { environment: "dev" },
+  });
+  plane.account.events.addScheduledRule({
+    name: "prod-backup",
+    schedule: "rate(1 hour)",
+    tags: { "switchyard:protected": "true" },
+  });
+}
+
+export async function startCostPlane(config: Config): Promise<ControlPlane> {
+  const plane = await startControlPlane(config, { start: COST_START });
+  seedCostWorld(plane);
+  return plane;
+}
+
+type Detail = Record<string, unknown> & { impact: Record<string, unknown> };
+type AlertEvent = Record<string, unknown> & { id: string; detail: Detail };
+
+/** AWS's sample "Anomaly Detected" event (adapted, see fixtures/aws/ce/README.md), changed by `change`. */
+export function alert(change: (e: AlertEvent) => void = () => undefined): AlertEvent {
+  const event = fixture<AlertEvent>("aws/ce/anomaly-detected.json");
+  change(event);
+  return event;
+}
+
+/** The same anomaly re-sent by AWS later with a larger impact: a new event id, the same anomalyId. */
+export function grown(totalImpact: number, id: string): AlertEvent {
+  return alert((e) => {
+    e.id = id;
+    e.detail.impact.totalImpact = totalImpact;
+    e.detail.impact.maxImpact = totalImpact;
+  });
+}
+
+type SnsEvent = { Records: { Sns: { Message: string; MessageId: string } & Record<string, unknown> }[] };
+
+/** The SNS-delivered sample, its message changed by `change` (or replaced by the text it returns). */
+export function snsAlert(
+  change: (message: Record<string, unknown>) => string | undefined | boolean = () => undefined,
+): SnsEvent {
+  const event = fixture<SnsEvent>("aws/ce/sns-anomaly-lambda-event.json");
+  const record = event.Records[0];
+  if (!record) throw new Error("the SNS fixture has no record");
+  const message = JSON.parse(record.Sns.Message) as Record<string, unknown>;
+  const replaced = change(message);
+  record.Sns.Message = typeof replaced === "string" ? replaced : JSON.stringify(message);
+  return event;
+}
+
+/** The actions of one tier of one rule of the test policy, to change in place. */
+export function tierActions(
+  cost: Record<string, unknown>,
+  rule: number,
+  tier: number,
+): Record<string, unknown>[] {
+  const found = (cost.rules as { tiers: { actions: Record<string, unknown>[] }[] }[])[rule]?.tiers[tier];
+  if (!found) throw new Error(`the test policy has no tier ${tier} in rule ${rule}`);
+  return found.actions;
+}
+
+/** What SNS does for a subscribed function: invokes it with the event, asynchronously. */
+export async function deliverSns(plane: ControlPlane, event: unknown) {
+  const out = await plane.account.activity.track(() =>
+    plane.account.lambda.invoke(`${LOCAL_NAMES.functionPrefix}cost-intake`, event, {
+      principal: "sns.amazonaws.com",
+    }),
+  );
+  await plane.settle();
+  return out;
+}
+
+export async function costAudit(plane: ControlPlane): Promise<AuditRecord[]> {
+  return (await listAudit(plane.store)).filter((r) => r.reaction === "cost");
+}
+
+export function costExecutions(plane: ControlPlane) {
+  return plane.account.sfn
+    .executions()
+    .filter((e) => e.stateMachineArn.endsWith(`:${LOCAL_NAMES.costStateMachine}`));
+}
+
+/** A Slack-compatible incoming webhook on this machine: records every JSON body posted. */
+export async function webhookServer(): Promise<{
+  url: string;
+  bodies: Record<string, unknown>[];
+  close(): Promise<void>;
+}> {
+  const bodies: Record<string, unknown>[] = [];
+  const server: Server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk) => {
+      text += chunk;
+    });
+    req.on("end", () => {
+      bodies.push(JSON.parse(text) as Record<string, unknown>);
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/services/T000/B000/XXXX`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,119 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+import { parseConfig } from "../../packages/core/src/config/index.ts";
+import type { CallRecord } from "../../packages/sim/src/index.ts";
+
+export const ZONE = "Z1D633PJN98FT9";
+export const HEALTH_CHECK = "abcdef11-2222-3333-4444-555555fedcba";
+export const TOPIC = "arn:aws:sns:us-east-1:123456789012:switchyard-notifications";
+/** The alarm fixture's time, so RTO counts from the alarm; the clock starts a second later. */
+export const START = Date.parse("2019-10-02T17:04:41Z");
+
+/** The writes a failover makes to the world, as `service:Action`. */
+export const WRITES = [
+  "rds:PromoteReadReplica",
+  "lambda:PutProvisionedConcurrencyConfig",
+  "ecs:UpdateService",
+  "autoscaling:UpdateAutoScalingGroup",
+  "ssm:PutParameter",
+  "route53:ChangeResourceRecordSets",
+] as const;
+
+/** A local HTTP server standing in for the service in the secondary region. */
+export async function secondaryEndpoint(
+  status = 200,
+): Promise<{ url: string; server: Server; hits: () => number }> {
+  let hits = 0;
+  const server = createServer((_req, res) => {
+    hits++;
+    res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "down");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/health`, server, hits: () => hits };
+}
+
+/** The Ignition-style runbook: every part configured. */
+export function runbookConfig(
+  url: string,
+  change: (runbook: Record<string, unknown>) => void = () => undefined,
+) {
+  const runbook: Record<string, unknown> = {
+    name: "ignition",
+    primaryRegion: "ap-southeast-2",
+    secondaryRegion: "us-west-2",
+    database: { replica: "ignition-db-usw2" },
+    compute: {
+      lambda: { function: "ignition-api-usw2", alias: "live", provisionedConcurrency: 50 },
+      ecs: { cluster: "ignition-usw2", service: "web", desiredCount: 6 },
+      autoScaling: { group: "ignition-workers-usw2", desiredCapacity: 4 },
+    },
+    configuration: {
+      parameter: "/ignition/database-host",
+      value: "ignition-db-usw2.c9akciq32.us-west-2.rds.amazonaws.com",
+    },
+    dns: {
+      hostedZoneId: ZONE,
+      name: "api.ignition.example.com",
+      type: "CNAME",
+      ttl: 60,
+      value: "api.us-west-2.ignition.example.com",
+    },
+    verify: { healthCheckId: HEALTH_CHECK, url },
+    triggers: { alarms: ["ignition-primary-health"], health: false },
+    approval: { timeout: "30m" },
+    rto: "15m",
+    rpo: "15m",
+    cooldown: "1h",
+    failback: {
+      replica: "ignition-db-apse2-new",
+      configurationValue: "ignition-db-apse2-new.c9akciq32.ap-southeast-2.rds.amazonaws.com",
+      dnsValue: "api.ap-southeast-2.ignition.example.com",
+    },
+  };
+  change(runbook);
+  return parseConfig({ notifications: { topicArn: TOPIC }, failover: { runbooks: [runbook] } });
+}
+
+/** The two regions as they are before the failover: primary in ap-southeast-2, standby in us-west-2. */
+export function seedRegions(plane: ControlPlane, options: { lagSeconds?: number } = {}): void {
+  const { account } = plane;
+  account.rds.seedInstance({ id: "ignition-db-apse2", region: "ap-southeast-2" });
+  account.rds.seedInstance({
+    id: "ignition-db-usw2",
+    region: "us-west-2",
+    source: "arn:aws:rds:ap-southeast-2:123456789012:db:ignition-db-apse2",
+    lagSeconds: options.lagSeconds ?? 4,
+  });
+  account.lambda.seedFunction({ name: "ignition-api-usw2", alias: "live", aliasVersion: "1" });
+  account.ecs.seedService({ cluster: "ignition-usw2", service: "web", region: "us-west-2", desired: 1 });
+  account.autoscaling.seedGroup({
+    name: "ignition-workers-usw2",
+    region: "us-west-2",
+    min: 0,
+    max: 8,
+    desired: 0,
+  });
+  account.ssm.seedParameter(
+    "/ignition/database-host",
+    "ignition-db-apse2.c9akciq32.ap-southeast-2.rds.amazonaws.com",
+    "us-west-2",
+  );
+  account.route53.seedZone(ZONE, "ignition.example.com", [
+    {
+      Name: "api.ignition.example.com",
+      Type: "CNAME",
+      TTL: 60,
+      ResourceRecords: [{ Value: "api.ap-southeast-2.ignition.example.com" }],
+    },
+  ]);
+  account.route53.seedHealthCheck(HEALTH_CHECK, true);
+}
+
+/** The successful writes among `calls`, as `service:Action`. */
+export function writesIn(calls: readonly CallRecord[]): string[] {
+  return calls
+    .filter((c) => !c.error && (WRITES as readonly string[]).includes(`${c.service}:${c.action}`))
+    .map((c) => `${c.service}:${c.action}`);
+}
