@@ -69,6 +69,8 @@ export interface RulePlan {
   eventBusName: string;
   /** The event pattern as EventBridge takes it: JSON text. */
   pattern: string;
+  /** A scheduled rule: EventBridge takes this instead of the pattern (which then only documents the Scheduled Event). */
+  scheduleExpression?: string;
   target: {
     function: FunctionName;
     arn: string;
@@ -145,6 +147,12 @@ export interface StackPlan {
     secretId: string;
     rotationFunctionArn: string;
     scheduleExpression: string;
+    /** Lets Secrets Manager invoke the rotation function for this secret only (ArnLike on the name's ARN). */
+    invokePermission: {
+      action: "lambda:InvokeFunction";
+      principal: "secretsmanager.amazonaws.com";
+      sourceArn: string;
+    };
   }[];
   /** Each symbolic resource of core's wiring and the ARNs it stands for. */
   resources: Record<ResourceRef, string[]>;
@@ -212,6 +220,10 @@ const UNSCOPED: Record<string, string> = {
   "secretsmanager:GetRandomPassword":
     "GetRandomPassword reads no secret and supports no resource-level permissions (Service Authorization " +
     "Reference, AWS Secrets Manager)",
+  "ec2:DescribeInstances":
+    "EC2 Describe actions support no resource-level permissions (Service Authorization Reference, Amazon EC2)",
+  "ecs:ListServices":
+    "ListServices supports no resource type, only the ecs:cluster condition key (Service Authorization Reference, Amazon ECS)",
   "cloudwatch:GetMetricStatistics":
     "CloudWatch metric reads support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch)",
   "autoscaling:DescribeAutoScalingGroups":
@@ -294,6 +306,7 @@ const READS: Record<FunctionName, readonly Variable[]> = {
   rotate: [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
   "secret-leak": [ENV.configFile, ENV.table, ENV.deployStateMachine, ROTATE_ON_LEAK_ENV, ENV.dlq, LOG_LEVEL],
   "secret-leak-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
+  "secrets-stuck": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
   "failover-trigger": [
     ENV.configFile,
     ENV.table,
@@ -380,6 +393,8 @@ export function planStack(
   const secretName = `${app}/${stage}/github-webhook-secret`;
   // Secrets Manager appends six random characters to a secret's name in its ARN.
   const secretArnPattern = arn("secretsmanager", `secret:${secretName}-??????`);
+  const secretArnOf = (id: string) =>
+    id.startsWith("arn:") ? id : arn("secretsmanager", `secret:${id}-??????`);
   const functionName = (name: FunctionName) => `${prefix}-${name}`;
   const functionArn = (name: FunctionName) => arn("lambda", `function:${functionName(name)}`);
   const stateMachineName = (name: string) => `${prefix}-${name}`;
@@ -418,15 +433,27 @@ export function planStack(
         a.rules.map((r) => arn("events", `rule/${r}`)),
       ),
     ),
+    // Selected by tag at run time, so scoped to the kind of resource in this account and region;
+    // the protected-tag guard is Switchyard's own (docs/decisions/0008-cost-responses.md).
+    costEc2Instances:
+      costActionsOf(config, "stop-ec2-instances").length > 0 ? [arn("ec2", "instance/*")] : [],
+    costDbInstances: costActionsOf(config, "stop-rds-instances").length > 0 ? [arn("rds", "db:*")] : [],
+    costEcsServices: unique(
+      costActionsOf(config, "scale-ecs-services-to-zero").flatMap((a) =>
+        a.clusters.map((c) => arn("ecs", `service/${c}/*`)),
+      ),
+    ),
     // Secrets Manager appends six random characters to a secret's name in its ARN.
-    managedSecrets: unique(
+    managedSecrets: unique(config.secrets.map((s) => s.secretId).map(secretArnOf)),
+    rotationCredentials: unique(
       [
-        ...config.secrets.flatMap((s) => [
-          s.secretId,
-          ...("masterSecret" in s.options ? [String(s.options.masterSecret)] : []),
-        ]),
+        ...config.secrets.flatMap((s) =>
+          (["masterSecret", "tokenSecret"] as const).flatMap((key) =>
+            key in s.options ? [String(s.options[key])] : [],
+          ),
+        ),
         ...(config.secretScanning ? [config.secretScanning.tokenSecret] : []),
-      ].map((id) => (id.startsWith("arn:") ? id : arn("secretsmanager", `secret:${id}-??????`))),
+      ].map(secretArnOf),
     ),
     rotateOnLeakStateMachine: [arn("states", `stateMachine:${stateMachineName("rotate-on-leak")}`)],
     rotateOnLeakExecutions: [arn("states", `execution:${stateMachineName("rotate-on-leak")}:*`)],
@@ -509,6 +536,7 @@ export function planStack(
     description: rule.description,
     eventBusName: DEFAULT_BUS,
     pattern: JSON.stringify(rule.pattern),
+    ...(rule.schedule ? { scheduleExpression: rule.schedule } : {}),
     target: {
       function: rule.target,
       arn: functionArn(rule.target),
@@ -614,6 +642,11 @@ export function planStack(
       secretId: s.secretId,
       rotationFunctionArn: s.rotationFunction ? lambdaArn(s.rotationFunction) : functionArn("rotate"),
       scheduleExpression: s.schedule,
+      invokePermission: {
+        action: "lambda:InvokeFunction",
+        principal: "secretsmanager.amazonaws.com",
+        sourceArn: secretArnOf(s.secretId),
+      },
     })),
     table: {
       name: tableName,
@@ -867,8 +900,18 @@ function failoverResources(
     ),
     failoverDatabases: unique(
       runbooks.flatMap((r) => [
-        ...(r.database ? [regional("rds", r.secondaryRegion, `db:${r.database.replica}`)] : []),
-        ...(r.failback ? [regional("rds", r.primaryRegion, `db:${r.failback.replica}`)] : []),
+        ...(r.database?.kind === "read-replica"
+          ? [regional("rds", r.secondaryRegion, `db:${r.database.replica}`)]
+          : []),
+        // Switchover and failover are authorised on the global cluster and on both member clusters.
+        ...(r.database?.kind === "aurora-global"
+          ? [
+              `arn:${partition}:rds::${account}:global-cluster:${r.database.globalClusterIdentifier}`,
+              regional("rds", r.primaryRegion, `cluster:${r.database.primaryCluster}`),
+              regional("rds", r.secondaryRegion, `cluster:${r.database.secondaryCluster}`),
+            ]
+          : []),
+        ...(r.failback?.replica ? [regional("rds", r.primaryRegion, `db:${r.failback.replica}`)] : []),
       ]),
     ),
     failoverFunctions: unique(

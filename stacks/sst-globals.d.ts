@@ -130,13 +130,29 @@ declare namespace aws.secretsmanager {
     readonly arn: $pulumi.Output<string>;
     readonly name: $pulumi.Output<string>;
   }
+  /** Turns on a secret's rotation: Secrets Manager invokes the function on the schedule. */
+  class SecretRotation {
+    constructor(
+      name: string,
+      args: {
+        secretId: $pulumi.Input<string>;
+        rotationLambdaArn: $pulumi.Input<string>;
+        rotationRules: { scheduleExpression: string };
+        rotateImmediately?: boolean;
+      },
+      opts?: $pulumi.ResourceOptions,
+    );
+  }
 }
 
 declare namespace aws.cloudwatch {
   class EventRule implements $pulumi.Named {
     constructor(
       name: string,
-      args: { name: string; description: string; eventBusName: string; eventPattern: string },
+      args: { name: string; description: string; eventBusName: string } & (
+        | { eventPattern: string }
+        | { scheduleExpression: string }
+      ),
       opts?: $pulumi.ResourceOptions,
     );
     readonly arn: $pulumi.Output<string>;

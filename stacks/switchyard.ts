@@ -101,7 +101,9 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
       name: rule.name,
       description: rule.description,
       eventBusName: rule.eventBusName,
-      eventPattern: rule.pattern,
+      ...(rule.scheduleExpression
+        ? { scheduleExpression: rule.scheduleExpression }
+        : { eventPattern: rule.pattern }),
     });
     const permission = new aws.lambda.Permission(
       `${id(rule.name)}Invoke`,
@@ -186,6 +188,26 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
       treatMissingData: alarm.treatMissingData,
       alarmActions: alarm.actions,
     });
+  }
+
+  for (const rotation of plan.secretRotations) {
+    const permission = new aws.lambda.Permission(`${id(rotation.secret)}RotationInvoke`, {
+      action: rotation.invokePermission.action,
+      function: rotation.rotationFunctionArn,
+      principal: rotation.invokePermission.principal,
+      sourceArn: rotation.invokePermission.sourceArn,
+    });
+    new aws.secretsmanager.SecretRotation(
+      `${id(rotation.secret)}Rotation`,
+      {
+        secretId: rotation.secretId,
+        rotationLambdaArn: rotation.rotationFunctionArn,
+        rotationRules: { scheduleExpression: rotation.scheduleExpression },
+        // The first rotation runs on the schedule, not during the deploy.
+        rotateImmediately: false,
+      },
+      { dependsOn: [permission, ...fns.values()] },
+    );
   }
 
   const webhook = plan.functions.find((f) => f.url);

@@ -27,8 +27,20 @@ describe("the cost config", () => {
     const issues = issuesOf(withActions([{ type: "stop-everything" }]));
 
     expect(issues).toEqual([
-      'cost.rules[0].tiers[0].actions[0].type: unknown action type "stop-everything"; use one of: notify, cap-lambda-concurrency, disable-schedules',
+      'cost.rules[0].tiers[0].actions[0].type: unknown action type "stop-everything"; use one of: notify, cap-lambda-concurrency, disable-schedules, stop-ec2-instances, stop-rds-instances, scale-ecs-services-to-zero',
     ]);
+  });
+
+  it("rejects a stop action that selects by no tag, saying how to select", () => {
+    expect(issuesOf(withActions([{ type: "stop-ec2-instances", select: {} }]))).toEqual([
+      'cost.rules[0].tiers[0].actions[0].select: select by at least one tag, e.g. { "environment": ["dev", "staging"] }',
+    ]);
+  });
+
+  it("rejects an ECS stop without the clusters to look in", () => {
+    expect(
+      issuesOf(withActions([{ type: "scale-ecs-services-to-zero", select: { environment: ["dev"] } }])),
+    ).toEqual([expect.stringMatching(/^cost\.rules\[0\]\.tiers\[0\]\.actions\[0\]\.clusters: /)]);
   });
 
   it("suggests the action type meant for a near miss", () => {

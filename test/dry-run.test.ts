@@ -1,6 +1,6 @@
 import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { describe, expect, it } from "vitest";
-import { createClients } from "../packages/core/src/aws/clients.ts";
+import { createAllClients } from "../packages/core/src/aws/all-clients.ts";
 import { attachDryRun, type PlannedWrite } from "../packages/core/src/aws/dry-run.ts";
 import { SimulatedAccount } from "../packages/sim/src/index.ts";
 
@@ -9,7 +9,7 @@ describe("dry run beneath the SDK clients", () => {
     const account = new SimulatedAccount();
     account.lambda.seedFunction({ name: "api-handler", alias: "live", versions: 2 });
     const plan: PlannedWrite[] = [];
-    const clients = createClients({
+    const clients = createAllClients({
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
       attach: (client) => {

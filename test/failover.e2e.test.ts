@@ -3,16 +3,20 @@ import { createRequire } from "node:module";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import { startFailback } from "../packages/core/src/failover/operator.ts";
+import { playScenario } from "../packages/cli/src/scenarios.ts";
+import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
 import { answerApproval } from "../packages/core/src/failover/steps.ts";
+import { listAudit } from "../packages/core/src/store/state.ts";
 import { failbackDefinition } from "../packages/core/src/workflows/failback.ts";
 import { failoverDefinition } from "../packages/core/src/workflows/failover.ts";
 import {
+  auroraGlobal,
   runbookConfig,
   START,
   secondaryEndpoint,
   seedRegions,
+  TOPIC,
   WRITES,
   writesIn,
   ZONE,
@@ -68,7 +72,7 @@ const report = async (p: ControlPlane) =>
   (await readFailover(p.store, "ignition"))?.report as {
     outcome: string;
     approval: { mode: string; by: string | null };
-    steps: { step: string; outcome: string }[];
+    steps: { step: string; outcome: string; detail: string }[];
     rto: { targetSeconds: number; achievedSeconds: number; met: boolean };
     rpo: { targetSeconds: number; estimateSeconds: number | null; met: boolean | null };
   };
@@ -380,6 +384,265 @@ describe("failover runbook, on the simulated account in two regions", () => {
   });
 });
 
+describe("failover runbook with an Aurora global database", () => {
+  const GLOBAL = "ignition-global";
+  const aurora = auroraGlobal;
+  /** The successful switchovers and failovers among `calls`, with what they asked for. */
+  const globalWrites = (calls: ControlPlane["account"]["calls"]) =>
+    calls
+      .filter((c) => !c.error && ["SwitchoverGlobalCluster", "FailoverGlobalCluster"].includes(c.action))
+      .map((c) => ({ action: c.action, input: c.input }));
+  const promoteStep = async (p: ControlPlane) => (await report(p)).steps.find((s) => s.step === "promote");
+  const startByHand = (p: ControlPlane) =>
+    startFailover(p.context, p.config, {
+      runbook: "ignition",
+      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failover"),
+      dryRun: false,
+      by: "oncall@example.com",
+    });
+
+  it("switches over (planned, no data loss) when a person starts the failover: the primary is healthy", async () => {
+    const p = await setUp(aurora);
+
+    await startByHand(p);
+    await p.runOut();
+    await approve(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect(globalWrites(p.account.calls)).toEqual([
+      {
+        action: "SwitchoverGlobalCluster",
+        input: {
+          GlobalClusterIdentifier: GLOBAL,
+          TargetDbClusterIdentifier: "arn:aws:rds:us-west-2:123456789012:cluster:ignition-usw2",
+        },
+      },
+    ]);
+    expect(p.account.rds.describeGlobalCluster(GLOBAL)).toEqual({
+      status: "available",
+      writer: "ignition-usw2",
+    });
+    expect(await promoteStep(p)).toMatchObject({ outcome: "changed" });
+    expect((await promoteStep(p))?.detail).toContain(
+      "planned switchover (started by hand: the primary is healthy)",
+    );
+    expect((await report(p)).outcome).toBe("failed-over");
+  });
+
+  it("fails over with data loss allowed when the health-check alarm starts it: the primary is impaired, and the RPO estimate is the replication lag", async () => {
+    const p = await setUp(aurora);
+
+    await alarmFires(p);
+    await approve(p);
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect(globalWrites(p.account.calls)).toEqual([
+      {
+        action: "FailoverGlobalCluster",
+        input: {
+          GlobalClusterIdentifier: GLOBAL,
+          TargetDbClusterIdentifier: "arn:aws:rds:us-west-2:123456789012:cluster:ignition-usw2",
+          AllowDataLoss: true,
+        },
+      },
+    ]);
+    expect(p.account.rds.describeGlobalCluster(GLOBAL)?.writer).toBe("ignition-usw2");
+    expect((await promoteStep(p))?.detail).toContain(
+      "unplanned failover with data loss allowed (a health-check alarm: the primary is impaired)",
+    );
+    // 800 ms of AuroraGlobalDBReplicationLag, rounded up to whole seconds.
+    expect((await report(p)).rpo).toMatchObject({ estimateSeconds: 1, met: true });
+  });
+
+  it("skips the database when the secondary cluster already writes: a console replay of a finished run changes nothing", async () => {
+    const p = await setUp(aurora);
+    await alarmFires(p);
+    await approve(p);
+    await p.runOut();
+    const first = only(p);
+    const before = p.account.calls.length;
+
+    await p.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: first.stateMachineArn,
+        name: "console-replay",
+        input: first.input,
+      }),
+    );
+    await p.runOut();
+
+    const replay = failover(p).find((e) => e.name === "console-replay");
+    expect(replay?.status).toBe("SUCCEEDED");
+    expect(replay?.history.some((h) => h.stateName === "NothingToDo")).toBe(true);
+    expect(globalWrites(p.account.calls.slice(before))).toEqual([]);
+    expect(await promoteStep(p)).toMatchObject({
+      outcome: "skipped",
+      detail: `ignition-usw2 is already the writer of ${GLOBAL}`,
+    });
+  });
+
+  it("resumes after FailoverGlobalCluster fails past its retries: a redrive fails over once and finishes", async () => {
+    const p = await setUp(aurora);
+    await alarmFires(p);
+    p.account.injectFault({
+      service: "rds",
+      action: "FailoverGlobalCluster",
+      error: "ThrottlingException",
+      times: 4,
+    });
+    await approve(p);
+    await p.runOut();
+    const failed = only(p);
+    expect(failed.status).toBe("FAILED");
+    expect(p.account.rds.describeGlobalCluster(GLOBAL)?.writer).toBe("ignition-apse2");
+
+    await p.clients.sfn.send(new RedriveExecutionCommand({ executionArn: failed.arn }));
+    await p.runOut();
+
+    expect(only(p).status).toBe("SUCCEEDED");
+    expect(globalWrites(p.account.calls).map((w) => w.action)).toEqual(["FailoverGlobalCluster"]);
+    expect(p.account.rds.describeGlobalCluster(GLOBAL)?.writer).toBe("ignition-usw2");
+    expect((await report(p)).outcome).toBe("failed-over");
+  });
+
+  it("fails back by a planned switchover to the old primary cluster, without a resync", async () => {
+    const p = await setUp(aurora);
+    await alarmFires(p);
+    await approve(p);
+    await p.runOut();
+    const before = p.account.calls.length;
+
+    const { executionArn } = await startFailback(p.context, p.config, {
+      runbook: "ignition",
+      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failback"),
+      dryRun: false,
+      by: "oncall@example.com",
+    });
+    await p.runOut();
+    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
+    await p.runOut();
+
+    expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
+    expect(p.account.rds.describeGlobalCluster(GLOBAL)).toEqual({
+      status: "available",
+      writer: "ignition-apse2",
+    });
+    expect(p.account.callsOf({ action: "CreateDBInstanceReadReplica" })).toEqual([]);
+    expect(globalWrites(p.account.calls.slice(before))).toEqual([
+      {
+        action: "SwitchoverGlobalCluster",
+        input: {
+          GlobalClusterIdentifier: GLOBAL,
+          TargetDbClusterIdentifier: "arn:aws:rds:ap-southeast-2:123456789012:cluster:ignition-apse2",
+        },
+      },
+    ]);
+    expect(p.account.route53.recordValues(ZONE, "api.ignition.example.com", "CNAME")).toEqual([
+      "api.ap-southeast-2.ignition.example.com",
+    ]);
+    const r = await report(p);
+    expect(r.outcome).toBe("failed-back");
+    expect(r.steps.find((s) => s.step === "promote")?.detail).toContain("planned switchover back");
+  });
+});
+
+describe("the aurora-global-failover example", () => {
+  it("fails over on its alarm and switches back, with neither DNS nor a health check in the runbook", async () => {
+    const result = await playScenario("aurora-global-failover", undefined);
+
+    expect(result.failures).toEqual([]);
+    expect(result.executions.map((e) => e.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+  });
+});
+
+describe("ARC zonal shift events: recorded and notified, never failed over", () => {
+  const arc = (name: string) => fixture(`aws/arc-zonal-shift/${name}.json`) as never;
+  /** The ARC samples are from us-east-1: the runbook's primary region is put there. */
+  const inUsEast1 = (r: Record<string, unknown>) => {
+    r.primaryRegion = "us-east-1";
+  };
+  const zonal = async (p: ControlPlane) =>
+    (await listAudit(p.store)).filter((a) => a.reaction === "failover" && a.eventId?.startsWith("05d4d2d5"));
+
+  it("records an autoshift in the primary region with its AZ, resources and runbook, notifies, and starts no failover", async () => {
+    const p = await setUp(inUsEast1);
+
+    const delivery = await p.deliver(arc("autoshift-in-progress-resource"));
+
+    expect(delivery.outcomes.map((o) => o.rule)).toEqual(["failover-on-zonal-autoshift"]);
+    expect(failover(p)).toEqual([]);
+    expect(writesIn(p.account.calls)).toEqual([]);
+    const [entry, ...more] = await zonal(p);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      decision: "autoshift-in-progress",
+      subject: "use1-az2",
+      details: {
+        region: "us-east-1",
+        awayFrom: "use1-az2",
+        resources: ["TEST-EXAMPLE-2023-11-16-23-28-11-5"],
+        runbooks: ["ignition"],
+      },
+    });
+    expect(entry?.reason).toContain("no regional failover started");
+    const [message, ...others] = p.account.sns.published(TOPIC);
+    expect(others).toEqual([]);
+    expect(message?.Subject).toBe("Autoshift In Progress: use1-az2 in us-east-1");
+    expect(JSON.parse(message?.Message ?? "{}")).toMatchObject({
+      awayFrom: "use1-az2",
+      resources: ["TEST-EXAMPLE-2023-11-16-23-28-11-5"],
+      runbooks: ["ignition"],
+    });
+  });
+
+  it("records an observer notification that names no resource, and a region no runbook uses", async () => {
+    const p = await setUp();
+
+    await p.deliver(arc("autoshift-in-progress-observer"));
+
+    const [entry] = await zonal(p);
+    expect(entry?.details).toMatchObject({ resources: [], runbooks: [] });
+    expect(entry?.reason).toContain("no configured resource named (observer notification)");
+    expect(entry?.reason).toContain("no runbook has a region there");
+    expect(p.account.sns.published(TOPIC)).toHaveLength(1);
+  });
+
+  it("records and notifies a duplicate delivery of the same autoshift once", async () => {
+    const p = await setUp(inUsEast1);
+
+    await p.deliver(arc("autoshift-in-progress-resource"));
+    const again = await p.deliver(arc("autoshift-in-progress-resource"));
+
+    expect(JSON.stringify(again.outcomes)).toContain('"outcome":"duplicate"');
+    expect(await zonal(p)).toHaveLength(1);
+    expect(p.account.sns.published(TOPIC)).toHaveLength(1);
+  });
+
+  it("records why a practice run was interrupted", async () => {
+    const p = await setUp(inUsEast1);
+
+    await p.deliver(arc("practice-run-interrupted"));
+
+    const [entry] = await zonal(p);
+    expect(entry?.decision).toBe("practice-run-interrupted");
+    expect(entry?.details).toMatchObject({
+      additionalFailureInfo: "Practice run interrupted. The blocking alarm entered ALARM state.",
+    });
+    expect(failover(p)).toEqual([]);
+  });
+
+  it("does not receive a manual zonal shift: no rule routes it", async () => {
+    const p = await setUp(inUsEast1);
+
+    const delivery = await p.deliver(arc("manual-shift-started"));
+
+    expect(delivery.outcomes).toEqual([]);
+    expect(await zonal(p)).toEqual([]);
+  });
+});
+
 describe("the failback state machine definition", () => {
   const definition = failbackDefinition(
     "arn:aws:lambda:us-east-1:123456789012:function:switchyard-failover-steps",
@@ -395,7 +658,8 @@ describe("the failback state machine definition", () => {
   it("bounds the resync wait by a counter checked before it waits again, and resyncs before anything else", () => {
     const states = definition.States as unknown as Record<string, Record<string, unknown>>;
 
-    expect(states.Validate?.Next).toBe("ReadResyncReplica");
+    expect(states.Validate?.Next).toBe("Resync?");
+    expect(states["Resync?"]?.Default).toBe("ReadResyncReplica");
     expect(JSON.stringify(states["ResyncBound?"])).toContain("NumericGreaterThanEqualsPath");
     expect(states.CountResyncCheck?.Next).toBe("WaitForResync");
   });

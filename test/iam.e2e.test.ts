@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
@@ -9,7 +10,7 @@ import {
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
-import { startFailback } from "../packages/core/src/failover/operator.ts";
+import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { answerApproval } from "../packages/core/src/failover/steps.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
@@ -19,9 +20,11 @@ import {
   deliverSns,
   grown,
   seedCostWorld,
+  seedStopWorld,
   snsAlert,
+  withStopActions,
 } from "./support/cost.ts";
-import { runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
@@ -206,6 +209,48 @@ async function exercise(): Promise<CallRecord[]> {
       secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
     })),
   );
+  // Stuck rotations: a rotation whose createSecret failed leaves an empty AWSPENDING version; the
+  // hourly schedule reports it, clears it and rotates again; an event without an id is dead-lettered.
+  await run(
+    async (p) => {
+      p.account.secrets.seedSecret("prod/podinfo/api", JSON.stringify({ apiKey: "iam-test-initial-key" }));
+      p.account.secrets.configureRotation("prod/podinfo/api", {
+        lambdaArn: p.account.lambda.functionArn(`${LOCAL_NAMES.functionPrefix}rotate`),
+        scheduleExpression: "rate(7 days)",
+      });
+      p.account.injectFault({
+        service: "secretsmanager",
+        action: "PutSecretValue",
+        error: "InternalServiceError",
+        times: 1,
+      });
+      await p.clients.secrets.send(new RotateSecretCommand({ SecretId: "prod/podinfo/api" }));
+      const schedule = "aws/events/scheduled-event.json";
+      const stuckRule = "arn:aws:events:us-east-1:123456789012:rule/switchyard-secrets-stuck-check";
+      await p.deliver(
+        variant<{ resources: string[] }>(schedule, (e) => {
+          e.resources = [stuckRule];
+        }) as never,
+      );
+      await p.deliver(
+        variant<{ id?: string; resources: string[] }>(schedule, (e) => {
+          e.resources = [stuckRule];
+          delete e.id;
+        }) as never,
+      );
+    },
+    example((raw) => ({
+      ...raw,
+      secrets: [
+        {
+          name: "podinfo-api",
+          secretId: "prod/podinfo/api",
+          rotator: "random",
+          options: { field: "apiKey" },
+        },
+      ],
+    })),
+  );
   // Cost responses: a cap reverted on resolution; a critical tier approved while a resolution
   // waits (the watch step answers itself), its schedule disabled then enabled again; malformed
   // alerts of both delivery paths dead-lettered.
@@ -241,9 +286,26 @@ async function exercise(): Promise<CallRecord[]> {
     );
     await p.deliver(grown(-1, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e00a2") as never);
   }, costConfig());
+  // Cost responses that stop tagged resources: a critical tier approved, its EC2 instance, RDS
+  // instance and ECS service found by tag and stopped, then started again on resolution.
+  await run(async (p) => {
+    seedCostWorld(p);
+    seedStopWorld(p);
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e00b1") as never);
+    await decideApproval(p.context, "12345678-abcd-ef12-3456-987654321a12", "approve", "iam-test");
+    await p.settle();
+    p.account.clock.tick(10 * 60_000);
+    await p.settle();
+    await p.deliver(
+      costAlert((e) => {
+        e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e00b2";
+        e.detail.feedback = "PLANNED_ACTIVITY";
+      }) as never,
+    );
+  }, costConfig(withStopActions()));
   // Failover: a health-check alarm starts the runbook; a console start meanwhile refuses at
   // preflight (another failover runs); the first is approved and fails over every part; a
-  // malformed AWS Health event is dead-lettered.
+  // malformed AWS Health event is dead-lettered; an ARC autoshift is recorded and notified.
   const endpoint = await secondaryEndpoint();
   try {
     await run(async (p) => {
@@ -277,6 +339,8 @@ async function exercise(): Promise<CallRecord[]> {
           delete e.detail.service;
         }) as never,
       );
+      // An ARC autoshift is recorded and notified (SNS), never failed over.
+      await p.deliver(fixture("aws/arc-zonal-shift/autoshift-in-progress-resource.json") as never);
     }, runbookConfig(endpoint.url));
     // An AWS Health issue starts a failover that waits; the alarm, a second signal, approves it.
     await run(
@@ -290,6 +354,42 @@ async function exercise(): Promise<CallRecord[]> {
         r.approval = { timeout: "30m", autoApprove: true };
         r.triggers = { alarms: ["ignition-primary-health"], health: true };
       }),
+    );
+    // An Aurora global database: an alarm fails over (data loss allowed), failback switches over
+    // back; a start by hand switches over.
+    await run(
+      async (p) => {
+        seedRegions(p);
+        p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
+        await p.deliver(fixture("aws/health/route53-health-check-alarm.json") as never);
+        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
+        await p.runOut();
+        await startFailback(p.context, p.config, {
+          runbook: "ignition",
+          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
+          dryRun: false,
+          by: "iam-test",
+        });
+        await p.runOut();
+        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
+        await p.runOut();
+      },
+      runbookConfig(endpoint.url, auroraGlobal),
+    );
+    await run(
+      async (p) => {
+        seedRegions(p);
+        await startFailover(p.context, p.config, {
+          runbook: "ignition",
+          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failoverStateMachine}`),
+          dryRun: false,
+          by: "iam-test",
+        });
+        await p.runOut();
+        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
+        await p.runOut();
+      },
+      runbookConfig(endpoint.url, auroraGlobal),
     );
   } finally {
     endpoint.server.close();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../packages/core/src/config/index.ts";
+import { rotators } from "../packages/core/src/secrets/registry.ts";
+import { simulatedSecretValue } from "../packages/core/src/secrets/seed.ts";
 
 function problems(secrets: unknown[]): string[] {
   try {
@@ -24,7 +26,7 @@ describe("the secrets section of the config", () => {
   it("rejects an unknown rotator, naming the field and listing the rotators", () => {
     expect(problems([{ name: "api", secretId: "prod/api", rotator: "postgres-singel-user" }])).toEqual([
       'secrets[0].rotator: unknown rotator "postgres-singel-user"; did you mean "postgres-single-user"? ' +
-        "rotators: random, postgres-single-user, postgres-alternating-users, custom",
+        "rotators: random, postgres-single-user, postgres-alternating-users, github-webhook-secret, custom",
     ]);
   });
 
@@ -46,5 +48,46 @@ describe("the secrets section of the config", () => {
     ).toEqual([
       expect.stringMatching(/^secrets\[0\]\.schedule: must be a Secrets Manager rotation schedule/),
     ]);
+  });
+});
+
+describe("the simulated account's made-up secret values", () => {
+  const config = parseConfig({
+    secrets: [
+      { name: "api", secretId: "prod/api", rotator: "random", options: { field: "apiKey" } },
+      { name: "token", secretId: "prod/token", rotator: "random" },
+      { name: "db", secretId: "prod/db", rotator: "postgres-single-user" },
+      {
+        name: "db-alt",
+        secretId: "prod/db-alt",
+        rotator: "postgres-alternating-users",
+        options: { masterSecret: "prod/db/master" },
+      },
+      {
+        name: "hook",
+        secretId: "prod/hook",
+        rotator: "github-webhook-secret",
+        options: {
+          owner: "Codertocat",
+          repo: "Hello-World",
+          hookId: 4,
+          tokenSecret: "prod/github-token",
+          receiverUrl: "https://abc.lambda-url.us-east-1.on.aws/",
+        },
+      },
+    ],
+  });
+
+  it.each(config.secrets.map((s) => [s.rotator, s] as const))(
+    "pass the %s rotator's validation",
+    (_, secret) => {
+      const rotator = rotators[secret.rotator as keyof typeof rotators];
+      expect(() => rotator.validate(simulatedSecretValue(secret), secret.options as never)).not.toThrow();
+    },
+  );
+
+  it("differ from one start to the next", () => {
+    const [api] = config.secrets;
+    expect(simulatedSecretValue(api as never)).not.toBe(simulatedSecretValue(api as never));
   });
 });

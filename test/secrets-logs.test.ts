@@ -7,7 +7,9 @@ process.env.POWERTOOLS_DEV = "true";
 process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
 const { rotationWorld } = await import("./support/rotation.ts");
 const { startPostgres } = await import("./support/postgres.ts");
-const { startGithubApi } = await import("./support/github-api.ts");
+const { startFunctionUrl, startGithubApi } = await import("./support/github-api.ts");
+const { startControlPlane } = await import("../packages/cli/src/local/control-plane.ts");
+const { example } = await import("./support/scenario.ts");
 const { fixture } = await import("./support/scenario.ts");
 const { parseConfig } = await import("../packages/core/src/config/index.ts");
 const { replay } = await import("../packages/cli/src/replay.ts");
@@ -60,8 +62,62 @@ describe("no secret value reaches a log line or a report", () => {
     const github = await startGithubApi({
       token: "ghp_logs_test_token_0000000000",
       alerts: ["Codertocat/Hello-World#191"],
+      hooks: ["Codertocat/Hello-World#4"],
+    });
+    let plane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+    const receiver = await startFunctionUrl(async (event) => {
+      if (!plane) throw new Error("no control plane");
+      return plane.account.lambda.invoke("switchyard-github-webhook", event, { principal: "function-url" });
     });
     try {
+      // GitHub webhook secret: a rotation, a failure at finishSecret then a retry.
+      plane = await startControlPlane(
+        example((raw) => ({
+          ...raw,
+          secrets: [
+            {
+              name: "github-webhook",
+              secretId: "switchyard/github-webhook-secret",
+              rotator: "github-webhook-secret",
+              options: {
+                owner: "Codertocat",
+                repo: "Hello-World",
+                hookId: 4,
+                tokenSecret: "switchyard/github-token",
+                apiUrl: github.url,
+                receiverUrl: receiver.url,
+              },
+            },
+          ],
+        })),
+        {
+          webhookSecret: "logs-test-initial-webhook-secret-000",
+          secretValues: { "switchyard/github-token": "ghp_logs_test_token_0000000000" },
+        },
+      );
+      try {
+        const { RotateSecretCommand } = await import("@aws-sdk/client-secrets-manager");
+        const rotate = (token: string) =>
+          plane?.clients.secrets.send(
+            new RotateSecretCommand({
+              SecretId: "switchyard/github-webhook-secret",
+              ClientRequestToken: token,
+            }),
+          );
+        reports.push(await rotate("30000000-0000-4000-8000-000000000011"));
+        plane.account.injectFault({
+          service: "secretsmanager",
+          action: "UpdateSecretVersionStage",
+          error: "InternalServiceError",
+          times: 1,
+        });
+        reports.push(await rotate("30000000-0000-4000-8000-000000000012"));
+        reports.push(await rotate("30000000-0000-4000-8000-000000000012"));
+        reports.push(plane.account.secrets.rotations);
+        harvest(plane.account);
+      } finally {
+        await plane.close();
+      }
       // Random rotator: a clean rotation, a failure at every step then a retry, every step again.
       const steps = ["PutSecretValue", "UpdateSecretVersionStage"];
       for (const fault of [undefined, ...steps]) {
@@ -165,6 +221,7 @@ describe("no secret value reaches a log line or a report", () => {
         }),
       );
     } finally {
+      await receiver.close();
       await github.close();
       db.stop();
       vi.restoreAllMocks();

@@ -12,8 +12,22 @@ describe("the stack plan of the Podinfo example", () => {
         secretId: "podinfo/api",
         rotationFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:podinfo-rotate-api-secret",
         scheduleExpression: "rate(7 days)",
+        invokePermission: {
+          action: "lambda:InvokeFunction",
+          principal: "secretsmanager.amazonaws.com",
+          sourceArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:podinfo/api-??????",
+        },
       },
     ]);
+  });
+
+  it("runs the stuck-rotation sweep on an hourly schedule instead of an event pattern", () => {
+    expect(plan.rules.find((r) => r.target.function === "secrets-stuck")).toMatchObject({
+      name: "podinfo-prod-secrets-stuck-check",
+      scheduleExpression: "rate(1 hour)",
+      invokePermission: { principal: "events.amazonaws.com" },
+    });
+    expect(plan.rules.filter((r) => r.scheduleExpression)).toHaveLength(1);
   });
 
   it("alarms to the SNS topic when the rotation function fails", () => {
@@ -25,17 +39,44 @@ describe("the stack plan of the Podinfo example", () => {
     });
   });
 
-  it("scopes the rotation and leak functions' Secrets Manager rights to the configured secrets", () => {
+  it("gives the rotation and leak functions the rotation actions on the rotated secrets only", () => {
     const leakSteps = plan.functions.find((f) => f.name === "secret-leak-steps");
     expect(
       leakSteps?.permissions.find((p) => p.actions.includes("secretsmanager:RotateSecret"))?.resources,
-    ).toEqual([
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:podinfo/api-??????",
-      "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchyard/github-token-??????",
-    ]);
+    ).toEqual(["arn:aws:secretsmanager:us-east-1:123456789012:secret:podinfo/api-??????"]);
     const rotate = plan.functions.find((f) => f.name === "rotate");
     expect(
       rotate?.permissions.find((p) => p.actions.includes("secretsmanager:GetRandomPassword"))?.resources,
     ).toEqual(["*"]);
+  });
+
+  it("lets them only read the GitHub token and master secrets", () => {
+    const withDatabase = planStack(
+      {
+        ...podinfo,
+        secrets: [
+          ...(podinfo.secrets ?? []),
+          {
+            name: "db",
+            secretId: "prod/db/app",
+            rotator: "postgres-alternating-users",
+            schedule: "rate(7 days)",
+            options: { masterSecret: "prod/db/master", ssl: true },
+          },
+        ],
+      } as typeof podinfo,
+      { stage: "prod" },
+    );
+    const credentials = [
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db/master-??????",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchyard/github-token-??????",
+    ];
+    for (const name of ["rotate", "secret-leak-steps", "secrets-stuck"] as const) {
+      const grants = withDatabase.functions.find((f) => f.name === name)?.permissions ?? [];
+      const onCredentials = grants.filter((p) => p.resources.some((r) => credentials.includes(r)));
+      expect(onCredentials, name).toEqual([
+        { actions: ["secretsmanager:GetSecretValue"], resources: credentials },
+      ]);
+    }
   });
 });

@@ -1,8 +1,12 @@
+import { DescribeSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_NAMES, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { pgClient } from "../packages/core/src/secrets/sql.ts";
 import { emitStuck, recoverStuck, secretStatuses } from "../packages/core/src/secrets/stuck.ts";
+import { rules } from "../packages/core/src/wiring.ts";
 import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
 import { rotationWorld } from "./support/rotation.ts";
+import { example, fixture } from "./support/scenario.ts";
 
 const NAME = "prod/podinfo/api";
 const TOKEN = "20000000-0000-4000-8000-000000000001";
@@ -138,5 +142,76 @@ describe("a stuck PostgreSQL rotation", () => {
     });
     const after = JSON.parse(await w.value("prod/db/app")) as { password: string };
     expect(await db.canLogIn("stuck_app", after.password)).toBe(true);
+  });
+});
+
+describe("the hourly stuck-rotation schedule", () => {
+  const RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/secrets-stuck-check";
+
+  it("is an EventBridge rate(1 hour) rule targeting the secrets-stuck function", () => {
+    const rule = rules.find((r) => r.name === "secrets-stuck-check");
+    expect(rule).toMatchObject({ schedule: "rate(1 hour)", target: "secrets-stuck" });
+  });
+
+  it("reports and finishes a stuck rotation when its Scheduled Event fires", async () => {
+    const p = await startControlPlane(
+      example((raw) => ({
+        ...raw,
+        secrets: [{ name: "podinfo-api", secretId: NAME, rotator: "random", options: { field: "apiKey" } }],
+      })),
+      { secretValues: { [NAME]: API_SECRET } },
+    );
+    try {
+      p.account.injectFault({
+        service: "secretsmanager",
+        action: "UpdateSecretVersionStage",
+        error: "InternalServiceError",
+        times: 1,
+      });
+      await p.clients.secrets.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: TOKEN }));
+      const before = await secretStatuses(p, p.config.secrets);
+
+      await p.deliver({
+        ...fixture<Record<string, unknown>>("aws/events/scheduled-event.json"),
+        resources: [RULE_ARN],
+      } as never);
+
+      const after = await secretStatuses(p, p.config.secrets);
+      const stuckEvents = p.account
+        .callsOf({ action: "PutEvents" })
+        .filter((c) => c.principal === `${LOCAL_NAMES.functionPrefix}secrets-stuck`)
+        .flatMap((c) => (c.input as { Entries: { DetailType: string; Detail: string }[] }).Entries);
+      expect(before[0]?.stuck).toEqual({ version: TOKEN });
+      expect(after[0]?.stuck).toBeUndefined();
+      expect(stuckEvents).toEqual([
+        expect.objectContaining({
+          DetailType: "Secret Rotation Stuck",
+          Detail: expect.stringContaining(TOKEN),
+        }),
+      ]);
+      const d = await p.clients.secrets.send(new DescribeSecretCommand({ SecretId: NAME }));
+      expect(d.VersionIdsToStages?.[TOKEN]).toContain("AWSCURRENT");
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("dead-letters an invocation that is not a Scheduled Event and changes nothing", async () => {
+    const p = await startControlPlane(example(), {});
+    try {
+      const out = await p.account.lambda.invoke(
+        `${LOCAL_NAMES.functionPrefix}secrets-stuck`,
+        { hello: "world" },
+        { principal: "test" },
+      );
+      expect(out.result).toMatchObject({
+        outcome: "rejected",
+        reason: expect.stringContaining("Scheduled Event"),
+      });
+      expect(p.account.callsOf({ action: "SendMessage" })).toHaveLength(1);
+      expect(p.account.callsOf({ action: "DescribeSecret" })).toHaveLength(0);
+    } finally {
+      await p.close();
+    }
   });
 });

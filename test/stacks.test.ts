@@ -106,7 +106,11 @@ const usedRefs = [
 const CONFIG_NAMED = new Set<string>([
   "costCappedFunctions",
   "costScheduleRules",
+  "costEc2Instances",
+  "costDbInstances",
+  "costEcsServices",
   "managedSecrets",
+  "rotationCredentials",
   // What failover runbooks name (none in a config without runbooks, or without that part).
   "failoverAlarms",
   "failoverDatabases",
@@ -523,6 +527,7 @@ describe("each function's planned environment", () => {
         execution: "arn:aws:states:us-east-1:123456789012:execution:x:y",
       },
     },
+    "secrets-stuck": { load: () => import("../packages/functions/src/secrets-stuck.ts"), event: {} },
     "failover-trigger": { load: () => import("../packages/functions/src/failover-trigger.ts"), event: {} },
     "failover-steps": {
       load: () => import("../packages/functions/src/failover-steps.ts"),
@@ -622,7 +627,7 @@ describe("environmentContext, the functions' context in AWS", () => {
     vi.resetModules();
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     const { environmentContext } = await import("../packages/functions/src/runtime.ts");
-    return () => environmentContext();
+    return environmentContext({});
   }
   const unset = {
     SWITCHYARD_CONFIG_FILE: undefined,

@@ -174,6 +174,43 @@ describe("core's rules against AWS's sample events", () => {
       ["failover-on-aws-health"],
     ],
     ["an AWS Health account notification", () => fixture("health/ec2-odcr-underutilization.json"), []],
+    [
+      "an ARC autoshift (observer notification)",
+      () => fixture("arc-zonal-shift/autoshift-in-progress-observer.json"),
+      ["failover-on-zonal-autoshift"],
+    ],
+    [
+      "an ARC autoshift of a configured resource",
+      () => fixture("arc-zonal-shift/autoshift-in-progress-resource.json"),
+      ["failover-on-zonal-autoshift"],
+    ],
+    [
+      "an ARC autoshift completed (invented sample)",
+      () => fixture("arc-zonal-shift/autoshift-completed.json"),
+      ["failover-on-zonal-autoshift"],
+    ],
+    [
+      "an ARC practice run interrupted",
+      () => fixture("arc-zonal-shift/practice-run-interrupted.json"),
+      ["failover-on-zonal-autoshift"],
+    ],
+    // An experiment or a human shifting traffic is no news Switchyard needs to relay.
+    [
+      "an FIS experiment autoshift",
+      () => fixture("arc-zonal-shift/fis-experiment-autoshift-in-progress.json"),
+      [],
+    ],
+    ["a manual zonal shift", () => fixture("arc-zonal-shift/manual-shift-started.json"), []],
+    // Another scheduled rule's event must not start the stuck-rotation sweep.
+    ["another rule's Scheduled Event", () => fixture("events/scheduled-event.json"), []],
+    [
+      "the stuck-rotation schedule's Scheduled Event",
+      () => ({
+        ...fixture("events/scheduled-event.json"),
+        resources: ["arn:aws:events:us-east-1:123456789012:rule/switchyard-prod-secrets-stuck-check"],
+      }),
+      ["secrets-stuck-check"],
+    ],
   ];
 
   it.each(cases)("matches %s with exactly the rules meant for it", (_, event, expected) => {

@@ -83,6 +83,67 @@ export function seedCostWorld(plane: ControlPlane): void {
   });
 }
 
+/** The non-production side of the Ignition-like world the stop actions select (invented for the tests). */
+export const NON_PROD = { environment: ["dev", "staging"] };
+
+/**
+ * The test policy's critical tier stopping what NON_PROD selects (EC2, RDS, ECS cluster
+ * "ignition") instead of disabling schedules; `select` overrides the selector.
+ */
+export function withStopActions(select: Record<string, string[]> = NON_PROD) {
+  return (cost: Record<string, unknown>) => {
+    tierActions(cost, 0, 2).splice(
+      1,
+      1,
+      { type: "stop-ec2-instances", select },
+      { type: "stop-rds-instances", select },
+      { type: "scale-ecs-services-to-zero", clusters: ["ignition"], select },
+    );
+  };
+}
+
+/**
+ * EC2 instances, RDS instances and ECS services: in each, one staging resource free to stop,
+ * one staging resource carrying the protected tag, and one production resource.
+ */
+export function seedStopWorld(plane: ControlPlane): void {
+  const { ec2, rds, ecs, region } = plane.account;
+  ec2.seedInstance({ id: "i-0a1b2c3d4e5f60001", tags: { Name: "ignition-worker", environment: "staging" } });
+  ec2.seedInstance({
+    id: "i-0a1b2c3d4e5f60002",
+    tags: { Name: "ignition-bastion", environment: "staging", "switchyard:protected": "true" },
+  });
+  ec2.seedInstance({ id: "i-0a1b2c3d4e5f60003", tags: { Name: "ignition-web", environment: "production" } });
+  rds.seedInstance({ id: "ignition-staging", region, tags: { environment: "staging" } });
+  rds.seedInstance({
+    id: "ignition-staging-audit",
+    region,
+    tags: { environment: "staging", "switchyard:protected": "true" },
+  });
+  rds.seedInstance({ id: "ignition-prod", region, tags: { environment: "production" } });
+  ecs.seedService({
+    cluster: "ignition",
+    service: "api-staging",
+    region,
+    desired: 3,
+    tags: { environment: "staging" },
+  });
+  ecs.seedService({
+    cluster: "ignition",
+    service: "worker-staging",
+    region,
+    desired: 2,
+    tags: { environment: "staging", "switchyard:protected": "true" },
+  });
+  ecs.seedService({
+    cluster: "ignition",
+    service: "api-prod",
+    region,
+    desired: 6,
+    tags: { environment: "production" },
+  });
+}
+
 export async function startCostPlane(config: Config): Promise<ControlPlane> {
   const plane = await startControlPlane(config, { start: COST_START });
   seedCostWorld(plane);

@@ -76,6 +76,23 @@ export function runbookConfig(
   return parseConfig({ notifications: { topicArn: TOPIC }, failover: { runbooks: [runbook] } });
 }
 
+/**
+ * Turns the runbook's database into an Aurora global database (the control plane seeds it: the
+ * writer in ap-southeast-2, the secondary in us-west-2 800 ms behind); failback needs no replica.
+ */
+export function auroraGlobal(runbook: Record<string, unknown>): void {
+  runbook.database = {
+    kind: "aurora-global",
+    globalClusterIdentifier: "ignition-global",
+    primaryCluster: "ignition-apse2",
+    secondaryCluster: "ignition-usw2",
+  };
+  runbook.failback = {
+    configurationValue: "ignition-apse2.cluster-c9akciq32.ap-southeast-2.rds.amazonaws.com",
+    dnsValue: "api.ap-southeast-2.ignition.example.com",
+  };
+}
+
 /** The two regions as they are before the failover: primary in ap-southeast-2, standby in us-west-2. */
 export function seedRegions(plane: ControlPlane, options: { lagSeconds?: number } = {}): void {
   const { account } = plane;

@@ -4,7 +4,8 @@ import {
   RotateSecretCommand,
 } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
-import { type AwsClients, createClients } from "../../packages/core/src/aws/clients.ts";
+import { createAllClients } from "../../packages/core/src/aws/all-clients.ts";
+import type { AwsClients } from "../../packages/core/src/aws/clients.ts";
 import { type Config, parseConfig } from "../../packages/core/src/config/index.ts";
 import type { ConfigInput } from "../../packages/core/src/config/schema.ts";
 import { pgClient, type SqlClient } from "../../packages/core/src/secrets/sql.ts";
@@ -18,7 +19,7 @@ export const ROTATE_FUNCTION = "switchyard-rotate";
 export function rotationWorld(secrets: NonNullable<ConfigInput["secrets"]>, sql: SqlClient = pgClient) {
   const config: Config = parseConfig({ secrets });
   const account = new SimulatedAccount();
-  const clients: AwsClients = createClients({
+  const clients: AwsClients = createAllClients({
     region: account.region,
     credentials: localCredentials,
     attach: (client) => account.attach(client),

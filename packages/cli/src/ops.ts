@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { type AnyClient, type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { createAllClients } from "@switchyard/core/aws/all-clients";
+import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { attachDryRun, type PlannedWrite } from "@switchyard/core/aws/dry-run";
 import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
@@ -49,7 +50,7 @@ export async function connect(
         `--aws needs the state table: pass --table NAME or set ${stateTable.envVar} (the stack's output "stateTable")`,
       );
     }
-    const clients: AwsClients = createClients({ region: config.region, ...(attach ? { attach } : {}) });
+    const clients: AwsClients = createAllClients({ region: config.region, ...(attach ? { attach } : {}) });
     return {
       deps: { clients, store: { db: clients.dynamodb, table, now: () => new Date() }, now: () => new Date() },
       where: `AWS account (region ${config.region}, table ${table})${dry}`,
@@ -57,7 +58,11 @@ export async function connect(
       close: async () => undefined,
     };
   }
-  const plane: ControlPlane = await startControlPlane(config, attach ? { attach } : {});
+  // The config holds no secret values: the simulated account makes some up, so status can read them.
+  const plane: ControlPlane = await startControlPlane(config, {
+    generateSecretValues: true,
+    ...(attach ? { attach } : {}),
+  });
   return {
     deps: plane.context,
     where: `the simulated account (seeded from the config; it lasts as long as this command)${dry}`,

@@ -222,6 +222,9 @@ const scenarios: readonly Scenario[] = [
     async run(a) {
       const { lambda, events } = a.plane.account;
       lambda.tagFunction("ignition-dispatcher", { environment: "staging", team: "ignition" });
+      const { rds, region } = a.plane.account;
+      rds.seedInstance({ id: "ignition-staging-db", region, tags: { environment: "staging" } });
+      rds.seedInstance({ id: "ignition-prod-db", region, tags: { environment: "production" } });
       events.addScheduledRule({
         name: "ignition-etl-nightly",
         schedule: "cron(0 2 * * ? *)",
@@ -239,6 +242,9 @@ const scenarios: readonly Scenario[] = [
       await a.plane.settle();
       a.say(
         `after approval: ignition-etl-nightly ${events.ruleState("ignition-etl-nightly")}, ignition-prod-backup ${events.ruleState("ignition-prod-backup")}`,
+      );
+      a.say(
+        `after approval: ignition-staging-db ${rds.describe("ignition-staging-db")?.status}, ignition-prod-db ${rds.describe("ignition-prod-db")?.status}`,
       );
       for (const event of exampleEvents("ignition-cost/alerts/ecs-resolved.json"))
         await a.plane.deliver(event as never);
@@ -270,6 +276,17 @@ const scenarios: readonly Scenario[] = [
         f,
         said("protected", "ignition-prod-backup is tagged environment=production"),
         "the production backup must stay untouched",
+      );
+      check(
+        f,
+        said("applied", "stopped DB instance ignition-staging-db") &&
+          !r.audit.some((x) => x.reason.includes("ignition-prod-db")),
+        "the approved RDS tier should stop the staging database and not even select the production one",
+      );
+      check(
+        f,
+        said("reverted", "DB instance ignition-staging-db started again"),
+        "the TTL should start the staging database again",
       );
       check(
         f,
@@ -372,6 +389,53 @@ const scenarios: readonly Scenario[] = [
         "the replica should be activated and the report written",
       );
       check(f, r.executions.length === 1, "the second signal must not start a second failover");
+      return f;
+    },
+  },
+  {
+    name: "aurora-global-failover",
+    summary:
+      "examples/aurora-global-failover: health-check alarm → approval → FailoverGlobalCluster (data loss allowed), configure → report; then a planned switchover back",
+    config: () => loadConfig(example("aurora-global-failover/switchyard.config.ts")),
+    async run(a) {
+      await a.alarm(
+        "payments-primary-health",
+        "ALARM",
+        "Route 53 health check of the eu-west-1 endpoint failing",
+      );
+      await a.runOut();
+      a.say("the primary is impaired: on-call approves an unplanned failover of the global database");
+      await approveFailover(a.plane.context, "payments", {
+        approve: true,
+        by: "oncall@payments.example.com",
+      });
+      await a.runOut();
+      a.say(
+        `payments-global: ${JSON.stringify(a.plane.account.rds.describeGlobalCluster("payments-global"))}`,
+      );
+      a.say("eu-west-1 is healthy again: fail back by a planned switchover");
+      await startFailback(a.plane.context, a.plane.config, {
+        runbook: "payments",
+        stateMachineArn: a.plane.account.arn("states", "stateMachine:switchyard-failback"),
+        dryRun: false,
+        by: "oncall@payments.example.com",
+      });
+      await a.runOut();
+      await approveFailover(a.plane.context, "payments", {
+        approve: true,
+        by: "oncall@payments.example.com",
+      });
+      await a.runOut();
+      a.say(
+        `payments-global: ${JSON.stringify(a.plane.account.rds.describeGlobalCluster("payments-global"))}`,
+      );
+    },
+    expect(r) {
+      const f: string[] = [];
+      const said = (decision: string, text = "") =>
+        r.audit.some((x) => x.decision === decision && x.reason.includes(text));
+      check(f, said("failed-over", "eu-west-1 → eu-central-1"), "the global database should fail over");
+      check(f, said("failed-back", "eu-central-1 → eu-west-1"), "the global database should switch back");
       return f;
     },
   },

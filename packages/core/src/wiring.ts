@@ -33,8 +33,16 @@ export type ResourceRef =
   | "costCappedFunctions"
   /** EventBridge rules the cost config's disable-schedules actions name. */
   | "costScheduleRules"
-  /** The secrets in the config's secrets[] (and the master and GitHub token secrets they name). */
+  /** EC2 instances of the account and region, when a stop-ec2-instances action selects some by tag. */
+  | "costEc2Instances"
+  /** RDS DB instances of the account and region, when a stop-rds-instances action selects some by tag. */
+  | "costDbInstances"
+  /** The services of the clusters the cost config's scale-ecs-services-to-zero actions name. */
+  | "costEcsServices"
+  /** The secrets in the config's secrets[]: the ones rotated. */
   | "managedSecrets"
+  /** Secrets rotation only reads: the master and GitHub token secrets that secrets[] and secretScanning name. */
+  | "rotationCredentials"
   | "rotateOnLeakStateMachine"
   | "rotateOnLeakExecutions"
   | "secretLeakStepsFunction"
@@ -76,6 +84,7 @@ export type FunctionName =
   | "rotate"
   | "secret-leak"
   | "secret-leak-steps"
+  | "secrets-stuck"
   | "failover-trigger"
   | "failover-steps";
 
@@ -96,6 +105,12 @@ export interface RuleSpec {
   readonly description: string;
   readonly pattern: EventPattern;
   readonly target: FunctionName;
+  /**
+   * A scheduled rule (`rate(...)`/`cron(...)`): the stack gives EventBridge this
+   * ScheduleExpression instead of the pattern, and the target receives a Scheduled Event;
+   * `pattern` then matches that Scheduled Event, so a local bus routes a delivered one.
+   */
+  readonly schedule?: string;
 }
 
 export interface StateMachineSpec {
@@ -264,6 +279,7 @@ export const functions: readonly FunctionSpec[] = [
         ],
         resources: ["managedSecrets"],
       },
+      { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
     ],
   },
   {
@@ -277,6 +293,28 @@ export const functions: readonly FunctionSpec[] = [
       { actions: ["states:DescribeExecution"], resources: ["rotateOnLeakExecutions"] },
       table("GetItem", "PutItem"),
       notifications,
+      deadLetter,
+    ],
+  },
+  {
+    name: "secrets-stuck",
+    handler: "packages/functions/src/secrets-stuck.handler",
+    description: "Hourly: rotations left AWSPENDING are reported on the bus and recovered",
+    timeoutSeconds: 300,
+    memoryMB: 256,
+    permissions: [
+      {
+        actions: [
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:RotateSecret",
+          "secretsmanager:UpdateSecretVersionStage",
+        ],
+        resources: ["managedSecrets"],
+      },
+      { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
+      { actions: ["events:PutEvents"], resources: ["eventBus"] },
+      table("PutItem"),
       deadLetter,
     ],
   },
@@ -297,6 +335,7 @@ export const functions: readonly FunctionSpec[] = [
         ],
         resources: ["managedSecrets"],
       },
+      { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
       table("PutItem"),
       notifications,
     ],
@@ -305,7 +344,7 @@ export const functions: readonly FunctionSpec[] = [
     name: "failover-trigger",
     handler: "packages/functions/src/failover-trigger.handler",
     description:
-      "Health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover",
+      "Health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover; ARC zonal shifts → record and notify",
     timeoutSeconds: 30,
     memoryMB: 256,
     permissions: [
@@ -313,6 +352,7 @@ export const functions: readonly FunctionSpec[] = [
       { actions: ["states:StartExecution", "states:SendTaskSuccess"], resources: ["failoverStateMachine"] },
       table("GetItem", "PutItem", "UpdateItem"),
       deadLetter,
+      notifications,
     ],
   },
   {
@@ -407,6 +447,18 @@ export const rules: readonly RuleSpec[] = [
     target: "secret-leak",
   },
   {
+    name: "secrets-stuck-check",
+    description: "Every hour: find and recover secret rotations left AWSPENDING",
+    schedule: "rate(1 hour)",
+    pattern: {
+      source: ["aws.events"],
+      "detail-type": ["Scheduled Event"],
+      // The rule is named with the stack's prefix: <prefix>secrets-stuck-check.
+      resources: [{ suffix: "secrets-stuck-check" }],
+    },
+    target: "secrets-stuck",
+  },
+  {
     name: "failover-on-health-alarm",
     description: "CloudWatch alarms going to ALARM (the function knows which alarms trigger runbooks)",
     pattern: {
@@ -424,6 +476,23 @@ export const rules: readonly RuleSpec[] = [
       source: ["aws.health"],
       "detail-type": ["AWS Health Event"],
       detail: { eventTypeCategory: ["issue"] },
+    },
+    target: "failover-trigger",
+  },
+  {
+    name: "failover-on-zonal-autoshift",
+    description:
+      "ARC zonal autoshifts and practice runs (the function records and notifies; it starts no regional failover)",
+    pattern: {
+      source: ["aws.arc-zonal-shift"],
+      "detail-type": [
+        "Autoshift In Progress",
+        "Autoshift Completed",
+        "Practice Run Started",
+        "Practice Run Succeeded",
+        "Practice Run Interrupted",
+        "Practice Run Failed",
+      ],
     },
     target: "failover-trigger",
   },
@@ -457,6 +526,11 @@ export const stateMachines: readonly StateMachineSpec[] = [
     permissions: [
       { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
       { actions: ["rds:DescribeDBInstances", "rds:PromoteReadReplica"], resources: ["failoverDatabases"] },
+      // Aurora global databases: planned switchover (manual start) or unplanned failover (alarm, AWS Health).
+      {
+        actions: ["rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+        resources: ["failoverDatabases"],
+      },
       {
         actions: ["lambda:GetProvisionedConcurrencyConfig", "lambda:PutProvisionedConcurrencyConfig"],
         resources: ["failoverFunctions"],
@@ -486,7 +560,14 @@ export const stateMachines: readonly StateMachineSpec[] = [
     permissions: [
       { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
       {
-        actions: ["rds:DescribeDBInstances", "rds:CreateDBInstanceReadReplica", "rds:PromoteReadReplica"],
+        actions: [
+          "rds:DescribeDBInstances",
+          "rds:CreateDBInstanceReadReplica",
+          "rds:PromoteReadReplica",
+          // Aurora global databases fail back by a planned switchover.
+          "rds:DescribeGlobalClusters",
+          "rds:SwitchoverGlobalCluster",
+        ],
         resources: ["failoverDatabases"],
       },
       { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },

@@ -1,6 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import type { ReactionResult } from "@switchyard/core/context";
 import { fromSnsLambdaEvent, isSnsLambdaEvent } from "@switchyard/core/cost/anomaly";
 import { type CostTriggerDeps, onCostAnomaly } from "@switchyard/core/cost/trigger";
@@ -83,4 +85,7 @@ export const make = (provider: ContextProvider) => {
   };
 };
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = { sfn: SFNClient, sqs: SQSClient } satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,5 +1,13 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import middy from "@middy/core";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { CostStepPayload } from "@switchyard/core/cost/input";
 import { runCostStep } from "@switchyard/core/cost/steps";
 import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
@@ -32,4 +40,15 @@ export const make = (provider: ContextProvider) =>
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  ec2: EC2Client,
+  ecs: ECSClient,
+  eventbridge: EventBridgeClient,
+  lambda: LambdaClient,
+  rds: RDSClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,5 +1,10 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import middy from "@middy/core";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { DeployStepPayload } from "@switchyard/core/deployments/input";
 import { runDeployStep } from "@switchyard/core/deployments/steps";
 import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
@@ -33,4 +38,12 @@ export const make = (provider: ContextProvider) =>
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  cloudwatch: CloudWatchClient,
+  lambda: LambdaClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,3 +1,8 @@
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onGithubEvent, onImagePush } from "@switchyard/core/deployments/trigger";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
@@ -10,4 +15,12 @@ export const make = (provider: ContextProvider) =>
     e.kind === "github" ? onGithubEvent(ctx, e.githubEvent, e.event) : onImagePush(ctx, e.event),
   );
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  ecr: ECRClient,
+  lambda: LambdaClient,
+  sfn: SFNClient,
+  sqs: SQSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,3 +1,7 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onDeployExecutionEnded } from "@switchyard/core/deployments/watch";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
@@ -7,4 +11,7 @@ export const make = (provider: ContextProvider) =>
     onDeployExecutionEnded(ctx, e.event),
   );
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = { lambda: LambdaClient, sns: SNSClient, sqs: SQSClient } satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

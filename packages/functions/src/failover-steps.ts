@@ -1,5 +1,9 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import middy from "@middy/core";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { FailoverStepPayload } from "@switchyard/core/failover/input";
 import { FailoverError, runFailoverStep } from "@switchyard/core/failover/steps";
 import { logger } from "@switchyard/core/observability/logger";
@@ -32,4 +36,11 @@ export const make = (provider: ContextProvider) =>
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  cloudwatch: CloudWatchClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,10 +1,19 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
+import { onZonalShiftEvent } from "@switchyard/core/failover/autoshift";
 import { onFailoverEvent } from "@switchyard/core/failover/trigger";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
 /** Set by the stack; locally the failover state machine sits beside the deploy one (`<prefix>-failover`). */
 export const FAILOVER_STATE_MACHINE_ENV = "SWITCHYARD_FAILOVER_STATE_MACHINE_ARN";
 
-/** A health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover. */
+/**
+ * A health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's
+ * failover. An ARC zonal shift (autoshift, practice run) → record and notify, no failover.
+ */
 export const make = (provider: ContextProvider) => {
   let failoverStateMachineArn = "";
   // Read with the context, before the event is parsed: every invocation sees the same environment.
@@ -15,10 +24,21 @@ export const make = (provider: ContextProvider) => {
     return ctx;
   };
   return busHandler(
-    { reaction: "failover", accepts: ["cloudwatch.alarm-state-change", "health"] },
+    { reaction: "failover", accepts: ["cloudwatch.alarm-state-change", "health", "arc.zonal-shift"] },
     withArn,
-    (e, ctx) => onFailoverEvent({ ...ctx, failoverStateMachineArn }, e),
+    (e, ctx) =>
+      e.kind === "arc.zonal-shift"
+        ? onZonalShiftEvent(ctx, e)
+        : onFailoverEvent({ ...ctx, failoverStateMachineArn }, e),
   );
 };
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  cloudwatch: CloudWatchClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+  sqs: SQSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,6 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import middy from "@middy/core";
-import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { type AwsClients, type ClientConstructors, createClients } from "@switchyard/core/aws/clients";
 import {
   createGithubWebhookReceiver,
   type GithubWebhookReceiver,
@@ -17,9 +19,15 @@ export type WebhookContextProvider = () => {
   now?: () => number;
 };
 
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  eventbridge: EventBridgeClient,
+  secrets: SecretsManagerClient,
+} satisfies ClientConstructors;
+
 /** In AWS: clients once per container, settings from the environment the stack sets. */
 const fromEnvironment: WebhookContextProvider = () => ({
-  clients: createClients(),
+  clients: createClients(clients),
   settings: githubWebhookSettingsFromEnv(process.env),
 });
 

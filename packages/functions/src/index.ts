@@ -13,6 +13,7 @@ import type { ContextProvider } from "./runtime.ts";
 import * as scanResult from "./scan-result.ts";
 import * as secretLeak from "./secret-leak.ts";
 import * as secretLeakSteps from "./secret-leak-steps.ts";
+import * as secretsStuck from "./secrets-stuck.ts";
 
 export { type ContextProvider, ENV, type FunctionContext } from "./runtime.ts";
 
@@ -35,6 +36,7 @@ export const factories: Record<
   rotate: (provider) => rotate.make(provider) as Handler,
   "secret-leak": secretLeak.make as (provider: ContextProvider) => Handler,
   "secret-leak-steps": (provider) => secretLeakSteps.make(provider) as Handler,
+  "secrets-stuck": (provider) => secretsStuck.make(provider) as Handler,
   "failover-trigger": failoverTrigger.make,
   "failover-steps": failoverSteps.make,
 };

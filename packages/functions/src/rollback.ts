@@ -1,3 +1,9 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onAlarm } from "@switchyard/core/deployments/alarm";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
@@ -7,4 +13,13 @@ export const make = (provider: ContextProvider) =>
     onAlarm(ctx, e.event),
   );
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = {
+  cloudwatch: CloudWatchClient,
+  lambda: LambdaClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+  sqs: SQSClient,
+} satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

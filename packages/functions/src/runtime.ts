@@ -4,7 +4,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import middy from "@middy/core";
-import { type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { type AwsClients, type ClientConstructors, createClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
 import type { ReactionResult, TriggerDeps } from "@switchyard/core/context";
 import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
@@ -46,56 +46,61 @@ function required(name: string): string {
 
 let fromEnv: FunctionContext | undefined;
 
-/** The context in AWS: built lazily from the environment, once per container. */
-export const environmentContext: ContextProvider = () => {
-  if (fromEnv) return fromEnv;
-  const clients = createClients();
-  // A file, because Lambda's 4 KB of environment holds the config of about 15 deployments only.
-  const file = process.env[ENV.configFile];
-  const inline = file ? undefined : process.env[ENV.config];
-  const where = file ? resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file) : undefined;
-  const source = where ? `${where} ($${ENV.configFile})` : `$${ENV.config}`;
-  let text: string;
-  if (where) {
+/**
+ * The context in AWS: built lazily from the environment, once per container, with the clients
+ * the function declares (its `clients` list).
+ */
+export const environmentContext =
+  (constructors: ClientConstructors): ContextProvider =>
+  () => {
+    if (fromEnv) return fromEnv;
+    const clients = createClients(constructors);
+    // A file, because Lambda's 4 KB of environment holds the config of about 15 deployments only.
+    const file = process.env[ENV.configFile];
+    const inline = file ? undefined : process.env[ENV.config];
+    const where = file ? resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), file) : undefined;
+    const source = where ? `${where} ($${ENV.configFile})` : `$${ENV.config}`;
+    let text: string;
+    if (where) {
+      try {
+        text = readFileSync(where, "utf8");
+      } catch (error) {
+        throw new Error(
+          `${ENV.configFile} is "${file}", but ${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+            `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to the config's JSON file ` +
+            "(relative to LAMBDA_TASK_ROOT or the working directory)",
+          { cause: error },
+        );
+      }
+    } else if (inline) {
+      text = inline;
+    } else {
+      throw new Error(
+        `neither ${ENV.configFile} nor ${ENV.config} is set: the stack sets ${ENV.configFile} to the config file it bundles; ` +
+          `when running the function by hand, set ${ENV.configFile} to the config's JSON file or ${ENV.config} to its JSON text`,
+      );
+    }
+    let raw: unknown;
     try {
-      text = readFileSync(where, "utf8");
+      raw = JSON.parse(text);
     } catch (error) {
       throw new Error(
-        `${ENV.configFile} is "${file}", but ${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
-          `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to the config's JSON file ` +
-          "(relative to LAMBDA_TASK_ROOT or the working directory)",
+        `${source} is not JSON (${(error as Error).message}): write the config as JSON, ` +
+          "e.g. JSON.stringify of what switchyard.config.ts exports",
         { cause: error },
       );
     }
-  } else if (inline) {
-    text = inline;
-  } else {
-    throw new Error(
-      `neither ${ENV.configFile} nor ${ENV.config} is set: the stack sets ${ENV.configFile} to the config file it bundles; ` +
-        `when running the function by hand, set ${ENV.configFile} to the config's JSON file or ${ENV.config} to its JSON text`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new Error(
-      `${source} is not JSON (${(error as Error).message}): write the config as JSON, ` +
-        "e.g. JSON.stringify of what switchyard.config.ts exports",
-      { cause: error },
-    );
-  }
-  const config: Config = parseConfig(raw, source);
-  fromEnv = {
-    clients,
-    config,
-    store: { db: clients.dynamodb, table: required(ENV.table), now: () => new Date() },
-    now: () => new Date(),
-    deployStateMachineArn: process.env[ENV.deployStateMachine] ?? "",
-    dlqUrl: process.env[ENV.dlq],
+    const config: Config = parseConfig(raw, source);
+    fromEnv = {
+      clients,
+      config,
+      store: { db: clients.dynamodb, table: required(ENV.table), now: () => new Date() },
+      now: () => new Date(),
+      deployStateMachineArn: process.env[ENV.deployStateMachine] ?? "",
+      dlqUrl: process.env[ENV.dlq],
+    };
+    return fromEnv;
   };
-  return fromEnv;
-};
 
 type Kind = KnownEvent["kind"];
 type EventOf<K extends Kind> = Extract<KnownEvent, { kind: K }>;

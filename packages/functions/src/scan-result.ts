@@ -1,3 +1,6 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onImageScan } from "@switchyard/core/deployments/scan";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
@@ -7,4 +10,7 @@ export const make = (provider: ContextProvider) =>
     onImageScan(ctx, e.scan, e.event.id),
   );
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = { sfn: SFNClient, sqs: SQSClient } satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

@@ -1,5 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
 import middy from "@middy/core";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { logger } from "@switchyard/core/observability/logger";
 import { runLeakStep } from "@switchyard/core/secrets/leak";
 import { pgClient, type SqlClient } from "@switchyard/core/secrets/sql";
@@ -19,4 +22,7 @@ export const make = (provider: ContextProvider, sql: SqlClient = pgClient) =>
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = { secrets: SecretsManagerClient, sns: SNSClient } satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

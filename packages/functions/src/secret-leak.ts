@@ -1,3 +1,7 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onSecretScanningAlert } from "@switchyard/core/secrets/leak";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
@@ -25,4 +29,7 @@ export const make = (provider: ContextProvider) => {
   });
 };
 
-export const handler = make(environmentContext);
+/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+export const clients = { sfn: SFNClient, sns: SNSClient, sqs: SQSClient } satisfies ClientConstructors;
+
+export const handler = make(environmentContext(clients));

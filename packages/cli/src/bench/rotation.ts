@@ -1,5 +1,5 @@
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { createClients } from "@switchyard/core/aws/clients";
+import { createAllClients } from "@switchyard/core/aws/all-clients";
 import { parseConfig } from "@switchyard/core/config/index";
 import { pgClient, type SqlClient } from "@switchyard/core/secrets/sql";
 import type { FunctionContext } from "@switchyard/functions";
@@ -58,7 +58,7 @@ export async function measureRotation(): Promise<RotationRun[]> {
         ],
       });
       const account = new SimulatedAccount();
-      const clients = createClients({
+      const clients = createAllClients({
         region: account.region,
         credentials: localCredentials,
         attach: (c) => account.attach(c),

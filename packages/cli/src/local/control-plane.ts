@@ -1,5 +1,7 @@
-import { type AnyClient, type AwsClients, createClients } from "@switchyard/core/aws/clients";
+import { createAllClients } from "@switchyard/core/aws/all-clients";
+import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
+import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
 import { functions, rules, stateMachines } from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
@@ -47,6 +49,8 @@ export interface ControlPlaneOptions {
   webhookSecret?: string;
   /** Initial values of secrets (by secret id) to create in the simulated Secrets Manager, e.g. the config's secrets[]. */
   secretValues?: Record<string, string>;
+  /** Gives each configured secret still without a value a generated one of its rotator's shape (`switchyard status`). */
+  generateSecretValues?: boolean;
   /** Another plug-in beneath every client, after the simulated account (a dry run). */
   attach?: (client: AnyClient) => void;
 }
@@ -68,7 +72,7 @@ export async function startControlPlane(
     ...(options.start ? { start: options.start } : {}),
   });
   const dynamo: LocalDynamo = await startLocalDynamo();
-  const clients = createClients({
+  const clients = createAllClients({
     region: config.region,
     credentials: localCredentials,
     dynamodbEndpoint: dynamo.endpoint,
@@ -158,6 +162,13 @@ export async function startControlPlane(
   }
   for (const [secretId, value] of Object.entries(options.secretValues ?? {}))
     account.secrets.seedSecret(secretId, value);
+  // Opt-in: callers that seed their own values after start would otherwise find them taken.
+  if (options.generateSecretValues) {
+    const seeded = new Set(account.secrets.list().flatMap((x) => [x.Name, x.ARN]));
+    for (const s of config.secrets)
+      if (!seeded.has(s.secretId) && !s.secretId.startsWith("arn:"))
+        account.secrets.seedSecret(s.secretId, simulatedSecretValue(s));
+  }
   // As the stack does: each configured secret rotates on its schedule with its rotation function.
   for (const s of config.secrets) {
     account.secrets.configureRotation(s.secretId, {
@@ -230,7 +241,13 @@ function clientsOf(clients: AwsClients): { destroy(): void }[] {
  */
 function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]["runbooks"][number]): void {
   const { primaryRegion: primary, secondaryRegion: secondary } = runbook;
-  if (runbook.database) {
+  if (runbook.database?.kind === "aurora-global")
+    account.rds.seedGlobalCluster({
+      id: runbook.database.globalClusterIdentifier,
+      writer: { cluster: runbook.database.primaryCluster, region: primary },
+      readers: [{ cluster: runbook.database.secondaryCluster, region: secondary, lagMs: 800 }],
+    });
+  else if (runbook.database) {
     const source = `${runbook.database.replica}-primary`;
     account.rds.seedInstance({ id: source, region: primary });
     account.rds.seedInstance({

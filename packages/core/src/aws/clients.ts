@@ -1,15 +1,15 @@
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** Every AWS client Switchyard uses. Core takes this as a parameter and never builds its own. */
@@ -29,19 +29,18 @@ export interface AwsClients {
 }
 
 /** The shape every SDK v3 client shares that a plug-in (the simulated account, dry-run) needs. */
-export type AnyClient =
-  | LambdaClient
-  | SFNClient
-  | EventBridgeClient
-  | CloudWatchClient
-  | ECRClient
-  | SQSClient
-  | SNSClient
-  | SecretsManagerClient
-  | DynamoDBClient
-  | EC2Client
-  | RDSClient
-  | ECSClient;
+export type AnyClient = Exclude<AwsClients[keyof AwsClients], DynamoDBDocumentClient> | DynamoDBClient;
+
+type Constructor<T> = new (config: object) => T;
+
+/**
+ * The client classes a process may build, by name. A Lambda function passes only the ones its
+ * code uses, so its bundle carries only those SDK packages (see `clientsFor` in the functions);
+ * the state table's DynamoDB client is always there.
+ */
+export type ClientConstructors = {
+  readonly [K in Exclude<keyof AwsClients, "dynamodb">]?: Constructor<AwsClients[K]>;
+};
 
 export interface ClientOptions {
   region?: string;
@@ -55,57 +54,34 @@ export interface ClientOptions {
 
 /**
  * Creates clients lazily, once each, on first use: a Lambda container pays only for the
- * clients its handler touches.
+ * clients its handler touches. Asking for a client the process was not given is a bug in the
+ * function's list of clients, reported as such.
  */
-export function createClients(options: ClientOptions = {}): AwsClients {
+export function createClients(constructors: ClientConstructors, options: ClientOptions = {}): AwsClients {
   const base = {
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const cache = new Map<string, unknown>();
-  const lazy = <T extends AnyClient>(service: string, make: () => T): T => {
+  const lazy = <T>(service: string, make: () => T): T => {
     let client = cache.get(service) as T | undefined;
     if (!client) {
       client = make();
-      options.attach?.(client, service);
+      options.attach?.(client as AnyClient, service);
       cache.set(service, client);
     }
     return client;
   };
-  return {
-    get lambda() {
-      return lazy("lambda", () => new LambdaClient(base));
-    },
-    get sfn() {
-      return lazy("sfn", () => new SFNClient(base));
-    },
-    get eventbridge() {
-      return lazy("eventbridge", () => new EventBridgeClient(base));
-    },
-    get cloudwatch() {
-      return lazy("cloudwatch", () => new CloudWatchClient(base));
-    },
-    get ecr() {
-      return lazy("ecr", () => new ECRClient(base));
-    },
-    get sqs() {
-      return lazy("sqs", () => new SQSClient(base));
-    },
-    get sns() {
-      return lazy("sns", () => new SNSClient(base));
-    },
-    get secrets() {
-      return lazy("secrets", () => new SecretsManagerClient(base));
-    },
-    get ec2() {
-      return lazy("ec2", () => new EC2Client(base));
-    },
-    get rds() {
-      return lazy("rds", () => new RDSClient(base));
-    },
-    get ecs() {
-      return lazy("ecs", () => new ECSClient(base));
-    },
+  const make = <K extends keyof ClientConstructors>(name: K) => {
+    const Client = constructors[name] as Constructor<AwsClients[K]> | undefined;
+    if (!Client) {
+      throw new Error(
+        `this process was not given the ${name} client: add it to the function's client list (clientsFor)`,
+      );
+    }
+    return lazy(name, () => new Client(base));
+  };
+  const clients = {
     get dynamodb() {
       const raw = lazy(
         "dynamodb",
@@ -115,6 +91,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
             ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}),
           }),
       );
+      // The document client shares the raw client's middleware stack: it is not attached again.
       let doc = cache.get("dynamodb-document") as DynamoDBDocumentClient | undefined;
       if (!doc) {
         doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
@@ -122,5 +99,21 @@ export function createClients(options: ClientOptions = {}): AwsClients {
       }
       return doc;
     },
-  };
+  } as Record<string, unknown>;
+  for (const name of [
+    "lambda",
+    "sfn",
+    "eventbridge",
+    "cloudwatch",
+    "ecr",
+    "sqs",
+    "sns",
+    "secrets",
+    "ec2",
+    "rds",
+    "ecs",
+  ] as const) {
+    Object.defineProperty(clients, name, { get: () => make(name), enumerable: true });
+  }
+  return clients as unknown as AwsClients;
 }

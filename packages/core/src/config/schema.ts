@@ -299,10 +299,43 @@ const Runbook = strict({
   ),
   primaryRegion: pattern(REGION, () => 'must be an AWS Region code, e.g. "us-east-1"'),
   secondaryRegion: pattern(REGION, () => 'must be an AWS Region code, e.g. "us-west-2"'),
-  /** The read replica in the secondary region to promote. */
-  database: strict({
-    replica: pattern(DB_IDENTIFIER, () => 'must be an RDS DB instance identifier, e.g. "app-db-replica"'),
-  }).optional(),
+  /**
+   * The read replica in the secondary region to promote, or the Aurora global database whose
+   * secondary cluster becomes the writer. `kind` may be left out for a read replica.
+   */
+  database: z
+    .preprocess(
+      (value) => (isRecord(value) && value.kind === undefined ? { kind: "read-replica", ...value } : value),
+      z.discriminatedUnion(
+        "kind",
+        [
+          strict({
+            kind: z.literal("read-replica"),
+            replica: pattern(
+              DB_IDENTIFIER,
+              () => 'must be an RDS DB instance identifier, e.g. "app-db-replica"',
+            ),
+          }),
+          strict({
+            kind: z.literal("aurora-global"),
+            globalClusterIdentifier: pattern(
+              DB_IDENTIFIER,
+              () => 'must be an Aurora global database identifier, e.g. "app-global"',
+            ),
+            primaryCluster: pattern(
+              DB_IDENTIFIER,
+              () => 'must be the DB cluster identifier in primaryRegion, e.g. "app-use1"',
+            ),
+            secondaryCluster: pattern(
+              DB_IDENTIFIER,
+              () => 'must be the DB cluster identifier in secondaryRegion, e.g. "app-usw2"',
+            ),
+          }),
+        ],
+        { error: 'kind must be "read-replica" (the default) or "aurora-global"' },
+      ),
+    )
+    .optional(),
   compute: strict({
     lambda: strict({
       function: pattern(FUNCTION_REF, () => "must be a Lambda function name or ARN"),
@@ -351,7 +384,11 @@ const Runbook = strict({
   }).prefault({}),
   /** Failing back: a new replica in the primary region, then the values to point back to. */
   failback: strict({
-    replica: pattern(DB_IDENTIFIER, () => 'must be an RDS DB instance identifier, e.g. "app-db-use1"'),
+    /** Read replicas only: an Aurora global database switches back to its primary cluster. */
+    replica: pattern(
+      DB_IDENTIFIER,
+      () => 'must be an RDS DB instance identifier, e.g. "app-db-use1"',
+    ).optional(),
     configurationValue: z.string().min(1).optional(),
     dnsValue: z.string().min(1).optional(),
   }).optional(),
@@ -371,6 +408,15 @@ const Runbook = strict({
       ctx.addIssue({
         code: "custom",
         message: 'has nothing to do: add "database", "configuration" or "dns"',
+      });
+    const database = runbook.database as { kind?: unknown } | undefined;
+    const failback = runbook.failback as { replica?: unknown } | undefined;
+    if (isRecord(database) && database.kind !== "aurora-global" && isRecord(failback) && !failback.replica)
+      ctx.addIssue({
+        code: "custom",
+        path: ["failback", "replica"],
+        message:
+          'missing; name the new read replica to create in primaryRegion, e.g. "app-db-use1" (a promoted replica has nothing to switch back to)',
       });
   }, evenWithOtherIssues)
   .transform(({ approval, rto, rpo, cooldown, ...rest }) => ({

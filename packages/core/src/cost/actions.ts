@@ -1,3 +1,5 @@
+import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { DescribeServicesCommand, ListServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import {
   DescribeRuleCommand,
   DisableRuleCommand,
@@ -10,8 +12,13 @@ import {
   ListTagsCommand,
   PutFunctionConcurrencyCommand,
 } from "@aws-sdk/client-lambda";
+import {
+  DescribeDBInstancesCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+} from "@aws-sdk/client-rds";
 import type { CoreDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
+import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import type { Permission } from "../wiring.ts";
 import { ACTION_SCHEMAS, type ActionConfig, type ActionType, type ProtectedTag } from "./config.ts";
 import type { AppliedAction } from "./record.ts";
@@ -31,8 +38,9 @@ export interface Change {
 
 /**
  * One kind of action: its config schema (config.ts), the IAM actions its code sends, whether
- * it is destructive (then it waits for a human's approval), the resources a config names,
- * their tags (for the protected-tag guard), and `plan`/`apply`/`revert`. `revert` is guarded:
+ * it is destructive (then it waits for a human's approval), the resources a config selects
+ * (named in it, or found by tag), their tags (for the protected-tag guard), and
+ * `plan`/`apply`/`revert`. `revert` is guarded:
  * it restores the previous value only while the resource still holds the value Switchyard
  * set; otherwise a human changed it since, and the human wins.
  */
@@ -41,7 +49,9 @@ export interface ActionUnit<T extends ActionType = ActionType> {
   readonly schema: (typeof ACTION_SCHEMAS)[T];
   readonly destructive: boolean;
   readonly permissions: readonly Permission[];
-  targets(config: Extract<ActionConfig, { type: T }>): string[];
+  /** What the config selects, in words (for the plan and the approval request). */
+  summary(config: Extract<ActionConfig, { type: T }>): string;
+  targets(deps: CoreDeps, place: Place, config: Extract<ActionConfig, { type: T }>): Promise<string[]>;
   tags(deps: CoreDeps, place: Place, target: string): Promise<Record<string, string>>;
   /** The change `apply` would make, from reads only (dry-run records it as the plan). */
   plan(deps: CoreDeps, config: Extract<ActionConfig, { type: T }>, target: string): Promise<Change>;
@@ -73,7 +83,8 @@ const capLambdaConcurrency: ActionUnit<"cap-lambda-concurrency"> = {
       resources: ["costCappedFunctions"],
     },
   ],
-  targets: (config) => config.functions,
+  summary: (config) => config.functions.join(", "),
+  targets: async (_deps, _place, config) => config.functions,
   async tags(deps, place, fn) {
     const out = await awsStep(`read tags of ${fn}`, () =>
       deps.clients.lambda.send(
@@ -154,7 +165,8 @@ const disableSchedules: ActionUnit<"disable-schedules"> = {
       resources: ["costScheduleRules"],
     },
   ],
-  targets: (config) => config.rules,
+  summary: (config) => config.rules.join(", "),
+  targets: async (_deps, _place, config) => config.rules,
   async tags(deps, _place, rule) {
     const described = await ruleState(deps, rule);
     const out = await awsStep(`read tags of rule ${rule}`, () =>
@@ -192,6 +204,256 @@ const disableSchedules: ActionUnit<"disable-schedules"> = {
   },
 };
 
+const selection = (select: Record<string, readonly string[]>) =>
+  `tagged ${Object.entries(select)
+    .map(([key, values]) => `${key}=${values.join("|")}`)
+    .join(" and ")}`;
+
+const selects = (select: Record<string, readonly string[]>, tags: Record<string, string>) =>
+  Object.entries(select).every(([key, values]) => {
+    const value = tags[key];
+    return value !== undefined && values.includes(value);
+  });
+
+const tagMap = (tags: readonly { Key?: string; Value?: string }[] | undefined) =>
+  Object.fromEntries((tags ?? []).map((t) => [String(t.Key), String(t.Value ?? "")]));
+
+/** A stop whose resource is still on its way to the state Switchyard asked for: the revert retries. */
+const stillMoving = (what: string) =>
+  new SwitchyardError(ErrorNames.Throttled, `${what}: still on its way there; the revert retries`);
+
+const ec2Instance = async (deps: CoreDeps, id: string) => {
+  const out = await awsStep(`describe instance ${id}`, () =>
+    deps.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })),
+  );
+  const instance = out.Reservations?.[0]?.Instances?.[0];
+  return { state: String(instance?.State?.Name), tags: tagMap(instance?.Tags) };
+};
+
+const stopEc2Instances: ActionUnit<"stop-ec2-instances"> = {
+  type: "stop-ec2-instances",
+  schema: ACTION_SCHEMAS["stop-ec2-instances"],
+  destructive: true,
+  permissions: [
+    // DescribeInstances supports no resource-level permissions: stacks grant it on "*".
+    {
+      actions: ["ec2:DescribeInstances", "ec2:StopInstances", "ec2:StartInstances"],
+      resources: ["costEc2Instances"],
+    },
+  ],
+  summary: (config) => `EC2 instances ${selection(config.select)}`,
+  async targets(deps, _place, config) {
+    // EC2 filters by tag itself: each filter must hold, each value within one is an alternative.
+    const out = await awsStep("find the selected EC2 instances", () =>
+      deps.clients.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: Object.entries(config.select).map(([key, values]) => ({
+            Name: `tag:${key}`,
+            Values: [...values],
+          })),
+        }),
+      ),
+    );
+    return (out.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.State?.Name !== "terminated" && i.State?.Name !== "shutting-down")
+      .map((i) => String(i.InstanceId));
+  },
+  tags: async (deps, _place, id) => (await ec2Instance(deps, id)).tags,
+  async plan(deps, _config, id) {
+    const { state } = await ec2Instance(deps, id);
+    return state === "running"
+      ? { note: `would stop instance ${id} (now running)`, previous: state, set: "stopped" }
+      : { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
+  },
+  async apply(deps, _config, id) {
+    const { state } = await ec2Instance(deps, id);
+    if (state !== "running")
+      return { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
+    await awsStep(`stop instance ${id}`, () =>
+      deps.clients.ec2.send(new StopInstancesCommand({ InstanceIds: [id] })),
+    );
+    return { note: `stopped instance ${id} (was running)`, previous: state, set: "stopped" };
+  },
+  async revert(deps, applied) {
+    const id = applied.target;
+    const { state } = await ec2Instance(deps, id);
+    if (applied.previous !== "running")
+      return { reverted: true, note: `instance ${id} was ${String(applied.previous)} before: left as it is` };
+    if (state === "stopping") throw stillMoving(`instance ${id} is stopping`);
+    if (state !== "stopped")
+      return {
+        reverted: false,
+        note: `instance ${id} is ${state}, not the stopped Switchyard left: someone changed it since, so it stays`,
+      };
+    await awsStep(`start instance ${id}`, () =>
+      deps.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [id] })),
+    );
+    return { reverted: true, note: `instance ${id} started again (was stopped)` };
+  },
+};
+
+const dbInstance = async (deps: CoreDeps, id: string) => {
+  const out = await awsStep(`describe DB instance ${id}`, () =>
+    deps.clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+  );
+  const db = out.DBInstances?.[0];
+  return { status: String(db?.DBInstanceStatus), tags: tagMap(db?.TagList) };
+};
+
+const stopRdsInstances: ActionUnit<"stop-rds-instances"> = {
+  type: "stop-rds-instances",
+  schema: ACTION_SCHEMAS["stop-rds-instances"],
+  destructive: true,
+  permissions: [
+    {
+      actions: ["rds:DescribeDBInstances", "rds:StopDBInstance", "rds:StartDBInstance"],
+      resources: ["costDbInstances"],
+    },
+  ],
+  summary: (config) => `RDS instances ${selection(config.select)}`,
+  async targets(deps, _place, config) {
+    // RDS cannot filter DescribeDBInstances by tag: the TagList of each is matched here.
+    const found: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await awsStep("find the selected RDS instances", () =>
+        deps.clients.rds.send(new DescribeDBInstancesCommand(marker ? { Marker: marker } : {})),
+      );
+      for (const db of page.DBInstances ?? [])
+        if (selects(config.select, tagMap(db.TagList))) found.push(String(db.DBInstanceIdentifier));
+      marker = page.Marker;
+    } while (marker);
+    return found;
+  },
+  tags: async (deps, _place, id) => (await dbInstance(deps, id)).tags,
+  async plan(deps, _config, id) {
+    const { status } = await dbInstance(deps, id);
+    return status === "available"
+      ? { note: `would stop DB instance ${id} (now available)`, previous: status, set: "stopped" }
+      : { note: `DB instance ${id} is ${status}: nothing to stop`, previous: status, set: status };
+  },
+  async apply(deps, _config, id) {
+    const { status } = await dbInstance(deps, id);
+    if (status !== "available")
+      return { note: `DB instance ${id} is ${status}: nothing to stop`, previous: status, set: status };
+    await awsStep(`stop DB instance ${id}`, () =>
+      deps.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: id })),
+    );
+    return { note: `stopped DB instance ${id} (was available)`, previous: status, set: "stopped" };
+  },
+  async revert(deps, applied) {
+    const id = applied.target;
+    const { status } = await dbInstance(deps, id);
+    if (applied.previous !== "available")
+      return {
+        reverted: true,
+        note: `DB instance ${id} was ${String(applied.previous)} before: left as it is`,
+      };
+    if (status === "stopping") throw stillMoving(`DB instance ${id} is stopping`);
+    if (status !== "stopped")
+      return {
+        reverted: false,
+        note: `DB instance ${id} is ${status}, not the stopped Switchyard left: someone changed it since, so it stays`,
+      };
+    await awsStep(`start DB instance ${id}`, () =>
+      deps.clients.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })),
+    );
+    return { reverted: true, note: `DB instance ${id} started again (was stopped)` };
+  },
+};
+
+/** Targets are "cluster/service". */
+const ecsService = async (deps: CoreDeps, target: string) => {
+  const [cluster = "", service = ""] = target.split("/");
+  const out = await awsStep(`describe service ${target}`, () =>
+    deps.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service], include: ["TAGS"] })),
+  );
+  const found = out.services?.[0];
+  if (!found) throw new SwitchyardError(ErrorNames.InvalidInput, `ECS service ${target} does not exist`);
+  return {
+    cluster,
+    service,
+    desired: Number(found.desiredCount),
+    tags: Object.fromEntries((found.tags ?? []).map((t) => [String(t.key), String(t.value ?? "")])),
+  };
+};
+
+const scaleEcsServicesToZero: ActionUnit<"scale-ecs-services-to-zero"> = {
+  type: "scale-ecs-services-to-zero",
+  schema: ACTION_SCHEMAS["scale-ecs-services-to-zero"],
+  destructive: true,
+  permissions: [
+    // ListServices supports no resource-level permissions (only the ecs:cluster condition): granted on "*".
+    {
+      actions: ["ecs:ListServices", "ecs:DescribeServices", "ecs:UpdateService"],
+      resources: ["costEcsServices"],
+    },
+  ],
+  summary: (config) => `ECS services in ${config.clusters.join(", ")} ${selection(config.select)}`,
+  async targets(deps, _place, config) {
+    const found: string[] = [];
+    for (const cluster of config.clusters) {
+      let nextToken: string | undefined;
+      do {
+        const page = await awsStep(`list the services of ${cluster}`, () =>
+          deps.clients.ecs.send(new ListServicesCommand({ cluster, ...(nextToken ? { nextToken } : {}) })),
+        );
+        // DescribeServices takes at most 10 services a call.
+        const names = (page.serviceArns ?? []).map((arn) => String(arn.split("/").at(-1)));
+        for (let i = 0; i < names.length; i += 10) {
+          const out = await awsStep(`describe the services of ${cluster}`, () =>
+            deps.clients.ecs.send(
+              new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10), include: ["TAGS"] }),
+            ),
+          );
+          for (const s of out.services ?? [])
+            if (
+              selects(
+                config.select,
+                Object.fromEntries((s.tags ?? []).map((t) => [String(t.key), String(t.value ?? "")])),
+              )
+            )
+              found.push(`${cluster}/${s.serviceName}`);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return found;
+  },
+  tags: async (deps, _place, target) => (await ecsService(deps, target)).tags,
+  async plan(deps, _config, target) {
+    const { desired } = await ecsService(deps, target);
+    return desired > 0
+      ? { note: `would scale service ${target} to 0 tasks (now ${desired})`, previous: desired, set: 0 }
+      : { note: `service ${target} is at 0 tasks: nothing to scale`, previous: desired, set: 0 };
+  },
+  async apply(deps, _config, target) {
+    const { cluster, service, desired } = await ecsService(deps, target);
+    if (desired === 0)
+      return { note: `service ${target} is at 0 tasks: nothing to scale`, previous: 0, set: 0 };
+    await awsStep(`scale service ${target} to 0`, () =>
+      deps.clients.ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount: 0 })),
+    );
+    return { note: `scaled service ${target} to 0 tasks (was ${desired})`, previous: desired, set: 0 };
+  },
+  async revert(deps, applied) {
+    const target = applied.target;
+    const { cluster, service, desired } = await ecsService(deps, target);
+    const previous = Number(applied.previous);
+    if (desired !== 0)
+      return {
+        reverted: false,
+        note: `service ${target} wants ${desired} tasks, not the 0 Switchyard set: someone changed it since, so it stays`,
+      };
+    if (previous === 0) return { reverted: true, note: `service ${target} was at 0 tasks before: left at 0` };
+    await awsStep(`scale service ${target} back to ${previous}`, () =>
+      deps.clients.ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount: previous })),
+    );
+    return { reverted: true, note: `service ${target} back to ${previous} tasks (was scaled to 0)` };
+  },
+};
+
 /**
  * The action units, by type. `notify` has no unit: it touches no resource, needs no revert,
  * and runs in every tier's apply step (see steps.ts).
@@ -199,6 +461,9 @@ const disableSchedules: ActionUnit<"disable-schedules"> = {
 export const ACTION_UNITS: { readonly [T in Exclude<ActionType, "notify">]: ActionUnit<T> } = {
   "cap-lambda-concurrency": capLambdaConcurrency,
   "disable-schedules": disableSchedules,
+  "stop-ec2-instances": stopEc2Instances,
+  "stop-rds-instances": stopRdsInstances,
+  "scale-ecs-services-to-zero": scaleEcsServicesToZero,
 };
 
 export function unitOf(type: string): ActionUnit | undefined {

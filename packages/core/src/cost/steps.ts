@@ -57,22 +57,27 @@ const entryKey = (type: string, target: string) => `${type}:${target}`;
 /** Entries that need nothing more from apply: done, planned, or refused for good. */
 const SETTLED = new Set(["applied", "dry-run", "protected", "reverted", "revert-skipped"]);
 
-/** Every resource the tier's actions name, with its unit, that apply has not settled yet. */
-function pendingTargets(input: CostResponseInput, record: ResponseRecord) {
-  return actionsOf(input).flatMap((config) => {
+/**
+ * Every resource the tier's actions select (named, or found by tag now), with its unit, that
+ * apply has not settled yet.
+ */
+async function pendingTargets(deps: CoreDeps, input: CostResponseInput, record: ResponseRecord) {
+  const pending: { unit: NonNullable<ReturnType<typeof unitOf>>; config: ActionConfig; target: string }[] =
+    [];
+  for (const config of actionsOf(input)) {
     const unit = unitOf(config.type);
-    if (!unit) return [];
-    return unit
-      .targets(config as never)
-      .filter((target) => !SETTLED.has(record.applied[entryKey(config.type, target)]?.status ?? ""))
-      .map((target) => ({ unit, config, target }));
-  });
+    if (!unit) continue;
+    for (const target of await unit.targets(deps, input, config as never))
+      if (!SETTLED.has(record.applied[entryKey(config.type, target)]?.status ?? ""))
+        pending.push({ unit, config, target });
+  }
+  return pending;
 }
 
 function describeActions(input: CostResponseInput): string[] {
   return actionsOf(input).map((a) => {
     const unit = unitOf(a.type);
-    return unit ? `${a.type} ${unit.targets(a as never).join(", ")}` : a.type;
+    return unit ? `${a.type} ${unit.summary(a as never)}` : a.type;
   });
 }
 
@@ -101,7 +106,7 @@ const steps: Record<string, Step> = {
       { set: { rule: input.rule, tier: input.tier, rank: Math.max(record.rank, input.rank) } },
       { executionArn: payload.execution },
     );
-    const destructive = pendingTargets(input, record).filter((t) => t.unit.destructive);
+    const destructive = (await pendingTargets(deps, input, record)).filter((t) => t.unit.destructive);
     const needsApproval = destructive.length > 0 && !input.dryRun;
     await audit(
       deps,
@@ -189,7 +194,7 @@ const steps: Record<string, Step> = {
       );
       await write({ type: "notify", target: input.tier, status: "applied", note: `notified: ${sent}` });
     }
-    for (const { unit, config, target } of pendingTargets(input, record)) {
+    for (const { unit, config, target } of await pendingTargets(deps, input, record)) {
       const type = config.type;
       try {
         const tags = await unit.tags(deps, input, target);

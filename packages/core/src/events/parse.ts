@@ -2,6 +2,7 @@ import type * as z from "zod";
 import { type CostAnomaly, fromAnomalyDetected } from "../cost/anomaly.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
 import { type BusEvent, BusEventEnvelope } from "./envelope.ts";
+import { ZONAL_SHIFT_SOURCE, ZonalShiftDetail } from "./sources/arc.ts";
 import { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";
 import { AnomalyDetectedDetail } from "./sources/cost.ts";
 import { EcrImageActionDetail, EcrImageScanDetail } from "./sources/ecr.ts";
@@ -18,6 +19,7 @@ import { HealthDetail } from "./sources/health.ts";
 import { Inspector2EcrScanDetail, isScanOfAnotherResourceType } from "./sources/inspector2.ts";
 import { ExecutionStatusChangeDetail } from "./sources/states.ts";
 
+export type { ZonalShiftDetail } from "./sources/arc.ts";
 export type { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";
 export type { EcrImageActionDetail } from "./sources/ecr.ts";
 export type { HealthDetail } from "./sources/health.ts";
@@ -29,6 +31,7 @@ export type KnownEvent =
   | { kind: "cloudwatch.alarm-state-change"; event: BusEvent<AlarmStateChangeDetail> }
   | { kind: "states.execution-status-change"; event: BusEvent<ExecutionStatusChangeDetail> }
   | { kind: "health"; event: BusEvent<HealthDetail> }
+  | { kind: "arc.zonal-shift"; event: BusEvent<ZonalShiftDetail> } // every detail-type of aws.arc-zonal-shift
   | { kind: "cost.anomaly"; event: BusEvent<AnomalyDetectedDetail>; anomaly: CostAnomaly } // EventBridge and SNS deliveries, normalised
   | { kind: "github"; githubEvent: string; event: BusEvent<Record<string, unknown>> };
 
@@ -200,6 +203,11 @@ const PARSERS: readonly { source: string; detailType: string | typeof ANY_DETAIL
       event,
       anomaly: fromAnomalyDetected(event),
     })),
+  },
+  {
+    source: ZONAL_SHIFT_SOURCE,
+    detailType: ANY_DETAIL_TYPE,
+    parser: detailParser(ZonalShiftDetail, (event) => ({ kind: "arc.zonal-shift", event })),
   },
   { source: GITHUB_SOURCE, detailType: "deployment", parser: githubParser(GithubDeploymentDetail) },
   { source: GITHUB_SOURCE, detailType: "release", parser: githubParser(GithubReleaseDetail) },

@@ -23,8 +23,16 @@ export const FailoverInput = z
       }),
     primaryRegion: region("us-east-1"),
     secondaryRegion: region("us-west-2"),
+    /** A read replica to promote, or an Aurora global database whose `targetCluster` becomes the writer. */
     database: z
-      .object({ replica: z.string().min(1) })
+      .union([
+        z.object({ kind: z.literal("read-replica").default("read-replica"), replica: z.string().min(1) }),
+        z.object({
+          kind: z.literal("aurora-global"),
+          globalClusterIdentifier: z.string().min(1),
+          targetCluster: z.string().min(1),
+        }),
+      ])
       .nullable()
       .default(null),
     compute: z
@@ -149,7 +157,7 @@ export function runbookInput(
     runbook: runbook.name,
     primaryRegion: runbook.primaryRegion,
     secondaryRegion: runbook.secondaryRegion,
-    database: runbook.database ?? null,
+    database: databaseInput(runbook, "failover"),
     compute: {
       lambda: runbook.compute.lambda ?? null,
       ecs: runbook.compute.ecs ?? null,
@@ -184,9 +192,12 @@ export function failbackInput(
   },
 ): z.input<typeof FailoverInput> {
   const back = runbook.failback;
-  if (!back || !runbook.database)
+  const db = runbook.database;
+  // An Aurora global database switches back by itself; a promoted replica needs a new replica first.
+  const replica = db?.kind === "read-replica" ? back?.replica : undefined;
+  if (!db || (db.kind === "read-replica" && !replica))
     throw new Error(
-      `runbook ${runbook.name} has no "failback" section (and a database): it cannot fail back`,
+      `runbook ${runbook.name} has no "failback" section with a replica (and a database): it cannot fail back`,
     );
   const base = runbookInput(runbook, options);
   return {
@@ -194,18 +205,36 @@ export function failbackInput(
     primaryRegion: runbook.secondaryRegion,
     secondaryRegion: runbook.primaryRegion,
     direction: "failback",
-    database: { replica: back.replica },
+    database: replica ? { kind: "read-replica", replica } : databaseInput(runbook, "failback"),
     compute: { lambda: null, ecs: null, autoScaling: null },
     configuration:
-      runbook.configuration && back.configurationValue
+      runbook.configuration && back?.configurationValue
         ? { parameter: runbook.configuration.parameter, value: back.configurationValue }
         : null,
-    dns: runbook.dns && back.dnsValue ? { ...runbook.dns, value: back.dnsValue } : null,
-    resync: {
-      replica: back.replica,
-      source: `arn:aws:rds:${runbook.secondaryRegion}:${options.account}:db:${runbook.database.replica}`,
-      availabilityZone: `${runbook.primaryRegion}a`,
-    },
+    dns: runbook.dns && back?.dnsValue ? { ...runbook.dns, value: back.dnsValue } : null,
+    resync:
+      db.kind === "read-replica" && replica
+        ? {
+            replica,
+            source: `arn:aws:rds:${runbook.secondaryRegion}:${options.account}:db:${db.replica}`,
+            availabilityZone: `${runbook.primaryRegion}a`,
+          }
+        : null,
     signals: { alarms: [] },
+  };
+}
+
+/** The runbook's database part as the state machine takes it: which cluster becomes the writer. */
+function databaseInput(
+  runbook: Runbook,
+  direction: "failover" | "failback",
+): z.input<typeof FailoverInput>["database"] {
+  const db = runbook.database;
+  if (!db) return null;
+  if (db.kind === "read-replica") return { kind: "read-replica", replica: db.replica };
+  return {
+    kind: "aurora-global",
+    globalClusterIdentifier: db.globalClusterIdentifier,
+    targetCluster: direction === "failover" ? db.secondaryCluster : db.primaryCluster,
   };
 }

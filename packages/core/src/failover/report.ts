@@ -30,7 +30,7 @@ const STEPS: { step: string; part?: FailoverPart; write?: string; states: string
     write: "CreateResyncReplica",
     states: ["ReadResyncReplica", "PlanResync", "CreateResyncReplica", "WaitForResync"],
   },
-  { step: "preflight", states: ["Validate", "ReadDatabase", "Preflight"] },
+  { step: "preflight", states: ["Validate", "ReadDatabase", "ReadGlobalDatabase", "Preflight"] },
   { step: "approval", states: ["WaitForApprovalToFailOver"] },
   {
     step: "promote",
@@ -42,6 +42,14 @@ const STEPS: { step: string; part?: FailoverPart; write?: string; states: string
       "PromoteReplicaSkipped",
       "WaitForPromotion",
       "CheckPromotion",
+      // An Aurora global database instead of a replica.
+      "ReadGlobalCluster",
+      "PlanSwitchGlobal",
+      "SwitchoverGlobalCluster",
+      "FailoverGlobalCluster",
+      "SwitchGlobalSkipped",
+      "WaitForGlobalSwitch",
+      "CheckGlobalSwitch",
     ],
   },
   {

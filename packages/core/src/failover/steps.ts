@@ -43,6 +43,8 @@ export interface Plan {
   from?: unknown;
   to?: unknown;
   resourceRecords?: { Value: string }[];
+  /** Aurora global databases: which write runs (SwitchoverGlobalCluster or FailoverGlobalCluster). */
+  mode?: "switchover" | "failover";
 }
 
 interface Preflight {
@@ -85,6 +87,7 @@ const guarded = (input: Carried, plan: Plan): Plan =>
 /** One planner per part: what the world says (a describe/get result, or the error) → write or skip. */
 const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: unknown) => Plan> = {
   promote(input, world) {
+    if (input.database?.kind === "aurora-global") return planGlobal(input, input.database, world);
     const replica = input.database?.replica ?? "";
     if (isError(world))
       throw new FailoverError(
@@ -208,7 +211,32 @@ const steps: Record<string, Step> = {
     if (control.paused) reasons.push(`automation is paused${control.reason ? ` (${control.reason})` : ""}`);
     let promoted = false;
     let lagSeconds: number | null = null;
-    if (input.database) {
+    if (input.database?.kind === "aurora-global") {
+      const db = input.database;
+      if (isError(world.promote))
+        reasons.push(
+          `global database ${db.globalClusterIdentifier} cannot be read: ${world.promote.Cause ?? world.promote.Error}`,
+        );
+      else {
+        const global = readGlobal(world.promote, db.targetCluster);
+        promoted = global.target?.IsWriter === true && global.status === "available";
+        if (!global.target)
+          reasons.push(
+            `${db.targetCluster} is not a member of global database ${db.globalClusterIdentifier}`,
+          );
+        else if (!promoted) {
+          if (global.status !== "available")
+            reasons.push(`global database ${db.globalClusterIdentifier} is ${global.status}, not available`);
+          lagSeconds = await replicaLag(deps, db.targetCluster, GLOBAL_LAG);
+          if (lagSeconds === null)
+            reasons.push(
+              `no AuroraGlobalDBReplicationLag data for ${db.targetCluster} in the last 5 minutes: the data loss cannot be estimated`,
+            );
+          else if (lagSeconds > input.targets.rpoSeconds)
+            reasons.push(`replication lag ${lagSeconds} s exceeds the RPO of ${input.targets.rpoSeconds} s`);
+        }
+      }
+    } else if (input.database) {
       const replica = input.database.replica;
       if (isError(world.promote))
         reasons.push(`database ${replica} cannot be read: ${world.promote.Cause ?? world.promote.Error}`);
@@ -452,14 +480,27 @@ export async function answerApproval(
   return { executionArn };
 }
 
-async function replicaLag(deps: CoreDeps, replica: string): Promise<number | null> {
+/** Where each kind of database publishes its replication lag, and in what unit. */
+const REPLICA_LAG = { metric: "ReplicaLag", dimension: "DBInstanceIdentifier", perSecond: 1 } as const;
+const GLOBAL_LAG = {
+  metric: "AuroraGlobalDBReplicationLag",
+  dimension: "DBClusterIdentifier",
+  perSecond: 1000,
+} as const;
+
+/** The worst lag of the last 5 minutes, in seconds (rounded up); null without data. */
+async function replicaLag(
+  deps: CoreDeps,
+  replica: string,
+  source: typeof REPLICA_LAG | typeof GLOBAL_LAG = REPLICA_LAG,
+): Promise<number | null> {
   const now = deps.now();
   const out = await awsStep("read replica lag", () =>
     deps.clients.cloudwatch.send(
       new GetMetricStatisticsCommand({
         Namespace: "AWS/RDS",
-        MetricName: "ReplicaLag",
-        Dimensions: [{ Name: "DBInstanceIdentifier", Value: replica }],
+        MetricName: source.metric,
+        Dimensions: [{ Name: source.dimension, Value: replica }],
         StartTime: new Date(now.getTime() - 5 * 60_000),
         EndTime: now,
         Period: 60,
@@ -468,7 +509,74 @@ async function replicaLag(deps: CoreDeps, replica: string): Promise<number | nul
     ),
   );
   const points = (out.Datapoints ?? []).map((p) => p.Maximum ?? 0);
-  return points.length === 0 ? null : Math.max(...points);
+  return points.length === 0 ? null : Math.ceil(Math.max(...points) / source.perSecond);
+}
+
+/**
+ * Planned or unplanned, by what started the run: a person (or a failback) starts a planned
+ * switchover, which waits for the secondary to catch up and loses nothing; an alarm or an AWS
+ * Health issue says the primary is impaired, so the failover allows the data loss of the lag.
+ */
+const GLOBAL_MODES = {
+  manual: {
+    mode: "switchover",
+    why: "planned switchover (started by hand: the primary is healthy), no data loss",
+  },
+  failback: { mode: "switchover", why: "planned switchover back to the old primary region, no data loss" },
+  alarm: {
+    mode: "failover",
+    why: "unplanned failover with data loss allowed (a health-check alarm: the primary is impaired)",
+  },
+  health: {
+    mode: "failover",
+    why: "unplanned failover with data loss allowed (an AWS Health issue: the primary is impaired)",
+  },
+} as const;
+
+type GlobalMember = { DbClusterArn?: string; IsWriter?: boolean };
+
+function readGlobal(world: unknown, targetCluster: string) {
+  const global = ((world as { GlobalClusters?: Json[] } | undefined)?.GlobalClusters ?? [])[0] ?? {};
+  const members = (global.GlobalClusterMembers ?? []) as GlobalMember[];
+  return {
+    status: String(global.Status ?? "unknown"),
+    writer: members.find((m) => m.IsWriter)?.DbClusterArn,
+    target: members.find((m) => m.DbClusterArn?.split(":").at(-1) === targetCluster),
+  };
+}
+
+function planGlobal(
+  input: Carried,
+  db: Extract<NonNullable<Carried["database"]>, { kind: "aurora-global" }>,
+  world: unknown,
+): Plan {
+  const id = db.globalClusterIdentifier;
+  if (isError(world))
+    throw new FailoverError(
+      FailoverErrors.ConfigError,
+      `global database ${id}: ${world.Cause ?? world.Error}`,
+    );
+  const global = readGlobal(world, db.targetCluster);
+  if (!global.target)
+    throw new FailoverError(
+      FailoverErrors.ConfigError,
+      `${db.targetCluster} is not a member of global database ${id}`,
+    );
+  if (global.status !== "available")
+    return {
+      act: "wait",
+      description: `global database ${id} is ${global.status}: waiting for it to finish`,
+    };
+  if (global.target.IsWriter)
+    return { act: "skip", description: `${db.targetCluster} is already the writer of ${id}` };
+  const how = GLOBAL_MODES[input.direction === "failback" ? "failback" : (input.trigger?.kind ?? "manual")];
+  return {
+    act: "write",
+    description: `make ${db.targetCluster} (${input.secondaryRegion}) the writer of ${id}: ${how.why}`,
+    from: global.writer,
+    to: global.target.DbClusterArn,
+    mode: how.mode,
+  };
 }
 
 /** Another running execution of the same state machine for the same runbook, if any. */

@@ -14,7 +14,8 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "../../../sim/src/dynalite.ts";
-import { type AwsClients, createClients } from "../aws/clients.ts";
+import { createAllClients } from "../aws/all-clients.ts";
+import type { AwsClients } from "../aws/clients.ts";
 import { stateTable } from "../store/table.ts";
 import {
   createGithubWebhookReceiver,
@@ -165,7 +166,7 @@ describe("GitHub webhook receiver", () => {
   });
 
   beforeEach(() => {
-    clients = createClients({
+    clients = createAllClients({
       region: "us-west-2",
       dynamodbEndpoint: dynamo.endpoint,
       credentials: localCredentials,

@@ -21,6 +21,24 @@ export const ROTATOR_OPTIONS = {
     masterSecret: z.string().min(1, { error: "name the secret of the user that manages roles" }),
     ssl: Ssl,
   }),
+  "github-webhook-secret": z.strictObject({
+    owner: z.string().min(1, { error: "name the repository's owner" }),
+    repo: z.string().min(1, { error: "name the repository that holds the webhook" }),
+    hookId: z
+      .number({ error: "the webhook's numeric id (Settings → Webhooks, or GET /repos/{owner}/{repo}/hooks)" })
+      .int()
+      .positive(),
+    /** Secret (name or ARN) holding a GitHub token allowed to administer the repository's hooks. */
+    tokenSecret: z.string().min(1, { error: "name the secret that holds the GitHub token" }),
+    apiUrl: z
+      .url({ error: 'must be the GitHub REST API URL, e.g. "https://api.github.com"' })
+      .default("https://api.github.com"),
+    /** The receiver's function URL: testSecret posts it a ping signed with the pending secret. */
+    receiverUrl: z.url({
+      error: 'must be the github-webhook function URL, e.g. "https://abc.lambda-url.us-east-1.on.aws/"',
+    }),
+    length: z.number().int().min(32).max(4096).default(40),
+  }),
   custom: z.strictObject({}),
 } as const;
 

@@ -1,5 +1,6 @@
 import type { RotatorName } from "./catalog.ts";
 import type { Rotator } from "./rotator.ts";
+import { githubWebhookRotator } from "./rotators/github-webhook.ts";
 import { postgresAlternatingUsers, postgresSingleUser } from "./rotators/postgres.ts";
 import { randomRotator } from "./rotators/random.ts";
 
@@ -8,4 +9,5 @@ export const rotators: { readonly [N in Exclude<RotatorName, "custom">]: Rotator
   random: randomRotator,
   "postgres-single-user": postgresSingleUser,
   "postgres-alternating-users": postgresAlternatingUsers,
+  "github-webhook-secret": githubWebhookRotator,
 };

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import type { ManagedSecret } from "../config/schema.ts";
 import { logger } from "../observability/logger.ts";
+import { recordAudit, type StateStore } from "../store/state.ts";
 import { RotationError } from "./errors.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
@@ -155,4 +156,54 @@ async function failsTest(
     if (error instanceof RotationError) return `${error.name}: ${error.message}`;
     throw error;
   }
+}
+
+export interface SweepResult {
+  readonly checked: number;
+  readonly stuck: number;
+  readonly recoveries: readonly { readonly secret: string; readonly outcome: string }[];
+}
+
+/**
+ * What the hourly schedule runs: reads every configured secret, emits one event per stuck
+ * rotation, and recovers each (a failed recovery is audited and the sweep goes on to the next).
+ * Safe to run again: a recovered secret is no longer stuck, a retried one is a new rotation.
+ */
+export async function sweepStuck(
+  deps: RotatorDeps & { readonly store: StateStore },
+  secrets: readonly ManagedSecret[],
+  eventId?: string,
+): Promise<SweepResult> {
+  const statuses = await secretStatuses(deps, secrets);
+  await emitStuck(deps, statuses);
+  const recoveries: { secret: string; outcome: string }[] = [];
+  for (const status of statuses.filter((s) => s.stuck)) {
+    const secret = secrets.find((s) => s.name === status.secret);
+    if (!secret) continue;
+    let outcome: string;
+    let reason: string;
+    try {
+      const recovery = await recoverStuck(deps, secret);
+      outcome = recovery.outcome;
+      reason =
+        recovery.outcome === "finished"
+          ? `pending version ${recovery.version} works: made AWSCURRENT`
+          : recovery.outcome === "retried"
+            ? `pending version ${recovery.cleared} cleared (${recovery.reason}); rotation started again`
+            : "no longer stuck";
+    } catch (error) {
+      outcome = "recovery-failed";
+      reason = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+    await recordAudit(deps.store, {
+      reaction: "secrets-stuck",
+      decision: outcome,
+      reason,
+      subject: secret.name,
+      ...(eventId ? { eventId } : {}),
+    });
+    recoveries.push({ secret: secret.name, outcome });
+  }
+  logger.info("stuck rotation sweep", { checked: statuses.length, stuck: recoveries.length });
+  return { checked: statuses.length, stuck: recoveries.length, recoveries };
 }

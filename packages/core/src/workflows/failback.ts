@@ -102,6 +102,16 @@ export function failbackDefinition(stepsFunctionArn: string): StateMachineDefini
     ...failover,
     Comment:
       "Switchyard failback: resync a replica in the old primary region, then promote it, point configuration and DNS back, verify, report",
-    States: { ...failover.States, Validate: { ...validate, Next: "ReadResyncReplica" }, ...resync },
+    States: {
+      ...failover.States,
+      Validate: { ...validate, Next: "Resync?" },
+      // An Aurora global database needs no resync: its old primary cluster is a secondary already.
+      "Resync?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.resync", IsNull: true, Next: "Database?" }],
+        Default: "ReadResyncReplica",
+      },
+      ...resync,
+    },
   };
 }

@@ -29,6 +29,8 @@ export type FailoverPart =
   | "dns"
   | "resync";
 
+const GLOBAL_NOT_FOUND = ["Rds.GlobalClusterNotFoundException", "Rds.GlobalClusterNotFoundFault"];
+
 /** Error names the failover steps throw, matched by Retry/Catch below. */
 export const FailoverErrors = {
   VerificationFailed: "VerificationFailed",
@@ -173,6 +175,111 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     };
   };
 
+  /**
+   * An Aurora global database: read → plan (the plan chooses planned switchover or unplanned
+   * failover by trigger, or skips when the target already writes) → the write → a bounded wait
+   * until the global database is available again.
+   */
+  const switchGlobal = (action: "switchoverGlobalCluster" | "failoverGlobalCluster"): TaskState => ({
+    Type: "Task",
+    Resource: sdk("rds", action),
+    Parameters: {
+      "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
+      "TargetDbClusterIdentifier.$": "$.plans.promote.value.to",
+      ...(action === "failoverGlobalCluster" ? { AllowDataLoss: true } : {}),
+    },
+    ResultPath: null,
+    Retry: [retrySdk("Rds")],
+    // Someone else switched it meanwhile: read again and decide again.
+    Catch: [
+      {
+        ErrorEquals: ["Rds.InvalidGlobalClusterStateException", "Rds.InvalidGlobalClusterStateFault"],
+        Next: "ReadGlobalCluster",
+        ResultPath: "$.error",
+      },
+    ],
+    Next: "WaitForGlobalSwitch",
+  });
+  const globalDatabase: Record<string, State> = {
+    ReadGlobalCluster: {
+      Type: "Task",
+      Resource: sdk("rds", "describeGlobalClusters"),
+      Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+      ResultPath: "$.world.promote",
+      Retry: [retrySdk("Rds")],
+      Catch: [{ ErrorEquals: GLOBAL_NOT_FOUND, Next: "PlanSwitchGlobal", ResultPath: "$.world.promote" }],
+      Next: "PlanSwitchGlobal",
+    },
+    PlanSwitchGlobal: lambdaTask(
+      "plan",
+      "SwitchGlobalNeeded?",
+      { ResultPath: "$.plans.promote" },
+      { part: "promote", "world.$": "$.world.promote" },
+    ),
+    "SwitchGlobalNeeded?": {
+      Type: "Choice",
+      Choices: [
+        {
+          And: [
+            { Variable: "$.plans.promote.value.act", StringEquals: "write" },
+            { Variable: "$.plans.promote.value.mode", StringEquals: "failover" },
+          ],
+          Next: "FailoverGlobalCluster",
+        },
+        { Variable: "$.plans.promote.value.act", StringEquals: "write", Next: "SwitchoverGlobalCluster" },
+        { Variable: "$.plans.promote.value.act", StringEquals: "wait", Next: "GlobalSwitchBound?" },
+      ],
+      Default: "SwitchGlobalSkipped",
+    },
+    SwitchoverGlobalCluster: switchGlobal("switchoverGlobalCluster"),
+    FailoverGlobalCluster: switchGlobal("failoverGlobalCluster"),
+    SwitchGlobalSkipped: {
+      Type: "Pass",
+      Comment: "Already the writer (or a dry run): the plan says why",
+      Next: "ScaleLambda?",
+    },
+    WaitForGlobalSwitch: {
+      Type: "Wait",
+      SecondsPath: "$.waits.promotion.intervalSeconds",
+      Next: "CheckGlobalSwitch",
+    },
+    CheckGlobalSwitch: {
+      Type: "Task",
+      Resource: sdk("rds", "describeGlobalClusters"),
+      Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+      ResultSelector: { "cluster.$": "$.GlobalClusters[0]" },
+      ResultPath: "$.promotion",
+      Retry: [retrySdk("Rds")],
+      Next: "GlobalSwitched?",
+    },
+    "GlobalSwitched?": {
+      Type: "Choice",
+      Choices: [{ Variable: "$.promotion.cluster.Status", StringEquals: "available", Next: "ScaleLambda?" }],
+      Default: "GlobalSwitchBound?",
+    },
+    "GlobalSwitchBound?": {
+      Type: "Choice",
+      Choices: [
+        {
+          Variable: "$.progress.promotionChecks",
+          NumericGreaterThanEqualsPath: "$.waits.promotion.maxChecks",
+          Next: "PromotionTimedOut",
+        },
+      ],
+      Default: "CountGlobalSwitchCheck",
+    },
+    CountGlobalSwitchCheck: {
+      Type: "Pass",
+      Parameters: {
+        "promotionChecks.$": "States.MathAdd($.progress.promotionChecks, 1)",
+        "dnsChecks.$": "$.progress.dnsChecks",
+        "resyncChecks.$": "$.progress.resyncChecks",
+      },
+      ResultPath: "$.progress",
+      Next: "WaitForGlobalSwitch",
+    },
+  };
+
   return {
     Comment:
       "Switchyard failover: preflight, approval, promote the replica, scale the secondary, configure, switch DNS, verify, notify, report",
@@ -185,7 +292,21 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Catch: [{ ErrorEquals: [FailoverErrors.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
       }),
       InvalidInput: { Type: "Fail", Error: FailoverErrors.InvalidInput, CausePath: "$.error.Cause" },
-      "Database?": ifConfigured("$.database", "ReadDatabase", "Preflight"),
+      "Database?": ifConfigured("$.database", "DatabaseKind?", "Preflight"),
+      "DatabaseKind?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.database.kind", StringEquals: "aurora-global", Next: "ReadGlobalDatabase" }],
+        Default: "ReadDatabase",
+      },
+      ReadGlobalDatabase: {
+        Type: "Task",
+        Resource: sdk("rds", "describeGlobalClusters"),
+        Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+        ResultPath: "$.world.promote",
+        Retry: [retrySdk("Rds")],
+        Catch: [{ ErrorEquals: GLOBAL_NOT_FOUND, Next: "Preflight", ResultPath: "$.world.promote" }],
+        Next: "Preflight",
+      },
       ReadDatabase: {
         Type: "Task",
         Resource: sdk("rds", "describeDBInstances"),
@@ -252,7 +373,13 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       },
       ApprovalRejected: { Type: "Fail", Error: FailoverErrors.ApprovalRejected, CausePath: "$.error.Cause" },
 
-      "Promote?": ifConfigured("$.database", "ReadReplica", "ScaleLambda?"),
+      "Promote?": ifConfigured("$.database", "PromoteKind?", "ScaleLambda?"),
+      "PromoteKind?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.database.kind", StringEquals: "aurora-global", Next: "ReadGlobalCluster" }],
+        Default: "ReadReplica",
+      },
+      ...globalDatabase,
       ...part(
         "promote",
         {
@@ -507,7 +634,9 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Cause: "The Route 53 change did not reach INSYNC in time: redrive to check it again",
       },
 
-      "HealthCheck?": ifConfigured("$.verify.healthCheckId", "ReadHealthCheck", "Verify"),
+      "HealthCheck?": ifConfigured("$.verify.healthCheckId", "ReadHealthCheck", "NoHealthCheck"),
+      // Verify reads `$.world.health`: a runbook without a health check still has to name it.
+      NoHealthCheck: { Type: "Pass", Result: {}, ResultPath: "$.world.health", Next: "Verify" },
       ReadHealthCheck: {
         Type: "Task",
         Resource: sdk("route53", "getHealthCheckStatus"),

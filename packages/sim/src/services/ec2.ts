@@ -133,5 +133,8 @@ function matches(instance: Instance, filter: Filter): boolean {
     const value = instance.tags[name.slice(4)];
     return value !== undefined && values.includes(value);
   }
-  return fail("InvalidParameterValue", `The filter '${name}' is invalid (the simulated EC2 knows tag:, tag-key, instance-state-name)`);
+  return fail(
+    "InvalidParameterValue",
+    `The filter '${name}' is invalid (the simulated EC2 knows tag:, tag-key, instance-state-name)`,
+  );
 }

@@ -8,6 +8,20 @@ export const REPLICA_CREATION_MS = 20 * 60_000;
 /** How long an instance spends `stopping` or `starting` (a few minutes on AWS). */
 export const STOP_START_MS = 3 * 60_000;
 
+/**
+ * How long an Aurora global database switchover or failover takes on the virtual clock (AWS:
+ * "typically a minute or two" once the secondary has caught up).
+ */
+export const GLOBAL_SWITCH_MS = 2 * 60_000;
+
+interface GlobalCluster {
+  id: string;
+  engine: string;
+  status: "available" | "switching-over" | "failing-over";
+  /** One Aurora DB cluster per region; exactly one writer. `lagMs` is a reader's AuroraGlobalDBReplicationLag. */
+  members: { id: string; region: string; writer: boolean; lagMs: number }[];
+}
+
 type Status =
   | "available"
   | "modifying"
@@ -50,6 +64,7 @@ export function field(input: Record<string, unknown>, ...names: string[]): unkno
 export class RdsService {
   readonly #account: SimulatedAccount;
   readonly #instances = new Map<string, DbInstance>();
+  readonly #globalClusters = new Map<string, GlobalCluster>();
 
   constructor(account: SimulatedAccount) {
     this.#account = account;
@@ -72,6 +87,35 @@ export class RdsService {
       endpoint: `${options.id}.c9akciq32.${options.region}.rds.amazonaws.com`,
       ...(options.tags ? { tags: { ...options.tags } } : {}),
     });
+  }
+
+  /** An Aurora global database: `writer` is the primary cluster, `readers` the secondaries (cluster ids unique across regions). */
+  seedGlobalCluster(options: {
+    id: string;
+    engine?: string;
+    writer: { cluster: string; region: string };
+    readers: { cluster: string; region: string; lagMs?: number }[];
+  }): void {
+    this.#globalClusters.set(options.id, {
+      id: options.id,
+      engine: options.engine ?? "aurora-postgresql",
+      status: "available",
+      members: [
+        { id: options.writer.cluster, region: options.writer.region, writer: true, lagMs: 0 },
+        ...options.readers.map((r) => ({
+          id: r.cluster,
+          region: r.region,
+          writer: false,
+          lagMs: r.lagMs ?? 0,
+        })),
+      ],
+    });
+  }
+
+  /** Which cluster writes, and the global database's status (for tests and scenarios). */
+  describeGlobalCluster(id: string): { status: string; writer: string | undefined } | undefined {
+    const global = this.#globalClusters.get(id);
+    return global && { status: global.status, writer: global.members.find((m) => m.writer)?.id };
   }
 
   /** Sets a replica's lag, as replication falls behind or catches up. */
@@ -102,6 +146,8 @@ export class RdsService {
 
   /** CloudWatch GetMetricStatistics for AWS/RDS ReplicaLag; undefined for any other metric. */
   metricStatistics(input: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (input.Namespace === "AWS/RDS" && input.MetricName === "AuroraGlobalDBReplicationLag")
+      return this.#globalLag(input);
     if (input.Namespace !== "AWS/RDS" || input.MetricName !== "ReplicaLag") return undefined;
     const dimensions = (input.Dimensions ?? []) as { Name?: string; Value?: string }[];
     const id = dimensions.find((d) => d.Name === "DBInstanceIdentifier")?.Value;
@@ -127,20 +173,40 @@ export class RdsService {
         const list = id === undefined ? [...this.#instances.values()] : [this.#get(String(id))];
         // The cost actions call RDS through the SDK itself, which spells it DBInstances (with
         // TagList); Step Functions' integration spells it DbInstances. A list of all answers both.
-        if (input.DBInstanceIdentifier !== undefined) return { DBInstances: list.map((db) => this.#sdkOut(db)) };
+        if (input.DBInstanceIdentifier !== undefined)
+          return { DBInstances: list.map((db) => this.#sdkOut(db)) };
         return {
           DbInstances: list.map((db) => this.#out(db)),
           ...(id === undefined ? { DBInstances: list.map((db) => this.#sdkOut(db)) } : {}),
         };
       }
       case "StopDBInstance":
-        return this.#stopStart(String(field(input, "DBInstanceIdentifier") ?? ""), "available", "stopping", "stopped");
+        return this.#stopStart(
+          String(field(input, "DBInstanceIdentifier") ?? ""),
+          "available",
+          "stopping",
+          "stopped",
+        );
       case "StartDBInstance":
-        return this.#stopStart(String(field(input, "DBInstanceIdentifier") ?? ""), "stopped", "starting", "available");
+        return this.#stopStart(
+          String(field(input, "DBInstanceIdentifier") ?? ""),
+          "stopped",
+          "starting",
+          "available",
+        );
       case "CreateDBInstanceReadReplica":
         return this.#createReplica(input);
       case "PromoteReadReplica":
         return this.#promote(String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? ""));
+      case "DescribeGlobalClusters": {
+        const id = field(input, "GlobalClusterIdentifier");
+        const list = id === undefined ? [...this.#globalClusters.values()] : [this.#global(String(id))];
+        return { GlobalClusters: list.map((g) => this.#globalOut(g)) };
+      }
+      case "SwitchoverGlobalCluster":
+        return this.#switchGlobal(input, "switching-over");
+      case "FailoverGlobalCluster":
+        return this.#switchGlobal(input, "failing-over");
       default:
         return fail("InvalidAction", `the simulated RDS does not implement ${action}`);
     }
@@ -171,6 +237,83 @@ export class RdsService {
       db.lagSeconds = 1;
     });
     return { DbInstance: this.#out(db) };
+  }
+
+  /**
+   * Makes the target cluster the writer after GLOBAL_SWITCH_MS. A switchover (planned) loses
+   * nothing; a failover (unplanned) needs AllowDataLoss and loses what the target lagged by.
+   */
+  #switchGlobal(input: Record<string, unknown>, via: GlobalCluster["status"]): unknown {
+    const global = this.#global(String(field(input, "GlobalClusterIdentifier") ?? ""));
+    const target = String(field(input, "TargetDbClusterIdentifier") ?? "");
+    const member = global.members.find((m) => m.id === target || this.#clusterArn(m) === target);
+    if (!member)
+      return fail("DBClusterNotFoundFault", `DBCluster ${target} is not a member of ${global.id}.`);
+    if (via === "failing-over" && field(input, "AllowDataLoss") !== true)
+      return fail(
+        "InvalidParameterCombination",
+        "FailoverGlobalCluster needs AllowDataLoss (or Switchover) to be true",
+      );
+    if (global.status !== "available")
+      return fail("InvalidGlobalClusterStateFault", `Global cluster ${global.id} is ${global.status}.`);
+    if (member.writer)
+      return fail(
+        "InvalidGlobalClusterStateFault",
+        `DBCluster ${target} is already the primary of ${global.id}.`,
+      );
+    global.status = via;
+    this.#account.clock.schedule(GLOBAL_SWITCH_MS, `rds ${via} ${global.id} → ${member.id}`, () => {
+      for (const m of global.members) {
+        m.writer = m === member;
+        m.lagMs = 0;
+      }
+      global.status = "available";
+    });
+    return { GlobalCluster: this.#globalOut(global) };
+  }
+
+  #globalLag(input: Record<string, unknown>): Record<string, unknown> {
+    const dimensions = (input.Dimensions ?? []) as { Name?: string; Value?: string }[];
+    const id = dimensions.find((d) => d.Name === "DBClusterIdentifier")?.Value;
+    const reader = [...this.#globalClusters.values()]
+      .flatMap((g) => g.members)
+      .find((m) => m.id === id && !m.writer);
+    const points = reader
+      ? [
+          {
+            Timestamp: this.#account.clock.date(),
+            Maximum: reader.lagMs,
+            Average: reader.lagMs,
+            Unit: "Milliseconds",
+          },
+        ]
+      : [];
+    return { Label: "AuroraGlobalDBReplicationLag", Datapoints: points };
+  }
+
+  #global(id: string): GlobalCluster {
+    const global = this.#globalClusters.get(id);
+    if (!global) return fail("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`);
+    return global;
+  }
+
+  #clusterArn(m: GlobalCluster["members"][number]): string {
+    return `arn:aws:rds:${m.region}:${this.#account.accountId}:cluster:${m.id}`;
+  }
+
+  /** Step Functions' spelling (the Java SDK's): DbClusterArn, IsWriter. */
+  #globalOut(g: GlobalCluster): Record<string, unknown> {
+    return {
+      GlobalClusterIdentifier: g.id,
+      GlobalClusterArn: `arn:aws:rds::${this.#account.accountId}:global-cluster:${g.id}`,
+      Status: g.status,
+      Engine: g.engine,
+      GlobalClusterMembers: g.members.map((m) => ({
+        DbClusterArn: this.#clusterArn(m),
+        IsWriter: m.writer,
+        Readers: m.writer ? g.members.filter((r) => !r.writer).map((r) => this.#clusterArn(r)) : [],
+      })),
+    };
   }
 
   #promote(id: string): unknown {
