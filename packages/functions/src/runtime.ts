@@ -11,7 +11,9 @@ import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
 import { logger } from "@switchyard/core/observability/logger";
 import type { StateStore } from "@switchyard/core/store/state";
 import { stateTable } from "@switchyard/core/store/table";
+import { formatZodIssues } from "@switchyard/core/util/zod-error";
 import type { Context } from "aws-lambda";
+import type * as z from "zod";
 
 /** Everything a Switchyard function needs, created once per container (or per local runtime). */
 export interface FunctionContext extends TriggerDeps {
@@ -178,4 +180,39 @@ async function reject(ctx: FunctionContext, reaction: string, raw: unknown, reas
   } catch (error) {
     logger.error("could not dead-letter a rejected event", { reason, error: (error as Error).name });
   }
+}
+
+/** A step payload schema: what the state machine passes a task function. */
+interface StepPayloadSchema<P> {
+  safeParse(raw: unknown): { success: true; data: P } | { success: false; error: z.ZodError };
+}
+
+/**
+ * The one middy chain for state machines' task functions: the payload is validated (an invalid
+ * one fails with the error `invalid` builds, named for the machine's Catch), the logs carry the
+ * reaction and the execution, and a failed step is logged and thrown again by name — the
+ * state machine's Retry and Catch match those names.
+ */
+export function stepHandler<P extends { action: string; execution: string }>(
+  spec: { reaction: string; payload: StepPayloadSchema<P>; invalid: (message: string) => Error },
+  run: (payload: P) => Promise<unknown>,
+) {
+  return middy(async (raw: unknown) => {
+    const payload = spec.payload.safeParse(raw);
+    if (!payload.success) {
+      throw spec.invalid(
+        `invalid ${spec.reaction} step payload: ${formatZodIssues(payload.error).join("; ")}`,
+      );
+    }
+    logger.appendKeys({ reaction: spec.reaction, executionArn: payload.data.execution });
+    try {
+      return await run(payload.data);
+    } catch (error) {
+      logger.warn(`${spec.reaction} step ${payload.data.action} failed`, {
+        error: (error as Error).name,
+        message: (error as Error).message,
+      });
+      throw error;
+    }
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
