@@ -36,23 +36,14 @@ export async function startFailover(
       detailType: `started by ${options.by}`,
     },
   });
-  const out = await awsStep("start failover", () =>
-    deps.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: options.stateMachineArn,
-        name,
-        input: JSON.stringify(input),
-      }),
-    ),
-  );
-  await recordAudit(deps.store, {
-    reaction: "failover",
+  return startAudited(deps, {
+    ...options,
+    name,
+    input,
+    runbook: runbook.name,
+    what: "failover",
     decision: "started",
-    reason: `started by ${options.by}${options.dryRun ? " (dry run)" : ""}`,
-    subject: runbook.name,
-    executionArn: out.executionArn ?? name,
   });
-  return { executionArn: out.executionArn ?? name, name };
 }
 
 /** Starts failing a runbook back to its primary region (a planned operation, started by a human). */
@@ -74,23 +65,48 @@ export async function startFailback(
       detailType: `failback started by ${options.by}`,
     },
   });
-  const out = await awsStep("start failback", () =>
+  return startAudited(deps, {
+    ...options,
+    name,
+    input,
+    runbook: runbook.name,
+    what: "failback",
+    decision: "failback-started",
+  });
+}
+
+/** Starts a failover or failback execution an operator asked for, and audits who started it. */
+async function startAudited(
+  deps: CoreDeps,
+  start: {
+    stateMachineArn: string;
+    name: string;
+    input: unknown;
+    runbook: string;
+    by: string;
+    dryRun: boolean;
+    what: "failover" | "failback";
+    decision: string;
+  },
+): Promise<{ executionArn: string; name: string }> {
+  const out = await awsStep(`start ${start.what}`, () =>
     deps.clients.sfn.send(
       new StartExecutionCommand({
-        stateMachineArn: options.stateMachineArn,
-        name,
-        input: JSON.stringify(input),
+        stateMachineArn: start.stateMachineArn,
+        name: start.name,
+        input: JSON.stringify(start.input),
       }),
     ),
   );
+  const executionArn = out.executionArn ?? start.name;
   await recordAudit(deps.store, {
     reaction: "failover",
-    decision: "failback-started",
-    reason: `started by ${options.by}${options.dryRun ? " (dry run)" : ""}`,
-    subject: runbook.name,
-    executionArn: out.executionArn ?? name,
+    decision: start.decision,
+    reason: `started by ${start.by}${start.dryRun ? " (dry run)" : ""}`,
+    subject: start.runbook,
+    executionArn,
   });
-  return { executionArn: out.executionArn ?? name, name };
+  return { executionArn, name: start.name };
 }
 
 /** What `switchyard failover status` shows: the pending approval and the last run's report. */
