@@ -170,7 +170,7 @@ export class SimulatedAccount {
       region: this.region,
       clock: this.clock,
       activity: this.activity,
-      clientRegion: () => this.#clientRegion.getStore() ?? this.region,
+      clientRegion: () => this.clientRegion(),
       arn: (service, resource, region) => this.arn(service, resource, region),
       queueUrl: (name, region = this.region) =>
         `https://sqs.${region}.amazonaws.com/${this.accountId}/${name}`,
@@ -198,6 +198,14 @@ export class SimulatedAccount {
   /** The caller of the code running now (set by Lambda invocations and executions). */
   caller(): Caller {
     return this.#caller.getStore() ?? { principal: "operator" };
+  }
+
+  /**
+   * The region of the client whose call is being answered now, inherited by the work that call
+   * causes (deliveries, executions, invocations); the account's region outside any call.
+   */
+  clientRegion(): string {
+    return this.#clientRegion.getStore() ?? this.region;
   }
 
   runAs<T>(caller: Caller, fn: () => T): T {
@@ -246,7 +254,7 @@ export class SimulatedAccount {
     service: string,
     action: string,
     input: Record<string, unknown>,
-    region: string = this.#clientRegion.getStore() ?? this.region,
+    region: string = this.clientRegion(),
   ): Promise<Record<string, unknown>> {
     const fault = this.#takeFault(service, action, input);
     const record = this.#record(service, action, input, fault?.error);
