@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { Activity, VirtualClock } from "./clock.ts";
 import { awsError, SimError } from "./errors.ts";
+import type { Caller, Kernel, ServiceModel } from "./kernel.ts";
 import { AutoScalingService } from "./services/autoscaling.ts";
 import { CloudWatchService } from "./services/cloudwatch.ts";
 import { Ec2Service } from "./services/ec2.ts";
@@ -17,12 +18,6 @@ import { SfnService } from "./services/sfn.ts";
 import { SnsService } from "./services/sns.ts";
 import { SqsService } from "./services/sqs.ts";
 import { SsmService } from "./services/ssm.ts";
-
-/** Who is calling: a function, a state machine, or the operator; and which event caused it. */
-export interface Caller {
-  readonly principal: string;
-  readonly eventId?: string;
-}
 
 export interface CallRecord {
   readonly seq: number;
@@ -46,10 +41,6 @@ export interface Fault {
   /** How many matching calls fail; afterwards calls pass. Default 1. */
   times?: number;
   readonly when?: (input: Record<string, unknown>) => boolean;
-}
-
-export interface ServiceModel {
-  handle(action: string, input: Record<string, unknown>): unknown;
 }
 
 /** SDK client name → IAM service prefix. */
@@ -104,6 +95,7 @@ export interface AccountOptions {
  * it passes through to dynalite, a real implementation of the DynamoDB API, and is recorded.
  */
 export class SimulatedAccount {
+  readonly partition = "aws";
   readonly region: string;
   readonly accountId: string;
   readonly activity = new Activity();
@@ -124,6 +116,8 @@ export class SimulatedAccount {
   readonly autoscaling: AutoScalingService;
   readonly ec2: Ec2Service;
   readonly #caller = new AsyncLocalStorage<Caller>();
+  /** The region of the client whose call is being answered (see `Kernel.clientRegion`). */
+  readonly #clientRegion = new AsyncLocalStorage<string>();
   readonly #faults: Fault[] = [];
   readonly #callListeners: ((call: CallRecord) => void)[] = [];
   readonly #services: Record<string, ServiceModel>;
@@ -133,20 +127,22 @@ export class SimulatedAccount {
     this.region = options.region ?? "us-east-1";
     this.accountId = options.accountId ?? "123456789012";
     this.clock = new VirtualClock(this.activity, options.start);
-    this.lambda = new LambdaService(this);
-    this.cloudwatch = new CloudWatchService(this);
-    this.events = new EventBridgeService(this);
-    this.sfn = new SfnService(this);
-    this.ecr = new EcrService(this);
-    this.sqs = new SqsService(this);
-    this.sns = new SnsService(this);
-    this.secrets = new SecretsManagerService(this);
-    this.rds = new RdsService(this);
-    this.route53 = new Route53Service(this);
-    this.ssm = new SsmService(this);
-    this.ecs = new EcsService(this);
-    this.autoscaling = new AutoScalingService(this);
-    this.ec2 = new Ec2Service(this);
+    const kernel = this.#kernel();
+    // CloudWatch comes before the services that register metric sources with it (RDS).
+    this.cloudwatch = new CloudWatchService(kernel);
+    this.lambda = new LambdaService(kernel);
+    this.events = new EventBridgeService(kernel);
+    this.sfn = new SfnService(kernel);
+    this.ecr = new EcrService(kernel);
+    this.sqs = new SqsService(kernel);
+    this.sns = new SnsService(kernel);
+    this.secrets = new SecretsManagerService(kernel);
+    this.rds = new RdsService(kernel);
+    this.route53 = new Route53Service(kernel);
+    this.ssm = new SsmService(kernel);
+    this.ecs = new EcsService(kernel);
+    this.autoscaling = new AutoScalingService(kernel);
+    this.ec2 = new Ec2Service(kernel);
     this.#services = {
       lambda: this.lambda,
       cloudwatch: this.cloudwatch,
@@ -164,17 +160,35 @@ export class SimulatedAccount {
       autoscaling: this.autoscaling,
       ec2: this.ec2,
     };
-    // RDS publishes each replica's lag to CloudWatch (AWS/RDS ReplicaLag), as on AWS.
-    const cloudwatch = this.#services.cloudwatch as ServiceModel;
-    this.#services.cloudwatch = {
-      handle: (action, input) =>
-        (action === "GetMetricStatistics" ? this.rds.metricStatistics(input) : undefined) ??
-        cloudwatch.handle(action, input),
+  }
+
+  /** What the services see of the account: everything they may use, and nothing else. */
+  #kernel(): Kernel {
+    return {
+      partition: this.partition,
+      accountId: this.accountId,
+      region: this.region,
+      clock: this.clock,
+      activity: this.activity,
+      clientRegion: () => this.clientRegion(),
+      arn: (service, resource, region) => this.arn(service, resource, region),
+      queueUrl: (name, region = this.region) =>
+        `https://sqs.${region}.amazonaws.com/${this.accountId}/${name}`,
+      newId: () => this.newId(),
+      caller: () => this.caller(),
+      runAs: (caller, fn) => this.runAs(caller, fn),
+      call: (service, action, input) => this.call(service, action, input),
+      recordCall: (service, action, input) => this.recordCall(service, action, input),
+      emit: (event) => this.events.emit(event),
+      invoke: (functionName, payload, caller) => this.lambda.invoke(functionName, payload, caller),
+      resolveImage: (uri) => this.ecr.resolveImageUri(uri),
+      registerMetricSource: (source) => this.cloudwatch.registerMetricSource(source),
     };
   }
 
-  arn(service: string, resource: string): string {
-    return `arn:aws:${service}:${this.region}:${this.accountId}:${resource}`;
+  /** An ARN in this account; `region` defaults to the account's, "" for global resources (IAM). */
+  arn(service: string, resource: string, region: string = this.region): string {
+    return `arn:${this.partition}:${service}:${region}:${this.accountId}:${resource}`;
   }
 
   newId(): string {
@@ -184,6 +198,14 @@ export class SimulatedAccount {
   /** The caller of the code running now (set by Lambda invocations and executions). */
   caller(): Caller {
     return this.#caller.getStore() ?? { principal: "operator" };
+  }
+
+  /**
+   * The region of the client whose call is being answered now, inherited by the work that call
+   * causes (deliveries, executions, invocations); the account's region outside any call.
+   */
+  clientRegion(): string {
+    return this.#clientRegion.getStore() ?? this.region;
   }
 
   runAs<T>(caller: Caller, fn: () => T): T {
@@ -223,11 +245,16 @@ export class SimulatedAccount {
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
   }
 
-  /** Answers one API call: records it, applies injected faults, dispatches to the service model. */
+  /**
+   * Answers one API call: records it, applies injected faults, dispatches to the service model.
+   * `region` is the calling client's; by default the region of the call in progress (a target
+   * an event delivery calls, a task an execution runs), else the account's.
+   */
   async call(
     service: string,
     action: string,
     input: Record<string, unknown>,
+    region: string = this.clientRegion(),
   ): Promise<Record<string, unknown>> {
     const fault = this.#takeFault(service, action, input);
     const record = this.#record(service, action, input, fault?.error);
@@ -236,7 +263,7 @@ export class SimulatedAccount {
     if (!model)
       throw awsError(service, "UnknownOperationException", `the simulated account has no ${service}`);
     try {
-      const output = await model.handle(action, input);
+      const output = await this.#clientRegion.run(region, () => model.handle(action, input));
       return (output ?? {}) as Record<string, unknown>;
     } catch (error) {
       if (error instanceof SimError) {
@@ -252,6 +279,18 @@ export class SimulatedAccount {
     const stack = client.middlewareStack as unknown as {
       add(mw: unknown, options: { step: string; name: string; priority?: string }): void;
     };
+    // The client's region, which the SDK resolves asynchronously: resolved once, here; a call
+    // sent before it resolves waits for it. A client without a usable region gets the account's.
+    const config = client.config as { region?: () => Promise<string> };
+    let region: string | undefined;
+    const resolving = (async () => {
+      try {
+        region = (await config.region?.()) || this.region;
+      } catch {
+        region = this.region;
+      }
+      return region;
+    })();
     stack.add(
       (
         next: (args: { input: Record<string, unknown> }) => Promise<unknown>,
@@ -269,7 +308,7 @@ export class SimulatedAccount {
             if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
             return next(args);
           }
-          const output = await this.call(service, action, args.input);
+          const output = await this.call(service, action, args.input, region ?? (await resolving));
           return {
             output: { $metadata: { httpStatusCode: 200, requestId: this.newId() }, ...output },
             response: {},

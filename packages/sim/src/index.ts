@@ -1,12 +1,7 @@
-export {
-  type AccountOptions,
-  type Caller,
-  type CallRecord,
-  type Fault,
-  SimulatedAccount,
-} from "./account.ts";
+export { type AccountOptions, type CallRecord, type Fault, SimulatedAccount } from "./account.ts";
 export { Activity, VirtualClock } from "./clock.ts";
 export { type LocalDynamo, localCredentials, startLocalDynamo } from "./dynalite.ts";
-export type { BusEventOut, Delivery, TargetOutcome } from "./services/eventbridge.ts";
+export type { BusEventOut, Caller, Invocation, Kernel, MetricSource, ServiceEvent } from "./kernel.ts";
+export type { Delivery, TargetOutcome } from "./services/eventbridge.ts";
 export type { LocalHandler, LocalLambdaContext } from "./services/lambda.ts";
 export type { ExecutionRecord, HistoryEvent } from "./services/sfn.ts";

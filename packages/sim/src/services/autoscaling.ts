@@ -1,5 +1,5 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 interface Group {
   name: string;
@@ -11,11 +11,11 @@ interface Group {
 
 /** EC2 Auto Scaling groups: desired capacity bounded by min and max, as the API enforces. */
 export class AutoScalingService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #groups = new Map<string, Group>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   seedGroup(options: { name: string; region: string; min: number; max: number; desired: number }): void {
@@ -37,7 +37,7 @@ export class AutoScalingService {
             .filter((g): g is Group => g !== undefined)
             .map((g) => ({
               AutoScalingGroupName: g.name,
-              AutoScalingGroupARN: `arn:aws:autoscaling:${g.region}:${this.#account.accountId}:autoScalingGroup:${g.name}`,
+              AutoScalingGroupARN: this.#kernel.arn("autoscaling", `autoScalingGroup:${g.name}`, g.region),
               MinSize: g.min,
               MaxSize: g.max,
               DesiredCapacity: g.desired,

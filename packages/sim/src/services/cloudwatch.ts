@@ -1,5 +1,5 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel, MetricSource } from "../kernel.ts";
 
 type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
@@ -28,13 +28,24 @@ function eventTimestamp(date: Date): string {
 /**
  * CloudWatch alarms: state, and the "CloudWatch Alarm State Change" event on the default bus
  * whenever an alarm's state changes (as AWS emits it; no event when the state stays the same).
+ * Metric data comes from the services that publish it: each registers a `MetricSource` for its
+ * metrics (RDS: AWS/RDS ReplicaLag), which GetMetricStatistics asks.
  */
 export class CloudWatchService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #alarms = new Map<string, AlarmRecord>();
+  /** Metric sources by `namespace metricName`. */
+  readonly #sources = new Map<string, MetricSource>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
+  }
+
+  /** A service publishes a metric: GetMetricStatistics for it is answered from `source`. */
+  registerMetricSource(source: MetricSource): void {
+    const key = `${source.namespace} ${source.metricName}`;
+    if (this.#sources.has(key)) throw new Error(`a metric source for ${key} is already registered`);
+    this.#sources.set(key, source);
   }
 
   seedAlarm(
@@ -45,7 +56,7 @@ export class CloudWatchService {
     if (this.#alarms.has(name)) return;
     this.#alarms.set(name, {
       AlarmName: name,
-      AlarmArn: this.#account.arn("cloudwatch", `alarm:${name}`),
+      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`),
       kind: options.composite ? "composite" : "metric",
       ...(options.description ? { AlarmDescription: options.description } : {}),
       ...(options.composite
@@ -57,7 +68,7 @@ export class CloudWatchService {
           }),
       StateValue: state,
       StateReason: "Seeded by the simulated account",
-      StateUpdatedTimestamp: this.#account.clock.date(),
+      StateUpdatedTimestamp: this.#kernel.clock.date(),
     });
   }
 
@@ -72,7 +83,7 @@ export class CloudWatchService {
     if (!alarm || !STATES.has(value)) return;
     alarm.StateValue = value as AlarmState;
     alarm.StateReason = "Observed in a replayed event";
-    alarm.StateUpdatedTimestamp = this.#account.clock.date();
+    alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
   }
 
   stateOf(name: string): AlarmState | undefined {
@@ -87,6 +98,8 @@ export class CloudWatchService {
         return this.#setState(input);
       case "PutMetricAlarm":
         return this.#putMetricAlarm(input);
+      case "GetMetricStatistics":
+        return this.#metricStatistics(input);
       default:
         return fail("InvalidAction", `the simulated CloudWatch does not implement ${action}`);
     }
@@ -112,20 +125,48 @@ export class CloudWatchService {
     };
   }
 
+  /**
+   * The latest sample of a registered metric as one datapoint (every statistic asked is that
+   * value), or no datapoints when the source has no data for the dimensions.
+   */
+  #metricStatistics(input: Record<string, unknown>): unknown {
+    const source = this.#sources.get(`${String(input.Namespace)} ${String(input.MetricName)}`);
+    if (!source)
+      return fail("InvalidAction", "the simulated CloudWatch does not implement GetMetricStatistics");
+    const dimensions: Record<string, string> = {};
+    for (const d of (input.Dimensions ?? []) as { Name?: string; Value?: string }[])
+      if (d.Name !== undefined && d.Value !== undefined && !Object.hasOwn(dimensions, d.Name))
+        dimensions[d.Name] = d.Value;
+    const sample = source.sample(dimensions);
+    return {
+      Label: source.metricName,
+      Datapoints: sample
+        ? [
+            {
+              Timestamp: this.#kernel.clock.date(),
+              Maximum: sample.value,
+              Average: sample.value,
+              Unit: sample.unit,
+            },
+          ]
+        : [],
+    };
+  }
+
   #putMetricAlarm(input: Record<string, unknown>): unknown {
     const name = String(input.AlarmName ?? "");
     if (!name) return fail("ValidationError", "AlarmName is required");
     const existing = this.#alarms.get(name);
     this.#alarms.set(name, {
       AlarmName: name,
-      AlarmArn: this.#account.arn("cloudwatch", `alarm:${name}`),
+      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`),
       kind: "metric",
       ...(input.MetricName ? { MetricName: String(input.MetricName) } : {}),
       ...(input.Namespace ? { Namespace: String(input.Namespace) } : {}),
       // A new alarm starts in INSUFFICIENT_DATA until its metric is evaluated, as in AWS.
       StateValue: existing?.StateValue ?? "INSUFFICIENT_DATA",
       StateReason: existing?.StateReason ?? "Unchecked: Initial alarm creation",
-      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? this.#account.clock.date(),
+      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? this.#kernel.clock.date(),
     });
     return {};
   }
@@ -145,7 +186,7 @@ export class CloudWatchService {
     alarm.StateValue = value as AlarmState;
     alarm.StateReason = String(input.StateReason ?? "");
     if (input.StateReasonData !== undefined) alarm.StateReasonData = String(input.StateReasonData);
-    alarm.StateUpdatedTimestamp = this.#account.clock.date();
+    alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
     if (previous.StateValue !== alarm.StateValue) this.#emit(alarm, previous);
     return {};
   }
@@ -181,7 +222,7 @@ export class CloudWatchService {
       ...(a.StateReasonData ? { reasonData: a.StateReasonData } : {}),
       timestamp: eventTimestamp(a.StateUpdatedTimestamp),
     });
-    this.#account.events.emit({
+    this.#kernel.emit({
       source: "aws.cloudwatch",
       "detail-type": "CloudWatch Alarm State Change",
       resources: [alarm.AlarmArn],

@@ -1,5 +1,5 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 /** How long an instance spends `stopping` or `pending` before it is `stopped` or `running`. */
 export const EC2_TRANSITION_MS = 30_000;
@@ -27,11 +27,11 @@ interface Filter {
  * `stopped`, `pending` then `running`, each after EC2_TRANSITION_MS on the virtual clock.
  */
 export class Ec2Service {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #instances = new Map<string, Instance>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   seedInstance(options: { id: string; tags?: Record<string, string>; state?: State; type?: string }): void {
@@ -79,7 +79,7 @@ export class Ec2Service {
     return {
       Reservations: selected.map((i) => ({
         ReservationId: `r-${i.id.slice(2)}`,
-        OwnerId: this.#account.accountId,
+        OwnerId: this.#kernel.accountId,
         Instances: [
           {
             InstanceId: i.id,
@@ -101,7 +101,7 @@ export class Ec2Service {
     const previous = instance.state;
     if (previous === from) {
       instance.state = via;
-      this.#account.clock.schedule(EC2_TRANSITION_MS, `ec2 ${id} ${via} → ${to}`, () => {
+      this.#kernel.clock.schedule(EC2_TRANSITION_MS, `ec2 ${id} ${via} → ${to}`, () => {
         if (instance.state === via) instance.state = to;
       });
     } else if (previous !== via && previous !== to) {

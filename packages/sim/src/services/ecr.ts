@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "INFORMATIONAL" | "UNDEFINED";
 
@@ -16,22 +16,22 @@ interface ImageRecord {
  * "ECR Image Action" event, and `completeScan` the "ECR Image Scan" event, as ECR does.
  */
 export class EcrService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #repos = new Map<string, Map<string, ImageRecord>>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   registryHost(): string {
-    return `${this.#account.accountId}.dkr.ecr.${this.#account.region}.amazonaws.com`;
+    return `${this.#kernel.accountId}.dkr.ecr.${this.#kernel.region}.amazonaws.com`;
   }
 
   /** Pushes an image (a tag moves to the new digest) and emits the push event. Returns the digest. */
   pushImage(
     repository: string,
     tag: string,
-    content = `${repository}:${tag}:${this.#account.clock.now()}`,
+    content = `${repository}:${tag}:${this.#kernel.clock.now()}`,
   ): string {
     const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
     const repo = this.#repo(repository, true);
@@ -39,11 +39,11 @@ export class EcrService {
     const image = repo.get(digest) ?? {
       digest,
       tags: new Set<string>(),
-      pushedAt: this.#account.clock.date(),
+      pushedAt: this.#kernel.clock.date(),
     };
     image.tags.add(tag);
     repo.set(digest, image);
-    this.#account.events.emit({
+    this.#kernel.emit({
       source: "aws.ecr",
       "detail-type": "ECR Image Action",
       resources: [],
@@ -63,10 +63,10 @@ export class EcrService {
     const image = this.#repo(repository, false).get(digest);
     if (!image) throw new Error(`no image ${repository}@${digest} in the simulated ECR`);
     image.scan = { status: "COMPLETE", counts };
-    this.#account.events.emit({
+    this.#kernel.emit({
       source: "aws.ecr",
       "detail-type": "ECR Image Scan",
-      resources: [this.#account.arn("ecr", `repository/${repository}`)],
+      resources: [this.#kernel.arn("ecr", `repository/${repository}`)],
       detail: {
         "scan-status": "COMPLETE",
         "repository-name": repository,
@@ -171,7 +171,7 @@ export class EcrService {
       if (!create)
         return fail(
           "RepositoryNotFoundException",
-          `The repository with name '${name}' does not exist in the registry with id '${this.#account.accountId}'`,
+          `The repository with name '${name}' does not exist in the registry with id '${this.#kernel.accountId}'`,
         );
       repo = new Map();
       this.#repos.set(name, repo);

@@ -1,6 +1,6 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
-import { field } from "./rds.ts";
+import { field } from "../input.ts";
+import type { Kernel } from "../kernel.ts";
 
 /** How long ECS takes to start the tasks a higher desired count asks for. */
 export const ECS_SCALE_MS = 60_000;
@@ -16,11 +16,11 @@ interface Service {
 
 /** ECS services: a desired count that running tasks reach after a minute of virtual time. */
 export class EcsService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #services = new Map<string, Service>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   seedService(options: {
@@ -67,7 +67,7 @@ export class EcsService {
         if (!s) return fail("ServiceNotFoundException", `Service not found: ${name} in cluster ${cluster}`);
         const desired = Number(field(input, "DesiredCount", "desiredCount") ?? s.desired);
         s.desired = desired;
-        this.#account.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${name} → ${desired}`, () => {
+        this.#kernel.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${name} → ${desired}`, () => {
           s.running = s.desired;
         });
         return { Service: this.#out(s) };
@@ -81,7 +81,7 @@ export class EcsService {
     const out = (s: Service) => ({
       serviceArn: this.#arn(cluster, s.name),
       serviceName: s.name,
-      clusterArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:cluster/${s.cluster}`,
+      clusterArn: this.#kernel.arn("ecs", `cluster/${s.cluster}`, s.region),
       status: "ACTIVE",
       desiredCount: s.desired,
       runningCount: s.running,
@@ -110,7 +110,7 @@ export class EcsService {
         if (!s) return fail("ServiceNotFoundException", `Service not found: ${String(input.service)}`);
         if (typeof input.desiredCount === "number") {
           s.desired = input.desiredCount;
-          this.#account.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${s.name} → ${s.desired}`, () => {
+          this.#kernel.clock.schedule(ECS_SCALE_MS, `ecs ${cluster}/${s.name} → ${s.desired}`, () => {
             s.running = s.desired;
           });
         }
@@ -122,14 +122,14 @@ export class EcsService {
   }
 
   #arn(cluster: string, name: string): string {
-    return `arn:aws:ecs:${this.#account.region}:${this.#account.accountId}:service/${cluster}/${name}`;
+    return this.#kernel.arn("ecs", `service/${cluster}/${name}`);
   }
 
   #out(s: Service): Record<string, unknown> {
     return {
-      ServiceArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:service/${s.cluster}/${s.name}`,
+      ServiceArn: this.#kernel.arn("ecs", `service/${s.cluster}/${s.name}`, s.region),
       ServiceName: s.name,
-      ClusterArn: `arn:aws:ecs:${s.region}:${this.#account.accountId}:cluster/${s.cluster}`,
+      ClusterArn: this.#kernel.arn("ecs", `cluster/${s.cluster}`, s.region),
       Status: "ACTIVE",
       DesiredCount: s.desired,
       RunningCount: s.running,

@@ -1,18 +1,6 @@
 import { type EventPattern, matchesPattern } from "@switchyard/core/events/pattern";
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
-
-export interface BusEventOut {
-  version: string;
-  id: string;
-  "detail-type": string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: unknown;
-}
+import type { BusEventOut, Kernel, ServiceEvent } from "../kernel.ts";
 
 export interface RuleTarget {
   Id: string;
@@ -57,14 +45,14 @@ const ASYNC_RETRIES = 2;
  * SQS queues and SNS topics.
  */
 export class EventBridgeService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #rules = new Map<string, RuleRecord>();
   readonly #listeners: ((delivery: Delivery) => void)[] = [];
   readonly #incoming: ((event: BusEventOut) => void)[] = [];
   readonly deliveries: Delivery[] = [];
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   addRule(rule: {
@@ -76,7 +64,7 @@ export class EventBridgeService {
   }): void {
     this.#rules.set(`${rule.bus ?? "default"}/${rule.name}`, {
       Name: rule.name,
-      Arn: this.#account.arn("events", `rule/${rule.name}`),
+      Arn: this.#kernel.arn("events", `rule/${rule.name}`),
       EventBusName: rule.bus ?? "default",
       pattern: rule.pattern,
       State: "ENABLED",
@@ -98,7 +86,7 @@ export class EventBridgeService {
     const bus = rule.bus ?? "default";
     this.#rules.set(`${bus}/${rule.name}`, {
       Name: rule.name,
-      Arn: this.#account.arn("events", `rule/${rule.name}`),
+      Arn: this.#kernel.arn("events", `rule/${rule.name}`),
       EventBusName: bus,
       // A pattern no event has, so deliveries never match a schedule.
       pattern: { source: [`switchyard.schedule/${rule.name}`] },
@@ -144,14 +132,9 @@ export class EventBridgeService {
   }
 
   /** An AWS service emits an event onto the default bus (asynchronously, as AWS does). */
-  emit(partial: {
-    source: string;
-    "detail-type": string;
-    resources: string[];
-    detail: unknown;
-  }): BusEventOut {
+  emit(partial: ServiceEvent): BusEventOut {
     const event = this.#complete(partial);
-    void this.#account.activity.track(() => this.deliver(event));
+    void this.#kernel.activity.track(() => this.deliver(event));
     return event;
   }
 
@@ -190,7 +173,7 @@ export class EventBridgeService {
           targets: existing?.targets ?? [],
           bus: String(input.EventBusName ?? "default"),
         });
-        return { RuleArn: this.#account.arn("events", `rule/${name}`) };
+        return { RuleArn: this.#kernel.arn("events", `rule/${name}`) };
       }
       case "PutTargets": {
         const rule = this.#rules.get(`${String(input.EventBusName ?? "default")}/${String(input.Rule)}`);
@@ -283,27 +266,21 @@ export class EventBridgeService {
         String(entry.EventBusName ?? "default")
           .split("/")
           .at(-1) ?? "default";
-      void this.#account.activity.track(() => this.deliver(event, bus));
+      void this.#kernel.activity.track(() => this.deliver(event, bus));
       return { EventId: event.id };
     });
     return { FailedEntryCount: results.filter((r) => "ErrorCode" in r).length, Entries: results };
   }
 
-  #complete(partial: {
-    source: string;
-    "detail-type": string;
-    resources: string[];
-    detail: unknown;
-    time?: string;
-  }): BusEventOut {
+  #complete(partial: ServiceEvent & { time?: string }): BusEventOut {
     return {
       version: "0",
-      id: this.#account.newId(),
+      id: this.#kernel.newId(),
       "detail-type": partial["detail-type"],
       source: partial.source,
-      account: this.#account.accountId,
-      time: partial.time ?? this.#account.clock.iso().replace(/\.\d{3}Z$/, "Z"),
-      region: this.#account.region,
+      account: this.#kernel.accountId,
+      time: partial.time ?? this.#kernel.clock.iso().replace(/\.\d{3}Z$/, "Z"),
+      region: this.#kernel.region,
       resources: partial.resources,
       detail: partial.detail,
     };
@@ -320,15 +297,15 @@ export class EventBridgeService {
           // EventBridge invokes Lambda asynchronously, and Lambda retries a failed asynchronous
           // invocation twice (MaximumRetryAttempts defaults to 2). The delays between attempts
           // (about 1 and 2 minutes) are not simulated.
-          let out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+          let out = await this.#kernel.invoke(target.Arn, payload, caller);
           for (let retry = 0; out.error && retry < ASYNC_RETRIES; retry++) {
-            out = await this.#account.lambda.invoke(target.Arn, payload, caller);
+            out = await this.#kernel.invoke(target.Arn, payload, caller);
           }
           return { ...base, ...(out.error ? { error: out.error } : { result: out.result }) };
         }
         case "states": {
-          const out = await this.#account.runAs(caller, () =>
-            this.#account.call("states", "StartExecution", {
+          const out = await this.#kernel.runAs(caller, () =>
+            this.#kernel.call("states", "StartExecution", {
               stateMachineArn: target.Arn,
               input: JSON.stringify(payload),
             }),
@@ -337,17 +314,17 @@ export class EventBridgeService {
         }
         case "sqs": {
           const queue = target.Arn.split(":").at(-1) ?? "";
-          await this.#account.runAs(caller, () =>
-            this.#account.call("sqs", "SendMessage", {
-              QueueUrl: this.#account.sqs.queueUrl(queue),
+          await this.#kernel.runAs(caller, () =>
+            this.#kernel.call("sqs", "SendMessage", {
+              QueueUrl: this.#kernel.queueUrl(queue),
               MessageBody: JSON.stringify(payload),
             }),
           );
           return base;
         }
         case "sns":
-          await this.#account.runAs(caller, () =>
-            this.#account.call("sns", "Publish", { TopicArn: target.Arn, Message: JSON.stringify(payload) }),
+          await this.#kernel.runAs(caller, () =>
+            this.#kernel.call("sns", "Publish", { TopicArn: target.Arn, Message: JSON.stringify(payload) }),
           );
           return base;
         default:

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Caller, Invocation, Kernel } from "../kernel.ts";
 
 /** A Lambda handler as Node.js runs it: `(event, context) => result`. */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -60,13 +60,13 @@ const NAME_ARN = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]{1,64}
  * preconditions, image code updates, and in-process invocation of registered handlers.
  */
 export class LambdaService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #functions = new Map<string, FunctionRecord>();
   /** Provisioned concurrency per `function:qualifier`: IN_PROGRESS while it allocates, then READY. */
   readonly #provisioned = new Map<string, { requested: number; allocated: number; status: string }>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   /** Seeds a function with published versions "1".."versions" and optionally an alias on one of them. */
@@ -116,7 +116,7 @@ export class LambdaService {
   }
 
   functionArn(name: string): string {
-    return this.#account.arn("lambda", `function:${name}`);
+    return this.#kernel.arn("lambda", `function:${name}`);
   }
 
   /** Current alias state, for reports: `{ version, weights }`. */
@@ -188,11 +188,7 @@ export class LambdaService {
   }
 
   /** Invokes a function's registered handler in-process; used by Invoke, EventBridge targets and Step Functions. */
-  async invoke(
-    functionName: string,
-    payload: unknown,
-    caller: { principal: string; eventId?: string },
-  ): Promise<{ result?: unknown; error?: { errorType: string; errorMessage: string }; version: string }> {
+  async invoke(functionName: string, payload: unknown, caller: Caller): Promise<Invocation> {
     const match = NAME_ARN.exec(functionName);
     const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
     if (!fn)
@@ -204,8 +200,8 @@ export class LambdaService {
     if (!found.handler) return { result: null, version: "$LATEST" };
     const handler = found.handler;
     const context = this.#context(found);
-    return this.#account.activity.track(() =>
-      this.#account.runAs(
+    return this.#kernel.activity.track(() =>
+      this.#kernel.runAs(
         { principal: found.name, ...(caller.eventId ? { eventId: caller.eventId } : {}) },
         async () => {
           try {
@@ -239,7 +235,7 @@ export class LambdaService {
     } catch {
       return fail("InvalidRequestContentException", "Could not parse request body into json");
     }
-    const caller = this.#account.caller();
+    const caller = this.#kernel.caller();
     if (input.InvocationType === "Event") {
       void this.invoke(fn.name, payload, caller);
       return { StatusCode: 202 };
@@ -270,7 +266,7 @@ export class LambdaService {
     };
     this.#provisioned.set(key, config);
     // Lambda takes a minute or two to initialise the execution environments.
-    this.#account.clock.schedule(2 * 60_000, `lambda provisioned concurrency ${key}`, () => {
+    this.#kernel.clock.schedule(2 * 60_000, `lambda provisioned concurrency ${key}`, () => {
       if (this.#provisioned.get(key) !== config) return;
       config.allocated = config.requested;
       config.status = "READY";
@@ -284,7 +280,7 @@ export class LambdaService {
       AllocatedProvisionedConcurrentExecutions: config.allocated,
       AvailableProvisionedConcurrentExecutions: config.allocated,
       Status: config.status,
-      LastModified: this.#account.clock.iso(),
+      LastModified: this.#kernel.clock.iso(),
     };
   }
 
@@ -292,7 +288,7 @@ export class LambdaService {
     const fn: FunctionRecord = {
       name,
       arn: this.functionArn(name),
-      latest: { ...code, RevisionId: randomUUID(), LastModified: this.#account.clock.iso() },
+      latest: { ...code, RevisionId: randomUUID(), LastModified: this.#kernel.clock.iso() },
       versions: new Map(),
       nextVersion: 1,
       aliases: new Map(),
@@ -352,13 +348,13 @@ export class LambdaService {
     const imageUri = input.ImageUri as string | undefined;
     if (!imageUri)
       return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
-    const digest = this.#account.ecr.resolveImageUri(imageUri);
+    const digest = this.#kernel.resolveImage(imageUri);
     fn.latest = {
       PackageType: "Image",
       ImageUri: imageUri,
       CodeSha256: digest.replace(/^sha256:/, ""),
       RevisionId: randomUUID(),
-      LastModified: this.#account.clock.iso(),
+      LastModified: this.#kernel.clock.iso(),
     };
     return this.#configuration({ fn, version: "$LATEST" });
   }
@@ -393,7 +389,7 @@ export class LambdaService {
       Version: version,
       Description: description,
       RevisionId: randomUUID(),
-      LastModified: this.#account.clock.iso(),
+      LastModified: this.#kernel.clock.iso(),
     });
     return version;
   }

@@ -1,5 +1,6 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import { field } from "../input.ts";
+import type { Kernel } from "../kernel.ts";
 
 /** How long a read replica promotion takes on AWS: "a few minutes", depending on the instance. */
 export const PROMOTION_MS = 5 * 60_000;
@@ -45,12 +46,6 @@ interface DbInstance {
   tags?: Record<string, string>;
 }
 
-/** Reads a field written either as the RDS API spells it or as Step Functions' AWS SDK integration does. */
-export function field(input: Record<string, unknown>, ...names: string[]): unknown {
-  for (const name of names) if (input[name] !== undefined) return input[name];
-  return undefined;
-}
-
 /**
  * RDS DB instances in any region, keyed by identifier (the seeds keep identifiers unique
  * across regions; each instance carries its region). Promotion takes virtual minutes:
@@ -62,12 +57,36 @@ export function field(input: Record<string, unknown>, ...names: string[]): unkno
  * accepted too).
  */
 export class RdsService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #instances = new Map<string, DbInstance>();
   readonly #globalClusters = new Map<string, GlobalCluster>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
+    // RDS publishes each replica's lag to CloudWatch, as on AWS: ReplicaLag per read replica (in
+    // seconds), AuroraGlobalDBReplicationLag per secondary cluster of a global database (in ms).
+    kernel.registerMetricSource({
+      namespace: "AWS/RDS",
+      metricName: "ReplicaLag",
+      sample: (dimensions) => {
+        const id = dimensions.DBInstanceIdentifier;
+        const db = id === undefined ? undefined : this.#instances.get(id);
+        return db?.source !== undefined && db.lagSeconds !== undefined
+          ? { value: db.lagSeconds, unit: "Seconds" }
+          : undefined;
+      },
+    });
+    kernel.registerMetricSource({
+      namespace: "AWS/RDS",
+      metricName: "AuroraGlobalDBReplicationLag",
+      sample: (dimensions) => {
+        const id = dimensions.DBClusterIdentifier;
+        const reader = [...this.#globalClusters.values()]
+          .flatMap((g) => g.members)
+          .find((m) => m.id === id && !m.writer);
+        return reader && { value: reader.lagMs, unit: "Milliseconds" };
+      },
+    });
   }
 
   seedInstance(options: {
@@ -144,28 +163,6 @@ export class RdsService {
     );
   }
 
-  /** CloudWatch GetMetricStatistics for AWS/RDS ReplicaLag; undefined for any other metric. */
-  metricStatistics(input: Record<string, unknown>): Record<string, unknown> | undefined {
-    if (input.Namespace === "AWS/RDS" && input.MetricName === "AuroraGlobalDBReplicationLag")
-      return this.#globalLag(input);
-    if (input.Namespace !== "AWS/RDS" || input.MetricName !== "ReplicaLag") return undefined;
-    const dimensions = (input.Dimensions ?? []) as { Name?: string; Value?: string }[];
-    const id = dimensions.find((d) => d.Name === "DBInstanceIdentifier")?.Value;
-    const db = id ? this.#instances.get(id) : undefined;
-    const points =
-      db?.source !== undefined && db.lagSeconds !== undefined
-        ? [
-            {
-              Timestamp: this.#account.clock.date(),
-              Maximum: db.lagSeconds,
-              Average: db.lagSeconds,
-              Unit: "Seconds",
-            },
-          ]
-        : [];
-    return { Label: "ReplicaLag", Datapoints: points };
-  }
-
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "DescribeDBInstances": {
@@ -227,12 +224,12 @@ export class RdsService {
       region: zone.replace(/[a-z]$/, ""),
       engine: source.engine,
       status: "creating",
-      source: `arn:aws:rds:${source.region}:${this.#account.accountId}:db:${source.id}`,
+      source: this.#kernel.arn("rds", `db:${source.id}`, source.region),
       lagSeconds: 3600,
       endpoint: `${id}.c9akciq32.${zone.replace(/[a-z]$/, "")}.rds.amazonaws.com`,
     };
     this.#instances.set(id, db);
-    this.#account.clock.schedule(REPLICA_CREATION_MS, `rds create replica ${id}`, () => {
+    this.#kernel.clock.schedule(REPLICA_CREATION_MS, `rds create replica ${id}`, () => {
       db.status = "available";
       db.lagSeconds = 1;
     });
@@ -262,7 +259,7 @@ export class RdsService {
         `DBCluster ${target} is already the primary of ${global.id}.`,
       );
     global.status = via;
-    this.#account.clock.schedule(GLOBAL_SWITCH_MS, `rds ${via} ${global.id} → ${member.id}`, () => {
+    this.#kernel.clock.schedule(GLOBAL_SWITCH_MS, `rds ${via} ${global.id} → ${member.id}`, () => {
       for (const m of global.members) {
         m.writer = m === member;
         m.lagMs = 0;
@@ -272,25 +269,6 @@ export class RdsService {
     return { GlobalCluster: this.#globalOut(global) };
   }
 
-  #globalLag(input: Record<string, unknown>): Record<string, unknown> {
-    const dimensions = (input.Dimensions ?? []) as { Name?: string; Value?: string }[];
-    const id = dimensions.find((d) => d.Name === "DBClusterIdentifier")?.Value;
-    const reader = [...this.#globalClusters.values()]
-      .flatMap((g) => g.members)
-      .find((m) => m.id === id && !m.writer);
-    const points = reader
-      ? [
-          {
-            Timestamp: this.#account.clock.date(),
-            Maximum: reader.lagMs,
-            Average: reader.lagMs,
-            Unit: "Milliseconds",
-          },
-        ]
-      : [];
-    return { Label: "AuroraGlobalDBReplicationLag", Datapoints: points };
-  }
-
   #global(id: string): GlobalCluster {
     const global = this.#globalClusters.get(id);
     if (!global) return fail("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`);
@@ -298,14 +276,14 @@ export class RdsService {
   }
 
   #clusterArn(m: GlobalCluster["members"][number]): string {
-    return `arn:aws:rds:${m.region}:${this.#account.accountId}:cluster:${m.id}`;
+    return this.#kernel.arn("rds", `cluster:${m.id}`, m.region);
   }
 
   /** Step Functions' spelling (the Java SDK's): DbClusterArn, IsWriter. */
   #globalOut(g: GlobalCluster): Record<string, unknown> {
     return {
       GlobalClusterIdentifier: g.id,
-      GlobalClusterArn: `arn:aws:rds::${this.#account.accountId}:global-cluster:${g.id}`,
+      GlobalClusterArn: this.#kernel.arn("rds", `global-cluster:${g.id}`, ""),
       Status: g.status,
       Engine: g.engine,
       GlobalClusterMembers: g.members.map((m) => ({
@@ -323,7 +301,7 @@ export class RdsService {
     if (db.status !== "available")
       return fail("InvalidDBInstanceState", `DB instance ${id} is ${db.status}, not available`);
     db.status = "modifying";
-    this.#account.clock.schedule(PROMOTION_MS, `rds promote ${id}`, () => {
+    this.#kernel.clock.schedule(PROMOTION_MS, `rds promote ${id}`, () => {
       delete db.source;
       delete db.lagSeconds;
       db.status = "available";
@@ -338,7 +316,7 @@ export class RdsService {
       return fail("InvalidDBInstanceState", `DB instance ${id} is a read replica: it cannot be stopped`);
     if (db.status !== from) return fail("InvalidDBInstanceState", `Instance ${id} is not in ${from} state.`);
     db.status = via;
-    this.#account.clock.schedule(STOP_START_MS, `rds ${id} ${via} → ${to}`, () => {
+    this.#kernel.clock.schedule(STOP_START_MS, `rds ${id} ${via} → ${to}`, () => {
       if (db.status === via) db.status = to;
     });
     return { DBInstance: this.#sdkOut(db) };
@@ -348,7 +326,7 @@ export class RdsService {
   #sdkOut(db: DbInstance): Record<string, unknown> {
     return {
       DBInstanceIdentifier: db.id,
-      DBInstanceArn: `arn:aws:rds:${db.region}:${this.#account.accountId}:db:${db.id}`,
+      DBInstanceArn: this.#kernel.arn("rds", `db:${db.id}`, db.region),
       DBInstanceStatus: db.status,
       Engine: db.engine,
       TagList: Object.entries(db.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
@@ -364,7 +342,7 @@ export class RdsService {
   #out(db: DbInstance): Record<string, unknown> {
     return {
       DbInstanceIdentifier: db.id,
-      DbInstanceArn: `arn:aws:rds:${db.region}:${this.#account.accountId}:db:${db.id}`,
+      DbInstanceArn: this.#kernel.arn("rds", `db:${db.id}`, db.region),
       DbInstanceStatus: db.status,
       Engine: db.engine,
       AvailabilityZone: `${db.region}a`,

@@ -1,5 +1,5 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 /** How long a change takes to reach every Route 53 authoritative server (AWS: usually within 60 s). */
 export const PROPAGATION_MS = 60_000;
@@ -34,14 +34,14 @@ const zoneId = (id: unknown) => String(id ?? "").replace(/^\/hostedzone\//, "");
  * status the checkers in several regions report.
  */
 export class Route53Service {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #zones = new Map<string, { name: string; records: Map<string, RecordSet> }>();
   readonly #changes = new Map<string, Change>();
   readonly #healthChecks = new Map<string, { healthy: boolean }>();
   #nextChange = 1;
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   seedZone(id: string, name: string, records: RecordSet[] = []): void {
@@ -82,7 +82,7 @@ export class Route53Service {
         const id = String(input.HealthCheckId ?? "");
         const check = this.#healthChecks.get(id);
         if (!check) return fail("NoSuchHealthCheck", `No health check exists with the specified ID ${id}`);
-        const at = this.#account.clock.iso();
+        const at = this.#kernel.clock.iso();
         const status = check.healthy
           ? "Success: HTTP Status Code 200, OK"
           : "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.";
@@ -139,13 +139,13 @@ export class Route53Service {
     zone.records.clear();
     for (const [k, v] of next) zone.records.set(k, v);
     const change: Change = {
-      Id: `C${String(this.#nextChange++).padStart(4, "0")}EXAMPLE${this.#account.newId().slice(0, 8).toUpperCase()}`,
+      Id: `C${String(this.#nextChange++).padStart(4, "0")}EXAMPLE${this.#kernel.newId().slice(0, 8).toUpperCase()}`,
       Status: "PENDING",
-      SubmittedAt: this.#account.clock.iso(),
+      SubmittedAt: this.#kernel.clock.iso(),
       ...(batch.Comment ? { Comment: batch.Comment } : {}),
     };
     this.#changes.set(change.Id, change);
-    this.#account.clock.schedule(PROPAGATION_MS, `route53 change ${change.Id}`, () => {
+    this.#kernel.clock.schedule(PROPAGATION_MS, `route53 change ${change.Id}`, () => {
       change.Status = "INSYNC";
     });
     return { ChangeInfo: { ...change, Id: `/change/${change.Id}` } };

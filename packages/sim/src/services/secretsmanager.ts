@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 interface SecretVersion {
   VersionId: string;
@@ -51,18 +51,18 @@ const DAY_MS = 86_400_000;
  * driving the configured rotation function through the four steps as AWS does.
  */
 export class SecretsManagerService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #secrets = new Map<string, SecretRecord>();
   readonly rotations: RotationRun[] = [];
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   seedSecret(name: string, value: string): string {
     const existing = this.#secrets.get(name);
     if (existing) return existing.ARN;
-    return this.#create(name, value, this.#account.newId()).ARN;
+    return this.#create(name, value, this.#kernel.newId()).ARN;
   }
 
   /** Turns rotation on without rotating (what the stack's rotation schedule does); unknown secrets are skipped. */
@@ -110,10 +110,10 @@ export class SecretsManagerService {
   #create(name: string, value: string | undefined, token: string): SecretRecord {
     const record: SecretRecord = {
       Name: name,
-      ARN: this.#account.arn("secretsmanager", `secret:${name}-${suffix(name)}`),
+      ARN: this.#kernel.arn("secretsmanager", `secret:${name}-${suffix(name)}`),
       versions: new Map(),
       RotationEnabled: false,
-      CreatedDate: this.#account.clock.date(),
+      CreatedDate: this.#kernel.clock.date(),
     };
     this.#secrets.set(name, record);
     if (value !== undefined) this.#put(record, value, token, ["AWSCURRENT"]);
@@ -148,7 +148,7 @@ export class SecretsManagerService {
   }
 
   #token(raw: unknown): string {
-    if (raw === undefined) return this.#account.newId();
+    if (raw === undefined) return this.#kernel.newId();
     const token = String(raw);
     if (!TOKEN.test(token))
       return fail(
@@ -231,7 +231,7 @@ export class SecretsManagerService {
     const version = existing ?? {
       VersionId: token,
       stages: new Set<string>(),
-      CreatedDate: this.#account.clock.date(),
+      CreatedDate: this.#kernel.clock.date(),
     };
     version.SecretString = value;
     for (const stage of stages) version.stages.add(stage);
@@ -323,16 +323,16 @@ export class SecretsManagerService {
       secret.versions.set(token, {
         VersionId: token,
         stages: new Set(["AWSPENDING"]),
-        CreatedDate: this.#account.clock.date(),
+        CreatedDate: this.#kernel.clock.date(),
       });
     }
     const run: RotationRun = { secret: secret.Name, token, steps: [] };
     this.rotations.push(run);
     for (const step of STEPS) {
       run.steps.push(step);
-      const out = await this.#account.lambda.invoke(
+      const out = await this.#kernel.invoke(
         lambdaArn,
-        { Step: step, SecretId: secret.ARN, ClientRequestToken: token, RotationToken: this.#account.newId() },
+        { Step: step, SecretId: secret.ARN, ClientRequestToken: token, RotationToken: this.#kernel.newId() },
         { principal: "secretsmanager.amazonaws.com" },
       );
       if (out.error) {
@@ -340,7 +340,7 @@ export class SecretsManagerService {
         break;
       }
     }
-    if (!run.error) secret.LastRotatedDate = this.#account.clock.date();
+    if (!run.error) secret.LastRotatedDate = this.#kernel.clock.date();
     return { ARN: secret.ARN, Name: secret.Name, VersionId: token };
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
-import type { SimulatedAccount } from "../account.ts";
 import { ExecutionHold } from "../clock.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 /** Local-only resource a Wait state is turned into, so that it waits on the virtual clock. */
 const VIRTUAL_WAIT = "arn:aws:states:::switchyard:virtualWait";
@@ -89,27 +89,27 @@ class TaskError extends Error {
  * RedriveExecution from the failed state.
  */
 export class SfnService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #machines = new Map<string, StateMachineRecord>();
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #tokens = new Map<string, TokenRecord>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   createStateMachine(
     name: string,
     definition: object,
-    roleArn = this.#account.arn("iam", `role/${name}`).replace(`:${this.#account.region}:`, "::"),
+    roleArn = this.#kernel.arn("iam", `role/${name}`, ""),
   ): string {
-    const arn = this.#account.arn("states", `stateMachine:${name}`);
+    const arn = this.#kernel.arn("states", `stateMachine:${name}`);
     this.#machines.set(arn, {
       arn,
       name,
       definition: definition as StateMachineDefinition,
       roleArn,
-      creationDate: this.#account.clock.date(),
+      creationDate: this.#kernel.clock.date(),
     });
     return arn;
   }
@@ -214,7 +214,7 @@ export class SfnService {
         "Invalid State Machine Execution Input: the input must be valid JSON",
       );
     }
-    const arn = this.#account.arn("states", `execution:${sm.name}:${name}`);
+    const arn = this.#kernel.arn("states", `execution:${sm.name}:${name}`);
     const existing = this.#executions.get(arn);
     if (existing) {
       // Standard workflows: same name + same input while running is idempotent; anything else is a conflict.
@@ -222,20 +222,20 @@ export class SfnService {
         return { executionArn: arn, startDate: existing.startDate };
       return fail("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
     }
-    const caller = this.#account.caller();
+    const caller = this.#kernel.caller();
     const execution: ExecutionRecord = {
       arn,
       name,
       stateMachineArn: sm.arn,
       input: text,
       status: "RUNNING",
-      startDate: this.#account.clock.date(),
+      startDate: this.#kernel.clock.date(),
       ...(caller.eventId ? { eventId: caller.eventId } : {}),
       history: [],
       redriveCount: 0,
       entered: [],
       controller: new AbortController(),
-      hold: new ExecutionHold(this.#account.activity),
+      hold: new ExecutionHold(this.#kernel.activity),
       done: Promise.resolve(),
     };
     this.#executions.set(arn, execution);
@@ -285,7 +285,7 @@ export class SfnService {
       validationOptions:
         startAt === sm.definition.StartAt ? { checkArn: false, checkPaths: true } : { noValidate: true },
     });
-    const run = this.#account.runAs(caller, () => machine.run(input, options));
+    const run = this.#kernel.runAs(caller, () => machine.run(input, options));
     execution.abort = run.abort;
     const logs = this.#consume(sm, execution, run.eventLogs);
     execution.done = run.result.then(
@@ -327,7 +327,7 @@ export class SfnService {
         : String(log.type);
       const event: HistoryEvent = {
         id: execution.history.length + 1,
-        timestamp: this.#account.clock.iso(),
+        timestamp: this.#kernel.clock.iso(),
         type,
         ...(state ? { stateName: state.name } : {}),
         ...(log.type === "StateEntered" || log.type === "ExecutionStarted"
@@ -357,7 +357,7 @@ export class SfnService {
     const resource = String(state.Resource ?? "");
     const work = async (): Promise<Json> => {
       if (state.Type === "Wait") {
-        await this.#account.clock.sleep(waitMs(params, this.#account.clock.now()), {
+        await this.#kernel.clock.sleep(waitMs(params, this.#kernel.clock.now()), {
           label: `${execution.name}/${stateName}`,
           signal: execution.controller.signal,
           hold: execution.hold,
@@ -390,7 +390,7 @@ export class SfnService {
     }
     if (timeoutSeconds === undefined) return work();
     const timeout = new AbortController();
-    const timer = this.#account.clock
+    const timer = this.#kernel.clock
       .sleep(timeoutSeconds * 1000, {
         label: `${execution.name}/${stateName} timeout`,
         signal: timeout.signal,
@@ -432,14 +432,14 @@ export class SfnService {
 
   async #invokeLambda(functionName: string, payload: Json): Promise<{ result: unknown; version: string }> {
     try {
-      this.#account.recordCall("lambda", "InvokeFunction", {
+      this.#kernel.recordCall("lambda", "InvokeFunction", {
         FunctionName: functionName,
         InvocationType: "RequestResponse",
       });
     } catch (error) {
       throw new TaskError(`Lambda.${(error as Error).name}`, (error as Error).message);
     }
-    const out = await this.#account.lambda.invoke(functionName, payload, this.#account.caller());
+    const out = await this.#kernel.invoke(functionName, payload, this.#kernel.caller());
     if (out.error) {
       throw new TaskError(
         out.error.errorType,
@@ -452,7 +452,7 @@ export class SfnService {
   async #sdk(service: string, action: string, params: Record<string, Json>): Promise<Json> {
     const prefix = service === "sfn" ? "states" : service;
     try {
-      const out = await this.#account.call(prefix, action, params);
+      const out = await this.#kernel.call(prefix, action, params);
       return JSON.parse(JSON.stringify(out)) as Json;
     } catch (error) {
       const e = error as Error;
@@ -558,7 +558,7 @@ export class SfnService {
         ...(input.cause !== undefined ? { cause: String(input.cause) } : {}),
       });
     }
-    return { stopDate: execution.stopDate ?? this.#account.clock.date() };
+    return { stopDate: execution.stopDate ?? this.#kernel.clock.date() };
   }
 
   #redrive(input: Record<string, unknown>): unknown {
@@ -578,15 +578,15 @@ export class SfnService {
     delete execution.error;
     delete execution.cause;
     execution.redriveCount++;
-    execution.hold = new ExecutionHold(this.#account.activity);
+    execution.hold = new ExecutionHold(this.#kernel.activity);
     execution.history.push({
       id: execution.history.length + 1,
-      timestamp: this.#account.clock.iso(),
+      timestamp: this.#kernel.clock.iso(),
       type: "ExecutionRedriven",
       stateName: from.name,
     });
     this.#run(sm, execution, from.input, from.name);
-    return { redriveDate: this.#account.clock.date() };
+    return { redriveDate: this.#kernel.clock.date() };
   }
 
   #close(
@@ -595,7 +595,7 @@ export class SfnService {
     result: { output?: string; error?: string; cause?: string },
   ): void {
     execution.status = status;
-    execution.stopDate = this.#account.clock.date();
+    execution.stopDate = this.#kernel.clock.date();
     if (result.output !== undefined) execution.output = result.output;
     if (result.error !== undefined) execution.error = result.error;
     if (result.cause !== undefined) execution.cause = result.cause;
@@ -603,7 +603,7 @@ export class SfnService {
       if (record.executionArn === execution.arn && record.state !== "closed")
         this.#tokens.set(token, { ...record, state: "closed" });
     execution.hold.finish();
-    this.#account.events.emit({
+    this.#kernel.emit({
       source: "aws.states",
       "detail-type": "Step Functions Execution Status Change",
       resources: [execution.arn],

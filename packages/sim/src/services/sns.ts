@@ -1,5 +1,5 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 export interface PublishedMessage {
   MessageId: string;
@@ -11,15 +11,15 @@ export interface PublishedMessage {
 
 /** SNS topics that record what was published (notifications). */
 export class SnsService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #topics = new Map<string, PublishedMessage[]>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   createTopic(arnOrName: string): string {
-    const arn = arnOrName.startsWith("arn:") ? arnOrName : this.#account.arn("sns", arnOrName);
+    const arn = arnOrName.startsWith("arn:") ? arnOrName : this.#kernel.arn("sns", arnOrName);
     if (!this.#topics.has(arn)) this.#topics.set(arn, []);
     return arn;
   }
@@ -35,11 +35,11 @@ export class SnsService {
     const messages = this.#topics.get(arn);
     if (!messages) return fail("NotFoundException", "Topic does not exist");
     const message: PublishedMessage = {
-      MessageId: this.#account.newId(),
+      MessageId: this.#kernel.newId(),
       TopicArn: arn,
       ...(input.Subject ? { Subject: String(input.Subject) } : {}),
       Message: String(input.Message ?? ""),
-      PublishedAt: this.#account.clock.iso(),
+      PublishedAt: this.#kernel.clock.iso(),
     };
     messages.push(message);
     return { MessageId: message.MessageId };

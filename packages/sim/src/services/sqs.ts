@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
+import type { Kernel } from "../kernel.ts";
 
 export interface QueuedMessage {
   MessageId: string;
@@ -11,11 +11,11 @@ export interface QueuedMessage {
 
 /** SQS, as far as Switchyard uses it: the dead-letter queue. */
 export class SqsService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #queues = new Map<string, QueuedMessage[]>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
   createQueue(name: string): string {
@@ -24,7 +24,7 @@ export class SqsService {
   }
 
   queueUrl(name: string): string {
-    return `https://sqs.${this.#account.region}.amazonaws.com/${this.#account.accountId}/${name}`;
+    return this.#kernel.queueUrl(name);
   }
 
   messages(name: string): readonly QueuedMessage[] {
@@ -43,10 +43,10 @@ export class SqsService {
       );
     }
     const message = {
-      MessageId: this.#account.newId(),
+      MessageId: this.#kernel.newId(),
       Body: body,
       MessageAttributes: attributes,
-      SentAt: this.#account.clock.iso(),
+      SentAt: this.#kernel.clock.iso(),
     };
     messages.push(message);
     return message;

@@ -1,6 +1,6 @@
-import type { SimulatedAccount } from "../account.ts";
 import { fail } from "../errors.ts";
-import { field } from "./rds.ts";
+import { field } from "../input.ts";
+import type { Kernel } from "../kernel.ts";
 
 interface Parameter {
   name: string;
@@ -13,21 +13,21 @@ interface Parameter {
 
 /** SSM Parameter Store: versioned String parameters, `Overwrite` required to change one. */
 export class SsmService {
-  readonly #account: SimulatedAccount;
+  readonly #kernel: Kernel;
   readonly #parameters = new Map<string, Parameter>();
 
-  constructor(account: SimulatedAccount) {
-    this.#account = account;
+  constructor(kernel: Kernel) {
+    this.#kernel = kernel;
   }
 
-  seedParameter(name: string, value: string, region = this.#account.region): void {
+  seedParameter(name: string, value: string, region = this.#kernel.region): void {
     this.#parameters.set(name, {
       name,
       region,
       type: "String",
       value,
       version: 1,
-      modified: this.#account.clock.iso(),
+      modified: this.#kernel.clock.iso(),
     });
   }
 
@@ -48,7 +48,7 @@ export class SsmService {
             Value: p.value,
             Version: p.version,
             LastModifiedDate: p.modified,
-            ARN: `arn:aws:ssm:${p.region}:${this.#account.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`,
+            ARN: this.#kernel.arn("ssm", `parameter${name.startsWith("/") ? "" : "/"}${name}`, p.region),
             DataType: "text",
           },
         };
@@ -62,11 +62,11 @@ export class SsmService {
           );
         const next: Parameter = {
           name,
-          region: existing?.region ?? this.#account.region,
+          region: existing?.region ?? this.#kernel.region,
           type: String(input.Type ?? existing?.type ?? "String"),
           value: String(input.Value ?? ""),
           version: (existing?.version ?? 0) + 1,
-          modified: this.#account.clock.iso(),
+          modified: this.#kernel.clock.iso(),
         };
         this.#parameters.set(name, next);
         return { Version: next.version, Tier: "Standard" };
