@@ -63,13 +63,16 @@ const REACTION_PANELS: { title: string; metrics: DashboardMetric[] }[] = [
   },
   {
     title: "Rollbacks",
-    metrics: [outcome("rollback", "rolled-back", "rolled back"), outcome("rollback", "stale", "stale alarm")],
+    metrics: [
+      outcome("rollback", "rolled-back", "rolled back"),
+      outcome("rollback", "no-action", "alarm with nothing to roll back"),
+    ],
   },
   {
     title: "Cost responses",
     metrics: [
       outcome("cost", "started", "response started"),
-      outcome("cost", "no-action", "no tier matched"),
+      outcome("cost", "escalated", "escalated to a higher tier"),
     ],
   },
   { title: "Failovers", metrics: [outcome("failover", "started", "started")] },
@@ -78,6 +81,7 @@ const REACTION_PANELS: { title: string; metrics: DashboardMetric[] }[] = [
 const PERIOD_SECONDS = 300;
 const WIDTH = 12;
 const HEIGHT = 6;
+const ALARMS_PER_WIDGET = 100;
 
 type MetricWidget = {
   type: "metric";
@@ -163,21 +167,26 @@ export function planDashboard(
       })),
     },
   ];
-  const alarms: AlarmWidget = {
-    type: "alarm",
-    x: 0,
-    y: 0,
-    width: 2 * WIDTH,
-    height: HEIGHT,
-    properties: {
-      title: "Self-monitoring alarms",
-      alarms: plan.alarms.map((a) => n.arn("cloudwatch", `alarm:${a.name}`)),
-    },
-  };
+  // An alarm status widget shows 1 to 100 alarms (Dashboard Body Structure, alarm widget).
+  const alarmArns = plan.alarms.map((a) => n.arn("cloudwatch", `alarm:${a.name}`));
+  const alarms: AlarmWidget[] = Array.from(
+    { length: Math.ceil(alarmArns.length / ALARMS_PER_WIDGET) },
+    (_, i) => ({
+      type: "alarm",
+      x: 0,
+      y: i * HEIGHT,
+      width: 2 * WIDTH,
+      height: HEIGHT,
+      properties: {
+        title: "Self-monitoring alarms",
+        alarms: alarmArns.slice(i * ALARMS_PER_WIDGET, (i + 1) * ALARMS_PER_WIDGET),
+      },
+    }),
+  );
   const graphs: MetricWidget[] = panels.map((panel, i) => ({
     type: "metric",
     x: (i % 2) * WIDTH,
-    y: HEIGHT * (1 + Math.floor(i / 2)),
+    y: HEIGHT * (alarms.length + Math.floor(i / 2)),
     width: WIDTH,
     height: HEIGHT,
     properties: {
@@ -195,5 +204,5 @@ export function planDashboard(
       ]),
     },
   }));
-  return { name: n.dashboardName, body: JSON.stringify({ widgets: [alarms, ...graphs] }) };
+  return { name: n.dashboardName, body: JSON.stringify({ widgets: [...alarms, ...graphs] }) };
 }
