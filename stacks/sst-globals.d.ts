@@ -200,6 +200,13 @@ declare namespace aws.cloudwatch {
       opts?: $pulumi.ResourceOptions,
     );
   }
+  class Dashboard {
+    constructor(
+      name: string,
+      args: { dashboardName: string; dashboardBody: string },
+      opts?: $pulumi.ResourceOptions,
+    );
+  }
 }
 
 declare namespace aws.lambda {

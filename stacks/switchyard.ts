@@ -190,6 +190,14 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
     });
   }
 
+  // --- Self-monitoring dashboard (stacks/plan/dashboard.ts). The alarms above already include the
+  // dead-letter queue's and every function's errors alarm (stacks/plan/alarms.ts). ---
+  new aws.cloudwatch.Dashboard("Dashboard", {
+    dashboardName: plan.dashboard.name,
+    dashboardBody: plan.dashboard.body,
+  });
+  // --- end of the self-monitoring dashboard ---
+
   for (const rotation of plan.secretRotations) {
     const permission = new aws.lambda.Permission(`${id(rotation.secret)}RotationInvoke`, {
       action: rotation.invokePermission.action,

@@ -436,7 +436,7 @@ describe("planStack", () => {
     expect(everyStatement(plan).filter((s) => s.actions.includes("sns:Publish"))).toEqual([]);
   });
 
-  it("watches the dead-letter queue and deploy-steps errors with alarms that notify the topic", () => {
+  it("watches the dead-letter queue and every function's errors with alarms that notify the topic", () => {
     const plan = planStack(exampleConfig, { stage: STAGE });
 
     expect(plan.alarms.map((a) => [a.namespace, a.metricName, a.dimensions, a.actions])).toEqual([
@@ -446,13 +446,46 @@ describe("planStack", () => {
         { QueueName: plan.deadLetterQueue.name },
         [plan.notificationTopicArn],
       ],
-      [
+      ...functions.map((f) => [
         "AWS/Lambda",
         "Errors",
-        { FunctionName: "switchyard-production-deploy-steps" },
+        { FunctionName: `switchyard-production-${f.name}` },
         [plan.notificationTopicArn],
-      ],
+      ]),
     ]);
+  });
+
+  it("alarms on the first dead letter and the first function error, not on an empty queue or no invocations", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+
+    for (const alarm of plan.alarms)
+      expect(alarm, alarm.name).toMatchObject({
+        statistic: alarm.namespace === "AWS/SQS" ? "Maximum" : "Sum",
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      });
+  });
+
+  it("tells an operator where to look when a function fails, from how the function is invoked", () => {
+    const plan = planStack(exampleConfig, { stage: STAGE });
+    const described = (name: FunctionName) =>
+      plan.alarms.find((a) => a.dimensions.FunctionName === `switchyard-production-${name}`)?.description;
+
+    expect(described("deploy-steps")).toBe(
+      "switchyard-production-deploy-steps failed: look at the deploy executions that called it",
+    );
+    expect(described("failover-steps")).toMatch(/the failover and failback executions/);
+    expect(described("rollback")).toMatch(/dead-letter queue/);
+    expect(described("github-webhook")).toMatch(/Recent Deliveries/);
+    expect(described("rotate")).toMatch(/switchyard status/);
+  });
+
+  it("plans the alarms without actions when the config names no notification topic", () => {
+    const plan = planStack(fleet(2, { notifications: {} }), { stage: STAGE });
+
+    expect(plan.alarms.length).toBe(functions.length + 1);
+    expect(plan.alarms.flatMap((a) => a.actions)).toEqual([]);
   });
 
   it("refuses to deploy to an account other than the config's, naming both and the fix", () => {

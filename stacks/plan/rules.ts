@@ -1,0 +1,85 @@
+import { type FunctionName, rules } from "../../packages/core/src/wiring.ts";
+import { DEFAULT_BUS, type Names } from "./names.ts";
+
+export interface RulePlan {
+  name: string;
+  arn: string;
+  description: string;
+  eventBusName: string;
+  /** The event pattern as EventBridge takes it: JSON text. */
+  pattern: string;
+  /** A scheduled rule: EventBridge takes this instead of the pattern (which then only documents the Scheduled Event). */
+  scheduleExpression?: string;
+  target: {
+    function: FunctionName;
+    arn: string;
+    deadLetterArn: string;
+    retryPolicy: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
+  };
+  /** The resource-based grant that lets this rule, and only it, invoke the target. */
+  invokePermission: { action: "lambda:InvokeFunction"; principal: "events.amazonaws.com"; sourceArn: string };
+}
+
+/** The queue that keeps what could not be delivered or was rejected, for an operator to read and redrive. */
+export interface DeadLetterQueuePlan {
+  name: string;
+  arn: string;
+  url: string;
+  messageRetentionSeconds: number;
+  /** Queue policy (JSON) letting the rules, and only them, dead-letter into the queue. */
+  policy: string;
+}
+
+/** An SQS queue keeps messages at most 14 days: the longest time an operator has to redrive. */
+const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
+/**
+ * Retry delivery as often as EventBridge allows, but for an hour at most: an event still
+ * undelivered by then lands in the dead-letter queue, whose alarm tells a human within the
+ * hour instead of after EventBridge's default 24 hours.
+ */
+const RULE_RETRY_POLICY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 3600 };
+
+/** Each rule of core's wiring on the default bus, targeting its function with the dead-letter queue. */
+export function planRules(n: Names): RulePlan[] {
+  return rules.map((rule) => ({
+    name: n.ruleName(rule.name),
+    arn: n.ruleArn(rule.name),
+    description: rule.description,
+    eventBusName: DEFAULT_BUS,
+    pattern: JSON.stringify(rule.pattern),
+    ...(rule.schedule ? { scheduleExpression: rule.schedule } : {}),
+    target: {
+      function: rule.target,
+      arn: n.functionArn(rule.target),
+      deadLetterArn: n.queue.arn,
+      retryPolicy: { ...RULE_RETRY_POLICY },
+    },
+    invokePermission: {
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: n.ruleArn(rule.name),
+    },
+  }));
+}
+
+/** The dead-letter queue, which only the planned rules may write to. */
+export function planDeadLetterQueue(n: Names, rulePlans: readonly RulePlan[]): DeadLetterQueuePlan {
+  return {
+    name: n.queue.name,
+    arn: n.queue.arn,
+    url: n.queue.url,
+    messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: n.queue.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rulePlans.map((r) => r.arn) } },
+        },
+      ],
+    }),
+  };
+}
