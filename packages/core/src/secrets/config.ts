@@ -8,6 +8,7 @@ import {
   pattern,
   strict,
 } from "../config/zod.ts";
+import { alternateUser } from "./alternating-users.ts";
 import { ROTATOR_NAMES, ROTATOR_OPTIONS } from "./catalog.ts";
 
 /**
@@ -79,6 +80,10 @@ export const SecretSchema = strict({
     const options = schema.safeParse(secret.options ?? {});
     for (const issue of options.success ? [] : options.error.issues)
       ctx.addIssue({ code: "custom", path: ["options", ...issue.path.map(String)], message: issue.message });
+    const username = options.success ? (options.data as { username?: string }).username : undefined;
+    const alternate = username === undefined ? undefined : alternateUser(username);
+    if (alternate && "problem" in alternate)
+      ctx.addIssue({ code: "custom", path: ["options", "username"], message: alternate.problem });
     if (rotator === "custom" && secret.rotationFunction === undefined)
       ctx.addIssue({
         code: "custom",
