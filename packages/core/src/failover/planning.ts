@@ -130,7 +130,7 @@ export const preflightFailed: Step = async (deps, input, payload) => {
 };
 
 /** One part's plan from what AWS reported for it; a dry run turns each write into "would". */
-export const plan: Step = async (deps, input, payload) => {
+export const planPart: Step = async (deps, input, payload) => {
   const part = payload.part as FailoverPart | undefined;
   if (part === "resync") {
     const plan = guarded(input, await planResync(deps, input, payload.world));

@@ -4,7 +4,7 @@ import { approvalTimedOut, requestApproval } from "./approval.ts";
 import { readCarried, type Step } from "./carried.ts";
 import { FailoverError } from "./errors.ts";
 import type { FailoverStepPayload } from "./input.ts";
-import { plan, preflight, preflightFailed } from "./planning.ts";
+import { planPart, preflight, preflightFailed } from "./planning.ts";
 import { writeReport } from "./report.ts";
 import { verify } from "./verification.ts";
 
@@ -18,7 +18,7 @@ const steps: Record<string, Step> = {
   preflightFailed,
   requestApproval,
   approvalTimedOut,
-  plan,
+  plan: planPart,
   verify,
   report: writeReport,
 };
