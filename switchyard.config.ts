@@ -1,7 +1,8 @@
 import { defineConfig } from "./packages/core/src/config/index.ts";
 
-// The example control plane `npm start` runs. Defaults not written here (regions, alarm holds,
-// action limits) come from packages/core/src/config/schema.ts.
+// The example control plane `npm start` runs. Defaults not written here come from
+// packages/core/src/config/schema.ts (region, action limits) and each reaction's config.ts
+// (alarm holds: packages/core/src/deployments/config.ts).
 export default defineConfig({
   deployments: [
     {

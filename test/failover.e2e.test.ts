@@ -4,9 +4,9 @@ import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
+import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
-import { answerApproval } from "../packages/core/src/failover/steps.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
 import { failbackDefinition } from "../packages/core/src/workflows/failback.ts";
 import { failoverDefinition } from "../packages/core/src/workflows/failover.ts";

@@ -10,8 +10,8 @@ import {
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
+import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
-import { answerApproval } from "../packages/core/src/failover/steps.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
 import {

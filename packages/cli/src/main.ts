@@ -418,7 +418,7 @@ async function failoverVerb(
     throw new UsageError(
       "usage: switchyard failover start|failback|status|approve RUNBOOK [--dry-run] [--by B] [--aws]",
     );
-  const { answerApproval: approveFailover } = await import("@switchyard/core/failover/steps");
+  const { answerApproval: approveFailover } = await import("@switchyard/core/failover/approval");
   const { failoverStatus, findRunbook, startFailback, startFailover } = await import(
     "@switchyard/core/failover/operator"
   );

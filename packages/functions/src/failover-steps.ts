@@ -2,8 +2,9 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
+import { FailoverError } from "@switchyard/core/failover/errors";
 import { FailoverStepPayload } from "@switchyard/core/failover/input";
-import { FailoverError, runFailoverStep } from "@switchyard/core/failover/steps";
+import { runFailoverStep } from "@switchyard/core/failover/steps";
 import { FailoverErrors } from "@switchyard/core/workflows/failover";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { loadConfig } from "@switchyard/core/config/index";
+import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailover } from "@switchyard/core/failover/operator";
-import { answerApproval } from "@switchyard/core/failover/steps";
 import { LOCAL_NAMES, startControlPlane } from "../local/control-plane.ts";
 import { transitions } from "../replay.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "./duration.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
 
 describe("parseDuration", () => {
   it.each([
@@ -28,5 +28,18 @@ describe("parseDuration", () => {
 
   it.each(["", "1.5h", "30m1h", "-1m", "1 h 30 m", "5x", "m"])("rejects %j", (text) => {
     expect(() => parseDuration(text)).toThrow(`invalid duration ${JSON.stringify(text)}`);
+  });
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [0, "0s"],
+    [45, "45s"],
+    [1_200, "20m"],
+    [5_400, "1h30m"],
+    [93_784, "1d2h3m4s"],
+  ])("writes %i seconds as %s, which reads back the same", (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+    expect(parseDuration(text)).toBe(seconds);
   });
 });

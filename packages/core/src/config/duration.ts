@@ -62,3 +62,15 @@ export function parseDuration(text: string): number {
   if ("problem" in result) throw new Error(result.problem);
   return result.seconds;
 }
+
+/** Seconds written back as a duration, largest unit first: 5400 → "1h30m", 0 → "0s". */
+export function formatDuration(seconds: number): string {
+  let left = seconds;
+  let text = "";
+  for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
+    const count = Math.floor(left / size);
+    if (count > 0) text += `${count}${unit}`;
+    left -= count * size;
+  }
+  return text || "0s";
+}

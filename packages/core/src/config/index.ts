@@ -1,5 +1,6 @@
+export { SCAN_SEVERITIES } from "../deployments/config.ts";
 export { parseDuration } from "./duration.ts";
 export { loadConfig } from "./load.ts";
 export { ConfigError, parseConfig } from "./parse.ts";
-export { type Config, type ConfigInput, type Deployment, defineConfig, SCAN_SEVERITIES } from "./schema.ts";
+export { type Config, type ConfigInput, type Deployment, defineConfig } from "./schema.ts";
 export { type StrategyInput, strategySteps, type TrafficStep } from "./strategy.ts";

@@ -438,6 +438,120 @@ describe("parseConfig rejects, naming the field and the fix:", () => {
   });
 });
 
+describe("parseConfig rejects what a Step Functions Standard execution (at most 1 year) cannot run:", () => {
+  const LIMIT = 'longer than a Step Functions Standard execution may run (1 year): write at most "365d"';
+  const runbook = {
+    name: "ignition",
+    primaryRegion: "us-east-1",
+    secondaryRegion: "us-west-2",
+    dns: {
+      hostedZoneId: "Z1D633PJN98FT9",
+      name: "api.example.com",
+      type: "CNAME",
+      value: "api-usw2.example.com",
+    },
+  };
+
+  it("a custom step's pause", () => {
+    const strategy = { steps: [{ weight: 10, pause: "400d" }, { weight: 100 }] };
+
+    expect(issueAt(withDeployment({ strategy }), "deployments[0].strategy.steps[0].pause")).toBe(
+      `deployments[0].strategy.steps[0].pause: "400d" is ${LIMIT}`,
+    );
+  });
+
+  it("a custom strategy whose pauses add up to more than a year", () => {
+    const strategy = {
+      steps: [{ weight: 10, pause: "200d" }, { weight: 50, pause: "200d" }, { weight: 100 }],
+    };
+
+    expect(issueAt(withDeployment({ strategy }), "deployments[0].strategy.steps")).toBe(
+      "deployments[0].strategy.steps: the pauses add up to 400 days, longer than a Step Functions Standard " +
+        "execution may run (1 year): shorten them to 365d in all",
+    );
+  });
+
+  it("a scan timeout", () => {
+    const gates = { scan: { threshold: "HIGH", timeout: "366d" } };
+
+    expect(issueAt(withDeployment({ gates }), "deployments[0].gates.scan.timeout")).toBe(
+      `deployments[0].gates.scan.timeout: "366d" is ${LIMIT}`,
+    );
+  });
+
+  it("an alarm hold's maxWait", () => {
+    expect(
+      issueAt(withDeployment({ alarmHold: { maxWait: "500d" } }), "deployments[0].alarmHold.maxWait"),
+    ).toBe(`deployments[0].alarmHold.maxWait: "500d" is ${LIMIT}`);
+  });
+
+  it("a failover approval timeout", () => {
+    const raw = { failover: { runbooks: [{ ...runbook, approval: { timeout: "400d" } }] } };
+
+    expect(issueAt(raw, "failover.runbooks[0].approval.timeout")).toBe(
+      `failover.runbooks[0].approval.timeout: "400d" is ${LIMIT}`,
+    );
+  });
+
+  it("a cost approval timeout and time to live", () => {
+    expect(issuesOf({ cost: { approvalTimeout: "1000d", ttl: "9000h" } })).toEqual([
+      `cost.approvalTimeout: "1000d" is ${LIMIT}`,
+      `cost.ttl: "9000h" is ${LIMIT}`,
+    ]);
+  });
+
+  it("nothing at exactly a year", () => {
+    const config = parseConfig({
+      ...withDeployment({ strategy: { steps: [{ weight: 10, pause: "365d" }, { weight: 100 }] } }),
+      cost: { ttl: "365d" },
+    });
+
+    expect(config.deployments[0]?.steps[0]).toEqual({ weight: 0.1, pauseSeconds: 365 * 86_400 });
+    expect(config.cost.ttl).toBe(365 * 86_400);
+  });
+});
+
+describe("parseConfig rejects steps and alarms that cannot mean what they say:", () => {
+  it("a pause on the 100% step, which nothing would wait for", () => {
+    const strategy = {
+      steps: [
+        { weight: 50, pause: "5m" },
+        { weight: 100, pause: "10m" },
+      ],
+    };
+
+    expect(issueAt(withDeployment({ strategy }), "deployments[0].strategy.steps[1].pause")).toBe(
+      "deployments[0].strategy.steps[1].pause: remove it: the 100% step ends the shift, so nothing would wait " +
+        "for its pause; to watch the new version longer, pause on the step before 100%",
+    );
+  });
+
+  it("an alarm listed twice in one deployment", () => {
+    const alarms = ["ApiErrors", "ApiLatency", "ApiErrors"];
+
+    expect(issueAt(withDeployment({ alarms }), "deployments[0].alarms[2]")).toBe(
+      'deployments[0].alarms[2]: "ApiErrors" is already listed as alarms[0]; remove the copy or name the alarm you meant',
+    );
+  });
+
+  it("but not one alarm guarding two deployments", () => {
+    const config = parseConfig({
+      deployments: [
+        { ...api, alarms: ["ApiErrors"] },
+        {
+          ...api,
+          name: "api-2",
+          alias: "beta",
+          image: { repository: "other", tag: "latest" },
+          alarms: ["ApiErrors"],
+        },
+      ],
+    });
+
+    expect(config.deployments.map((d) => d.alarms)).toEqual([["ApiErrors"], ["ApiErrors"]]);
+  });
+});
+
 describe("parseConfig's error", () => {
   it("reports every issue at once, not just the first", () => {
     const config = {

@@ -72,15 +72,28 @@ describe("strategySteps", () => {
     ]);
   });
 
-  it("ignores the pause written on the 100% step, since nothing follows it", () => {
-    const steps = strategySteps({
-      steps: [
-        { weight: 50, pause: "1m" },
-        { weight: 100, pause: "10m" },
-      ],
-    });
+  it("refuses a pause on the 100% step, since nothing would wait for it", () => {
+    expect(() =>
+      strategySteps({
+        steps: [
+          { weight: 50, pause: "1m" },
+          { weight: 100, pause: "10m" },
+        ],
+      }),
+    ).toThrow("steps[1].pause: remove it: the 100% step ends the shift");
+  });
 
-    expect(steps.at(-1)).toEqual({ weight: 1, pauseSeconds: 0 });
+  it("refuses pauses that add up to more than a Standard execution may run", () => {
+    expect(() =>
+      strategySteps({
+        steps: [
+          { weight: 10, pause: "200d" },
+          { weight: 50, pause: "200d" },
+        ],
+      }),
+    ).toThrow(
+      "the pauses add up to 400 days, longer than a Step Functions Standard execution may run (1 year)",
+    );
   });
 
   it("refuses custom steps whose weights do not rise", () => {

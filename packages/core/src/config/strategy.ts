@@ -1,4 +1,5 @@
-import { parseDuration } from "./duration.ts";
+import { parseDuration, readDuration } from "./duration.ts";
+import { EXECUTION_LIMIT_SECONDS } from "./zod.ts";
 
 /** One stop of a traffic shift: `weight` of the alias's traffic (0 < weight <= 1) on the new version, held `pauseSeconds`. */
 export interface TrafficStep {
@@ -51,7 +52,18 @@ function presetSteps(shape: Shape): TrafficStep[] {
   return [...steps, FULL];
 }
 
-/** What is wrong with custom steps, as (path under `steps`, message); read leniently so it can run on half-valid input. */
+/** A step's pause in seconds, read leniently: seconds (as the schema reads them), a duration string, or unknown. */
+function pauseSeconds(pause: unknown): number | undefined {
+  if (typeof pause === "number") return pause;
+  if (typeof pause !== "string") return undefined;
+  const read = readDuration(pause);
+  return "seconds" in read ? read.seconds : undefined;
+}
+
+/**
+ * What is wrong with custom steps, as (path under `steps`, message); read leniently so it can run
+ * on half-valid input. A pause may be written ("5m") or already read into seconds.
+ */
 export function customStepProblems(
   steps: readonly unknown[],
 ): { path: (string | number)[]; message: string }[] {
@@ -65,9 +77,11 @@ export function customStepProblems(
   }
   const problems: { path: (string | number)[]; message: string }[] = [];
   let previous: number | undefined;
+  let totalPause = 0;
   steps.forEach((step, index) => {
     if (typeof step !== "object" || step === null) return;
     const { weight, pause } = step as { weight?: unknown; pause?: unknown };
+    totalPause += pauseSeconds(pause) ?? 0;
     if (typeof weight !== "number") return;
     if (!(weight >= 1 && weight <= 100)) {
       problems.push({
@@ -88,9 +102,36 @@ export function customStepProblems(
         message: `required below 100%: how long to hold ${weight}% while the alarms watch it; add e.g. "pause": "5m"`,
       });
     }
+    if (weight === 100 && pause !== undefined) {
+      problems.push({
+        path: [index, "pause"],
+        message:
+          "remove it: the 100% step ends the shift, so nothing would wait for its pause; " +
+          "to watch the new version longer, pause on the step before 100%",
+      });
+    }
     previous = weight;
   });
+  // Every bake runs inside the one deploy execution, so together they must fit in it.
+  if (totalPause > EXECUTION_LIMIT_SECONDS) {
+    problems.push({
+      path: [],
+      message:
+        `the pauses add up to ${Math.round(totalPause / 86_400)} days, longer than a Step Functions ` +
+        "Standard execution may run (1 year): shorten them to 365d in all",
+    });
+  }
   return problems;
+}
+
+/** Custom steps whose pauses are already seconds (as the config schema reads them) as traffic steps. */
+export function customTrafficSteps(
+  steps: readonly { weight: number; pause?: number | undefined }[],
+): TrafficStep[] {
+  const traffic = steps.map(({ weight, pause }) =>
+    weight === 100 ? FULL : { weight: weight / 100, pauseSeconds: pause ?? 0 },
+  );
+  return traffic.at(-1)?.weight === 1 ? traffic : [...traffic, FULL];
 }
 
 function customSteps(strategy: CustomStrategy): TrafficStep[] {
@@ -100,11 +141,12 @@ function customSteps(strategy: CustomStrategy): TrafficStep[] {
       `invalid custom strategy: ${problems.map((p) => `steps${pathText(p.path)}: ${p.message}`).join("; ")}`,
     );
   }
-  const steps = strategy.steps.map(({ weight, pause }) =>
-    // The 100% step ends the shift: nothing is left to wait for, so its pause is ignored.
-    weight === 100 ? FULL : { weight: weight / 100, pauseSeconds: parseDuration(pause ?? "0s") },
+  return customTrafficSteps(
+    strategy.steps.map(({ weight, pause }) => ({
+      weight,
+      pause: pause === undefined ? undefined : parseDuration(pause),
+    })),
   );
-  return steps.at(-1)?.weight === 1 ? steps : [...steps, FULL];
 }
 
 function pathText(path: readonly (string | number)[]): string {
@@ -122,7 +164,9 @@ export function strategySteps(strategy: StrategyInput): TrafficStep[] {
 }
 
 /** The preset's name, or "Custom(10,25,50,75,100)" listing the percentages the shift stops at. */
-export function strategyName(strategy: StrategyInput): string {
+export function strategyName(
+  strategy: PresetName | { steps: readonly { weight: number; pause?: unknown }[] },
+): string {
   if (typeof strategy === "string") return strategy;
   const percents = strategy.steps.map((step) => step.weight);
   if ((percents.at(-1) ?? 0) < 100) percents.push(100);

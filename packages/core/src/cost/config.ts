@@ -1,43 +1,13 @@
 import * as z from "zod";
-import { readDuration } from "../config/duration.ts";
-import { closest, suggestion } from "../config/suggest.ts";
+import { suggestion } from "../config/suggest.ts";
+import { duration, strict } from "../config/zod.ts";
 
 /**
  * The `cost` section of the config: how Switchyard answers Cost Anomaly Detection alerts.
- * Kept beside the cost code (not in config/schema.ts) so the action units and their config
- * schemas live together; schema.ts only mounts this section. No AWS SDK import here: the
- * config is loaded by every function, and the SDK clients belong to the actions.
+ * Kept beside the cost code so the action units and their config schemas live together;
+ * config/schema.ts only mounts this section. No AWS SDK import here: the config is loaded by
+ * every function, and the SDK clients belong to the actions. Every default is in this file.
  */
-
-function strict<S extends z.core.$ZodLooseShape>(shape: S) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? issue.keys
-            .map((key) => {
-              const near = closest(key, known);
-              return `unknown field "${key}"; ${near ? `did you mean "${near}"?` : `remove it (fields here: ${known.join(", ")})`}`;
-            })
-            .join("\n")
-        : undefined,
-  });
-}
-
-function duration() {
-  return z.string().transform((text, ctx) => {
-    const read = readDuration(text);
-    if ("problem" in read) {
-      ctx.addIssue({ code: "custom", message: read.problem });
-      return z.NEVER;
-    }
-    if (read.seconds === 0) {
-      ctx.addIssue({ code: "custom", message: 'must be longer than zero, e.g. "1h"' });
-      return z.NEVER;
-    }
-    return read.seconds;
-  });
-}
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
@@ -167,9 +137,9 @@ export const CostSchema = strict({
     .array(Tag)
     .default([{ key: "environment", values: ["production", "prod"] }, { key: "switchyard:protected" }]),
   /** How long a human has to approve a destructive action; then nothing is done. */
-  approvalTimeout: duration().default(3600),
+  approvalTimeout: duration({ withinExecution: true, example: "1h" }).prefault("1h"),
   /** Everything applied is reverted after this, if the anomaly has not ended before. */
-  ttl: duration().default(86_400),
+  ttl: duration({ withinExecution: true, example: "1h" }).prefault("1d"),
   /** A Slack-compatible incoming webhook (receives `{ text, blocks }`). */
   webhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   dryRun: z.boolean().default(false),

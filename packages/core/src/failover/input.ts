@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { Runbook } from "../config/schema.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 
 const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 const region = (example: string) =>
@@ -196,7 +197,8 @@ export function failbackInput(
   // An Aurora global database switches back by itself; a promoted replica needs a new replica first.
   const replica = db?.kind === "read-replica" ? back?.replica : undefined;
   if (!db || (db.kind === "read-replica" && !replica))
-    throw new Error(
+    throw new SwitchyardError(
+      ErrorNames.ConfigError,
       `runbook ${runbook.name} has no "failback" section with a replica (and a database): it cannot fail back`,
     );
   const base = runbookInput(runbook, options);

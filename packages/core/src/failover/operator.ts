@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Config } from "../config/schema.ts";
 import type { CoreDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
+import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { recordAudit } from "../store/state.ts";
 import { failbackInput, runbookInput } from "./input.ts";
 import { type FailoverRecord, readFailover } from "./records.ts";
@@ -11,7 +11,8 @@ export function findRunbook(config: Config, name: string) {
   const runbook = config.failover.runbooks.find((r) => r.name === name);
   if (!runbook) {
     const known = config.failover.runbooks.map((r) => r.name);
-    throw new Error(
+    throw new SwitchyardError(
+      ErrorNames.ConfigError,
       `no runbook "${name}" in the config; ${known.length ? `runbooks: ${known.join(", ")}` : 'add one under "failover.runbooks"'}`,
     );
   }

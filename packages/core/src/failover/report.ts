@@ -1,5 +1,9 @@
+import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
+import type { CoreDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
 import type { FailoverPart } from "../workflows/failover.ts";
-import type { FailoverInput } from "./input.ts";
+import { audit, type Carried, type Plan, type Step } from "./carried.ts";
+import { updateFailover } from "./records.ts";
 
 /** One execution history event, as much of it as the report needs. */
 export interface StepTiming {
@@ -9,18 +13,6 @@ export interface StepTiming {
 }
 
 type Outcome = "changed" | "skipped" | "planned" | "waited" | "done" | "not configured";
-
-interface Plan {
-  act: "write" | "skip" | "wait" | "dry-run";
-  description: string;
-}
-
-type ReportInput = FailoverInput & {
-  plans?: Partial<Record<FailoverPart, { value: Plan }>>;
-  preflight?: { value: { approval: string; lagSeconds: number | null; signals: unknown } };
-  approved?: { approvedBy?: string; at?: string };
-  verification?: { value: { ok: boolean; checks: unknown[] } };
-};
 
 /** The report's steps, in order, and the states each is made of (see workflows/failover.ts). */
 const STEPS: { step: string; part?: FailoverPart; write?: string; states: string[] }[] = [
@@ -95,12 +87,7 @@ const OUTCOME: Record<Plan["act"], Outcome> = {
 };
 
 /** The run's report: JSON for machines, Markdown for humans, RTO achieved vs target and the RPO estimate. */
-export function buildReport(
-  input: ReportInput,
-  executionArn: string,
-  history: readonly StepTiming[],
-  now: Date,
-) {
+export function buildReport(input: Carried, executionArn: string, history: readonly StepTiming[], now: Date) {
   const steps = STEPS.filter((s) => s.part !== "resync" || input.resync).map(
     ({ step, part, write, states }) => {
       const mine = history.filter((h) => h.stateName && states.includes(h.stateName));
@@ -205,14 +192,62 @@ export function buildReport(
   };
 }
 
-function approvalText(input: ReportInput): string {
+function approvalText(input: Carried): string {
   const mode = input.preflight?.value.approval;
   if (input.approved?.approvedBy) return `approved by ${input.approved.approvedBy}`;
   if (mode === "auto") return `auto-approved: ${JSON.stringify(input.preflight?.value.signals)}`;
   return mode === "not-needed" ? "not needed (nothing irreversible left to do, or a dry run)" : "";
 }
 
-function verifyText(input: ReportInput): string {
+function verifyText(input: Carried): string {
   const v = input.verification?.value;
   return v ? `${v.ok ? "healthy" : "unhealthy"}: ${JSON.stringify(v.checks)}` : "";
+}
+
+/** The last state: the run's report from its execution history, kept on the runbook's record and audited. */
+export const writeReport: Step = async (deps, input, payload) => {
+  const history = await executionHistory(deps, payload.execution);
+  const built = buildReport(input, payload.execution, history, deps.now());
+  await updateFailover(deps.store, input.runbook, {
+    executionArn: payload.execution,
+    report: built.json,
+    markdown: built.markdown,
+    ...(built.changed > 0 ? { lastCompletedAt: deps.now().toISOString() } : {}),
+  });
+  await audit(deps, input, payload, built.json.outcome, built.summary, {
+    rto: built.json.rto,
+    rpo: built.json.rpo,
+  });
+  return {
+    subject: built.subject,
+    markdown: built.markdown,
+    changed: built.changed,
+    outcome: built.json.outcome,
+  };
+};
+
+async function executionHistory(deps: CoreDeps, executionArn: string): Promise<StepTiming[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await awsStep("read execution history", () =>
+      deps.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, ...(nextToken ? { nextToken } : {}) }),
+      ),
+    );
+    events.push(...(out.events ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  return events.map((e) => {
+    const raw = e as unknown as {
+      stateName?: string;
+      stateEnteredEventDetails?: { name?: string };
+      stateExitedEventDetails?: { name?: string };
+    };
+    return {
+      type: String(e.type),
+      timestamp: new Date(e.timestamp ?? 0).toISOString(),
+      stateName: raw.stateName ?? raw.stateEnteredEventDetails?.name ?? raw.stateExitedEventDetails?.name,
+    };
+  });
 }

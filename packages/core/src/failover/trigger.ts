@@ -5,9 +5,9 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { KnownEvent } from "../events/parse.ts";
 import { readControl, recordAudit } from "../store/state.ts";
+import { answerApproval, approvalSignals } from "./approval.ts";
 import { type FailoverInput, runbookInput } from "./input.ts";
 import { putHealthSignal, readFailover } from "./records.ts";
-import { answerApproval, approvalSignals } from "./steps.ts";
 
 export interface FailoverTriggerDeps extends TriggerDeps {
   readonly failoverStateMachineArn: string;

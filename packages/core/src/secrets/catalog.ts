@@ -20,6 +20,8 @@ export const ROTATOR_OPTIONS = {
     /** Secret (name or ARN) of a user that may CREATE ROLE and ALTER ROLE: it clones and re-passwords the users. */
     masterSecret: z.string().min(1, { error: "name the secret of the user that manages roles" }),
     ssl: Ssl,
+    /** The user the secret starts with; when named, its clone's name is checked at load and the secret must hold one of the two. */
+    username: z.string().min(1).optional(),
   }),
   "github-webhook-secret": z.strictObject({
     owner: z.string().min(1, { error: "name the repository's owner" }),

@@ -9,7 +9,7 @@ const token = (length = 40) => randomBytes(length).toString("base64url").slice(0
  * and, like every secret value, never printed.
  */
 export function simulatedSecretValue(secret: ManagedSecret): string {
-  const options = secret.options as { field?: string; length?: number };
+  const options = secret.options as { field?: string; length?: number; username?: string };
   switch (secret.rotator) {
     case "random":
       return options.field
@@ -22,7 +22,7 @@ export function simulatedSecretValue(secret: ManagedSecret): string {
         host: "127.0.0.1",
         port: 5432,
         dbname: "postgres",
-        username: secret.name.replace(/[^a-z0-9_]/gi, "_").toLowerCase(),
+        username: options.username ?? secret.name.replace(/[^a-z0-9_]/gi, "_").toLowerCase(),
         password: token(),
       });
     default:

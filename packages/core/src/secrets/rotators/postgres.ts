@@ -1,6 +1,7 @@
 import { GetRandomPasswordCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import { formatZodIssues } from "../../util/zod-error.ts";
+import { alternateUser, CLONE_SUFFIX } from "../alternating-users.ts";
 import { RotationError, RotationErrors } from "../errors.ts";
 import type { Rotator, RotatorDeps } from "../rotator.ts";
 import { identifier, literal, type SqlCredentials } from "../sql.ts";
@@ -16,7 +17,6 @@ const PostgresSecret = z.looseObject({
 });
 type PostgresSecret = z.output<typeof PostgresSecret>;
 
-const CLONE_SUFFIX = "_clone";
 /** Characters that break connection strings or shell quoting where people paste passwords. */
 const EXCLUDED = "/@\"'\\ :";
 
@@ -150,15 +150,23 @@ export const postgresSingleUser: Rotator<"postgres-single-user"> = {
 export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
   name: "postgres-alternating-users",
   permissions: ["secretsmanager:GetRandomPassword", "secretsmanager:GetSecretValue"],
-  validate(secret) {
-    parse(secret);
+  validate(secret, { username }) {
+    const value = parse(secret);
+    if (
+      username !== undefined &&
+      value.username !== username &&
+      value.username !== `${username}${CLONE_SUFFIX}`
+    )
+      throw new RotationError(
+        RotationErrors.InvalidSecret,
+        `username: the secret names ${value.username}; the config's options.username says ${username} or ${username}${CLONE_SUFFIX}`,
+      );
   },
   async create(deps, current) {
     const now = parse(current);
-    const username = now.username.endsWith(CLONE_SUFFIX)
-      ? now.username.slice(0, -CLONE_SUFFIX.length)
-      : `${now.username}${CLONE_SUFFIX}`.slice(0, 63);
-    return JSON.stringify({ ...now, username, password: await newPassword(deps) });
+    const next = alternateUser(now.username);
+    if ("problem" in next) throw new RotationError(RotationErrors.InvalidSecret, `username: ${next.problem}`);
+    return JSON.stringify({ ...now, username: next.username, password: await newPassword(deps) });
   },
   async set(deps, { current, pending }, { masterSecret, ssl }) {
     const now = parse(current);

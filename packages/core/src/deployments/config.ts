@@ -1,0 +1,255 @@
+import * as z from "zod";
+import { formatDuration } from "../config/duration.ts";
+import {
+  customStepProblems,
+  customTrafficSteps,
+  PRESET_NAMES,
+  strategyName,
+  strategySteps,
+} from "../config/strategy.ts";
+import { closest } from "../config/suggest.ts";
+import {
+  ALIAS_NAME,
+  duration,
+  EXECUTION_PART,
+  evenWithOtherIssues,
+  evenWithOtherItemIssues,
+  FUNCTION_REF,
+  GITHUB_REPOSITORY,
+  isRecord,
+  oneOf,
+  pattern,
+  slug,
+  strict,
+} from "../config/zod.ts";
+
+/**
+ * The `deployments` section of the config: what shifts which alias, on which artifact, by which
+ * strategy, guarded by which alarms. Every default of a deployment is in this file.
+ */
+
+/** ECR finding severities, most severe first: a scan gate blocks on findings at or above its threshold. */
+export const SCAN_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"] as const;
+
+const GITHUB_EVENTS = ["release", "deployment"] as const;
+
+// Patterns follow the AWS API references (ECR) and the Docker image reference grammar.
+const ECR_REPOSITORY = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+const PresetStrategy = z.enum(PRESET_NAMES, {
+  error: (issue) => {
+    const written = String(issue.input).replace(/^CodeDeployDefault\.Lambda/, "");
+    const near = typeof issue.input === "string" ? closest(written, PRESET_NAMES) : undefined;
+    const what =
+      typeof issue.input === "string"
+        ? `unknown strategy "${issue.input}"`
+        : issue.input === undefined
+          ? 'missing; add "strategy"'
+          : "must be a strategy";
+    return (
+      `${what}; ${near ? `did you mean "${near}"? ` : ""}` +
+      `use a preset (${PRESET_NAMES.join(", ")}) or custom steps: { "steps": [{ "weight": 10, "pause": "5m" }, { "weight": 100 }] }`
+    );
+  },
+});
+
+const CustomSteps = strict({
+  steps: z
+    .array(
+      strict({ weight: z.number(), pause: duration({ allowZero: true, withinExecution: true }).optional() }),
+    )
+    .superRefine((steps, ctx) => {
+      for (const problem of customStepProblems(steps)) ctx.addIssue({ code: "custom", ...problem });
+    }, evenWithOtherItemIssues),
+});
+
+const Strategy = z.union([PresetStrategy, CustomSteps], {
+  error: `must be a preset (${PRESET_NAMES.join(", ")}) or custom steps: { "steps": [{ "weight": 10, "pause": "5m" }, { "weight": 100 }] }`,
+});
+
+const AlarmName = z
+  .string()
+  .min(1, { error: "is empty; write the CloudWatch alarm's name" })
+  .max(255, { error: "is longer than CloudWatch's 255-character limit for alarm names" });
+
+export const DeploymentSchema = strict({
+  name: pattern(
+    EXECUTION_PART,
+    (input) =>
+      `must be 1 to 40 lower-case letters, digits or "-", starting with a letter or digit ` +
+      `(it becomes part of Step Functions execution names), e.g. "${slug(input)}"`,
+  ),
+  function: pattern(
+    FUNCTION_REF,
+    () =>
+      'must be a Lambda function name (up to 64 letters, digits, "-" or "_") or its ARN ' +
+      '(arn:aws:lambda:us-east-1:123456789012:function:my-function), without a version or alias: put the alias in "alias"',
+  ),
+  alias: pattern(
+    ALIAS_NAME,
+    () =>
+      'must be a Lambda alias name: 1 to 128 letters, digits, "-" or "_", and not only digits ' +
+      '(that would be a version number), e.g. "live"',
+  ),
+  image: strict({
+    repository: pattern(
+      ECR_REPOSITORY,
+      () =>
+        'must be an ECR repository name: 2 to 256 lower-case letters, digits, ".", "_", "-" and "/" ' +
+        'between segments, e.g. "my-repository-name"',
+    ),
+    // Optional when "github" names the artifact: a release's tag or a deployment's sha is the image tag.
+    tag: pattern(
+      IMAGE_TAG,
+      () =>
+        'must be an image tag: up to 128 letters, digits, "_", "." or "-", not starting with "." or "-", e.g. "latest"',
+    ).optional(),
+  }).optional(),
+  github: strict({
+    repository: pattern(GITHUB_REPOSITORY, () => 'must be "owner/name", e.g. "octo-org/api"'),
+    on: z
+      .array(oneOf(GITHUB_EVENTS, "GitHub event"))
+      .min(1, { error: 'list the events that deploy: ["release"], ["deployment"] or both' }),
+  }).optional(),
+  strategy: Strategy,
+  alarms: z
+    .array(AlarmName)
+    .superRefine((alarms, ctx) => {
+      // A name listed twice is a slip (usually a copy meant to be another alarm), never a stronger guard.
+      alarms.forEach((alarm, index) => {
+        const first = alarms.indexOf(alarm);
+        if (first !== index)
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `"${alarm}" is already listed as alarms[${first}]; remove the copy or name the alarm you meant`,
+          });
+      });
+    }, evenWithOtherItemIssues)
+    .default([]),
+  gates: strict({
+    scan: strict({
+      threshold: oneOf(SCAN_SEVERITIES, "severity"),
+      timeout: duration({ withinExecution: true }).prefault("30m"),
+    }).optional(),
+  }).prefault({}),
+  alarmHold: strict({
+    interval: duration({ withinExecution: true }).prefault("1m"),
+    maxWait: duration({ withinExecution: true }).prefault("15m"),
+  })
+    .superRefine((hold, ctx) => {
+      if (
+        typeof hold.interval === "number" &&
+        typeof hold.maxWait === "number" &&
+        hold.maxWait < hold.interval
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maxWait"],
+          message:
+            `must be at least the interval (${formatDuration(hold.interval)}): alarms are checked every interval, and maxWait ` +
+            "bounds how long INSUFFICIENT_DATA may hold a step",
+        });
+      }
+    })
+    .prefault({}),
+  dryRun: z.boolean().default(false),
+})
+  .superRefine((deployment: Record<string, unknown>, ctx) => {
+    const image = deployment.image as { tag?: unknown } | undefined;
+    if (image === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          deployment.github === undefined
+            ? 'needs an artifact source: add "image": { "repository": "...", "tag": "..." } to deploy on ECR pushes, ' +
+              'or "github": { "repository": "owner/name", "on": ["release"] } with "image": { "repository": "..." }'
+            : 'needs "image": { "repository": "..." }: a GitHub release\'s tag (or a deployment\'s sha) names an image in that ECR repository',
+      });
+    } else if (image.tag === undefined && deployment.github === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["image", "tag"],
+        message:
+          'is missing: add the tag whose ECR pushes deploy (e.g. "latest"), or add "github" to deploy on releases',
+      });
+    }
+  }, evenWithOtherIssues)
+  .transform(({ strategy, gates, alarmHold, ...rest }) => ({
+    ...rest,
+    strategyName: strategyName(strategy),
+    steps: typeof strategy === "string" ? strategySteps(strategy) : customTrafficSteps(strategy.steps),
+    gates: gates.scan ? { scan: { threshold: gates.scan.threshold } } : {},
+    scanTimeoutSeconds: gates.scan?.timeout,
+    alarmHoldIntervalSeconds: alarmHold.interval,
+    alarmHoldMaxSeconds: alarmHold.maxWait,
+  }));
+
+/** What no two deployments may share, and why; keys are read leniently so the check runs alongside other issues. */
+const UNIQUE: {
+  field: string;
+  key: (deployment: Record<string, unknown>, functionArn: (name: string) => string) => string | undefined;
+  message: (first: number, firstDeployment: Record<string, unknown>) => string;
+}[] = [
+  {
+    field: "name",
+    key: (d) => (typeof d.name === "string" ? d.name : undefined),
+    message: (first, d) =>
+      `"${String(d.name)}" is already the name of deployments[${first}]; give each deployment a unique name`,
+  },
+  {
+    field: "alias",
+    key: (d, functionArn) =>
+      typeof d.function === "string" && typeof d.alias === "string"
+        ? `${functionArn(d.function)}:${d.alias}`
+        : undefined,
+    message: (first, d) =>
+      `deployments[${first}] ("${String(d.name)}") already shifts alias "${String(d.alias)}" of ${String(d.function)}; ` +
+      "two deployments on one alias would fight over its traffic, so remove one or point it at another alias",
+  },
+  {
+    field: "image",
+    key: (d) =>
+      isRecord(d.image) && typeof d.image.repository === "string" && typeof d.image.tag === "string"
+        ? `${d.image.repository}:${d.image.tag}`
+        : undefined,
+    message: (first, d) => {
+      const image = isRecord(d.image) ? `${String(d.image.repository)}:${String(d.image.tag)}` : "";
+      return (
+        `deployments[${first}] ("${String(d.name)}") already deploys ${image}; which one should a push of it deploy? ` +
+        "Give each deployment its own repository or tag"
+      );
+    },
+  },
+];
+
+/** The checks across deployments, run on the whole config (a name and an ARN may denote one function). */
+export function crossDeploymentIssues(config: Record<string, unknown>, ctx: z.RefinementCtx) {
+  const deployments = config.deployments;
+  if (!Array.isArray(deployments)) return;
+  // A name and an ARN can denote the same function; the default partition is enough for equality here.
+  const functionArn = (name: string) =>
+    name.startsWith("arn:")
+      ? name
+      : `arn:aws:lambda:${String(config.region)}:${String(config.account)}:function:${name}`;
+  for (const rule of UNIQUE) {
+    const seen = new Map<string, number>();
+    deployments.forEach((deployment: unknown, index) => {
+      if (!isRecord(deployment)) return;
+      const key = rule.key(deployment, functionArn);
+      if (key === undefined) return;
+      const first = seen.get(key);
+      const firstDeployment: unknown = first === undefined ? undefined : deployments[first];
+      if (first === undefined || !isRecord(firstDeployment)) {
+        seen.set(key, index);
+        return;
+      }
+      ctx.addIssue({
+        code: "custom",
+        path: ["deployments", index, rule.field],
+        message: rule.message(first, firstDeployment),
+      });
+    });
+  }
+}

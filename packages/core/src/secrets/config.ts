@@ -1,0 +1,114 @@
+import * as z from "zod";
+import { closest } from "../config/suggest.ts";
+import {
+  evenWithOtherIssues,
+  FUNCTION_REF,
+  GITHUB_REPOSITORY,
+  itemName,
+  pattern,
+  strict,
+} from "../config/zod.ts";
+import { alternateUser } from "./alternating-users.ts";
+import { ROTATOR_NAMES, ROTATOR_OPTIONS } from "./catalog.ts";
+
+/**
+ * The `secrets` section of the config (which secrets Switchyard rotates, with which rotator, how
+ * often, and which leaks concern them) and `secretScanning` (where rotate-on-leak resolves the
+ * GitHub alert). Every default of a managed secret is in this file; each rotator's own options
+ * and their defaults are in catalog.ts.
+ */
+
+const SECRET_ID =
+  /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-zA-Z-]*:secretsmanager:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
+const ROTATION_SCHEDULE = /^(?:rate\((?:[1-9]\d{0,2}) (?:hours?|days?)\)|cron\([^)]+\))$/;
+const RATE_HOURS = /^rate\((\d+) hours?\)$/;
+
+/**
+ * Secrets Manager rotates a secret at most every four hours: "You can rotate a secret as often as
+ * every four hours" (RotationRulesType.ScheduleExpression,
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html).
+ * RotateSecret refuses a shorter rate, so the stack would fail to deploy.
+ */
+const MIN_ROTATION_HOURS = 4;
+
+const Schedule = pattern(
+  ROTATION_SCHEDULE,
+  () =>
+    'must be a Secrets Manager rotation schedule: "rate(7 days)", "rate(12 hours)" or "cron(0 4 ? * SUN *)"',
+).superRefine((schedule, ctx) => {
+  const hours = RATE_HOURS.exec(schedule)?.[1];
+  if (hours !== undefined && Number(hours) < MIN_ROTATION_HOURS)
+    ctx.addIssue({
+      code: "custom",
+      message:
+        `"${schedule}" is more often than Secrets Manager rotates a secret (at most every ${MIN_ROTATION_HOURS} hours): ` +
+        `write "rate(${MIN_ROTATION_HOURS} hours)" or longer`,
+    });
+});
+
+const Rotator = z.string().superRefine((name, ctx) => {
+  if ((ROTATOR_NAMES as readonly string[]).includes(name)) return;
+  const near = closest(name, ROTATOR_NAMES);
+  ctx.addIssue({
+    code: "custom",
+    message: `unknown rotator "${name}"; ${near ? `did you mean "${near}"? ` : ""}rotators: ${ROTATOR_NAMES.join(", ")}`,
+  });
+});
+
+export const SecretSchema = strict({
+  name: itemName(),
+  secretId: pattern(SECRET_ID, () => 'must be a Secrets Manager secret name or ARN, e.g. "prod/api/key"'),
+  rotator: Rotator,
+  options: z.record(z.string(), z.unknown()).default({}),
+  schedule: Schedule.default("rate(7 days)"),
+  /** The secret's own rotation function (rotator "custom"). */
+  rotationFunction: pattern(FUNCTION_REF, () => "must be a Lambda function name or ARN").optional(),
+  /** Which GitHub secret scanning alerts concern this secret. */
+  leaks: strict({
+    repositories: z
+      .array(pattern(GITHUB_REPOSITORY, () => 'must be "owner/name", e.g. "octo-org/api"'))
+      .min(1),
+    secretTypes: z
+      .array(z.string().min(1))
+      .min(1, { error: 'list GitHub secret types, e.g. ["postgres_connection_string"]' }),
+  }).optional(),
+})
+  .superRefine((secret: Record<string, unknown>, ctx) => {
+    const rotator = secret.rotator as keyof typeof ROTATOR_OPTIONS;
+    const schema = ROTATOR_OPTIONS[rotator];
+    if (!schema) return;
+    const options = schema.safeParse(secret.options ?? {});
+    for (const issue of options.success ? [] : options.error.issues)
+      ctx.addIssue({ code: "custom", path: ["options", ...issue.path.map(String)], message: issue.message });
+    const username = options.success ? (options.data as { username?: string }).username : undefined;
+    const alternate = username === undefined ? undefined : alternateUser(username);
+    if (alternate && "problem" in alternate)
+      ctx.addIssue({ code: "custom", path: ["options", "username"], message: alternate.problem });
+    if (rotator === "custom" && secret.rotationFunction === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rotationFunction"],
+        message: 'rotator "custom" needs the rotation function\'s name or ARN',
+      });
+    if (rotator !== "custom" && secret.rotationFunction !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rotationFunction"],
+        message: `Switchyard's rotation function rotates "${rotator}" secrets; remove rotationFunction or use rotator "custom"`,
+      });
+  }, evenWithOtherIssues)
+  .transform((secret) => ({
+    ...secret,
+    options: ROTATOR_OPTIONS[secret.rotator as keyof typeof ROTATOR_OPTIONS].parse(secret.options) as Record<
+      string,
+      unknown
+    >,
+  }));
+
+/** Where rotate-on-leak resolves GitHub secret scanning alerts: a token with secret_scanning_alerts write. */
+export const SecretScanningSchema = strict({
+  tokenSecret: z.string().min(1, { error: "name the secret that holds the GitHub token" }),
+  apiUrl: z
+    .url({ error: 'must be the GitHub REST API URL, e.g. "https://api.github.com"' })
+    .default("https://api.github.com"),
+});
