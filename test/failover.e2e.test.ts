@@ -688,7 +688,7 @@ describe("the failover state machine definition", () => {
     ).toBe(true);
     for (const [bound, wait] of [
       ["PromotionBound?", "WaitForPromotion"],
-      ["DnsInSync?", "WaitForDnsSync"],
+      ["DnsSyncBound?", "WaitForDnsSync"],
     ] as const) {
       const choices = JSON.stringify(states[bound]);
       expect(choices).toContain("NumericGreaterThanEqualsPath");

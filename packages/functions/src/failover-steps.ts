@@ -2,9 +2,9 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
+import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
 import { FailoverStepPayload } from "@switchyard/core/failover/input";
-import { FailoverError, runFailoverStep } from "@switchyard/core/failover/steps";
-import { FailoverErrors } from "@switchyard/core/workflows/failover";
+import { runFailoverStep } from "@switchyard/core/failover/steps";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
 
 /**
@@ -16,7 +16,7 @@ export const make = (provider: ContextProvider) =>
     {
       reaction: "failover",
       payload: FailoverStepPayload,
-      invalid: (message) => new FailoverError(FailoverErrors.InvalidInput, message),
+      invalid: (message) => new SwitchyardError(ErrorNames.InvalidInput, message),
     },
     (payload) => runFailoverStep(provider(), payload),
   );

@@ -8,23 +8,15 @@ import {
   SendTaskSuccessCommand,
 } from "@aws-sdk/client-sfn";
 import type { CoreDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
+import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import { readControl, recordAudit } from "../store/state.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
-import { FailoverErrors, type FailoverPart } from "../workflows/failover.ts";
+import type { FailoverPart } from "../workflows/failover.ts";
 import { FailoverInput, type FailoverStepPayload } from "./input.ts";
 import { readFailover, readHealthSignal, updateFailover } from "./records.ts";
 import { buildReport, type StepTiming } from "./report.ts";
-
-/** An error whose name the failover state machine's Retry/Catch match. */
-export class FailoverError extends Error {
-  constructor(name: (typeof FailoverErrors)[keyof typeof FailoverErrors], message: string) {
-    super(message);
-    this.name = name;
-  }
-}
 
 type Json = Record<string, unknown>;
 /** What the state machine carries between states besides the input itself. */
@@ -90,10 +82,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     if (input.database?.kind === "aurora-global") return planGlobal(input, input.database, world);
     const replica = input.database?.replica ?? "";
     if (isError(world))
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
-        `database ${replica}: ${world.Cause ?? world.Error}`,
-      );
+      throw new SwitchyardError(ErrorNames.ConfigError, `database ${replica}: ${world.Cause ?? world.Error}`);
     const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
     const source = db.ReadReplicaSourceDBInstanceIdentifier as string | undefined;
     const status = String(db.DbInstanceStatus ?? "unknown");
@@ -127,8 +116,8 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const ecs = input.compute.ecs;
     const service = ((world as { Services?: Json[] }).Services ?? [])[0];
     if (!ecs || !service)
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
+      throw new SwitchyardError(
+        ErrorNames.ConfigError,
         `ECS service ${ecs?.cluster}/${ecs?.service} does not exist`,
       );
     const current = Number(service.DesiredCount ?? 0);
@@ -145,12 +134,12 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const asg = input.compute.autoScaling;
     const group = ((world as { AutoScalingGroups?: Json[] }).AutoScalingGroups ?? [])[0];
     if (!asg || !group)
-      throw new FailoverError(FailoverErrors.ConfigError, `Auto Scaling group ${asg?.group} does not exist`);
+      throw new SwitchyardError(ErrorNames.ConfigError, `Auto Scaling group ${asg?.group} does not exist`);
     const current = Number(group.DesiredCapacity ?? 0);
     const max = Number(group.MaxSize ?? 0);
     if (asg.desiredCapacity > max)
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
+      throw new SwitchyardError(
+        ErrorNames.ConfigError,
         `Auto Scaling group ${asg.group} can hold at most ${max} instances, the runbook asks for ${asg.desiredCapacity}: raise MaxSize`,
       );
     return current >= asg.desiredCapacity
@@ -170,7 +159,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const current = isError(world)
       ? null
       : (((world as { Parameter?: Json }).Parameter?.Value as string | undefined) ?? null);
-    if (!cfg) throw new FailoverError(FailoverErrors.InvalidInput, "configure needs configuration");
+    if (!cfg) throw new SwitchyardError(ErrorNames.InvalidInput, "configure needs configuration");
     return current === cfg.value
       ? { act: "skip", description: `${cfg.parameter} already holds ${cfg.value}` }
       : {
@@ -182,7 +171,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
   },
   dns(input, world) {
     const dns = input.dns;
-    if (!dns) throw new FailoverError(FailoverErrors.InvalidInput, "dns needs dns");
+    if (!dns) throw new SwitchyardError(ErrorNames.InvalidInput, "dns needs dns");
     const fqdn = (n: string) => (n.endsWith(".") ? n : `${n}.`).toLowerCase();
     const record = ((world as { ResourceRecordSets?: Json[] }).ResourceRecordSets ?? []).find(
       (r) => fqdn(String(r.Name)) === fqdn(dns.name) && r.Type === dns.type,
@@ -317,7 +306,7 @@ const steps: Record<string, Step> = {
 
   async requestApproval(deps, input, payload) {
     if (!payload.taskToken)
-      throw new FailoverError(FailoverErrors.InvalidInput, "requestApproval needs a task token");
+      throw new SwitchyardError(ErrorNames.InvalidInput, "requestApproval needs a task token");
     await updateFailover(deps.store, input.runbook, {
       approval: {
         token: payload.taskToken,
@@ -363,8 +352,7 @@ const steps: Record<string, Step> = {
       return plan;
     }
     const planner = part ? planners[part] : undefined;
-    if (!planner)
-      throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover part ${String(part)}`);
+    if (!planner) throw new SwitchyardError(ErrorNames.InvalidInput, `unknown failover part ${String(part)}`);
     const plan = guarded(input, planner(input, payload.world));
     logger.info(`failover ${part}: ${plan.act}`, { description: plan.description });
     return plan;
@@ -387,8 +375,8 @@ const steps: Record<string, Step> = {
     if (input.verify.url) checks.push(await probe(input.verify.url));
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0 && !input.dryRun)
-      throw new FailoverError(
-        FailoverErrors.VerificationFailed,
+      throw new SwitchyardError(
+        ErrorNames.VerificationFailed,
         failed.map((c) => `${c.check}: ${c.detail}`).join("; "),
       );
     return { ok: failed.length === 0, checks };
@@ -420,12 +408,12 @@ const steps: Record<string, Step> = {
 export async function runFailoverStep(deps: CoreDeps, payload: FailoverStepPayload): Promise<unknown> {
   const step = steps[payload.action];
   if (!step && payload.action !== "validate")
-    throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover step ${payload.action}`);
+    throw new SwitchyardError(ErrorNames.InvalidInput, `unknown failover step ${payload.action}`);
   const raw = (payload.input ?? {}) as Json;
   const parsed = FailoverInput.safeParse(raw);
   if (!parsed.success)
-    throw new FailoverError(
-      FailoverErrors.InvalidInput,
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
       `the failover input is not complete: ${formatZodIssues(parsed.error).join("; ")}`,
     );
   const name = payload.execution.split(":").at(-1) ?? payload.execution;
@@ -464,7 +452,7 @@ export async function answerApproval(
       : deps.clients.sfn.send(
           new SendTaskFailureCommand({
             taskToken: token,
-            error: FailoverErrors.ApprovalRejected,
+            error: ErrorNames.ApprovalRejected,
             cause: `rejected by ${answer.by}${answer.reason ? `: ${answer.reason}` : ""}`,
           }),
         ),
@@ -552,14 +540,11 @@ function planGlobal(
 ): Plan {
   const id = db.globalClusterIdentifier;
   if (isError(world))
-    throw new FailoverError(
-      FailoverErrors.ConfigError,
-      `global database ${id}: ${world.Cause ?? world.Error}`,
-    );
+    throw new SwitchyardError(ErrorNames.ConfigError, `global database ${id}: ${world.Cause ?? world.Error}`);
   const global = readGlobal(world, db.targetCluster);
   if (!global.target)
-    throw new FailoverError(
-      FailoverErrors.ConfigError,
+    throw new SwitchyardError(
+      ErrorNames.ConfigError,
       `${db.targetCluster} is not a member of global database ${id}`,
     );
   if (global.status !== "available")
@@ -666,7 +651,7 @@ async function executionHistory(deps: CoreDeps, executionArn: string): Promise<S
 /** Failback's first part: the new replica exists, is available, and trails its source by no more than the RPO. */
 async function planResync(deps: CoreDeps, input: Carried, world: unknown): Promise<Plan> {
   const resync = input.resync;
-  if (!resync) throw new FailoverError(FailoverErrors.InvalidInput, "failback needs resync");
+  if (!resync) throw new SwitchyardError(ErrorNames.InvalidInput, "failback needs resync");
   if (isError(world))
     return {
       act: "write",
