@@ -102,6 +102,17 @@ export const AwsErrors = {
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
   ],
+  /** Transient errors of any service, unprefixed: an SDK integration reports `<Service>.<Name>`. */
+  SdkTransient: [
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceException",
+  ],
   /** Secrets Manager's 500, which the rotate-on-leak steps let through under its own name. */
   SecretsManagerInternal: "InternalServiceError",
   ProvisionedConcurrencyConfigNotFound: ["Lambda.ProvisionedConcurrencyConfigNotFoundException"],

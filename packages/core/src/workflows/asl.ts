@@ -267,18 +267,8 @@ export const sdkResource = (service: string, action: string) =>
  * AWS writes and reads a state machine makes itself.)
  */
 export function sdkRetry(...services: string[]): Retrier {
-  const names = [
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "ServiceUnavailableException",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalServerError",
-    "ServiceException",
-  ];
   return {
-    ErrorEquals: services.flatMap((s) => names.map((n) => `${s}.${n}`)),
+    ErrorEquals: services.flatMap((s) => AwsErrors.SdkTransient.map((n) => `${s}.${n}`)),
     IntervalSeconds: 2,
     MaxAttempts: 3,
     BackoffRate: 2,
