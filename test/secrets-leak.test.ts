@@ -1,19 +1,12 @@
-import { createRequire } from "node:module";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { parseConfig } from "../packages/core/src/config/index.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
-import { stateMachines } from "../packages/core/src/wiring.ts";
 import { startGithubApi } from "./support/github-api.ts";
 import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
 import { fixture, variant } from "./support/scenario.ts";
 
-// asl-validator 4 ships no type declarations; this is the part of its API used here.
-const validateAsl = createRequire(import.meta.url)("asl-validator") as (definition: unknown) => {
-  isValid: boolean;
-  errorsText(separator?: string): string;
-};
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:switchyard-notifications";
 // Invented: a GitHub token and secret values; no public samples of these exist.
 const GITHUB_TOKEN = "ghp_localtesttoken000000000000000000000";
@@ -54,21 +47,6 @@ async function plane(secret: Record<string, unknown> = {}, values: Record<string
     },
   );
 }
-
-describe("the rotate-on-leak state machine", () => {
-  it("is a definition asl-validator accepts", () => {
-    const machine = stateMachines.find((m) => m.name === "rotate-on-leak");
-    // Every task function ARN the wiring knows, whatever their number.
-    const arns = new Proxy(
-      {},
-      { get: (_, key) => `arn:aws:lambda:us-east-1:123456789012:function:x-${String(key)}` },
-    );
-    const definition = machine?.definition(arns as never);
-    const result = validateAsl(definition);
-    expect(result.errorsText("\n")).toBe("");
-    expect(result.isValid).toBe(true);
-  });
-});
 
 describe("rotate on leak", () => {
   it("rotates the leaked API key, makes the leaked version unreachable, resolves the alert as revoked, records and notifies", async () => {

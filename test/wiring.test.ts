@@ -1,12 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { matchesPattern, validatePattern } from "../packages/core/src/events/pattern.ts";
 import { functions, rules, stateMachines } from "../packages/core/src/wiring.ts";
-
-// asl-validator 4 ships no type declarations; this is the part of its API used here.
-type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
-const validateAsl = createRequire(import.meta.url)("asl-validator") as AslValidator;
 
 type AwsEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
 const fixture = (path: string): AwsEvent =>
@@ -69,38 +64,6 @@ describe("core's wiring", () => {
   it("scopes every permission to at least one resource", () => {
     expect(permissions.filter((p) => p.resources.length === 0)).toEqual([]);
   });
-
-  it("defines a deploy state machine that asl-validator accepts", () => {
-    const [deploy] = stateMachines;
-    const definition = deploy?.definition({
-      deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
-      costStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-cost-steps",
-      secretLeakStepsFunction:
-        "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-secret-leak-steps",
-      failoverStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-failover-steps",
-    });
-
-    const result = validateAsl(definition);
-
-    expect(result.errorsText("\n")).toBe("");
-    expect(result.isValid).toBe(true);
-  });
-});
-
-it("defines a cost-response state machine that asl-validator accepts", () => {
-  const machine = stateMachines.find((m) => m.name === "cost-response");
-  const definition = machine?.definition({
-    deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
-    costStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-cost-steps",
-    secretLeakStepsFunction:
-      "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-secret-leak-steps",
-    failoverStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-failover-steps",
-  });
-
-  const result = validateAsl(definition);
-
-  expect(result.errorsText("\n")).toBe("");
-  expect(result.isValid).toBe(true);
 });
 
 describe("core's rules against AWS's sample events", () => {

@@ -2,10 +2,9 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
-import { FailoverError } from "@switchyard/core/failover/errors";
+import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
 import { FailoverStepPayload } from "@switchyard/core/failover/input";
 import { runFailoverStep } from "@switchyard/core/failover/steps";
-import { FailoverErrors } from "@switchyard/core/workflows/failover";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
 
 /**
@@ -17,7 +16,7 @@ export const make = (provider: ContextProvider) =>
     {
       reaction: "failover",
       payload: FailoverStepPayload,
-      invalid: (message) => new FailoverError(FailoverErrors.InvalidInput, message),
+      invalid: (message) => new SwitchyardError(ErrorNames.InvalidInput, message),
     },
     (payload) => runFailoverStep(provider(), payload),
   );

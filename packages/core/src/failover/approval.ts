@@ -4,9 +4,7 @@ import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { recordAudit } from "../store/state.ts";
-import { FailoverErrors } from "../workflows/failover.ts";
 import { audit, type Preflight, type Step } from "./carried.ts";
-import { FailoverError } from "./errors.ts";
 import type { FailoverInput } from "./input.ts";
 import { readFailover, readHealthSignal, updateFailover } from "./records.ts";
 
@@ -19,7 +17,7 @@ import { readFailover, readHealthSignal, updateFailover } from "./records.ts";
 /** Keeps the task token on the runbook's record and asks the operators to approve. */
 export const requestApproval: Step = async (deps, input, payload) => {
   if (!payload.taskToken)
-    throw new FailoverError(FailoverErrors.InvalidInput, "requestApproval needs a task token");
+    throw new SwitchyardError(ErrorNames.InvalidInput, "requestApproval needs a task token");
   await updateFailover(deps.store, input.runbook, {
     approval: {
       token: payload.taskToken,
@@ -82,7 +80,7 @@ export async function answerApproval(
       : deps.clients.sfn.send(
           new SendTaskFailureCommand({
             taskToken: token,
-            error: FailoverErrors.ApprovalRejected,
+            error: ErrorNames.ApprovalRejected,
             cause: `rejected by ${answer.by}${answer.reason ? `: ${answer.reason}` : ""}`,
           }),
         ),

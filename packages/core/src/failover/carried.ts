@@ -1,8 +1,8 @@
 import type { CoreDeps } from "../context.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { recordAudit } from "../store/state.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
-import { FailoverErrors, type FailoverPart } from "../workflows/failover.ts";
-import { FailoverError } from "./errors.ts";
+import type { FailoverPart } from "../workflows/failover.ts";
 import { FailoverInput, type FailoverStepPayload } from "./input.ts";
 
 /**
@@ -54,8 +54,8 @@ export function readCarried(payload: FailoverStepPayload): Carried {
   const raw = (payload.input ?? {}) as Json;
   const parsed = FailoverInput.safeParse(raw);
   if (!parsed.success)
-    throw new FailoverError(
-      FailoverErrors.InvalidInput,
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
       `the failover input is not complete: ${formatZodIssues(parsed.error).join("; ")}`,
     );
   const name = payload.execution.split(":").at(-1) ?? payload.execution;

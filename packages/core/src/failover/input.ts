@@ -8,6 +8,7 @@ const region = (example: string) =>
     error: `must be an AWS Region code, e.g. "${example}"`,
   });
 const seconds = z.number().int().positive();
+const checks = z.object({ checks: z.number().int().min(0).default(0) }).prefault({});
 
 /**
  * The failover state machine's input. Self-contained: the runbook's parts (what to promote,
@@ -87,11 +88,13 @@ export const FailoverInput = z
         dns: z.object({ intervalSeconds: seconds.default(10), maxChecks: seconds.default(30) }).prefault({}),
       })
       .prefault({}),
+    /** Each poll loop's own counter (workflows/asl.ts `boundedPoll`): checks made so far. */
     progress: z
       .object({
-        promotionChecks: z.number().int().min(0).default(0),
-        dnsChecks: z.number().int().min(0).default(0),
-        resyncChecks: z.number().int().min(0).default(0),
+        promotion: checks,
+        globalSwitch: checks,
+        dns: checks,
+        resync: checks,
       })
       .prefault({}),
     /** Failover, or failback toward the old primary (no cooldown; the database resyncs first). */

@@ -1,14 +1,13 @@
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import type { CoreDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
+import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import { readControl } from "../store/state.ts";
-import { FailoverErrors, type FailoverPart } from "../workflows/failover.ts";
+import type { FailoverPart } from "../workflows/failover.ts";
 import { approvalSignals } from "./approval.ts";
 import { audit, type Carried, isError, type Json, type Plan, type Preflight, type Step } from "./carried.ts";
-import { FailoverError } from "./errors.ts";
 import type { FailoverStepPayload } from "./input.ts";
 import { readFailover } from "./records.ts";
 
@@ -138,7 +137,7 @@ export const planPart: Step = async (deps, input, payload) => {
     return plan;
   }
   const planner = part ? planners[part] : undefined;
-  if (!planner) throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover part ${String(part)}`);
+  if (!planner) throw new SwitchyardError(ErrorNames.InvalidInput, `unknown failover part ${String(part)}`);
   const plan = guarded(input, planner(input, payload.world));
   logger.info(`failover ${part}: ${plan.act}`, { description: plan.description });
   return plan;
@@ -156,10 +155,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     if (input.database?.kind === "aurora-global") return planGlobal(input, input.database, world);
     const replica = input.database?.replica ?? "";
     if (isError(world))
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
-        `database ${replica}: ${world.Cause ?? world.Error}`,
-      );
+      throw new SwitchyardError(ErrorNames.ConfigError, `database ${replica}: ${world.Cause ?? world.Error}`);
     const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
     const source = db.ReadReplicaSourceDBInstanceIdentifier as string | undefined;
     const status = String(db.DbInstanceStatus ?? "unknown");
@@ -193,8 +189,8 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const ecs = input.compute.ecs;
     const service = ((world as { Services?: Json[] }).Services ?? [])[0];
     if (!ecs || !service)
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
+      throw new SwitchyardError(
+        ErrorNames.ConfigError,
         `ECS service ${ecs?.cluster}/${ecs?.service} does not exist`,
       );
     const current = Number(service.DesiredCount ?? 0);
@@ -211,12 +207,12 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const asg = input.compute.autoScaling;
     const group = ((world as { AutoScalingGroups?: Json[] }).AutoScalingGroups ?? [])[0];
     if (!asg || !group)
-      throw new FailoverError(FailoverErrors.ConfigError, `Auto Scaling group ${asg?.group} does not exist`);
+      throw new SwitchyardError(ErrorNames.ConfigError, `Auto Scaling group ${asg?.group} does not exist`);
     const current = Number(group.DesiredCapacity ?? 0);
     const max = Number(group.MaxSize ?? 0);
     if (asg.desiredCapacity > max)
-      throw new FailoverError(
-        FailoverErrors.ConfigError,
+      throw new SwitchyardError(
+        ErrorNames.ConfigError,
         `Auto Scaling group ${asg.group} can hold at most ${max} instances, the runbook asks for ${asg.desiredCapacity}: raise MaxSize`,
       );
     return current >= asg.desiredCapacity
@@ -236,7 +232,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const current = isError(world)
       ? null
       : (((world as { Parameter?: Json }).Parameter?.Value as string | undefined) ?? null);
-    if (!cfg) throw new FailoverError(FailoverErrors.InvalidInput, "configure needs configuration");
+    if (!cfg) throw new SwitchyardError(ErrorNames.InvalidInput, "configure needs configuration");
     return current === cfg.value
       ? { act: "skip", description: `${cfg.parameter} already holds ${cfg.value}` }
       : {
@@ -248,7 +244,7 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
   },
   dns(input, world) {
     const dns = input.dns;
-    if (!dns) throw new FailoverError(FailoverErrors.InvalidInput, "dns needs dns");
+    if (!dns) throw new SwitchyardError(ErrorNames.InvalidInput, "dns needs dns");
     const fqdn = (n: string) => (n.endsWith(".") ? n : `${n}.`).toLowerCase();
     const record = ((world as { ResourceRecordSets?: Json[] }).ResourceRecordSets ?? []).find(
       (r) => fqdn(String(r.Name)) === fqdn(dns.name) && r.Type === dns.type,
@@ -339,14 +335,11 @@ function planGlobal(
 ): Plan {
   const id = db.globalClusterIdentifier;
   if (isError(world))
-    throw new FailoverError(
-      FailoverErrors.ConfigError,
-      `global database ${id}: ${world.Cause ?? world.Error}`,
-    );
+    throw new SwitchyardError(ErrorNames.ConfigError, `global database ${id}: ${world.Cause ?? world.Error}`);
   const global = readGlobal(world, db.targetCluster);
   if (!global.target)
-    throw new FailoverError(
-      FailoverErrors.ConfigError,
+    throw new SwitchyardError(
+      ErrorNames.ConfigError,
       `${db.targetCluster} is not a member of global database ${id}`,
     );
   if (global.status !== "available")
@@ -396,7 +389,7 @@ async function otherRun(
 /** Failback's first part: the new replica exists, is available, and trails its source by no more than the RPO. */
 async function planResync(deps: CoreDeps, input: Carried, world: unknown): Promise<Plan> {
   const resync = input.resync;
-  if (!resync) throw new FailoverError(FailoverErrors.InvalidInput, "failback needs resync");
+  if (!resync) throw new SwitchyardError(ErrorNames.InvalidInput, "failback needs resync");
   if (isError(world))
     return {
       act: "write",

@@ -1,8 +1,7 @@
 import type { CoreDeps } from "../context.ts";
-import { FailoverErrors } from "../workflows/failover.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { approvalTimedOut, requestApproval } from "./approval.ts";
 import { readCarried, type Step } from "./carried.ts";
-import { FailoverError } from "./errors.ts";
 import type { FailoverStepPayload } from "./input.ts";
 import { planPart, preflight, preflightFailed } from "./planning.ts";
 import { writeReport } from "./report.ts";
@@ -27,7 +26,7 @@ const steps: Record<string, Step> = {
 export async function runFailoverStep(deps: CoreDeps, payload: FailoverStepPayload): Promise<unknown> {
   const step = steps[payload.action];
   if (!step && payload.action !== "validate")
-    throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover step ${payload.action}`);
+    throw new SwitchyardError(ErrorNames.InvalidInput, `unknown failover step ${payload.action}`);
   const input = readCarried(payload);
   if (!step) return { ...input, world: {}, plans: {} };
   return step(deps, input, payload);

@@ -1,6 +1,5 @@
-import { FailoverErrors } from "../workflows/failover.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { Step } from "./carried.ts";
-import { FailoverError } from "./errors.ts";
 
 /** After the writes: the secondary answers (Route 53 health check, service URL), or the run fails. */
 export const verify: Step = async (_deps, input, payload) => {
@@ -20,8 +19,8 @@ export const verify: Step = async (_deps, input, payload) => {
   if (input.verify.url) checks.push(await probe(input.verify.url));
   const failed = checks.filter((c) => !c.ok);
   if (failed.length > 0 && !input.dryRun)
-    throw new FailoverError(
-      FailoverErrors.VerificationFailed,
+    throw new SwitchyardError(
+      ErrorNames.VerificationFailed,
       failed.map((c) => `${c.check}: ${c.detail}`).join("; "),
     );
   return { ok: failed.length === 0, checks };

@@ -10,12 +10,12 @@ import { Octokit } from "@octokit/rest";
 import * as z from "zod";
 import type { ManagedSecret } from "../config/schema.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import { readControl, recordAudit } from "../store/state.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
-import { RotationError, RotationErrors } from "./errors.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
 
@@ -225,8 +225,8 @@ export interface LeakStepDeps extends TriggerDeps, RotatorDeps {
 export async function runLeakStep(deps: LeakStepDeps, raw: unknown): Promise<Record<string, unknown>> {
   const parsed = LeakPayload.safeParse(raw);
   if (!parsed.success)
-    throw new RotationError(
-      RotationErrors.InvalidInvocation,
+    throw new SwitchyardError(
+      ErrorNames.InvalidInvocation,
       `invalid rotate-on-leak payload: ${formatZodIssues(parsed.error).join("; ")}`,
     );
   const payload = parsed.data;
@@ -272,8 +272,8 @@ const LEAK_STEP_HANDLERS: Record<
   async verify(deps, { input }) {
     const stages = await stagesOf(deps, input.secretId);
     if (!stages[input.rotationToken]?.includes("AWSCURRENT"))
-      throw new RotationError(
-        RotationErrors.RotationNotFinished,
+      throw new SwitchyardError(
+        ErrorNames.RotationNotFinished,
         `version ${input.rotationToken} of ${input.secret} is not AWSCURRENT yet`,
       );
     const rotator = rotatorOf(input);

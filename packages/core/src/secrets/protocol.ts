@@ -7,9 +7,9 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
 import type { ManagedSecret } from "../config/schema.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
-import { RotationError, RotationErrors } from "./errors.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
 
@@ -47,8 +47,8 @@ type Managed = { entry: ManagedSecret; rotator: Rotator; options: never; arn: st
 export function parseInvocation(raw: unknown): RotationInvocation {
   const parsed = Invocation.safeParse(raw);
   if (!parsed.success)
-    throw new RotationError(
-      RotationErrors.InvalidInvocation,
+    throw new SwitchyardError(
+      ErrorNames.InvalidInvocation,
       `not a Secrets Manager rotation invocation: ${formatZodIssues(parsed.error).join("; ")}`,
     );
   return parsed.data;
@@ -64,8 +64,8 @@ export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise
   const invocation = parseInvocation(raw);
   const step = invocation.Step as RotationStep;
   if (!ROTATION_STEPS.includes(step))
-    throw new RotationError(
-      RotationErrors.UnknownStep,
+    throw new SwitchyardError(
+      ErrorNames.UnknownStep,
       `unknown step "${invocation.Step}"; Secrets Manager's steps are ${ROTATION_STEPS.join(", ")}`,
     );
   const token = invocation.ClientRequestToken;
@@ -74,14 +74,14 @@ export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise
   );
   const name = metadata.Name ?? invocation.SecretId;
   if (!metadata.RotationEnabled)
-    throw new RotationError(
-      RotationErrors.NotRotationEnabled,
+    throw new SwitchyardError(
+      ErrorNames.NotRotationEnabled,
       `secret ${name} is not enabled for rotation; rotate it with RotateSecret (switchyard configures it from secrets[])`,
     );
   const stages = metadata.VersionIdsToStages?.[token];
   if (!stages)
-    throw new RotationError(
-      RotationErrors.TokenNotPending,
+    throw new SwitchyardError(
+      ErrorNames.TokenNotPending,
       `secret ${name} has no version ${token} to rotate to`,
     );
   const result = (outcome: StepResult["outcome"]): StepResult => ({
@@ -98,8 +98,8 @@ export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise
     return result("current");
   }
   if (!stages.includes("AWSPENDING"))
-    throw new RotationError(
-      RotationErrors.TokenNotPending,
+    throw new SwitchyardError(
+      ErrorNames.TokenNotPending,
       `version ${token} of secret ${name} is not staged AWSPENDING (stages: ${stages.join(", ") || "none"})`,
     );
   const managed = findManaged(deps.secrets, metadata);
@@ -121,13 +121,13 @@ function findManaged(secrets: readonly ManagedSecret[], metadata: DescribeSecret
   );
   const name = metadata.Name ?? "";
   if (!entry)
-    throw new RotationError(
-      RotationErrors.NotManaged,
+    throw new SwitchyardError(
+      ErrorNames.NotManaged,
       `no secrets[] entry in the config manages ${name}; add one with its rotator`,
     );
   if (entry.rotator === "custom")
-    throw new RotationError(
-      RotationErrors.NotManaged,
+    throw new SwitchyardError(
+      ErrorNames.NotManaged,
       `secrets[${entry.name}] is rotated by its own function (${entry.rotationFunction}), not Switchyard's`,
     );
   return {
@@ -164,8 +164,8 @@ async function pendingValue(
 async function requiredPending(deps: RotationDeps, m: Managed, token: string): Promise<string> {
   const pending = await pendingValue(deps, m.arn, token);
   if (pending === undefined)
-    throw new RotationError(
-      RotationErrors.TokenNotPending,
+    throw new SwitchyardError(
+      ErrorNames.TokenNotPending,
       `version ${token} of ${m.name} has no value yet: run createSecret first`,
     );
   m.rotator.validate(pending, m.options);

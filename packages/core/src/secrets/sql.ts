@@ -1,5 +1,5 @@
 import pg from "pg";
-import { RotationError, RotationErrors } from "./errors.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 
 export interface SqlCredentials {
   readonly host: string;
@@ -44,8 +44,8 @@ export const pgClient: SqlClient = {
       await client.end().catch(() => undefined);
       const code = (error as { code?: string }).code ?? "";
       if (REFUSED.has(code)) return { refused: `login refused (SQLSTATE ${code})` };
-      throw new RotationError(
-        RotationErrors.DatabaseUnavailable,
+      throw new SwitchyardError(
+        ErrorNames.DatabaseUnavailable,
         `could not reach PostgreSQL at ${credentials.host}:${credentials.port}: ${(error as Error).message}`,
       );
     }
@@ -60,12 +60,12 @@ export const pgClient: SqlClient = {
 /** A string as an SQL literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
 export function literal(value: string): string {
   if (value.includes("\0"))
-    throw new RotationError(RotationErrors.InvalidSecret, "a NUL character cannot be sent to PostgreSQL");
+    throw new SwitchyardError(ErrorNames.InvalidSecret, "a NUL character cannot be sent to PostgreSQL");
   return `'${value.replaceAll("'", "''")}'`;
 }
 
 export function identifier(value: string): string {
   if (value.includes("\0"))
-    throw new RotationError(RotationErrors.InvalidSecret, "a NUL character cannot be sent to PostgreSQL");
+    throw new SwitchyardError(ErrorNames.InvalidSecret, "a NUL character cannot be sent to PostgreSQL");
   return `"${value.replaceAll('"', '""')}"`;
 }

@@ -6,9 +6,9 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import type { ManagedSecret } from "../config/schema.ts";
+import { SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { recordAudit, type StateStore } from "../store/state.ts";
-import { RotationError } from "./errors.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
 
@@ -153,7 +153,7 @@ async function failsTest(
     await rotator.test(deps, value, secret.options as never);
     return undefined;
   } catch (error) {
-    if (error instanceof RotationError) return `${error.name}: ${error.message}`;
+    if (error instanceof SwitchyardError) return `${error.name}: ${error.message}`;
     throw error;
   }
 }

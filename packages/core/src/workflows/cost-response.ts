@@ -1,5 +1,14 @@
-import { ErrorNames } from "../errors.ts";
-import type { Catcher, Retrier, StateMachineDefinition, TaskState } from "./asl.ts";
+import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
+import {
+  type Catcher,
+  humanApproval,
+  type LambdaTaskOptions,
+  lambdaTask,
+  type StateMachineDefinition,
+  type TaskState,
+  type TokenTaskOptions,
+  waitForToken,
+} from "./asl.ts";
 
 /** The cost-steps actions the workflow calls, by name. */
 export type CostStep =
@@ -12,20 +21,6 @@ export type CostStep =
   | "revert"
   | "revertFailed";
 
-const retryTransient: Retrier = {
-  ErrorEquals: [
-    ErrorNames.Throttled,
-    "Lambda.TooManyRequestsException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  JitterStrategy: "FULL",
-};
-
 const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "StaleEnd", ResultPath: "$.error" };
 
 /**
@@ -37,28 +32,11 @@ const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "StaleEnd", Re
  * State lives in the response record, so a replay of the input never applies anything twice.
  */
 export function costResponseDefinition(costStepsFunctionArn: string): StateMachineDefinition {
-  const task = (action: CostStep, next: string | undefined, extra: Partial<TaskState> = {}): TaskState => ({
-    Type: "Task",
-    Resource: "arn:aws:states:::lambda:invoke",
-    Parameters: {
-      FunctionName: costStepsFunctionArn,
-      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id" },
-    },
-    ResultSelector: { "value.$": "$.Payload" },
-    Retry: [retryTransient],
-    ...(next ? { Next: next } : { End: true }),
-    ...extra,
-  });
-  const waitForToken = (action: CostStep, extra: Partial<TaskState>): TaskState => ({
-    Type: "Task",
-    Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-    Parameters: {
-      FunctionName: costStepsFunctionArn,
-      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id", "taskToken.$": "$$.Task.Token" },
-    },
-    Retry: [retryTransient],
-    ...extra,
-  });
+  const fn = costStepsFunctionArn;
+  const task = (action: CostStep, next: string | undefined, options: LambdaTaskOptions = {}): TaskState =>
+    lambdaTask(fn, action, { next, ...options });
+  const tokenTask = (action: CostStep, options: TokenTaskOptions): TaskState =>
+    waitForToken(fn, action, options);
   return {
     Comment: "Switchyard cost response: plan, approve destructive actions, apply, watch the anomaly, revert",
     StartAt: "Plan",
@@ -69,13 +47,16 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         Choices: [{ Variable: "$.plan.value.needsApproval", BooleanEquals: true, Next: "WaitForApproval" }],
         Default: "Apply",
       },
-      WaitForApproval: waitForToken("requestApproval", {
+      ...humanApproval("WaitForApproval", fn, "requestApproval" satisfies CostStep, {
         Comment:
           "A destructive action waits for `switchyard approve|deny <anomalyId>` (SendTaskSuccess); a timeout does nothing",
         TimeoutSecondsPath: "$.approvalTimeoutSeconds",
         ResultPath: "$.approval",
-        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "ApprovalEnded", ResultPath: "$.error" }, onStale],
-        Next: "Approved?",
+        Catch: [
+          { ErrorEquals: [StatesErrors.Timeout], Next: "ApprovalEnded", ResultPath: "$.error" },
+          onStale,
+        ],
+        next: "Approved?",
       }),
       "Approved?": {
         Type: "Choice",
@@ -85,10 +66,10 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       ApprovalEnded: task("approvalEnded", "Watch", { ResultPath: null, Catch: [onStale] }),
       Apply: task("apply", "Watch", {
         ResultPath: "$.result",
-        Catch: [onStale, { ErrorEquals: ["States.ALL"], Next: "ApplyFailed", ResultPath: "$.error" }],
+        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "ApplyFailed", ResultPath: "$.error" }],
       }),
       ApplyFailed: task("applyFailed", "Watch", { ResultPath: null, Catch: [onStale] }),
-      Watch: waitForToken("watch", {
+      Watch: tokenTask("watch", {
         Comment:
           "Waits for the anomaly's next alert (escalation or resolution); the TTL running out reverts what was applied",
         TimeoutSecondsPath: "$.ttlSeconds",
@@ -97,8 +78,8 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         // 3.0.0 keeps the state's input for ResultPath "$".)
         ResultPath: "$.next",
         OutputPath: "$.next",
-        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "Revert", ResultPath: "$.error" }, onStale],
-        Next: "Signal?",
+        Catch: [{ ErrorEquals: [StatesErrors.Timeout], Next: "Revert", ResultPath: "$.error" }, onStale],
+        next: "Signal?",
       }),
       "Signal?": {
         Type: "Choice",
@@ -110,13 +91,13 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       },
       Revert: task("revert", "Reverted", {
         ResultPath: "$.result",
-        Catch: [onStale, { ErrorEquals: ["States.ALL"], Next: "RevertFailed", ResultPath: "$.error" }],
+        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "RevertFailed", ResultPath: "$.error" }],
       }),
       Reverted: { Type: "Succeed", Comment: "What was applied is reverted, or left as a human changed it" },
       RevertFailed: task("revertFailed", "RevertIncomplete", { ResultPath: null }),
       RevertIncomplete: {
         Type: "Fail",
-        Error: "RevertIncomplete",
+        Error: ExecutionErrors.RevertIncomplete,
         Cause:
           "Some changes could not be reverted: the audit log lists each one; a redrive retries the revert",
       },

@@ -1,5 +1,13 @@
-import { ErrorNames } from "../errors.ts";
-import type { Catcher, Retrier, StateMachineDefinition, TaskState } from "./asl.ts";
+import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
+import {
+  type Catcher,
+  type LambdaTaskOptions,
+  lambdaTask,
+  type Retrier,
+  type StateMachineDefinition,
+  type TaskState,
+  waitForToken,
+} from "./asl.ts";
 
 /** The deploy-steps actions the workflow calls, by name. */
 export type DeployAction =
@@ -14,20 +22,6 @@ export type DeployAction =
   | "stale"
   | "abandon";
 
-/** Transient AWS trouble: retried with backoff and jitter, a bounded number of times. */
-const retryTransient: Retrier = {
-  ErrorEquals: [
-    ErrorNames.Throttled,
-    "Lambda.TooManyRequestsException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  JitterStrategy: "FULL",
-};
 /** A RevisionId race: read the alias again and re-decide (the step itself reports stale). */
 const retryPrecondition: Retrier = {
   ErrorEquals: [ErrorNames.PreconditionFailed],
@@ -48,23 +42,6 @@ const onUnfixable: Catcher = {
   ResultPath: "$.error",
 };
 
-function step(
-  fn: string,
-  action: DeployAction,
-  next: string | undefined,
-  extra: Partial<TaskState>,
-): TaskState {
-  return {
-    Type: "Task",
-    Resource: "arn:aws:states:::lambda:invoke",
-    Parameters: { FunctionName: fn, Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id" } },
-    ResultSelector: { "value.$": "$.Payload" },
-    Retry: [retryTransient],
-    ...(next ? { Next: next } : { End: true }),
-    ...extra,
-  };
-}
-
 /**
  * The deploy state machine: gate the image on its scan, publish a version, then shift the
  * alias step by step, checking the guarding alarms before every step. Its input is
@@ -75,8 +52,8 @@ function step(
  */
 export function deployDefinition(deployStepsFunctionArn: string): StateMachineDefinition {
   const fn = deployStepsFunctionArn;
-  const task = (action: DeployAction, next: string | undefined, extra: Partial<TaskState> = {}) =>
-    step(fn, action, next, extra);
+  const task = (action: DeployAction, next: string | undefined, options: LambdaTaskOptions = {}): TaskState =>
+    lambdaTask(fn, action, { next, ...options });
   return {
     Comment:
       "Switchyard deploy: scan gate, publish a version, shift alias traffic with alarm checks between steps",
@@ -93,26 +70,14 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Choices: [{ Variable: "$.scanGate", IsNull: true, Next: "Prepare" }],
         Default: "AwaitScan",
       },
-      AwaitScan: {
-        Type: "Task",
+      AwaitScan: waitForToken<DeployAction>(fn, "awaitScan", {
         Comment:
           "Waits for the scan of this digest; the scan-result function answers the token when the scan event arrives",
-        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-        Parameters: {
-          FunctionName: fn,
-          Payload: {
-            action: "awaitScan",
-            "input.$": "$",
-            "execution.$": "$$.Execution.Id",
-            "taskToken.$": "$$.Task.Token",
-          },
-        },
         TimeoutSecondsPath: "$.scanGate.timeoutSeconds",
         ResultPath: "$.scan",
-        Retry: [retryTransient],
-        Catch: [{ ErrorEquals: ["States.Timeout"], Next: "ScanBlocked", ResultPath: "$.error" }],
-        Next: "ScanPassed?",
-      },
+        Catch: [{ ErrorEquals: [StatesErrors.Timeout], Next: "ScanBlocked", ResultPath: "$.error" }],
+        next: "ScanPassed?",
+      }),
       "ScanPassed?": {
         Type: "Choice",
         Choices: [{ Variable: "$.scan.decision", StringEquals: "passed", Next: "Prepare" }],
@@ -121,13 +86,13 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       ScanBlocked: task("scanBlocked", "Blocked", { ResultPath: null }),
       Blocked: {
         Type: "Fail",
-        Error: "ScanGateBlocked",
+        Error: ExecutionErrors.ScanGateBlocked,
         Cause:
           "The image's scan findings are at or above the gate's threshold, or the scan did not finish in time",
       },
       Prepare: task("prepare", "DryRun?", {
         ResultPath: "$.release",
-        Retry: [retryTransient, retryPrecondition],
+        retry: [retryPrecondition],
         Catch: [
           onStale,
           { ErrorEquals: [ErrorNames.DeploymentInProgress], Next: "Superseded", ResultPath: "$.error" },
@@ -172,7 +137,6 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         ResultPath: "$.shift",
         // No retry on PreconditionFailed here: a lost RevisionId race means someone else wrote
         // the alias (a rollback, a human), and the step reports Stale instead.
-        Retry: [retryTransient],
         Catch: [onStale, onUnfixable],
       }),
       "Last?": {
@@ -192,13 +156,13 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       Rollback: task("rollback", "RolledBack", { ResultPath: "$.result", Catch: [onStale] }),
       RolledBack: {
         Type: "Fail",
-        Error: "RolledBack",
+        Error: ExecutionErrors.RolledBack,
         Cause: "A guarding alarm was in ALARM: the alias is back on the stable version",
       },
       Abandon: task("abandon", "Abandoned", { ResultPath: "$.result", Catch: [onStale] }),
       Abandoned: {
         Type: "Fail",
-        Error: "DeploymentAbandoned",
+        Error: ExecutionErrors.DeploymentAbandoned,
         Cause:
           "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
       },

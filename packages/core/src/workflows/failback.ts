@@ -1,5 +1,12 @@
-import type { State, StateMachineDefinition, TaskState } from "./asl.ts";
-import { failoverDefinition } from "./failover.ts";
+import { AwsErrors, ExecutionErrors } from "../errors.ts";
+import {
+  boundedPoll,
+  lambdaTask,
+  sdkRetry as retrySdk,
+  type StateMachineDefinition,
+  sdkResource as sdk,
+} from "./asl.ts";
+import { type FailoverAction, failoverDefinition, validateState } from "./failover.ts";
 
 /**
  * The failback state machine: first resynchronise — create a replica of the current primary in
@@ -10,101 +17,85 @@ import { failoverDefinition } from "./failover.ts";
  */
 export function failbackDefinition(stepsFunctionArn: string): StateMachineDefinition {
   const failover = failoverDefinition(stepsFunctionArn);
-  const validate = failover.States.Validate as TaskState;
-  const retry = (failover.States.ReadDatabase as TaskState).Retry ?? [];
-  const notFound = ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"];
-  const resync: Record<string, State> = {
-    ReadResyncReplica: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:rds:describeDBInstances",
-      Parameters: { "DbInstanceIdentifier.$": "$.resync.replica" },
-      ResultPath: "$.world.resync",
-      Retry: retry,
-      Catch: [{ ErrorEquals: notFound, Next: "PlanResync", ResultPath: "$.world.resync" }],
-      Next: "PlanResync",
-    },
-    PlanResync: {
-      Type: "Task",
-      Resource: "arn:aws:states:::lambda:invoke",
-      Parameters: {
-        FunctionName: stepsFunctionArn,
-        Payload: {
-          action: "plan",
-          part: "resync",
-          "input.$": "$",
-          "execution.$": "$$.Execution.Id",
-          "world.$": "$.world.resync",
+  const resync = boundedPoll({
+    check: {
+      start: "ReadResyncReplica",
+      states: {
+        ReadResyncReplica: {
+          Type: "Task",
+          Resource: sdk("rds", "describeDBInstances"),
+          Parameters: { "DbInstanceIdentifier.$": "$.resync.replica" },
+          ResultPath: "$.world.resync",
+          Retry: [retrySdk("Rds")],
+          Catch: [
+            {
+              ErrorEquals: [...AwsErrors.DbInstanceNotFound],
+              Next: "PlanResync",
+              ResultPath: "$.world.resync",
+            },
+          ],
+          Next: "PlanResync",
+        },
+        PlanResync: lambdaTask<FailoverAction>(stepsFunctionArn, "plan", {
+          next: "ResyncNeeded?",
+          ResultPath: "$.plans.resync",
+          payload: { part: "resync", "world.$": "$.world.resync" },
+        }),
+        CreateResyncReplica: {
+          Type: "Task",
+          Resource: sdk("rds", "createDBInstanceReadReplica"),
+          Parameters: {
+            "DbInstanceIdentifier.$": "$.resync.replica",
+            "SourceDBInstanceIdentifier.$": "$.resync.source",
+            "AvailabilityZone.$": "$.resync.availabilityZone",
+          },
+          ResultPath: null,
+          Retry: [retrySdk("Rds")],
+          // Created meanwhile (a replay, a human): read again and decide again.
+          Catch: [
+            {
+              ErrorEquals: [...AwsErrors.DbInstanceAlreadyExists],
+              Next: "ReadResyncReplica",
+              ResultPath: "$.error",
+            },
+          ],
+          Next: "ResyncBound?",
         },
       },
-      ResultSelector: { "value.$": "$.Payload" },
-      ResultPath: "$.plans.resync",
-      Retry: (validate.Retry ?? []).slice(0, 1),
-      Next: "ResyncNeeded?",
     },
-    "ResyncNeeded?": {
-      Type: "Choice",
-      Choices: [
+    done: {
+      state: "ResyncNeeded?",
+      choices: [
         { Variable: "$.plans.resync.value.act", StringEquals: "write", Next: "CreateResyncReplica" },
         { Variable: "$.plans.resync.value.act", StringEquals: "wait", Next: "ResyncBound?" },
       ],
-      Default: "Database?",
+      // In sync (or a dry run): on to the failover's own states.
+      otherwise: "Database?",
     },
-    CreateResyncReplica: {
-      Type: "Task",
-      Resource: "arn:aws:states:::aws-sdk:rds:createDBInstanceReadReplica",
-      Parameters: {
-        "DbInstanceIdentifier.$": "$.resync.replica",
-        "SourceDBInstanceIdentifier.$": "$.resync.source",
-        "AvailabilityZone.$": "$.resync.availabilityZone",
+    counter: {
+      path: "$.progress.resync",
+      max: "$.resync.maxChecks",
+      bound: "ResyncBound?",
+      count: "CountResyncCheck",
+    },
+    wait: { state: "WaitForResync", secondsPath: "$.resync.intervalSeconds" },
+    timeout: {
+      state: "ResyncTimedOut",
+      fail: {
+        Type: "Fail",
+        Error: ExecutionErrors.ResyncTimedOut,
+        Cause:
+          "The new replica did not catch up within its bound: nothing was switched back; redrive to keep waiting",
       },
-      ResultPath: null,
-      Retry: retry,
-      // Created meanwhile (a replay, a human): read again and decide again.
-      Catch: [
-        {
-          ErrorEquals: ["Rds.DbInstanceAlreadyExistsException", "Rds.DBInstanceAlreadyExists"],
-          Next: "ReadResyncReplica",
-          ResultPath: "$.error",
-        },
-      ],
-      Next: "ResyncBound?",
     },
-    "ResyncBound?": {
-      Type: "Choice",
-      Choices: [
-        {
-          Variable: "$.progress.resyncChecks",
-          NumericGreaterThanEqualsPath: "$.resync.maxChecks",
-          Next: "ResyncTimedOut",
-        },
-      ],
-      Default: "CountResyncCheck",
-    },
-    CountResyncCheck: {
-      Type: "Pass",
-      Parameters: {
-        "promotionChecks.$": "$.progress.promotionChecks",
-        "dnsChecks.$": "$.progress.dnsChecks",
-        "resyncChecks.$": "States.MathAdd($.progress.resyncChecks, 1)",
-      },
-      ResultPath: "$.progress",
-      Next: "WaitForResync",
-    },
-    WaitForResync: { Type: "Wait", SecondsPath: "$.resync.intervalSeconds", Next: "ReadResyncReplica" },
-    ResyncTimedOut: {
-      Type: "Fail",
-      Error: "ResyncTimedOut",
-      Cause:
-        "The new replica did not catch up within its bound: nothing was switched back; redrive to keep waiting",
-    },
-  };
+  });
   return {
     ...failover,
     Comment:
       "Switchyard failback: resync a replica in the old primary region, then promote it, point configuration and DNS back, verify, report",
     States: {
       ...failover.States,
-      Validate: { ...validate, Next: "Resync?" },
+      Validate: validateState(stepsFunctionArn, "Resync?"),
       // An Aurora global database needs no resync: its old primary cluster is a secondary already.
       "Resync?": {
         Type: "Choice",

@@ -1,11 +1,17 @@
-import type {
-  Catcher,
-  ChoiceState,
-  JsonValue,
-  Retrier,
-  State,
-  StateMachineDefinition,
-  TaskState,
+import { AwsErrors, ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
+import {
+  boundedPoll,
+  type Catcher,
+  type ChoiceState,
+  humanApproval,
+  type JsonValue,
+  type LambdaTaskOptions,
+  lambdaTask,
+  sdkRetry as retrySdk,
+  type State,
+  type StateMachineDefinition,
+  sdkResource as sdk,
+  type TaskState,
 } from "./asl.ts";
 
 /** The failover-steps actions the workflow calls, by name. */
@@ -29,57 +35,14 @@ export type FailoverPart =
   | "dns"
   | "resync";
 
-const GLOBAL_NOT_FOUND = ["Rds.GlobalClusterNotFoundException", "Rds.GlobalClusterNotFoundFault"];
-
-/** Error names the failover steps throw, matched by Retry/Catch below. */
-export const FailoverErrors = {
-  VerificationFailed: "VerificationFailed",
-  ApprovalRejected: "ApprovalRejected",
-  InvalidInput: "InvalidInput",
-  ConfigError: "ConfigError",
-  Throttled: "Throttled",
-} as const;
-
-const retryLambda: Retrier = {
-  ErrorEquals: [
-    FailoverErrors.Throttled,
-    "Lambda.TooManyRequestsException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: "FULL",
-};
-
-/**
- * Transient AWS errors of an AWS SDK integration, by the names Step Functions gives them
- * (`<Service>.<Exception>`): retried a bounded number of times; afterwards the execution
- * fails in place and a redrive resumes at that step.
- */
-function retrySdk(...services: string[]): Retrier {
-  const names = [
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "ServiceUnavailableException",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalServerError",
-    "ServiceException",
-  ];
-  return {
-    ErrorEquals: services.flatMap((s) => names.map((n) => `${s}.${n}`)),
-    IntervalSeconds: 2,
-    MaxAttempts: 3,
-    BackoffRate: 2,
-    JitterStrategy: "FULL",
-  };
+/** The first state of both failover and failback: parse the input, or fail naming what is missing. */
+export function validateState(stepsFunctionArn: string, next: string): TaskState {
+  return lambdaTask<FailoverAction>(stepsFunctionArn, "validate", {
+    next,
+    OutputPath: "$.value",
+    Catch: [{ ErrorEquals: [ErrorNames.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
+  });
 }
-
-const sdk = (service: string, action: string) => `arn:aws:states:::aws-sdk:${service}:${action}`;
 
 /**
  * The failover state machine. Every part (promote, scale, configure, DNS) reads the world
@@ -89,23 +52,11 @@ const sdk = (service: string, action: string) => `arn:aws:states:::aws-sdk:${ser
  * by the input's timeout; the promotion and DNS waits are bounded loops; nothing waits forever.
  */
 export function failoverDefinition(stepsFunctionArn: string): StateMachineDefinition {
-  const lambdaTask = (
+  const task = (
     action: FailoverAction,
     next: string | undefined,
-    extra: Partial<TaskState> = {},
-    payload: Record<string, JsonValue> = {},
-  ): TaskState => ({
-    Type: "Task",
-    Resource: "arn:aws:states:::lambda:invoke",
-    Parameters: {
-      FunctionName: stepsFunctionArn,
-      Payload: { action, "input.$": "$", "execution.$": "$$.Execution.Id", ...payload },
-    },
-    ResultSelector: { "value.$": "$.Payload" },
-    Retry: [retryLambda],
-    ...(next ? { Next: next } : { End: true }),
-    ...extra,
-  });
+    options: LambdaTaskOptions = {},
+  ): TaskState => lambdaTask(stepsFunctionArn, action, { next, ...options });
 
   const ifConfigured = (path: string, then: string, otherwise: string): ChoiceState => ({
     Type: "Choice",
@@ -117,7 +68,12 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
   /** Read → Plan → Needed? → write | Skipped, for one part. */
   const part = (
     name: FailoverPart,
-    read: { state: string; resource: string; parameters: Record<string, JsonValue>; notFound?: string[] },
+    read: {
+      state: string;
+      resource: string;
+      parameters: Record<string, JsonValue>;
+      notFound?: readonly string[];
+    },
     write: {
       state: string;
       resource: string;
@@ -130,7 +86,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
   ): Record<string, State> => {
     const planState = `Plan${write.state}`;
     const catchNotFound: Catcher[] = read.notFound
-      ? [{ ErrorEquals: read.notFound, Next: planState, ResultPath: `$.world.${name}` }]
+      ? [{ ErrorEquals: [...read.notFound], Next: planState, ResultPath: `$.world.${name}` }]
       : [];
     return {
       [read.state]: {
@@ -142,12 +98,10 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Catch: catchNotFound,
         Next: planState,
       },
-      [planState]: lambdaTask(
-        "plan",
-        `${write.state}Needed?`,
-        { ResultPath: `$.plans.${name}` },
-        { part: name, "world.$": `$.world.${name}` },
-      ),
+      [planState]: task("plan", `${write.state}Needed?`, {
+        ResultPath: `$.plans.${name}`,
+        payload: { part: name, "world.$": `$.world.${name}` },
+      }),
       [`${write.state}Needed?`]: {
         Type: "Choice",
         Choices: [
@@ -193,7 +147,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     // Someone else switched it meanwhile: read again and decide again.
     Catch: [
       {
-        ErrorEquals: ["Rds.InvalidGlobalClusterStateException", "Rds.InvalidGlobalClusterStateFault"],
+        ErrorEquals: [...AwsErrors.InvalidGlobalClusterState],
         Next: "ReadGlobalCluster",
         ResultPath: "$.error",
       },
@@ -207,15 +161,19 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
       ResultPath: "$.world.promote",
       Retry: [retrySdk("Rds")],
-      Catch: [{ ErrorEquals: GLOBAL_NOT_FOUND, Next: "PlanSwitchGlobal", ResultPath: "$.world.promote" }],
+      Catch: [
+        {
+          ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
+          Next: "PlanSwitchGlobal",
+          ResultPath: "$.world.promote",
+        },
+      ],
       Next: "PlanSwitchGlobal",
     },
-    PlanSwitchGlobal: lambdaTask(
-      "plan",
-      "SwitchGlobalNeeded?",
-      { ResultPath: "$.plans.promote" },
-      { part: "promote", "world.$": "$.world.promote" },
-    ),
+    PlanSwitchGlobal: task("plan", "SwitchGlobalNeeded?", {
+      ResultPath: "$.plans.promote",
+      payload: { part: "promote", "world.$": "$.world.promote" },
+    }),
     "SwitchGlobalNeeded?": {
       Type: "Choice",
       Choices: [
@@ -238,46 +196,37 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       Comment: "Already the writer (or a dry run): the plan says why",
       Next: "ScaleLambda?",
     },
-    WaitForGlobalSwitch: {
-      Type: "Wait",
-      SecondsPath: "$.waits.promotion.intervalSeconds",
-      Next: "CheckGlobalSwitch",
-    },
-    CheckGlobalSwitch: {
-      Type: "Task",
-      Resource: sdk("rds", "describeGlobalClusters"),
-      Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
-      ResultSelector: { "cluster.$": "$.GlobalClusters[0]" },
-      ResultPath: "$.promotion",
-      Retry: [retrySdk("Rds")],
-      Next: "GlobalSwitched?",
-    },
-    "GlobalSwitched?": {
-      Type: "Choice",
-      Choices: [{ Variable: "$.promotion.cluster.Status", StringEquals: "available", Next: "ScaleLambda?" }],
-      Default: "GlobalSwitchBound?",
-    },
-    "GlobalSwitchBound?": {
-      Type: "Choice",
-      Choices: [
-        {
-          Variable: "$.progress.promotionChecks",
-          NumericGreaterThanEqualsPath: "$.waits.promotion.maxChecks",
-          Next: "PromotionTimedOut",
+    ...boundedPoll({
+      check: {
+        start: "CheckGlobalSwitch",
+        states: {
+          CheckGlobalSwitch: {
+            Type: "Task",
+            Resource: sdk("rds", "describeGlobalClusters"),
+            Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+            ResultSelector: { "cluster.$": "$.GlobalClusters[0]" },
+            ResultPath: "$.promotion",
+            Retry: [retrySdk("Rds")],
+            Next: "GlobalSwitched?",
+          },
         },
-      ],
-      Default: "CountGlobalSwitchCheck",
-    },
-    CountGlobalSwitchCheck: {
-      Type: "Pass",
-      Parameters: {
-        "promotionChecks.$": "States.MathAdd($.progress.promotionChecks, 1)",
-        "dnsChecks.$": "$.progress.dnsChecks",
-        "resyncChecks.$": "$.progress.resyncChecks",
       },
-      ResultPath: "$.progress",
-      Next: "WaitForGlobalSwitch",
-    },
+      done: {
+        state: "GlobalSwitched?",
+        choices: [
+          { Variable: "$.promotion.cluster.Status", StringEquals: "available", Next: "ScaleLambda?" },
+        ],
+      },
+      counter: {
+        path: "$.progress.globalSwitch",
+        max: "$.waits.promotion.maxChecks",
+        bound: "GlobalSwitchBound?",
+        count: "CountGlobalSwitchCheck",
+      },
+      wait: { state: "WaitForGlobalSwitch", secondsPath: "$.waits.promotion.intervalSeconds" },
+      // The same end as a replica's promotion (defined with that loop below).
+      timeout: { state: "PromotionTimedOut" },
+    }),
   };
 
   return {
@@ -287,11 +236,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     // A bound on the whole run, above every inner bound (approval, promotion, DNS).
     TimeoutSeconds: 6 * 3600,
     States: {
-      Validate: lambdaTask("validate", "Database?", {
-        OutputPath: "$.value",
-        Catch: [{ ErrorEquals: [FailoverErrors.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
-      }),
-      InvalidInput: { Type: "Fail", Error: FailoverErrors.InvalidInput, CausePath: "$.error.Cause" },
+      Validate: validateState(stepsFunctionArn, "Database?"),
+      InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       "Database?": ifConfigured("$.database", "DatabaseKind?", "Preflight"),
       "DatabaseKind?": {
         Type: "Choice",
@@ -304,7 +250,13 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
         ResultPath: "$.world.promote",
         Retry: [retrySdk("Rds")],
-        Catch: [{ ErrorEquals: GLOBAL_NOT_FOUND, Next: "Preflight", ResultPath: "$.world.promote" }],
+        Catch: [
+          {
+            ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
+            Next: "Preflight",
+            ResultPath: "$.world.promote",
+          },
+        ],
         Next: "Preflight",
       },
       ReadDatabase: {
@@ -315,19 +267,17 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Retry: [retrySdk("Rds")],
         Catch: [
           {
-            ErrorEquals: ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"],
+            ErrorEquals: [...AwsErrors.DbInstanceNotFound],
             Next: "Preflight",
             ResultPath: "$.world.promote",
           },
         ],
         Next: "Preflight",
       },
-      Preflight: lambdaTask(
-        "preflight",
-        "Preflight?",
-        { ResultPath: "$.preflight" },
-        { "world.$": "$.world", "stateMachine.$": "$$.StateMachine.Id" },
-      ),
+      Preflight: task("preflight", "Preflight?", {
+        ResultPath: "$.preflight",
+        payload: { "world.$": "$.world", "stateMachine.$": "$$.StateMachine.Id" },
+      }),
       "Preflight?": {
         Type: "Choice",
         Choices: [
@@ -340,38 +290,35 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         ],
         Default: "Promote?",
       },
-      PreflightFailed: lambdaTask("preflightFailed", "PreflightFailedEnd", { ResultPath: null }),
-      PreflightFailedEnd: { Type: "Fail", Error: "PreflightFailed", CausePath: "$.preflight.value.reason" },
-      WaitForApprovalToFailOver: {
-        Type: "Task",
-        Comment:
-          "A human approves with `switchyard failover approve <runbook>` (SendTaskSuccess); bounded by the input's timeout",
-        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-        Parameters: {
-          FunctionName: stepsFunctionArn,
-          Payload: {
-            action: "requestApproval",
-            "input.$": "$",
-            "execution.$": "$$.Execution.Id",
-            "taskToken.$": "$$.Task.Token",
-          },
-        },
-        TimeoutSecondsPath: "$.approval.timeoutSeconds",
-        ResultPath: "$.approved",
-        Retry: [retryLambda],
-        Catch: [
-          { ErrorEquals: ["States.Timeout"], Next: "ApprovalTimedOut", ResultPath: "$.error" },
-          { ErrorEquals: [FailoverErrors.ApprovalRejected], Next: "ApprovalRejected", ResultPath: "$.error" },
-        ],
-        Next: "Promote?",
+      PreflightFailed: task("preflightFailed", "PreflightFailedEnd", { ResultPath: null }),
+      PreflightFailedEnd: {
+        Type: "Fail",
+        Error: ExecutionErrors.PreflightFailed,
+        CausePath: "$.preflight.value.reason",
       },
-      ApprovalTimedOut: lambdaTask("approvalTimedOut", "ApprovalTimedOutEnd", { ResultPath: null }),
+      ...humanApproval(
+        "WaitForApprovalToFailOver",
+        stepsFunctionArn,
+        "requestApproval" satisfies FailoverAction,
+        {
+          Comment:
+            "A human approves with `switchyard failover approve <runbook>` (SendTaskSuccess); bounded by the input's timeout",
+          TimeoutSecondsPath: "$.approval.timeoutSeconds",
+          ResultPath: "$.approved",
+          Catch: [
+            { ErrorEquals: [StatesErrors.Timeout], Next: "ApprovalTimedOut", ResultPath: "$.error" },
+            { ErrorEquals: [ErrorNames.ApprovalRejected], Next: "ApprovalRejected", ResultPath: "$.error" },
+          ],
+          next: "Promote?",
+        },
+      ),
+      ApprovalTimedOut: task("approvalTimedOut", "ApprovalTimedOutEnd", { ResultPath: null }),
       ApprovalTimedOutEnd: {
         Type: "Fail",
-        Error: "ApprovalTimedOut",
+        Error: ExecutionErrors.ApprovalTimedOut,
         Cause: "Nobody approved the failover in time: nothing was changed",
       },
-      ApprovalRejected: { Type: "Fail", Error: FailoverErrors.ApprovalRejected, CausePath: "$.error.Cause" },
+      ApprovalRejected: { Type: "Fail", Error: ErrorNames.ApprovalRejected, CausePath: "$.error.Cause" },
 
       "Promote?": ifConfigured("$.database", "PromoteKind?", "ScaleLambda?"),
       "PromoteKind?": {
@@ -386,7 +333,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           state: "ReadReplica",
           resource: sdk("rds", "describeDBInstances"),
           parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
-          notFound: ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"],
+          notFound: AwsErrors.DbInstanceNotFound,
         },
         {
           state: "PromoteReplica",
@@ -397,7 +344,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
             // Someone else promoted it meanwhile: read again and decide again.
             Catch: [
               {
-                ErrorEquals: ["Rds.InvalidDbInstanceStateException", "Rds.InvalidDBInstanceState"],
+                ErrorEquals: [...AwsErrors.InvalidDbInstanceState],
                 Next: "ReadReplica",
                 ResultPath: "$.error",
               },
@@ -407,59 +354,50 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         "ScaleLambda?",
         "Rds",
       ),
-      WaitForPromotion: {
-        Type: "Wait",
-        SecondsPath: "$.waits.promotion.intervalSeconds",
-        Next: "CheckPromotion",
-      },
-      CheckPromotion: {
-        Type: "Task",
-        Resource: sdk("rds", "describeDBInstances"),
-        Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
-        ResultSelector: { "db.$": "$.DbInstances[0]" },
-        ResultPath: "$.promotion",
-        Retry: [retrySdk("Rds")],
-        Next: "Promoted?",
-      },
-      "Promoted?": {
-        Type: "Choice",
-        Choices: [
-          {
-            Variable: "$.promotion.db.ReadReplicaSourceDBInstanceIdentifier",
-            IsPresent: true,
-            Next: "PromotionBound?",
+      ...boundedPoll({
+        check: {
+          start: "CheckPromotion",
+          states: {
+            CheckPromotion: {
+              Type: "Task",
+              Resource: sdk("rds", "describeDBInstances"),
+              Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+              ResultSelector: { "db.$": "$.DbInstances[0]" },
+              ResultPath: "$.promotion",
+              Retry: [retrySdk("Rds")],
+              Next: "Promoted?",
+            },
           },
-          { Variable: "$.promotion.db.DbInstanceStatus", StringEquals: "available", Next: "ScaleLambda?" },
-        ],
-        Default: "PromotionBound?",
-      },
-      "PromotionBound?": {
-        Type: "Choice",
-        Choices: [
-          {
-            Variable: "$.progress.promotionChecks",
-            NumericGreaterThanEqualsPath: "$.waits.promotion.maxChecks",
-            Next: "PromotionTimedOut",
-          },
-        ],
-        Default: "CountPromotionCheck",
-      },
-      CountPromotionCheck: {
-        Type: "Pass",
-        Parameters: {
-          "promotionChecks.$": "States.MathAdd($.progress.promotionChecks, 1)",
-          "dnsChecks.$": "$.progress.dnsChecks",
-          "resyncChecks.$": "$.progress.resyncChecks",
         },
-        ResultPath: "$.progress",
-        Next: "WaitForPromotion",
-      },
-      PromotionTimedOut: {
-        Type: "Fail",
-        Error: "PromotionTimedOut",
-        Cause:
-          "The replica did not become an available standalone instance in time: check it in the RDS console, then redrive",
-      },
+        done: {
+          state: "Promoted?",
+          choices: [
+            // Still a replica (its status may read "available" before the promotion starts).
+            {
+              Variable: "$.promotion.db.ReadReplicaSourceDBInstanceIdentifier",
+              IsPresent: true,
+              Next: "PromotionBound?",
+            },
+            { Variable: "$.promotion.db.DbInstanceStatus", StringEquals: "available", Next: "ScaleLambda?" },
+          ],
+        },
+        counter: {
+          path: "$.progress.promotion",
+          max: "$.waits.promotion.maxChecks",
+          bound: "PromotionBound?",
+          count: "CountPromotionCheck",
+        },
+        wait: { state: "WaitForPromotion", secondsPath: "$.waits.promotion.intervalSeconds" },
+        timeout: {
+          state: "PromotionTimedOut",
+          fail: {
+            Type: "Fail",
+            Error: ExecutionErrors.PromotionTimedOut,
+            Cause:
+              "The replica did not become an available standalone instance in time: check it in the RDS console, then redrive",
+          },
+        },
+      }),
 
       "ScaleLambda?": ifConfigured("$.compute.lambda", "ReadLambdaCapacity", "ScaleEcs?"),
       ...part(
@@ -471,7 +409,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
             "FunctionName.$": "$.compute.lambda.function",
             "Qualifier.$": "$.compute.lambda.alias",
           },
-          notFound: ["Lambda.ProvisionedConcurrencyConfigNotFoundException"],
+          notFound: AwsErrors.ProvisionedConcurrencyConfigNotFound,
         },
         {
           state: "ScaleLambda",
@@ -538,7 +476,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           state: "ReadParameter",
           resource: sdk("ssm", "getParameter"),
           parameters: { "Name.$": "$.configuration.parameter" },
-          notFound: ["Ssm.ParameterNotFoundException", "Ssm.ParameterNotFound"],
+          notFound: AwsErrors.SsmParameterNotFound,
         },
         {
           state: "Configure",
@@ -596,43 +534,41 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         "HealthCheck?",
         "Route53",
       ),
-      WaitForDnsSync: { Type: "Wait", SecondsPath: "$.waits.dns.intervalSeconds", Next: "CheckDnsSync" },
-      CheckDnsSync: {
-        Type: "Task",
-        Resource: sdk("route53", "getChange"),
-        Parameters: { "Id.$": "$.dnsChange.id" },
-        ResultSelector: { "id.$": "$.ChangeInfo.Id", "status.$": "$.ChangeInfo.Status" },
-        ResultPath: "$.dnsChange",
-        Retry: [retrySdk("Route53")],
-        Next: "DnsInSync?",
-      },
-      "DnsInSync?": {
-        Type: "Choice",
-        Choices: [
-          { Variable: "$.dnsChange.status", StringEquals: "INSYNC", Next: "HealthCheck?" },
-          {
-            Variable: "$.progress.dnsChecks",
-            NumericGreaterThanEqualsPath: "$.waits.dns.maxChecks",
-            Next: "DnsSyncTimedOut",
+      ...boundedPoll({
+        check: {
+          start: "CheckDnsSync",
+          states: {
+            CheckDnsSync: {
+              Type: "Task",
+              Resource: sdk("route53", "getChange"),
+              Parameters: { "Id.$": "$.dnsChange.id" },
+              ResultSelector: { "id.$": "$.ChangeInfo.Id", "status.$": "$.ChangeInfo.Status" },
+              ResultPath: "$.dnsChange",
+              Retry: [retrySdk("Route53")],
+              Next: "DnsInSync?",
+            },
           },
-        ],
-        Default: "CountDnsCheck",
-      },
-      CountDnsCheck: {
-        Type: "Pass",
-        Parameters: {
-          "promotionChecks.$": "$.progress.promotionChecks",
-          "dnsChecks.$": "States.MathAdd($.progress.dnsChecks, 1)",
-          "resyncChecks.$": "$.progress.resyncChecks",
         },
-        ResultPath: "$.progress",
-        Next: "WaitForDnsSync",
-      },
-      DnsSyncTimedOut: {
-        Type: "Fail",
-        Error: "DnsSyncTimedOut",
-        Cause: "The Route 53 change did not reach INSYNC in time: redrive to check it again",
-      },
+        done: {
+          state: "DnsInSync?",
+          choices: [{ Variable: "$.dnsChange.status", StringEquals: "INSYNC", Next: "HealthCheck?" }],
+        },
+        counter: {
+          path: "$.progress.dns",
+          max: "$.waits.dns.maxChecks",
+          bound: "DnsSyncBound?",
+          count: "CountDnsCheck",
+        },
+        wait: { state: "WaitForDnsSync", secondsPath: "$.waits.dns.intervalSeconds" },
+        timeout: {
+          state: "DnsSyncTimedOut",
+          fail: {
+            Type: "Fail",
+            Error: ExecutionErrors.DnsSyncTimedOut,
+            Cause: "The Route 53 change did not reach INSYNC in time: redrive to check it again",
+          },
+        },
+      }),
 
       "HealthCheck?": ifConfigured("$.verify.healthCheckId", "ReadHealthCheck", "NoHealthCheck"),
       // Verify reads `$.world.health`: a runbook without a health check still has to name it.
@@ -645,25 +581,20 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Retry: [retrySdk("Route53")],
         Next: "Verify",
       },
-      Verify: lambdaTask(
-        "verify",
-        "Report",
-        {
-          ResultPath: "$.verification",
-          Retry: [
-            retryLambda,
-            // The secondary may need a minute to answer: probe again, a bounded number of times.
-            {
-              ErrorEquals: [FailoverErrors.VerificationFailed],
-              IntervalSeconds: 30,
-              MaxAttempts: 5,
-              BackoffRate: 1,
-            },
-          ],
-        },
-        { "world.$": "$.world.health" },
-      ),
-      Report: lambdaTask("report", "Notify?", { ResultPath: "$.report" }),
+      Verify: task("verify", "Report", {
+        ResultPath: "$.verification",
+        payload: { "world.$": "$.world.health" },
+        retry: [
+          // The secondary may need a minute to answer: probe again, a bounded number of times.
+          {
+            ErrorEquals: [ErrorNames.VerificationFailed],
+            IntervalSeconds: 30,
+            MaxAttempts: 5,
+            BackoffRate: 1,
+          },
+        ],
+      }),
+      Report: task("report", "Notify?", { ResultPath: "$.report" }),
       "Notify?": ifConfigured("$.notifyTopicArn", "Notify", "Done?"),
       Notify: {
         Type: "Task",

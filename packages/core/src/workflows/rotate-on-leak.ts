@@ -1,26 +1,16 @@
-import { RotationErrors } from "../secrets/errors.ts";
+import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
 import type { LeakStep } from "../secrets/leak.ts";
-import type { Retrier, StateMachineDefinition, TaskState } from "./asl.ts";
-
-const retryTransient: Retrier = {
-  ErrorEquals: [
-    "Throttled",
-    "Lambda.TooManyRequestsException",
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "InternalServiceError",
-    RotationErrors.DatabaseUnavailable,
-  ],
-  IntervalSeconds: 2,
-  MaxAttempts: 4,
-  BackoffRate: 2,
-  JitterStrategy: "FULL",
-};
+import {
+  type LambdaTaskOptions,
+  lambdaTask,
+  type Retrier,
+  type StateMachineDefinition,
+  type TaskState,
+} from "./asl.ts";
 
 /** In AWS, RotateSecret runs the rotation function asynchronously: verify waits for it. */
 const retryNotFinished: Retrier = {
-  ErrorEquals: [RotationErrors.RotationNotFinished],
+  ErrorEquals: [ErrorNames.RotationNotFinished],
   IntervalSeconds: 5,
   MaxAttempts: 12,
   BackoffRate: 1.5,
@@ -34,28 +24,20 @@ const retryNotFinished: Retrier = {
  * the rotation's version id derives from the alert, so RotateSecret is not repeated).
  */
 export function rotateOnLeakDefinition(stepsFunctionArn: string): StateMachineDefinition {
-  const task = (action: LeakStep, next: string | undefined, extra: Partial<TaskState> = {}): TaskState => ({
-    Type: "Task",
-    Resource: "arn:aws:states:::lambda:invoke",
-    Parameters: {
-      FunctionName: stepsFunctionArn,
-      Payload: {
-        action,
-        "input.$": "$.input",
-        "execution.$": "$$.Execution.Id",
+  const task = (action: LeakStep, next: string | undefined, options: LambdaTaskOptions = {}): TaskState =>
+    lambdaTask(stepsFunctionArn, action, {
+      next,
+      input: "$.input",
+      payload: {
         ...(action === "invalidate" ? { "rotation.$": "$.rotation" } : {}),
         ...(action === "recordFailure" ? { "error.$": "$.error" } : {}),
       },
-    },
-    ResultSelector: { "value.$": "$.Payload" },
-    ResultPath: null,
-    Retry: [retryTransient],
-    ...(action === "recordFailure"
-      ? {}
-      : { Catch: [{ ErrorEquals: ["States.ALL"], Next: "RecordFailure", ResultPath: "$.error" }] }),
-    ...(next ? { Next: next } : { End: true }),
-    ...extra,
-  });
+      ResultPath: null,
+      ...(action === "recordFailure"
+        ? {}
+        : { Catch: [{ ErrorEquals: [StatesErrors.ALL], Next: "RecordFailure", ResultPath: "$.error" }] }),
+      ...options,
+    });
   return {
     Comment:
       "Switchyard rotate-on-leak: rotate, verify, invalidate the leaked credential, resolve the alert, record",
@@ -66,14 +48,14 @@ export function rotateOnLeakDefinition(stepsFunctionArn: string): StateMachineDe
         ResultSelector: { "leakedVersion.$": "$.Payload.leakedVersion" },
         ResultPath: "$.rotation",
       }),
-      Verify: task("verify", "Invalidate", { Retry: [retryNotFinished, retryTransient] }),
+      Verify: task("verify", "Invalidate", { retry: [retryNotFinished] }),
       Invalidate: task("invalidate", "ResolveAlert"),
       ResolveAlert: task("resolveAlert", "Record"),
       Record: task("record", undefined),
       RecordFailure: task("recordFailure", "Failed"),
       Failed: {
         Type: "Fail",
-        Error: "LeakNotHandled",
+        Error: ExecutionErrors.LeakNotHandled,
         Cause:
           "The leaked secret was not fully handled: the audit log and the notification say which step failed",
       },

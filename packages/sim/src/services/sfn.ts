@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isHumanWait } from "@switchyard/core/workflows/asl";
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { ExecutionHold } from "../clock.ts";
 import { fail } from "../errors.ts";
@@ -8,8 +9,6 @@ import type { Kernel } from "../kernel.ts";
 const VIRTUAL_WAIT = "arn:aws:states:::switchyard:virtualWait";
 /** Hidden parameter that carries a TimeoutSecondsPath value to the task in the local definition. */
 const TIMEOUT_PARAMETER = "switchyard:timeoutSeconds";
-/** States named so wait for a human (approval); `runOut` leaves their timeouts alone. */
-const HUMAN_WAIT_PREFIX = "WaitForApproval";
 /** Real-time bound the interpreter puts on a task (its default is 60 s); timeouts are enforced virtually instead. */
 const REAL_TIME_BOUND_SECONDS = 2_000_000;
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
@@ -394,7 +393,8 @@ export class SfnService {
       .sleep(timeoutSeconds * 1000, {
         label: `${execution.name}/${stateName} timeout`,
         signal: timeout.signal,
-        humanWait: stateName.startsWith(HUMAN_WAIT_PREFIX),
+        // A human wait (core's contract): `runOut` leaves its timeout alone.
+        humanWait: isHumanWait(stateName),
         hold: { begin: () => undefined, end: () => undefined },
       })
       .then(() => {

@@ -1,7 +1,7 @@
 import { GetRandomPasswordCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { Octokit } from "@octokit/rest";
 import { sign } from "@octokit/webhooks-methods";
-import { RotationError, RotationErrors } from "../errors.ts";
+import { ErrorNames, SwitchyardError } from "../../errors.ts";
 import type { Rotator, RotatorDeps } from "../rotator.ts";
 
 type Options = {
@@ -19,8 +19,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 async function github(deps: RotatorDeps, options: Options): Promise<Octokit> {
   const token = await deps.clients.secrets.send(new GetSecretValueCommand({ SecretId: options.tokenSecret }));
   if (!token.SecretString)
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `options.tokenSecret ${options.tokenSecret} has no SecretString: store the GitHub token as plain text`,
     );
   return new Octokit({
@@ -38,11 +38,11 @@ const where = (options: Options) => `${options.owner}/${options.repo} hook ${opt
 function githubFailure(
   error: unknown,
   what: string,
-  name: typeof RotationErrors.SetFailed | typeof RotationErrors.TestFailed,
+  name: typeof ErrorNames.SetFailed | typeof ErrorNames.TestFailed,
 ) {
   const status = (error as { status?: unknown }).status;
   const detail = typeof status === "number" ? `GitHub answered ${status}` : (error as Error).message;
-  return new RotationError(name, `${what}: ${detail}`);
+  return new SwitchyardError(name, `${what}: ${detail}`);
 }
 
 /**
@@ -80,10 +80,10 @@ export const githubWebhookRotator: Rotator<"github-webhook-secret"> = {
   permissions: ["secretsmanager:GetRandomPassword"],
   validate(secret) {
     if (secret.length === 0)
-      throw new RotationError(RotationErrors.InvalidSecret, "the webhook secret is empty");
+      throw new SwitchyardError(ErrorNames.InvalidSecret, "the webhook secret is empty");
     if (secret.trim() !== secret)
-      throw new RotationError(
-        RotationErrors.InvalidSecret,
+      throw new SwitchyardError(
+        ErrorNames.InvalidSecret,
         "the webhook secret has leading or trailing whitespace, which GitHub would keep: store it trimmed",
       );
   },
@@ -104,7 +104,7 @@ export const githubWebhookRotator: Rotator<"github-webhook-secret"> = {
       // Idempotent: setting the same secret again leaves the hook as it was.
       await octokit.rest.repos.updateWebhookConfigForRepo({ ...hook(options), secret: versions.pending });
     } catch (error) {
-      throw githubFailure(error, `updating the secret of ${where(options)}`, RotationErrors.SetFailed);
+      throw githubFailure(error, `updating the secret of ${where(options)}`, ErrorNames.SetFailed);
     }
   },
   async test(deps, pending, options: Options) {
@@ -113,12 +113,12 @@ export const githubWebhookRotator: Rotator<"github-webhook-secret"> = {
     try {
       config = (await octokit.rest.repos.getWebhookConfigForRepo(hook(options))).data;
     } catch (error) {
-      throw githubFailure(error, `reading the config of ${where(options)}`, RotationErrors.TestFailed);
+      throw githubFailure(error, `reading the config of ${where(options)}`, ErrorNames.TestFailed);
     }
     // GitHub never returns the secret, only a mask when one is set.
     if (!config.secret)
-      throw new RotationError(
-        RotationErrors.TestFailed,
+      throw new SwitchyardError(
+        ErrorNames.TestFailed,
         `${where(options)} reports no secret: setSecret did not apply`,
       );
     const digest = (await sign(pending, options.receiverUrl)).slice(-12);
@@ -126,21 +126,21 @@ export const githubWebhookRotator: Rotator<"github-webhook-secret"> = {
       options.receiverUrl,
       await signedPing(pending, options, `switchyard-rotation-${digest}`),
     ).catch((error: Error) => {
-      throw new RotationError(
-        RotationErrors.TestFailed,
+      throw new SwitchyardError(
+        ErrorNames.TestFailed,
         `the receiver at ${options.receiverUrl} is unreachable: ${error.message}`,
       );
     });
     if (response.status >= 300)
-      throw new RotationError(
-        RotationErrors.TestFailed,
+      throw new SwitchyardError(
+        ErrorNames.TestFailed,
         `the receiver at ${options.receiverUrl} refused a ping signed with the pending secret (${response.status})`,
       );
   },
   async invalidate(_deps, leaked, current) {
     if (leaked === current)
-      throw new RotationError(
-        RotationErrors.StillValid,
+      throw new SwitchyardError(
+        ErrorNames.StillValid,
         "the current webhook secret is the leaked one: rotation did not happen",
       );
   },

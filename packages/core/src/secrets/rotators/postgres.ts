@@ -1,8 +1,8 @@
 import { GetRandomPasswordCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import * as z from "zod";
+import { ErrorNames, SwitchyardError } from "../../errors.ts";
 import { formatZodIssues } from "../../util/zod-error.ts";
 import { alternateUser, CLONE_SUFFIX } from "../alternating-users.ts";
-import { RotationError, RotationErrors } from "../errors.ts";
 import type { Rotator, RotatorDeps } from "../rotator.ts";
 import { identifier, literal, type SqlCredentials } from "../sql.ts";
 
@@ -25,15 +25,15 @@ function parse(secret: string, what = "the secret"): PostgresSecret {
   try {
     value = JSON.parse(secret);
   } catch {
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `${what} is not JSON: store {"host","port","username","password","dbname"}`,
     );
   }
   const parsed = PostgresSecret.safeParse(value);
   if (!parsed.success)
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `${what}: ${formatZodIssues(parsed.error).join("; ")}`,
     );
   return parsed.data;
@@ -72,8 +72,8 @@ async function test(deps: RotatorDeps, pending: string, ssl: boolean): Promise<v
   const secret = parse(pending, "the pending secret");
   const who = await whoAmI(deps, secret, ssl);
   if (who !== secret.username)
-    throw new RotationError(
-      RotationErrors.TestFailed,
+    throw new SwitchyardError(
+      ErrorNames.TestFailed,
       who === undefined
         ? `PostgreSQL refused the pending credentials of ${secret.username}`
         : `logged in as ${who}, expected ${secret.username}`,
@@ -84,8 +84,8 @@ async function test(deps: RotatorDeps, pending: string, ssl: boolean): Promise<v
 function sameTarget(current: PostgresSecret, pending: PostgresSecret): void {
   for (const key of ["host", "port", "dbname"] as const) {
     if (current[key] !== pending[key])
-      throw new RotationError(
-        RotationErrors.InvalidSecret,
+      throw new SwitchyardError(
+        ErrorNames.InvalidSecret,
         `${key}: the pending secret says ${String(pending[key])}, the current one ${String(current[key])}; a rotation never moves a credential to another database`,
       );
   }
@@ -111,8 +111,8 @@ export const postgresSingleUser: Rotator<"postgres-single-user"> = {
     const next = parse(pending, "the pending secret");
     sameTarget(now, next);
     if (next.username !== now.username)
-      throw new RotationError(
-        RotationErrors.InvalidSecret,
+      throw new SwitchyardError(
+        ErrorNames.InvalidSecret,
         `username: the pending secret names ${next.username}, the current one ${now.username}`,
       );
     if ((await whoAmI(deps, next, ssl)) === next.username) return;
@@ -124,8 +124,8 @@ export const postgresSingleUser: Rotator<"postgres-single-user"> = {
       );
       if ("ok" in out) return;
     }
-    throw new RotationError(
-      RotationErrors.SetFailed,
+    throw new SwitchyardError(
+      ErrorNames.SetFailed,
       `PostgreSQL refused ${next.username}'s pending, current and previous passwords: set one by hand, then rotate again`,
     );
   },
@@ -135,8 +135,8 @@ export const postgresSingleUser: Rotator<"postgres-single-user"> = {
   async invalidate(deps, leaked, _current, { ssl }) {
     const old = parse(leaked, "the leaked secret");
     if ((await whoAmI(deps, old, ssl)) !== undefined)
-      throw new RotationError(
-        RotationErrors.StillValid,
+      throw new SwitchyardError(
+        ErrorNames.StillValid,
         `PostgreSQL still accepts the leaked password of ${old.username}`,
       );
   },
@@ -157,15 +157,15 @@ export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
       value.username !== username &&
       value.username !== `${username}${CLONE_SUFFIX}`
     )
-      throw new RotationError(
-        RotationErrors.InvalidSecret,
+      throw new SwitchyardError(
+        ErrorNames.InvalidSecret,
         `username: the secret names ${value.username}; the config's options.username says ${username} or ${username}${CLONE_SUFFIX}`,
       );
   },
   async create(deps, current) {
     const now = parse(current);
     const next = alternateUser(now.username);
-    if ("problem" in next) throw new RotationError(RotationErrors.InvalidSecret, `username: ${next.problem}`);
+    if ("problem" in next) throw new SwitchyardError(ErrorNames.InvalidSecret, `username: ${next.problem}`);
     return JSON.stringify({ ...now, username: next.username, password: await newPassword(deps) });
   },
   async set(deps, { current, pending }, { masterSecret, ssl }) {
@@ -195,8 +195,8 @@ export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
       },
     );
     if ("refused" in out)
-      throw new RotationError(
-        RotationErrors.SetFailed,
+      throw new SwitchyardError(
+        ErrorNames.SetFailed,
         `PostgreSQL refused the master user's credentials (${masterSecret})`,
       );
   },
@@ -206,8 +206,8 @@ export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
   async invalidate(deps, leaked, current, { masterSecret, ssl }) {
     const old = parse(leaked, "the leaked secret");
     if (old.username === parse(current).username)
-      throw new RotationError(
-        RotationErrors.StillValid,
+      throw new SwitchyardError(
+        ErrorNames.StillValid,
         `the leaked user ${old.username} is still the current one`,
       );
     if ((await whoAmI(deps, old, ssl)) === undefined) return;
@@ -217,8 +217,8 @@ export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
       query(`ALTER ROLE ${identifier(old.username)} WITH PASSWORD ${literal(randomString())}`),
     );
     if ("refused" in out)
-      throw new RotationError(
-        RotationErrors.SetFailed,
+      throw new SwitchyardError(
+        ErrorNames.SetFailed,
         `PostgreSQL refused the master user's credentials (${masterSecret})`,
       );
   },

@@ -1,5 +1,5 @@
 import { GetRandomPasswordCommand } from "@aws-sdk/client-secrets-manager";
-import { RotationError, RotationErrors } from "../errors.ts";
+import { ErrorNames, SwitchyardError } from "../../errors.ts";
 import type { Rotator } from "../rotator.ts";
 
 type Options = {
@@ -15,25 +15,25 @@ function jsonObject(secret: string, field: string): Record<string, unknown> {
   try {
     value = JSON.parse(secret);
   } catch {
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `the secret is not JSON, but options.field is "${field}": store a JSON object or remove options.field`,
     );
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `the secret must be a JSON object holding "${field}"`,
     );
   const record = value as Record<string, unknown>;
   if (!(field in record))
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `${field}: missing from the secret; add it, or fix options.field`,
     );
   if (typeof record[field] !== "string")
-    throw new RotationError(
-      RotationErrors.InvalidSecret,
+    throw new SwitchyardError(
+      ErrorNames.InvalidSecret,
       `${field}: must be a string, got ${typeof record[field]}`,
     );
   return record;
@@ -50,8 +50,7 @@ export const randomRotator: Rotator<"random"> = {
   permissions: ["secretsmanager:GetRandomPassword"],
   validate(secret, options) {
     if (options.field) jsonObject(secret, options.field);
-    else if (secret.length === 0)
-      throw new RotationError(RotationErrors.InvalidSecret, "the secret is empty");
+    else if (secret.length === 0) throw new SwitchyardError(ErrorNames.InvalidSecret, "the secret is empty");
   },
   async create(deps, current, options: Options) {
     const out = await deps.clients.secrets.send(
@@ -71,16 +70,16 @@ export const randomRotator: Rotator<"random"> = {
   async test(_deps, pending, options) {
     const value = options.field ? String(jsonObject(pending, options.field)[options.field]) : pending;
     if (value.length !== options.length)
-      throw new RotationError(
-        RotationErrors.TestFailed,
+      throw new SwitchyardError(
+        ErrorNames.TestFailed,
         `the pending token has ${value.length} characters, expected ${options.length}`,
       );
   },
   async invalidate(_deps, leaked, current, options) {
     const read = (s: string) => (options.field ? jsonObject(s, options.field)[options.field] : s);
     if (read(leaked) === read(current))
-      throw new RotationError(
-        RotationErrors.StillValid,
+      throw new SwitchyardError(
+        ErrorNames.StillValid,
         "the current token is the leaked one: rotation did not happen",
       );
   },
