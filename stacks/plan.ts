@@ -1,4 +1,5 @@
 import { type Config, type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
+import { ENV, type FunctionEnv } from "../packages/core/src/context.ts";
 import type { ActionConfig } from "../packages/core/src/cost/config.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import {
@@ -10,10 +11,6 @@ import {
   stateMachines,
 } from "../packages/core/src/wiring.ts";
 import type { StateMachineDefinition } from "../packages/core/src/workflows/asl.ts";
-import { COST_STATE_MACHINE_ENV } from "../packages/functions/src/cost-intake.ts";
-import { FAILOVER_STATE_MACHINE_ENV } from "../packages/functions/src/failover-trigger.ts";
-import { ENV } from "../packages/functions/src/runtime.ts";
-import { ROTATE_ON_LEAK_ENV } from "../packages/functions/src/secret-leak.ts";
 
 /**
  * Everything the Switchyard stack creates, as plain data: core's wiring (functions, rules, state
@@ -269,55 +266,6 @@ const STATE_MACHINE_OBSERVABILITY: Statement[] = [
   { actions: Object.keys(UNSCOPED).filter((a) => a.startsWith("xray:")), resources: ["*"] },
 ];
 
-/** The environment variables the GitHub receiver reads (`SettingsEnv` in core's github/receiver.ts). */
-const WEBHOOK_SECRET_ID = "SWITCHYARD_WEBHOOK_SECRET_ID";
-const WEBHOOK_BUS = "SWITCHYARD_BUS";
-
-/** Read by core's one logger (observability/logger.ts) in every function; ahead of POWERTOOLS_LOG_LEVEL. */
-const LOG_LEVEL = "SWITCHYARD_LOG_LEVEL";
-
-/** SWITCHYARD_CONFIG (the config inline) is for small configs and runs by hand; the stack bundles a file. */
-type Variable =
-  | Exclude<(typeof ENV)[keyof typeof ENV], typeof ENV.config>
-  | typeof WEBHOOK_SECRET_ID
-  | typeof WEBHOOK_BUS
-  | typeof LOG_LEVEL
-  | typeof COST_STATE_MACHINE_ENV
-  | typeof ROTATE_ON_LEAK_ENV
-  | typeof FAILOVER_STATE_MACHINE_ENV;
-
-/** Which variables each function's code reads: the runtime context, or the webhook receiver's settings. */
-const READS: Record<FunctionName, readonly Variable[]> = {
-  "deploy-trigger": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "scan-result": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  rollback: [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "deploy-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "deploy-watch": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "github-webhook": [WEBHOOK_SECRET_ID, stateTable.envVar, WEBHOOK_BUS, LOG_LEVEL],
-  "cost-intake": [
-    ENV.configFile,
-    ENV.table,
-    ENV.deployStateMachine,
-    COST_STATE_MACHINE_ENV,
-    ENV.dlq,
-    LOG_LEVEL,
-  ],
-  "cost-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  rotate: [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "secret-leak": [ENV.configFile, ENV.table, ENV.deployStateMachine, ROTATE_ON_LEAK_ENV, ENV.dlq, LOG_LEVEL],
-  "secret-leak-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "secrets-stuck": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-  "failover-trigger": [
-    ENV.configFile,
-    ENV.table,
-    ENV.deployStateMachine,
-    FAILOVER_STATE_MACHINE_ENV,
-    ENV.dlq,
-    LOG_LEVEL,
-  ],
-  "failover-steps": [ENV.configFile, ENV.table, ENV.deployStateMachine, ENV.dlq, LOG_LEVEL],
-};
-
 const WEBHOOK_URL_WHY =
   "GitHub cannot sign requests with AWS SigV4, so the URL is public; the function verifies GitHub's " +
   "X-Hub-Signature-256 HMAC against the webhook secret before it reads or forwards anything";
@@ -479,17 +427,19 @@ export function planStack(
       ];
     });
 
-  const values: Record<Variable, string> = {
+  /** The value of each variable a function's spec may list (`FunctionSpec.env`, declared in core's units). */
+  const values: Record<FunctionEnv, string> = {
     [ENV.configFile]: CONFIG_FILE,
     [ENV.table]: tableName,
-    [ENV.deployStateMachine]: deployStateMachineArn,
     [ENV.dlq]: queueUrl,
-    [WEBHOOK_SECRET_ID]: secretName,
-    [WEBHOOK_BUS]: DEFAULT_BUS,
-    [LOG_LEVEL]: "INFO",
-    [COST_STATE_MACHINE_ENV]: arn("states", `stateMachine:${stateMachineName("cost-response")}`),
-    [ROTATE_ON_LEAK_ENV]: arn("states", `stateMachine:${stateMachineName("rotate-on-leak")}`),
-    [FAILOVER_STATE_MACHINE_ENV]: arn("states", `stateMachine:${stateMachineName("failover")}`),
+    [ENV.logLevel]: "INFO",
+    [ENV.deployStateMachine]: deployStateMachineArn,
+    [ENV.costStateMachine]: arn("states", `stateMachine:${stateMachineName("cost-response")}`),
+    [ENV.rotateOnLeakStateMachine]: arn("states", `stateMachine:${stateMachineName("rotate-on-leak")}`),
+    [ENV.failoverStateMachine]: arn("states", `stateMachine:${stateMachineName("failover")}`),
+    [ENV.failbackStateMachine]: arn("states", `stateMachine:${stateMachineName("failback")}`),
+    [ENV.webhookSecretId]: secretName,
+    [ENV.bus]: DEFAULT_BUS,
   };
   const ruleTargets = new Set(rules.map((r) => r.target));
   const configFile: BundledFile = { path: CONFIG_FILE, contents: JSON.stringify(input) };
@@ -517,13 +467,13 @@ export function planStack(
     architecture: "arm64",
     memoryMB: spec.memoryMB,
     timeoutSeconds: spec.timeoutSeconds,
-    environment: Object.fromEntries(READS[spec.name].map((name) => [name, values[name]])),
+    environment: Object.fromEntries(spec.env.map((name) => [name, values[name]])),
     ...rolePolicies(
       functionName(spec.name),
       statements(spec.permissions),
       ROLE_INLINE_POLICY_LIMIT - SST_INLINE_HEADROOM,
     ),
-    files: READS[spec.name].includes(ENV.configFile) ? [configFile] : [],
+    files: spec.env.includes(ENV.configFile) ? [configFile] : [],
     ...(spec.url ? { url: { authorization: "none" as const, why: WEBHOOK_URL_WHY } } : {}),
     ...(ruleTargets.has(spec.name)
       ? { asyncFailure: { retries: ASYNC_RETRIES, destinationArn: queueArn } }

@@ -12,9 +12,8 @@ import { awsStep } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import { readControl, recordAudit } from "../store/state.ts";
-import { formatZodIssues } from "../util/zod-error.ts";
 import { FailoverErrors, type FailoverPart } from "../workflows/failover.ts";
-import { FailoverInput, type FailoverStepPayload } from "./input.ts";
+import type { FailoverInput, FailoverStepPayload } from "./input.ts";
 import { readFailover, readHealthSignal, updateFailover } from "./records.ts";
 import { buildReport, type StepTiming } from "./report.ts";
 
@@ -28,7 +27,7 @@ export class FailoverError extends Error {
 
 type Json = Record<string, unknown>;
 /** What the state machine carries between states besides the input itself. */
-type Carried = FailoverInput & {
+export type Carried = FailoverInput & {
   world?: Json;
   plans?: Partial<Record<FailoverPart, { value: Plan }>>;
   preflight?: { value: Preflight };
@@ -201,9 +200,27 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
   },
 };
 
-type Step = (deps: CoreDeps, input: Carried, payload: FailoverStepPayload) => Promise<unknown>;
+export type Step = (deps: CoreDeps, input: Carried, payload: FailoverStepPayload) => Promise<unknown>;
 
-const steps: Record<string, Step> = {
+/** The failover and failback state machines' Task actions. */
+export const FAILOVER_ACTIONS = [
+  "validate",
+  "preflight",
+  "preflightFailed",
+  "requestApproval",
+  "approvalTimedOut",
+  "plan",
+  "verify",
+  "report",
+] as const;
+export type FailoverStepAction = (typeof FAILOVER_ACTIONS)[number];
+
+/** What each action does; the failover unit (unit.ts) validates the payload and fills the input first. */
+export const failoverSteps: { readonly [A in FailoverStepAction]: Step } = {
+  /** The input with its defaults filled (the unit's `input`), and nothing read or planned yet. */
+  async validate(_deps, input) {
+    return { ...input, world: {}, plans: {} };
+  },
   async preflight(deps, input, payload) {
     const reasons: string[] = [];
     const world = (payload.world ?? {}) as { promote?: unknown };
@@ -415,34 +432,6 @@ const steps: Record<string, Step> = {
     };
   },
 };
-
-/** Runs one failover step; `validate` returns the input with defaults filled, the others their result. */
-export async function runFailoverStep(deps: CoreDeps, payload: FailoverStepPayload): Promise<unknown> {
-  const step = steps[payload.action];
-  if (!step && payload.action !== "validate")
-    throw new FailoverError(FailoverErrors.InvalidInput, `unknown failover step ${payload.action}`);
-  const raw = (payload.input ?? {}) as Json;
-  const parsed = FailoverInput.safeParse(raw);
-  if (!parsed.success)
-    throw new FailoverError(
-      FailoverErrors.InvalidInput,
-      `the failover input is not complete: ${formatZodIssues(parsed.error).join("; ")}`,
-    );
-  const name = payload.execution.split(":").at(-1) ?? payload.execution;
-  const input: Carried = {
-    ...(raw as Carried),
-    ...parsed.data,
-    trigger: parsed.data.trigger ?? {
-      kind: "manual",
-      eventId: name,
-      source: "console",
-      detailType: "manual start",
-    },
-    correlationId: parsed.data.correlationId ?? name,
-  };
-  if (!step) return { ...input, world: {}, plans: {} };
-  return step(deps, input, payload);
-}
 
 /** Approves (or rejects) the failover of `runbook` that waits for a human. */
 export async function answerApproval(
