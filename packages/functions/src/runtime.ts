@@ -277,6 +277,7 @@ export async function runStep<A extends string, D, I, P>(
   const payload = spec.payload(raw);
   logger.appendKeys(spec.logKeys(payload));
   const action = spec.action(payload);
+  logger.appendKeys({ step: action });
   if (!(spec.actions as readonly string[]).includes(action)) throw spec.unknown(action, spec.actions);
   const input = spec.input(payload);
   const result = await spec.steps[action as A](deps, input, payload);
