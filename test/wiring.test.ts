@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ENV } from "../packages/core/src/context.ts";
 import { matchesPattern, validatePattern } from "../packages/core/src/events/pattern.ts";
-import { functions, rules, stateMachines } from "../packages/core/src/wiring.ts";
+import { functions, rules, stateMachines, units } from "../packages/core/src/wiring.ts";
+import type { State } from "../packages/core/src/workflows/asl.ts";
 
 type AwsEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
 const fixture = (path: string): AwsEvent =>
@@ -28,6 +30,22 @@ function alarmBackToOk(): AwsEvent {
     ...event,
     detail: { ...event.detail, state: event.detail.previousState, previousState: event.detail.state },
   };
+}
+
+const STEP_FUNCTIONS = {
+  deployStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-deploy-steps",
+  costStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-cost-steps",
+  secretLeakStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-secret-leak-steps",
+  failoverStepsFunction: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-dev-failover-steps",
+};
+
+/** The `action` of every Task state that invokes a steps function (Parameters.Payload.action). */
+function taskActions(states: Record<string, State>): string[] {
+  return Object.values(states).flatMap((state) => {
+    if (state.Type !== "Task") return [];
+    const payload = state.Parameters?.Payload as { action?: unknown } | undefined;
+    return typeof payload?.action === "string" ? [payload.action] : [];
+  });
 }
 
 const permissions = [
@@ -63,6 +81,60 @@ describe("core's wiring", () => {
 
   it("scopes every permission to at least one resource", () => {
     expect(permissions.filter((p) => p.resources.length === 0)).toEqual([]);
+  });
+
+  it("derives its functions, rules and state machines from the units, each declared once", () => {
+    expect(functions).toEqual(units.flatMap((u) => u.functions));
+    expect(rules).toEqual(units.flatMap((u) => u.rules));
+    expect(stateMachines.map((m) => m.name)).toEqual([
+      "deploy",
+      "cost-response",
+      "rotate-on-leak",
+      "failover",
+      "failback",
+    ]);
+  });
+
+  it.each(units.filter((u) => u.stateMachine && u.steps).map((u) => [u.reaction, u] as const))(
+    "gives every Task of the %s state machine an action its unit's steps define",
+    (_, unit) => {
+      const definition = unit.stateMachine?.definition(STEP_FUNCTIONS);
+      const actions = taskActions(definition?.States ?? {});
+      const steps = Object.keys(unit.steps?.steps ?? {});
+
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((action) => !steps.includes(action))).toEqual([]);
+      expect([...(unit.steps?.actions ?? [])].sort()).toEqual([...steps].sort());
+    },
+  );
+
+  it("has no step that none of the state machines calls", () => {
+    const called = new Set(stateMachines.flatMap((m) => taskActions(m.definition(STEP_FUNCTIONS).States)));
+    const byMachine = units.filter((u) => u.stateMachine && u.steps);
+
+    expect(byMachine.flatMap((u) => (u.steps?.actions ?? []).filter((a) => !called.has(a)))).toEqual([]);
+  });
+
+  it("gives every function the environment its code reads, and no state machine ARN by another's name", () => {
+    const contextFunctions = functions.filter((f) => f.name !== "github-webhook");
+
+    for (const f of contextFunctions)
+      expect(f.env).toEqual(
+        expect.arrayContaining([
+          ENV.configFile,
+          ENV.deployStateMachine,
+          ENV.costStateMachine,
+          ENV.rotateOnLeakStateMachine,
+          ENV.failoverStateMachine,
+          ENV.failbackStateMachine,
+        ]),
+      );
+    expect(functions.find((f) => f.name === "github-webhook")?.env).toEqual([
+      ENV.webhookSecretId,
+      ENV.table,
+      ENV.bus,
+      ENV.logLevel,
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "@switchyard/core/config/index";
+import { ENV } from "@switchyard/core/context";
 import { secretStatuses } from "@switchyard/core/secrets/stuck";
 import { invokeFunction } from "./invoke.ts";
 import { connect, history, OpsError, operatorPromote, operatorRollback, setPaused, status } from "./ops.ts";
@@ -448,14 +449,14 @@ async function failoverVerb(
       const out = await approveFailover(target.deps, runbook, { approve: true, by });
       print(out, `approved ${out.executionArn} as ${by}`);
     } else {
-      const failoverArn = process.env.SWITCHYARD_FAILOVER_STATE_MACHINE_ARN;
-      if (!failoverArn)
-        throw new UsageError(
-          "--aws needs SWITCHYARD_FAILOVER_STATE_MACHINE_ARN (the stack's failover state machine)",
-        );
-      // The stack names its state machines `<prefix>-<name>`: failback sits beside failover.
+      // Each machine's ARN from its own variable (the ones the stack gives its functions), never derived.
       const failback = action === "failback";
-      const stateMachineArn = failback ? failoverArn.replace(/failover$/, "failback") : failoverArn;
+      const variable = failback ? ENV.failbackStateMachine : ENV.failoverStateMachine;
+      const stateMachineArn = process.env[variable];
+      if (!stateMachineArn)
+        throw new UsageError(
+          `--aws needs ${variable} (the stack's ${failback ? "failback" : "failover"} state machine)`,
+        );
       const out = await (failback ? startFailback : startFailover)(target.deps, config, {
         runbook,
         stateMachineArn,

@@ -6,24 +6,14 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
-import { CostStepPayload } from "@switchyard/core/cost/input";
-import { runCostStep } from "@switchyard/core/cost/steps";
-import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
+import { costUnit } from "@switchyard/core/cost/unit";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
 
 /**
  * The cost-response state machine's task function. Errors are thrown on purpose: their names
  * (StaleExecution, Throttled, InvalidInput) are what the state machine's Retry and Catch match.
  */
-export const make = (provider: ContextProvider) =>
-  stepHandler(
-    {
-      reaction: "cost",
-      payload: CostStepPayload,
-      invalid: (message) => new SwitchyardError(ErrorNames.InvalidInput, message),
-    },
-    (payload) => runCostStep(provider(), payload),
-  );
+export const make = (provider: ContextProvider) => stepHandler(costUnit, provider);
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
 export const clients = {

@@ -3,9 +3,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
-import { DeployStepPayload } from "@switchyard/core/deployments/input";
-import { runDeployStep } from "@switchyard/core/deployments/steps";
-import { ErrorNames, SwitchyardError } from "@switchyard/core/errors";
+import { deployUnit } from "@switchyard/core/deployments/unit";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
 
 /**
@@ -13,15 +11,7 @@ import { type ContextProvider, environmentContext, stepHandler } from "./runtime
  * (StaleExecution, PreconditionFailed, Throttled, ...) are what the state machine's
  * Retry and Catch match.
  */
-export const make = (provider: ContextProvider) =>
-  stepHandler(
-    {
-      reaction: "deploy",
-      payload: DeployStepPayload,
-      invalid: (message) => new SwitchyardError(ErrorNames.InvalidInput, message),
-    },
-    (payload) => runDeployStep(provider(), payload),
-  );
+export const make = (provider: ContextProvider) => stepHandler(deployUnit, provider);
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
 export const clients = {

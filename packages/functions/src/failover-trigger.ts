@@ -7,31 +7,16 @@ import { onZonalShiftEvent } from "@switchyard/core/failover/autoshift";
 import { onFailoverEvent } from "@switchyard/core/failover/trigger";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
-/** Set by the stack; locally the failover state machine sits beside the deploy one (`<prefix>-failover`). */
-export const FAILOVER_STATE_MACHINE_ENV = "SWITCHYARD_FAILOVER_STATE_MACHINE_ARN";
-
 /**
  * A health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's
  * failover. An ARC zonal shift (autoshift, practice run) → record and notify, no failover.
  */
-export const make = (provider: ContextProvider) => {
-  let failoverStateMachineArn = "";
-  // Read with the context, before the event is parsed: every invocation sees the same environment.
-  const withArn: ContextProvider = () => {
-    const ctx = provider();
-    failoverStateMachineArn =
-      process.env[FAILOVER_STATE_MACHINE_ENV] ?? ctx.deployStateMachineArn.replace(/deploy$/, "failover");
-    return ctx;
-  };
-  return busHandler(
+export const make = (provider: ContextProvider) =>
+  busHandler(
     { reaction: "failover", accepts: ["cloudwatch.alarm-state-change", "health", "arc.zonal-shift"] },
-    withArn,
-    (e, ctx) =>
-      e.kind === "arc.zonal-shift"
-        ? onZonalShiftEvent(ctx, e)
-        : onFailoverEvent({ ...ctx, failoverStateMachineArn }, e),
+    provider,
+    (e, ctx) => (e.kind === "arc.zonal-shift" ? onZonalShiftEvent(ctx, e) : onFailoverEvent(ctx, e)),
   );
-};
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
 export const clients = {

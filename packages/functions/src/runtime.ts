@@ -3,17 +3,21 @@ import { resolve } from "node:path";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import middy from "@middy/core";
+import middy, { type MiddlewareObj } from "@middy/core";
 import { type AwsClients, type ClientConstructors, createClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
-import type { ReactionResult, TriggerDeps } from "@switchyard/core/context";
+import {
+  ENV,
+  type ReactionResult,
+  STATE_MACHINE_ENV,
+  type StateMachineArns,
+  type TriggerDeps,
+} from "@switchyard/core/context";
 import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
 import { logger } from "@switchyard/core/observability/logger";
 import type { StateStore } from "@switchyard/core/store/state";
-import { stateTable } from "@switchyard/core/store/table";
-import { formatZodIssues } from "@switchyard/core/util/zod-error";
+import type { StepSpec } from "@switchyard/core/unit";
 import type { Context } from "aws-lambda";
-import type * as z from "zod";
 
 /** Everything a Switchyard function needs, created once per container (or per local runtime). */
 export interface FunctionContext extends TriggerDeps {
@@ -26,16 +30,8 @@ export type ContextProvider = () => FunctionContext;
 
 export const metrics = new Metrics({ namespace: "Switchyard", serviceName: "switchyard" });
 
-/** The environment `stacks/` gives every function. */
-export const ENV = {
-  table: stateTable.envVar,
-  /** The config's JSON file, from LAMBDA_TASK_ROOT (or the working directory): the stack bundles it. */
-  configFile: "SWITCHYARD_CONFIG_FILE",
-  /** The config's JSON text, for small configs and runs by hand; read only when no file is named. */
-  config: "SWITCHYARD_CONFIG",
-  deployStateMachine: "SWITCHYARD_DEPLOY_STATE_MACHINE_ARN",
-  dlq: "SWITCHYARD_DLQ_URL",
-} as const;
+/** The environment `stacks/` gives the functions: its names live in core, beside the wiring that declares them. */
+export { ENV };
 
 function required(name: string): string {
   const value = process.env[name];
@@ -98,11 +94,17 @@ export const environmentContext =
       config,
       store: { db: clients.dynamodb, table: required(ENV.table), now: () => new Date() },
       now: () => new Date(),
-      deployStateMachineArn: process.env[ENV.deployStateMachine] ?? "",
+      // Every state machine's ARN, read once: no function derives one from another by name.
+      ...stateMachineArns(),
       dlqUrl: process.env[ENV.dlq],
     };
     return fromEnv;
   };
+
+function stateMachineArns(): StateMachineArns {
+  const entries = Object.entries(STATE_MACHINE_ENV).map(([field, name]) => [field, process.env[name] ?? ""]);
+  return Object.fromEntries(entries) as unknown as StateMachineArns;
+}
 
 type Kind = KnownEvent["kind"];
 type EventOf<K extends Kind> = Extract<KnownEvent, { kind: K }>;
@@ -111,8 +113,8 @@ type EventOf<K extends Kind> = Extract<KnownEvent, { kind: K }>;
  * The one middy chain for functions that EventBridge invokes: Powertools logger context with
  * the correlation id (the event id) and the reaction; the parser; and the dead-letter path.
  * An event that fails parsing, or is of a kind this function does not take, never throws and
- * never acts: it is logged, counted and sent to the DLQ with its reason, and the function
- * returns the rejection.
+ * never acts: the function returns the rejection, and `deadLetters` logs, counts and sends it
+ * to the DLQ with its reason.
  */
 export function busHandler<K extends Kind>(
   spec: { reaction: string; accepts: readonly K[] },
@@ -120,16 +122,14 @@ export function busHandler<K extends Kind>(
   react: (event: EventOf<K>, ctx: FunctionContext) => Promise<ReactionResult>,
 ) {
   const accepts = new Set<Kind>(spec.accepts);
-  const run = async (raw: unknown, _context: Context): Promise<ReactionResult> => {
-    const ctx = provider();
+  return eventHandler(spec.reaction, provider, async (raw: unknown, ctx): Promise<ReactionResult> => {
     const parsed = parseEvent(raw);
     const id = parsed.ok ? parsed.event.event.id : parsed.id;
-    logger.appendKeys({ reaction: spec.reaction, correlationId: id ?? "unknown" });
+    logger.appendKeys({ correlationId: id ?? "unknown" });
     if (!parsed.ok || !accepts.has(parsed.event.kind)) {
       const reason = parsed.ok
         ? `${spec.reaction} does not handle ${parsed.event.kind} events (a rule routes them here by mistake)`
         : parsed.reason;
-      await reject(ctx, spec.reaction, raw, reason);
       return { reaction: spec.reaction, outcome: "rejected", reason, executions: [] };
     }
     const result = await react(parsed.event as EventOf<K>, ctx);
@@ -139,8 +139,26 @@ export function busHandler<K extends Kind>(
       executions: result.executions,
     });
     return result;
-  };
-  return middy(run).use(injectLambdaContext(logger, { resetKeys: true }));
+  });
+}
+
+/**
+ * The chain of every function that is handed events (the bus, an SNS subscription, a schedule):
+ * the logger context with the reaction, and the one dead-letter middleware. The context is read
+ * before the event, so every invocation sees the same environment.
+ */
+export function eventHandler<R>(
+  reaction: string,
+  provider: ContextProvider,
+  run: (raw: unknown, ctx: FunctionContext) => Promise<R>,
+) {
+  return middy(async (raw: unknown, _context: Context) => {
+    const ctx = provider();
+    logger.appendKeys({ reaction });
+    return run(raw, ctx);
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(deadLetters(reaction, provider));
 }
 
 /** One EMF metric per outcome, dimensioned by reaction, published at once. */
@@ -150,65 +168,136 @@ function count(reaction: string, name: string): void {
   single.addMetric(name, MetricUnit.Count, 1);
 }
 
-/** Logs, counts and dead-letters a rejected event. A DLQ failure is logged, never thrown. */
-async function reject(ctx: FunctionContext, reaction: string, raw: unknown, reason: string): Promise<void> {
-  logger.warn("event rejected", { reason });
-  count(reaction, "events_rejected");
-  if (!ctx.dlqUrl) {
-    logger.error("no dead-letter queue configured: rejected event dropped", { reason });
-    return;
-  }
-  let body: string;
+/**
+ * Bytes a dead-letter message may take, body and attributes together. Standard queues accept up to
+ * 1 MiB since 2025 (SendMessage's MessageBody: "The maximum size is 1 MiB or 1,048,576 bytes",
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sqs/aws.sdk.kotlin.services.sqs.model/-send-message-request/message-body.html),
+ * but a queue's own MaximumMessageSize still defaults to 256 KiB where the queue was made without
+ * one (https://pub.dev/documentation/pulumi_aws/latest/sqs/Queue/maxMessageSize.html: "The default
+ * for this attribute is 262144 (256 KiB)"), and the stack sets none: 256 KiB holds on every queue.
+ */
+export const DEAD_LETTER_MESSAGE_LIMIT = 262_144;
+/** What the two attributes may take: the reason is cut to 1000 characters (at most 4 bytes each). */
+const ATTRIBUTES_RESERVE = 4_096;
+/** The body's share of the message. */
+export const DEAD_LETTER_BODY_LIMIT = DEAD_LETTER_MESSAGE_LIMIT - ATTRIBUTES_RESERVE;
+
+/**
+ * The dead-letter message body: the reaction, the reason and the event. An event too large to
+ * keep (or that cannot be written as JSON) is replaced by a summary — its id, source, detail-type
+ * and size — never cut, so the body always parses.
+ */
+export function deadLetterBody(reaction: string, reason: string, raw: unknown): string {
+  let event: string | undefined;
   try {
-    body = JSON.stringify({ reaction, reason, event: raw });
+    event = JSON.stringify(raw);
   } catch {
-    body = JSON.stringify({ reaction, reason, event: String(raw) });
+    event = undefined;
   }
-  if (Buffer.byteLength(body) > 262_144)
-    body = JSON.stringify({ reaction, reason, event: "(too large to keep; see the reason)" });
-  try {
-    await ctx.clients.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: ctx.dlqUrl,
-        MessageBody: body,
-        MessageAttributes: {
-          reaction: { DataType: "String", StringValue: reaction },
-          reason: { DataType: "String", StringValue: reason.slice(0, 1000) },
-        },
-      }),
-    );
-  } catch (error) {
-    logger.error("could not dead-letter a rejected event", { reason, error: (error as Error).name });
-  }
+  const whole = event === undefined ? undefined : JSON.stringify({ reaction, reason, event: raw ?? null });
+  if (whole !== undefined && Buffer.byteLength(whole) <= DEAD_LETTER_BODY_LIMIT) return whole;
+  const fields = (raw ?? {}) as Record<string, unknown>;
+  const short = (value: unknown) => (typeof value === "string" ? value.slice(0, 256) : null);
+  const summary = {
+    reaction,
+    // A reason is ours and short, but a parser may quote the event: keep it within bounds too.
+    reason: reason.slice(0, 4_096),
+    event: {
+      omitted: event === undefined ? "not serialisable as JSON" : "too large for the dead-letter queue",
+      id: short(fields.id),
+      source: short(fields.source),
+      "detail-type": short(fields["detail-type"]),
+      bytes: event === undefined ? null : Buffer.byteLength(event),
+      limit: DEAD_LETTER_BODY_LIMIT,
+    },
+  };
+  return JSON.stringify(summary);
 }
 
-/** A step payload schema: what the state machine passes a task function. */
-interface StepPayloadSchema<P> {
-  safeParse(raw: unknown): { success: true; data: P } | { success: false; error: z.ZodError };
+/** The rejections a handler returned: one rejected result, or the rejected parts of a batch (SNS records). */
+function rejectionsOf(response: unknown): string[] {
+  const r = response as Partial<ReactionResult> | null | undefined;
+  if (r?.rejections) return [...r.rejections];
+  return r?.outcome === "rejected" && typeof r.reason === "string" ? [r.reason] : [];
 }
 
 /**
- * The one middy chain for state machines' task functions: the payload is validated (an invalid
- * one fails with the error `invalid` builds, named for the machine's Catch), the logs carry the
- * reaction and the execution, and a failed step is logged and thrown again by name — the
- * state machine's Retry and Catch match those names.
+ * The one dead-letter middleware: every rejection a handler returns is logged, counted and sent to
+ * the DLQ with its reason and the event. A DLQ failure is logged, never thrown: the rejection
+ * stands either way.
  */
-export function stepHandler<P extends { action: string; execution: string }>(
-  spec: { reaction: string; payload: StepPayloadSchema<P>; invalid: (message: string) => Error },
-  run: (payload: P) => Promise<unknown>,
-) {
+export function deadLetters(reaction: string, provider: ContextProvider): MiddlewareObj<unknown, unknown> {
+  return {
+    after: async (request) => {
+      for (const reason of rejectionsOf(request.response)) {
+        logger.warn("event rejected", { reason });
+        count(reaction, "events_rejected");
+        const ctx = provider();
+        if (!ctx.dlqUrl) {
+          logger.error("no dead-letter queue configured: rejected event dropped", { reason });
+          continue;
+        }
+        try {
+          await ctx.clients.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: ctx.dlqUrl,
+              MessageBody: deadLetterBody(reaction, reason, request.event),
+              MessageAttributes: {
+                reaction: { DataType: "String", StringValue: reaction },
+                reason: { DataType: "String", StringValue: reason.slice(0, 1000) },
+              },
+            }),
+          );
+        } catch (error) {
+          logger.error("could not dead-letter a rejected event", { reason, error: (error as Error).name });
+        }
+      }
+    },
+  };
+}
+
+/** The steps of a unit, with the reaction that logs them. */
+export interface StepUnit<A extends string, D, I, P> {
+  readonly reaction: string;
+  readonly steps: StepSpec<A, D, I, P>;
+}
+
+/**
+ * Runs one step of a unit: the invocation is validated (a bad one fails with the unit's named
+ * error), its action must be one of the unit's actions (otherwise the unit's "unknown" error),
+ * the workflow input is validated, and the action's step runs. Errors are thrown by name: the
+ * state machine's Retry and Catch (or Secrets Manager) match them.
+ */
+export async function runStep<A extends string, D, I, P>(
+  unit: StepUnit<A, D, I, P>,
+  deps: D,
+  raw: unknown,
+): Promise<unknown> {
+  const spec = unit.steps;
+  const payload = spec.payload(raw);
+  logger.appendKeys(spec.logKeys(payload));
+  const action = spec.action(payload);
+  logger.appendKeys({ step: action });
+  if (!(spec.actions as readonly string[]).includes(action)) throw spec.unknown(action, spec.actions);
+  const input = spec.input(payload);
+  const result = await spec.steps[action as A](deps, input, payload);
+  if (spec.summary) logger.info(`${unit.reaction} ${action}`, spec.summary(payload, result));
+  return result;
+}
+
+/**
+ * The one middy chain for the functions that run a unit's steps (the state machines' task
+ * functions, and Secrets Manager's rotation function): the context is read first, the logs
+ * carry the reaction and the invocation, and a failed step is logged and thrown again by name.
+ */
+export function stepHandler<A extends string, D, I, P>(unit: StepUnit<A, D, I, P>, deps: () => D) {
   return middy(async (raw: unknown) => {
-    const payload = spec.payload.safeParse(raw);
-    if (!payload.success) {
-      throw spec.invalid(
-        `invalid ${spec.reaction} step payload: ${formatZodIssues(payload.error).join("; ")}`,
-      );
-    }
-    logger.appendKeys({ reaction: spec.reaction, executionArn: payload.data.execution });
+    const d = deps();
+    logger.appendKeys({ reaction: unit.reaction });
     try {
-      return await run(payload.data);
+      return await runStep(unit, d, raw);
     } catch (error) {
-      logger.warn(`${spec.reaction} step ${payload.data.action} failed`, {
+      logger.warn(`${unit.reaction} step failed`, {
         error: (error as Error).name,
         message: (error as Error).message,
       });

@@ -5,19 +5,9 @@ import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onSecretScanningAlert } from "@switchyard/core/secrets/leak";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
-/** Set by the stack; locally the machine sits beside the deploy machine (`<prefix>deploy` → `<prefix>rotate-on-leak`). */
-export const ROTATE_ON_LEAK_ENV = "SWITCHYARD_ROTATE_ON_LEAK_STATE_MACHINE_ARN";
-
 /** A GitHub secret scanning alert → rotate the managed secret it concerns, through the rotate-on-leak workflow. */
-export const make = (provider: ContextProvider) => {
-  let rotateOnLeakStateMachineArn = "";
-  const withMachine: ContextProvider = () => {
-    const ctx = provider();
-    rotateOnLeakStateMachineArn =
-      process.env[ROTATE_ON_LEAK_ENV] ?? ctx.deployStateMachineArn.replace(/deploy$/, "rotate-on-leak");
-    return ctx;
-  };
-  return busHandler({ reaction: "rotate-on-leak", accepts: ["github"] }, withMachine, async (e, ctx) => {
+export const make = (provider: ContextProvider) =>
+  busHandler({ reaction: "rotate-on-leak", accepts: ["github"] }, provider, async (e, ctx) => {
     if (e.githubEvent !== "secret_scanning_alert")
       return {
         reaction: "rotate-on-leak",
@@ -25,9 +15,8 @@ export const make = (provider: ContextProvider) => {
         reason: `GitHub ${e.githubEvent} events are not secret scanning alerts`,
         executions: [],
       };
-    return onSecretScanningAlert({ ...ctx, rotateOnLeakStateMachineArn }, e.event);
+    return onSecretScanningAlert(ctx, e.event);
   });
-};
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
 export const clients = { sfn: SFNClient, sns: SNSClient, sqs: SQSClient } satisfies ClientConstructors;

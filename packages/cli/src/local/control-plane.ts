@@ -3,7 +3,7 @@ import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
-import { functions, rules, stateMachines } from "@switchyard/core/wiring";
+import { functions, rules, type StateMachineName, stateMachines } from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
 import { make as makeWebhook } from "@switchyard/functions/github-webhook";
 import type { BusEventOut, Delivery } from "@switchyard/sim";
@@ -13,7 +13,6 @@ import type { Context, Handler } from "aws-lambda";
 export const LOCAL_NAMES = {
   dlq: "switchyard-dead-letter",
   deployStateMachine: "switchyard-deploy",
-  /** Beside the deploy machine, as in the stack (`<prefix>deploy` → `<prefix>cost-response`). */
   costStateMachine: "switchyard-cost-response",
   rotateOnLeakStateMachine: "switchyard-rotate-on-leak",
   failoverStateMachine: "switchyard-failover",
@@ -87,7 +86,15 @@ export async function startControlPlane(
     now: () => account.clock.date(),
   };
   const fnName = (name: string) => `${LOCAL_NAMES.functionPrefix}${name}`;
-  const deployStateMachineArn = account.arn("states", `stateMachine:${LOCAL_NAMES.deployStateMachine}`);
+  const machineNames: Record<StateMachineName, string> = {
+    deploy: LOCAL_NAMES.deployStateMachine,
+    "cost-response": LOCAL_NAMES.costStateMachine,
+    "rotate-on-leak": LOCAL_NAMES.rotateOnLeakStateMachine,
+    failover: LOCAL_NAMES.failoverStateMachine,
+    failback: LOCAL_NAMES.failbackStateMachine,
+  };
+  const machineArn = (name: StateMachineName) => account.arn("states", `stateMachine:${machineNames[name]}`);
+  const deployStateMachineArn = machineArn("deploy");
   const dlqUrl = account.sqs.createQueue(LOCAL_NAMES.dlq);
   if (config.notifications.topicArn) account.sns.createTopic(config.notifications.topicArn);
   const context: FunctionContext = {
@@ -95,7 +102,12 @@ export async function startControlPlane(
     config,
     store,
     now: () => account.clock.date(),
+    // Every state machine's ARN, as the stack gives them to the functions.
     deployStateMachineArn,
+    costStateMachineArn: machineArn("cost-response"),
+    rotateOnLeakStateMachineArn: machineArn("rotate-on-leak"),
+    failoverStateMachineArn: machineArn("failover"),
+    failbackStateMachineArn: machineArn("failback"),
     dlqUrl,
   };
   const webhookSecretId = LOCAL_NAMES.webhookSecret;
@@ -113,15 +125,7 @@ export async function startControlPlane(
   }
   for (const machine of stateMachines) {
     account.sfn.createStateMachine(
-      machine.name === "failback"
-        ? LOCAL_NAMES.failbackStateMachine
-        : machine.name === "failover"
-          ? LOCAL_NAMES.failoverStateMachine
-          : machine.name === "rotate-on-leak"
-            ? LOCAL_NAMES.rotateOnLeakStateMachine
-            : machine.name === "cost-response"
-              ? LOCAL_NAMES.costStateMachine
-              : LOCAL_NAMES.deployStateMachine,
+      machineNames[machine.name],
       machine.definition({
         deployStepsFunction: account.lambda.functionArn(fnName("deploy-steps")),
         costStepsFunction: account.lambda.functionArn(fnName("cost-steps")),

@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-rds";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
-import type { Permission } from "../wiring.ts";
+import type { Permission } from "../permissions.ts";
 import { ACTION_SCHEMAS, type ActionConfig, type ActionType, type ProtectedTag } from "./config.ts";
 import type { AppliedAction } from "./record.ts";
 

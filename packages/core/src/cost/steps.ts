@@ -3,15 +3,14 @@ import type { CoreDeps } from "../context.ts";
 import { ErrorNames, isTransient, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { recordAudit, takeActionBudget } from "../store/state.ts";
-import { formatZodIssues } from "../util/zod-error.ts";
 import { protectedBy, unitOf } from "./actions.ts";
 import type { CostAnomaly } from "./anomaly.ts";
 import type { ActionConfig } from "./config.ts";
-import { CostResponseInput, type CostStepPayload } from "./input.ts";
+import type { CostResponseInput, CostStepPayload } from "./input.ts";
 import { type CostNotice, sendCostNotice } from "./notify.ts";
 import { type AppliedAction, type ResponseRecord, readResponse, updateResponse } from "./record.ts";
 
-type Step = (
+export type Step = (
   deps: CoreDeps,
   input: CostResponseInput,
   payload: CostStepPayload,
@@ -97,7 +96,21 @@ const targets = (input: CostResponseInput) => ({
   webhookUrl: input.webhookUrl,
 });
 
-const steps: Record<string, Step> = {
+/** The cost-response state machine's Task actions. */
+export const COST_ACTIONS = [
+  "plan",
+  "requestApproval",
+  "approvalEnded",
+  "apply",
+  "applyFailed",
+  "watch",
+  "revert",
+  "revertFailed",
+] as const;
+export type CostStepAction = (typeof COST_ACTIONS)[number];
+
+/** What each action does; the cost unit (unit.ts) validates the payload and input first. */
+export const costSteps: { readonly [A in CostStepAction]: Step } = {
   async plan(deps, input, payload) {
     const record = await own(deps, input, payload);
     await updateResponse(
@@ -345,31 +358,4 @@ function parseCause(cause: string | undefined): string {
   } catch {
     return String(cause);
   }
-}
-
-/** Runs one step of the cost-response state machine. Unknown steps and invalid inputs fail as InvalidInput. */
-export async function runCostStep(
-  deps: CoreDeps,
-  payload: CostStepPayload,
-): Promise<Record<string, unknown> | null> {
-  const step = steps[payload.action];
-  if (!step) {
-    throw new SwitchyardError(
-      ErrorNames.InvalidInput,
-      `unknown cost step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`,
-    );
-  }
-  const parsed = CostResponseInput.safeParse(payload.input);
-  if (!parsed.success) {
-    throw new SwitchyardError(
-      ErrorNames.InvalidInput,
-      `invalid cost input: ${formatZodIssues(parsed.error).join("; ")}`,
-    );
-  }
-  logger.appendKeys({
-    correlationId: parsed.data.correlationId,
-    anomalyId: parsed.data.anomalyId,
-    step: payload.action,
-  });
-  return step(deps, parsed.data, payload);
 }

@@ -14,13 +14,12 @@ import {
   recordAudit,
   settleDeployment,
 } from "../store/state.ts";
-import { formatZodIssues } from "../util/zod-error.ts";
 import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
-import { DeployInput, type DeployStepPayload } from "./input.ts";
+import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan } from "./scan-gate.ts";
 
-type Step = (
+export type Step = (
   deps: CoreDeps,
   input: DeployInput,
   payload: DeployStepPayload,
@@ -61,8 +60,24 @@ async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStep
   return record;
 }
 
-const steps: Record<string, Step> = {
-  /** Input validation happens in `runDeployStep`; reaching here means the input is whole. */
+/** The deploy state machine's Task actions, in the order an execution meets them. */
+export const DEPLOY_ACTIONS = [
+  "validate",
+  "awaitScan",
+  "scanBlocked",
+  "prepare",
+  "checkAlarms",
+  "shift",
+  "finish",
+  "rollback",
+  "stale",
+  "abandon",
+] as const;
+export type DeployStepAction = (typeof DEPLOY_ACTIONS)[number];
+
+/** What each action does; the deploy unit (unit.ts) validates the payload and input first. */
+export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
+  /** Input validation happens before any step; reaching here means the input is whole. */
   async validate() {
     return null;
   },
@@ -440,31 +455,4 @@ function parseCause(cause: string): string {
   } catch {
     return cause;
   }
-}
-
-/** Runs one step of the deploy state machine. Unknown actions and invalid inputs fail as InvalidInput. */
-export async function runDeployStep(
-  deps: CoreDeps,
-  payload: DeployStepPayload,
-): Promise<Record<string, unknown> | null> {
-  const step = steps[payload.action];
-  if (!step) {
-    throw new SwitchyardError(
-      ErrorNames.InvalidInput,
-      `unknown deploy step "${payload.action}"; expected one of ${Object.keys(steps).join(", ")}`,
-    );
-  }
-  const parsed = DeployInput.safeParse(payload.input);
-  if (!parsed.success) {
-    throw new SwitchyardError(
-      ErrorNames.InvalidInput,
-      `invalid deploy input: ${formatZodIssues(parsed.error).join("; ")}`,
-    );
-  }
-  logger.appendKeys({
-    correlationId: parsed.data.correlationId,
-    deployment: parsed.data.deployment,
-    step: payload.action,
-  });
-  return step(deps, parsed.data, payload);
 }

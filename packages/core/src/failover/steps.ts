@@ -1,18 +1,34 @@
-import type { CoreDeps } from "../context.ts";
-import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { approvalTimedOut, requestApproval } from "./approval.ts";
-import { readCarried, type Step } from "./carried.ts";
-import type { FailoverStepPayload } from "./input.ts";
+import type { Step } from "./carried.ts";
 import { planPart, preflight, preflightFailed } from "./planning.ts";
 import { writeReport } from "./report.ts";
 import { verify } from "./verification.ts";
 
+export type { Carried, Step } from "./carried.ts";
+
+/** The failover and failback state machines' Task actions. */
+export const FAILOVER_ACTIONS = [
+  "validate",
+  "preflight",
+  "preflightFailed",
+  "requestApproval",
+  "approvalTimedOut",
+  "plan",
+  "verify",
+  "report",
+] as const;
+export type FailoverStepAction = (typeof FAILOVER_ACTIONS)[number];
+
 /**
- * The failover (and failback) state machine's task actions, each mapped to the function that
- * runs it: planning.ts decides, approval.ts asks a human, verification.ts checks the result,
- * report.ts writes it up. `validate` only fills the input's defaults.
+ * What each action does: planning.ts decides, approval.ts asks a human, verification.ts checks
+ * the result, report.ts writes it up. The failover unit (unit.ts) validates the payload and
+ * fills the input's defaults first.
  */
-const steps: Record<string, Step> = {
+export const failoverSteps: { readonly [A in FailoverStepAction]: Step } = {
+  /** The input with its defaults filled (the unit's `input`), and nothing read or planned yet. */
+  async validate(_deps, input) {
+    return { ...input, world: {}, plans: {} };
+  },
   preflight,
   preflightFailed,
   requestApproval,
@@ -21,13 +37,3 @@ const steps: Record<string, Step> = {
   verify,
   report: writeReport,
 };
-
-/** Runs one failover step; `validate` returns the input with defaults filled, the others their result. */
-export async function runFailoverStep(deps: CoreDeps, payload: FailoverStepPayload): Promise<unknown> {
-  const step = steps[payload.action];
-  if (!step && payload.action !== "validate")
-    throw new SwitchyardError(ErrorNames.InvalidInput, `unknown failover step ${payload.action}`);
-  const input = readCarried(payload);
-  if (!step) return { ...input, world: {}, plans: {} };
-  return step(deps, input, payload);
-}

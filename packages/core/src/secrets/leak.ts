@@ -13,9 +13,7 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { notify } from "../notify/notify.ts";
-import { logger } from "../observability/logger.ts";
 import { readControl, recordAudit } from "../store/state.ts";
-import { formatZodIssues } from "../util/zod-error.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
 
@@ -54,8 +52,9 @@ export const LEAK_STEPS = [
 ] as const;
 export type LeakStep = (typeof LEAK_STEPS)[number];
 
-const LeakPayload = z.object({
-  action: z.enum(LEAK_STEPS),
+/** What each secret-leak-steps invocation receives from the state machine. */
+export const LeakPayload = z.object({
+  action: z.string(),
   input: LeakInput,
   execution: z.string(),
   /** What the rotate step found: the version that was current (the leaked one). */
@@ -221,22 +220,7 @@ export interface LeakStepDeps extends TriggerDeps, RotatorDeps {
   readonly fetch?: typeof fetch;
 }
 
-/** One task of the rotate-on-leak state machine. Errors are named for the machine's Retry/Catch. */
-export async function runLeakStep(deps: LeakStepDeps, raw: unknown): Promise<Record<string, unknown>> {
-  const parsed = LeakPayload.safeParse(raw);
-  if (!parsed.success)
-    throw new SwitchyardError(
-      ErrorNames.InvalidInvocation,
-      `invalid rotate-on-leak payload: ${formatZodIssues(parsed.error).join("; ")}`,
-    );
-  const payload = parsed.data;
-  logger.appendKeys({ reaction: REACTION, correlationId: payload.input.correlationId });
-  const out = await LEAK_STEP_HANDLERS[payload.action](deps, payload);
-  logger.info(`rotate-on-leak ${payload.action}`, { secret: payload.input.secret, outcome: out.outcome });
-  return out;
-}
-
-type Payload = z.output<typeof LeakPayload>;
+export type LeakPayload = z.output<typeof LeakPayload>;
 
 const rotatorOf = (input: LeakInput): Rotator | undefined =>
   rotators[input.rotator as keyof typeof rotators] as Rotator | undefined;
@@ -249,11 +233,15 @@ async function stagesOf(deps: RotatorDeps, secretId: string) {
 const holder = (stages: Record<string, string[]>, label: string) =>
   Object.entries(stages).find(([, s]) => s.includes(label))?.[0];
 
-const LEAK_STEP_HANDLERS: Record<
-  LeakStep,
-  (deps: LeakStepDeps, p: Payload) => Promise<Record<string, unknown>>
-> = {
-  async rotate(deps, { input }) {
+/** What each action does; the rotate-on-leak unit (leak-unit.ts) validates the payload first. */
+export const leakSteps: {
+  readonly [A in LeakStep]: (
+    deps: LeakStepDeps,
+    input: LeakInput,
+    p: LeakPayload,
+  ) => Promise<Record<string, unknown>>;
+} = {
+  async rotate(deps, input) {
     const stages = await stagesOf(deps, input.secretId);
     const current = holder(stages, "AWSCURRENT") ?? "";
     if (current === input.rotationToken) {
@@ -269,7 +257,7 @@ const LEAK_STEP_HANDLERS: Record<
     );
     return { outcome: "started", leakedVersion: current };
   },
-  async verify(deps, { input }) {
+  async verify(deps, input) {
     const stages = await stagesOf(deps, input.secretId);
     if (!stages[input.rotationToken]?.includes("AWSCURRENT"))
       throw new SwitchyardError(
@@ -285,7 +273,7 @@ const LEAK_STEP_HANDLERS: Record<
     }
     return { outcome: "verified" };
   },
-  async invalidate(deps, { input, rotation }) {
+  async invalidate(deps, input, { rotation }) {
     const leakedVersion = rotation?.leakedVersion ?? "";
     if (!leakedVersion || leakedVersion === input.rotationToken) return { outcome: "nothing-to-invalidate" };
     const stages = await stagesOf(deps, input.secretId);
@@ -313,7 +301,7 @@ const LEAK_STEP_HANDLERS: Record<
     }
     return { outcome: "invalidated" };
   },
-  async resolveAlert(deps, { input }) {
+  async resolveAlert(deps, input) {
     if (!input.github)
       return { outcome: "skipped", reason: "secretScanning is not configured: resolve the alert by hand" };
     const token = await deps.clients.secrets.send(
@@ -336,7 +324,7 @@ const LEAK_STEP_HANDLERS: Record<
     });
     return { outcome: "resolved" };
   },
-  async record(deps, { input, execution }) {
+  async record(deps, input, { execution }) {
     const reason = `${input.secret} rotated after secret scanning alert #${input.alert.number} in ${input.alert.repository}; the leaked credential no longer works`;
     await recordAudit(deps.store, {
       reaction: REACTION,
@@ -355,7 +343,7 @@ const LEAK_STEP_HANDLERS: Record<
     });
     return { outcome: "recorded" };
   },
-  async recordFailure(deps, { input, execution, error }) {
+  async recordFailure(deps, input, { execution, error }) {
     const reason = `rotation of ${input.secret} after alert #${input.alert.number} failed: ${error?.Error ?? "unknown"}: ${error?.Cause ?? ""}`;
     await recordAudit(deps.store, {
       reaction: REACTION,

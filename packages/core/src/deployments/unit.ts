@@ -1,0 +1,170 @@
+import { CONTEXT_ENV, type CoreDeps } from "../context.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
+import { logger } from "../observability/logger.ts";
+import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
+import { parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
+import { type DeployAction, deployDefinition } from "../workflows/deploy.ts";
+import { DeployInput, DeployStepPayload } from "./input.ts";
+import { DEPLOY_ACTIONS, type DeployStepAction, deploySteps } from "./steps.ts";
+
+// A Task action the workflow calls but the steps do not define (or the reverse) fails to compile.
+const sameActions: SameActions<DeployStepAction, DeployAction> = true;
+void sameActions;
+
+const invalidInput = (message: string) => new SwitchyardError(ErrorNames.InvalidInput, message);
+
+/** The deploy state machine's steps: the deploy-steps function runs them. */
+export const deployStepSpec: StepSpec<DeployStepAction, CoreDeps, DeployInput, DeployStepPayload> = {
+  actions: DEPLOY_ACTIONS,
+  payload: (raw) =>
+    parseWith(DeployStepPayload, raw, (issues) => invalidInput(`invalid deploy step payload: ${issues}`)),
+  action: (payload) => payload.action,
+  unknown: (action, known) =>
+    invalidInput(`unknown deploy step "${action}"; expected one of ${known.join(", ")}`),
+  input: (payload) => {
+    const input = parseWith(DeployInput, payload.input, (issues) =>
+      invalidInput(`invalid deploy input: ${issues}`),
+    );
+    logger.appendKeys({
+      correlationId: input.correlationId,
+      deployment: input.deployment,
+      step: payload.action,
+    });
+    return input;
+  },
+  logKeys: (payload) => ({ executionArn: payload.execution }),
+  steps: deploySteps,
+};
+
+/**
+ * Deploy: an ECR push or a GitHub release/deployment starts a deploy execution (scan gate,
+ * publish, shift with alarm checks, finish or roll back); scan results answer the gate; a
+ * failed execution is reported to a human.
+ */
+export const deployUnit: StepsUnit<typeof deployStepSpec> = {
+  reaction: "deploy",
+  functions: [
+    {
+      name: "deploy-trigger",
+      handler: "packages/functions/src/deploy-trigger.handler",
+      description:
+        "ECR push of a watched repository:tag, GitHub release or deployment → start deploy executions",
+      timeoutSeconds: 30,
+      memoryMB: 256,
+      env: CONTEXT_ENV,
+      permissions: [
+        { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
+        { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
+        { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
+        { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
+        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        deadLetterGrant,
+      ],
+    },
+    {
+      name: "scan-result",
+      handler: "packages/functions/src/scan-result.handler",
+      description: "ECR or Inspector scan finished → answer deployments waiting at the scan gate",
+      timeoutSeconds: 30,
+      memoryMB: 256,
+      env: CONTEXT_ENV,
+      permissions: [
+        { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
+        stateTableGrant("PutItem", "Query"),
+        deadLetterGrant,
+      ],
+    },
+    {
+      name: "deploy-steps",
+      handler: "packages/functions/src/deploy-steps.handler",
+      description: "The deploy state machine's steps: gate, publish, check alarms, shift, finish, roll back",
+      timeoutSeconds: 60,
+      memoryMB: 512,
+      env: CONTEXT_ENV,
+      permissions: [
+        {
+          actions: [
+            "lambda:GetAlias",
+            "lambda:GetFunction",
+            "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias",
+          ],
+          resources: ["managedFunctions"],
+        },
+        {
+          actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+          resources: ["imageRepositories"],
+          implied: true,
+        },
+        { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
+        { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
+        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        notificationsGrant,
+      ],
+    },
+    {
+      name: "deploy-watch",
+      handler: "packages/functions/src/deploy-watch.handler",
+      description:
+        "A deploy execution failed or timed out at a step → tell a human where it stopped and how to go on",
+      timeoutSeconds: 30,
+      memoryMB: 256,
+      env: CONTEXT_ENV,
+      permissions: [
+        { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
+        stateTableGrant("GetItem", "PutItem"),
+        notificationsGrant,
+        deadLetterGrant,
+      ],
+    },
+  ],
+  rules: [
+    {
+      name: "deploy-on-image-push",
+      description: "Successful ECR image pushes",
+      pattern: {
+        source: ["aws.ecr"],
+        "detail-type": ["ECR Image Action"],
+        detail: { "action-type": ["PUSH"], result: ["SUCCESS"] },
+      },
+      target: "deploy-trigger",
+    },
+    {
+      name: "deploy-on-github",
+      description: "GitHub releases and deployments, as the webhook receiver puts them on the bus",
+      pattern: { source: ["github.com"], "detail-type": ["release", "deployment"] },
+      target: "deploy-trigger",
+    },
+    {
+      name: "scan-results",
+      description: "Finished image scans, ECR basic scanning and Amazon Inspector",
+      pattern: {
+        $or: [
+          { source: ["aws.ecr"], "detail-type": ["ECR Image Scan"] },
+          { source: ["aws.inspector2"], "detail-type": ["Inspector2 Scan"] },
+        ],
+      },
+      target: "scan-result",
+    },
+    {
+      name: "deploy-execution-failed",
+      description:
+        "Deploy executions that failed or timed out (the function ignores the ends its steps already reported)",
+      pattern: {
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED", "TIMED_OUT"], stateMachineArn: [{ suffix: "-deploy" }] },
+      },
+      target: "deploy-watch",
+    },
+  ],
+  stateMachine: {
+    name: "deploy",
+    description: "Scan gate, publish a version, shift alias traffic with alarm checks between steps",
+    definition: ({ deployStepsFunction }) => deployDefinition(deployStepsFunction),
+    permissions: [{ actions: ["lambda:InvokeFunction"], resources: ["deployStepsFunction"] }],
+  },
+  input: DeployInput,
+  steps: deployStepSpec,
+};

@@ -1,0 +1,173 @@
+import { CONTEXT_ENV, type CoreDeps } from "../context.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
+import { deadLetterGrant, notificationsGrant, type Permission, stateTableGrant } from "../permissions.ts";
+import { parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
+import { type FailoverAction, failoverDefinition } from "../workflows/failover.ts";
+import { FailoverInput, FailoverStepPayload } from "./input.ts";
+import { type Carried, FAILOVER_ACTIONS, type FailoverStepAction, failoverSteps } from "./steps.ts";
+
+// A Task action the workflow calls but the steps do not define (or the reverse) fails to compile.
+const sameActions: SameActions<FailoverStepAction, FailoverAction> = true;
+void sameActions;
+
+const invalidInput = (message: string) => new SwitchyardError(ErrorNames.InvalidInput, message);
+
+/**
+ * The failover (and failback) state machines' steps: the failover-steps function runs them. The
+ * input is completed here: a manual start from the console names no trigger or correlation id.
+ */
+export const failoverStepSpec: StepSpec<FailoverStepAction, CoreDeps, Carried, FailoverStepPayload> = {
+  actions: FAILOVER_ACTIONS,
+  payload: (raw) =>
+    parseWith(FailoverStepPayload, raw, (issues) => invalidInput(`invalid failover step payload: ${issues}`)),
+  action: (payload) => payload.action,
+  unknown: (action, known) =>
+    invalidInput(`unknown failover step "${action}"; expected one of ${known.join(", ")}`),
+  input: (payload) => {
+    const raw = (payload.input ?? {}) as Record<string, unknown>;
+    const parsed = parseWith(FailoverInput, raw, (issues) =>
+      invalidInput(`the failover input is not complete: ${issues}`),
+    );
+    const name = payload.execution.split(":").at(-1) ?? payload.execution;
+    return {
+      ...(raw as Carried),
+      ...parsed,
+      trigger: parsed.trigger ?? {
+        kind: "manual",
+        eventId: name,
+        source: "console",
+        detailType: "manual start",
+      },
+      correlationId: parsed.correlationId ?? name,
+    };
+  },
+  logKeys: (payload) => ({ executionArn: payload.execution }),
+  steps: failoverSteps,
+};
+
+/** Region failover state machine's AWS SDK integrations and notifications (the failback machine has its own). */
+const failoverMachinePermissions: readonly Permission[] = [
+  { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
+  { actions: ["rds:DescribeDBInstances", "rds:PromoteReadReplica"], resources: ["failoverDatabases"] },
+  // Aurora global databases: planned switchover (manual start) or unplanned failover (alarm, AWS Health).
+  {
+    actions: ["rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
+    resources: ["failoverDatabases"],
+  },
+  {
+    actions: ["lambda:GetProvisionedConcurrencyConfig", "lambda:PutProvisionedConcurrencyConfig"],
+    resources: ["failoverFunctions"],
+  },
+  { actions: ["ecs:DescribeServices", "ecs:UpdateService"], resources: ["failoverServices"] },
+  // DescribeAutoScalingGroups has no resource-level permissions (stacks grant it on "*").
+  {
+    actions: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup"],
+    resources: ["failoverGroups"],
+  },
+  { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
+  {
+    actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
+    resources: ["failoverZones"],
+  },
+  { actions: ["route53:GetChange"], resources: ["failoverChanges"] },
+  // GetHealthCheckStatus has no resource-level permissions (stacks grant it on "*").
+  { actions: ["route53:GetHealthCheckStatus"], resources: ["failoverHealthChecks"] },
+  notificationsGrant,
+];
+
+/**
+ * Failover runbooks: a health alarm or an AWS Health issue in a primary region starts the
+ * runbook's failover (preflight, approval, promote, scale, configure, DNS, verify, report); ARC
+ * zonal shifts are recorded and notified.
+ */
+export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
+  reaction: "failover",
+  functions: [
+    {
+      name: "failover-trigger",
+      handler: "packages/functions/src/failover-trigger.handler",
+      description:
+        "Health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover; ARC zonal shifts → record and notify",
+      timeoutSeconds: 30,
+      memoryMB: 256,
+      env: CONTEXT_ENV,
+      permissions: [
+        { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
+        { actions: ["states:StartExecution", "states:SendTaskSuccess"], resources: ["failoverStateMachine"] },
+        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        deadLetterGrant,
+        notificationsGrant,
+      ],
+    },
+    {
+      name: "failover-steps",
+      handler: "packages/functions/src/failover-steps.handler",
+      description:
+        "The failover state machine's steps: validate, preflight, approval, plan each part, verify, report",
+      timeoutSeconds: 60,
+      memoryMB: 256,
+      env: CONTEXT_ENV,
+      permissions: [
+        { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
+        // The replicas' ReplicaLag; CloudWatch metric reads have no resource-level permissions (stacks grant "*").
+        { actions: ["cloudwatch:GetMetricStatistics"], resources: ["failoverDatabases"] },
+        { actions: ["states:ListExecutions"], resources: ["failoverStateMachine"] },
+        {
+          actions: ["states:DescribeExecution", "states:GetExecutionHistory"],
+          resources: ["failoverExecutions"],
+        },
+        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        notificationsGrant,
+      ],
+    },
+  ],
+  rules: [
+    {
+      name: "failover-on-health-alarm",
+      description: "CloudWatch alarms going to ALARM (the function knows which alarms trigger runbooks)",
+      pattern: {
+        source: ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        detail: { state: { value: ["ALARM"] } },
+      },
+      target: "failover-trigger",
+    },
+    {
+      name: "failover-on-aws-health",
+      description:
+        "AWS Health issues (the function records them and fails over runbooks whose primary region they hit)",
+      pattern: {
+        source: ["aws.health"],
+        "detail-type": ["AWS Health Event"],
+        detail: { eventTypeCategory: ["issue"] },
+      },
+      target: "failover-trigger",
+    },
+    {
+      name: "failover-on-zonal-autoshift",
+      description:
+        "ARC zonal autoshifts and practice runs (the function records and notifies; it starts no regional failover)",
+      pattern: {
+        source: ["aws.arc-zonal-shift"],
+        "detail-type": [
+          "Autoshift In Progress",
+          "Autoshift Completed",
+          "Practice Run Started",
+          "Practice Run Succeeded",
+          "Practice Run Interrupted",
+          "Practice Run Failed",
+        ],
+      },
+      target: "failover-trigger",
+    },
+  ],
+  stateMachine: {
+    name: "failover",
+    description:
+      "Region failover: preflight, approval, promote, scale, configure, DNS, verify, notify, report",
+    definition: ({ failoverStepsFunction }) => failoverDefinition(failoverStepsFunction),
+    permissions: failoverMachinePermissions,
+  },
+  input: FailoverInput,
+  steps: failoverStepSpec,
+};
