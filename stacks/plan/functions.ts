@@ -1,5 +1,4 @@
 import { ENV, type FunctionEnv } from "../../packages/core/src/context.ts";
-import { stateTable } from "../../packages/core/src/store/table.ts";
 import { type FunctionName, functions, rules } from "../../packages/core/src/wiring.ts";
 import {
   type ManagedPolicyPlan,
