@@ -66,16 +66,18 @@ export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string>
       writeFileSync(from, file.contents);
       return { from, to: file.path };
     });
-  const asyncFailure = (failure: FunctionPlan["asyncFailure"]) =>
-    failure && {
-      retries: failure.retries,
-      transform: {
-        eventInvokeConfig: { destinationConfig: { onFailure: { destination: failure.destinationArn } } },
-      },
-    };
+  // SST 4.17 picks its role trust policy with `!dev` on an Output, which is always false, so every
+  // function role would also trust the account root (its `sst dev` policy). Only Lambda assumes these.
+  const lambdaTrust = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ],
+  });
   const fns = new Map(
     plan.functions.map((f) => {
       const policies = managedPolicies(f.managedPolicies);
+      const failure = f.asyncFailure;
       const fn = new sst.aws.Function(
         id(f.name),
         {
@@ -95,7 +97,18 @@ export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string>
           // No `esbuild.target`: SST passes on only `esNNNN` targets (a `node22` is dropped) and
           // derives es2023 from the nodejs22.x runtime itself (pkg/runtime/node/build.go).
           nodejs: { format: plan.bundle.format, minify: plan.bundle.minify },
-          ...asyncFailure(f.asyncFailure),
+          // Failed asynchronous invocations (EventBridge, after its own retries) go to the DLQ.
+          ...(failure ? { retries: failure.retries } : {}),
+          transform: {
+            role: { assumeRolePolicy: lambdaTrust },
+            ...(failure
+              ? {
+                  eventInvokeConfig: {
+                    destinationConfig: { onFailure: { destination: failure.destinationArn } },
+                  },
+                }
+              : {}),
+          },
         },
         { dependsOn: [queue] },
       );

@@ -178,8 +178,9 @@ export async function startRpcServer(opts: {
   root: string;
   work: string;
   account: string;
-}): Promise<{ url: string; calls: RpcCall[]; close(): Promise<void> }> {
+}): Promise<{ url: string; calls: RpcCall[]; inFlight(): number; close(): Promise<void> }> {
   const calls: RpcCall[] = [];
+  let inFlight = 0;
   const methods: Record<string, (args: never) => Promise<unknown>> = {
     "Provider.Aws.Bootstrap": async ({ region }: { region: string }) => ({
       asset: `sst-asset-${opts.account}-${region}`,
@@ -193,6 +194,10 @@ export async function startRpcServer(opts: {
   };
   const server: Server = createServer((req, res) => {
     let body = "";
+    inFlight++;
+    res.on("close", () => {
+      inFlight--;
+    });
     req.on("data", (chunk) => {
       body += chunk;
     });
@@ -217,6 +222,7 @@ export async function startRpcServer(opts: {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    inFlight: () => inFlight,
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
 }

@@ -191,6 +191,14 @@ export async function runOffline(stage: string): Promise<OfflineRun> {
       const program = (await import(pathToFileURL(outfile).href)) as { default: unknown };
       return program.default;
     });
+    // The stack's outputs can resolve before every resource is registered (SST creates some inside
+    // `apply` callbacks, after RPC answers): wait, as Pulumi's language host does before it exits,
+    // until registrations drain and nothing new starts.
+    for (let seen = -1; seen !== resources.length || server.inFlight() > 0; ) {
+      seen = resources.length;
+      await pulumi.runtime.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     return {
       app,
       cli,
