@@ -180,7 +180,13 @@ export function ensurePlatform(): string {
   writeFileSync(join(staging, "..", "types.generated.ts"), "export {};\n");
   writeFileSync(join(staging, "version"), version);
   rmSync(platformDir, { recursive: true, force: true });
-  renameSync(staging, platformDir);
+  try {
+    renameSync(staging, platformDir);
+  } catch (error) {
+    // Another process extracted the same platform meanwhile.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(versionFile) || readFileSync(versionFile, "utf8") !== version) throw error;
+  }
   return platformDir;
 }
 

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { platformDir } from "./platform.ts";
@@ -98,6 +98,21 @@ module.exports = Object.create(new Proxy({}, {
 }));
 `;
 
+/** SST's "DisallowImports" plugin, on while it evaluates `app()`: sst.config.ts imports nothing at the top. */
+const disallowImports: esbuild.Plugin = {
+  name: "DisallowImports",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (basename(args.importer) === "sst.config.ts" && args.kind === "import-statement") {
+        return {
+          errors: [{ text: `ErrTopLevelImport: sst.config.ts imports ${args.path} at the top level` }],
+        };
+      }
+      return undefined;
+    });
+  },
+};
+
 /** SST's "InjectGlobals" plugin: prepends the provider imports to every file outside `.sst`. */
 function injectGlobals(root: string, globals: string): esbuild.Plugin {
   return {
@@ -134,7 +149,10 @@ async function build(
     sourcemap: "linked",
     stdin: { contents: opts.code, resolveDir: root, sourcefile: "eval.ts", loader: "ts" },
     nodePaths: [join(root, ".sst", "platform", "node_modules")],
-    plugins: [standIns(root), ...(opts.globals === undefined ? [] : [injectGlobals(root, opts.globals)])],
+    plugins: [
+      standIns(root),
+      ...(opts.globals === undefined ? [disallowImports] : [injectGlobals(root, opts.globals)]),
+    ],
     external,
     define: opts.define ?? {},
     inject: opts.inject ?? [],
@@ -146,9 +164,12 @@ async function build(
   });
 }
 
+let evaluations = 0;
+
 /** pkg/project/project.go: evaluates `app({ stage })`, then applies the CLI's defaults. */
 export async function loadApp(root: string, stage: string): Promise<App> {
-  const outfile = join(root, ".sst", "platform", `sst.config.app.${process.pid}.mjs`);
+  // A new name per evaluation, as SST's (a timestamp): Node caches a module by its URL.
+  const outfile = join(root, ".sst", "platform", `sst.config.app.${process.pid}.${++evaluations}.mjs`);
   await build(root, outfile, {
     banner: "function $config(input) { return input }",
     define: { $input: JSON.stringify({ stage }) },
@@ -158,6 +179,8 @@ export default await mod.app({ stage: $input.stage || undefined });
 `,
   });
   const { default: app } = (await import(pathToFileURL(outfile).href)) as { default: Partial<App> };
+  rmSync(outfile, { force: true });
+  rmSync(`${outfile}.map`, { force: true });
   if (!app.name || !app.home) throw new Error("sst.config.ts: app() must return a name and a home");
   const providers = (app.providers ?? {}) as App["providers"];
   if (!(app.home in providers)) providers[app.home] = {};
