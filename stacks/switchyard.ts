@@ -7,9 +7,13 @@ import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPl
  * setting comes from `planStack` (tested in test/stacks.test.ts). The only SST/Pulumi code;
  * `dependsOn` orders creation where one resource names another by the plan's ARN.
  */
-export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<string> | undefined } {
+export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string> | undefined } {
   const id = (name: string) =>
     name.replace(/(?:^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+  // SST's `removal: "retain"` keeps only stateful types it lists (tables, buckets, databases). The
+  // dead-letter queue holds events no reaction handled yet, and GitHub keeps a copy of the webhook
+  // secret: both outlive `sst remove` whenever the stage retains anything ("retain", "retain-all").
+  const keep = { retainOnDelete: $app.removal !== "remove" };
 
   new aws.dynamodb.Table("StateTable", {
     name: plan.table.name,
@@ -23,50 +27,57 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
   });
 
   const dlq = plan.deadLetterQueue;
-  const queue = new aws.sqs.Queue("DeadLetters", {
-    name: dlq.name,
-    messageRetentionSeconds: dlq.messageRetentionSeconds,
-    sqsManagedSseEnabled: true,
-  });
+  const queue = new aws.sqs.Queue(
+    "DeadLetters",
+    {
+      name: dlq.name,
+      messageRetentionSeconds: dlq.messageRetentionSeconds,
+      sqsManagedSseEnabled: true,
+    },
+    keep,
+  );
   new aws.sqs.QueuePolicy(
     "DeadLettersPolicy",
     { queueUrl: dlq.url, policy: dlq.policy },
     { dependsOn: [queue] },
   );
 
-  new aws.secretsmanager.Secret("WebhookSecret", {
-    name: plan.webhookSecret.name,
-    description: plan.webhookSecret.description,
-    recoveryWindowInDays: plan.webhookSecret.recoveryWindowInDays,
-  });
+  new aws.secretsmanager.Secret(
+    "WebhookSecret",
+    {
+      name: plan.webhookSecret.name,
+      description: plan.webhookSecret.description,
+      recoveryWindowInDays: plan.webhookSecret.recoveryWindowInDays,
+    },
+    keep,
+  );
 
   const managedPolicies = (policies: ManagedPolicyPlan[]) =>
     policies.map(
       (p) =>
         new aws.iam.Policy(`${id(p.name)}Policy`, { name: p.name, policy: policyDocument(p.statements) }),
     );
-  // SST reads `copyFiles` sources relative to the app's root when it bundles, so the file is written there.
+  // SST resolves `copyFiles` sources against the app's root, the working directory it runs the
+  // program in, so each file is written there under `.sst` (git-ignored) by a relative path.
   const bundled = (f: FunctionPlan) =>
     f.files.map((file) => {
       const from = join(".sst", "switchyard", plan.stage, f.name, file.path);
-      const absolute = join($cli.paths.root, from);
-      mkdirSync(dirname(absolute), { recursive: true });
-      writeFileSync(absolute, file.contents);
+      mkdirSync(dirname(from), { recursive: true });
+      writeFileSync(from, file.contents);
       return { from, to: file.path };
     });
-  const asyncFailure = (failure: FunctionPlan["asyncFailure"]) =>
-    failure && {
-      retries: failure.retries,
-      transform: {
-        eventInvokeConfig: (args: { destinationConfig?: { onFailure?: { destination: string } } }) => {
-          args.destinationConfig = { onFailure: { destination: failure.destinationArn } };
-          return undefined;
-        },
-      },
-    };
+  // SST 4.17 picks its role trust policy with `!dev` on an Output, which is always false, so every
+  // function role would also trust the account root (its `sst dev` policy). Only Lambda assumes these.
+  const lambdaTrust = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ],
+  });
   const fns = new Map(
     plan.functions.map((f) => {
       const policies = managedPolicies(f.managedPolicies);
+      const failure = f.asyncFailure;
       const fn = new sst.aws.Function(
         id(f.name),
         {
@@ -83,12 +94,21 @@ export function createStack(plan: StackPlan): { webhookUrl: $pulumi.Output<strin
           policies: $output(policies.map((p) => p.arn)),
           copyFiles: bundled(f),
           url: f.url ? { authorization: f.url.authorization, cors: false } : false,
-          nodejs: {
-            format: plan.bundle.format,
-            minify: plan.bundle.minify,
-            esbuild: { target: plan.bundle.target },
+          // No `esbuild.target`: SST passes on only `esNNNN` targets (a `node22` is dropped) and
+          // derives es2023 from the nodejs22.x runtime itself (pkg/runtime/node/build.go).
+          nodejs: { format: plan.bundle.format, minify: plan.bundle.minify },
+          // Failed asynchronous invocations (EventBridge, after its own retries) go to the DLQ.
+          ...(failure ? { retries: failure.retries } : {}),
+          transform: {
+            role: { assumeRolePolicy: lambdaTrust },
+            ...(failure
+              ? {
+                  eventInvokeConfig: {
+                    destinationConfig: { onFailure: { destination: failure.destinationArn } },
+                  },
+                }
+              : {}),
           },
-          ...asyncFailure(f.asyncFailure),
         },
         { dependsOn: [queue] },
       );
