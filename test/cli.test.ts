@@ -83,7 +83,8 @@ describe("switchyard replay", () => {
         id: "x-1",
         source: "aws.ecr",
         "detail-type": "ECR Image Action",
-        detail: { "action-type": "PUSH" },
+        // A rule matches it (a successful push) but it lacks the repository and digest: rejected, not ignored.
+        detail: { "action-type": "PUSH", result: "SUCCESS" },
       }),
     );
 
@@ -92,7 +93,7 @@ describe("switchyard replay", () => {
     expect(code).toBe(0);
     const [event] = JSON.parse(stdout).events;
     expect(event.status).toBe("rejected");
-    expect(event.reason).toMatch(/detail\.result/);
+    expect(event.reason).toMatch(/detail\.repository-name/);
   });
 
   it("exits 2 naming the file when a file is not JSON, without a stack trace", () => {

@@ -339,3 +339,125 @@ describe("parseEvent under fuzzing from the real fixtures", () => {
     );
   });
 });
+
+/**
+ * Issue #11 item 13: unbounded fields crashed handlers (100 KB strings that became DynamoDB keys, an empty
+ * eventRegion, an impact of 1e308). Many mutated events, each with one to three hostile values in place of real
+ * ones, through parseEvent: no throw, a reason for every rejection, and nothing accepted that breaks a bound the
+ * envelope promises. A seeded generator without shrinking, so the count can be large: set SWITCHYARD_FUZZ_RUNS
+ * (e.g. 100000) for a longer run; the default keeps the test near ten seconds.
+ */
+const BULK_RUNS = Number(process.env.SWITCHYARD_FUZZ_RUNS ?? 25_000);
+const BULK_FIXTURES = [
+  ...Object.keys(REQUIRED),
+  "aws/ce/anomaly-detected.json",
+  "aws/arc-zonal-shift/autoshift-in-progress-resource.json",
+  "aws/arc-zonal-shift/practice-run-interrupted.json",
+  "aws/arc-region-switch/plan-execution-started.json",
+  "aws/arc-region-switch/plan-execution-failed.json",
+].map((file) => {
+  const text = readFileSync(new URL(file, FIXTURES), "utf8");
+  return { file, text, paths: pathsOf(JSON.parse(text) as Json) };
+});
+
+/** mulberry32: small, seeded, and fast enough for hundreds of thousands of draws. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const EXTREME_NUMBERS: readonly Json[] = [
+  1e308,
+  -1e308,
+  5e-324,
+  -5e-324,
+  1e126,
+  9.99e125,
+  1e-131,
+  Number.MAX_SAFE_INTEGER + 2,
+  -1,
+  0,
+  0.5,
+  2 ** 53,
+];
+const FOREIGN_ACCOUNTS: readonly Json[] = [
+  "000000000000",
+  "99999999999",
+  "1234567890123",
+  "",
+  "12345678901a",
+  123456789012,
+];
+const FOREIGN_REGIONS: readonly Json[] = [
+  "",
+  "xx-fake-9",
+  "us-east-1 ",
+  "US-EAST-1",
+  "us-gov-west-1",
+  "cn-north-1",
+  "global",
+  "us-east-10",
+];
+const HUGE_LENGTHS = [300, 1_100, 5_000, 100_000, 300_000];
+
+function hostileValue(draw: () => number, key: string | number | undefined): Json {
+  const pick = <T>(from: readonly T[]): T => from[Math.floor(draw() * from.length)] as T;
+  const name = String(key ?? "").toLowerCase();
+  const roll = draw();
+  if (name.includes("account") && roll < 0.7) return pick(FOREIGN_ACCOUNTS);
+  if (name.includes("region") && roll < 0.7) return pick(FOREIGN_REGIONS);
+  if (roll < 0.3) return pick(EXTREME_NUMBERS);
+  // The longest strings are rare: serialising a quarter of a megabyte dominates the run time.
+  if (roll < 0.55) return "\u00e9x".repeat(pick(draw() < 0.9 ? HUGE_LENGTHS.slice(0, 3) : HUGE_LENGTHS) / 2);
+  if (roll < 0.65) return "";
+  if (roll < 0.75) return null;
+  if (roll < 0.85) return [pick(EXTREME_NUMBERS), "x"];
+  return { nested: pick(EXTREME_NUMBERS) };
+}
+
+describe("parseEvent under bulk fuzzing with hostile values", () => {
+  it(
+    `answers ${BULK_RUNS} mutated events without a throw and keeps the envelope's bounds`,
+    () => {
+      const draw = random(SEED);
+      let accepted = 0;
+      for (let run = 0; run < BULK_RUNS; run++) {
+        const fixture = BULK_FIXTURES[
+          Math.floor(draw() * BULK_FIXTURES.length)
+        ] as (typeof BULK_FIXTURES)[number];
+        const event = JSON.parse(fixture.text) as Json;
+        const mutations = 1 + Math.floor(draw() * 3);
+        for (let i = 0; i < mutations; i++) {
+          const path = fixture.paths[Math.floor(draw() * fixture.paths.length)] as Path;
+          const parent = parentOf(event, path);
+          const key = path[path.length - 1];
+          if (parent !== undefined && key !== undefined) setOwn(parent, key, hostileValue(draw, key));
+        }
+
+        const result = parseEvent(event);
+
+        expectAnswer(result);
+        if (result.ok) {
+          accepted++;
+          const envelope = result.event.event;
+          if (envelope.account !== undefined) expect(envelope.account).toMatch(/^\d{12}$/);
+          if (envelope.region !== undefined) expect(envelope.region).toMatch(/^[a-z]{2}(-gov)?-[a-z]+-\d$/);
+          expect(envelope.id.length).toBeLessThanOrEqual(256);
+          if (result.event.kind === "health") expect(result.event.event.detail.eventRegion).not.toBe("");
+          if (result.event.kind === "cost.anomaly") {
+            expect(Math.abs(result.event.event.detail.impact.maxImpact)).toBeLessThan(1e126);
+          }
+        }
+      }
+      // Some mutations only touch fields nobody reads: the run must exercise acceptance too.
+      expect(accepted).toBeGreaterThan(BULK_RUNS / 20);
+    }, // Slow machines and large counts: about a millisecond per event at worst.
+    Math.max(60_000, BULK_RUNS * 2),
+  );
+});

@@ -200,6 +200,10 @@ async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventRepor
       ],
     };
   });
+  // No rule matched: EventBridge would never have delivered this event, so it is not malformed, only unwanted.
+  if (delivery.rules.length === 0) {
+    return { ...head, status: "ignored", reason: "no rule matches this event", reactions };
+  }
   if (!parsed.ok) {
     return { ...head, status: "rejected", reason: parsed.reason, reactions };
   }

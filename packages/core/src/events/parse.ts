@@ -3,6 +3,12 @@ import { type CostAnomaly, fromAnomalyDetected } from "../cost/anomaly.ts";
 import { formatZodIssues } from "../util/zod-error.ts";
 import { type BusEvent, BusEventEnvelope } from "./envelope.ts";
 import { ZONAL_SHIFT_SOURCE, ZonalShiftDetail } from "./sources/arc.ts";
+import {
+  executionPhase,
+  PLAN_EXECUTION,
+  REGION_SWITCH_SOURCE,
+  RegionSwitchPlanExecutionDetail,
+} from "./sources/arc-region-switch.ts";
 import { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";
 import { AnomalyDetectedDetail } from "./sources/cost.ts";
 import { EcrImageActionDetail, EcrImageScanDetail } from "./sources/ecr.ts";
@@ -20,6 +26,7 @@ import { Inspector2EcrScanDetail, isScanOfAnotherResourceType } from "./sources/
 import { ExecutionStatusChangeDetail } from "./sources/states.ts";
 
 export type { ZonalShiftDetail } from "./sources/arc.ts";
+export type { RegionSwitchPlanExecutionDetail } from "./sources/arc-region-switch.ts";
 export type { AlarmStateChangeDetail } from "./sources/cloudwatch.ts";
 export type { EcrImageActionDetail } from "./sources/ecr.ts";
 export type { HealthDetail } from "./sources/health.ts";
@@ -32,6 +39,11 @@ export type KnownEvent =
   | { kind: "states.execution-status-change"; event: BusEvent<ExecutionStatusChangeDetail> }
   | { kind: "health"; event: BusEvent<HealthDetail> }
   | { kind: "arc.zonal-shift"; event: BusEvent<ZonalShiftDetail> } // every detail-type of aws.arc-zonal-shift
+  | {
+      kind: "arc.region-switch-execution";
+      event: BusEvent<RegionSwitchPlanExecutionDetail>;
+      phase: "started" | "completed" | "failed" | "other";
+    }
   | { kind: "cost.anomaly"; event: BusEvent<AnomalyDetectedDetail>; anomaly: CostAnomaly } // EventBridge and SNS deliveries, normalised
   | { kind: "github"; githubEvent: string; event: BusEvent<Record<string, unknown>> };
 
@@ -208,6 +220,15 @@ const PARSERS: readonly { source: string; detailType: string | typeof ANY_DETAIL
     source: ZONAL_SHIFT_SOURCE,
     detailType: ANY_DETAIL_TYPE,
     parser: detailParser(ZonalShiftDetail, (event) => ({ kind: "arc.zonal-shift", event })),
+  },
+  {
+    source: REGION_SWITCH_SOURCE,
+    detailType: PLAN_EXECUTION,
+    parser: detailParser(RegionSwitchPlanExecutionDetail, (event) => ({
+      kind: "arc.region-switch-execution",
+      event,
+      phase: executionPhase(event.detail.executionState),
+    })),
   },
   { source: GITHUB_SOURCE, detailType: "deployment", parser: githubParser(GithubDeploymentDetail) },
   { source: GITHUB_SOURCE, detailType: "release", parser: githubParser(GithubReleaseDetail) },

@@ -479,11 +479,30 @@ describe("exists matching", () => {
     expect(matchesPattern(pattern, event)).toBe(true);
   });
 
-  it("exists: false on an array of objects matches only if some object lacks the field", () => {
+  it("exists: false on an array of objects fails if any object has the field (event-ruler)", () => {
+    // event-ruler NameState.getNameTransitions: a field counts as present unless it conflicts with the
+    // array elements the rule matched before it.
     const pattern: EventPattern = { automations: { id: [{ exists: false }] } };
 
-    expect(matchesPattern(pattern, { automations: [{ id: "a" }, { key: "b" }] })).toBe(true);
+    expect(matchesPattern(pattern, { automations: [{ id: "a" }, { key: "b" }] })).toBe(false);
     expect(matchesPattern(pattern, { automations: [{ id: "a" }, { id: "b" }] })).toBe(false);
+    expect(matchesPattern(pattern, { automations: [{ key: "a" }, { key: "b" }] })).toBe(true);
+  });
+
+  it("exists: false looks only at the array element fields matched before it (in name order) chose", () => {
+    // event-ruler RulerTest.WHEN_JSONContainsArrays_THEN_RulerNoCompileMatchesWork
+    const pattern: EventPattern = { employees: { firstName: ["Anna"], ids: [{ exists: false }] } };
+    const event = {
+      employees: [
+        [{ firstName: "John", ids: [1234, 1000] }, { firstName: "Anna" }],
+        [{ firstName: "Peter", ids: [] }],
+      ],
+    };
+
+    expect(matchesPattern(pattern, event)).toBe(true);
+    expect(matchesPattern({ employees: { firstName: ["John"], ids: [{ exists: false }] } }, event)).toBe(
+      false,
+    );
   });
 
   it("exists: true does not match an absent field, an empty array or an object", () => {
@@ -811,6 +830,64 @@ describe("validatePattern", () => {
 
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(expected);
+  });
+});
+
+describe("event-ruler semantics beyond the guide", () => {
+  it("reads a dotted pattern key as a path, and a dotted event key as one too", () => {
+    expect(matchesPattern({ "detail.state": ["running"] }, { detail: { state: "running" } })).toBe(true);
+    expect(matchesPattern({ detail: { state: ["running"] } }, { "detail.state": "running" })).toBe(true);
+  });
+
+  it("lets a field repeated inside $or replace the parent's condition for that branch", () => {
+    const pattern: EventPattern = {
+      name: ["a", "b"],
+      $or: [{ name: [{ "anything-but": "a" }] }, { condition: ["x"] }],
+    };
+
+    expect(matchesPattern(pattern, { name: "c" })).toBe(true);
+    expect(matchesPattern(pattern, { name: "a" })).toBe(false);
+    expect(matchesPattern(pattern, { name: "a", condition: "x" })).toBe(true);
+  });
+
+  it("folds only the pattern's characters when ignoring case, each to its own lower and upper form", () => {
+    expect(matchesPattern({ street: [{ "equals-ignore-case": "straße" }] }, { street: "STRASSE" })).toBe(
+      true,
+    );
+    expect(matchesPattern({ street: [{ "equals-ignore-case": "STRASSE" }] }, { street: "straße" })).toBe(
+      false,
+    );
+    expect(matchesPattern({ s: [{ prefix: { "equals-ignore-case": "ß" } }] }, { s: "SSe" })).toBe(true);
+    expect(matchesPattern({ s: [{ suffix: { "equals-ignore-case": "ß" } }] }, { s: "eSS" })).toBe(true);
+    expect(
+      matchesPattern({ s: [{ "anything-but": { "equals-ignore-case": "straße" } }] }, { s: "STRASSE" }),
+    ).toBe(false);
+  });
+
+  it("reads cidr addresses as event-ruler does", () => {
+    const pattern: EventPattern = { ip: [{ cidr: "10.0.0.0/24" }] };
+
+    expect(matchesPattern(pattern, { ip: "::ffff:a00:1" })).toBe(true);
+    expect(matchesPattern(pattern, { ip: "::ffff:10.0.0.1" })).toBe(false);
+    expect(matchesPattern(pattern, { ip: "010.000.000.001" })).toBe(true);
+    expect(matchesPattern({ ip: [{ cidr: "2001:db8::/32" }] }, { ip: "2001:db8::1%eth0" })).toBe(false);
+    expect(validatePattern({ ip: [{ cidr: "::ffff:10.0.0.0/120" }] })).toHaveLength(1);
+  });
+
+  it("rejects matcher names as field names inside $or", () => {
+    const errors = validatePattern({ $or: [{ numeric: [">", 1] }, { b: [2] }] });
+
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('$or[0].numeric: "numeric" is a matcher name');
+  });
+
+  it("rejects $or alternatives that multiply out to more than 1,000 combinations", () => {
+    const pattern = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`k${i}`, { $or: [{ a: [1] }, { b: [2] }] }]),
+    );
+
+    expect(validatePattern(pattern)).toEqual([expect.stringContaining("1024 combinations")]);
+    expect(validatePattern(Object.fromEntries(Object.entries(pattern).slice(0, 9)))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
 import { formatPath } from "../util/zod-error.ts";
 
 /**
@@ -10,11 +10,19 @@ import { formatPath } from "../util/zod-error.ts";
  * TestEventPattern API. Validation rejects what AWS rejects (bar the wildcard limit below), so a pattern that passes
  * here also passes in the cloud; it also rejects empty objects, which would silently match every event.
  *
- * Deliberate simplifications, all outside what the guide documents:
- * - a pattern key containing a dot is a plain key (AWS also lets `"a.b"` reach `{ "a": { "b": … } }`, and the
- *   event-ruler README warns not to rely on it);
- * - `exists: false` inside an array of objects is judged per element;
- * - wildcard "complexity" limits (AWS rejects some patterns with many wildcards) are not enforced.
+ * Checked against event-ruler's own test data and the EventBridge documentation's examples
+ * (test/fixtures/event-ruler/, test/event-ruler-conformance.test.ts). Where the two disagree with intuition, this
+ * follows event-ruler:
+ * - a pattern key containing a dot is a path: `"a.b"` reaches `{ "a": { "b": … } }`, as event-ruler flattens rules;
+ * - inside `$or`, a field the parent also names replaces the parent's condition for that branch;
+ * - `exists: false` holds only if the field has no value anywhere at its path, across all elements of arrays;
+ * - ignore-case folds each character of the pattern to its own lower and upper case form, never the event
+ *   (`"straße"` matches `"STRASSE"`, `"STRASSE"` does not match `"straße"`);
+ * - `cidr` takes addresses as event-ruler parses them (IPv4-mapped IPv6 in hex form is IPv4; dotted or zoned
+ *   IPv6 text is not an address).
+ * Known differences, kept: an event key containing a dot is a plain key here; the literal text of a number
+ * (`1E-325`, 20 significant digits) is lost to JSON.parse, so a numeric operand event-ruler rejects as inexact is
+ * accepted; the undocumented `exactly` matcher is rejected; wildcard "complexity" limits are not enforced.
  */
 
 type Scalar = string | number | boolean | null;
@@ -64,7 +72,7 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
     if (errors.length > 0) throw new Error(`invalid event pattern: ${errors.join("; ")}`);
     compiledPatterns.set(pattern, compiled);
   }
-  return isObject(event) && matchObject(compiled, event);
+  return isObject(event) && compiled.some((alternative) => matchObject(alternative, event));
 }
 
 /** Every problem in `pattern`, one line each, naming the path and the fix; `[]` when it is a valid pattern. */
@@ -75,97 +83,111 @@ export function validatePattern(pattern: unknown): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Compiled form: predicates built once per pattern, so matching an event allocates (almost) nothing.
+// Compiled form and matching, as event-ruler does it: both the rule and the event are flattened to fields named
+// by their dotted paths (arrays add nothing to a name), the rule's fields are taken in name order, and each is
+// matched by an event field that is "array-consistent" with the fields matched before it: no two of them may sit
+// in different elements of one array. `exists: false` holds when no field of that name is consistent with the
+// fields matched so far, which is why it depends on what the rule matched before it.
 
 type Leaf = Scalar;
 type LeafTest = (value: Leaf) => boolean;
 type EventObject = { readonly [key: string]: unknown };
 
 type LeafRule = {
-  readonly kind: "leaf";
-  readonly key: string;
+  /** The dotted path, as event-ruler names fields: `"detail.state"`. */
+  readonly name: string;
   readonly accepts: LeafTest;
   /** `exists: true` is among the alternatives. */
   readonly whenPresent: boolean;
   /** `exists: false` is among the alternatives. */
   readonly whenAbsent: boolean;
 };
-type NestedRule = {
-  readonly kind: "nested";
-  readonly key: string;
-  readonly pattern: CompiledPattern;
-  /** Whether the sub-pattern matches where the event has no object at all (only `exists: false` can). */
-  readonly matchesNothing: boolean;
-};
+/** One `$or`-free alternative of a pattern: its fields in name order, and every dotted prefix of their names. */
 type CompiledPattern = {
-  readonly fields: readonly (LeafRule | NestedRule)[];
-  /** Each `$or` at this level: at least one alternative must match. */
-  readonly anyOf: readonly (readonly CompiledPattern[])[];
+  readonly fields: readonly LeafRule[];
+  readonly names: ReadonlySet<string>;
+  readonly prefixes: ReadonlySet<string>;
 };
 
-const compiledPatterns = new WeakMap<object, CompiledPattern>();
-const NO_FIELDS: EventObject = Object.freeze(Object.create(null));
-const ANY_LEAF: LeafTest = () => true;
+const compiledPatterns = new WeakMap<object, readonly CompiledPattern[]>();
+
+/** Where a value sits in the event: its parent position, and whether it is an element of an array. */
+type Position = { readonly parent: Position | undefined; readonly depth: number; readonly inArray: boolean };
+type EventField = { readonly value: Leaf; readonly at: Position };
+const ROOT: Position = { parent: undefined, depth: 0, inArray: false };
 
 function matchObject(pattern: CompiledPattern, event: EventObject): boolean {
-  for (const rule of pattern.fields) {
-    const value = Object.hasOwn(event, rule.key) ? event[rule.key] : undefined;
-    if (!(rule.kind === "leaf" ? matchLeaf(rule, value) : matchNested(rule, value))) return false;
-  }
-  for (const alternatives of pattern.anyOf) {
-    if (!alternatives.some((alternative) => matchObject(alternative, event))) return false;
-  }
-  return true;
-}
-
-// An object or an empty array is not a leaf, so it "does not exist" for `exists` (as the guide's c-count example shows).
-function matchLeaf(rule: LeafRule, value: unknown): boolean {
-  if (rule.whenPresent || rule.whenAbsent) {
-    const present = someLeaf(value, ANY_LEAF);
-    if (present ? rule.whenPresent : rule.whenAbsent) return true;
-  }
-  return someLeaf(value, rule.accepts);
-}
-
-// An array of objects matches when one element matches the whole sub-pattern, so fields from different
-// elements never combine (event-ruler's "array-consistent" matching).
-function matchNested(rule: NestedRule, value: unknown): boolean {
-  if (isObject(value)) return matchObject(rule.pattern, value);
-  if (!Array.isArray(value)) return rule.matchesNothing;
-  let sawElement = false;
-  let onlyObjects = true;
-  const found = someElement(value, (element) => {
-    sawElement = true;
-    if (isObject(element)) return matchObject(rule.pattern, element);
-    onlyObjects = false;
+  const fields = flatten(event, pattern);
+  const chosen: Position[] = [];
+  const search = (index: number): boolean => {
+    const rule = pattern.fields[index];
+    if (rule === undefined) return true;
+    const candidates = (fields.get(rule.name) ?? []).filter((field) =>
+      chosen.every((other) => consistent(other, field.at)),
+    );
+    if (rule.whenAbsent && candidates.length === 0 && search(index + 1)) return true;
+    for (const field of candidates) {
+      if (!(rule.whenPresent || rule.accepts(field.value))) continue;
+      chosen.push(field.at);
+      const found = search(index + 1);
+      chosen.pop();
+      if (found) return true;
+    }
     return false;
-  });
-  return found || (!(sawElement && onlyObjects) && rule.matchesNothing);
+  };
+  return search(0);
 }
 
-function someLeaf(value: unknown, accept: LeafTest): boolean {
-  if (isLeaf(value)) return accept(value);
-  return Array.isArray(value) && someElement(value, (element) => isLeaf(element) && accept(element));
-}
-
-/** Visits the elements of an array and of any arrays nested in it, iteratively and at most once per array. */
-function someElement(array: readonly unknown[], visit: (element: unknown) => boolean): boolean {
-  const nested: (readonly unknown[])[] = [];
-  for (const element of array) {
-    if (Array.isArray(element)) nested.push(element);
-    else if (visit(element)) return true;
-  }
-  if (nested.length === 0) return false;
-  const seen = new Set<readonly unknown[]>([array]);
-  for (let next = nested.pop(); next !== undefined; next = nested.pop()) {
-    if (seen.has(next)) continue;
-    seen.add(next);
-    for (const element of next) {
-      if (Array.isArray(element)) nested.push(element);
-      else if (visit(element)) return true;
+/**
+ * The event's leaf values under the names the pattern uses. Objects and empty arrays are not leaves, so they "do
+ * not exist" for `exists` (as the guide's c-count example shows). Iterative, and each array or object is visited
+ * once, so deep or self-referencing data cannot overflow the stack or loop.
+ */
+function flatten(event: EventObject, pattern: CompiledPattern): Map<string, EventField[]> {
+  const fields = new Map<string, EventField[]>();
+  const seen = new Set<object>();
+  const stack: { value: unknown; name: string; at: Position }[] = [{ value: event, name: "", at: ROOT }];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const { value, name, at } = next;
+    if (Array.isArray(value)) {
+      if (seen.has(value)) continue;
+      seen.add(value);
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push({ value: value[i], name, at: { parent: at, depth: at.depth + 1, inArray: true } });
+      }
+    } else if (isObject(value)) {
+      if (seen.has(value)) continue;
+      seen.add(value);
+      for (const key of Object.keys(value)) {
+        const child = name === "" && at === ROOT ? key : `${name}.${key}`;
+        if (!pattern.names.has(child) && !pattern.prefixes.has(child)) continue;
+        stack.push({
+          value: value[key],
+          name: child,
+          at: { parent: at, depth: at.depth + 1, inArray: false },
+        });
+      }
+    } else if (isLeaf(value) && pattern.names.has(name)) {
+      const list = fields.get(name);
+      if (list) list.push({ value, at });
+      else fields.set(name, [{ value, at }]);
     }
   }
-  return false;
+  return fields;
+}
+
+/** Two positions conflict when they part ways at an array: they are in different elements of it. */
+function consistent(a: Position, b: Position): boolean {
+  let x: Position | undefined = a;
+  let y: Position | undefined = b;
+  while (x && y && x.depth > y.depth) x = x.parent;
+  while (x && y && y.depth > x.depth) y = y.parent;
+  if (x === y) return true;
+  while (x && y && x.parent !== y.parent) {
+    x = x.parent;
+    y = y.parent;
+  }
+  return !(x?.inArray ?? false);
 }
 
 function isObject(value: unknown): value is EventObject {
@@ -204,24 +226,38 @@ function isJsonNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
 }
 
-function compileRoot(pattern: unknown, errors: string[]): CompiledPattern {
+/** EventBridge rejects a pattern whose `$or`s multiply out to more alternatives than this. */
+const MAX_COMBINATIONS = 1000;
+
+function compileRoot(pattern: unknown, errors: string[]): readonly CompiledPattern[] {
   if (!isObject(pattern)) {
     const hint =
       typeof pattern === "string"
         ? "; if this is JSON text, JSON.parse it first"
         : ', e.g. { "source": ["aws.ecr"], "detail-type": ["ECR Image Action"] }';
     errors.push(`(pattern): an event pattern must be a JSON object of fields, got ${show(pattern)}${hint}`);
-    return { fields: [], anyOf: [] };
+    return [];
   }
-  return compileObject(pattern, [], errors, new Set());
+  validateObject(pattern, [], errors, new Set(), false);
+  if (errors.length > 0) return [];
+  const combinations = countCombinations(pattern);
+  if (combinations > MAX_COMBINATIONS) {
+    errors.push(
+      `(pattern): the $or alternatives multiply out to ${combinations > 1e9 ? "over a billion" : combinations} combinations, ` +
+        `over EventBridge's limit of ${MAX_COMBINATIONS}; split the rule into several rules or list values in one leaf`,
+    );
+    return [];
+  }
+  return expand(pattern, "").map(compileAlternative);
 }
 
-function compileObject(
+function validateObject(
   pattern: EventObject,
   path: Path,
   errors: string[],
   ancestors: Set<object>,
-): CompiledPattern {
+  insideOr: boolean,
+): void {
   const keys = Object.keys(pattern);
   if (keys.length === 0) {
     errors.push(
@@ -230,21 +266,23 @@ function compileObject(
   }
   if (ancestors.has(pattern)) {
     errors.push(`${at(path)}: the pattern contains itself; patterns must be finite JSON data`);
-    return { fields: [], anyOf: [] };
+    return;
   }
   ancestors.add(pattern);
-  const fields: (LeafRule | NestedRule)[] = [];
-  const anyOf: CompiledPattern[][] = [];
   for (const key of keys) {
     const value = pattern[key];
     const fieldPath = [...path, key];
     if (key === "$or") {
-      anyOf.push(compileOr(value, fieldPath, errors, ancestors));
+      validateOr(value, fieldPath, errors, ancestors);
+    } else if (insideOr && RESERVED_IN_OR.has(key)) {
+      errors.push(
+        `${at(fieldPath)}: "${key}" is a matcher name, which EventBridge does not accept as a field name inside $or; ` +
+          `write the matcher inside a leaf array: "field": [{ "${key}": … }]`,
+      );
     } else if (Array.isArray(value)) {
-      fields.push(compileLeaf(key, value, fieldPath, errors));
+      compileLeaf(key, value, fieldPath, errors);
     } else if (isObject(value)) {
-      const nested = compileObject(value, fieldPath, errors, ancestors);
-      fields.push({ kind: "nested", key, pattern: nested, matchesNothing: matchObject(nested, NO_FIELDS) });
+      validateObject(value, fieldPath, errors, ancestors, insideOr);
     } else {
       const parent = path.at(-1);
       const fix = Object.hasOwn(MATCHERS, key)
@@ -258,27 +296,103 @@ function compileObject(
     }
   }
   ancestors.delete(pattern);
-  return { fields, anyOf };
 }
 
-function compileOr(value: unknown, path: Path, errors: string[], ancestors: Set<object>): CompiledPattern[] {
+function validateOr(value: unknown, path: Path, errors: string[], ancestors: Set<object>): void {
   if (!Array.isArray(value) || value.length < 2) {
     errors.push(
       `${at(path)}: $or must be an array of at least two sub-patterns (objects), got ${show(value)}; ` +
         "for a single alternative, put its fields directly in the parent object",
     );
-    return [];
+    return;
   }
-  return value.map((alternative, index) => {
-    if (isObject(alternative)) return compileObject(alternative, [...path, index], errors, ancestors);
-    errors.push(
-      `${at([...path, index])}: each $or alternative must be an object of fields, got ${show(alternative)}`,
-    );
-    return { fields: [], anyOf: [] };
+  value.forEach((alternative, index) => {
+    if (isObject(alternative)) validateObject(alternative, [...path, index], errors, ancestors, true);
+    else
+      errors.push(
+        `${at([...path, index])}: each $or alternative must be an object of fields, got ${show(alternative)}`,
+      );
   });
 }
 
-function compileLeaf(key: string, items: readonly unknown[], path: Path, errors: string[]): LeafRule {
+/** Field names event-ruler reserves inside `$or` (its Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP). */
+const RESERVED_IN_OR: ReadonlySet<string> = new Set([
+  "exactly",
+  "equals-ignore-case",
+  "prefix",
+  "suffix",
+  "anything-but",
+  "exists",
+  "wildcard",
+  "numeric",
+  "cidr",
+  "=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "regex",
+  "not-wildcard",
+  "not-equals-ignore-case",
+  "date-after",
+  "date-on-or-after",
+  "date-before",
+  "date-on-or-before",
+  "in-date-range",
+  "ip-address-in-range",
+  "ip-address-not-in-range",
+]);
+
+/** How many `$or`-free alternatives the pattern stands for (the product of its `$or`s' sizes). */
+function countCombinations(pattern: EventObject): number {
+  let count = 1;
+  for (const [key, value] of Object.entries(pattern)) {
+    if (key === "$or") {
+      count *= (value as EventObject[]).reduce((sum, branch) => sum + countCombinations(branch), 0);
+    } else if (isObject(value)) {
+      count *= countCombinations(value);
+    }
+    if (count > MAX_COMBINATIONS) return count;
+  }
+  return count;
+}
+
+/** A flattened alternative: each field's dotted path (as event-ruler names fields) to its leaf array. */
+type Flat = ReadonlyMap<string, readonly unknown[]>;
+
+/**
+ * The pattern as `$or`-free alternatives, flattened to dotted paths as event-ruler compiles rules. A later
+ * field with the same path replaces an earlier one, so a field repeated inside a `$or` branch overrides the
+ * parent's condition for that branch.
+ */
+function expand(pattern: EventObject, prefix: string): Flat[] {
+  let rows: Flat[] = [new Map()];
+  for (const [key, value] of Object.entries(pattern)) {
+    const alternatives: Flat[] =
+      key === "$or"
+        ? (value as EventObject[]).flatMap((branch) => expand(branch, prefix))
+        : Array.isArray(value)
+          ? [new Map([[`${prefix}${key}`, value]])]
+          : expand(value as EventObject, `${prefix}${key}.`);
+    rows = rows.flatMap((row) => alternatives.map((alternative) => new Map([...row, ...alternative])));
+  }
+  return rows;
+}
+
+// Only called on validated patterns: compiling again cannot report anything new.
+function compileAlternative(flat: Flat): CompiledPattern {
+  const fields = [...flat]
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([name, items]) => compileLeaf(name, items, [], []));
+  const prefixes = new Set<string>();
+  for (const { name } of fields) {
+    for (let dot = name.indexOf("."); dot >= 0; dot = name.indexOf(".", dot + 1))
+      prefixes.add(name.slice(0, dot));
+  }
+  return { fields, names: new Set(fields.map((field) => field.name)), prefixes };
+}
+
+function compileLeaf(name: string, items: readonly unknown[], path: Path, errors: string[]): LeafRule {
   if (items.length === 0) {
     errors.push(
       `${at(path)}: a pattern leaf must list at least one value or matcher (EventBridge rejects empty arrays); ` +
@@ -313,7 +427,7 @@ function compileLeaf(key: string, items: readonly unknown[], path: Path, errors:
     tests.length === 0
       ? (value) => exact.has(value)
       : (value) => exact.has(value) || tests.some((test) => test(value));
-  return { kind: "leaf", key, accepts, whenPresent, whenAbsent };
+  return { name, accepts, whenPresent, whenAbsent };
 }
 
 type MatcherCompiler = (argument: unknown, path: Path, errors: string[]) => Alternative | undefined;
@@ -328,8 +442,7 @@ const MATCHERS: Readonly<Record<string, MatcherCompiler>> = {
       errors.push(`${at(path)}: equals-ignore-case takes a string, got ${show(argument)}`);
       return undefined;
     }
-    const expected = argument.toLowerCase();
-    return stringTest((value) => value.toLowerCase() === expected);
+    return stringTest(ignoringCase(argument, "equals"));
   },
   wildcard: (argument, path, errors) => {
     if (typeof argument !== "string") {
@@ -372,6 +485,40 @@ function compileMatcher(matcher: EventObject, path: Path, errors: string[]): Alt
   return compile(matcher[name], [...path, name], errors);
 }
 
+/**
+ * Ignore-case matching as event-ruler does it: each UTF-16 unit of the pattern stands for its own lower-case or
+ * upper-case form (Locale.ROOT, so "ß" also matches "SS"), and the event's value is taken as it is, unfolded.
+ * A lone surrogate is what Java encodes it as in UTF-8: "?". The forms can differ in length, so the match tracks
+ * every position the pattern can have reached (at most value.length + 1 of them).
+ */
+function ignoringCase(pattern: string, mode: "equals" | "prefix" | "suffix"): (value: string) => boolean {
+  const units = [...Array(pattern.length).keys()].map((i) => {
+    const unit = pattern.charAt(i);
+    if (/[\uD800-\uDFFF]/.test(unit)) return ["?"];
+    const lower = unit.toLowerCase();
+    const upper = unit.toUpperCase();
+    return lower === upper ? [lower] : [lower, upper];
+  });
+  if (mode === "suffix") units.reverse();
+  return (value) => {
+    let positions = new Set([mode === "suffix" ? value.length : 0]);
+    for (const forms of units) {
+      const next = new Set<number>();
+      for (const position of positions) {
+        for (const form of forms) {
+          if (mode === "suffix") {
+            if (value.startsWith(form, position - form.length) && position >= form.length)
+              next.add(position - form.length);
+          } else if (value.startsWith(form, position)) next.add(position + form.length);
+        }
+      }
+      if (next.size === 0) return false;
+      positions = next;
+    }
+    return mode !== "equals" || positions.has(value.length);
+  };
+}
+
 function stringTest(test: (value: string) => boolean): Alternative {
   return { kind: "test", test: (value) => typeof value === "string" && test(value) };
 }
@@ -386,8 +533,7 @@ function affixMatcher(
   if (typeof argument === "string") return stringTest((value) => hasAffix(value, argument));
   const ignoreCase = isObject(argument) ? argument["equals-ignore-case"] : undefined;
   if (isObject(argument) && Object.keys(argument).length === 1 && typeof ignoreCase === "string") {
-    const affix = ignoreCase.toLowerCase();
-    return stringTest((value) => hasAffix(value.toLowerCase(), affix));
+    return stringTest(ignoringCase(ignoreCase, name));
   }
   errors.push(
     `${at(path)}: ${name} takes a string or { "equals-ignore-case": string }, got ${show(argument)}; ` +
@@ -469,8 +615,8 @@ const STRING_EXCLUSIONS: Readonly<Record<string, StringExclusion>> = {
   "equals-ignore-case": {
     rejectsEmpty: false,
     compile: (values) => {
-      const lowered = new Set(values.map((v) => v.toLowerCase()));
-      return (value) => lowered.has(value.toLowerCase());
+      const tests = values.map((v) => ignoringCase(v, "equals"));
+      return (value) => tests.some((test) => test(value));
     },
   },
   wildcard: {
@@ -593,31 +739,77 @@ function compileNumeric(argument: unknown, path: Path, errors: string[]): Altern
   };
 }
 
-// Mask limits follow event-ruler (IPv4 /0–/31, IPv6 /0–/127): AWS rejects a CIDR covering a single address.
+// Addresses are read as event-ruler reads them (CIDR.java): only text shaped like dotted IPv4 or hex-and-colon
+// IPv6 is an address (so "::ffff:10.0.0.1" and "fe80::1%eth0" are plain strings), IPv4 parts may have leading
+// zeros, and an IPv4-mapped IPv6 address is the IPv4 address it maps. Mask limits follow event-ruler too
+// (IPv4 /0–/31, IPv6 /0–/127): AWS rejects a CIDR covering a single address.
 function compileCidr(argument: unknown, path: Path, errors: string[]): Alternative | undefined {
   const [address = "", bits, ...extra] = typeof argument === "string" ? argument.split("/") : [];
-  const family = isIP(address);
-  const maxBits = family === 4 ? 31 : 127;
   if (typeof argument !== "string" || bits === undefined || extra.length > 0 || !/^\d{1,3}$/.test(bits)) {
     errors.push(
       `${at(path)}: cidr takes "address/bits" such as "10.0.0.0/24" or "2001:db8::/32", got ${show(argument)}`,
     );
     return undefined;
   }
-  if (family === 0 || address.includes("%")) {
-    errors.push(`${at(path)}: ${show(address)} is not an IPv4 or IPv6 address; write e.g. "10.0.0.0/24"`);
+  const base = addressBytes(address);
+  if (base === undefined) {
+    errors.push(
+      `${at(path)}: ${show(address)} is not an IPv4 or IPv6 address as EventBridge reads them; write e.g. "10.0.0.0/24" or "2001:db8::/32"`,
+    );
     return undefined;
   }
+  const family = base.length === 4 ? 4 : 6;
+  const maxBits = family === 4 ? 31 : 127;
   if (Number(bits) > maxBits) {
     errors.push(
       `${at(path)}: an IPv${family} CIDR takes at most ${maxBits} mask bits, got ${bits}; for one address, list it as an exact value: [${show(address)}]`,
     );
     return undefined;
   }
-  const range = new BlockList();
-  range.addSubnet(address, Number(bits), family === 4 ? "ipv4" : "ipv6");
+  const fixed = Number(bits);
+  const bottom = hex(base.map((byte, i) => byte & hostMask(i, fixed, true)));
+  const top = hex(base.map((byte, i) => byte | hostMask(i, fixed, false)));
+  // event-ruler compares hex digits as far as the shorter side goes, so an IPv6 address whose first four bytes
+  // fall in an IPv4 range matches it, and the other way round.
   return stringTest((value) => {
-    const valueFamily = isIP(value);
-    return valueFamily !== 0 && range.check(value, valueFamily === 4 ? "ipv4" : "ipv6");
+    const bytes = addressBytes(value);
+    if (bytes === undefined) return false;
+    const digits = hex(bytes);
+    const n = Math.min(digits.length, bottom.length);
+    const head = digits.slice(0, n);
+    return bottom.slice(0, n) <= head && head <= top.slice(0, n);
   });
+}
+
+/** For byte `index` of an address with `fixed` network bits: the bits to clear (bottom) or set (top). */
+function hostMask(index: number, fixed: number, bottom: boolean): number {
+  const networkBits = Math.max(0, Math.min(8, fixed - index * 8));
+  const host = 0xff >> networkBits;
+  return bottom ? ~host & 0xff : host;
+}
+
+function hex(bytes: readonly number[]): string {
+  return bytes.map((byte) => byte.toString(16).padStart(2, "0").toUpperCase()).join("");
+}
+
+const IPV4_TEXT = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
+const IPV6_TEXT = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
+
+function addressBytes(text: string): number[] | undefined {
+  if (IPV4_TEXT.test(text)) {
+    const parts = text.split(".").map(Number);
+    return parts.every((part) => part <= 255) ? parts : undefined;
+  }
+  if (!IPV6_TEXT.test(text) || isIP(text) !== 6) return undefined;
+  const [head = "", tail] = text.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  const bytes = groups.flatMap((group) => {
+    const value = Number.parseInt(group, 16);
+    return [value >> 8, value & 0xff];
+  });
+  const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return mapped ? bytes.slice(12) : bytes;
 }

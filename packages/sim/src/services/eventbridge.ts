@@ -33,6 +33,8 @@ export interface TargetOutcome {
 
 export interface Delivery {
   event: BusEventOut;
+  /** The enabled rules whose pattern matched; none means EventBridge would never have delivered the event. */
+  rules: string[];
   outcomes: TargetOutcome[];
 }
 
@@ -147,7 +149,7 @@ export class EventBridgeService {
     const outcomes = await Promise.all(
       matched.flatMap((rule) => rule.targets.map((target) => this.#invokeTarget(rule, target, event))),
     );
-    const delivery = { event, outcomes };
+    const delivery = { event, rules: matched.map((rule) => rule.Name), outcomes };
     this.deliveries.push(delivery);
     for (const listener of this.#listeners) listener(delivery);
     return delivery;

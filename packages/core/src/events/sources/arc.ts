@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { name, text } from "../bounds.ts";
 
 /**
  * Events of source `aws.arc-zonal-shift` (zonal autoshift, practice runs, FIS experiments,
@@ -10,10 +11,11 @@ import * as z from "zod";
 export const ZonalShiftDetail = z.looseObject({
   version: z.string().optional(),
   // "" on autoshifts; an object with `additionalFailureInfo` on an interrupted practice run.
-  data: z.union([z.string(), z.looseObject({ additionalFailureInfo: z.string().optional() })]).optional(),
+  data: z.union([text(4096), z.looseObject({ additionalFailureInfo: text(4096).optional() })]).optional(),
   metadata: z.looseObject({
-    awayFrom: z.string().min(1, "name the Availability Zone ID traffic moves away from, e.g. use1-az2"),
-    notes: z.string().optional(),
+    // An AZ ID: at most 20 characters (https://docs.aws.amazon.com/arc-zonal-shift/latest/api/API_ZonalShift.html).
+    awayFrom: name(20).min(1, "name the Availability Zone ID traffic moves away from, e.g. use1-az2"),
+    notes: text(4096).optional(),
   }),
 });
 export type ZonalShiftDetail = z.infer<typeof ZonalShiftDetail>;

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { name, text } from "../bounds.ts";
 
 /**
  * "CloudWatch Alarm State Change", as documented in
@@ -9,34 +10,38 @@ import * as z from "zod";
 
 const AlarmStateValue = z.enum(["OK", "ALARM", "INSUFFICIENT_DATA"]);
 
+// Bounds from https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html and
+// API_CompositeAlarm.html: AlarmName 1–255, StateReason 0–1023, StateReasonData 0–4000, AlarmDescription 0–1024,
+// AlarmRule 1–10240, ActionsSuppressor 1–1600; API_MetricDataQuery.html: Id 1–255, Expression 1–2048, Label;
+// API_Metric.html: Namespace and MetricName 1–255; API_Dimension.html: Name 1–255, Value 1–1024.
 const AlarmState = z.looseObject({
   value: AlarmStateValue,
-  timestamp: z.string().min(1),
-  reason: z.string().optional(),
+  timestamp: name(64),
+  reason: text(1023).optional(),
   // A JSON document serialised as a string, as AWS sends it.
-  reasonData: z.string().optional(),
+  reasonData: text(4000).optional(),
   // Set on a composite alarm whose actions a suppressor alarm is holding back ("muted").
   actionsSuppressedBy: z.enum(["Alarm", "ExtensionPeriod", "WaitPeriod"]).optional(),
-  actionsSuppressedReason: z.string().optional(),
+  actionsSuppressedReason: text(1023).optional(),
 });
 
 const MetricDataQuery = z
   .looseObject({
-    id: z.string().min(1),
+    id: name(255),
     metricStat: z
       .looseObject({
         metric: z.looseObject({
-          namespace: z.string().min(1),
-          name: z.string().min(1),
-          dimensions: z.record(z.string(), z.string()).optional(),
+          namespace: name(255),
+          name: name(255),
+          dimensions: z.record(name(255), text(1024)).optional(),
         }),
-        period: z.number().int().positive(),
-        stat: z.string().min(1),
-        unit: z.string().optional(),
+        period: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+        stat: name(64),
+        unit: text(64).optional(),
       })
       .optional(),
-    expression: z.string().min(1).optional(),
-    label: z.string().optional(),
+    expression: name(2048).optional(),
+    label: text(2048).optional(),
     returnData: z.boolean().optional(),
   })
   .refine((query) => query.metricStat !== undefined || query.expression !== undefined, {
@@ -45,21 +50,21 @@ const MetricDataQuery = z
 
 const AlarmConfiguration = z
   .looseObject({
-    description: z.string().optional(),
+    description: text(1024).optional(),
     // Metric, metric-math and anomaly-detection alarms.
-    metrics: z.array(MetricDataQuery).min(1).optional(),
+    metrics: z.array(MetricDataQuery).min(1).max(500).optional(),
     // Composite alarms.
-    alarmRule: z.string().min(1).optional(),
-    actionsSuppressor: z.string().optional(),
-    actionsSuppressorWaitPeriod: z.number().int().nonnegative().optional(),
-    actionsSuppressorExtensionPeriod: z.number().int().nonnegative().optional(),
+    alarmRule: name(10240).optional(),
+    actionsSuppressor: text(1600).optional(),
+    actionsSuppressorWaitPeriod: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    actionsSuppressorExtensionPeriod: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .refine((configuration) => configuration.metrics !== undefined || configuration.alarmRule !== undefined, {
     message: "expected metrics (a metric alarm) or alarmRule (a composite alarm)",
   });
 
 export const AlarmStateChangeDetail = z.looseObject({
-  alarmName: z.string().min(1),
+  alarmName: name(255),
   state: AlarmState,
   previousState: AlarmState,
   configuration: AlarmConfiguration,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { name, StorableNumber } from "../bounds.ts";
 
 /**
  * Cost Anomaly Detection's anomaly, in the two shapes AWS delivers it:
@@ -10,12 +11,16 @@ import * as z from "zod";
  * `impact.totalImpactPercentage` (omitted when the expected spend is zero).
  */
 const dollars = (what: string) =>
-  z.number().min(0, `${what} must not be negative: an anomaly is spend above the expected`);
+  StorableNumber.pipe(
+    z.number().min(0, `${what} must not be negative: an anomaly is spend above the expected`),
+  );
 
 const Impact = z.looseObject({
   maxImpact: dollars("maxImpact"),
   totalImpact: dollars("totalImpact").nullish(),
-  totalImpactPercentage: z.number().min(0, "totalImpactPercentage must not be negative").nullish(),
+  totalImpactPercentage: StorableNumber.pipe(
+    z.number().min(0, "totalImpactPercentage must not be negative"),
+  ).nullish(),
   totalActualSpend: dollars("totalActualSpend").nullish(),
   totalExpectedSpend: dollars("totalExpectedSpend").nullish(),
 });
@@ -26,17 +31,19 @@ const RootCause = z.looseObject({
   linkedAccount: z.string().nullish(),
   linkedAccountName: z.string().nullish(),
   usageType: z.string().nullish(),
-  impact: z.looseObject({ contribution: z.number().nullish() }).nullish(),
+  impact: z.looseObject({ contribution: StorableNumber.nullish() }).nullish(),
 });
 
 const common = {
-  anomalyId: z.string().min(1),
+  // Cost Explorer's AnomalyId is at most 1,024 characters
+  // (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_Anomaly.html).
+  anomalyId: name(1024),
   accountId: z.string().nullish(),
   accountName: z.string().nullish(),
   anomalyStartDate: z.string().nullish(),
   anomalyEndDate: z.string().nullish(),
   anomalyScore: z
-    .looseObject({ currentScore: z.number().nullish(), maxScore: z.number().nullish() })
+    .looseObject({ currentScore: StorableNumber.nullish(), maxScore: StorableNumber.nullish() })
     .nullish(),
   impact: Impact,
   rootCauses: z.array(RootCause).nullish(),

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { name, text } from "../bounds.ts";
 
 /**
  * GitHub webhooks as Switchyard's receiver puts them on the bus: the X-GitHub-Event header
@@ -10,16 +11,19 @@ import * as z from "zod";
 
 export const GITHUB_SOURCE = "github.com";
 
-const Repository = z.looseObject({ full_name: z.string().min(1) });
+// GitHub: owner logins are at most 39 characters and repository names at most 100, so full_name ≤ 140; git ref
+// and tag names are kept to 255 (the usual file-name limit git's refs live under). Ids are safe integers.
+const Repository = z.looseObject({ full_name: name(140) });
+const Id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const GithubDeploymentDetail = z.looseObject({
-  action: z.string().min(1),
+  action: name(64),
   deployment: z.looseObject({
-    id: z.number().int(),
-    sha: z.string().min(1),
-    ref: z.string().min(1),
-    task: z.string(),
-    environment: z.string().min(1),
+    id: Id,
+    sha: name(64),
+    ref: name(255),
+    task: text(255),
+    environment: name(255),
     // Free-form data the deployment's creator attached: an object, or a string on older APIs.
     payload: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
   }),
@@ -27,12 +31,12 @@ export const GithubDeploymentDetail = z.looseObject({
 });
 
 export const GithubReleaseDetail = z.looseObject({
-  action: z.string().min(1),
+  action: name(64),
   release: z.looseObject({
-    id: z.number().int(),
-    tag_name: z.string().min(1),
-    name: z.string().nullable(),
-    target_commitish: z.string(),
+    id: Id,
+    tag_name: name(255),
+    name: text(1024).nullable(),
+    target_commitish: text(255),
     draft: z.boolean(),
     prerelease: z.boolean(),
   }),
@@ -40,34 +44,34 @@ export const GithubReleaseDetail = z.looseObject({
 });
 
 export const GithubSecretScanningAlertDetail = z.looseObject({
-  action: z.string().min(1),
+  action: name(64),
   alert: z.looseObject({
-    number: z.number().int(),
-    secret_type: z.string().min(1),
-    resolution: z.string().nullable().optional(),
+    number: Id,
+    secret_type: name(255),
+    resolution: text(64).nullable().optional(),
   }),
   repository: Repository,
 });
 
 export const GithubWorkflowRunDetail = z.looseObject({
-  action: z.string().min(1),
+  action: name(64),
   workflow_run: z.looseObject({
-    id: z.number().int(),
-    name: z.string().nullable(),
-    head_sha: z.string().min(1),
-    head_branch: z.string().nullable(),
-    event: z.string().min(1),
-    status: z.string().nullable(),
-    conclusion: z.string().nullable(),
+    id: Id,
+    name: text(1024).nullable(),
+    head_sha: name(64),
+    head_branch: text(255).nullable(),
+    event: name(64),
+    status: text(64).nullable(),
+    conclusion: text(64).nullable(),
   }),
   repository: Repository,
 });
 
 /** Sent once when a webhook is created; proves the hook works. */
 export const GithubPingDetail = z.looseObject({
-  zen: z.string(),
-  hook_id: z.number().int(),
-  hook: z.looseObject({ type: z.string() }),
+  zen: text(1024),
+  hook_id: Id,
+  hook: z.looseObject({ type: text(64) }),
 });
 
 /** Any other GitHub event: accepted as an object, left for its reaction to interpret. */

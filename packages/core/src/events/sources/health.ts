@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { AccountId, name, RegionCode, text } from "../bounds.ts";
 
 /**
  * "AWS Health Event", as documented in
@@ -6,18 +7,21 @@ import * as z from "zod";
  * Times are RFC 1123 strings ("Thu, 26 Jan 2023 13:19:03 GMT") and are kept as AWS sends them.
  */
 export const HealthDetail = z.looseObject({
-  eventArn: z.string().startsWith("arn:", "expected an AWS Health event ARN (arn:aws:health:...)"),
-  service: z.string().min(1),
-  eventTypeCode: z.string().min(1),
+  // Bounds from https://docs.aws.amazon.com/health/latest/APIReference/API_Event.html (arn ≤ 1600, service 2–30,
+  // eventTypeCode 3–100, region 2–25) and API_AffectedEntity.html (entityValue ≤ 1224).
+  eventArn: text(1600).startsWith("arn:", "expected an AWS Health event ARN (arn:aws:health:...)"),
+  service: name(30),
+  eventTypeCode: name(100),
   eventTypeCategory: z.enum(["issue", "accountNotification", "scheduledChange", "investigation"]),
-  startTime: z.string().min(1),
-  endTime: z.string().optional(),
-  lastUpdatedTime: z.string().optional(),
+  startTime: name(64),
+  endTime: text(64).optional(),
+  lastUpdatedTime: text(64).optional(),
   statusCode: z.enum(["open", "closed", "upcoming"]).optional(),
-  eventScopeCode: z.string().optional(),
-  eventRegion: z.string().optional(),
-  communicationId: z.string().optional(),
-  affectedAccount: z.string().optional(),
+  eventScopeCode: text(64).optional(),
+  // A Region code, or "global" for global services; never empty (an empty region once crashed a handler).
+  eventRegion: z.union([RegionCode, z.literal("global")]).optional(),
+  communicationId: text(256).optional(),
+  affectedAccount: AccountId.optional(),
   eventDescription: z
     .array(z.looseObject({ language: z.string(), latestDescription: z.string() }))
     .optional(),
@@ -25,9 +29,9 @@ export const HealthDetail = z.looseObject({
   affectedEntities: z
     .array(
       z.looseObject({
-        entityValue: z.string().min(1),
-        status: z.string().optional(),
-        lastUpdatedTime: z.string().optional(),
+        entityValue: name(1224),
+        status: text(64).optional(),
+        lastUpdatedTime: text(64).optional(),
       }),
     )
     .optional(),

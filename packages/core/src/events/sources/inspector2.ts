@@ -1,5 +1,6 @@
 import * as z from "zod";
-import { FindingSeverityCounts, ImageDigest, requireCountsWhenComplete } from "./ecr.ts";
+import { name } from "../bounds.ts";
+import { FindingSeverityCounts, ImageDigest, ImageTag, requireCountsWhenComplete } from "./ecr.ts";
 
 /**
  * Amazon Inspector "Inspector2 Scan" for an ECR image (enhanced scanning), as documented in
@@ -10,10 +11,11 @@ import { FindingSeverityCounts, ImageDigest, requireCountsWhenComplete } from ".
  */
 export const Inspector2EcrScanDetail = z
   .looseObject({
-    "scan-status": z.string().min(1),
-    "repository-name": z.string().min(1),
+    "scan-status": name(64),
+    // The repository ARN (at most 2,048 characters, as every ARN) or, in some samples, its name.
+    "repository-name": name(2048),
     "image-digest": ImageDigest,
-    "image-tags": z.array(z.string()).optional(),
+    "image-tags": z.array(ImageTag).max(1000).optional(),
     "finding-severity-counts": FindingSeverityCounts.optional(),
   })
   .superRefine(requireCountsWhenComplete);
