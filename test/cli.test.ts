@@ -1,28 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { inRepo, switchyard } from "./support/cli.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const fixtures = (path: string) => join(root, "test/fixtures", path);
-
-/** Runs the real `switchyard` command (the bin the package declares) on this Node. */
-function switchyard(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, "packages/cli/bin/switchyard.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      SWITCHYARD_TABLE: "",
-    },
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
 
 describe("switchyard replay", () => {
   it("prints one JSON report: events in input order with their reactions, and the final aliases", () => {
