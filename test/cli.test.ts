@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import exampleConfig from "../switchyard.config.ts";
 import { inRepo, switchyard } from "./support/cli.ts";
 
 const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
@@ -125,6 +126,23 @@ describe("switchyard scenario and invoke", () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ name: "scan-blocked", passed: true });
+  });
+
+  it("exits 1 naming each expectation the scenario's world does not meet", () => {
+    // Without the scan gate nothing blocks the image: scan-blocked's expectations cannot hold.
+    const ungated = {
+      ...exampleConfig,
+      deployments: exampleConfig.deployments?.map(({ gates: _, ...d }) => d),
+    };
+    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "ungated.json");
+    writeFileSync(file, JSON.stringify(ungated));
+
+    const { code, stdout } = switchyard("scenario", "scan-blocked", "--config", file);
+
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /\n✗ alias should be untouched on version 1; executions should end blocked, ended deployed\n$/,
+    );
   });
 
   it("invokes one function with a real event and prints its result", () => {

@@ -6,20 +6,18 @@ import { decideApproval } from "@switchyard/core/cost/approval";
 import { type BusEvent, BusEventEnvelope } from "@switchyard/core/events/envelope";
 import { startFailback } from "@switchyard/core/failover/operator";
 import { answerApproval as approveFailover } from "@switchyard/core/failover/steps";
-import { type AuditRecord, listAudit, writeControl } from "@switchyard/core/store/state";
+import { listAudit, writeControl } from "@switchyard/core/store/state";
 import { type ControlPlane, isConfig, LOCAL_NAMES, startControlPlane } from "./local/control-plane.ts";
 import { executionOutcome, transitions } from "./replay.ts";
 import { scenarios } from "./scenarios/built-in.ts";
 import { type Outcome, type Scenario, type Step, unmet, type World } from "./scenarios/vocabulary.ts";
 import { attachTimeline } from "./timeline.ts";
 
-export interface ScenarioResult {
+export interface ScenarioResult extends Outcome {
   name: string;
   passed: boolean;
+  /** One message for each expectation the world did not meet. */
   failures: string[];
-  aliases: Record<string, { version: string; weights: Record<string, number> }>;
-  executions: { name: string; status: string; outcome: string; transitions: number }[];
-  audit: AuditRecord[];
   timeline: string[];
 }
 
