@@ -1,28 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import exampleConfig from "../switchyard.config.ts";
+import { inRepo, switchyard } from "./support/cli.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const fixtures = (path: string) => join(root, "test/fixtures", path);
-
-/** Runs the real `switchyard` command (the bin the package declares) on this Node. */
-function switchyard(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, "packages/cli/bin/switchyard.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      SWITCHYARD_TABLE: "",
-    },
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
 
 describe("switchyard replay", () => {
   it("prints one JSON report: events in input order with their reactions, and the final aliases", () => {
@@ -144,6 +127,23 @@ describe("switchyard scenario and invoke", () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ name: "scan-blocked", passed: true });
+  });
+
+  it("exits 1 naming each expectation the scenario's world does not meet", () => {
+    // Without the scan gate nothing blocks the image: scan-blocked's expectations cannot hold.
+    const ungated = {
+      ...exampleConfig,
+      deployments: exampleConfig.deployments?.map(({ gates: _, ...d }) => d),
+    };
+    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "ungated.json");
+    writeFileSync(file, JSON.stringify(ungated));
+
+    const { code, stdout } = switchyard("scenario", "scan-blocked", "--config", file);
+
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /\n✗ alias should be untouched on version 1; executions should end blocked, ended deployed\n$/,
+    );
   });
 
   it("invokes one function with a real event and prints its result", () => {

@@ -1,30 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { inRepo, switchyard } from "./support/cli.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const example = (path: string) => join(root, "examples/ignition-cost", path);
+const example = (path: string) => inRepo(`examples/ignition-cost/${path}`);
 const CONFIG = example("switchyard.config.ts");
 const RDS_ANOMALY = "a1e5c0de-0002-4c3e-9d5e-1c2d3e4f5a6b";
-
-/** Runs the real `switchyard` command (the bin the package declares) on this Node. */
-function switchyard(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, "packages/cli/bin/switchyard.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      SWITCHYARD_TABLE: "",
-    },
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 describe("switchyard replay with cost alerts", () => {
   it("runs aws.ce events and an SNS-delivered alert (the Lambda SNS event) through the cost intake", () => {

@@ -1,6 +1,6 @@
 import { StartInstancesCommand } from "@aws-sdk/client-ec2";
 import { StartDBInstanceCommand } from "@aws-sdk/client-rds";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
@@ -9,9 +9,9 @@ import {
   costAudit,
   costConfig,
   costExecutions,
+  it as costIt,
   grown,
   seedStopWorld,
-  startCostPlane,
   withStopActions,
 } from "./support/cost.ts";
 
@@ -21,30 +21,32 @@ const BASTION = "i-0a1b2c3d4e5f60002";
 const WEB = "i-0a1b2c3d4e5f60003";
 const STOPS = new Set(["StopInstances", "StopDBInstance", "UpdateService"]);
 
-let plane: ControlPlane | undefined;
-afterEach(async () => {
-  await plane?.close();
-  plane = undefined;
-});
-
-async function start(
-  select?: Record<string, string[]>,
-  change: (cost: Record<string, unknown>) => void = () => undefined,
-): Promise<ControlPlane> {
-  const stops = withStopActions(select);
-  plane = await startCostPlane(
-    costConfig((cost) => {
-      stops(cost);
-      change(cost);
-    }),
-  );
-  seedStopWorld(plane);
-  return plane;
-}
+/**
+ * `it` with `start(select?, change?)`: a cost control plane whose critical tier stops what
+ * `select` selects, `change` applied to the policy, and the EC2, RDS and ECS world seeded.
+ */
+const it = costIt.extend(
+  "start",
+  ({ startCostPlane }) =>
+    async (
+      select?: Record<string, string[]>,
+      change: (cost: Record<string, unknown>) => void = () => undefined,
+    ): Promise<ControlPlane> => {
+      const stops = withStopActions(select);
+      const plane = await startCostPlane(
+        costConfig((cost) => {
+          stops(cost);
+          change(cost);
+        }),
+      );
+      seedStopWorld(plane);
+      return plane;
+    },
+);
 
 /** A critical-tier anomaly (impact 6000), approved by a human, and the stops run to their end state. */
 async function approvedCritical(p: ControlPlane, eventId: string): Promise<void> {
-  await p.deliver(grown(6000, eventId) as never);
+  await p.deliver(grown(6000, eventId));
   await decideApproval(p.context, ANOMALY, "approve", "alice");
   await p.settle();
   // Stopping takes minutes on AWS; Cost Anomaly Detection re-sends an anomaly hours apart.
@@ -57,7 +59,7 @@ async function resolve(p: ControlPlane): Promise<void> {
     alert((e) => {
       e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f09";
       e.detail.feedback = "PLANNED_ACTIVITY";
-    }) as never,
+    }),
   );
   await p.runOut();
 }
@@ -79,16 +81,18 @@ const AS_SEEDED = {
 };
 
 describe("stopping tagged non-production resources at the critical tier", () => {
-  it("stops nothing before a human approves", async () => {
+  it("stops nothing before a human approves", async ({ start }) => {
     const p = await start();
 
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f01") as never);
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f01"));
 
     expect(world(p)).toEqual(AS_SEEDED);
     expect((await costAudit(p)).map((a) => a.decision)).toContain("awaiting-approval");
   });
 
-  it("after approval stops the selected EC2 instance, RDS instance and ECS service, and leaves protected and production ones alone", async () => {
+  it("after approval stops the selected EC2 instance, RDS instance and ECS service, and leaves protected and production ones alone", async ({
+    start,
+  }) => {
     const p = await start();
 
     await approvedCritical(p, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f02");
@@ -109,7 +113,9 @@ describe("stopping tagged non-production resources at the critical tier", () => 
     });
   });
 
-  it("never touches a production- or protected-tagged resource even when a rule selects it", async () => {
+  it("never touches a production- or protected-tagged resource even when a rule selects it", async ({
+    start,
+  }) => {
     const p = await start({ environment: ["staging", "production"] });
 
     await approvedCritical(p, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f03");
@@ -129,9 +135,9 @@ describe("stopping tagged non-production resources at the critical tier", () => 
     );
   });
 
-  it("does nothing when the approval times out", async () => {
+  it("does nothing when the approval times out", async ({ start }) => {
     const p = await start();
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f04") as never);
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f04"));
 
     await p.settle();
     p.account.clock.advance({ includeHumanWaits: true });
@@ -144,7 +150,7 @@ describe("stopping tagged non-production resources at the critical tier", () => 
     );
   });
 
-  it("starts and scales back everything it stopped when the anomaly is resolved", async () => {
+  it("starts and scales back everything it stopped when the anomaly is resolved", async ({ start }) => {
     const p = await start();
     await approvedCritical(p, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f05");
 
@@ -157,7 +163,9 @@ describe("stopping tagged non-production resources at the critical tier", () => 
     expect((await readResponse(p.store, ANOMALY))?.status).toBe("ended");
   });
 
-  it("skips the revert of an instance a human started again, records why, and reverts the rest", async () => {
+  it("skips the revert of an instance a human started again, records why, and reverts the rest", async ({
+    start,
+  }) => {
     const p = await start();
     await approvedCritical(p, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f06");
     await p.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [WORKER] }));
@@ -178,12 +186,12 @@ describe("stopping tagged non-production resources at the critical tier", () => 
 });
 
 describe("stopping resources in dry-run mode", () => {
-  it("records what it would stop, from reads only, and stops nothing", async () => {
+  it("records what it would stop, from reads only, and stops nothing", async ({ start }) => {
     const p = await start(undefined, (cost) => {
       cost.dryRun = true;
     });
 
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f0a") as never);
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f0a"));
 
     expect(world(p)).toEqual(AS_SEEDED);
     expect(p.account.calls.filter((c) => STOPS.has(c.action))).toEqual([]);
@@ -201,7 +209,9 @@ describe("stopping resources in dry-run mode", () => {
 });
 
 describe("stopping resources under injected AWS failures", () => {
-  it("records an instance EC2 refuses to stop as failed, stops the rest, and reverts only those", async () => {
+  it("records an instance EC2 refuses to stop as failed, stops the rest, and reverts only those", async ({
+    start,
+  }) => {
     const p = await start();
     p.account.injectFault({
       service: "ec2",
@@ -227,7 +237,7 @@ describe("stopping resources under injected AWS failures", () => {
     expect(world(p)).toEqual(AS_SEEDED);
   });
 
-  it("retries a throttled RDS stop and stops the instance once", async () => {
+  it("retries a throttled RDS stop and stops the instance once", async ({ start }) => {
     const p = await start();
     p.account.injectFault({ service: "rds", action: "StopDBInstance", error: "Throttling", times: 2 });
 
@@ -242,7 +252,9 @@ describe("stopping resources under injected AWS failures", () => {
     ).toBe("applied");
   });
 
-  it("fails safe when scaling the ECS service keeps failing: records what was stopped, then still reverts it", async () => {
+  it("fails safe when scaling the ECS service keeps failing: records what was stopped, then still reverts it", async ({
+    start,
+  }) => {
     const p = await start();
     p.account.injectFault({
       service: "ecs",

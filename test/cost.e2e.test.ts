@@ -1,35 +1,26 @@
 import { PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
 import { writeControl } from "../packages/core/src/store/state.ts";
 import {
+  type AlertEvent,
   alert,
   costAudit,
   costConfig,
   costExecutions,
   deliverSns,
   grown,
+  it,
+  type SnsEvent,
   snsAlert,
-  startCostPlane,
   tierActions,
   webhookServer,
 } from "./support/cost.ts";
 
 const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:switchyard-notifications";
-
-let plane: ControlPlane | undefined;
-afterEach(async () => {
-  await plane?.close();
-  plane = undefined;
-});
-
-async function start(change?: Parameters<typeof costConfig>[0], webhookUrl?: string): Promise<ControlPlane> {
-  plane = await startCostPlane(costConfig(change, webhookUrl));
-  return plane;
-}
 
 /** Lets the approval wait (a human's) run out on the virtual clock, then everything else. */
 async function approvalTimesOut(p: ControlPlane): Promise<void> {
@@ -47,13 +38,15 @@ const statesOf = (p: ControlPlane) =>
   );
 
 describe("cost responses on the simulated account", () => {
-  it("records a below-threshold anomaly as a no-op, naming the rule that decided, and starts nothing", async () => {
-    const p = await start();
+  it("records a below-threshold anomaly as a no-op, naming the rule that decided, and starts nothing", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
 
     await p.deliver(
       alert((e) => {
         e.detail.impact.totalImpact = 50;
-      }) as never,
+      }),
     );
 
     const audit = await costAudit(p);
@@ -68,24 +61,26 @@ describe("cost responses on the simulated account", () => {
     expect(p.account.sns.published()).toEqual([]);
   });
 
-  it("records an anomaly no rule selects as a no-op", async () => {
-    const p = await start();
+  it("records an anomaly no rule selects as a no-op", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
 
     await p.deliver(
       alert((e) => {
         e.detail.dimensionValue = "Amazon Simple Storage Service";
         e.detail.rootCauses = [{ service: "Amazon Simple Storage Service", region: "us-east-1" }];
-      }) as never,
+      }),
     );
 
     expect((await costAudit(p)).map((a) => a.decision)).toEqual(["no-action"]);
     expect(costExecutions(p)).toEqual([]);
   });
 
-  it("notifies a notice-tier anomaly delivered by SNS on the topic and the webhook, with the console link and root causes", async () => {
+  it("notifies a notice-tier anomaly delivered by SNS on the topic and the webhook, with the console link and root causes", async ({
+    startCostPlane,
+  }) => {
     const hook = await webhookServer();
     try {
-      const p = await start(undefined, hook.url);
+      const p = await startCostPlane(costConfig(undefined, hook.url));
 
       const out = await deliverSns(p, snsAlert());
       await p.runOut();
@@ -110,13 +105,15 @@ describe("cost responses on the simulated account", () => {
     }
   });
 
-  it("caps a Lambda function at the act tier, recording its previous concurrency, and leaves a production-tagged one alone", async () => {
-    const p = await start();
+  it("caps a Lambda function at the act tier, recording its previous concurrency, and leaves a production-tagged one alone", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     await p.clients.lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
     );
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(5);
     expect(p.account.lambda.reservedConcurrency("billing-api")).toBeUndefined();
@@ -132,18 +129,20 @@ describe("cost responses on the simulated account", () => {
     ).toHaveLength(1);
   });
 
-  it("reverts the cap when the anomaly is resolved (AWS re-sends it with feedback)", async () => {
-    const p = await start();
+  it("reverts the cap when the anomaly is resolved (AWS re-sends it with feedback)", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     await p.clients.lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
     );
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
 
     await p.deliver(
       alert((e) => {
         e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0001";
         e.detail.feedback = "PLANNED_ACTIVITY";
-      }) as never,
+      }),
     );
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
@@ -151,9 +150,9 @@ describe("cost responses on the simulated account", () => {
     expect((await readResponse(p.store, ANOMALY))?.status).toBe("ended");
   });
 
-  it("reverts the cap when the TTL runs out without a resolution", async () => {
-    const p = await start();
-    await p.deliver(alert() as never);
+  it("reverts the cap when the TTL runs out without a resolution", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
+    await p.deliver(alert());
 
     await p.runOut();
 
@@ -164,9 +163,11 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("skips the revert and records why when a human changed the capped function in the meantime", async () => {
-    const p = await start();
-    await p.deliver(alert() as never);
+  it("skips the revert and records why when a human changed the capped function in the meantime", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
+    await p.deliver(alert());
     await p.clients.lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 20 }),
     );
@@ -180,9 +181,11 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("waits for approval at the critical tier, then disables the tagged non-production schedule and never the protected one", async () => {
-    const p = await start();
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0002") as never);
+  it("waits for approval at the critical tier, then disables the tagged non-production schedule and never the protected one", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0002"));
     expect(p.account.events.ruleState("nightly-report")).toBe("ENABLED");
     const asked = p.account.sns
       .published(TOPIC)
@@ -199,9 +202,9 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("does nothing when the approval times out", async () => {
-    const p = await start();
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0003") as never);
+  it("does nothing when the approval times out", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0003"));
 
     await approvalTimesOut(p);
     await p.runOut();
@@ -213,9 +216,9 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("does nothing when the approval is denied", async () => {
-    const p = await start();
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0004") as never);
+  it("does nothing when the approval is denied", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0004"));
 
     await decideApproval(p.context, ANOMALY, "deny", "bob");
     await p.settle();
@@ -224,12 +227,14 @@ describe("cost responses on the simulated account", () => {
     expect((await costAudit(p)).map((a) => a.decision)).toContain("denied");
   });
 
-  it("escalates the one response when AWS re-sends the anomaly with a larger impact", async () => {
-    const p = await start();
-    await p.deliver(grown(150, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0005") as never);
+  it("escalates the one response when AWS re-sends the anomaly with a larger impact", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
+    await p.deliver(grown(150, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0005"));
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBeUndefined();
 
-    await p.deliver(grown(2000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0006") as never);
+    await p.deliver(grown(2000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0006"));
 
     expect(costExecutions(p)).toHaveLength(1);
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(5);
@@ -237,14 +242,16 @@ describe("cost responses on the simulated account", () => {
     expect((await costAudit(p)).map((a) => a.decision)).toContain("escalated");
   });
 
-  it("holds a resolution that arrives while an approval waits, and reverts once the approval is answered", async () => {
-    const p = await start();
-    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0008") as never);
+  it("holds a resolution that arrives while an approval waits, and reverts once the approval is answered", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
+    await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0008"));
     await p.deliver(
       alert((e) => {
         e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e000a";
         e.detail.feedback = "YES";
-      }) as never,
+      }),
     );
     expect((await readResponse(p.store, ANOMALY))?.pending).toMatchObject({ signal: "resolved" });
 
@@ -260,12 +267,14 @@ describe("cost responses on the simulated account", () => {
     expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
   });
 
-  it("keeps one response for a duplicate delivery and for a repeat that stays in the same tier", async () => {
-    const p = await start();
-    await p.deliver(alert() as never);
+  it("keeps one response for a duplicate delivery and for a repeat that stays in the same tier", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
+    await p.deliver(alert());
 
-    await p.deliver(alert() as never);
-    await p.deliver(grown(1100, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0007") as never);
+    await p.deliver(alert());
+    await p.deliver(grown(1100, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0007"));
 
     expect(costExecutions(p)).toHaveLength(1);
     expect(
@@ -274,12 +283,14 @@ describe("cost responses on the simulated account", () => {
     expect((await costAudit(p)).filter((a) => a.decision === "updated")).toHaveLength(2);
   });
 
-  it("records the plan in dry-run mode and changes nothing", async () => {
-    const p = await start((cost) => {
-      cost.dryRun = true;
-    });
+  it("records the plan in dry-run mode and changes nothing", async ({ startCostPlane }) => {
+    const p = await startCostPlane(
+      costConfig((cost) => {
+        cost.dryRun = true;
+      }),
+    );
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
     await p.runOut();
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBeUndefined();
@@ -289,18 +300,17 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("stops at the action limit and records what it did not do", async () => {
+  it("stops at the action limit and records what it did not do", async ({ startCostPlane }) => {
     const config = costConfig((cost) => {
       const act = tierActions(cost, 0, 1);
       act[1] = { ...act[1], functions: ["batch-worker", "etl-worker"] };
     });
     // One action per window: the first function takes it.
     config.safety.actionLimit.max = 1;
-    plane = await startCostPlane(config);
-    const p = plane;
+    const p = await startCostPlane(config);
     p.account.lambda.tagFunction("etl-worker", { environment: "dev" });
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(5);
     expect(p.account.lambda.reservedConcurrency("etl-worker")).toBeUndefined();
@@ -309,11 +319,11 @@ describe("cost responses on the simulated account", () => {
     );
   });
 
-  it("does nothing while automation is paused, and says so", async () => {
-    const p = await start();
+  it("does nothing while automation is paused, and says so", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
     await writeControl(p.store, { paused: true, reason: "incident 4711", by: "test" });
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
 
     expect(costExecutions(p)).toEqual([]);
     expect((await costAudit(p))[0]?.reason).toMatch(/automation paused \(incident 4711\)/);
@@ -321,7 +331,7 @@ describe("cost responses on the simulated account", () => {
 });
 
 describe("malformed anomaly alerts", () => {
-  const cases: [string, () => unknown, RegExp][] = [
+  const cases: [string, () => AlertEvent | SnsEvent, RegExp][] = [
     [
       "an EventBridge alert without impact",
       () =>
@@ -378,15 +388,14 @@ describe("malformed anomaly alerts", () => {
     ],
   ];
 
-  it.each(cases)(
+  it.for(cases)(
     "rejects %s with a reason, dead-letters it and takes no action",
-    async (_, event, reason) => {
-      const p = await start();
-      const raw = event() as { Records?: unknown };
+    async ([_, event, reason], { startCostPlane }) => {
+      const p = await startCostPlane();
+      const raw = event();
 
-      const result = raw.Records
-        ? (await deliverSns(p, raw)).result
-        : (await p.deliver(raw as never)).outcomes[0]?.result;
+      const result =
+        "Records" in raw ? (await deliverSns(p, raw)).result : (await p.deliver(raw)).outcomes[0]?.result;
 
       expect(result).toMatchObject({ outcome: "rejected" });
       expect(String((result as { reason: string }).reason)).toMatch(reason);
@@ -396,8 +405,8 @@ describe("malformed anomaly alerts", () => {
     },
   );
 
-  it("rejects an event of an unknown format handed to the intake function", async () => {
-    const p = await start();
+  it("rejects an event of an unknown format handed to the intake function", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
 
     const out = await deliverSns(p, { message: "anomaly", impact: 10 });
 
@@ -407,8 +416,8 @@ describe("malformed anomaly alerts", () => {
 });
 
 describe("cost responses under injected AWS failures", () => {
-  it("retries a throttled cap and applies it once", async () => {
-    const p = await start();
+  it("retries a throttled cap and applies it once", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
     p.account.injectFault({
       service: "lambda",
       action: "PutFunctionConcurrency",
@@ -416,7 +425,7 @@ describe("cost responses under injected AWS failures", () => {
       times: 2,
     });
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
     await p.settle();
     await p.runOut();
 
@@ -428,16 +437,20 @@ describe("cost responses under injected AWS failures", () => {
     expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
   });
 
-  it("fails safe when the cap keeps failing: records what was applied, then still reverts it", async () => {
-    const p = await start((cost) => {
-      tierActions(cost, 0, 1).splice(
-        0,
-        2,
-        { type: "notify" },
-        { type: "cap-lambda-concurrency", functions: ["batch-worker"], concurrency: 5 },
-        { type: "cap-lambda-concurrency", functions: ["etl-worker"], concurrency: 2 },
-      );
-    });
+  it("fails safe when the cap keeps failing: records what was applied, then still reverts it", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane(
+      costConfig((cost) => {
+        tierActions(cost, 0, 1).splice(
+          0,
+          2,
+          { type: "notify" },
+          { type: "cap-lambda-concurrency", functions: ["batch-worker"], concurrency: 5 },
+          { type: "cap-lambda-concurrency", functions: ["etl-worker"], concurrency: 2 },
+        );
+      }),
+    );
     p.account.lambda.tagFunction("etl-worker", { environment: "dev" });
     p.account.injectFault({
       service: "lambda",
@@ -447,7 +460,7 @@ describe("cost responses under injected AWS failures", () => {
       when: (input) => input.FunctionName === "etl-worker",
     });
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
     await p.settle();
     await p.runOut();
 
@@ -458,9 +471,9 @@ describe("cost responses under injected AWS failures", () => {
     expect(p.account.lambda.reservedConcurrency("etl-worker")).toBeUndefined();
   });
 
-  it("ends as RevertIncomplete, with a record, when the revert keeps failing", async () => {
-    const p = await start();
-    await p.deliver(alert() as never);
+  it("ends as RevertIncomplete, with a record, when the revert keeps failing", async ({ startCostPlane }) => {
+    const p = await startCostPlane();
+    await p.deliver(alert());
     p.account.injectFault({
       service: "lambda",
       action: "DeleteFunctionConcurrency",
@@ -477,11 +490,13 @@ describe("cost responses under injected AWS failures", () => {
     );
   });
 
-  it("still caps when the notification cannot be published, and records that it was not", async () => {
-    const p = await start();
+  it("still caps when the notification cannot be published, and records that it was not", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     p.account.injectFault({ service: "sns", action: "Publish", error: "InternalErrorException", times: 1 });
 
-    await p.deliver(alert() as never);
+    await p.deliver(alert());
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(5);
     expect((await readResponse(p.store, ANOMALY))?.applied["notify:act"]?.note).toMatch(/SNS failed/);

@@ -1,15 +1,15 @@
 import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { describe, expect } from "vitest";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { example, fixture, variant } from "./support/scenario.ts";
+import { it } from "./support/plane.ts";
+import { busEvent, example } from "./support/scenario.ts";
 
-const push = () => fixture("aws/ecr/image-push.json");
-const cleanScan = () => fixture("scenarios/image-scan-clean.json");
-const criticalScan = () => fixture("aws/ecr/image-scan.json");
-const alarm = () => fixture("scenarios/alarm-server-cpu-too-high.json");
+const push = () => busEvent("aws/ecr/image-push.json");
+const cleanScan = () => busEvent("scenarios/image-scan-clean.json");
+const criticalScan = () => busEvent("aws/ecr/image-scan.json");
+const alarm = () => busEvent("scenarios/alarm-server-cpu-too-high.json");
 describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   it("shifts a clean canary 10% → 100% and ends on the new version", async () => {
     const report = await replay(example(), [push(), cleanScan()]);
@@ -26,7 +26,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   });
 
   it("shifts the worker's custom linear steps 10→25→50→75→100 with a check before each", async () => {
-    const workerPush = variant<{ detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
+    const workerPush = busEvent("aws/ecr/image-push.json", (e) => {
       e.detail["repository-name"] = "queue-worker";
       e.detail["image-tag"] = "stable";
     });
@@ -54,23 +54,20 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
     expect(report.executions.map((e) => e.outcome)).toEqual(["rolled-back"]);
   });
 
-  it("rolls back without polling: the alias is restored while the alarm event is handled, before any time passes", async () => {
-    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      await plane.deliver(push() as never);
-      await plane.deliver(cleanScan() as never);
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
-      const before = plane.account.clock.now();
-      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+  it("rolls back without polling: the alias is restored while the alarm event is handled, before any time passes", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+    const before = plane.account.clock.now();
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
 
-      await plane.deliver(alarm() as never);
+    await plane.deliver(alarm());
 
-      expect(plane.account.clock.now()).toBe(before);
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
-      expect(plane.account.sfn.executions()[0]?.status).toBe("ABORTED");
-    } finally {
-      await plane.close();
-    }
+    expect(plane.account.clock.now()).toBe(before);
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    expect(plane.account.sfn.executions()[0]?.status).toBe("ABORTED");
   });
 
   it("blocks an image whose scan has CRITICAL findings and leaves the alias alone", async () => {
@@ -92,65 +89,55 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
     expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
   });
 
-  it("holds a step while a guarding alarm has INSUFFICIENT_DATA and goes on when it is OK again", async () => {
-    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      await plane.deliver(push() as never);
-      await plane.deliver(cleanScan() as never);
-      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
-      for (let i = 0; i < 4; i++) {
-        plane.account.clock.advance();
-        await plane.settle();
-      }
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
-
-      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
-      await plane.runOut();
-
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
-    } finally {
-      await plane.close();
+  it("holds a step while a guarding alarm has INSUFFICIENT_DATA and goes on when it is OK again", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
+    for (let i = 0; i < 4; i++) {
+      plane.account.clock.advance();
+      await plane.settle();
     }
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
+    await plane.runOut();
+
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
   });
 
-  it("gives up and restores the stable version when INSUFFICIENT_DATA outlasts alarmHold.maxWait", async () => {
-    const plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      await plane.deliver(push() as never);
-      await plane.deliver(cleanScan() as never);
-      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
+  it("gives up and restores the stable version when INSUFFICIENT_DATA outlasts alarmHold.maxWait", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
 
-      await plane.runOut();
+    await plane.runOut();
 
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
-      const [execution] = plane.account.sfn.executions();
-      expect(execution && executionOutcome(execution)).toBe("abandoned");
-    } finally {
-      await plane.close();
-    }
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    const [execution] = plane.account.sfn.executions();
+    expect(execution && executionOutcome(execution)).toBe("abandoned");
   });
 
-  it("treats an alarm name that does not exist as a config error, never as OK", async () => {
+  it("treats an alarm name that does not exist as a config error, never as OK", async ({ startPlane }) => {
     const config = example((raw) => ({
       ...raw,
       deployments: raw.deployments?.map((d, i) =>
         i === 0 ? { ...d, alarms: ["ServerCpuTooHigh", "NoSuchAlarm"] } : d,
       ),
     }));
-    const plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      // The control plane seeds every alarm the config names; remove one as if it had been deleted.
-      plane.account.cloudwatch.deleteAlarm("NoSuchAlarm");
-      await plane.deliver(push() as never);
-      await plane.deliver(cleanScan() as never);
-      await plane.runOut();
+    const plane = await startPlane(config);
+    // The control plane seeds every alarm the config names; remove one as if it had been deleted.
+    plane.account.cloudwatch.deleteAlarm("NoSuchAlarm");
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
+    await plane.runOut();
 
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
-      const [execution] = plane.account.sfn.executions();
-      expect(execution && executionOutcome(execution)).toBe("abandoned");
-    } finally {
-      await plane.close();
-    }
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    const [execution] = plane.account.sfn.executions();
+    expect(execution && executionOutcome(execution)).toBe("abandoned");
   });
 
   it("deploys once when EventBridge delivers the same push twice", async () => {
@@ -166,14 +153,11 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
       ...raw,
       safety: { ...raw.safety, actionLimit: { max: 1, window: "1h" } },
     }));
-    const workerPush = variant<{ id: string; detail: Record<string, string> }>(
-      "aws/ecr/image-push.json",
-      (e) => {
-        e.id = "13cde686-328b-6117-af20-0e5566167499";
-        e.detail["repository-name"] = "queue-worker";
-        e.detail["image-tag"] = "stable";
-      },
-    );
+    const workerPush = busEvent("aws/ecr/image-push.json", (e) => {
+      e.id = "13cde686-328b-6117-af20-0e5566167499";
+      e.detail["repository-name"] = "queue-worker";
+      e.detail["image-tag"] = "stable";
+    });
 
     const report = await replay(config, [push(), workerPush]);
 
@@ -216,82 +200,68 @@ describe("deploys triggered by GitHub", () => {
           : d,
       ),
     }));
+  it.override("config", githubWorker);
 
-  it("deploys the image a published release's tag names, pinned by its digest", async () => {
-    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      const digest = plane.account.ecr.pushImage("queue-worker", "0.0.1");
-      await plane.settle();
+  it("deploys the image a published release's tag names, pinned by its digest", async ({ plane }) => {
+    const digest = plane.account.ecr.pushImage("queue-worker", "0.0.1");
+    await plane.settle();
 
-      const delivery = await plane.deliver(fixture("github/release-published.json") as never);
-      await plane.runOut();
+    const delivery = await plane.deliver(busEvent("github/release-published.json"));
+    await plane.runOut();
 
-      expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "deploy", outcome: "started" });
-      expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
-      const [execution] = plane.account.sfn.executions();
-      expect(JSON.parse(String(execution?.input)).imageUri).toBe(
-        `123456789012.dkr.ecr.us-east-1.amazonaws.com/queue-worker@${digest}`,
-      );
-    } finally {
-      await plane.close();
-    }
+    expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "deploy", outcome: "started" });
+    expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
+    const [execution] = plane.account.sfn.executions();
+    expect(JSON.parse(String(execution?.input)).imageUri).toBe(
+      `123456789012.dkr.ecr.us-east-1.amazonaws.com/queue-worker@${digest}`,
+    );
   });
 
-  it("deploys the image tagged with a GitHub deployment's commit", async () => {
-    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      plane.account.ecr.pushImage("queue-worker", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e");
-      await plane.settle();
+  it("deploys the image tagged with a GitHub deployment's commit", async ({ plane }) => {
+    plane.account.ecr.pushImage("queue-worker", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e");
+    await plane.settle();
 
-      await plane.deliver(fixture("github/deployment-created.json") as never);
-      await plane.runOut();
+    await plane.deliver(busEvent("github/deployment-created.json"));
+    await plane.runOut();
 
-      expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
-    } finally {
-      await plane.close();
-    }
+    expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
   });
 
-  it("does nothing, and says which image is missing, when the release's image is not in ECR", async () => {
-    const plane = await startControlPlane(githubWorker(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    try {
-      plane.account.ecr.pushImage("queue-worker", "0.0.0");
-      await plane.settle();
+  it("does nothing, and says which image is missing, when the release's image is not in ECR", async ({
+    plane,
+  }) => {
+    plane.account.ecr.pushImage("queue-worker", "0.0.0");
+    await plane.settle();
 
-      const delivery = await plane.deliver(fixture("github/release-published.json") as never);
+    const delivery = await plane.deliver(busEvent("github/release-published.json"));
 
-      expect(delivery.outcomes[0]?.result).toMatchObject({ outcome: "no-action" });
-      expect(plane.account.sfn.executions()).toHaveLength(0);
-      const audit = await listAudit(plane.store);
-      expect(audit.map((a) => a.reason)).toContainEqual(
-        expect.stringMatching(/no image queue-worker:0\.0\.1 in ECR; push it, then redeliver/),
-      );
-    } finally {
-      await plane.close();
-    }
+    expect(delivery.outcomes[0]?.result).toMatchObject({ outcome: "no-action" });
+    expect(plane.account.sfn.executions()).toHaveLength(0);
+    const audit = await listAudit(plane.store);
+    expect(audit.map((a) => a.reason)).toContainEqual(
+      expect.stringMatching(/no image queue-worker:0\.0\.1 in ECR; push it, then redeliver/),
+    );
   });
 });
 
 describe("replays and redrives after the world moved on", () => {
-  let plane: ControlPlane | undefined;
-  afterEach(async () => plane?.close());
-
-  it("ends a console replay of an old deploy as stale, without touching the newer version", async () => {
-    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(push() as never);
-    await plane.deliver(cleanScan() as never);
+  it("ends a console replay of an old deploy as stale, without touching the newer version", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
     await plane.runOut();
     const [first] = plane.account.sfn.executions();
-    const second = variant<{ id: string; detail: Record<string, string> }>("aws/ecr/image-push.json", (e) => {
+    const second = busEvent("aws/ecr/image-push.json", (e) => {
       e.id = "13cde686-328b-6117-af20-0e5566167483";
       e.detail["image-digest"] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     });
-    await plane.deliver(second as never);
+    await plane.deliver(second);
     await plane.deliver(
-      variant<{ id: string; detail: Record<string, string> }>("scenarios/image-scan-clean.json", (e) => {
+      busEvent("scenarios/image-scan-clean.json", (e) => {
         e.id = "85fc3613-e913-7fc4-a80c-a3753e4aa9b0";
         e.detail["image-digest"] = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-      }) as never,
+      }),
     );
     await plane.runOut();
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
@@ -311,10 +281,11 @@ describe("replays and redrives after the world moved on", () => {
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
   });
 
-  it("stops as stale when a human moves the alias during a bake, and leaves the human's choice alone", async () => {
-    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(push() as never);
-    await plane.deliver(cleanScan() as never);
+  it("stops as stale when a human moves the alias during a bake, and leaves the human's choice alone", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
     const mid = await plane.clients.lambda.send(
       new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
     );
@@ -338,20 +309,22 @@ describe("replays and redrives after the world moved on", () => {
     );
   });
 
-  it("ends a replayed alarm event as stale once the alarm is OK again, and changes nothing", async () => {
-    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(push() as never);
-    await plane.deliver(cleanScan() as never);
+  it("ends a replayed alarm event as stale once the alarm is OK again, and changes nothing", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
 
-    const delivery = await plane.deliver(alarm() as never);
+    const delivery = await plane.deliver(alarm());
 
     expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "rollback", outcome: "stale" });
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
   });
 
-  it("fails in place when AWS keeps failing the 100% shift, and a redrive resumes that step and finishes", async () => {
-    plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
+  it("fails in place when AWS keeps failing the 100% shift, and a redrive resumes that step and finishes", async ({
+    plane,
+  }) => {
     const finalShift = (input: Record<string, unknown>) => input.FunctionVersion === "2";
     // One attempt plus four retries: all five fail.
     plane.account.injectFault({
@@ -361,8 +334,8 @@ describe("replays and redrives after the world moved on", () => {
       times: 5,
       when: finalShift,
     });
-    await plane.deliver(push() as never);
-    await plane.deliver(cleanScan() as never);
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
     await plane.runOut();
     const [execution] = plane.account.sfn.executions();
     expect(execution?.status).toBe("FAILED");

@@ -1,7 +1,6 @@
-import type { Server } from "node:http";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { describe, expect } from "vitest";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
@@ -20,31 +19,34 @@ import {
   writesIn,
   ZONE,
 } from "./support/failover.ts";
-import { fixture } from "./support/scenario.ts";
+import { it as planeIt } from "./support/plane.ts";
+import { busEvent } from "./support/scenario.ts";
 
-const alarmEvent = () => fixture("aws/health/route53-health-check-alarm.json") as never;
+const alarmEvent = () => busEvent("aws/health/route53-health-check-alarm.json");
 /** A real AWS Health issue (public ELB operational issue, ap-southeast-2): the primary region's. */
-const healthIssue = () => fixture("aws/health/public-elb-operational-issue.json") as never;
+const healthIssue = () => busEvent("aws/health/public-elb-operational-issue.json");
 
-let plane: ControlPlane | undefined;
-let server: Server | undefined;
-afterEach(async () => {
-  await plane?.close();
-  server?.close();
-  plane = undefined;
-  server = undefined;
+/**
+ * `it` with `setUp(change?, options?)`: the runbook (changed by `change`) on a control plane
+ * whose two regions are seeded, and the secondary's endpoint answering `options.status`; both
+ * closed after the test.
+ */
+const it = planeIt.extend("setUp", ({ startPlane }, { onCleanup }) => {
+  const endpoints: Awaited<ReturnType<typeof secondaryEndpoint>>[] = [];
+  onCleanup(() => {
+    for (const endpoint of endpoints) endpoint.server.close();
+  });
+  return async (
+    change: (runbook: Record<string, unknown>) => void = () => undefined,
+    options: { lagSeconds?: number; status?: number } = {},
+  ): Promise<ControlPlane> => {
+    const endpoint = await secondaryEndpoint(options.status);
+    endpoints.push(endpoint);
+    const plane = await startPlane(runbookConfig(endpoint.url, change), { start: START });
+    seedRegions(plane, options);
+    return plane;
+  };
 });
-
-async function setUp(
-  change: (runbook: Record<string, unknown>) => void = () => undefined,
-  options: { lagSeconds?: number; status?: number } = {},
-): Promise<ControlPlane> {
-  const endpoint = await secondaryEndpoint(options.status);
-  server = endpoint.server;
-  plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
-  seedRegions(plane, options);
-  return plane;
-}
 
 /** The health-check alarm fires: its state is ALARM now and its event reaches the bus. */
 async function alarmFires(p: ControlPlane) {
@@ -72,7 +74,9 @@ const report = async (p: ControlPlane) =>
   };
 
 describe("failover runbook, on the simulated account in two regions", () => {
-  it("fails over on the health-check alarm once approved: promotes, scales, configures, switches DNS, verifies, reports RTO and RPO", async () => {
+  it("fails over on the health-check alarm once approved: promotes, scales, configures, switches DNS, verifies, reports RTO and RPO", async ({
+    setUp,
+  }) => {
     const p = await setUp();
 
     await alarmFires(p);
@@ -115,7 +119,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ]);
   });
 
-  it("waits for a human when auto-approval is on but only the alarm signals trouble", async () => {
+  it("waits for a human when auto-approval is on but only the alarm signals trouble", async ({ setUp }) => {
     const p = await setUp((r) => {
       r.approval = { timeout: "30m", autoApprove: true };
     });
@@ -128,7 +132,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(writesIn(p.account.calls)).toEqual([]);
   });
 
-  it("auto-approves when the health-check alarm and an AWS Health issue for the primary region agree", async () => {
+  it("auto-approves when the health-check alarm and an AWS Health issue for the primary region agree", async ({
+    setUp,
+  }) => {
     const p = await setUp((r) => {
       r.approval = { timeout: "30m", autoApprove: true };
     });
@@ -143,7 +149,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(writesIn(p.account.calls)).toEqual([...WRITES]);
   });
 
-  it("approves a failover that waits for a human when the second, independent signal arrives", async () => {
+  it("approves a failover that waits for a human when the second, independent signal arrives", async ({
+    setUp,
+  }) => {
     const p = await setUp((r) => {
       r.approval = { timeout: "30m", autoApprove: true };
       r.triggers = { alarms: ["ignition-primary-health"], health: true };
@@ -160,7 +168,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     );
   });
 
-  it("stops before any write when nobody approves in time", async () => {
+  it("stops before any write when nobody approves in time", async ({ setUp }) => {
     const p = await setUp();
 
     await alarmFires(p);
@@ -174,7 +182,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(p.account.rds.describe("ignition-db-usw2")?.source).toBeDefined();
   });
 
-  it("refuses at preflight when the replica lags more than the RPO, writing nothing and saying why", async () => {
+  it("refuses at preflight when the replica lags more than the RPO, writing nothing and saying why", async ({
+    setUp,
+  }) => {
     const p = await setUp(undefined, { lagSeconds: 1200 });
 
     await alarmFires(p);
@@ -188,7 +198,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(p.account.sfn.waitingTokens()).toEqual([]);
   });
 
-  it("skips every step when a finished run is started again from the console, and ends with nothing to do", async () => {
+  it("skips every step when a finished run is started again from the console, and ends with nothing to do", async ({
+    setUp,
+  }) => {
     const p = await setUp();
     await alarmFires(p);
     await approve(p);
@@ -232,9 +244,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ["route53", "GetHealthCheckStatus", "Throttling"],
     ["sns", "Publish", "ThrottlingException"],
   ];
-  it.each(faults)(
+  it.for(faults)(
     "resumes after %s:%s fails past its retries: a redrive finishes without repeating finished writes",
-    async (service, action, error) => {
+    async ([service, action, error], { setUp }) => {
       const p = await setUp();
       await alarmFires(p);
       // One attempt and three retries: the step fails for good, in place.
@@ -253,7 +265,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     },
   );
 
-  it("fails a console start with malformed input in its first state, naming what is missing", async () => {
+  it("fails a console start with malformed input in its first state, naming what is missing", async ({
+    setUp,
+  }) => {
     const p = await setUp();
     const arn = p.account.arn("states", "stateMachine:switchyard-failover");
 
@@ -280,7 +294,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ).toEqual(["InvokeFunction"]);
   });
 
-  it("fails back: resyncs a new replica in the old primary region, promotes it, points configuration and DNS back", async () => {
+  it("fails back: resyncs a new replica in the old primary region, promotes it, points configuration and DNS back", async ({
+    setUp,
+  }) => {
     const p = await setUp();
     await alarmFires(p);
     await approve(p);
@@ -324,7 +340,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(r.steps.find((s) => s.step === "resync")?.outcome).toBe("changed");
   });
 
-  it("plans every write and makes none in a dry run (game day)", async () => {
+  it("plans every write and makes none in a dry run (game day)", async ({ setUp }) => {
     const p = await setUp((r) => {
       r.dryRun = true;
     });
@@ -346,7 +362,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ]);
   });
 
-  it("ignores a replayed health-check alarm event when the alarm is OK now", async () => {
+  it("ignores a replayed health-check alarm event when the alarm is OK now", async ({ setUp }) => {
     const p = await setUp();
 
     const delivery = await p.deliver(alarmEvent());
@@ -355,7 +371,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(JSON.stringify(delivery)).toContain("is OK now: not failing over");
   });
 
-  it("records an AWS Health issue that is not for any runbook's primary region, and starts nothing", async () => {
+  it("records an AWS Health issue that is not for any runbook's primary region, and starts nothing", async ({
+    setUp,
+  }) => {
     const p = await setUp((r) => {
       r.primaryRegion = "eu-west-1";
       r.triggers = { alarms: [], health: true };
@@ -366,7 +384,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(failover(p)).toEqual([]);
   });
 
-  it("starts the failover on an AWS Health issue in the primary region when the runbook takes Health triggers", async () => {
+  it("starts the failover on an AWS Health issue in the primary region when the runbook takes Health triggers", async ({
+    setUp,
+  }) => {
     const p = await setUp((r) => {
       r.triggers = { alarms: [], health: true };
     });
@@ -395,7 +415,9 @@ describe("failover runbook with an Aurora global database", () => {
       by: "oncall@example.com",
     });
 
-  it("switches over (planned, no data loss) when a person starts the failover: the primary is healthy", async () => {
+  it("switches over (planned, no data loss) when a person starts the failover: the primary is healthy", async ({
+    setUp,
+  }) => {
     const p = await setUp(aurora);
 
     await startByHand(p);
@@ -424,7 +446,9 @@ describe("failover runbook with an Aurora global database", () => {
     expect((await report(p)).outcome).toBe("failed-over");
   });
 
-  it("fails over with data loss allowed when the health-check alarm starts it: the primary is impaired, and the RPO estimate is the replication lag", async () => {
+  it("fails over with data loss allowed when the health-check alarm starts it: the primary is impaired, and the RPO estimate is the replication lag", async ({
+    setUp,
+  }) => {
     const p = await setUp(aurora);
 
     await alarmFires(p);
@@ -450,7 +474,9 @@ describe("failover runbook with an Aurora global database", () => {
     expect((await report(p)).rpo).toMatchObject({ estimateSeconds: 1, met: true });
   });
 
-  it("skips the database when the secondary cluster already writes: a console replay of a finished run changes nothing", async () => {
+  it("skips the database when the secondary cluster already writes: a console replay of a finished run changes nothing", async ({
+    setUp,
+  }) => {
     const p = await setUp(aurora);
     await alarmFires(p);
     await approve(p);
@@ -477,7 +503,9 @@ describe("failover runbook with an Aurora global database", () => {
     });
   });
 
-  it("resumes after FailoverGlobalCluster fails past its retries: a redrive fails over once and finishes", async () => {
+  it("resumes after FailoverGlobalCluster fails past its retries: a redrive fails over once and finishes", async ({
+    setUp,
+  }) => {
     const p = await setUp(aurora);
     await alarmFires(p);
     p.account.injectFault({
@@ -501,7 +529,7 @@ describe("failover runbook with an Aurora global database", () => {
     expect((await report(p)).outcome).toBe("failed-over");
   });
 
-  it("fails back by a planned switchover to the old primary cluster, without a resync", async () => {
+  it("fails back by a planned switchover to the old primary cluster, without a resync", async ({ setUp }) => {
     const p = await setUp(aurora);
     await alarmFires(p);
     await approve(p);
@@ -552,7 +580,7 @@ describe("the aurora-global-failover example", () => {
 });
 
 describe("ARC zonal shift events: recorded and notified, never failed over", () => {
-  const arc = (name: string) => fixture(`aws/arc-zonal-shift/${name}.json`) as never;
+  const arc = (name: string) => busEvent(`aws/arc-zonal-shift/${name}.json`);
   /** The ARC samples are from us-east-1: the runbook's primary region is put there. */
   const inUsEast1 = (r: Record<string, unknown>) => {
     r.primaryRegion = "us-east-1";
@@ -560,7 +588,9 @@ describe("ARC zonal shift events: recorded and notified, never failed over", () 
   const zonal = async (p: ControlPlane) =>
     (await listAudit(p.store)).filter((a) => a.reaction === "failover" && a.eventId?.startsWith("05d4d2d5"));
 
-  it("records an autoshift in the primary region with its AZ, resources and runbook, notifies, and starts no failover", async () => {
+  it("records an autoshift in the primary region with its AZ, resources and runbook, notifies, and starts no failover", async ({
+    setUp,
+  }) => {
     const p = await setUp(inUsEast1);
 
     const delivery = await p.deliver(arc("autoshift-in-progress-resource"));
@@ -591,7 +621,9 @@ describe("ARC zonal shift events: recorded and notified, never failed over", () 
     });
   });
 
-  it("records an observer notification that names no resource, and a region no runbook uses", async () => {
+  it("records an observer notification that names no resource, and a region no runbook uses", async ({
+    setUp,
+  }) => {
     const p = await setUp();
 
     await p.deliver(arc("autoshift-in-progress-observer"));
@@ -603,7 +635,7 @@ describe("ARC zonal shift events: recorded and notified, never failed over", () 
     expect(p.account.sns.published(TOPIC)).toHaveLength(1);
   });
 
-  it("records and notifies a duplicate delivery of the same autoshift once", async () => {
+  it("records and notifies a duplicate delivery of the same autoshift once", async ({ setUp }) => {
     const p = await setUp(inUsEast1);
 
     await p.deliver(arc("autoshift-in-progress-resource"));
@@ -614,7 +646,7 @@ describe("ARC zonal shift events: recorded and notified, never failed over", () 
     expect(p.account.sns.published(TOPIC)).toHaveLength(1);
   });
 
-  it("records why a practice run was interrupted", async () => {
+  it("records why a practice run was interrupted", async ({ setUp }) => {
     const p = await setUp(inUsEast1);
 
     await p.deliver(arc("practice-run-interrupted"));
@@ -627,7 +659,7 @@ describe("ARC zonal shift events: recorded and notified, never failed over", () 
     expect(failover(p)).toEqual([]);
   });
 
-  it("does not receive a manual zonal shift: no rule routes it", async () => {
+  it("does not receive a manual zonal shift: no rule routes it", async ({ setUp }) => {
     const p = await setUp(inUsEast1);
 
     const delivery = await p.deliver(arc("manual-shift-started"));

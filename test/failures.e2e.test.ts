@@ -1,13 +1,13 @@
-import { describe, expect, it } from "vitest";
-import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { describe, expect } from "vitest";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
-import { example, fixture } from "./support/scenario.ts";
+import { it } from "./support/plane.ts";
+import { busEvent } from "./support/scenario.ts";
 
-const start = Date.parse("2019-11-16T01:54:34Z");
-const push = () => fixture("aws/ecr/image-push.json") as never;
-const cleanScan = () => fixture("scenarios/image-scan-clean.json") as never;
-const alarm = () => fixture("scenarios/alarm-server-cpu-too-high.json") as never;
+const push = () => busEvent("aws/ecr/image-push.json");
+const cleanScan = () => busEvent("scenarios/image-scan-clean.json");
+const alarm = () => busEvent("scenarios/alarm-server-cpu-too-high.json");
 
 /** Every AWS call each step of a deploy makes, with the exception AWS sends when it throttles or fails. */
 const steps: { step: string; fault: Omit<Fault, "times"> }[] = [
@@ -56,62 +56,51 @@ const knownStates = [
   { version: "2", weights: {} },
 ];
 
-async function deployWith(fault: Fault) {
-  const plane = await startControlPlane(example(), { start });
+async function deployWith(plane: ControlPlane, fault: Fault) {
   plane.account.injectFault(fault);
   await plane.deliver(push());
   await plane.deliver(cleanScan());
   await plane.runOut();
-  return plane;
 }
 
 describe("AWS throttling and errors injected at each step of a deploy", () => {
   for (const { step, fault } of steps) {
-    it(`retries when ${step} is throttled twice, and deploys`, async () => {
-      const plane = await deployWith({ ...fault, times: 2 });
-      try {
-        expect(
-          plane.account.callsOf({ service: fault.service, action: fault.action }).filter((c) => c.error),
-        ).toHaveLength(2);
-        expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
-      } finally {
-        await plane.close();
-      }
+    it(`retries when ${step} is throttled twice, and deploys`, async ({ plane }) => {
+      await deployWith(plane, { ...fault, times: 2 });
+      expect(
+        plane.account.callsOf({ service: fault.service, action: fault.action }).filter((c) => c.error),
+      ).toHaveLength(2);
+      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
     });
 
-    it(`fails safe when ${step} keeps failing: the alias is on a known version and nothing runs on`, async () => {
-      const plane = await deployWith({ ...fault, times: 1_000 });
-      try {
-        expect(knownStates).toContainEqual(plane.aliases()["api-handler:live"]);
-        for (const execution of plane.account.sfn.executions()) expect(execution.status).not.toBe("RUNNING");
-        expect(plane.account.clock.pending({ includeHumanWaits: true })).toHaveLength(0);
-      } finally {
-        await plane.close();
-      }
+    it(`fails safe when ${step} keeps failing: the alias is on a known version and nothing runs on`, async ({
+      plane,
+    }) => {
+      await deployWith(plane, { ...fault, times: 1_000 });
+      expect(knownStates).toContainEqual(plane.aliases()["api-handler:live"]);
+      for (const execution of plane.account.sfn.executions()) expect(execution.status).not.toBe("RUNNING");
+      expect(plane.account.clock.pending({ includeHumanWaits: true })).toHaveLength(0);
     });
   }
 
-  it("finishes a rollback that was throttled on its first attempts (Lambda retries the async invocation)", async () => {
-    const plane = await startControlPlane(example(), { start });
-    try {
-      await plane.deliver(push());
-      await plane.deliver(cleanScan());
-      plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
-      plane.account.injectFault({
-        service: "lambda",
-        action: "UpdateAlias",
-        error: "TooManyRequestsException",
-        times: 2,
-      });
+  it("finishes a rollback that was throttled on its first attempts (Lambda retries the async invocation)", async ({
+    plane,
+  }) => {
+    await plane.deliver(push());
+    await plane.deliver(cleanScan());
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+    plane.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "TooManyRequestsException",
+      times: 2,
+    });
 
-      const delivery = await plane.deliver(alarm());
+    const delivery = await plane.deliver(alarm());
 
-      expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "rollback", outcome: "rolled-back" });
-      expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
-      const [execution] = plane.account.sfn.executions();
-      expect(execution && executionOutcome(execution)).toBe("rolled-back");
-    } finally {
-      await plane.close();
-    }
+    expect(delivery.outcomes[0]?.result).toMatchObject({ reaction: "rollback", outcome: "rolled-back" });
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    const [execution] = plane.account.sfn.executions();
+    expect(execution && executionOutcome(execution)).toBe("rolled-back");
   });
 });

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { describe, expect } from "vitest";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import {
   history,
   type OpsTarget,
@@ -9,25 +9,29 @@ import {
   status,
 } from "../packages/cli/src/ops.ts";
 import { readDeployment } from "../packages/core/src/store/state.ts";
-import { example, fixture } from "./support/scenario.ts";
+import { it } from "./support/plane.ts";
+import { busEvent } from "./support/scenario.ts";
 
 /** The operations verbs, on a control plane where a canary is baking at 10%. */
 describe("operations verbs", () => {
-  let plane: ControlPlane;
-  const config = example();
-  const target = (): OpsTarget => ({ deps: plane.context, where: "test", close: async () => undefined });
+  const target = (plane: ControlPlane): OpsTarget => ({
+    deps: plane.context,
+    where: "test",
+    close: async () => undefined,
+  });
 
-  async function canaryAt10Percent() {
-    plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(fixture("aws/ecr/image-push.json") as never);
-    await plane.deliver(fixture("scenarios/image-scan-clean.json") as never);
+  async function canaryAt10Percent(plane: ControlPlane) {
+    await plane.deliver(busEvent("aws/ecr/image-push.json"));
+    await plane.deliver(busEvent("scenarios/image-scan-clean.json"));
   }
-  afterEach(async () => plane?.close());
 
-  it("status shows what each alias serves, the deployment in flight, the alarms and the kill switch", async () => {
-    await canaryAt10Percent();
+  it("status shows what each alias serves, the deployment in flight, the alarms and the kill switch", async ({
+    config,
+    plane,
+  }) => {
+    await canaryAt10Percent(plane);
 
-    const s = await status(config, target());
+    const s = await status(config, target(plane));
 
     expect(s.paused).toBe(false);
     expect(s.deployments[0]).toMatchObject({
@@ -39,33 +43,36 @@ describe("operations verbs", () => {
     });
   });
 
-  it("pause stops the next push from deploying, and the audit log says who paused and why", async () => {
-    plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
-
-    await setPaused(target(), true, "incident 4711", "alice");
-    await plane.deliver(fixture("aws/ecr/image-push.json") as never);
+  it("pause stops the next push from deploying, and the audit log says who paused and why", async ({
+    config,
+    plane,
+  }) => {
+    await setPaused(target(plane), true, "incident 4711", "alice");
+    await plane.deliver(busEvent("aws/ecr/image-push.json"));
 
     expect(plane.account.sfn.executions()).toHaveLength(0);
-    expect((await status(config, target())).paused).toBe(true);
-    const decisions = (await history(target(), 10)).map((r) => `${r.decision}: ${r.reason}`);
+    expect((await status(config, target(plane))).paused).toBe(true);
+    const decisions = (await history(target(plane), 10)).map((r) => `${r.decision}: ${r.reason}`);
     expect(decisions).toContain("paused: alice: incident 4711");
     expect(decisions.some((d) => d.startsWith("no-action: automation paused (incident 4711)"))).toBe(true);
   });
 
-  it("resume lets automation act again", async () => {
-    plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
-    await setPaused(target(), true, "maintenance", "alice");
+  it("resume lets automation act again", async ({ plane }) => {
+    await setPaused(target(plane), true, "maintenance", "alice");
 
-    await setPaused(target(), false, "maintenance over", "alice");
-    await plane.deliver(fixture("aws/ecr/image-push.json") as never);
+    await setPaused(target(plane), false, "maintenance over", "alice");
+    await plane.deliver(busEvent("aws/ecr/image-push.json"));
 
     expect(plane.account.sfn.executions()).toHaveLength(1);
   });
 
-  it("rollback puts a baking canary back on the stable version and stops its execution", async () => {
-    await canaryAt10Percent();
+  it("rollback puts a baking canary back on the stable version and stops its execution", async ({
+    config,
+    plane,
+  }) => {
+    await canaryAt10Percent(plane);
 
-    const out = await operatorRollback(config, target(), "api", "customers report errors", "bob");
+    const out = await operatorRollback(config, target(plane), "api", "customers report errors", "bob");
 
     expect(out.outcome).toBe("rolled-back");
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
@@ -73,33 +80,37 @@ describe("operations verbs", () => {
     expect((await readDeployment(plane.store, "api"))?.status).toBe("rolled-back");
   });
 
-  it("rollback undoes a finished deployment too", async () => {
-    await canaryAt10Percent();
+  it("rollback undoes a finished deployment too", async ({ config, plane }) => {
+    await canaryAt10Percent(plane);
     await plane.runOut();
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
 
-    await operatorRollback(config, target(), "api", "regression found after the bake", "bob");
+    await operatorRollback(config, target(plane), "api", "regression found after the bake", "bob");
 
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
   });
 
-  it("promote skips the rest of the bake: 100% on the new version, execution stopped, record succeeded", async () => {
-    await canaryAt10Percent();
+  it("promote skips the rest of the bake: 100% on the new version, execution stopped, record succeeded", async ({
+    config,
+    plane,
+  }) => {
+    await canaryAt10Percent(plane);
 
-    await operatorPromote(config, target(), "api", "hotfix, cannot wait", "carol");
+    await operatorPromote(config, target(plane), "api", "hotfix, cannot wait", "carol");
 
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
     expect(plane.account.sfn.executions()[0]?.status).toBe("ABORTED");
     expect((await readDeployment(plane.store, "api"))?.status).toBe("succeeded");
   });
 
-  it("refuses to roll back or promote what is not there, naming the deployments", async () => {
-    plane = await startControlPlane(config);
-
-    await expect(operatorRollback(config, target(), "nope", "x", "bob")).rejects.toThrow(
+  it("refuses to roll back or promote what is not there, naming the deployments", async ({
+    config,
+    plane,
+  }) => {
+    await expect(operatorRollback(config, target(plane), "nope", "x", "bob")).rejects.toThrow(
       'no deployment "nope" in the config; deployments: api, worker',
     );
-    await expect(operatorPromote(config, target(), "api", "x", "bob")).rejects.toThrow(
+    await expect(operatorPromote(config, target(plane), "api", "x", "bob")).rejects.toThrow(
       /is not shifting traffic \(no record\)/,
     );
   });

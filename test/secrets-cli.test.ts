@@ -1,31 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-
-function switchyard(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, "packages/cli/bin/switchyard.js"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      POWERTOOLS_LOG_LEVEL: "SILENT",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      SWITCHYARD_TABLE: "",
-    },
-    timeout: 120_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+import { inRepo, switchyard } from "./support/cli.ts";
 
 describe("switchyard and secrets", () => {
   it("invoke rotate exits 1 with the error's type and message, and no stack trace, for a secret that does not exist", () => {
     const { code, stderr } = switchyard(
       "invoke",
       "rotate",
-      join(root, "test/fixtures/aws/secretsmanager/rotation-create-secret.json"),
+      inRepo("test/fixtures/aws/secretsmanager/rotation-create-secret.json"),
     );
 
     expect(code).toBe(1);
@@ -37,7 +18,7 @@ describe("switchyard and secrets", () => {
     const { code, stdout } = switchyard(
       "status",
       "--config",
-      join(root, "examples/podinfo/switchyard.config.ts"),
+      inRepo("examples/podinfo/switchyard.config.ts"),
     );
 
     expect(code).toBe(0);

@@ -10,7 +10,7 @@ const { startPostgres } = await import("./support/postgres.ts");
 const { startFunctionUrl, startGithubApi } = await import("./support/github-api.ts");
 const { startControlPlane } = await import("../packages/cli/src/local/control-plane.ts");
 const { example } = await import("./support/scenario.ts");
-const { fixture } = await import("./support/scenario.ts");
+const { fixture, present } = await import("./support/scenario.ts");
 const { parseConfig } = await import("../packages/core/src/config/index.ts");
 const { replay } = await import("../packages/cli/src/replay.ts");
 const { invokeFunction } = await import("../packages/cli/src/invoke.ts");
@@ -55,8 +55,8 @@ describe("no secret value reaches a log line or a report", () => {
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
         captured.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
       });
-    vi.spyOn(process.stdout, "write").mockImplementation(write as never);
-    vi.spyOn(process.stderr, "write").mockImplementation(write as never);
+    vi.spyOn(process.stdout, "write").mockImplementation(write);
+    vi.spyOn(process.stderr, "write").mockImplementation(write);
 
     const db = await startPostgres();
     const github = await startGithubApi({
@@ -173,7 +173,10 @@ describe("no secret value reaches a log line or a report", () => {
         });
         reports.push(await w.rotate("prod/db", "30000000-0000-4000-8000-000000000002"));
         reports.push(
-          await recoverStuck({ clients: w.clients, sql: pgClient }, w.config.secrets[0] ?? ({} as never)),
+          await recoverStuck(
+            { clients: w.clients, sql: pgClient },
+            present(w.config.secrets[0], "the configured secret"),
+          ),
         );
         reports.push(
           await w.rotate("prod/db", "30000000-0000-4000-8000-000000000003"),

@@ -1,12 +1,13 @@
 import { DescribeSecretCommand, RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_NAMES, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { LOCAL_NAMES } from "../packages/cli/src/local/control-plane.ts";
 import { pgClient } from "../packages/core/src/secrets/sql.ts";
 import { emitStuck, recoverStuck, secretStatuses } from "../packages/core/src/secrets/stuck.ts";
 import { rules } from "../packages/core/src/wiring.ts";
+import { it } from "./support/plane.ts";
 import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
 import { rotationWorld } from "./support/rotation.ts";
-import { example, fixture } from "./support/scenario.ts";
+import { busEvent, example, present } from "./support/scenario.ts";
 
 const NAME = "prod/podinfo/api";
 const TOKEN = "20000000-0000-4000-8000-000000000001";
@@ -18,7 +19,11 @@ function world() {
     { name: "podinfo-api", secretId: NAME, rotator: "random", options: { field: "apiKey" } },
   ]);
   w.account.secrets.seedSecret(NAME, API_SECRET);
-  return { ...w, deps: { clients: w.clients, sql: pgClient }, entry: w.config.secrets[0] ?? ({} as never) };
+  return {
+    ...w,
+    deps: { clients: w.clients, sql: pgClient },
+    entry: present(w.config.secrets[0], "the configured secret"),
+  };
 }
 
 describe("stuck rotations", () => {
@@ -135,7 +140,7 @@ describe("a stuck PostgreSQL rotation", () => {
     await w.rotate("prod/db/app", TOKEN);
     const before = JSON.parse(await w.value("prod/db/app")) as { password: string };
     expect(await db.canLogIn("stuck_app", before.password)).toBe(false);
-    const entry = w.config.secrets[0] ?? ({} as never);
+    const entry = present(w.config.secrets[0], "the configured secret");
     expect(await recoverStuck({ clients: w.clients, sql: pgClient }, entry)).toEqual({
       outcome: "finished",
       version: TOKEN,
@@ -153,65 +158,60 @@ describe("the hourly stuck-rotation schedule", () => {
     expect(rule).toMatchObject({ schedule: "rate(1 hour)", target: "secrets-stuck" });
   });
 
-  it("reports and finishes a stuck rotation when its Scheduled Event fires", async () => {
-    const p = await startControlPlane(
+  it("reports and finishes a stuck rotation when its Scheduled Event fires", async ({ startPlane }) => {
+    const p = await startPlane(
       example((raw) => ({
         ...raw,
         secrets: [{ name: "podinfo-api", secretId: NAME, rotator: "random", options: { field: "apiKey" } }],
       })),
-      { secretValues: { [NAME]: API_SECRET } },
+      { start: undefined, secretValues: { [NAME]: API_SECRET } },
     );
-    try {
-      p.account.injectFault({
-        service: "secretsmanager",
-        action: "UpdateSecretVersionStage",
-        error: "InternalServiceError",
-        times: 1,
-      });
-      await p.clients.secrets.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: TOKEN }));
-      const before = await secretStatuses(p, p.config.secrets);
+    p.account.injectFault({
+      service: "secretsmanager",
+      action: "UpdateSecretVersionStage",
+      error: "InternalServiceError",
+      times: 1,
+    });
+    await p.clients.secrets.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: TOKEN }));
+    const before = await secretStatuses(p, p.config.secrets);
 
-      await p.deliver({
-        ...fixture<Record<string, unknown>>("aws/events/scheduled-event.json"),
-        resources: [RULE_ARN],
-      } as never);
+    await p.deliver(
+      busEvent("aws/events/scheduled-event.json", (e) => {
+        e.resources = [RULE_ARN];
+      }),
+    );
 
-      const after = await secretStatuses(p, p.config.secrets);
-      const stuckEvents = p.account
-        .callsOf({ action: "PutEvents" })
-        .filter((c) => c.principal === `${LOCAL_NAMES.functionPrefix}secrets-stuck`)
-        .flatMap((c) => (c.input as { Entries: { DetailType: string; Detail: string }[] }).Entries);
-      expect(before[0]?.stuck).toEqual({ version: TOKEN });
-      expect(after[0]?.stuck).toBeUndefined();
-      expect(stuckEvents).toEqual([
-        expect.objectContaining({
-          DetailType: "Secret Rotation Stuck",
-          Detail: expect.stringContaining(TOKEN),
-        }),
-      ]);
-      const d = await p.clients.secrets.send(new DescribeSecretCommand({ SecretId: NAME }));
-      expect(d.VersionIdsToStages?.[TOKEN]).toContain("AWSCURRENT");
-    } finally {
-      await p.close();
-    }
+    const after = await secretStatuses(p, p.config.secrets);
+    const stuckEvents = p.account
+      .callsOf({ action: "PutEvents" })
+      .filter((c) => c.principal === `${LOCAL_NAMES.functionPrefix}secrets-stuck`)
+      .flatMap((c) => (c.input as { Entries: { DetailType: string; Detail: string }[] }).Entries);
+    expect(before[0]?.stuck).toEqual({ version: TOKEN });
+    expect(after[0]?.stuck).toBeUndefined();
+    expect(stuckEvents).toEqual([
+      expect.objectContaining({
+        DetailType: "Secret Rotation Stuck",
+        Detail: expect.stringContaining(TOKEN),
+      }),
+    ]);
+    const d = await p.clients.secrets.send(new DescribeSecretCommand({ SecretId: NAME }));
+    expect(d.VersionIdsToStages?.[TOKEN]).toContain("AWSCURRENT");
   });
 
-  it("dead-letters an invocation that is not a Scheduled Event and changes nothing", async () => {
-    const p = await startControlPlane(example(), {});
-    try {
-      const out = await p.account.lambda.invoke(
-        `${LOCAL_NAMES.functionPrefix}secrets-stuck`,
-        { hello: "world" },
-        { principal: "test" },
-      );
-      expect(out.result).toMatchObject({
-        outcome: "rejected",
-        reason: expect.stringContaining("Scheduled Event"),
-      });
-      expect(p.account.callsOf({ action: "SendMessage" })).toHaveLength(1);
-      expect(p.account.callsOf({ action: "DescribeSecret" })).toHaveLength(0);
-    } finally {
-      await p.close();
-    }
+  it("dead-letters an invocation that is not a Scheduled Event and changes nothing", async ({
+    startPlane,
+  }) => {
+    const p = await startPlane(example(), { start: undefined });
+    const out = await p.account.lambda.invoke(
+      `${LOCAL_NAMES.functionPrefix}secrets-stuck`,
+      { hello: "world" },
+      { principal: "test" },
+    );
+    expect(out.result).toMatchObject({
+      outcome: "rejected",
+      reason: expect.stringContaining("Scheduled Event"),
+    });
+    expect(p.account.callsOf({ action: "SendMessage" })).toHaveLength(1);
+    expect(p.account.callsOf({ action: "DescribeSecret" })).toHaveLength(0);
   });
 });

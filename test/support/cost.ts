@@ -1,13 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  type ControlPlane,
-  LOCAL_NAMES,
-  startControlPlane,
-} from "../../packages/cli/src/local/control-plane.ts";
+import { type ControlPlane, LOCAL_NAMES } from "../../packages/cli/src/local/control-plane.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import { type AuditRecord, listAudit } from "../../packages/core/src/store/state.ts";
-import { example, fixture } from "./scenario.ts";
+import { it as planeIt } from "./plane.ts";
+import { type BusEvent, busEvent, example, fixture } from "./scenario.ts";
 
 /** The AWS sample alert's time: the virtual clock starts there. */
 export const COST_START = Date.parse("2021-05-25T10:15:00Z");
@@ -144,20 +141,26 @@ export function seedStopWorld(plane: ControlPlane): void {
   });
 }
 
-export async function startCostPlane(config: Config): Promise<ControlPlane> {
-  const plane = await startControlPlane(config, { start: COST_START });
-  seedCostWorld(plane);
-  return plane;
-}
+/**
+ * `it` with a `startCostPlane(config?)` fixture: a control plane on the cost test policy (or
+ * `config`), its clock at the sample alert's time, the policy's resources seeded; closed after
+ * the test.
+ */
+export const it = planeIt.extend(
+  "startCostPlane",
+  ({ startPlane }) =>
+    async (config: Config = costConfig()): Promise<ControlPlane> => {
+      const plane = await startPlane(config, { start: COST_START });
+      seedCostWorld(plane);
+      return plane;
+    },
+);
 
-type Detail = Record<string, unknown> & { impact: Record<string, unknown> };
-type AlertEvent = Record<string, unknown> & { id: string; detail: Detail };
+export type AlertEvent = BusEvent<Record<string, unknown> & { impact: Record<string, unknown> }>;
 
 /** AWS's sample "Anomaly Detected" event (adapted, see fixtures/aws/ce/README.md), changed by `change`. */
 export function alert(change: (e: AlertEvent) => void = () => undefined): AlertEvent {
-  const event = fixture<AlertEvent>("aws/ce/anomaly-detected.json");
-  change(event);
-  return event;
+  return busEvent("aws/ce/anomaly-detected.json", change);
 }
 
 /** The same anomaly re-sent by AWS later with a larger impact: a new event id, the same anomalyId. */
@@ -169,7 +172,9 @@ export function grown(totalImpact: number, id: string): AlertEvent {
   });
 }
 
-type SnsEvent = { Records: { Sns: { Message: string; MessageId: string } & Record<string, unknown> }[] };
+export type SnsEvent = {
+  Records: { Sns: { Message: string; MessageId: string } & Record<string, unknown> }[];
+};
 
 /** The SNS-delivered sample, its message changed by `change` (or replaced by the text it returns). */
 export function snsAlert(

@@ -1,6 +1,7 @@
 import { createAllClients } from "@switchyard/core/aws/all-clients";
 import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
+import type { BusEvent } from "@switchyard/core/events/envelope";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
 import { functions, rules, type StateMachineName, stateMachines } from "@switchyard/core/wiring";
@@ -29,8 +30,11 @@ export interface ControlPlane {
   readonly context: FunctionContext;
   readonly deployStateMachineArn: string;
   readonly dlqName: string;
-  /** Delivers an event to the bus and waits until every reaction has run until it waits. */
-  deliver(event: BusEventOut): Promise<Delivery>;
+  /**
+   * Delivers an EventBridge event to the bus and waits until every reaction has run until it
+   * waits. Envelope fields the event leaves out are filled in as EventBridge does on PutEvents.
+   */
+  deliver(event: BusEvent): Promise<Delivery>;
   /** Waits until nothing runs: every execution ended or waits on a timer or a task token. */
   settle(): Promise<void>;
   /** Runs timers out on the virtual clock until executions end or wait for a human. */
@@ -193,7 +197,15 @@ export async function startControlPlane(
     deployStateMachineArn,
     dlqName: LOCAL_NAMES.dlq,
     async deliver(event) {
-      const delivery = await account.activity.track(() => account.events.deliver(event));
+      const complete: BusEventOut = {
+        version: "0",
+        account: account.accountId,
+        region: account.region,
+        time: account.clock.iso().replace(/\.\d{3}Z$/, "Z"),
+        resources: [],
+        ...event,
+      };
+      const delivery = await account.activity.track(() => account.events.deliver(complete));
       await settle();
       return delivery;
     },

@@ -1,0 +1,195 @@
+import type { AuditRecord } from "@switchyard/core/store/state";
+import type { ControlPlane } from "../local/control-plane.ts";
+
+/**
+ * The words a built-in scenario is written in. A scenario is data: the world it starts from,
+ * the steps it takes (`push`, `scan`, `alarm`, `deliver`, `runOut`, `approve`, `failBack`...)
+ * and what the world must look like afterwards (`aliasOn`, `auditSaid`...). One runner
+ * (`../scenarios.ts`) plays the steps and checks the expectations.
+ */
+
+export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+export type Step =
+  /** Pushes a new image for a deployment's repository:tag (ECR emits the push event). */
+  | { readonly do: "push"; readonly deployment: string }
+  /** Completes the basic scan of the deployment's last pushed image (ECR emits the scan event). */
+  | { readonly do: "scan"; readonly deployment: string; readonly findings: Record<string, number> }
+  /** Sets an alarm's state through CloudWatch's API (CloudWatch emits the state change event). */
+  | { readonly do: "alarm"; readonly alarm: string; readonly state: AlarmState; readonly reason: string }
+  /** Delivers the events of a JSON file under examples/, in order. */
+  | { readonly do: "deliver"; readonly file: string }
+  /** EventBridge delivers the first event of this detail-type it delivered once more. */
+  | { readonly do: "redeliver"; readonly detailType: string }
+  /** Pauses all automation (the kill switch), with the reason the audit log will give. */
+  | { readonly do: "pause"; readonly reason: string }
+  /** Moves the virtual clock forward, running what falls due. */
+  | { readonly do: "advance"; readonly seconds: number }
+  /** Runs timers out until executions end or wait for a human. */
+  | { readonly do: "runOut" }
+  /** A human approves what waits: a cost response (by anomaly) or a failover (by runbook). */
+  | { readonly do: "approve"; readonly anomaly: string; readonly by: string }
+  | { readonly do: "approve"; readonly runbook: string; readonly by: string }
+  /** An operator starts the failback of a runbook that failed over. */
+  | { readonly do: "failBack"; readonly runbook: string; readonly by: string }
+  /** A note on the timeline; a function reads what it reports from the simulated account. */
+  | { readonly do: "say"; readonly text: string | ((plane: ControlPlane) => string) };
+
+export const push = (deployment: string): Step => ({ do: "push", deployment });
+export const scan = (deployment: string, findings: Record<string, number> = {}): Step => ({
+  do: "scan",
+  deployment,
+  findings,
+});
+export const alarm = (name: string, state: AlarmState, reason: string): Step => ({
+  do: "alarm",
+  alarm: name,
+  state,
+  reason,
+});
+export const deliver = (file: string): Step => ({ do: "deliver", file });
+export const redeliver = (detailType: string): Step => ({ do: "redeliver", detailType });
+export const pause = (reason: string): Step => ({ do: "pause", reason });
+export const advance = (seconds: number): Step => ({ do: "advance", seconds });
+export const runOut = (): Step => ({ do: "runOut" });
+export const approve = (what: { anomaly: string; by: string } | { runbook: string; by: string }): Step => ({
+  do: "approve",
+  ...what,
+});
+export const failBack = (runbook: string, by: string): Step => ({ do: "failBack", runbook, by });
+export const say = (text: string | ((plane: ControlPlane) => string)): Step => ({ do: "say", text });
+
+/** What a played scenario left behind, for its expectations to read. */
+export interface Outcome {
+  aliases: Record<string, { version: string; weights: Record<string, number> }>;
+  executions: { name: string; status: string; outcome: string; transitions: number }[];
+  audit: AuditRecord[];
+}
+
+/** One thing the world must look like afterwards; `because` is the message when it does not. */
+export type Expectation =
+  /** The alias (`function:alias`) routes 100% to this version. */
+  | {
+      readonly expect: "aliasOn";
+      readonly alias: string;
+      readonly version: string;
+      readonly because?: string;
+    }
+  /** The executions' outcomes, in order, are exactly these. */
+  | { readonly expect: "outcomes"; readonly outcomes: readonly string[]; readonly because?: string }
+  /** So many executions ran, and, with `named`, one whose name starts so succeeded. */
+  | { readonly expect: "executions"; readonly count: number; readonly because: string }
+  | { readonly expect: "succeeded"; readonly named: string; readonly because: string }
+  /** The audit log holds a record of this decision whose reason contains `text`. */
+  | {
+      readonly expect: "auditSaid";
+      readonly decision: string;
+      readonly text: string;
+      readonly because: string;
+    }
+  /** No audit record's reason mentions `text`. */
+  | { readonly expect: "auditNeverMentions"; readonly text: string; readonly because: string }
+  /** The audit log holds exactly so many records of this decision. */
+  | {
+      readonly expect: "auditCount";
+      readonly decision: string;
+      readonly count: number;
+      readonly because: string;
+    }
+  /** The percentages the `shifted` audit records name, in order. */
+  | { readonly expect: "shifts"; readonly percents: readonly number[] };
+
+export const aliasOn = (alias: string, version: string, because?: string): Expectation => ({
+  expect: "aliasOn",
+  alias,
+  version,
+  ...(because ? { because } : {}),
+});
+export const outcomes = (...list: string[]): Expectation => ({ expect: "outcomes", outcomes: list });
+export const executions = (count: number, because: string): Expectation => ({
+  expect: "executions",
+  count,
+  because,
+});
+export const succeeded = (named: string, because: string): Expectation => ({
+  expect: "succeeded",
+  named,
+  because,
+});
+export const auditSaid = (decision: string, text: string, because: string): Expectation => ({
+  expect: "auditSaid",
+  decision,
+  text,
+  because,
+});
+export const auditNeverMentions = (text: string, because: string): Expectation => ({
+  expect: "auditNeverMentions",
+  text,
+  because,
+});
+export const auditCount = (decision: string, count: number, because: string): Expectation => ({
+  expect: "auditCount",
+  decision,
+  count,
+  because,
+});
+export const shifts = (...percents: number[]): Expectation => ({ expect: "shifts", percents });
+
+/** The message for an unmet expectation, or undefined when the outcome meets it. */
+export function unmet(e: Expectation, o: Outcome): string | undefined {
+  switch (e.expect) {
+    case "aliasOn": {
+      const state = o.aliases[e.alias];
+      if (state?.version === e.version && Object.keys(state.weights).length === 0) return undefined;
+      return e.because ?? `${e.alias} should be 100% on version ${e.version}, is ${JSON.stringify(state)}`;
+    }
+    case "outcomes": {
+      const ended = o.executions.map((x) => x.outcome).join();
+      return ended === e.outcomes.join()
+        ? undefined
+        : (e.because ?? `executions should end ${e.outcomes.join()}, ended ${ended}`);
+    }
+    case "executions":
+      return o.executions.length === e.count ? undefined : `${e.because} (found ${o.executions.length})`;
+    case "succeeded":
+      return o.executions.some((x) => x.status === "SUCCEEDED" && x.name.startsWith(e.named))
+        ? undefined
+        : e.because;
+    case "auditSaid":
+      return o.audit.some((x) => x.decision === e.decision && x.reason.includes(e.text))
+        ? undefined
+        : e.because;
+    case "auditNeverMentions":
+      return o.audit.some((x) => x.reason.includes(e.text)) ? e.because : undefined;
+    case "auditCount": {
+      const found = o.audit.filter((x) => x.decision === e.decision).length;
+      return found === e.count ? undefined : `${e.because} (found ${found})`;
+    }
+    case "shifts": {
+      const seen = o.audit.filter((x) => x.decision === "shifted").map((x) => x.reason.split("%")[0]);
+      return seen.join() === e.percents.join()
+        ? undefined
+        : `shifts should be ${e.percents.join()}, were ${seen.join()}`;
+    }
+  }
+}
+
+/** What the simulated account holds beyond what the control plane seeds from the config. */
+export interface World {
+  /** Tags on Lambda functions, by function name. */
+  readonly functionTags?: Record<string, Record<string, string>>;
+  /** RDS instances in the account's region. */
+  readonly databases?: readonly { id: string; tags: Record<string, string> }[];
+  /** EventBridge scheduled rules. */
+  readonly schedules?: readonly { name: string; schedule: string; tags: Record<string, string> }[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly summary: string;
+  /** An example under examples/ whose config it runs, instead of the one the command was given. */
+  readonly example?: string;
+  readonly world?: World;
+  readonly steps: readonly Step[];
+  readonly expect: readonly Expectation[];
+}

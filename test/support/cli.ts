@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository's root directory. */
+export const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** A path under the repository's root, for the command's arguments. */
+export const inRepo = (path: string): string => join(root, path);
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `switchyard` command (the bin the package declares) on this Node, quiet and
+ * against the simulated account: no logs, no metrics, no state table from the environment.
+ */
+export function switchyard(...args: string[]): CommandResult {
+  const out = spawnSync(process.execPath, [inRepo("packages/cli/bin/switchyard.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      SWITCHYARD_TABLE: "",
+    },
+    timeout: 120_000,
+  });
+  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+}
