@@ -49,6 +49,8 @@ const BUS_REACTIONS = [
   "cost",
   "rotate-on-leak",
   "failover",
+  // Scheduled too: the stuck-rotation sweep rejects a malformed Scheduled Event like a bus event.
+  "secrets-stuck",
 ];
 
 /** Reaction outcomes worth a graph: what Switchyard did, next to what it declined to do. */

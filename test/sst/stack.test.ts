@@ -109,6 +109,7 @@ describe("the SST program under Pulumi mocks", () => {
         ),
         "aws:sfn/stateMachine:StateMachine": plan.stateMachines.length,
         "aws:cloudwatch/metricAlarm:MetricAlarm": plan.alarms.length,
+        "aws:cloudwatch/dashboard:Dashboard": 1,
         "aws:secretsmanager/secretRotation:SecretRotation": plan.secretRotations.length,
         // SST's one shared key for every function's resource.enc, and a link reference per component.
         "random:index/randomBytes:RandomBytes": 1,
