@@ -103,7 +103,12 @@ export function seedRegions(plane: ControlPlane, options: { lagSeconds?: number 
     source: "arn:aws:rds:ap-southeast-2:123456789012:db:ignition-db-apse2",
     lagSeconds: options.lagSeconds ?? 4,
   });
-  account.lambda.seedFunction({ name: "ignition-api-usw2", alias: "live", aliasVersion: "1" });
+  account.lambda.seedFunction({
+    name: "ignition-api-usw2",
+    alias: "live",
+    aliasVersion: "1",
+    region: "us-west-2",
+  });
   account.ecs.seedService({ cluster: "ignition-usw2", service: "web", region: "us-west-2", desired: 1 });
   account.autoscaling.seedGroup({
     name: "ignition-workers-usw2",

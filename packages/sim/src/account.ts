@@ -171,6 +171,7 @@ export class SimulatedAccount {
       clock: this.clock,
       activity: this.activity,
       clientRegion: () => this.clientRegion(),
+      inRegion: (region, fn) => this.inRegion(region, fn),
       arn: (service, resource, region) => this.arn(service, resource, region),
       queueUrl: (name, region = this.region) =>
         `https://sqs.${region}.amazonaws.com/${this.accountId}/${name}`,
@@ -206,6 +207,11 @@ export class SimulatedAccount {
    */
   clientRegion(): string {
     return this.#clientRegion.getStore() ?? this.region;
+  }
+
+  /** Runs `fn` as work in `region` (see `Kernel.inRegion`). */
+  inRegion<T>(region: string, fn: () => T): T {
+    return this.#clientRegion.run(region, fn);
   }
 
   runAs<T>(caller: Caller, fn: () => T): T {

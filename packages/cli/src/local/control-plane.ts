@@ -266,6 +266,7 @@ function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]
     account.lambda.seedFunction({
       name: lambda.function.split(":").at(-1) ?? lambda.function,
       alias: lambda.alias,
+      region: secondary,
     });
   if (ecs)
     account.ecs.seedService({ cluster: ecs.cluster, service: ecs.service, region: secondary, desired: 1 });
