@@ -3,7 +3,13 @@ import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
-import { functions, rules, type StateMachineName, stateMachines } from "@switchyard/core/wiring";
+import {
+  forwardingRules,
+  functions,
+  rules,
+  type StateMachineName,
+  stateMachines,
+} from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
 import { make as makeWebhook } from "@switchyard/functions/github-webhook";
 import type { BusEventOut, Delivery } from "@switchyard/sim";
@@ -139,6 +145,15 @@ export async function startControlPlane(
       name: rule.name,
       pattern: rule.pattern,
       targets: [{ Id: rule.target, Arn: account.lambda.functionArn(fnName(rule.target)) }],
+    });
+  }
+  // AWS Health events of the runbooks' other regions: forwarded to the stack's bus, as planned.
+  for (const { region, rule } of forwardingRules(config)) {
+    account.events.addRule({
+      name: `${rule.name}-${region}`,
+      region,
+      pattern: rule.pattern,
+      targets: [{ Id: "stack-bus", Arn: account.arn("events", "event-bus/default") }],
     });
   }
   for (const d of config.deployments) {
