@@ -27,6 +27,8 @@ export interface CallRecord {
   /** IAM action name, e.g. UpdateAlias, InvokeFunction. */
   readonly action: string;
   readonly input: unknown;
+  /** The region the call was answered in (its client's). */
+  readonly region: string;
   readonly principal: string;
   readonly eventId?: string;
   readonly error?: string;
@@ -263,7 +265,7 @@ export class SimulatedAccount {
     region: string = this.clientRegion(),
   ): Promise<Record<string, unknown>> {
     const fault = this.#takeFault(service, action, input);
-    const record = this.#record(service, action, input, fault?.error);
+    const record = this.#record(service, action, input, fault?.error, region);
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
     const model = this.#services[service];
     if (!model)
@@ -335,7 +337,13 @@ export class SimulatedAccount {
     return fault;
   }
 
-  #record(service: string, action: string, input: unknown, error?: string): CallRecord {
+  #record(
+    service: string,
+    action: string,
+    input: unknown,
+    error?: string,
+    region: string = this.clientRegion(),
+  ): CallRecord {
     const caller = this.caller();
     const record: CallRecord = {
       seq: ++this.#seq,
@@ -343,6 +351,7 @@ export class SimulatedAccount {
       service,
       action,
       input,
+      region,
       principal: caller.principal,
       ...(caller.eventId ? { eventId: caller.eventId } : {}),
       ...(error ? { error } : {}),
