@@ -47,7 +47,7 @@ import type { Step } from "./carried.ts";
  * every call to a regional service of another region through the failover-steps function, which
  * sends it with a client of that region: AWS's own pattern for it (the CDK's
  * CallAwsServiceCrossRegion task, https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_stepfunctions_tasks.CallAwsServiceCrossRegion.html).
- * See docs/decisions/0012-cross-region-failover.md. Only the calls in this table can be asked
+ * See docs/decisions/0010-cross-region-failover.md. Only the calls in this table can be asked
  * for, and only in a region the run's input names.
  */
 type Send = (clients: AwsClients, parameters: never) => Promise<object>;
