@@ -15,7 +15,7 @@ import { MANAGED_POLICIES_PER_ROLE, UNSCOPED } from "./plan/iam.ts";
 import { planStateMachines } from "./plan/machines.ts";
 import { names } from "./plan/names.ts";
 import { resolveResources } from "./plan/resources.ts";
-import { planDeadLetterQueue, planRules } from "./plan/rules.ts";
+import { planDeadLetterQueue, planForwarding, planRules } from "./plan/rules.ts";
 import { planSecretRotations, planTable, planWebhookSecret, type StackPlan } from "./plan/stack.ts";
 
 /**
@@ -70,6 +70,7 @@ export function planStack(
     notificationTopicArn: config.notifications.topicArn,
     functions,
     rules,
+    forwarding: planForwarding(config, n),
     stateMachines,
     alarms,
     dashboard: planDashboard(n, { deadLetterQueue, functions, alarms }),

@@ -148,6 +148,47 @@ export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string>
     );
   }
 
+  // AWS Health events of the runbooks' other regions reach only those regions' default buses: a
+  // rule there forwards them to this stack's bus, with a role EventBridge assumes to put them.
+  const { forwarding } = plan;
+  if (forwarding.role) {
+    const forwardRole = new aws.iam.Role(id(forwarding.role.name), {
+      name: forwarding.role.name,
+      assumeRolePolicy: forwarding.role.trustPolicy,
+    });
+    new aws.iam.RolePolicy(`${id(forwarding.role.name)}Policy`, {
+      role: forwardRole.name,
+      policy: forwarding.role.policy,
+    });
+    const providers = new Map<string, aws.Provider>();
+    for (const rule of forwarding.rules) {
+      const provider =
+        providers.get(rule.region) ??
+        new aws.Provider(id(`aws-${rule.region}`), { region: rule.region as aws.Region });
+      providers.set(rule.region, provider);
+      const eventRule = new aws.cloudwatch.EventRule(
+        id(`${rule.name}-${rule.region}`),
+        {
+          name: rule.name,
+          description: rule.description,
+          eventBusName: rule.eventBusName,
+          eventPattern: rule.pattern,
+        },
+        { provider },
+      );
+      new aws.cloudwatch.EventTarget(
+        `${id(`${rule.name}-${rule.region}`)}Target`,
+        {
+          rule: rule.name,
+          eventBusName: rule.eventBusName,
+          arn: rule.target.arn,
+          roleArn: forwardRole.arn,
+        },
+        { provider, dependsOn: [eventRule] },
+      );
+    }
+  }
+
   for (const sm of plan.stateMachines) {
     const logGroup = new aws.cloudwatch.LogGroup(`${id(sm.name)}Logs`, {
       name: sm.logGroup.name,

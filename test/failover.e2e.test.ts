@@ -232,25 +232,30 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ).toEqual(Array(6).fill("skipped"));
   });
 
-  const faults: [string, string, string][] = [
-    ["rds", "PromoteReadReplica", "ThrottlingException"],
-    ["rds", "DescribeDBInstances", "ThrottlingException"],
-    ["lambda", "PutProvisionedConcurrencyConfig", "TooManyRequestsException"],
-    ["ecs", "UpdateService", "ThrottlingException"],
-    ["autoscaling", "UpdateAutoScalingGroup", "Throttling"],
-    ["ssm", "PutParameter", "ThrottlingException"],
-    ["route53", "ChangeResourceRecordSets", "Throttling"],
-    ["route53", "GetChange", "Throttling"],
-    ["route53", "GetHealthCheckStatus", "Throttling"],
-    ["sns", "Publish", "ThrottlingException"],
+  // How many attempts a step makes before it fails in place: a call in the secondary region goes
+  // through the steps function (one attempt plus the Lambda retry policy's four retries); an SDK
+  // integration of a global service or the stack's region, one attempt plus three.
+  const REGIONAL_ATTEMPTS = 5;
+  const SDK_ATTEMPTS = 4;
+  const faults: [string, string, string, number][] = [
+    ["rds", "PromoteReadReplica", "ThrottlingException", REGIONAL_ATTEMPTS],
+    ["rds", "DescribeDBInstances", "ThrottlingException", REGIONAL_ATTEMPTS],
+    ["lambda", "PutProvisionedConcurrencyConfig", "TooManyRequestsException", REGIONAL_ATTEMPTS],
+    ["ecs", "UpdateService", "ThrottlingException", REGIONAL_ATTEMPTS],
+    ["autoscaling", "UpdateAutoScalingGroup", "Throttling", REGIONAL_ATTEMPTS],
+    ["ssm", "PutParameter", "ThrottlingException", REGIONAL_ATTEMPTS],
+    ["route53", "ChangeResourceRecordSets", "Throttling", SDK_ATTEMPTS],
+    ["route53", "GetChange", "Throttling", SDK_ATTEMPTS],
+    ["route53", "GetHealthCheckStatus", "Throttling", SDK_ATTEMPTS],
+    ["sns", "Publish", "ThrottlingException", SDK_ATTEMPTS],
   ];
   it.for(faults)(
     "resumes after %s:%s fails past its retries: a redrive finishes without repeating finished writes",
-    async ([service, action, error], { setUp }) => {
+    async ([service, action, error, attempts], { setUp }) => {
       const p = await setUp();
       await alarmFires(p);
-      // One attempt and three retries: the step fails for good, in place.
-      p.account.injectFault({ service, action, error, times: 4 });
+      // Every attempt fails: the step fails for good, in place.
+      p.account.injectFault({ service, action, error, times: attempts });
       await approve(p);
       await p.runOut();
       const failed = only(p);
@@ -322,7 +327,8 @@ describe("failover runbook, on the simulated account in two regions", () => {
     expect(p.account.route53.recordValues(ZONE, "api.ignition.example.com", "CNAME")).toEqual([
       "api.ap-southeast-2.ignition.example.com",
     ]);
-    expect(p.account.ssm.value("/ignition/database-host")).toContain("ap-southeast-2");
+    // The parameter the application reads in the region it runs in again.
+    expect(p.account.ssm.value("/ignition/database-host", "ap-southeast-2")).toContain("ap-southeast-2");
     expect(writesIn(p.account.calls.slice(before))).toEqual([
       "rds:PromoteReadReplica",
       "ssm:PutParameter",
@@ -330,8 +336,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     ]);
     expect(p.account.callsOf({ action: "CreateDBInstanceReadReplica" }).map((c) => c.input)).toEqual([
       {
-        DbInstanceIdentifier: "ignition-db-apse2-new",
+        DBInstanceIdentifier: "ignition-db-apse2-new",
         SourceDBInstanceIdentifier: "arn:aws:rds:us-west-2:123456789012:db:ignition-db-usw2",
+        SourceRegion: "us-west-2",
         AvailabilityZone: "ap-southeast-2a",
       },
     ]);
@@ -512,7 +519,8 @@ describe("failover runbook with an Aurora global database", () => {
       service: "rds",
       action: "FailoverGlobalCluster",
       error: "ThrottlingException",
-      times: 4,
+      // One attempt and the Lambda retry policy's four retries (a call in the secondary region).
+      times: 5,
     });
     await approve(p);
     await p.runOut();

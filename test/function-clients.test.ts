@@ -14,6 +14,8 @@ const CLIENT_OF: Record<string, string> = {
   ec2: "ec2",
   rds: "rds",
   ecs: "ecs",
+  ssm: "ssm",
+  autoscaling: "autoscaling",
 };
 
 /**

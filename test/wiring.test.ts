@@ -43,7 +43,9 @@ const STEP_FUNCTIONS = {
 function taskActions(states: Record<string, State>): string[] {
   return Object.values(states).flatMap((state) => {
     if (state.Type !== "Task") return [];
-    const payload = state.Parameters?.Payload as { action?: unknown } | undefined;
+    // lambda:invoke carries the action in its Payload; a Task whose Resource is the function's
+    // ARN (failover's regional calls) passes its Parameters as the payload itself.
+    const payload = (state.Parameters?.Payload ?? state.Parameters) as { action?: unknown } | undefined;
     return typeof payload?.action === "string" ? [payload.action] : [];
   });
 }

@@ -1,4 +1,5 @@
-import { type FunctionName, rules } from "../../packages/core/src/wiring.ts";
+import type { Config } from "../../packages/core/src/config/index.ts";
+import { type FunctionName, forwardingRules, rules } from "../../packages/core/src/wiring.ts";
 import { DEFAULT_BUS, type Names } from "./names.ts";
 
 export interface RulePlan {
@@ -18,6 +19,65 @@ export interface RulePlan {
   };
   /** The resource-based grant that lets this rule, and only it, invoke the target. */
   invokePermission: { action: "lambda:InvokeFunction"; principal: "events.amazonaws.com"; sourceArn: string };
+}
+
+/**
+ * AWS Health events arrive only on the default bus of the region they concern: in each other
+ * region the config's runbooks name, a rule with the same pattern forwards them to the stack's
+ * default bus (an EventBridge cross-region bus target, which needs a role EventBridge assumes to
+ * put the events: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+ */
+export interface ForwardingPlan {
+  /** The role every forwarding rule's target uses; absent when nothing is forwarded. */
+  role?: { name: string; arn: string; trustPolicy: string; policy: string };
+  rules: {
+    name: string;
+    region: string;
+    arn: string;
+    description: string;
+    eventBusName: string;
+    pattern: string;
+    target: { arn: string; roleArn: string };
+  }[];
+}
+
+/** The forwarding rules core's wiring asks for, and the one role they put events with. */
+export function planForwarding(config: Config, n: Names): ForwardingPlan {
+  const forwarded = forwardingRules(config);
+  if (forwarded.length === 0) return { rules: [] };
+  const roleName = `${n.prefix}-forward-events`;
+  const roleArn = `arn:${n.partition}:iam::${n.account}:role/${roleName}`;
+  return {
+    role: {
+      name: roleName,
+      arn: roleArn,
+      trustPolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": n.account } },
+          },
+        ],
+      }),
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "events:PutEvents", Resource: n.eventBusArn }],
+      }),
+    },
+    // Named after the region too: one name reads as one rule wherever it is listed.
+    rules: forwarded.map(({ region, rule }) => ({
+      name: n.ruleName(`${rule.name}-${region}`),
+      region,
+      arn: n.regionalArn("events", region, `rule/${n.ruleName(`${rule.name}-${region}`)}`),
+      description: `${rule.description} — forwarded from ${region} to the stack's bus in ${n.region}`,
+      eventBusName: DEFAULT_BUS,
+      pattern: JSON.stringify(rule.pattern),
+      target: { arn: n.eventBusArn, roleArn },
+    })),
+  };
 }
 
 /** The queue that keeps what could not be delivered or was rejected, for an operator to read and redrive. */

@@ -6,7 +6,7 @@ import type { DashboardPlan } from "./dashboard.ts";
 import type { FunctionPlan } from "./functions.ts";
 import type { StateMachinePlan } from "./machines.ts";
 import type { Names } from "./names.ts";
-import type { DeadLetterQueuePlan, RulePlan } from "./rules.ts";
+import type { DeadLetterQueuePlan, ForwardingPlan, RulePlan } from "./rules.ts";
 
 /**
  * Everything the Switchyard stack creates, as plain data: core's wiring (functions, rules, state
@@ -24,6 +24,8 @@ export interface StackPlan {
   notificationTopicArn: string | undefined;
   functions: FunctionPlan[];
   rules: RulePlan[];
+  /** Rules in the runbooks' other regions forwarding AWS Health events to the stack's bus. */
+  forwarding: ForwardingPlan;
   stateMachines: StateMachinePlan[];
   /** Self-monitoring: alarms on the dead-letter queue and on every function's errors, to the topic. */
   alarms: AlarmPlan[];

@@ -97,12 +97,14 @@ describe("the SST program under Pulumi mocks", () => {
         "aws:secretsmanager/secret:Secret": 1,
         "aws:iam/policy:Policy": managed.length,
         "sst:aws:Function": plan.functions.length,
-        "aws:cloudwatch/eventRule:EventRule": plan.rules.length,
-        "aws:cloudwatch/eventTarget:EventTarget": plan.rules.length,
+        "aws:cloudwatch/eventRule:EventRule": plan.rules.length + plan.forwarding.rules.length,
+        "aws:cloudwatch/eventTarget:EventTarget": plan.rules.length + plan.forwarding.rules.length,
+        // One provider per region a forwarding rule lives in.
+        "pulumi:providers:aws": new Set(plan.forwarding.rules.map((r) => r.region)).size,
         "aws:lambda/permission:Permission": plan.rules.length + plan.secretRotations.length,
         "aws:cloudwatch/logGroup:LogGroup": plan.stateMachines.length,
-        "aws:iam/role:Role": plan.stateMachines.length,
-        "aws:iam/rolePolicy:RolePolicy": plan.stateMachines.length,
+        "aws:iam/role:Role": plan.stateMachines.length + (plan.forwarding.role ? 1 : 0),
+        "aws:iam/rolePolicy:RolePolicy": plan.stateMachines.length + (plan.forwarding.role ? 1 : 0),
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": plan.stateMachines.reduce(
           (n, s) => n + s.role.managedPolicies.length,
           0,

@@ -94,16 +94,28 @@ export function auroraGlobal(runbook: Record<string, unknown>): void {
 }
 
 /** The two regions as they are before the failover: primary in ap-southeast-2, standby in us-west-2. */
-export function seedRegions(plane: ControlPlane, options: { lagSeconds?: number } = {}): void {
+export function seedRegions(
+  plane: ControlPlane,
+  options: { lagSeconds?: number; encrypted?: boolean } = {},
+): void {
   const { account } = plane;
-  account.rds.seedInstance({ id: "ignition-db-apse2", region: "ap-southeast-2" });
+  // An encrypted database: each region's copy under a key of its own region (KMS keys are regional).
+  const key = (region: string) =>
+    options.encrypted ? { kmsKeyId: `arn:aws:kms:${region}:123456789012:key/ignition-db` } : {};
+  account.rds.seedInstance({ id: "ignition-db-apse2", region: "ap-southeast-2", ...key("ap-southeast-2") });
   account.rds.seedInstance({
     id: "ignition-db-usw2",
     region: "us-west-2",
     source: "arn:aws:rds:ap-southeast-2:123456789012:db:ignition-db-apse2",
     lagSeconds: options.lagSeconds ?? 4,
+    ...key("us-west-2"),
   });
-  account.lambda.seedFunction({ name: "ignition-api-usw2", alias: "live", aliasVersion: "1" });
+  account.lambda.seedFunction({
+    name: "ignition-api-usw2",
+    alias: "live",
+    aliasVersion: "1",
+    region: "us-west-2",
+  });
   account.ecs.seedService({ cluster: "ignition-usw2", service: "web", region: "us-west-2", desired: 1 });
   account.autoscaling.seedGroup({
     name: "ignition-workers-usw2",

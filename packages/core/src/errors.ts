@@ -117,10 +117,23 @@ export const AwsErrors = {
   SecretsManagerInternal: "InternalServiceError",
   ProvisionedConcurrencyConfigNotFound: ["Lambda.ProvisionedConcurrencyConfigNotFoundException"],
   SsmParameterNotFound: ["Ssm.ParameterNotFoundException", "Ssm.ParameterNotFound"],
-  // RDS: the SDK integration has reported both spellings.
-  DbInstanceNotFound: ["Rds.DbInstanceNotFoundException", "Rds.DBInstanceNotFound"],
-  DbInstanceAlreadyExists: ["Rds.DbInstanceAlreadyExistsException", "Rds.DBInstanceAlreadyExists"],
-  InvalidDbInstanceState: ["Rds.InvalidDbInstanceStateException", "Rds.InvalidDBInstanceState"],
+  // RDS: the SDK integration has reported both spellings; the JavaScript SDK's exception names
+  // (…Fault) are what the failover-steps function's regional calls report (failover/regional.ts).
+  DbInstanceNotFound: [
+    "Rds.DbInstanceNotFoundException",
+    "Rds.DBInstanceNotFound",
+    "Rds.DBInstanceNotFoundFault",
+  ],
+  DbInstanceAlreadyExists: [
+    "Rds.DbInstanceAlreadyExistsException",
+    "Rds.DBInstanceAlreadyExists",
+    "Rds.DBInstanceAlreadyExistsFault",
+  ],
+  InvalidDbInstanceState: [
+    "Rds.InvalidDbInstanceStateException",
+    "Rds.InvalidDBInstanceState",
+    "Rds.InvalidDBInstanceStateFault",
+  ],
   GlobalClusterNotFound: ["Rds.GlobalClusterNotFoundException", "Rds.GlobalClusterNotFoundFault"],
   InvalidGlobalClusterState: ["Rds.InvalidGlobalClusterStateException", "Rds.InvalidGlobalClusterStateFault"],
 } as const;

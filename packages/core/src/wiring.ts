@@ -1,3 +1,4 @@
+import type { Config } from "./config/index.ts";
 import { costUnit } from "./cost/unit.ts";
 import { rollbackUnit } from "./deployments/rollback-unit.ts";
 import { deployUnit } from "./deployments/unit.ts";
@@ -46,6 +47,37 @@ export const functions: readonly FunctionSpec[] = units.flatMap((unit) => unit.f
  * and the functions select the deployments an event concerns.
  */
 export const rules: readonly RuleSpec[] = units.flatMap((unit) => unit.rules);
+
+/**
+ * Sources whose events AWS puts only on the default bus of the region they concern: AWS Health
+ * needs a rule in each region it should be heard from
+ * (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html).
+ */
+const REGIONAL_SOURCES: ReadonlySet<string> = new Set(["aws.health"]);
+
+/** A rule in another region that forwards its matches to the stack's default bus. */
+export interface ForwardingRule {
+  readonly region: string;
+  /** The stack-region rule whose events it forwards: same name and pattern. */
+  readonly rule: RuleSpec;
+}
+
+/**
+ * One forwarding rule per regional-source rule in each region the config's runbooks name (both
+ * of each runbook's regions) other than the stack's own, whose rule hears it directly. The
+ * target is the stack's default bus, an EventBridge cross-region bus target
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+ */
+export function forwardingRules(config: Pick<Config, "region" | "failover">): ForwardingRule[] {
+  const regions = [...new Set(config.failover.runbooks.flatMap((r) => [r.primaryRegion, r.secondaryRegion]))]
+    .filter((region) => region !== config.region)
+    .sort();
+  const regional = rules.filter((rule) => {
+    const source = rule.pattern.source;
+    return Array.isArray(source) && source.some((s: unknown) => REGIONAL_SOURCES.has(String(s)));
+  });
+  return regions.flatMap((region) => regional.map((rule) => ({ region, rule })));
+}
 
 export const stateMachines: readonly StateMachineSpec[] = units.flatMap((unit) =>
   unit.stateMachine ? [unit.stateMachine] : [],

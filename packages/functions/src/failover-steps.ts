@@ -1,6 +1,11 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { failoverUnit } from "@switchyard/core/failover/unit";
 import { type ContextProvider, environmentContext, stepHandler } from "./runtime.ts";
@@ -16,6 +21,12 @@ export const clients = {
   cloudwatch: CloudWatchClient,
   sfn: SFNClient,
   sns: SNSClient,
+  // The calls in the runbook's regions (core's failover/regional.ts), one client per region.
+  rds: RDSClient,
+  lambda: LambdaClient,
+  ecs: ECSClient,
+  autoscaling: AutoScalingClient,
+  ssm: SSMClient,
 } satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

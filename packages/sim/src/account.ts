@@ -27,6 +27,8 @@ export interface CallRecord {
   /** IAM action name, e.g. UpdateAlias, InvokeFunction. */
   readonly action: string;
   readonly input: unknown;
+  /** The region the call was answered in (its client's). */
+  readonly region: string;
   readonly principal: string;
   readonly eventId?: string;
   readonly error?: string;
@@ -171,6 +173,7 @@ export class SimulatedAccount {
       clock: this.clock,
       activity: this.activity,
       clientRegion: () => this.clientRegion(),
+      inRegion: (region, fn) => this.inRegion(region, fn),
       arn: (service, resource, region) => this.arn(service, resource, region),
       queueUrl: (name, region = this.region) =>
         `https://sqs.${region}.amazonaws.com/${this.accountId}/${name}`,
@@ -206,6 +209,11 @@ export class SimulatedAccount {
    */
   clientRegion(): string {
     return this.#clientRegion.getStore() ?? this.region;
+  }
+
+  /** Runs `fn` as work in `region` (see `Kernel.inRegion`). */
+  inRegion<T>(region: string, fn: () => T): T {
+    return this.#clientRegion.run(region, fn);
   }
 
   runAs<T>(caller: Caller, fn: () => T): T {
@@ -257,7 +265,7 @@ export class SimulatedAccount {
     region: string = this.clientRegion(),
   ): Promise<Record<string, unknown>> {
     const fault = this.#takeFault(service, action, input);
-    const record = this.#record(service, action, input, fault?.error);
+    const record = this.#record(service, action, input, fault?.error, region);
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
     const model = this.#services[service];
     if (!model)
@@ -329,7 +337,13 @@ export class SimulatedAccount {
     return fault;
   }
 
-  #record(service: string, action: string, input: unknown, error?: string): CallRecord {
+  #record(
+    service: string,
+    action: string,
+    input: unknown,
+    error?: string,
+    region: string = this.clientRegion(),
+  ): CallRecord {
     const caller = this.caller();
     const record: CallRecord = {
       seq: ++this.#seq,
@@ -337,6 +351,7 @@ export class SimulatedAccount {
       service,
       action,
       input,
+      region,
       principal: caller.principal,
       ...(caller.eventId ? { eventId: caller.eventId } : {}),
       ...(error ? { error } : {}),

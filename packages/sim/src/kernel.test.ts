@@ -18,24 +18,30 @@ describe("the kernel the simulated services run on", () => {
   it("answers each call in its client's region, and the work a call causes inherits that region", async () => {
     const account = new SimulatedAccount({ region: "us-east-1" });
     const seen: string[] = [];
-    account.lambda.registerHandler("probe", async () => {
+    const probe = async () => {
       seen.push(account.clientRegion());
       return account.clientRegion();
-    });
+    };
+    account.lambda.registerHandler("probe", probe);
+    // Functions are regional: a client of eu-west-1 reaches only a function there.
+    account.lambda.seedFunction({ name: "probe-euw1", region: "eu-west-1" });
+    account.lambda.registerHandler("probe-euw1", probe);
+    // Rules are regional: an event put in ap-southeast-2 reaches the rules of ap-southeast-2.
     account.events.addRule({
       name: "to-probe",
+      region: "ap-southeast-2",
       pattern: { source: ["test.probe"] },
       targets: [{ Id: "probe", Arn: account.lambda.functionArn("probe") }],
     });
-    const invoke = async (client: LambdaClient) => {
-      const out = await client.send(new InvokeCommand({ FunctionName: "probe" }));
+    const invoke = async (client: LambdaClient, name = "probe") => {
+      const out = await client.send(new InvokeCommand({ FunctionName: name }));
       return JSON.parse(new TextDecoder().decode(out.Payload));
     };
 
     expect(account.clientRegion()).toBe("us-east-1");
-    expect(await invoke(attached(account, new LambdaClient({ region: "eu-west-1", credentials })))).toBe(
-      "eu-west-1",
-    );
+    const euWest1 = attached(account, new LambdaClient({ region: "eu-west-1", credentials }));
+    expect(await invoke(euWest1, "probe-euw1")).toBe("eu-west-1");
+    await expect(invoke(euWest1)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     expect(await invoke(attached(account, new LambdaClient({ region: "us-east-1", credentials })))).toBe(
       "us-east-1",
     );
@@ -52,7 +58,7 @@ describe("the kernel the simulated services run on", () => {
     expect(account.clientRegion()).toBe("us-east-1");
   });
 
-  it("has CloudWatch answer RDS's replica lag metrics from the sources RDS registers", async () => {
+  it("has CloudWatch answer RDS's replica lag metrics from the sources RDS registers, in the replica's region", async () => {
     const account = new SimulatedAccount();
     account.rds.seedInstance({ id: "orders", region: "us-east-1" });
     account.rds.seedInstance({ id: "orders-replica", region: "us-west-2", source: "orders", lagSeconds: 42 });
@@ -61,8 +67,9 @@ describe("the kernel the simulated services run on", () => {
       writer: { cluster: "orders-east", region: "us-east-1" },
       readers: [{ cluster: "orders-west", region: "us-west-2", lagMs: 800 }],
     });
-    const cloudwatch = attached(account, new CloudWatchClient({ region: "us-east-1", credentials }));
-    const statistics = (MetricName: string, Name: string, Value: string) =>
+    const east = attached(account, new CloudWatchClient({ region: "us-east-1", credentials }));
+    const west = attached(account, new CloudWatchClient({ region: "us-west-2", credentials }));
+    const statistics = (MetricName: string, Name: string, Value: string, cloudwatch = west) =>
       cloudwatch.send(
         new GetMetricStatisticsCommand({
           Namespace: "AWS/RDS",
@@ -80,8 +87,12 @@ describe("the kernel the simulated services run on", () => {
     expect(replica.Datapoints).toEqual([
       { Timestamp: account.clock.date(), Maximum: 42, Average: 42, Unit: "Seconds" },
     ]);
+    // The replica's region publishes its lag; another region has no data for it.
+    expect(
+      (await statistics("ReplicaLag", "DBInstanceIdentifier", "orders-replica", east)).Datapoints,
+    ).toEqual([]);
     // A primary has no replica lag: no datapoints, as CloudWatch answers for a metric with no data.
-    expect((await statistics("ReplicaLag", "DBInstanceIdentifier", "orders")).Datapoints).toEqual([]);
+    expect((await statistics("ReplicaLag", "DBInstanceIdentifier", "orders", east)).Datapoints).toEqual([]);
     const global = await statistics("AuroraGlobalDBReplicationLag", "DBClusterIdentifier", "orders-west");
     expect(global.Datapoints).toEqual([
       { Timestamp: account.clock.date(), Maximum: 800, Average: 800, Unit: "Milliseconds" },

@@ -11,8 +11,9 @@ export interface Kernel {
   readonly partition: string;
   readonly accountId: string;
   /**
-   * The account's home region. Every simulated resource lives here today; services that
-   * model regions (issue #10) key their stores by `clientRegion()` instead.
+   * The account's home region: where a resource seeded without a region lives, and the region
+   * of a client that names none. Regional services key their stores by region and answer a
+   * call from the stores of `clientRegion()` only; IAM and Route 53 are global.
    */
   readonly region: string;
   readonly clock: VirtualClock;
@@ -22,9 +23,13 @@ export interface Kernel {
   /**
    * The region of the client whose API call is being answered now, inherited by the work that
    * call causes (an event delivery, an execution, an invocation); the home region outside any
-   * call. Nothing reads it yet: it is here so a later change can key stores by region.
+   * call. A regional service sees only this region's resources: an SDK client built for
+   * region X reaches region X's resources
+   * (https://docs.aws.amazon.com/general/latest/gr/rande.html, "Regional endpoints").
    */
   clientRegion(): string;
+  /** Runs `fn` as work in `region`: the calls it makes act there (a state machine's own region). */
+  inRegion<T>(region: string, fn: () => T): T;
 
   /** An ARN in this account: `arn:aws:<service>:<region>:<account>:<resource>`; region "" for global resources. */
   arn(service: string, resource: string, region?: string): string;

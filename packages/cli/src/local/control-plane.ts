@@ -4,7 +4,13 @@ import { type Config, parseConfig } from "@switchyard/core/config/index";
 import type { BusEvent } from "@switchyard/core/events/envelope";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
-import { functions, rules, type StateMachineName, stateMachines } from "@switchyard/core/wiring";
+import {
+  forwardingRules,
+  functions,
+  rules,
+  type StateMachineName,
+  stateMachines,
+} from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
 import { make as makeWebhook } from "@switchyard/functions/github-webhook";
 import type { BusEventOut, Delivery } from "@switchyard/sim";
@@ -145,6 +151,15 @@ export async function startControlPlane(
       targets: [{ Id: rule.target, Arn: account.lambda.functionArn(fnName(rule.target)) }],
     });
   }
+  // AWS Health events of the runbooks' other regions: forwarded to the stack's bus, as planned.
+  for (const { region, rule } of forwardingRules(config)) {
+    account.events.addRule({
+      name: `${rule.name}-${region}`,
+      region,
+      pattern: rule.pattern,
+      targets: [{ Id: "stack-bus", Arn: account.arn("events", "event-bus/default") }],
+    });
+  }
   for (const d of config.deployments) {
     account.lambda.seedFunction({
       name: d.function.split(":").at(-1) ?? d.function,
@@ -278,6 +293,7 @@ function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]
     account.lambda.seedFunction({
       name: lambda.function.split(":").at(-1) ?? lambda.function,
       alias: lambda.alias,
+      region: secondary,
     });
   if (ecs)
     account.ecs.seedService({ cluster: ecs.cluster, service: ecs.service, region: secondary, desired: 1 });

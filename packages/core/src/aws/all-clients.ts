@@ -1,3 +1,4 @@
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -9,6 +10,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { type AwsClients, type ClientConstructors, type ClientOptions, createClients } from "./clients.ts";
 
 /**
@@ -27,6 +29,8 @@ export const allClientConstructors: Required<ClientConstructors> = {
   ec2: EC2Client,
   rds: RDSClient,
   ecs: ECSClient,
+  ssm: SSMClient,
+  autoscaling: AutoScalingClient,
 };
 
 export function createAllClients(options: ClientOptions = {}): AwsClients {

@@ -1,3 +1,4 @@
+import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -10,6 +11,7 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** Every AWS client Switchyard uses. Core takes this as a parameter and never builds its own. */
@@ -26,10 +28,19 @@ export interface AwsClients {
   readonly ec2: EC2Client;
   readonly rds: RDSClient;
   readonly ecs: ECSClient;
+  readonly ssm: SSMClient;
+  readonly autoscaling: AutoScalingClient;
+  /**
+   * The same clients for another region, created once per region: a client reaches only its
+   * region's resources, so cross-region work (failover) asks for the region it acts in.
+   */
+  forRegion(region: string): AwsClients;
 }
 
 /** The shape every SDK v3 client shares that a plug-in (the simulated account, dry-run) needs. */
-export type AnyClient = Exclude<AwsClients[keyof AwsClients], DynamoDBDocumentClient> | DynamoDBClient;
+export type AnyClient =
+  | Exclude<AwsClients[Exclude<keyof AwsClients, "forRegion">], DynamoDBDocumentClient>
+  | DynamoDBClient;
 
 type Constructor<T> = new (config: object) => T;
 
@@ -39,7 +50,7 @@ type Constructor<T> = new (config: object) => T;
  * the state table's DynamoDB client is always there.
  */
 export type ClientConstructors = {
-  readonly [K in Exclude<keyof AwsClients, "dynamodb">]?: Constructor<AwsClients[K]>;
+  readonly [K in Exclude<keyof AwsClients, "dynamodb" | "forRegion">]?: Constructor<AwsClients[K]>;
 };
 
 export interface ClientOptions {
@@ -112,8 +123,20 @@ export function createClients(constructors: ClientConstructors, options: ClientO
     "ec2",
     "rds",
     "ecs",
+    "ssm",
+    "autoscaling",
   ] as const) {
     Object.defineProperty(clients, name, { get: () => make(name), enumerable: true });
   }
+  const regions = new Map<string, AwsClients>();
+  clients.forRegion = (region: string): AwsClients => {
+    if (region === options.region) return clients as unknown as AwsClients;
+    let regional = regions.get(region);
+    if (!regional) {
+      regional = createClients(constructors, { ...options, region });
+      regions.set(region, regional);
+    }
+    return regional;
+  };
   return clients as unknown as AwsClients;
 }

@@ -104,7 +104,13 @@ export async function approvalSignals(
   let alarm: string | null = null;
   if (input.signals.alarms.length > 0) {
     const out = await awsStep("read trigger alarms", () =>
-      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: input.signals.alarms })),
+      // Composite alarms too: DescribeAlarms answers metric alarms only unless AlarmTypes says so.
+      deps.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: input.signals.alarms,
+          AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
+        }),
+      ),
     );
     alarm =
       [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])].find((a) => a.StateValue === "ALARM")

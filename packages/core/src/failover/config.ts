@@ -22,6 +22,10 @@ const DB_IDENTIFIER = /^[a-zA-Z](?:-?[a-zA-Z0-9])*$/;
 const HOSTED_ZONE_ID = /^(?:\/hostedzone\/)?Z[A-Z0-9]{1,31}$/;
 const SSM_PARAMETER = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
 const HEALTH_CHECK_ID = /^[0-9a-fA-F-]{1,64}$/;
+const DB_SUBNET_GROUP = /^(?!default$)[a-zA-Z0-9 ._-]{1,255}$/;
+/** A KMS key id, key ARN, alias name or alias ARN (RDS's KmsKeyId accepts each). */
+const KMS_KEY =
+  /^(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[a-zA-Z0-9/_-]{1,250}|arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[0-9a-zA-Z-]+|alias\/[a-zA-Z0-9/_-]+))$/;
 const DNS_TYPES = ["A", "AAAA", "CNAME"] as const;
 
 export const RunbookSchema = strict({
@@ -120,6 +124,20 @@ export const RunbookSchema = strict({
     ).optional(),
     configurationValue: z.string().min(1).optional(),
     dnsValue: z.string().min(1).optional(),
+    /**
+     * The KMS key, in primaryRegion, that encrypts the new replica: required when the database is
+     * encrypted, since a cross-region replica cannot use the source region's key
+     * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html).
+     */
+    kmsKeyId: pattern(
+      KMS_KEY,
+      () => 'must be a KMS key id, key ARN or alias of primaryRegion, e.g. "alias/app-db"',
+    ).optional(),
+    /** The DB subnet group in primaryRegion that places the new replica in its VPC. */
+    dbSubnetGroupName: pattern(
+      DB_SUBNET_GROUP,
+      () => 'must be a DB subnet group name in primaryRegion (not "default"), e.g. "app-db-private"',
+    ).optional(),
   }).optional(),
   rto: duration().prefault("15m"),
   rpo: duration().prefault("15m"),
@@ -139,7 +157,25 @@ export const RunbookSchema = strict({
         message: 'has nothing to do: add "database", "configuration" or "dns"',
       });
     const database = runbook.database as { kind?: unknown } | undefined;
-    const failback = runbook.failback as { replica?: unknown } | undefined;
+    const failback = runbook.failback as Record<string, unknown> | undefined;
+    const kmsRegion = isRecord(failback)
+      ? /^arn:[^:]+:kms:([^:]+):/.exec(String(failback.kmsKeyId ?? ""))?.[1]
+      : undefined;
+    if (kmsRegion && typeof runbook.primaryRegion === "string" && kmsRegion !== runbook.primaryRegion)
+      ctx.addIssue({
+        code: "custom",
+        path: ["failback", "kmsKeyId"],
+        message: `is a key of ${kmsRegion}; the new replica is created in primaryRegion (${runbook.primaryRegion}) and needs a key there`,
+      });
+    if (isRecord(database) && database.kind === "aurora-global" && isRecord(failback))
+      for (const key of ["kmsKeyId", "dbSubnetGroupName"] as const)
+        if (failback[key] !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["failback", key],
+            message:
+              "applies to a read replica's failback only: an Aurora global database switches back without a new replica",
+          });
     if (isRecord(database) && database.kind !== "aurora-global" && isRecord(failback) && !failback.replica)
       ctx.addIssue({
         code: "custom",

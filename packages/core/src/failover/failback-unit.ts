@@ -19,19 +19,8 @@ export const failbackUnit: StepsUnit<typeof failoverStepSpec> = {
       "Region failback: resync a replica in the old primary region, promote it, configuration and DNS back",
     definition: ({ failoverStepsFunction }) => failbackDefinition(failoverStepsFunction),
     permissions: [
+      // RDS and SSM in the runbook's regions: through the steps function (failover/regional.ts).
       { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
-      {
-        actions: [
-          "rds:DescribeDBInstances",
-          "rds:CreateDBInstanceReadReplica",
-          "rds:PromoteReadReplica",
-          // Aurora global databases fail back by a planned switchover.
-          "rds:DescribeGlobalClusters",
-          "rds:SwitchoverGlobalCluster",
-        ],
-        resources: ["failoverDatabases"],
-      },
-      { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
       {
         actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
         resources: ["failoverZones"],

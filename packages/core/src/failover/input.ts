@@ -105,6 +105,10 @@ export const FailoverInput = z
         replica: z.string().min(1),
         source: z.string().min(1),
         availabilityZone: z.string().min(1),
+        /** A KMS key of the destination region, for an encrypted source (null: not sent). */
+        kmsKeyId: z.string().min(1).nullable().default(null),
+        /** The destination region's DB subnet group, for a replica in a VPC (null: not sent). */
+        dbSubnetGroupName: z.string().min(1).nullable().default(null),
         intervalSeconds: seconds.default(60),
         maxChecks: seconds.default(60),
       })
@@ -145,6 +149,10 @@ export const FailoverStepPayload = z.object({
   part: z.string().optional(),
   /** What the state machine read from AWS just before this step (a describe/get result, or the error). */
   world: z.unknown().optional(),
+  /** A `call` step: which regional call (regional.ts), in which region, with which parameters. */
+  call: z.string().optional(),
+  region: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
 });
 export type FailoverStepPayload = z.infer<typeof FailoverStepPayload>;
 
@@ -223,6 +231,8 @@ export function failbackInput(
             replica,
             source: `arn:aws:rds:${runbook.secondaryRegion}:${options.account}:db:${db.replica}`,
             availabilityZone: `${runbook.primaryRegion}a`,
+            kmsKeyId: back?.kmsKeyId ?? null,
+            dbSubnetGroupName: back?.dbSubnetGroupName ?? null,
           }
         : null,
     signals: { alarms: [] },

@@ -14,7 +14,7 @@ import { readFailover } from "./records.ts";
 /**
  * Deciding what a failover (or failback) will do, before it does it: preflight (may it run at
  * all, and must a human approve?) and one plan per part (write, skip or wait, from what AWS
- * reports). Nothing here writes to AWS; the state machine's SDK tasks do, as planned.
+ * reports). Nothing here writes to AWS; the state machine's write tasks do, as planned.
  */
 
 /** May the run go ahead (not paused, replica readable and within the RPO, no cooldown, no other run), and must a human approve? */
@@ -39,7 +39,7 @@ export const preflight: Step = async (deps, input, payload) => {
       else if (!promoted) {
         if (global.status !== "available")
           reasons.push(`global database ${db.globalClusterIdentifier} is ${global.status}, not available`);
-        lagSeconds = await replicaLag(deps, db.targetCluster, GLOBAL_LAG);
+        lagSeconds = await replicaLag(deps, input.secondaryRegion, db.targetCluster, GLOBAL_LAG);
         if (lagSeconds === null)
           reasons.push(
             `no AuroraGlobalDBReplicationLag data for ${db.targetCluster} in the last 5 minutes: the data loss cannot be estimated`,
@@ -53,12 +53,12 @@ export const preflight: Step = async (deps, input, payload) => {
     if (isError(world.promote))
       reasons.push(`database ${replica} cannot be read: ${world.promote.Cause ?? world.promote.Error}`);
     else {
-      const db = ((world.promote as { DbInstances?: Json[] } | undefined)?.DbInstances ?? [])[0] ?? {};
-      promoted = !db.ReadReplicaSourceDBInstanceIdentifier && db.DbInstanceStatus === "available";
+      const db = firstInstance(world.promote);
+      promoted = !db.ReadReplicaSourceDBInstanceIdentifier && db.DBInstanceStatus === "available";
       if (!promoted) {
-        if (db.DbInstanceStatus !== "available")
-          reasons.push(`replica ${replica} is ${String(db.DbInstanceStatus)}, not available`);
-        lagSeconds = await replicaLag(deps, replica);
+        if (db.DBInstanceStatus !== "available")
+          reasons.push(`replica ${replica} is ${String(db.DBInstanceStatus)}, not available`);
+        lagSeconds = await replicaLag(deps, input.secondaryRegion, replica);
         if (lagSeconds === null)
           reasons.push(
             `no ReplicaLag data for ${replica} in the last 5 minutes: the data loss cannot be estimated`,
@@ -156,9 +156,9 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const replica = input.database?.replica ?? "";
     if (isError(world))
       throw new SwitchyardError(ErrorNames.ConfigError, `database ${replica}: ${world.Cause ?? world.Error}`);
-    const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
+    const db = firstInstance(world);
     const source = db.ReadReplicaSourceDBInstanceIdentifier as string | undefined;
-    const status = String(db.DbInstanceStatus ?? "unknown");
+    const status = String(db.DBInstanceStatus ?? "unknown");
     if (source && status === "available")
       return {
         act: "write",
@@ -187,13 +187,14 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
   },
   scaleEcs(input, world) {
     const ecs = input.compute.ecs;
-    const service = ((world as { Services?: Json[] }).Services ?? [])[0];
+    // The ECS API's own spelling (camelCase): the call is the SDK's, sent in the secondary region.
+    const service = ((world as { services?: Json[] }).services ?? [])[0];
     if (!ecs || !service)
       throw new SwitchyardError(
         ErrorNames.ConfigError,
         `ECS service ${ecs?.cluster}/${ecs?.service} does not exist`,
       );
-    const current = Number(service.DesiredCount ?? 0);
+    const current = Number(service.desiredCount ?? 0);
     return current >= ecs.desiredCount
       ? { act: "skip", description: `${ecs.service} already wants ${current} tasks (≥ ${ecs.desiredCount})` }
       : {
@@ -271,15 +272,24 @@ const GLOBAL_LAG = {
   perSecond: 1000,
 } as const;
 
-/** The worst lag of the last 5 minutes, in seconds (rounded up); null without data. */
+/** The first instance of a DescribeDBInstances answer (the RDS API's spelling), or nothing. */
+function firstInstance(world: unknown): Json {
+  return ((world as { DBInstances?: Json[] } | undefined)?.DBInstances ?? [])[0] ?? {};
+}
+
+/**
+ * The worst lag of the last 5 minutes, in seconds (rounded up); null without data. RDS publishes
+ * a replica's metrics in the replica's region: read there, with a client of that region.
+ */
 async function replicaLag(
   deps: CoreDeps,
+  region: string,
   replica: string,
   source: typeof REPLICA_LAG | typeof GLOBAL_LAG = REPLICA_LAG,
 ): Promise<number | null> {
   const now = deps.now();
   const out = await awsStep("read replica lag", () =>
-    deps.clients.cloudwatch.send(
+    deps.clients.forRegion(region).cloudwatch.send(
       new GetMetricStatisticsCommand({
         Namespace: "AWS/RDS",
         MetricName: source.metric,
@@ -316,15 +326,15 @@ const GLOBAL_MODES = {
   },
 } as const;
 
-type GlobalMember = { DbClusterArn?: string; IsWriter?: boolean };
+type GlobalMember = { DBClusterArn?: string; IsWriter?: boolean };
 
 function readGlobal(world: unknown, targetCluster: string) {
   const global = ((world as { GlobalClusters?: Json[] } | undefined)?.GlobalClusters ?? [])[0] ?? {};
   const members = (global.GlobalClusterMembers ?? []) as GlobalMember[];
   return {
     status: String(global.Status ?? "unknown"),
-    writer: members.find((m) => m.IsWriter)?.DbClusterArn,
-    target: members.find((m) => m.DbClusterArn?.split(":").at(-1) === targetCluster),
+    writer: members.find((m) => m.IsWriter)?.DBClusterArn,
+    target: members.find((m) => m.DBClusterArn?.split(":").at(-1) === targetCluster),
   };
 }
 
@@ -354,7 +364,7 @@ function planGlobal(
     act: "write",
     description: `make ${db.targetCluster} (${input.secondaryRegion}) the writer of ${id}: ${how.why}`,
     from: global.writer,
-    to: global.target.DbClusterArn,
+    to: global.target.DBClusterArn,
     mode: how.mode,
   };
 }
@@ -396,15 +406,15 @@ async function planResync(deps: CoreDeps, input: Carried, world: unknown): Promi
       description: `create ${resync.replica} in ${input.secondaryRegion}, replicating ${resync.source}`,
       to: resync.replica,
     };
-  const db = ((world as { DbInstances?: Json[] }).DbInstances ?? [])[0] ?? {};
-  const status = String(db.DbInstanceStatus ?? "unknown");
+  const db = firstInstance(world);
+  const status = String(db.DBInstanceStatus ?? "unknown");
   if (!db.ReadReplicaSourceDBInstanceIdentifier && status === "available")
     return {
       act: "skip",
       description: `${resync.replica} is already a standalone primary: nothing to resync`,
     };
   if (status !== "available") return { act: "wait", description: `${resync.replica} is ${status}` };
-  const lag = await replicaLag(deps, resync.replica);
+  const lag = await replicaLag(deps, input.secondaryRegion, resync.replica);
   if (lag === null || lag > input.targets.rpoSeconds)
     return {
       act: "wait",

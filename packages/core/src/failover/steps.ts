@@ -1,6 +1,7 @@
 import { approvalTimedOut, requestApproval } from "./approval.ts";
 import type { Step } from "./carried.ts";
 import { planPart, preflight, preflightFailed } from "./planning.ts";
+import { callInRegion } from "./regional.ts";
 import { writeReport } from "./report.ts";
 import { verify } from "./verification.ts";
 
@@ -16,6 +17,7 @@ export const FAILOVER_ACTIONS = [
   "plan",
   "verify",
   "report",
+  "call",
 ] as const;
 export type FailoverStepAction = (typeof FAILOVER_ACTIONS)[number];
 
@@ -36,4 +38,6 @@ export const failoverSteps: { readonly [A in FailoverStepAction]: Step } = {
   plan: planPart,
   verify,
   report: writeReport,
+  /** One AWS call in another region, with a client of that region (regional.ts). */
+  call: callInRegion,
 };

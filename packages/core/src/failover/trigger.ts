@@ -53,8 +53,12 @@ export async function onFailoverEvent(
     if (state.value !== "ALARM")
       return result("no-action", `alarm ${alarmName} went to ${state.value}, not ALARM`);
     // A replayed old event must not fail a region over: the alarm has to be in ALARM now.
+    // Without AlarmTypes, DescribeAlarms answers metric alarms only: a composite trigger alarm
+    // would read as missing (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
     const now = await awsStep("read trigger alarm", () =>
-      deps.clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName] })),
+      deps.clients.cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+      ),
     );
     const current = [...(now.MetricAlarms ?? []), ...(now.CompositeAlarms ?? [])][0]?.StateValue;
     if (current !== "ALARM")

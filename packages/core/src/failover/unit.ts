@@ -45,11 +45,16 @@ export const failoverStepSpec: StepSpec<FailoverStepAction, CoreDeps, Carried, F
   steps: failoverSteps,
 };
 
-/** Region failover state machine's AWS SDK integrations and notifications (the failback machine has its own). */
-const failoverMachinePermissions: readonly Permission[] = [
-  { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
-  { actions: ["rds:DescribeDBInstances", "rds:PromoteReadReplica"], resources: ["failoverDatabases"] },
-  // Aurora global databases: planned switchover (manual start) or unplanned failover (alarm, AWS Health).
+/**
+ * The regional calls the failover-steps function makes for both state machines, with clients of
+ * the runbook's regions (regional.ts): a state machine's SDK integrations act in its own region only.
+ */
+const regionalPermissions: readonly Permission[] = [
+  {
+    actions: ["rds:DescribeDBInstances", "rds:PromoteReadReplica", "rds:CreateDBInstanceReadReplica"],
+    resources: ["failoverDatabases"],
+  },
+  // Aurora global databases: planned switchover (manual start, failback) or unplanned failover (alarm, AWS Health).
   {
     actions: ["rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster"],
     resources: ["failoverDatabases"],
@@ -65,6 +70,11 @@ const failoverMachinePermissions: readonly Permission[] = [
     resources: ["failoverGroups"],
   },
   { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
+];
+
+/** Region failover state machine: its steps function, Route 53 (global) and notifications (the failback machine has its own). */
+const failoverMachinePermissions: readonly Permission[] = [
+  { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
   {
     actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
     resources: ["failoverZones"],
@@ -103,7 +113,7 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
       name: "failover-steps",
       handler: "packages/functions/src/failover-steps.handler",
       description:
-        "The failover state machine's steps: validate, preflight, approval, plan each part, verify, report",
+        "The failover and failback state machines' steps: validate, preflight, approval, plan each part, the calls in the runbook's regions, verify, report",
       timeoutSeconds: 60,
       memoryMB: 256,
       env: CONTEXT_ENV,
@@ -112,6 +122,7 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
         // The replicas' ReplicaLag; CloudWatch metric reads have no resource-level permissions (stacks grant "*").
         { actions: ["cloudwatch:GetMetricStatistics"], resources: ["failoverDatabases"] },
         { actions: ["states:ListExecutions"], resources: ["failoverStateMachine"] },
+        ...regionalPermissions,
         {
           actions: ["states:DescribeExecution", "states:GetExecutionHistory"],
           resources: ["failoverExecutions"],

@@ -1,12 +1,6 @@
 import { AwsErrors, ExecutionErrors } from "../errors.ts";
-import {
-  boundedPoll,
-  lambdaTask,
-  sdkRetry as retrySdk,
-  type StateMachineDefinition,
-  sdkResource as sdk,
-} from "./asl.ts";
-import { type FailoverAction, failoverDefinition, validateState } from "./failover.ts";
+import { boundedPoll, lambdaTask, type StateMachineDefinition } from "./asl.ts";
+import { type FailoverAction, failoverDefinition, regionalTask, validateState } from "./failover.ts";
 
 /**
  * The failback state machine: first resynchronise — create a replica of the current primary in
@@ -21,12 +15,12 @@ export function failbackDefinition(stepsFunctionArn: string): StateMachineDefini
     check: {
       start: "ReadResyncReplica",
       states: {
+        // In the old primary region (the failback's secondary), through the steps function.
         ReadResyncReplica: {
-          Type: "Task",
-          Resource: sdk("rds", "describeDBInstances"),
-          Parameters: { "DbInstanceIdentifier.$": "$.resync.replica" },
+          ...regionalTask(stepsFunctionArn, "rds:DescribeDBInstances", {
+            "DBInstanceIdentifier.$": "$.resync.replica",
+          }),
           ResultPath: "$.world.resync",
-          Retry: [retrySdk("Rds")],
           Catch: [
             {
               ErrorEquals: [...AwsErrors.DbInstanceNotFound],
@@ -41,16 +35,19 @@ export function failbackDefinition(stepsFunctionArn: string): StateMachineDefini
           ResultPath: "$.plans.resync",
           payload: { part: "resync", "world.$": "$.world.resync" },
         }),
+        // Called in the destination region, the source named by its ARN; an encrypted source
+        // needs a KMS key of the destination region, and a VPC replica a subnet group there
+        // (null ones are not sent). SourceRegion lets the SDK presign the source-region request.
         CreateResyncReplica: {
-          Type: "Task",
-          Resource: sdk("rds", "createDBInstanceReadReplica"),
-          Parameters: {
-            "DbInstanceIdentifier.$": "$.resync.replica",
+          ...regionalTask(stepsFunctionArn, "rds:CreateDBInstanceReadReplica", {
+            "DBInstanceIdentifier.$": "$.resync.replica",
             "SourceDBInstanceIdentifier.$": "$.resync.source",
+            "SourceRegion.$": "$.primaryRegion",
             "AvailabilityZone.$": "$.resync.availabilityZone",
-          },
+            "KmsKeyId.$": "$.resync.kmsKeyId",
+            "DBSubnetGroupName.$": "$.resync.dbSubnetGroupName",
+          }),
           ResultPath: null,
-          Retry: [retrySdk("Rds")],
           // Created meanwhile (a replay, a human): read again and decide again.
           Catch: [
             {

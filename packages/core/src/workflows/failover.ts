@@ -1,4 +1,5 @@
 import { AwsErrors, ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
+import type { RegionalCall } from "../failover/regional.ts";
 import {
   boundedPoll,
   type Catcher,
@@ -6,6 +7,7 @@ import {
   humanApproval,
   type JsonValue,
   type LambdaTaskOptions,
+  lambdaRetry,
   lambdaTask,
   sdkRetry as retrySdk,
   type State,
@@ -23,7 +25,8 @@ export type FailoverAction =
   | "approvalTimedOut"
   | "plan"
   | "verify"
-  | "report";
+  | "report"
+  | "call";
 
 /** The parts a failover changes, in order; each is read, planned, then written only when needed. */
 export type FailoverPart =
@@ -34,6 +37,34 @@ export type FailoverPart =
   | "configure"
   | "dns"
   | "resync";
+
+/**
+ * A Task that makes one AWS call in another region through the steps function, which sends it
+ * with a client of that region (failover/regional.ts): a Step Functions AWS SDK integration acts
+ * in the state machine's own region only. With the function's ARN as its Resource, the task's
+ * result is the function's answer, the AWS API's output, as an SDK integration's would be; the
+ * errors keep the integration's `<Service>.<Exception>` names.
+ */
+export function regionalTask(
+  stepsFunctionArn: string,
+  call: RegionalCall,
+  parameters: Record<string, JsonValue>,
+  region = "$.secondaryRegion",
+): TaskState {
+  return {
+    Type: "Task",
+    Resource: stepsFunctionArn,
+    Parameters: {
+      action: "call" satisfies FailoverAction,
+      "input.$": "$",
+      "execution.$": "$$.Execution.Id",
+      call,
+      "region.$": region,
+      parameters,
+    },
+    Retry: [lambdaRetry],
+  };
+}
 
 /** The first state of both failover and failback: parse the input, or fail naming what is missing. */
 export function validateState(stepsFunctionArn: string, next: string): TaskState {
@@ -46,7 +77,8 @@ export function validateState(stepsFunctionArn: string, next: string): TaskState
 
 /**
  * The failover state machine. Every part (promote, scale, configure, DNS) reads the world
- * through an AWS SDK integration, lets the steps function plan it (write, skip because it is
+ * (in the secondary region through the steps function, Route 53 — global — through an AWS SDK
+ * integration), lets the steps function plan it (write, skip because it is
  * done, or dry-run), and writes only when the plan says so: a console replay of a finished run
  * skips every part, and a redrive resumes at the failed state. Approval is a task token bounded
  * by the input's timeout; the promotion and DNS waits are bounded loops; nothing waits forever.
@@ -65,24 +97,29 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     Default: then,
   });
 
+  const regional = (call: RegionalCall, parameters: Record<string, JsonValue>): TaskState =>
+    regionalTask(stepsFunctionArn, call, parameters);
+  /** A regional call (in the secondary region), or an SDK integration of a global service. */
+  type Io = { parameters: Record<string, JsonValue> } & (
+    | { call: RegionalCall }
+    | { resource: string; services: string[] }
+  );
+  const io = (spec: Io): TaskState =>
+    "call" in spec
+      ? regional(spec.call, spec.parameters)
+      : {
+          Type: "Task",
+          Resource: spec.resource,
+          Parameters: spec.parameters,
+          Retry: [retrySdk(...spec.services)],
+        };
+
   /** Read → Plan → Needed? → write | Skipped, for one part. */
   const part = (
     name: FailoverPart,
-    read: {
-      state: string;
-      resource: string;
-      parameters: Record<string, JsonValue>;
-      notFound?: readonly string[];
-    },
-    write: {
-      state: string;
-      resource: string;
-      parameters: Record<string, JsonValue>;
-      next: string;
-      extra?: Partial<TaskState>;
-    },
+    read: Io & { state: string; notFound?: readonly string[] },
+    write: Io & { state: string; next: string; extra?: Partial<TaskState> },
     after: string,
-    ...services: string[]
   ): Record<string, State> => {
     const planState = `Plan${write.state}`;
     const catchNotFound: Catcher[] = read.notFound
@@ -90,11 +127,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       : [];
     return {
       [read.state]: {
-        Type: "Task",
-        Resource: read.resource,
-        Parameters: read.parameters,
+        ...io(read),
         ResultPath: `$.world.${name}`,
-        Retry: [retrySdk(...services)],
         Catch: catchNotFound,
         Next: planState,
       },
@@ -113,11 +147,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Default: `${write.state}Skipped`,
       },
       [write.state]: {
-        Type: "Task",
-        Resource: write.resource,
-        Parameters: write.parameters,
+        ...io(write),
         ResultPath: null,
-        Retry: [retrySdk(...services)],
         Next: write.next,
         ...write.extra,
       },
@@ -134,16 +165,13 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
    * failover by trigger, or skips when the target already writes) → the write → a bounded wait
    * until the global database is available again.
    */
-  const switchGlobal = (action: "switchoverGlobalCluster" | "failoverGlobalCluster"): TaskState => ({
-    Type: "Task",
-    Resource: sdk("rds", action),
-    Parameters: {
+  const switchGlobal = (call: "rds:SwitchoverGlobalCluster" | "rds:FailoverGlobalCluster"): TaskState => ({
+    ...regional(call, {
       "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
       "TargetDbClusterIdentifier.$": "$.plans.promote.value.to",
-      ...(action === "failoverGlobalCluster" ? { AllowDataLoss: true } : {}),
-    },
+      ...(call === "rds:FailoverGlobalCluster" ? { AllowDataLoss: true } : {}),
+    }),
     ResultPath: null,
-    Retry: [retrySdk("Rds")],
     // Someone else switched it meanwhile: read again and decide again.
     Catch: [
       {
@@ -156,11 +184,10 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
   });
   const globalDatabase: Record<string, State> = {
     ReadGlobalCluster: {
-      Type: "Task",
-      Resource: sdk("rds", "describeGlobalClusters"),
-      Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+      ...regional("rds:DescribeGlobalClusters", {
+        "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
+      }),
       ResultPath: "$.world.promote",
-      Retry: [retrySdk("Rds")],
       Catch: [
         {
           ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
@@ -189,8 +216,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       ],
       Default: "SwitchGlobalSkipped",
     },
-    SwitchoverGlobalCluster: switchGlobal("switchoverGlobalCluster"),
-    FailoverGlobalCluster: switchGlobal("failoverGlobalCluster"),
+    SwitchoverGlobalCluster: switchGlobal("rds:SwitchoverGlobalCluster"),
+    FailoverGlobalCluster: switchGlobal("rds:FailoverGlobalCluster"),
     SwitchGlobalSkipped: {
       Type: "Pass",
       Comment: "Already the writer (or a dry run): the plan says why",
@@ -201,12 +228,11 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         start: "CheckGlobalSwitch",
         states: {
           CheckGlobalSwitch: {
-            Type: "Task",
-            Resource: sdk("rds", "describeGlobalClusters"),
-            Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+            ...regional("rds:DescribeGlobalClusters", {
+              "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
+            }),
             ResultSelector: { "cluster.$": "$.GlobalClusters[0]" },
             ResultPath: "$.promotion",
-            Retry: [retrySdk("Rds")],
             Next: "GlobalSwitched?",
           },
         },
@@ -245,11 +271,10 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Default: "ReadDatabase",
       },
       ReadGlobalDatabase: {
-        Type: "Task",
-        Resource: sdk("rds", "describeGlobalClusters"),
-        Parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+        ...regional("rds:DescribeGlobalClusters", {
+          "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
+        }),
         ResultPath: "$.world.promote",
-        Retry: [retrySdk("Rds")],
         Catch: [
           {
             ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
@@ -260,11 +285,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Next: "Preflight",
       },
       ReadDatabase: {
-        Type: "Task",
-        Resource: sdk("rds", "describeDBInstances"),
-        Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+        ...regional("rds:DescribeDBInstances", { "DBInstanceIdentifier.$": "$.database.replica" }),
         ResultPath: "$.world.promote",
-        Retry: [retrySdk("Rds")],
         Catch: [
           {
             ErrorEquals: [...AwsErrors.DbInstanceNotFound],
@@ -331,14 +353,14 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         "promote",
         {
           state: "ReadReplica",
-          resource: sdk("rds", "describeDBInstances"),
-          parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+          call: "rds:DescribeDBInstances",
+          parameters: { "DBInstanceIdentifier.$": "$.database.replica" },
           notFound: AwsErrors.DbInstanceNotFound,
         },
         {
           state: "PromoteReplica",
-          resource: sdk("rds", "promoteReadReplica"),
-          parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
+          call: "rds:PromoteReadReplica",
+          parameters: { "DBInstanceIdentifier.$": "$.database.replica" },
           next: "WaitForPromotion",
           extra: {
             // Someone else promoted it meanwhile: read again and decide again.
@@ -352,19 +374,15 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           },
         },
         "ScaleLambda?",
-        "Rds",
       ),
       ...boundedPoll({
         check: {
           start: "CheckPromotion",
           states: {
             CheckPromotion: {
-              Type: "Task",
-              Resource: sdk("rds", "describeDBInstances"),
-              Parameters: { "DbInstanceIdentifier.$": "$.database.replica" },
-              ResultSelector: { "db.$": "$.DbInstances[0]" },
+              ...regional("rds:DescribeDBInstances", { "DBInstanceIdentifier.$": "$.database.replica" }),
+              ResultSelector: { "db.$": "$.DBInstances[0]" },
               ResultPath: "$.promotion",
-              Retry: [retrySdk("Rds")],
               Next: "Promoted?",
             },
           },
@@ -378,7 +396,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
               IsPresent: true,
               Next: "PromotionBound?",
             },
-            { Variable: "$.promotion.db.DbInstanceStatus", StringEquals: "available", Next: "ScaleLambda?" },
+            { Variable: "$.promotion.db.DBInstanceStatus", StringEquals: "available", Next: "ScaleLambda?" },
           ],
         },
         counter: {
@@ -404,7 +422,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         "scaleLambda",
         {
           state: "ReadLambdaCapacity",
-          resource: sdk("lambda", "getProvisionedConcurrencyConfig"),
+          call: "lambda:GetProvisionedConcurrencyConfig",
           parameters: {
             "FunctionName.$": "$.compute.lambda.function",
             "Qualifier.$": "$.compute.lambda.alias",
@@ -413,7 +431,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         },
         {
           state: "ScaleLambda",
-          resource: sdk("lambda", "putProvisionedConcurrencyConfig"),
+          call: "lambda:PutProvisionedConcurrencyConfig",
           parameters: {
             "FunctionName.$": "$.compute.lambda.function",
             "Qualifier.$": "$.compute.lambda.alias",
@@ -422,43 +440,41 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           next: "ScaleEcs?",
         },
         "ScaleEcs?",
-        "Lambda",
       ),
       "ScaleEcs?": ifConfigured("$.compute.ecs", "ReadEcsService", "ScaleAutoScaling?"),
       ...part(
         "scaleEcs",
         {
           state: "ReadEcsService",
-          resource: sdk("ecs", "describeServices"),
+          call: "ecs:DescribeServices",
           parameters: {
-            "Cluster.$": "$.compute.ecs.cluster",
-            "Services.$": "States.Array($.compute.ecs.service)",
+            "cluster.$": "$.compute.ecs.cluster",
+            "services.$": "States.Array($.compute.ecs.service)",
           },
         },
         {
           state: "ScaleEcs",
-          resource: sdk("ecs", "updateService"),
+          call: "ecs:UpdateService",
           parameters: {
-            "Cluster.$": "$.compute.ecs.cluster",
-            "Service.$": "$.compute.ecs.service",
-            "DesiredCount.$": "$.compute.ecs.desiredCount",
+            "cluster.$": "$.compute.ecs.cluster",
+            "service.$": "$.compute.ecs.service",
+            "desiredCount.$": "$.compute.ecs.desiredCount",
           },
           next: "ScaleAutoScaling?",
         },
         "ScaleAutoScaling?",
-        "Ecs",
       ),
       "ScaleAutoScaling?": ifConfigured("$.compute.autoScaling", "ReadAutoScalingGroup", "Configure?"),
       ...part(
         "scaleAutoScaling",
         {
           state: "ReadAutoScalingGroup",
-          resource: sdk("autoscaling", "describeAutoScalingGroups"),
+          call: "autoscaling:DescribeAutoScalingGroups",
           parameters: { "AutoScalingGroupNames.$": "States.Array($.compute.autoScaling.group)" },
         },
         {
           state: "ScaleAutoScaling",
-          resource: sdk("autoscaling", "updateAutoScalingGroup"),
+          call: "autoscaling:UpdateAutoScalingGroup",
           parameters: {
             "AutoScalingGroupName.$": "$.compute.autoScaling.group",
             "DesiredCapacity.$": "$.compute.autoScaling.desiredCapacity",
@@ -466,21 +482,19 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           next: "Configure?",
         },
         "Configure?",
-        "AutoScaling",
-        "Autoscaling",
       ),
       "Configure?": ifConfigured("$.configuration", "ReadParameter", "Dns?"),
       ...part(
         "configure",
         {
           state: "ReadParameter",
-          resource: sdk("ssm", "getParameter"),
+          call: "ssm:GetParameter",
           parameters: { "Name.$": "$.configuration.parameter" },
           notFound: AwsErrors.SsmParameterNotFound,
         },
         {
           state: "Configure",
-          resource: sdk("ssm", "putParameter"),
+          call: "ssm:PutParameter",
           parameters: {
             "Name.$": "$.configuration.parameter",
             "Value.$": "$.configuration.value",
@@ -490,14 +504,15 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           next: "Dns?",
         },
         "Dns?",
-        "Ssm",
       ),
       "Dns?": ifConfigured("$.dns", "ReadRecord", "HealthCheck?"),
       ...part(
         "dns",
         {
           state: "ReadRecord",
+          // Route 53 is global: its SDK integration reaches it from the stack's region.
           resource: sdk("route53", "listResourceRecordSets"),
+          services: ["Route53"],
           parameters: {
             "HostedZoneId.$": "$.dns.hostedZoneId",
             "StartRecordName.$": "$.dns.name",
@@ -508,6 +523,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         {
           state: "SwitchDns",
           resource: sdk("route53", "changeResourceRecordSets"),
+          services: ["Route53"],
           parameters: {
             "HostedZoneId.$": "$.dns.hostedZoneId",
             ChangeBatch: {
@@ -532,7 +548,6 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           },
         },
         "HealthCheck?",
-        "Route53",
       ),
       ...boundedPoll({
         check: {

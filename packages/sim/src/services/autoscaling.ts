@@ -9,9 +9,13 @@ interface Group {
   desired: number;
 }
 
-/** EC2 Auto Scaling groups: desired capacity bounded by min and max, as the API enforces. */
+/**
+ * EC2 Auto Scaling groups: desired capacity bounded by min and max, as the API enforces. Groups
+ * are regional: a client sees its region's groups.
+ */
 export class AutoScalingService {
   readonly #kernel: Kernel;
+  /** By `region/name`. */
   readonly #groups = new Map<string, Group>();
 
   constructor(kernel: Kernel) {
@@ -19,21 +23,26 @@ export class AutoScalingService {
   }
 
   seedGroup(options: { name: string; region: string; min: number; max: number; desired: number }): void {
-    this.#groups.set(options.name, { ...options });
+    this.#groups.set(`${options.region}/${options.name}`, { ...options });
   }
 
-  group(name: string): { min: number; max: number; desired: number } | undefined {
-    const g = this.#groups.get(name);
+  group(name: string, region?: string): { min: number; max: number; desired: number } | undefined {
+    const g =
+      region === undefined
+        ? [...this.#groups.values()].find((x) => x.name === name)
+        : this.#groups.get(`${region}/${name}`);
     return g && { min: g.min, max: g.max, desired: g.desired };
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
+    const region = this.#kernel.clientRegion();
     switch (action) {
       case "DescribeAutoScalingGroups": {
-        const names = (input.AutoScalingGroupNames ?? [...this.#groups.keys()]) as string[];
+        const names = (input.AutoScalingGroupNames ??
+          [...this.#groups.values()].filter((g) => g.region === region).map((g) => g.name)) as string[];
         return {
           AutoScalingGroups: names
-            .map((n) => this.#groups.get(n))
+            .map((n) => this.#groups.get(`${region}/${n}`))
             .filter((g): g is Group => g !== undefined)
             .map((g) => ({
               AutoScalingGroupName: g.name,
@@ -47,7 +56,7 @@ export class AutoScalingService {
       }
       case "UpdateAutoScalingGroup": {
         const name = String(input.AutoScalingGroupName ?? "");
-        const g = this.#groups.get(name);
+        const g = this.#groups.get(`${region}/${name}`);
         if (!g) return fail("ValidationError", `AutoScalingGroup name not found - ${name}`);
         const min = input.MinSize === undefined ? g.min : Number(input.MinSize);
         const max = input.MaxSize === undefined ? g.max : Number(input.MaxSize);

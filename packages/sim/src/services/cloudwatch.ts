@@ -4,6 +4,7 @@ import type { Kernel, MetricSource } from "../kernel.ts";
 type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
 interface AlarmRecord {
+  region: string;
   AlarmName: string;
   AlarmArn: string;
   kind: "metric" | "composite";
@@ -29,10 +30,13 @@ function eventTimestamp(date: Date): string {
  * CloudWatch alarms: state, and the "CloudWatch Alarm State Change" event on the default bus
  * whenever an alarm's state changes (as AWS emits it; no event when the state stays the same).
  * Metric data comes from the services that publish it: each registers a `MetricSource` for its
- * metrics (RDS: AWS/RDS ReplicaLag), which GetMetricStatistics asks.
+ * metrics (RDS: AWS/RDS ReplicaLag), which GetMetricStatistics asks. Alarms and metrics are
+ * regional: a client sees the alarms of its region, and a source answers for the region asked
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html, "Regions").
  */
 export class CloudWatchService {
   readonly #kernel: Kernel;
+  /** By `region/name`. */
   readonly #alarms = new Map<string, AlarmRecord>();
   /** Metric sources by `namespace metricName`. */
   readonly #sources = new Map<string, MetricSource>();
@@ -51,12 +55,14 @@ export class CloudWatchService {
   seedAlarm(
     name: string,
     state: AlarmState = "OK",
-    options: { composite?: boolean; description?: string } = {},
+    options: { composite?: boolean; description?: string; region?: string } = {},
   ): void {
-    if (this.#alarms.has(name)) return;
-    this.#alarms.set(name, {
+    const region = options.region ?? this.#kernel.region;
+    if (this.#alarms.has(`${region}/${name}`)) return;
+    this.#alarms.set(`${region}/${name}`, {
+      region,
       AlarmName: name,
-      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`),
+      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`, region),
       kind: options.composite ? "composite" : "metric",
       ...(options.description ? { AlarmDescription: options.description } : {}),
       ...(options.composite
@@ -73,21 +79,21 @@ export class CloudWatchService {
   }
 
   /** Deletes an alarm (as DeleteAlarms would), for tests of alarms that disappear. */
-  deleteAlarm(name: string): void {
-    this.#alarms.delete(name);
+  deleteAlarm(name: string, region = this.#kernel.region): void {
+    this.#alarms.delete(`${region}/${name}`);
   }
 
   /** Sets an alarm's state as observed elsewhere (a replayed event), without emitting an event. */
-  observeState(name: string, value: string): void {
-    const alarm = this.#alarms.get(name);
+  observeState(name: string, value: string, region = this.#kernel.region): void {
+    const alarm = this.#alarms.get(`${region}/${name}`);
     if (!alarm || !STATES.has(value)) return;
     alarm.StateValue = value as AlarmState;
     alarm.StateReason = "Observed in a replayed event";
     alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
   }
 
-  stateOf(name: string): AlarmState | undefined {
-    return this.#alarms.get(name)?.StateValue;
+  stateOf(name: string, region = this.#kernel.region): AlarmState | undefined {
+    return this.#alarms.get(`${region}/${name}`)?.StateValue;
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
@@ -108,13 +114,15 @@ export class CloudWatchService {
   #describe(input: Record<string, unknown>): unknown {
     const names = input.AlarmNames as string[] | undefined;
     const types = (input.AlarmTypes as string[] | undefined) ?? ["MetricAlarm"];
+    const region = this.#kernel.clientRegion();
     const selected = [...this.#alarms.values()].filter(
       (a) =>
+        a.region === region &&
         (!names || names.includes(a.AlarmName)) &&
         (input.StateValue === undefined || a.StateValue === input.StateValue),
     );
     const out = (a: AlarmRecord) => {
-      const { kind: _kind, ...rest } = a;
+      const { kind: _kind, region: _region, ...rest } = a;
       return rest;
     };
     return {
@@ -156,10 +164,12 @@ export class CloudWatchService {
   #putMetricAlarm(input: Record<string, unknown>): unknown {
     const name = String(input.AlarmName ?? "");
     if (!name) return fail("ValidationError", "AlarmName is required");
-    const existing = this.#alarms.get(name);
-    this.#alarms.set(name, {
+    const region = this.#kernel.clientRegion();
+    const existing = this.#alarms.get(`${region}/${name}`);
+    this.#alarms.set(`${region}/${name}`, {
+      region,
       AlarmName: name,
-      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`),
+      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${name}`, region),
       kind: "metric",
       ...(input.MetricName ? { MetricName: String(input.MetricName) } : {}),
       ...(input.Namespace ? { Namespace: String(input.Namespace) } : {}),
@@ -173,7 +183,7 @@ export class CloudWatchService {
 
   #setState(input: Record<string, unknown>): unknown {
     const name = String(input.AlarmName ?? "");
-    const alarm = this.#alarms.get(name);
+    const alarm = this.#alarms.get(`${this.#kernel.clientRegion()}/${name}`);
     if (!alarm) return fail("ResourceNotFound", `Alarm ${name} does not exist.`);
     const value = String(input.StateValue);
     if (!STATES.has(value)) {

@@ -14,9 +14,13 @@ interface Service {
   tags?: Record<string, string>;
 }
 
-/** ECS services: a desired count that running tasks reach after a minute of virtual time. */
+/**
+ * ECS services: a desired count that running tasks reach after a minute of virtual time. Clusters
+ * and services are regional: a client sees its region's.
+ */
 export class EcsService {
   readonly #kernel: Kernel;
+  /** By `region/cluster/service`. */
   readonly #services = new Map<string, Service>();
 
   constructor(kernel: Kernel) {
@@ -30,7 +34,7 @@ export class EcsService {
     desired: number;
     tags?: Record<string, string>;
   }): void {
-    this.#services.set(`${options.cluster}/${options.service}`, {
+    this.#services.set(`${options.region}/${options.cluster}/${options.service}`, {
       cluster: options.cluster,
       name: options.service,
       region: options.region,
@@ -40,20 +44,29 @@ export class EcsService {
     });
   }
 
-  service(cluster: string, service: string): { desired: number; running: number } | undefined {
-    const s = this.#services.get(`${cluster}/${service}`);
+  service(
+    cluster: string,
+    service: string,
+    region?: string,
+  ): { desired: number; running: number } | undefined {
+    const s =
+      region === undefined
+        ? [...this.#services.values()].find((x) => x.cluster === cluster && x.name === service)
+        : this.#services.get(`${region}/${cluster}/${service}`);
     return s && { desired: s.desired, running: s.running };
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
     const cluster = String(field(input, "Cluster", "cluster") ?? "default");
+    const region = this.#kernel.clientRegion();
+    const get = (name: string) => this.#services.get(`${region}/${cluster}/${name}`);
     // The cost actions call ECS through the SDK itself, which spells fields in camelCase
     // (Step Functions' integration capitalizes them): answered in the spelling asked in.
     if ("cluster" in input) return this.#sdk(action, cluster, input);
     switch (action) {
       case "DescribeServices": {
         const names = (field(input, "Services", "services") ?? []) as string[];
-        const found = names.map((n) => this.#services.get(`${cluster}/${n}`));
+        const found = names.map((n) => get(n));
         return {
           Services: found.filter((s): s is Service => s !== undefined).map((s) => this.#out(s)),
           Failures: names
@@ -63,7 +76,7 @@ export class EcsService {
       }
       case "UpdateService": {
         const name = String(field(input, "Service", "service") ?? "");
-        const s = this.#services.get(`${cluster}/${name}`);
+        const s = get(name);
         if (!s) return fail("ServiceNotFoundException", `Service not found: ${name} in cluster ${cluster}`);
         const desired = Number(field(input, "DesiredCount", "desiredCount") ?? s.desired);
         s.desired = desired;
@@ -90,8 +103,11 @@ export class EcsService {
         ? { tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })) }
         : {}),
     });
-    const inCluster = [...this.#services.values()].filter((s) => s.cluster === cluster);
-    const named = (ref: string) => this.#services.get(`${cluster}/${ref.split("/").at(-1)}`);
+    const region = this.#kernel.clientRegion();
+    const inCluster = [...this.#services.values()].filter(
+      (s) => s.cluster === cluster && s.region === region,
+    );
+    const named = (ref: string) => this.#services.get(`${region}/${cluster}/${ref.split("/").at(-1)}`);
     switch (action) {
       case "ListServices":
         return { serviceArns: inCluster.map((s) => this.#arn(cluster, s.name)) };
@@ -122,7 +138,7 @@ export class EcsService {
   }
 
   #arn(cluster: string, name: string): string {
-    return this.#kernel.arn("ecs", `service/${cluster}/${name}`);
+    return this.#kernel.arn("ecs", `service/${cluster}/${name}`, this.#kernel.clientRegion());
   }
 
   #out(s: Service): Record<string, unknown> {

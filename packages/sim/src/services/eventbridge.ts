@@ -10,6 +10,8 @@ export interface RuleTarget {
 }
 
 interface RuleRecord {
+  /** Rules and buses are regional: an event reaches the rules of the region it is put in. */
+  region: string;
   Name: string;
   Arn: string;
   EventBusName: string;
@@ -63,10 +65,14 @@ export class EventBridgeService {
     targets: RuleTarget[];
     bus?: string;
     description?: string;
+    /** The rule's region; the calling client's (the account's outside any call) by default. */
+    region?: string;
   }): void {
-    this.#rules.set(`${rule.bus ?? "default"}/${rule.name}`, {
+    const region = rule.region ?? this.#kernel.clientRegion();
+    this.#rules.set(`${region}/${rule.bus ?? "default"}/${rule.name}`, {
+      region,
       Name: rule.name,
-      Arn: this.#kernel.arn("events", `rule/${rule.name}`),
+      Arn: this.#kernel.arn("events", `rule/${rule.name}`, region),
       EventBusName: rule.bus ?? "default",
       pattern: rule.pattern,
       State: "ENABLED",
@@ -86,7 +92,9 @@ export class EventBridgeService {
     bus?: string;
   }): void {
     const bus = rule.bus ?? "default";
-    this.#rules.set(`${bus}/${rule.name}`, {
+    const region = this.#kernel.clientRegion();
+    this.#rules.set(`${region}/${bus}/${rule.name}`, {
+      region,
       Name: rule.name,
       Arn: this.#kernel.arn("events", `rule/${rule.name}`),
       EventBusName: bus,
@@ -100,12 +108,14 @@ export class EventBridgeService {
   }
 
   /** A rule's state, for reports and tests. */
-  ruleState(name: string, bus = "default"): "ENABLED" | "DISABLED" | undefined {
-    return this.#rules.get(`${bus}/${name}`)?.State;
+  ruleState(name: string, bus = "default", region = this.#kernel.region): "ENABLED" | "DISABLED" | undefined {
+    return this.#rules.get(`${region}/${bus}/${name}`)?.State;
   }
 
   #ruleNamed(input: Record<string, unknown>): RuleRecord {
-    const rule = this.#rules.get(`${String(input.EventBusName ?? "default")}/${String(input.Name)}`);
+    const rule = this.#rules.get(
+      `${this.#kernel.clientRegion()}/${String(input.EventBusName ?? "default")}/${String(input.Name)}`,
+    );
     if (!rule)
       return fail(
         "ResourceNotFoundException",
@@ -114,10 +124,17 @@ export class EventBridgeService {
     return rule;
   }
 
-  rules(): readonly { name: string; bus: string; pattern: EventPattern; targets: readonly RuleTarget[] }[] {
+  rules(): readonly {
+    name: string;
+    bus: string;
+    region: string;
+    pattern: EventPattern;
+    targets: readonly RuleTarget[];
+  }[] {
     return [...this.#rules.values()].map((r) => ({
       name: r.Name,
       bus: r.EventBusName,
+      region: r.region,
       pattern: r.pattern,
       targets: r.targets,
     }));
@@ -140,11 +157,25 @@ export class EventBridgeService {
     return event;
   }
 
-  /** Delivers a complete event to every matching rule's targets and waits for their answers. */
-  async deliver(event: BusEventOut, bus = "default"): Promise<Delivery> {
+  /**
+   * Delivers a complete event to every matching rule of `bus` in `region` (the calling client's,
+   * the account's outside any call) and waits for their answers. An AWS service puts its events
+   * on the default bus of the region it acts in: a rule elsewhere sees them only when a rule of
+   * that region forwards them to its bus
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
+   */
+  async deliver(
+    event: BusEventOut,
+    bus = "default",
+    region = this.#kernel.clientRegion(),
+  ): Promise<Delivery> {
     for (const listener of this.#incoming) listener(event);
     const matched = [...this.#rules.values()].filter(
-      (r) => r.EventBusName === bus && r.State === "ENABLED" && matchesPattern(r.pattern, event),
+      (r) =>
+        r.region === region &&
+        r.EventBusName === bus &&
+        r.State === "ENABLED" &&
+        matchesPattern(r.pattern, event),
     );
     const outcomes = await Promise.all(
       matched.flatMap((rule) => rule.targets.map((target) => this.#invokeTarget(rule, target, event))),
@@ -167,7 +198,7 @@ export class EventBridgeService {
         } catch {
           return fail("InvalidEventPatternException", "Event pattern is not valid. Reason: not valid JSON");
         }
-        const key = `${String(input.EventBusName ?? "default")}/${name}`;
+        const key = `${this.#kernel.clientRegion()}/${String(input.EventBusName ?? "default")}/${name}`;
         const existing = this.#rules.get(key);
         this.addRule({
           name,
@@ -175,10 +206,12 @@ export class EventBridgeService {
           targets: existing?.targets ?? [],
           bus: String(input.EventBusName ?? "default"),
         });
-        return { RuleArn: this.#kernel.arn("events", `rule/${name}`) };
+        return { RuleArn: this.#kernel.arn("events", `rule/${name}`, this.#kernel.clientRegion()) };
       }
       case "PutTargets": {
-        const rule = this.#rules.get(`${String(input.EventBusName ?? "default")}/${String(input.Rule)}`);
+        const rule = this.#rules.get(
+          `${this.#kernel.clientRegion()}/${String(input.EventBusName ?? "default")}/${String(input.Rule)}`,
+        );
         if (!rule) return fail("ResourceNotFoundException", `Rule ${String(input.Rule)} does not exist.`);
         for (const target of (input.Targets ?? []) as RuleTarget[]) {
           rule.targets = [...rule.targets.filter((t) => t.Id !== target.Id), target];
@@ -212,13 +245,15 @@ export class EventBridgeService {
       }
       case "ListRules":
         return {
-          Rules: [...this.#rules.values()].map((r) => ({
-            Name: r.Name,
-            Arn: r.Arn,
-            State: r.State,
-            EventBusName: r.EventBusName,
-            EventPattern: JSON.stringify(r.pattern),
-          })),
+          Rules: [...this.#rules.values()]
+            .filter((r) => r.region === this.#kernel.clientRegion())
+            .map((r) => ({
+              Name: r.Name,
+              Arn: r.Arn,
+              State: r.State,
+              EventBusName: r.EventBusName,
+              EventPattern: JSON.stringify(r.pattern),
+            })),
         };
       default:
         return fail("UnsupportedOperation", `the simulated EventBridge does not implement ${action}`);
@@ -282,7 +317,7 @@ export class EventBridgeService {
       source: partial.source,
       account: this.#kernel.accountId,
       time: partial.time ?? this.#kernel.clock.iso().replace(/\.\d{3}Z$/, "Z"),
-      region: this.#kernel.region,
+      region: this.#kernel.clientRegion(),
       resources: partial.resources,
       detail: partial.detail,
     };
@@ -323,6 +358,17 @@ export class EventBridgeService {
             }),
           );
           return base;
+        }
+        case "events": {
+          // Another bus as the target (cross-region, cross-account): the event goes on as it is,
+          // its `region` still the one it came from.
+          const [, , , region, , resource] = target.Arn.split(":");
+          const bus = (resource ?? "").replace(/^event-bus\//, "");
+          this.#kernel.runAs(caller, () =>
+            this.#kernel.recordCall("events", "PutEvents", { EventBusName: target.Arn }),
+          );
+          const forwarded = await this.deliver(event, bus, region);
+          return { ...base, result: { forwarded: forwarded.outcomes.length } };
         }
         case "sns":
           await this.#kernel.runAs(caller, () =>

@@ -43,6 +43,8 @@ interface AliasRecord {
 
 interface FunctionRecord {
   name: string;
+  /** Functions are regional: only a client of this region reaches it by API. */
+  region: string;
   arn: string;
   latest: CodeState & { RevisionId: string; LastModified: string };
   versions: Map<string, VersionRecord>;
@@ -76,13 +78,19 @@ export class LambdaService {
     alias?: string;
     aliasVersion?: string;
     versions?: number;
+    /** The function's region; the account's by default (names stay unique across regions here). */
+    region?: string;
   }): void {
     if (this.#functions.has(options.name)) return;
-    const fn = this.#create(options.name, {
-      PackageType: options.imageUri ? "Image" : "Zip",
-      ...(options.imageUri ? { ImageUri: options.imageUri } : {}),
-      CodeSha256: sha(options.imageUri ?? options.name),
-    });
+    const fn = this.#create(
+      options.name,
+      {
+        PackageType: options.imageUri ? "Image" : "Zip",
+        ...(options.imageUri ? { ImageUri: options.imageUri } : {}),
+        CodeSha256: sha(options.imageUri ?? options.name),
+      },
+      options.region,
+    );
     for (let i = 0; i < (options.versions ?? 1); i++) {
       fn.latest.CodeSha256 = i === 0 ? fn.latest.CodeSha256 : sha(`${options.name}-${i}`);
       this.#publish(fn, "");
@@ -115,8 +123,8 @@ export class LambdaService {
     fn.handler = handler;
   }
 
-  functionArn(name: string): string {
-    return this.#kernel.arn("lambda", `function:${name}`);
+  functionArn(name: string, region?: string): string {
+    return this.#kernel.arn("lambda", `function:${name}`, region ?? this.#functions.get(name)?.region);
   }
 
   /** Current alias state, for reports: `{ version, weights }`. */
@@ -284,10 +292,11 @@ export class LambdaService {
     };
   }
 
-  #create(name: string, code: CodeState): FunctionRecord {
+  #create(name: string, code: CodeState, region = this.#kernel.region): FunctionRecord {
     const fn: FunctionRecord = {
       name,
-      arn: this.functionArn(name),
+      region,
+      arn: this.functionArn(name, region),
       latest: { ...code, RevisionId: randomUUID(), LastModified: this.#kernel.clock.iso() },
       versions: new Map(),
       nextVersion: 1,
@@ -301,8 +310,13 @@ export class LambdaService {
     const raw = str(input.FunctionName, "FunctionName");
     const match = NAME_ARN.exec(raw);
     const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
-    if (!fn)
-      return fail("ResourceNotFoundException", `Function not found: ${this.functionArn(match?.[1] ?? raw)}`);
+    // A client reaches the functions of its region only (Lambda endpoints are regional).
+    const region = this.#kernel.clientRegion();
+    if (!fn || fn.region !== region)
+      return fail(
+        "ResourceNotFoundException",
+        `Function not found: ${this.functionArn(match?.[1] ?? raw, region)}`,
+      );
     return fn;
   }
 

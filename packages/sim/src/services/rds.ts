@@ -44,13 +44,17 @@ interface DbInstance {
   lagSeconds?: number;
   endpoint: string;
   tags?: Record<string, string>;
+  /** Storage encrypted with this KMS key (an ARN or alias in the instance's region). */
+  kmsKeyId?: string;
+  dbSubnetGroup?: string;
 }
 
 /**
- * RDS DB instances in any region, keyed by identifier (the seeds keep identifiers unique
- * across regions; each instance carries its region). Promotion takes virtual minutes:
- * `modifying`, then `available` without a replication source. Replica lag is kept per
- * replica and published as the AWS/RDS ReplicaLag metric.
+ * RDS DB instances, each in one region: a client sees only its region's instances (an
+ * identifier is unique per account and Region, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html).
+ * Promotion takes virtual minutes: `modifying`, then `available` without a replication source.
+ * Replica lag is kept per replica and published as the AWS/RDS ReplicaLag metric in the
+ * replica's region. Aurora global databases span regions: each member region sees them.
  *
  * Shapes follow Step Functions' AWS SDK integration, which is how Switchyard calls RDS
  * (`DbInstanceIdentifier`, `DbInstances`, ...; the RDS API's own `DBInstanceIdentifier` is
@@ -58,6 +62,7 @@ interface DbInstance {
  */
 export class RdsService {
   readonly #kernel: Kernel;
+  /** By `region/identifier`. */
   readonly #instances = new Map<string, DbInstance>();
   readonly #globalClusters = new Map<string, GlobalCluster>();
 
@@ -69,8 +74,10 @@ export class RdsService {
       namespace: "AWS/RDS",
       metricName: "ReplicaLag",
       sample: (dimensions) => {
+        // CloudWatch asks in the region of the client that reads the metric: RDS publishes a
+        // replica's metrics in the replica's region only.
         const id = dimensions.DBInstanceIdentifier;
-        const db = id === undefined ? undefined : this.#instances.get(id);
+        const db = id === undefined ? undefined : this.#instances.get(this.#key(kernel.clientRegion(), id));
         return db?.source !== undefined && db.lagSeconds !== undefined
           ? { value: db.lagSeconds, unit: "Seconds" }
           : undefined;
@@ -83,7 +90,7 @@ export class RdsService {
         const id = dimensions.DBClusterIdentifier;
         const reader = [...this.#globalClusters.values()]
           .flatMap((g) => g.members)
-          .find((m) => m.id === id && !m.writer);
+          .find((m) => m.id === id && !m.writer && m.region === kernel.clientRegion());
         return reader && { value: reader.lagMs, unit: "Milliseconds" };
       },
     });
@@ -96,8 +103,10 @@ export class RdsService {
     source?: string;
     lagSeconds?: number;
     tags?: Record<string, string>;
+    /** Encrypted storage with this KMS key. */
+    kmsKeyId?: string;
   }): void {
-    this.#instances.set(options.id, {
+    this.#instances.set(this.#key(options.region, options.id), {
       id: options.id,
       region: options.region,
       engine: options.engine ?? "postgres",
@@ -105,6 +114,7 @@ export class RdsService {
       ...(options.source ? { source: options.source, lagSeconds: options.lagSeconds ?? 0 } : {}),
       endpoint: `${options.id}.c9akciq32.${options.region}.rds.amazonaws.com`,
       ...(options.tags ? { tags: { ...options.tags } } : {}),
+      ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
     });
   }
 
@@ -139,26 +149,41 @@ export class RdsService {
 
   /** Sets a replica's lag, as replication falls behind or catches up. */
   setReplicaLag(id: string, seconds: number): void {
-    const db = this.#get(id);
+    const db = this.#find(id) ?? fail("DBInstanceNotFound", `DBInstance ${id} not found.`);
     if (db.source) db.lagSeconds = seconds;
   }
 
   /** Re-establishes replication of `id` from `source` (what failback's resync achieves). */
   replicate(id: string, source: string, lagSeconds = 0): void {
-    const db = this.#get(id);
+    const db = this.#find(id) ?? fail("DBInstanceNotFound", `DBInstance ${id} not found.`);
     db.source = source;
     db.lagSeconds = lagSeconds;
     db.status = "available";
   }
 
-  describe(id: string): { status: string; source?: string; region: string; lagSeconds?: number } | undefined {
-    const db = this.#instances.get(id);
+  /** An instance by identifier, in `region` or (for tests) in whichever region holds it. */
+  describe(
+    id: string,
+    region?: string,
+  ):
+    | {
+        status: string;
+        source?: string;
+        region: string;
+        lagSeconds?: number;
+        kmsKeyId?: string;
+        dbSubnetGroup?: string;
+      }
+    | undefined {
+    const db = region === undefined ? this.#find(id) : this.#instances.get(this.#key(region, id));
     return (
       db && {
         status: db.status,
         region: db.region,
         ...(db.source ? { source: db.source } : {}),
         ...(db.lagSeconds !== undefined ? { lagSeconds: db.lagSeconds } : {}),
+        ...(db.kmsKeyId ? { kmsKeyId: db.kmsKeyId } : {}),
+        ...(db.dbSubnetGroup ? { dbSubnetGroup: db.dbSubnetGroup } : {}),
       }
     );
   }
@@ -167,7 +192,11 @@ export class RdsService {
     switch (action) {
       case "DescribeDBInstances": {
         const id = field(input, "DbInstanceIdentifier", "DBInstanceIdentifier");
-        const list = id === undefined ? [...this.#instances.values()] : [this.#get(String(id))];
+        const region = this.#kernel.clientRegion();
+        const list =
+          id === undefined
+            ? [...this.#instances.values()].filter((db) => db.region === region)
+            : [this.#get(String(id))];
         // The cost actions call RDS through the SDK itself, which spells it DBInstances (with
         // TagList); Step Functions' integration spells it DbInstances. A list of all answers both.
         if (input.DBInstanceIdentifier !== undefined)
@@ -193,11 +222,18 @@ export class RdsService {
         );
       case "CreateDBInstanceReadReplica":
         return this.#createReplica(input);
-      case "PromoteReadReplica":
-        return this.#promote(String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? ""));
+      case "PromoteReadReplica": {
+        const db = this.#promote(String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? ""));
+        return input.DBInstanceIdentifier !== undefined
+          ? { DBInstance: this.#sdkOut(db) }
+          : { DbInstance: this.#out(db) };
+      }
       case "DescribeGlobalClusters": {
         const id = field(input, "GlobalClusterIdentifier");
-        const list = id === undefined ? [...this.#globalClusters.values()] : [this.#global(String(id))];
+        const list =
+          id === undefined
+            ? [...this.#globalClusters.values()].filter((g) => this.#visible(g))
+            : [this.#global(String(id))];
         return { GlobalClusters: list.map((g) => this.#globalOut(g)) };
       }
       case "SwitchoverGlobalCluster":
@@ -210,30 +246,61 @@ export class RdsService {
   }
 
   /**
-   * A cross-region replica: in the region of its AvailabilityZone, `creating` until the data has
-   * copied, then `available` and caught up.
+   * A read replica, created in the region of the client that asks (the destination region):
+   * `creating` until the data has copied, then `available` and caught up. A source in another
+   * region is named by its ARN; an encrypted source needs `KmsKeyId`, a key of the destination
+   * region, since KMS keys are regional
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html:
+   * SourceDBInstanceIdentifier, KmsKeyId, DBSubnetGroupName;
+   * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html).
    */
   #createReplica(input: Record<string, unknown>): unknown {
+    const region = this.#kernel.clientRegion();
     const id = String(field(input, "DbInstanceIdentifier", "DBInstanceIdentifier") ?? "");
-    if (this.#instances.has(id)) return fail("DBInstanceAlreadyExists", `DB instance already exists: ${id}`);
+    if (this.#instances.has(this.#key(region, id)))
+      return fail("DBInstanceAlreadyExists", `DB instance already exists: ${id}`);
     const sourceRef = String(field(input, "SourceDBInstanceIdentifier") ?? "");
-    const source = this.#get(sourceRef.split(":").at(-1) ?? sourceRef);
-    const zone = String(field(input, "AvailabilityZone") ?? `${source.region}a`);
+    const arn = /^arn:aws[\w-]*:rds:([\w-]+):\d{12}:db:(.+)$/.exec(sourceRef);
+    const sourceRegion = arn?.[1] ?? region;
+    const source = this.#instances.get(this.#key(sourceRegion, arn?.[2] ?? sourceRef));
+    if (!source)
+      return fail(
+        "DBInstanceNotFound",
+        sourceRegion === region && !arn
+          ? `DBInstance ${sourceRef} not found in ${region}: a source in another region is named by its ARN.`
+          : `DBInstance ${sourceRef} not found.`,
+      );
+    const zone = field(input, "AvailabilityZone");
+    if (zone !== undefined && String(zone).replace(/[a-z]$/, "") !== region)
+      return fail("InvalidParameterValue", `AvailabilityZone ${String(zone)} is not in ${region}.`);
+    const kmsKeyId = field(input, "KmsKeyId");
+    const crossRegion = sourceRegion !== region;
+    if (crossRegion && source.kmsKeyId && kmsKeyId === undefined)
+      return fail(
+        "InvalidParameterCombination",
+        `Source DB instance ${source.id} is encrypted: a cross-region read replica needs KmsKeyId, a KMS key in ${region}.`,
+      );
+    const subnetGroup = field(input, "DBSubnetGroupName");
     const db: DbInstance = {
       id,
-      region: zone.replace(/[a-z]$/, ""),
+      region,
       engine: source.engine,
       status: "creating",
       source: this.#kernel.arn("rds", `db:${source.id}`, source.region),
       lagSeconds: 3600,
-      endpoint: `${id}.c9akciq32.${zone.replace(/[a-z]$/, "")}.rds.amazonaws.com`,
+      endpoint: `${id}.c9akciq32.${region}.rds.amazonaws.com`,
+      // In-region, the replica keeps the source's key; across regions, the key given.
+      ...(source.kmsKeyId ? { kmsKeyId: crossRegion ? String(kmsKeyId) : source.kmsKeyId } : {}),
+      ...(subnetGroup !== undefined ? { dbSubnetGroup: String(subnetGroup) } : {}),
     };
-    this.#instances.set(id, db);
+    this.#instances.set(this.#key(region, id), db);
     this.#kernel.clock.schedule(REPLICA_CREATION_MS, `rds create replica ${id}`, () => {
       db.status = "available";
       db.lagSeconds = 1;
     });
-    return { DbInstance: this.#out(db) };
+    return input.DBInstanceIdentifier !== undefined
+      ? { DBInstance: this.#sdkOut(db) }
+      : { DbInstance: this.#out(db) };
   }
 
   /**
@@ -269,17 +336,27 @@ export class RdsService {
     return { GlobalCluster: this.#globalOut(global) };
   }
 
+  /** A global database, seen from a region that holds one of its clusters. */
   #global(id: string): GlobalCluster {
     const global = this.#globalClusters.get(id);
-    if (!global) return fail("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`);
+    if (!global || !this.#visible(global))
+      return fail("GlobalClusterNotFoundFault", `Global cluster ${id} not found.`);
     return global;
+  }
+
+  #visible(global: GlobalCluster): boolean {
+    const region = this.#kernel.clientRegion();
+    return global.members.some((m) => m.region === region);
   }
 
   #clusterArn(m: GlobalCluster["members"][number]): string {
     return this.#kernel.arn("rds", `cluster:${m.id}`, m.region);
   }
 
-  /** Step Functions' spelling (the Java SDK's): DbClusterArn, IsWriter. */
+  /**
+   * Step Functions' spelling (the Java SDK's: DbClusterArn) and the JavaScript SDK's
+   * (DBClusterArn): the input does not tell them apart, so each member carries both.
+   */
   #globalOut(g: GlobalCluster): Record<string, unknown> {
     return {
       GlobalClusterIdentifier: g.id,
@@ -288,13 +365,14 @@ export class RdsService {
       Engine: g.engine,
       GlobalClusterMembers: g.members.map((m) => ({
         DbClusterArn: this.#clusterArn(m),
+        DBClusterArn: this.#clusterArn(m),
         IsWriter: m.writer,
         Readers: m.writer ? g.members.filter((r) => !r.writer).map((r) => this.#clusterArn(r)) : [],
       })),
     };
   }
 
-  #promote(id: string): unknown {
+  #promote(id: string): DbInstance {
     const db = this.#get(id);
     if (!db.source)
       return fail("InvalidDBInstanceState", `DB instance ${id} is not a read replica: it cannot be promoted`);
@@ -306,7 +384,7 @@ export class RdsService {
       delete db.lagSeconds;
       db.status = "available";
     });
-    return { DbInstance: this.#out(db) };
+    return db;
   }
 
   /** Stop or start, as the SDK asks; RDS refuses either unless the instance is in `from`, and refuses to stop a replica. */
@@ -329,14 +407,30 @@ export class RdsService {
       DBInstanceArn: this.#kernel.arn("rds", `db:${db.id}`, db.region),
       DBInstanceStatus: db.status,
       Engine: db.engine,
+      AvailabilityZone: `${db.region}a`,
+      Endpoint: { Address: db.endpoint, Port: 5432 },
+      ...(db.source ? { ReadReplicaSourceDBInstanceIdentifier: db.source } : {}),
+      StorageEncrypted: db.kmsKeyId !== undefined,
+      ...(db.kmsKeyId ? { KmsKeyId: db.kmsKeyId } : {}),
+      ...(db.dbSubnetGroup ? { DBSubnetGroup: { DBSubnetGroupName: db.dbSubnetGroup } } : {}),
       TagList: Object.entries(db.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     };
   }
 
+  #key(region: string, id: string): string {
+    return `${region}/${id}`;
+  }
+
+  /** An instance in the calling client's region. */
   #get(id: string): DbInstance {
-    const db = this.#instances.get(id);
+    const db = this.#instances.get(this.#key(this.#kernel.clientRegion(), id));
     if (!db) return fail("DBInstanceNotFound", `DBInstance ${id} not found.`);
     return db;
+  }
+
+  /** An instance by identifier in any region (seeding and tests). */
+  #find(id: string): DbInstance | undefined {
+    return [...this.#instances.values()].find((db) => db.id === id);
   }
 
   #out(db: DbInstance): Record<string, unknown> {

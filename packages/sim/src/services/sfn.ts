@@ -36,6 +36,7 @@ export interface HistoryEvent {
 
 interface StateMachineRecord {
   arn: string;
+  region: string;
   name: string;
   definition: StateMachineDefinition;
   roleArn: string;
@@ -85,7 +86,10 @@ class TaskError extends Error {
  * interpreter) with every Task resource answered by the simulated account (Lambda invoke,
  * AWS SDK integrations, optimised integrations, `.waitForTaskToken`), Wait states and task
  * timeouts on the virtual clock, execution-name idempotency, StopExecution, task tokens and
- * RedriveExecution from the failed state.
+ * RedriveExecution from the failed state. A state machine lives in one region: only a client of
+ * that region reaches it, and its AWS SDK integrations act in that region only (an integration
+ * has no Region parameter; AWS's own cross-region pattern is a Lambda function that calls the
+ * other region: https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_stepfunctions_tasks.CallAwsServiceCrossRegion.html).
  */
 export class SfnService {
   readonly #kernel: Kernel;
@@ -101,10 +105,12 @@ export class SfnService {
     name: string,
     definition: object,
     roleArn = this.#kernel.arn("iam", `role/${name}`, ""),
+    region = this.#kernel.region,
   ): string {
-    const arn = this.#kernel.arn("states", `stateMachine:${name}`);
+    const arn = this.#kernel.arn("states", `stateMachine:${name}`, region);
     this.#machines.set(arn, {
       arn,
+      region,
       name,
       definition: definition as StateMachineDefinition,
       roleArn,
@@ -173,7 +179,7 @@ export class SfnService {
       case "RedriveExecution":
         return this.#redrive(input);
       case "DescribeStateMachine": {
-        const sm = this.#machines.get(String(input.stateMachineArn));
+        const sm = this.#machine(input.stateMachineArn);
         if (!sm)
           return fail(
             "StateMachineDoesNotExist",
@@ -194,8 +200,14 @@ export class SfnService {
     }
   }
 
+  /** A state machine of the calling client's region. */
+  #machine(arn: unknown): StateMachineRecord | undefined {
+    const sm = this.#machines.get(String(arn));
+    return sm?.region === this.#kernel.clientRegion() ? sm : undefined;
+  }
+
   #start(input: Record<string, unknown>): unknown {
-    const sm = this.#machines.get(String(input.stateMachineArn));
+    const sm = this.#machine(input.stateMachineArn);
     if (!sm)
       return fail(
         "StateMachineDoesNotExist",
@@ -213,7 +225,7 @@ export class SfnService {
         "Invalid State Machine Execution Input: the input must be valid JSON",
       );
     }
-    const arn = this.#kernel.arn("states", `execution:${sm.name}:${name}`);
+    const arn = this.#kernel.arn("states", `execution:${sm.name}:${name}`, sm.region);
     const existing = this.#executions.get(arn);
     if (existing) {
       // Standard workflows: same name + same input while running is idempotent; anything else is a conflict.
@@ -284,7 +296,10 @@ export class SfnService {
       validationOptions:
         startAt === sm.definition.StartAt ? { checkArn: false, checkPaths: true } : { noValidate: true },
     });
-    const run = this.#kernel.runAs(caller, () => machine.run(input, options));
+    // Every task runs in the state machine's region: its SDK integrations act there.
+    const run = this.#kernel.inRegion(sm.region, () =>
+      this.#kernel.runAs(caller, () => machine.run(input, options)),
+    );
     execution.abort = run.abort;
     const logs = this.#consume(sm, execution, run.eventLogs);
     execution.done = run.result.then(
@@ -527,7 +542,8 @@ export class SfnService {
 
   #execution(arn: unknown): ExecutionRecord {
     const execution = this.#executions.get(String(arn ?? ""));
-    if (!execution) return fail("ExecutionDoesNotExist", `Execution Does Not Exist: '${String(arn)}'`);
+    if (!execution || execution.arn.split(":")[3] !== this.#kernel.clientRegion())
+      return fail("ExecutionDoesNotExist", `Execution Does Not Exist: '${String(arn)}'`);
     return execution;
   }
 

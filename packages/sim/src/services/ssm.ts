@@ -11,9 +11,14 @@ interface Parameter {
   modified: string;
 }
 
-/** SSM Parameter Store: versioned String parameters, `Overwrite` required to change one. */
+/**
+ * SSM Parameter Store: versioned String parameters, `Overwrite` required to change one. Parameters
+ * are regional: a client reads and writes its region's
+ * (https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-parameter-store.html).
+ */
 export class SsmService {
   readonly #kernel: Kernel;
+  /** By `region/name`. */
   readonly #parameters = new Map<string, Parameter>();
 
   constructor(kernel: Kernel) {
@@ -21,7 +26,7 @@ export class SsmService {
   }
 
   seedParameter(name: string, value: string, region = this.#kernel.region): void {
-    this.#parameters.set(name, {
+    this.#parameters.set(`${region}/${name}`, {
       name,
       region,
       type: "String",
@@ -31,15 +36,19 @@ export class SsmService {
     });
   }
 
-  value(name: string): string | undefined {
-    return this.#parameters.get(name)?.value;
+  /** A parameter's value in `region`, or in whichever region holds it (tests). */
+  value(name: string, region?: string): string | undefined {
+    if (region !== undefined) return this.#parameters.get(`${region}/${name}`)?.value;
+    return [...this.#parameters.values()].find((p) => p.name === name)?.value;
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
     const name = String(field(input, "Name") ?? "");
+    const region = this.#kernel.clientRegion();
+    const key = `${region}/${name}`;
     switch (action) {
       case "GetParameter": {
-        const p = this.#parameters.get(name);
+        const p = this.#parameters.get(key);
         if (!p) return fail("ParameterNotFound", `Parameter ${name} not found.`);
         return {
           Parameter: {
@@ -54,7 +63,7 @@ export class SsmService {
         };
       }
       case "PutParameter": {
-        const existing = this.#parameters.get(name);
+        const existing = this.#parameters.get(key);
         if (existing && input.Overwrite !== true)
           return fail(
             "ParameterAlreadyExists",
@@ -62,13 +71,13 @@ export class SsmService {
           );
         const next: Parameter = {
           name,
-          region: existing?.region ?? this.#kernel.region,
+          region,
           type: String(input.Type ?? existing?.type ?? "String"),
           value: String(input.Value ?? ""),
           version: (existing?.version ?? 0) + 1,
           modified: this.#kernel.clock.iso(),
         };
-        this.#parameters.set(name, next);
+        this.#parameters.set(key, next);
         return { Version: next.version, Tier: "Standard" };
       }
       default:
