@@ -29,13 +29,13 @@ import { example, fixture, variant } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
 /**
- * The failover and failback state machines call Lambda and RDS in the runbook's regions through
- * SDK integrations, which act in the state machine's own region (issue #10, item 2): with IAM on,
- * the role's grants on the runbook's regions rightly deny those calls (test/iam-enforcement.e2e.test.ts
- * shows it). Off for these flows until the failover does its cross-region work in the right region.
+ * The failback state machine reads the new replica in the old primary region through an SDK
+ * integration, which acts in the stack's region (issue #10, item 2): with IAM on, the role's
+ * grant in the old primary region rightly denies it (test/iam-enforcement.e2e.test.ts shows it).
+ * Off for the flow that fails back from a replica until failback reads the right region.
  */
-const FAILOVER_IAM_OFF = {
-  why: "failover SDK integrations act in the stack's region on resources of the runbook's regions (issue #10, item 2)",
+const FAILBACK_IAM_OFF = {
+  why: "failback's SDK integrations act in the stack's region on the old primary region's replica (issue #10, item 2)",
 };
 const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 // Invented: the local control plane's webhook secret (no public sample exists for a secret).
@@ -364,7 +364,7 @@ async function exercise(): Promise<CallRecord[]> {
         await p.deliver(fixture("aws/arc-zonal-shift/autoshift-in-progress-resource.json") as never);
       },
       runbookConfig(endpoint.url),
-      FAILOVER_IAM_OFF,
+      FAILBACK_IAM_OFF,
     );
     // An AWS Health issue starts a failover that waits; the alarm, a second signal, approves it.
     await run(
@@ -378,7 +378,6 @@ async function exercise(): Promise<CallRecord[]> {
         r.approval = { timeout: "30m", autoApprove: true };
         r.triggers = { alarms: ["ignition-primary-health"], health: true };
       }),
-      FAILOVER_IAM_OFF,
     );
     // An Aurora global database: an alarm fails over (data loss allowed), failback switches over
     // back; a start by hand switches over.
@@ -400,7 +399,6 @@ async function exercise(): Promise<CallRecord[]> {
         await p.runOut();
       },
       runbookConfig(endpoint.url, auroraGlobal),
-      FAILOVER_IAM_OFF,
     );
     await run(
       async (p) => {
@@ -416,7 +414,6 @@ async function exercise(): Promise<CallRecord[]> {
         await p.runOut();
       },
       runbookConfig(endpoint.url, auroraGlobal),
-      FAILOVER_IAM_OFF,
     );
   } finally {
     endpoint.server.close();

@@ -379,6 +379,7 @@ function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]
     account.lambda.seedFunction({
       name: lambda.function.split(":").at(-1) ?? lambda.function,
       alias: lambda.alias,
+      region: lambda.function.startsWith("arn:") ? (lambda.function.split(":")[3] ?? secondary) : secondary,
     });
   if (ecs)
     account.ecs.seedService({ cluster: ecs.cluster, service: ecs.service, region: secondary, desired: 1 });

@@ -86,6 +86,8 @@ export class LambdaService {
     alias?: string;
     aliasVersion?: string;
     versions?: number;
+    /** The function's region when it is not the account's (a runbook's secondary region): its ARN says so. */
+    region?: string;
   }): void {
     if (this.#functions.has(options.name)) return;
     const fn = this.#create(options.name, {
@@ -93,6 +95,7 @@ export class LambdaService {
       ...(options.imageUri ? { ImageUri: options.imageUri } : {}),
       CodeSha256: sha(options.imageUri ?? options.name),
     });
+    if (options.region) fn.arn = this.#kernel.arn("lambda", `function:${options.name}`, options.region);
     for (let i = 0; i < (options.versions ?? 1); i++) {
       fn.latest.CodeSha256 = i === 0 ? fn.latest.CodeSha256 : sha(`${options.name}-${i}`);
       this.#publish(fn, "");
@@ -147,7 +150,8 @@ export class LambdaService {
     const ref = String((action === "ListTags" ? input.Resource : input.FunctionName) ?? "");
     const arn = /^(arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+)(?::([\w$-]+))?$/.exec(ref);
     const match = arn ? undefined : NAME_ARN.exec(ref.replace(/^\d{12}:function:/, ""));
-    const base = arn?.[1] ?? this.functionArn(match?.[1] ?? ref);
+    const name = match?.[1] ?? ref;
+    const base = arn?.[1] ?? this.#functions.get(name)?.arn ?? this.functionArn(name);
     const qualifier = arn?.[2] ?? match?.[2] ?? (QUALIFIED.has(action) ? input.Qualifier : undefined);
     return [typeof qualifier === "string" && qualifier ? `${base}:${qualifier}` : base];
   }
