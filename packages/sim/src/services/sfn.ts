@@ -135,7 +135,7 @@ export class SfnService {
    * the execution; a task token's SendTask* on the state machine whose execution issued it
    * (Service Authorization Reference, AWS Step Functions).
    */
-  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
     if (typeof input.stateMachineArn === "string") return [input.stateMachineArn];
     if (typeof input.executionArn === "string") return [input.executionArn];
     if (typeof input.taskToken === "string") {
