@@ -50,6 +50,11 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     ),
     // Secrets Manager appends six random characters to a secret's name in its ARN.
     managedSecrets: unique(config.secrets.map((s) => s.secretId).map(secretArnOf)),
+    rotationFunctions: unique(
+      config.secrets.map((s) =>
+        s.rotationFunction ? lambdaArn(s.rotationFunction) : n.functionArn("rotate"),
+      ),
+    ),
     rotationCredentials: unique(
       [
         ...config.secrets.flatMap((s) =>

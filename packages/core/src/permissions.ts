@@ -32,6 +32,8 @@ export type ResourceRef =
   | "costEcsServices"
   /** The secrets in the config's secrets[]: the ones rotated. */
   | "managedSecrets"
+  /** The rotation function of each secret in secrets[]: Switchyard's `rotate`, or the secret's own (rotator "custom"). */
+  | "rotationFunctions"
   /** Secrets rotation only reads: the master and GitHub token secrets that secrets[] and secretScanning name. */
   | "rotationCredentials"
   | "rotateOnLeakStateMachine"
@@ -74,3 +76,14 @@ export const deadLetterGrant: Permission = { actions: ["sqs:SendMessage"], resou
 
 /** Notifications go to the config's SNS topic. */
 export const notificationsGrant: Permission = { actions: ["sns:Publish"], resources: ["notificationTopic"] };
+
+/**
+ * RotateSecret invokes the secret's rotation function with the caller's permissions, so whoever
+ * calls RotateSecret needs lambda:InvokeFunction on that function (Secrets Manager API Reference,
+ * RotateSecret, "Required permissions"). The code never invokes it itself: an implied grant.
+ */
+export const rotateSecretInvokeGrant: Permission = {
+  actions: ["lambda:InvokeFunction"],
+  resources: ["rotationFunctions"],
+  implied: true,
+};

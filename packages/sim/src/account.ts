@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { Activity, VirtualClock } from "./clock.ts";
 import { awsError, SimError } from "./errors.ts";
+import { accessDeniedMessage, evaluate, type Role } from "./iam.ts";
 import type { Caller, Kernel, ServiceModel } from "./kernel.ts";
 import { AutoScalingService } from "./services/autoscaling.ts";
 import { CloudWatchService } from "./services/cloudwatch.ts";
@@ -123,6 +124,8 @@ export class SimulatedAccount {
   readonly #faults: Fault[] = [];
   readonly #callListeners: ((call: CallRecord) => void)[] = [];
   readonly #services: Record<string, ServiceModel>;
+  /** Each principal's role while IAM is enforced (`enforce`); undefined: nothing is authorized. */
+  #roles: ReadonlyMap<string, Role> | undefined;
   #seq = 0;
 
   constructor(options: AccountOptions = {}) {
@@ -182,6 +185,10 @@ export class SimulatedAccount {
       runAs: (caller, fn) => this.runAs(caller, fn),
       call: (service, action, input) => this.call(service, action, input),
       recordCall: (service, action, input) => this.recordCall(service, action, input),
+      authorize: (action, resources, context) => {
+        const denied = this.#denied(action, resources, context);
+        if (denied) throw new SimError("AccessDeniedException", denied);
+      },
       emit: (event) => this.events.emit(event),
       invoke: (functionName, payload, caller) => this.lambda.invoke(functionName, payload, caller),
       resolveImage: (uri) => this.ecr.resolveImageUri(uri),
@@ -225,6 +232,20 @@ export class SimulatedAccount {
     this.#callListeners.push(listener);
   }
 
+  /**
+   * Enforces IAM from now on: every call a principal in `roles` makes (a function, a state
+   * machine) is authorized against its role's policy, and denied with AccessDeniedException as
+   * AWS denies it. Principals without a role (the operator, AWS services, rules) are not checked.
+   */
+  enforce(roles: ReadonlyMap<string, Role>): void {
+    this.#roles = roles;
+  }
+
+  /** The role `principal` runs as while IAM is enforced. */
+  roleOf(principal: string): Role | undefined {
+    return this.#roles?.get(principal);
+  }
+
   /** Makes the next matching call(s) fail with an AWS exception. */
   injectFault(fault: Fault): void {
     this.#faults.push({ times: 1, ...fault });
@@ -248,8 +269,10 @@ export class SimulatedAccount {
    * (Step Functions invoking a Lambda function), applying injected faults to it.
    */
   recordCall(service: string, action: string, input: Record<string, unknown>): void {
-    const fault = this.#takeFault(service, action, input);
-    this.#record(service, action, input, fault?.error);
+    const denied = this.#deniedCall(service, action, input);
+    const fault = denied ? undefined : this.#takeFault(service, action, input);
+    this.#record(service, action, input, denied ? "AccessDeniedException" : fault?.error);
+    if (denied) throw awsError(service, "AccessDeniedException", denied);
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
   }
 
@@ -264,8 +287,17 @@ export class SimulatedAccount {
     input: Record<string, unknown>,
     region: string = this.clientRegion(),
   ): Promise<Record<string, unknown>> {
-    const fault = this.#takeFault(service, action, input);
-    const record = this.#record(service, action, input, fault?.error, region);
+    // IAM authorizes a request before the service acts on it: a denied call changes nothing.
+    const denied = this.#clientRegion.run(region, () => this.#deniedCall(service, action, input));
+    const fault = denied ? undefined : this.#takeFault(service, action, input);
+    const record = this.#record(
+      service,
+      action,
+      input,
+      denied ? "AccessDeniedException" : fault?.error,
+      region,
+    );
+    if (denied) throw awsError(service, "AccessDeniedException", denied);
     if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
     const model = this.#services[service];
     if (!model)
@@ -311,8 +343,10 @@ export class SimulatedAccount {
           const action = ACTION_NAMES[`${service}:${command}`] ?? command;
           if (service === "dynamodb") {
             if (!DYNAMODB_ACTIONS.has(action)) return next(args);
-            const fault = this.#takeFault(service, action, args.input);
-            this.#record(service, action, args.input, fault?.error);
+            const denied = this.#denied(`dynamodb:${action}`, this.#tableArns(args.input, region));
+            const fault = denied ? undefined : this.#takeFault(service, action, args.input);
+            this.#record(service, action, args.input, denied ? "AccessDeniedException" : fault?.error);
+            if (denied) throw awsError(service, "AccessDeniedException", denied);
             if (fault) throw awsError(service, fault.error, fault.message ?? `${fault.error} (injected)`);
             return next(args);
           }
@@ -324,6 +358,50 @@ export class SimulatedAccount {
         },
       { step: "initialize", name: "switchyardSimulatedAccount", priority: "low" },
     );
+  }
+
+  /** Why IAM denies the caller this call (the AccessDeniedException message), or undefined. */
+  #deniedCall(service: string, action: string, input: Record<string, unknown>): string | undefined {
+    if (!this.#roles?.has(this.caller().principal)) return undefined;
+    const resources = this.#services[service]?.resourceArns?.(action, input) ?? ["*"];
+    return this.#denied(`${service}:${action}`, resources);
+  }
+
+  /** Why the caller's role may not do `action` on one of `resources`, or undefined when it may. */
+  #denied(
+    action: string,
+    resources: readonly string[],
+    context?: Record<string, string | undefined>,
+  ): string | undefined {
+    const role = this.#roles?.get(this.caller().principal);
+    if (!role) return undefined;
+    for (const resource of resources) {
+      const request = { action, resource, ...(context ? { context } : {}) };
+      const decision = evaluate(role.statements, request);
+      if (decision !== "Allow")
+        return accessDeniedMessage(this.partition, this.accountId, role, request, decision);
+    }
+    return undefined;
+  }
+
+  /**
+   * The DynamoDB resources of a request: the table, or its index for a Query or Scan naming one
+   * (Service Authorization Reference, Amazon DynamoDB: table and index resource types).
+   */
+  #tableArns(input: Record<string, unknown>, region = this.region): string[] {
+    const table = (name: string) => this.arn("dynamodb", `table/${name}`, region);
+    if (typeof input.TableName === "string")
+      return [
+        typeof input.IndexName === "string"
+          ? `${table(input.TableName)}/index/${input.IndexName}`
+          : table(input.TableName),
+      ];
+    const items = (input.RequestItems ?? {}) as Record<string, unknown>;
+    const transact = ((input.TransactItems ?? []) as Record<string, { TableName?: string }>[]).flatMap(
+      (item) => Object.values(item).flatMap((op) => (op?.TableName ? [op.TableName] : [])),
+    );
+    const names = [...new Set([...Object.keys(items), ...transact])];
+    return names.length > 0 ? names.map(table) : ["*"];
   }
 
   #takeFault(service: string, action: string, input: Record<string, unknown>): Fault | undefined {

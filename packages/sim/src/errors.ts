@@ -35,7 +35,13 @@ const THROTTLING = new Set([
  */
 export function awsError(service: string, name: string, message: string): Error {
   const mod = modules[service];
-  const status = THROTTLING.has(name) ? 429 : name.includes("NotFound") ? 404 : 400;
+  const status = THROTTLING.has(name)
+    ? 429
+    : name.includes("NotFound")
+      ? 404
+      : name === "AccessDeniedException"
+        ? 403
+        : 400;
   const $metadata = { httpStatusCode: status, requestId: "sim" };
   if (!mod) return Object.assign(new Error(message), { name, $metadata });
   const Specific = mod.ns[name] as ExceptionClass | undefined;

@@ -53,6 +53,13 @@ export interface Kernel {
    * (Step Functions invoking a Lambda function), applying injected faults to it.
    */
   recordCall(service: string, action: string, input: Record<string, unknown>): void;
+  /**
+   * Authorizes what a service does on the caller's behalf (Secrets Manager invoking the rotation
+   * function, Lambda pulling an image) against the caller's role, as AWS does: throws
+   * AccessDeniedException when the role's policy does not allow `action` on every resource.
+   * Principals without a role (the operator, AWS services, rules) are not checked.
+   */
+  authorize(action: string, resources: readonly string[], context?: Record<string, string | undefined>): void;
 
   /** An AWS service puts an event on the default bus (asynchronously, as AWS does). */
   emit(event: ServiceEvent): BusEventOut;
@@ -73,6 +80,12 @@ export interface Caller {
 /** What every simulated service answers: one API action with its input. */
 export interface ServiceModel {
   handle(action: string, input: Record<string, unknown>): unknown;
+  /**
+   * The resource ARNs IAM authorizes `action` on, from the call's input, as the Service
+   * Authorization Reference lists them for the action ("*" where the action supports no
+   * resource-level permissions). Absent: every action is authorized on "*".
+   */
+  resourceArns?(action: string, input: Record<string, unknown>): readonly string[];
 }
 
 /** An event as an AWS service emits it, before the bus completes it (id, time, account, region). */

@@ -13,9 +13,14 @@ import {
 } from "@switchyard/core/wiring";
 import { type FunctionContext, factories } from "@switchyard/functions";
 import { make as makeWebhook } from "@switchyard/functions/github-webhook";
-import type { BusEventOut, Delivery } from "@switchyard/sim";
+import type { BusEventOut, Delivery, Role } from "@switchyard/sim";
 import { type LocalDynamo, localCredentials, SimulatedAccount, startLocalDynamo } from "@switchyard/sim";
 import type { Context, Handler } from "aws-lambda";
+import { type FunctionPlan, planFunctions } from "../../../../stacks/plan/functions.ts";
+import { planStateMachines, type StateMachinePlan } from "../../../../stacks/plan/machines.ts";
+import { type Names, names } from "../../../../stacks/plan/names.ts";
+import { resolveResources } from "../../../../stacks/plan/resources.ts";
+import type { Statement } from "../../../../stacks/plan.ts";
 
 export const LOCAL_NAMES = {
   dlq: "switchyard-dead-letter",
@@ -62,7 +67,19 @@ export interface ControlPlaneOptions {
   generateSecretValues?: boolean;
   /** Another plug-in beneath every client, after the simulated account (a dry run). */
   attach?: (client: AnyClient) => void;
+  /**
+   * Turns IAM enforcement off, saying why. By default every call a function or a state machine
+   * makes is authorized against the role the stack plan gives it, as AWS authorizes it.
+   */
+  iamOff?: { why: string };
 }
+
+/**
+ * The stage the local control plane plans the stack in, to take each role's policy from the
+ * plan `stacks/` deploys. Only the names of Switchyard's own resources differ from the local
+ * ones (`LOCAL_NAMES`); `localRoles` renames them.
+ */
+const LOCAL_STAGE = "local";
 
 /**
  * The local control plane: the simulated account, dynalite for the state table, Switchyard's
@@ -202,6 +219,18 @@ export async function startControlPlane(
     });
   }
 
+  if (!options.iamOff)
+    account.enforce(
+      localRoles(planRoles(config), {
+        functionArn: (name) => account.lambda.functionArn(fnName(name)),
+        functionName: fnName,
+        stateMachineName: (name) => machineNames[name],
+        tableArn: account.arn("dynamodb", `table/${dynamo.tableName}`),
+        queueArn: account.arn("sqs", LOCAL_NAMES.dlq),
+        webhookSecretArnPattern: account.arn("secretsmanager", `secret:${webhookSecretId}-??????`),
+      }),
+    );
+
   const settle = () => account.activity.idle();
   return {
     account,
@@ -250,6 +279,90 @@ export async function startControlPlane(
   };
 }
 
+/**
+ * The roles of the stack plan for `config` in the local stage: its names, and its functions and
+ * state machines with their policies, drawn up by the very parts `planStack` uses (the
+ * config here is already parsed, which `planStack` would parse again).
+ */
+function planRoles(config: Config): RolesPlan {
+  const n = names(config, LOCAL_STAGE);
+  const resources = resolveResources(config, n);
+  return {
+    names: n,
+    functions: planFunctions(n, config, resources),
+    stateMachines: planStateMachines(n, resources),
+  };
+}
+
+interface RolesPlan {
+  names: Names;
+  functions: FunctionPlan[];
+  stateMachines: StateMachinePlan[];
+}
+
+/** The local names of what the stack plan names for its stage. */
+interface LocalNames {
+  functionArn(name: FunctionPlan["name"]): string;
+  functionName(name: string): string;
+  stateMachineName(name: StateMachineName): string;
+  tableArn: string;
+  queueArn: string;
+  webhookSecretArnPattern: string;
+}
+
+/**
+ * Each function's and state machine's role as the stack plan grants it (inline and managed
+ * policies), keyed by the principal the simulated account runs it as, with the plan's ARNs of
+ * Switchyard's own resources renamed to the local ones. What the config names (managed functions,
+ * alarms, secrets, runbook resources) keeps the plan's ARN.
+ */
+function localRoles(plan: RolesPlan, local: LocalNames): Map<string, Role> {
+  const renames: [from: string, to: string][] = [
+    [plan.names.table.arn, local.tableArn],
+    [plan.names.queue.arn, local.queueArn],
+    [plan.names.webhookSecret.arnPattern, local.webhookSecretArnPattern],
+    ...plan.functions.map((f): [string, string] => [f.arn, local.functionArn(f.name)]),
+    ...plan.stateMachines.flatMap((m): [string, string][] => {
+      const name = local.stateMachineName(m.name);
+      const executions = (arn: string) => arn.replace(/:stateMachine:[^:]+$/, ":execution:");
+      return [
+        [m.arn, m.arn.replace(/[^:]+$/, name)],
+        [`${executions(m.arn)}${m.stateMachineName}`, `${executions(m.arn)}${name}`],
+      ];
+    }),
+  ];
+  const rename = (arn: string) => {
+    for (const [from, to] of renames)
+      if (arn === from || arn.startsWith(`${from}:`) || arn.startsWith(`${from}/`))
+        return `${to}${arn.slice(from.length)}`;
+    return arn;
+  };
+  const statements = (inline: Statement[], managed: { statements: Statement[] }[]) =>
+    [...inline, ...managed.flatMap((p) => p.statements)].map((s) => ({
+      effect: "Allow" as const,
+      actions: s.actions,
+      resources: s.resources.map(rename),
+    }));
+  const roles = new Map<string, Role>();
+  for (const f of plan.functions) {
+    const name = local.functionName(f.name);
+    roles.set(name, {
+      roleName: `${name}-role`,
+      sessionName: name,
+      statements: statements(f.permissions, f.managedPolicies),
+    });
+  }
+  for (const m of plan.stateMachines) {
+    const name = local.stateMachineName(m.name);
+    roles.set(`states:${name}`, {
+      roleName: `${name}-states`,
+      sessionName: name,
+      statements: statements(m.role.permissions, m.role.managedPolicies),
+    });
+  }
+  return roles;
+}
+
 /** True for a config that `parseConfig` already normalised (each deployment has its traffic steps). */
 export function isConfig(value: unknown): value is Config {
   return (
@@ -293,7 +406,7 @@ function seedRunbookWorld(account: SimulatedAccount, runbook: Config["failover"]
     account.lambda.seedFunction({
       name: lambda.function.split(":").at(-1) ?? lambda.function,
       alias: lambda.alias,
-      region: secondary,
+      region: lambda.function.startsWith("arn:") ? (lambda.function.split(":")[3] ?? secondary) : secondary,
     });
   if (ecs)
     account.ecs.seedService({ cluster: ecs.cluster, service: ecs.service, region: secondary, desired: 1 });

@@ -96,8 +96,10 @@ export async function onImagePush(
       dep.image.tag === d["image-tag"],
   );
   const image = {
-    registry: event.account ?? deps.config.account,
-    region: event.region ?? deps.config.region,
+    // Lambda pulls an image only from its own region, with the ECR grants the stack plans there:
+    // the image is in the config's account and region, whatever the event says.
+    registry: deps.config.account,
+    region: deps.config.region,
     repository: d["repository-name"],
     ...(d["image-tag"] ? { tag: d["image-tag"] } : {}),
     digest: d["image-digest"],

@@ -1,6 +1,11 @@
 import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
+import {
+  deadLetterGrant,
+  notificationsGrant,
+  rotateSecretInvokeGrant,
+  stateTableGrant,
+} from "../permissions.ts";
 import { parseWith, type StepSpec, type StepsUnit } from "../unit.ts";
 import { rotateOnLeakDefinition } from "../workflows/rotate-on-leak.ts";
 import { LEAK_STEPS, LeakInput, LeakPayload, type LeakStep, type LeakStepDeps, leakSteps } from "./leak.ts";
@@ -68,6 +73,7 @@ export const rotateOnLeakUnit: StepsUnit<typeof leakStepSpec> = {
           ],
           resources: ["managedSecrets"],
         },
+        rotateSecretInvokeGrant,
         { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
         stateTableGrant("PutItem"),
         notificationsGrant,

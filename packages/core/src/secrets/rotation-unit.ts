@@ -1,6 +1,6 @@
 import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import { deadLetterGrant, stateTableGrant } from "../permissions.ts";
+import { deadLetterGrant, rotateSecretInvokeGrant, stateTableGrant } from "../permissions.ts";
 import type { StepSpec, StepsUnit } from "../unit.ts";
 import {
   parseInvocation,
@@ -82,6 +82,7 @@ export const rotationUnit: StepsUnit<typeof rotationStepSpec> = {
           ],
           resources: ["managedSecrets"],
         },
+        rotateSecretInvokeGrant,
         { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
         { actions: ["events:PutEvents"], resources: ["eventBus"] },
         stateTableGrant("PutItem"),

@@ -34,6 +34,19 @@ export class AutoScalingService {
     return g && { min: g.min, max: g.max, desired: g.desired };
   }
 
+  /**
+   * UpdateAutoScalingGroup is authorized on the group's ARN (whose middle part is a UUID, so
+   * policies name it `autoScalingGroup:*:autoScalingGroupName/NAME`); Describe actions support
+   * no resource-level permissions (Service Authorization Reference, Amazon EC2 Auto Scaling).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    if (action !== "UpdateAutoScalingGroup") return ["*"];
+    const name = String(input.AutoScalingGroupName ?? "");
+    const region = this.#groups.get(name)?.region ?? this.#kernel.clientRegion();
+    const uuid = "5f2c7a1e-0000-4000-8000-000000000000";
+    return [this.#kernel.arn("autoscaling", `autoScalingGroup:${uuid}:autoScalingGroupName/${name}`, region)];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     const region = this.#kernel.clientRegion();
     switch (action) {

@@ -96,6 +96,15 @@ export class CloudWatchService {
     return this.#alarms.get(`${region}/${name}`)?.StateValue;
   }
 
+  /**
+   * DescribeAlarms is authorized on each alarm named (on "*" when none is named); metric reads
+   * support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const names = action === "DescribeAlarms" ? ((input.AlarmNames ?? []) as string[]) : [];
+    return names.length > 0 ? names.map((n) => this.#kernel.arn("cloudwatch", `alarm:${n}`)) : ["*"];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "DescribeAlarms":

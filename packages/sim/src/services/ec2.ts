@@ -47,6 +47,15 @@ export class Ec2Service {
     return this.#instances.get(id)?.state;
   }
 
+  /**
+   * StartInstances and StopInstances are authorized on each instance; Describe actions support
+   * no resource-level permissions (Service Authorization Reference, Amazon EC2).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    if (action !== "StartInstances" && action !== "StopInstances") return ["*"];
+    return ((input.InstanceIds ?? []) as string[]).map((id) => this.#kernel.arn("ec2", `instance/${id}`));
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "DescribeInstances":

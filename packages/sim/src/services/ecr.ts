@@ -102,6 +102,11 @@ export class EcrService {
     return image.digest;
   }
 
+  /** Image actions are authorized on the repository (Service Authorization Reference, Amazon ECR). */
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
+    return [this.#kernel.arn("ecr", `repository/${String(input.repositoryName ?? "")}`)];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "DescribeImages": {

@@ -56,6 +56,25 @@ export class EcsService {
     return s && { desired: s.desired, running: s.running };
   }
 
+  /**
+   * DescribeServices and UpdateService are authorized on each service's ARN; ListServices on
+   * none (only the ecs:cluster condition key) (Service Authorization Reference, Amazon ECS).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const cluster = String(field(input, "Cluster", "cluster") ?? "default");
+    const names =
+      action === "DescribeServices"
+        ? ((field(input, "Services", "services") ?? []) as string[])
+        : action === "UpdateService"
+          ? [String(field(input, "Service", "service") ?? "")]
+          : [];
+    if (names.length === 0) return ["*"];
+    return names.map((n) => {
+      const region = this.#services.get(`${cluster}/${n}`)?.region ?? this.#kernel.clientRegion();
+      return this.#kernel.arn("ecs", `service/${cluster}/${n}`, region);
+    });
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     const cluster = String(field(input, "Cluster", "cluster") ?? "default");
     const region = this.#kernel.clientRegion();

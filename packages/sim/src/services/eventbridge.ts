@@ -186,6 +186,27 @@ export class EventBridgeService {
     return delivery;
   }
 
+  /**
+   * PutEvents is authorized on each entry's event bus, rule actions on the rule, tag reads on
+   * the resource named (Service Authorization Reference, Amazon EventBridge).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const bus = (name: unknown) =>
+      typeof name === "string" && name.startsWith("arn:")
+        ? name
+        : this.#kernel.arn("events", `event-bus/${typeof name === "string" && name ? name : "default"}`);
+    if (action === "PutEvents")
+      return [
+        ...new Set(((input.Entries ?? []) as { EventBusName?: string }[]).map((e) => bus(e.EventBusName))),
+      ];
+    if (action === "ListTagsForResource") return [String(input.ResourceARN ?? "*")];
+    if (typeof input.Name === "string") {
+      const onBus = typeof input.EventBusName === "string" && input.EventBusName !== "default";
+      return [this.#kernel.arn("events", `rule/${onBus ? `${input.EventBusName}/` : ""}${input.Name}`)];
+    }
+    return ["*"];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "PutEvents":

@@ -55,6 +55,16 @@ interface FunctionRecord {
   tags?: Record<string, string>;
 }
 
+/** Actions whose Qualifier names the version or alias the call acts on (a qualified ARN). */
+const QUALIFIED = new Set([
+  "InvokeFunction",
+  "GetFunction",
+  "GetFunctionConfiguration",
+  "GetProvisionedConcurrencyConfig",
+  "PutProvisionedConcurrencyConfig",
+  "DeleteProvisionedConcurrencyConfig",
+]);
+
 const NAME_ARN = /^(?:arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:)?([\w-]{1,64})(?::([\w$-]+))?$/;
 
 /**
@@ -134,6 +144,21 @@ export class LambdaService {
   ): { version: string; weights: Record<string, number> } | undefined {
     const record = this.#functions.get(functionName)?.aliases.get(alias);
     return record && { version: record.FunctionVersion, weights: { ...record.AdditionalVersionWeights } };
+  }
+
+  /**
+   * Function actions are authorized on the function's ARN, qualified by the version or alias the
+   * call names (in FunctionName or Qualifier) (Lambda Developer Guide, "Fine-tuning the Resources
+   * and Conditions sections of policies"; Service Authorization Reference, AWS Lambda).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const ref = String((action === "ListTags" ? input.Resource : input.FunctionName) ?? "");
+    const arn = /^(arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+)(?::([\w$-]+))?$/.exec(ref);
+    const match = arn ? undefined : NAME_ARN.exec(ref.replace(/^\d{12}:function:/, ""));
+    const name = match?.[1] ?? ref;
+    const base = arn?.[1] ?? this.#functions.get(name)?.arn ?? this.functionArn(name);
+    const qualifier = arn?.[2] ?? match?.[2] ?? (QUALIFIED.has(action) ? input.Qualifier : undefined);
+    return [typeof qualifier === "string" && qualifier ? `${base}:${qualifier}` : base];
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
@@ -362,6 +387,11 @@ export class LambdaService {
     const imageUri = input.ImageUri as string | undefined;
     if (!imageUri)
       return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
+    // Lambda pulls the image with the caller's permissions: ecr:BatchGetImage and
+    // ecr:GetDownloadUrlForLayer on the repository (Lambda Developer Guide, "Create a Lambda
+    // function using a container image", Amazon ECR permissions).
+    this.#kernel.authorize("ecr:BatchGetImage", [repositoryArn(imageUri, this.#kernel.partition)]);
+    this.#kernel.authorize("ecr:GetDownloadUrlForLayer", [repositoryArn(imageUri, this.#kernel.partition)]);
     const digest = this.#kernel.resolveImage(imageUri);
     fn.latest = {
       PackageType: "Image",
@@ -547,4 +577,10 @@ function str(value: unknown, field: string): string {
     return fail("InvalidParameterValueException", `${field} must be a non-empty string`);
   }
   return value;
+}
+
+/** The ECR repository an image URI (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` or `@DIGEST`) names. */
+function repositoryArn(uri: string, partition: string): string {
+  const m = /^(\d{12})\.dkr\.ecr\.([\w-]+)\.[^/]+\/([^:@]+)/.exec(uri);
+  return m ? `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}` : "*";
 }

@@ -188,6 +188,48 @@ export class RdsService {
     );
   }
 
+  /**
+   * Instance actions are authorized on the instance (`db:ID` in its region; `db:*` for a
+   * DescribeDBInstances naming none), global-cluster actions on the global cluster and the
+   * target member cluster. CreateDBInstanceReadReplica is authorized on the new replica in the
+   * destination region and on its source: for a cross-region replica RDS calls the source region
+   * with the caller's credentials (Service Authorization Reference, Amazon RDS; RDS User Guide,
+   * "Creating a read replica in a different AWS Region").
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const region = this.#kernel.clientRegion();
+    const db = (ref: string) =>
+      ref.startsWith("arn:")
+        ? ref
+        : this.#kernel.arn("rds", `db:${ref}`, this.#instances.get(ref)?.region ?? region);
+    const id = field(input, "DbInstanceIdentifier", "DBInstanceIdentifier");
+    switch (action) {
+      case "DescribeDBInstances":
+        return [id === undefined ? this.#kernel.arn("rds", "db:*", region) : db(String(id))];
+      case "CreateDBInstanceReadReplica": {
+        const zone = field(input, "AvailabilityZone");
+        const at = typeof zone === "string" ? zone.replace(/[a-z]$/, "") : region;
+        return [
+          this.#kernel.arn("rds", `db:${String(id ?? "")}`, at),
+          db(String(field(input, "SourceDBInstanceIdentifier") ?? "")),
+        ];
+      }
+      case "DescribeGlobalClusters":
+      case "SwitchoverGlobalCluster":
+      case "FailoverGlobalCluster": {
+        const global = field(input, "GlobalClusterIdentifier");
+        if (global === undefined) return ["*"];
+        const target = field(input, "TargetDbClusterIdentifier");
+        return [
+          this.#kernel.arn("rds", `global-cluster:${String(global)}`, ""),
+          ...(typeof target === "string" ? [target] : []),
+        ];
+      }
+      default:
+        return id === undefined ? ["*"] : [db(String(id))];
+    }
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "DescribeDBInstances": {

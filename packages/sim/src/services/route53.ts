@@ -65,6 +65,20 @@ export class Route53Service {
     return r && (r.ResourceRecords ?? []).map((v) => v.Value);
   }
 
+  /**
+   * Record-set actions are authorized on the hosted zone, GetChange on the change;
+   * GetHealthCheckStatus supports no resource-level permissions (Service Authorization
+   * Reference, Amazon Route 53). Route 53 is global: its ARNs have no region or account.
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const id = (key: string, prefix: RegExp) => String(input[key] ?? "").replace(prefix, "");
+    if (action === "ChangeResourceRecordSets" || action === "ListResourceRecordSets")
+      return [`arn:${this.#kernel.partition}:route53:::hostedzone/${id("HostedZoneId", /^\/hostedzone\//)}`];
+    if (action === "GetChange")
+      return [`arn:${this.#kernel.partition}:route53:::change/${id("Id", /^\/change\//)}`];
+    return ["*"];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "ChangeResourceRecordSets":

@@ -79,6 +79,18 @@ export class SecretsManagerService {
     return [...this.#secrets.values()].map((s) => ({ Name: s.Name, ARN: s.ARN }));
   }
 
+  /**
+   * Secret actions are authorized on the secret's ARN (its name plus six random characters); a
+   * secret that does not exist on the ARN its name would start; GetRandomPassword and
+   * ListSecrets on "*" (Service Authorization Reference, AWS Secrets Manager).
+   */
+  resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
+    const id = String((action === "CreateSecret" ? input.Name : input.SecretId) ?? "");
+    if (!id) return ["*"];
+    const secret = this.#secrets.get(id) ?? [...this.#secrets.values()].find((s) => s.ARN === id);
+    return [secret?.ARN ?? (id.startsWith("arn:") ? id : this.#kernel.arn("secretsmanager", `secret:${id}`))];
+  }
+
   async handle(action: string, input: Record<string, unknown>): Promise<unknown> {
     switch (action) {
       case "CreateSecret":
@@ -305,6 +317,9 @@ export class SecretsManagerService {
         "InvalidRequestException",
         "No Lambda rotation function ARN is associated with this secret: pass RotationLambdaARN.",
       );
+    // RotateSecret invokes the rotation function with the caller's permissions: the caller needs
+    // lambda:InvokeFunction on it (Secrets Manager API Reference, RotateSecret, "Required permissions").
+    this.#kernel.authorize("lambda:InvokeFunction", [lambdaArn]);
     const token = this.#token(input.ClientRequestToken);
     const pending = [...secret.versions.values()].find(
       (v) => v.stages.has("AWSPENDING") && !v.stages.has("AWSCURRENT"),

@@ -136,6 +136,21 @@ export class SfnService {
       .map(([token, t]) => ({ token, executionArn: t.executionArn }));
   }
 
+  /**
+   * StartExecution and ListExecutions are authorized on the state machine, execution actions on
+   * the execution; a task token's SendTask* on the state machine whose execution issued it
+   * (Service Authorization Reference, AWS Step Functions).
+   */
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
+    if (typeof input.stateMachineArn === "string") return [input.stateMachineArn];
+    if (typeof input.executionArn === "string") return [input.executionArn];
+    if (typeof input.taskToken === "string") {
+      const execution = this.#executions.get(this.#tokens.get(input.taskToken)?.executionArn ?? "");
+      if (execution) return [execution.stateMachineArn];
+    }
+    return ["*"];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "StartExecution":

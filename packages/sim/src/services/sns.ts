@@ -29,6 +29,11 @@ export class SnsService {
     return [...this.#topics.values()].flat();
   }
 
+  /** Publish is authorized on the topic (Service Authorization Reference, Amazon SNS). */
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
+    return [String(input.TopicArn ?? "*")];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     if (action !== "Publish") return fail("InvalidAction", `the simulated SNS does not implement ${action}`);
     const arn = String(input.TopicArn ?? "");

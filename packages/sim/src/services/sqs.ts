@@ -52,6 +52,13 @@ export class SqsService {
     return message;
   }
 
+  /** Queue actions are authorized on the queue's ARN, from its URL (Service Authorization Reference, Amazon SQS). */
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
+    const url = /^https:\/\/sqs\.([\w-]+)\.[^/]+\/(\d{12})\/([\w.-]+)$/.exec(String(input.QueueUrl ?? ""));
+    if (!url) return ["*"];
+    return [`arn:${this.#kernel.partition}:sqs:${url[1]}:${url[2]}:${url[3]}`];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
       case "SendMessage": {

@@ -42,6 +42,13 @@ export class SsmService {
     return [...this.#parameters.values()].find((p) => p.name === name)?.value;
   }
 
+  /** A parameter's ARN: `parameter/NAME` without NAME's leading slash (Service Authorization Reference, AWS Systems Manager). */
+  resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
+    const name = String(field(input, "Name") ?? "");
+    const region = this.#parameters.get(name)?.region ?? this.#kernel.clientRegion();
+    return [this.#kernel.arn("ssm", `parameter/${name.replace(/^\//, "")}`, region)];
+  }
+
   handle(action: string, input: Record<string, unknown>): unknown {
     const name = String(field(input, "Name") ?? "");
     const region = this.#kernel.clientRegion();

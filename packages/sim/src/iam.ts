@@ -1,0 +1,160 @@
+/**
+ * IAM in the simulated account: identity-based policy evaluation for the roles a stack plan
+ * grants its functions and state machines. Every call a principal with a role makes is
+ * authorized before the service answers it; what AWS checks on the caller's behalf (Secrets
+ * Manager invoking the rotation function, Lambda pulling an image) is authorized the same way
+ * by the service that acts.
+ *
+ * Evaluation follows "Policy evaluation logic" (IAM User Guide,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+ * .../reference_policies_evaluation-logic_AccessPolicyLanguage_Interplay.html): a request is
+ * denied by default (implicit deny), allowed when a statement allows it, and an explicit Deny in
+ * any statement overrides every Allow. Within one account and without resource-based policies,
+ * permission boundaries or SCPs, the identity-based policy alone decides.
+ *
+ * Matching: actions are case-insensitive and may use `*`/`?`; resources are ARNs where `*`
+ * matches any run of characters (across `:` and `/` too) and `?` exactly one, case-sensitively
+ * ("IAM JSON policy elements: Resource", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html,
+ * "Using wildcards in resource ARNs"; "IAM JSON policy elements: Action").
+ */
+
+export type Effect = "Allow" | "Deny";
+
+/** Condition operators this evaluator implements, each also with the `IfExists` suffix. */
+export type ConditionOperator =
+  | "StringEquals"
+  | "StringNotEquals"
+  | "StringEqualsIgnoreCase"
+  | "StringLike"
+  | "StringNotLike"
+  | "ArnEquals"
+  | "ArnLike"
+  | "ArnNotEquals"
+  | "ArnNotLike"
+  | "Bool";
+
+/** `{ operator: { key: value | values } }`, as in a policy document's Condition element. */
+export type Conditions = Partial<Record<string, Record<string, string | readonly string[]>>>;
+
+export interface PolicyStatement {
+  readonly effect: Effect;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly conditions?: Conditions;
+}
+
+/** A role a principal of the simulated account runs as, with its identity-based policy. */
+export interface Role {
+  readonly roleName: string;
+  /** The assumed-role session: the function's name for Lambda, the execution's for Step Functions. */
+  readonly sessionName: string;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** One authorization question: may the role do `action` (service:Action) on `resource`? */
+export interface Request {
+  readonly action: string;
+  readonly resource: string;
+  /** Condition keys of the request context (aws:SourceArn, secretsmanager:SecretId, ...). */
+  readonly context?: Readonly<Record<string, string | undefined>>;
+}
+
+export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
+
+/** `*` any run of characters, `?` exactly one, everything else literal. */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const source = [...pattern]
+    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
+}
+
+/** Action names are case-insensitive: "lambda:invokefunction" matches "lambda:InvokeFunction". */
+export const actionMatches = (pattern: string, action: string): boolean =>
+  wildcardMatch(pattern, action, true);
+
+/** Resource ARNs match case-sensitively, with `*` and `?` wildcards. */
+export const resourceMatches = (pattern: string, arn: string): boolean =>
+  pattern === "*" || wildcardMatch(pattern, arn);
+
+/**
+ * The condition block holds when every operator holds; an operator holds when every key holds; a
+ * key holds when any of its values matches (IAM User Guide, "IAM JSON policy elements: Condition",
+ * "Condition operators"). A key absent from the request context fails a positive operator and
+ * satisfies a negated one; `...IfExists` makes an absent key satisfy any operator.
+ */
+export function conditionsHold(
+  conditions: Conditions | undefined,
+  context: Request["context"] = {},
+): boolean {
+  for (const [rawOperator, keys] of Object.entries(conditions ?? {})) {
+    const ifExists = rawOperator.endsWith("IfExists");
+    const operator = (ifExists ? rawOperator.slice(0, -"IfExists".length) : rawOperator) as ConditionOperator;
+    const test = OPERATORS[operator];
+    if (!test) throw new Error(`the simulated IAM does not implement the condition operator ${rawOperator}`);
+    const negated = operator.includes("Not");
+    for (const [key, raw] of Object.entries(keys ?? {})) {
+      const actual = lookup(context, key);
+      if (actual === undefined) {
+        if (ifExists || negated) continue;
+        return false;
+      }
+      const values = typeof raw === "string" ? [raw] : raw;
+      const holds = negated ? values.every((v) => test(v, actual)) : values.some((v) => test(v, actual));
+      if (!holds) return false;
+    }
+  }
+  return true;
+}
+
+/** Condition key names are case-insensitive (IAM User Guide, "IAM JSON policy elements: Condition"). */
+function lookup(context: NonNullable<Request["context"]>, key: string): string | undefined {
+  const lower = key.toLowerCase();
+  for (const [k, v] of Object.entries(context)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+const OPERATORS: Record<ConditionOperator, (policyValue: string, actual: string) => boolean> = {
+  StringEquals: (p, a) => p === a,
+  StringNotEquals: (p, a) => p !== a,
+  StringEqualsIgnoreCase: (p, a) => p.toLowerCase() === a.toLowerCase(),
+  StringLike: (p, a) => wildcardMatch(p, a),
+  StringNotLike: (p, a) => !wildcardMatch(p, a),
+  ArnEquals: (p, a) => wildcardMatch(p, a),
+  ArnLike: (p, a) => wildcardMatch(p, a),
+  ArnNotEquals: (p, a) => !wildcardMatch(p, a),
+  ArnNotLike: (p, a) => !wildcardMatch(p, a),
+  Bool: (p, a) => p.toLowerCase() === a.toLowerCase(),
+};
+
+/** The decision of `statements` for one request: explicit deny first, then any allow, else implicit deny. */
+export function evaluate(statements: readonly PolicyStatement[], request: Request): Decision {
+  const applies = (s: PolicyStatement) =>
+    s.actions.some((a) => actionMatches(a, request.action)) &&
+    s.resources.some((r) => resourceMatches(r, request.resource)) &&
+    conditionsHold(s.conditions, request.context);
+  if (statements.some((s) => s.effect === "Deny" && applies(s))) return "ExplicitDeny";
+  if (statements.some((s) => s.effect === "Allow" && applies(s))) return "Allow";
+  return "ImplicitDeny";
+}
+
+/**
+ * The message AWS sends with AccessDeniedException for an assumed role, e.g. "User:
+ * arn:aws:sts::123456789012:assumed-role/ROLE/SESSION is not authorized to perform:
+ * lambda:InvokeFunction on resource: ARN because no identity-based policy allows the
+ * lambda:InvokeFunction action" (IAM User Guide, "Troubleshoot access denied error messages").
+ */
+export function accessDeniedMessage(
+  partition: string,
+  accountId: string,
+  role: Role,
+  request: Request,
+  decision: Exclude<Decision, "Allow">,
+): string {
+  const user = `arn:${partition}:sts::${accountId}:assumed-role/${role.roleName}/${role.sessionName}`;
+  const why =
+    decision === "ExplicitDeny"
+      ? `with an explicit deny in an identity-based policy`
+      : `because no identity-based policy allows the ${request.action} action`;
+  return `User: ${user} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`;
+}
