@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from "@smithy/types";
 import { stateTable } from "@switchyard/core/store/table";
 import dynalite from "dynalite";
@@ -59,6 +59,13 @@ export async function startLocalDynamo(tableName: string = stateTable.localName)
       BillingMode: "PAY_PER_REQUEST",
     }),
   );
+  // A new table is CREATING until dynalite's timer (createTableMs) makes it ACTIVE, and refuses
+  // item requests until then, as DynamoDB does; over loopback HTTP the first request came late
+  // enough, in process it may not.
+  while (
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus !== "ACTIVE"
+  )
+    await new Promise((resolve) => setTimeout(resolve, 1));
   client.destroy();
   return {
     endpoint,
@@ -123,7 +130,13 @@ function inProcessHandler(
           listener(req, res);
           const body = request.body as string | Uint8Array | undefined;
           if (body !== undefined && body !== null && body.length > 0)
-            req.emit("data", typeof body === "string" ? Buffer.from(body) : Buffer.from(body));
+            req.emit(
+              "data",
+              typeof body === "string"
+                ? Buffer.from(body)
+                : // A view of the same bytes: the SDK's JSON body is a Uint8Array that warns when read as a string.
+                  Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+            );
           req.emit("end");
         } catch (error) {
           reject(error);

@@ -89,6 +89,13 @@ export interface ExecutionRecord {
   done: Promise<void>;
 }
 
+/**
+ * Definitions (in their local form) that asl-validator accepted in this process: a definition
+ * is the same data every time a simulated account is created with it, and validating it again
+ * only compiles the same schemas again.
+ */
+const VALID_DEFINITIONS = new Set<string>();
+
 /** Error an overridden task throws so the interpreter's Retry/Catch match it by name. */
 class TaskError extends Error {
   constructor(name: string, cause: string) {
@@ -124,11 +131,16 @@ export class SfnService {
     // CreateStateMachine validates the definition and refuses an invalid one (Step Functions API
     // Reference, CreateStateMachine: InvalidDefinition). Validating here, once, spares every
     // execution asl-validator's schema compilation (~125 ms each).
+    const local = localDefinition(asl, asl.StartAt);
+    const text = JSON.stringify(local);
     let validated: StateMachine;
     try {
-      validated = new StateMachine(localDefinition(asl, asl.StartAt), {
-        validationOptions: { checkArn: false, checkPaths: true },
+      validated = new StateMachine(local, {
+        validationOptions: VALID_DEFINITIONS.has(text)
+          ? { noValidate: true }
+          : { checkArn: false, checkPaths: true },
       });
+      VALID_DEFINITIONS.add(text);
     } catch (error) {
       return fail("InvalidDefinition", `Invalid State Machine Definition: ${(error as Error).message}`);
     }
