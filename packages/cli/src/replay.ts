@@ -211,8 +211,8 @@ export interface SummaryOptions {
 /**
  * Replays a stream of events through the local control plane and keeps only counts, so that
  * memory does not grow with the stream: the events are read as they are replayed, no report is
- * kept per event, and the account's call log is emptied after each event (the counts are taken
- * from it first). Executions the stream started and the dead-letter queue do grow, with the
+ * kept per event, and the account's logs of calls and deliveries are emptied after each event
+ * (the counts are taken first). Executions the stream started and the dead-letter queue do grow, with the
  * reactions, not with the events.
  */
 export async function replaySummary(
@@ -260,8 +260,10 @@ export async function replaySummary(
           byDecision[r.decision] = (byDecision[r.decision] ?? 0) + 1;
           summary.reactions[r.reaction] = byDecision;
         }
+        // The account's logs of calls and bus deliveries are for reports; a summary has its counts.
         calls.clear();
         plane.account.calls.length = 0;
+        plane.account.events.deliveries.length = 0;
       }
       options.onEvent?.(summary.events);
     };
