@@ -41,6 +41,14 @@ describe("switchyard bench --json (quick mode)", () => {
     expect(l.p99).toBeLessThanOrEqual(l.max);
   });
 
+  it("reports the rollback's floor (a bare UpdateAlias and a bare GetItem, same run) and the ratio to it", () => {
+    const l = report.rollbackLatency;
+
+    expect(finitePositive(l.floor.updateAliasP50)).toBe(true);
+    expect(finitePositive(l.floor.getItemP50)).toBe(true);
+    expect(l.ratio).toBeCloseTo(l.p50 / (l.floor.updateAliasP50 + l.floor.getItemP50), 1);
+  });
+
   it("names the calls the rollback makes before its UpdateAlias, which include reading the alias", () => {
     expect(report.rollbackLatency.path).toContain("lambda:GetAlias");
     expect(report.rollbackLatency.path).not.toContain("lambda:UpdateAlias");
@@ -54,6 +62,26 @@ describe("switchyard bench --json (quick mode)", () => {
     expect(t.eventsPerSecond).toBeCloseTo(t.events / t.seconds, 0);
     expect(t.statuses.accepted + t.statuses.ignored + t.statuses.rejected).toBe(t.events);
     expect(Object.values(t.statuses).every((n) => n > 0)).toBe(true);
+  });
+
+  it("replays a stream that no rule matches with every event ignored, and reports its rate", () => {
+    const t = report.noMatchThroughput;
+
+    expect(t.ignored).toBe(t.events);
+    expect(t.events).toBeGreaterThan(0);
+    expect(finitePositive(t.eventsPerSecond)).toBe(true);
+  });
+
+  it("plans the stack at 1, 500 and 2,000 deployments and reports the managed policies of the role that needs most", () => {
+    const sizes = report.policies.sizes;
+
+    expect(sizes.map((s) => s.deployments)).toEqual([1, 500, 2000]);
+    for (const s of sizes) {
+      expect(Number.isInteger(s.maxPerRole) && s.maxPerRole >= 1).toBe(true);
+      expect(finitePositive(s.planMs)).toBe(true);
+    }
+    // More deployments never need fewer policies.
+    expect(sizes.map((s) => s.maxPerRole)).toEqual(sizes.map((s) => s.maxPerRole).toSorted((a, b) => a - b));
   });
 
   it("replays a mix in which alarms roll deploys back and malformed events are dead-lettered", () => {
@@ -120,7 +148,23 @@ describe("switchyard bench --json (quick mode)", () => {
       expect(typeof metric.met).toBe("boolean");
       if (metric.met === false) expect(report.notes.some((n) => n.includes(notePrefix))).toBe(true);
     }
-    expect(report.replayThroughput).toMatchObject({ target: null, met: null });
+  });
+
+  it("names each missed target of issue #14 in `missed`, and none that was met", () => {
+    const targets = {
+      "replay (mixed stream)": report.replayThroughput,
+      "replay (no rule matches)": report.noMatchThroughput,
+      "rollback cold import": report.rollbackColdImport,
+      "IAM at 2000 deployments": report.policies,
+    };
+
+    for (const [name, metric] of Object.entries(targets)) {
+      expect(typeof metric.target, name).toBe("string");
+      expect(
+        report.missed.some((m) => m.startsWith(name)),
+        name,
+      ).toBe(metric.met === false);
+    }
   });
 });
 
@@ -143,5 +187,29 @@ describe("switchyard bench (quick mode, for people)", () => {
       expect(lines.some((l) => l.startsWith(`bundle ${f.name} `) && /bytes/.test(l))).toBe(true);
       expect(lines.some((l) => l.startsWith(`cold import ${f.name} `))).toBe(true);
     }
+  }, 120_000);
+});
+
+describe("switchyard bench --check (quick mode)", () => {
+  it("exits 1 when a target is missed and 0 otherwise, naming each missed target on stderr", async () => {
+    process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+    process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+    const { runBench } = await import("../packages/cli/src/bench.ts");
+    let output = "";
+    let errors = "";
+
+    const code = await runBench({
+      json: true,
+      quick: true,
+      check: true,
+      write: (s) => (output += s),
+      writeError: (s) => (errors += s),
+    });
+
+    const report = JSON.parse(output) as BenchReport;
+    expect(code).toBe(report.missed.length > 0 ? 1 : 0);
+    expect(errors.split("\n").filter(Boolean)).toEqual(
+      report.missed.map((m) => `bench: missed target: ${m}`),
+    );
   }, 120_000);
 });

@@ -1,10 +1,16 @@
 import { cpus } from "node:os";
 import { type Bundles, measureBundles } from "./bench/bundles.ts";
 import { type FailoverTransitions, measureFailoverTransitions } from "./bench/failover.ts";
+import { measurePolicies, type PolicyScale } from "./bench/policies.ts";
 import { measureRollbackLatency, type RollbackLatency } from "./bench/rollback.ts";
 import { measureRotation, type RotationRun } from "./bench/rotation.ts";
 import { measureRules, type RuleCount } from "./bench/rules.ts";
-import { measureReplayThroughput, type ReplayThroughput } from "./bench/throughput.ts";
+import {
+  measureNoMatchThroughput,
+  measureReplayThroughput,
+  type NoMatchThroughput,
+  type ReplayThroughput,
+} from "./bench/throughput.ts";
 import { type DeployTransitions, measureTransitions } from "./bench/transitions.ts";
 
 /** A metric's target, as people say it, and whether this run met it (null: no target, reported only). */
@@ -19,7 +25,13 @@ export interface BenchReport {
   cpus: number;
   rollbackLatency: RollbackLatency & Target;
   replayThroughput: ReplayThroughput & Target;
+  /** Events no rule matches, through the streaming replay. */
+  noMatchThroughput: NoMatchThroughput & Target;
   bundles: Bundles & Target;
+  /** Cold import of the rollback handler's bundle over bare Node, measured side by side. */
+  rollbackColdImport: { ms: number } & Target;
+  /** Managed policies per role and plan time at 1, 500 and 2,000 deployments. */
+  policies: PolicyScale & Target;
   rules: RuleCount & Target;
   transitions: { runs: DeployTransitions[] } & Target;
   /** A full PostgreSQL credential rotation; `error` when it could not run (no PostgreSQL installed). */
@@ -28,16 +40,41 @@ export interface BenchReport {
   failover: { runs: FailoverTransitions[] } & Target;
   /** One line per missed target or failed check, saying what was seen. */
   notes: string[];
+  /** The targets this run missed, by name: what `--check` exits 1 for. */
+  missed: string[];
 }
 
 /** How much each part measures: the quick mode only proves the bench runs and reports. */
 const SIZES = {
-  full: { rollbackIterations: 200, rollbackWarmup: 10, replayCycles: 50, importRuns: 5, matchRounds: 50_000 },
-  quick: { rollbackIterations: 5, rollbackWarmup: 1, replayCycles: 2, importRuns: 1, matchRounds: 1_000 },
+  full: {
+    rollbackIterations: 200,
+    rollbackWarmup: 10,
+    replayCycles: 50,
+    noMatchEvents: 20_000,
+    importRuns: 5,
+    matchRounds: 50_000,
+    planRuns: 3,
+  },
+  quick: {
+    rollbackIterations: 5,
+    rollbackWarmup: 1,
+    replayCycles: 2,
+    noMatchEvents: 200,
+    importRuns: 1,
+    matchRounds: 1_000,
+    planRuns: 1,
+  },
 } as const;
 
+/** Issue #14's targets. */
 const TARGETS = {
+  rollbackP50Ms: 2,
   rollbackP99Ms: 10,
+  replayMixedPerSecond: 1_000,
+  replayNoMatchPerSecond: 20_000,
+  rollbackColdImportMs: 60,
+  policiesPerRole: 10,
+  policyDeployments: 2_000,
   bundleBytes: 1_000_000,
   rules: 20,
   canaryTransitions: 20,
@@ -50,7 +87,10 @@ const TARGETS = {
 export async function runBench(options: {
   json: boolean;
   quick?: boolean;
+  /** Exit 1, naming each missed target on stderr, when a target is missed. */
+  check?: boolean;
   write?: (s: string) => void;
+  writeError?: (s: string) => void;
 }): Promise<number> {
   const write = options.write ?? ((s: string) => process.stdout.write(s));
   const mode = options.quick ? "quick" : "full";
@@ -66,10 +106,14 @@ export async function runBench(options: {
   });
   progress("replay throughput");
   const throughput = await measureReplayThroughput(size.replayCycles);
+  progress("replay throughput, events no rule matches");
+  const noMatch = await measureNoMatchThroughput(size.noMatchEvents);
   progress("bundles and cold imports");
   const bundles = await measureBundles(size.importRuns);
   progress("EventBridge rules");
   const rules = await measureRules(size.matchRounds);
+  progress("IAM policies at 1, 500 and 2,000 deployments");
+  const policies = measurePolicies(size.planRuns);
   progress("state transitions");
   const runs = await measureTransitions();
   progress("secret rotation against PostgreSQL");
@@ -82,16 +126,40 @@ export async function runBench(options: {
   const failoverRuns = await measureFailoverTransitions();
 
   const canaries = runs.filter((r) => r.strategy.startsWith("Canary"));
+  const rollbackBundle = bundles.functions.find((f) => f.name === "rollback");
+  const atScale = policies.sizes.find((p) => p.deployments === TARGETS.policyDeployments);
   const report: BenchReport = {
     mode,
     node: process.version,
     cpus: cpus().length,
     rollbackLatency: {
       ...latency,
-      target: `p99 ≤ ${TARGETS.rollbackP99Ms} ms`,
-      met: latency.p99 <= TARGETS.rollbackP99Ms,
+      target: `p50 ≤ ${TARGETS.rollbackP50Ms} ms, p99 ≤ ${TARGETS.rollbackP99Ms} ms`,
+      met: latency.p50 <= TARGETS.rollbackP50Ms && latency.p99 <= TARGETS.rollbackP99Ms,
     },
-    replayThroughput: { ...throughput, target: null, met: null },
+    replayThroughput: {
+      ...throughput,
+      target: `≥ ${thousands(TARGETS.replayMixedPerSecond)} events/s`,
+      met: throughput.eventsPerSecond >= TARGETS.replayMixedPerSecond,
+    },
+    noMatchThroughput: {
+      ...noMatch,
+      target: `≥ ${thousands(TARGETS.replayNoMatchPerSecond)} events/s`,
+      met: noMatch.eventsPerSecond >= TARGETS.replayNoMatchPerSecond && noMatch.ignored === noMatch.events,
+    },
+    rollbackColdImport: {
+      ms: rollbackBundle?.coldImportMs ?? Number.NaN,
+      target: `≤ +${TARGETS.rollbackColdImportMs} ms over bare Node`,
+      met:
+        rollbackBundle !== undefined &&
+        !rollbackBundle.importError &&
+        rollbackBundle.coldImportMs <= TARGETS.rollbackColdImportMs,
+    },
+    policies: {
+      ...policies,
+      target: `≤ ${TARGETS.policiesPerRole} per role at ${thousands(TARGETS.policyDeployments)} deployments`,
+      met: atScale !== undefined && atScale.maxPerRole <= TARGETS.policiesPerRole,
+    },
     bundles: {
       ...bundles,
       target: `≤ ${TARGETS.bundleBytes} bytes each`,
@@ -110,16 +178,57 @@ export async function runBench(options: {
     rotation: { ...rotation, target: null, met: null },
     failover: { runs: failoverRuns, target: null, met: null },
     notes: [],
+    missed: [],
   };
   report.notes = notes(report);
+  report.missed = missed(report);
   write(options.json ? `${JSON.stringify(report, null, 2)}\n` : table(report));
-  return 0;
+  if (!options.check) return 0;
+  const writeError = options.writeError ?? ((s: string) => process.stderr.write(s));
+  for (const m of report.missed) writeError(`bench: missed target: ${m}\n`);
+  return report.missed.length > 0 ? 1 : 0;
+}
+
+/** One line per target this run missed, naming the target and what was seen. */
+function missed(r: BenchReport): string[] {
+  const out: string[] = [];
+  const l = r.rollbackLatency;
+  if (l.p50 > TARGETS.rollbackP50Ms) out.push(`rollback p50 ${l.p50} ms > ${TARGETS.rollbackP50Ms} ms`);
+  if (l.p99 > TARGETS.rollbackP99Ms) out.push(`rollback p99 ${l.p99} ms > ${TARGETS.rollbackP99Ms} ms`);
+  if (!r.replayThroughput.met)
+    out.push(
+      `replay (mixed stream) ${r.replayThroughput.eventsPerSecond} events/s < ${TARGETS.replayMixedPerSecond}`,
+    );
+  if (!r.noMatchThroughput.met)
+    out.push(
+      `replay (no rule matches) ${r.noMatchThroughput.eventsPerSecond} events/s < ${TARGETS.replayNoMatchPerSecond}` +
+        (r.noMatchThroughput.ignored === r.noMatchThroughput.events
+          ? ""
+          : ` (${r.noMatchThroughput.events - r.noMatchThroughput.ignored} events were not ignored)`),
+    );
+  for (const f of r.bundles.functions)
+    if (f.bytes > TARGETS.bundleBytes) out.push(`bundle ${f.name} ${f.bytes} bytes > ${TARGETS.bundleBytes}`);
+  if (!r.rollbackColdImport.met)
+    out.push(
+      `rollback cold import +${r.rollbackColdImport.ms} ms > +${TARGETS.rollbackColdImportMs} ms over bare Node`,
+    );
+  const atScale = r.policies.sizes.find((p) => p.deployments === TARGETS.policyDeployments);
+  if (!r.policies.met)
+    out.push(
+      `IAM at ${TARGETS.policyDeployments} deployments: ${atScale?.maxPerRole} managed policies on the ${atScale?.role}'s role > ${TARGETS.policiesPerRole}`,
+    );
+  if (!r.rules.met) out.push("EventBridge rules grow with the deployments or exceed 20");
+  if (!r.transitions.met)
+    out.push(`the one-step canary takes more than ${TARGETS.canaryTransitions} transitions`);
+  return out;
 }
 
 function notes(r: BenchReport): string[] {
   const out: string[] = [];
-  if (!r.rollbackLatency.met)
+  if (r.rollbackLatency.p99 > TARGETS.rollbackP99Ms)
     out.push(`rollback latency p99 ${r.rollbackLatency.p99} ms is over ${TARGETS.rollbackP99Ms} ms`);
+  if (r.rollbackLatency.p50 > TARGETS.rollbackP50Ms)
+    out.push(`rollback latency p50 ${r.rollbackLatency.p50} ms is over ${TARGETS.rollbackP50Ms} ms`);
   for (const f of r.bundles.functions) {
     if (f.bytes > TARGETS.bundleBytes) {
       const heaviest = f.heaviest.map((h) => `${h.package} ${h.bytes}`).join(", ");
@@ -158,7 +267,24 @@ function table(r: BenchReport): string {
       l.target ?? "—",
       yes(l.met),
     ],
-    ["replay throughput", `${t.eventsPerSecond} events/s (${t.events} events in ${t.seconds} s)`, "—", "—"],
+    [
+      "rollback floor: bare UpdateAlias + bare GetItem p50",
+      `${l.floor.updateAliasP50} + ${l.floor.getItemP50} ms; rollback p50 is ${l.ratio}× the floor`,
+      "—",
+      "—",
+    ],
+    [
+      "replay throughput",
+      `${t.eventsPerSecond} events/s (${t.events} events in ${t.seconds} s)`,
+      t.target ?? "—",
+      yes(t.met),
+    ],
+    [
+      "replay throughput, no rule matches",
+      `${r.noMatchThroughput.eventsPerSecond} events/s (${r.noMatchThroughput.events} events in ${r.noMatchThroughput.seconds} s)`,
+      r.noMatchThroughput.target ?? "—",
+      yes(r.noMatchThroughput.met),
+    ],
   ];
   for (const f of r.bundles.functions) {
     rows.push([
@@ -176,6 +302,21 @@ function table(r: BenchReport): string {
         : `+${f.coldImportMs} ms (${f.processMs} vs bare node ${f.bareNodeMs} ms)`,
       "—",
       "—",
+    ]);
+  }
+  rows.push([
+    "cold import rollback over bare Node",
+    `+${r.rollbackColdImport.ms} ms`,
+    r.rollbackColdImport.target ?? "—",
+    yes(r.rollbackColdImport.met),
+  ]);
+  for (const p of r.policies.sizes) {
+    const atTarget = p.deployments === TARGETS.policyDeployments;
+    rows.push([
+      `IAM managed policies per role, ${thousands(p.deployments)} deployments`,
+      `${p.maxPerRole} (${p.role}); planned in ${p.planMs} ms`,
+      atTarget ? `≤ ${TARGETS.policiesPerRole}` : "—",
+      atTarget ? yes(r.policies.met) : "—",
     ]);
   }
   rows.push(
@@ -225,5 +366,6 @@ function table(r: BenchReport): string {
   ];
   out.push("", `rollback calls before its UpdateAlias: ${l.path.join(" → ")}`);
   if (r.notes.length > 0) out.push("", "notes:", ...r.notes.map((n) => `  - ${n}`));
+  if (r.missed.length > 0) out.push("", "missed targets:", ...r.missed.map((m) => `  - ${m}`));
   return `${out.join("\n")}\n`;
 }

@@ -6,7 +6,7 @@ import { ENV } from "@switchyard/core/context";
 import { secretStatuses } from "@switchyard/core/secrets/stuck";
 import { invokeFunction } from "./invoke.ts";
 import { connect, history, OpsError, operatorPromote, operatorRollback, setPaused, status } from "./ops.ts";
-import { replay } from "./replay.ts";
+import { replay, replayJsonLines, replaySummary, summaryText } from "./replay.ts";
 import { listScenarios, playScenario } from "./scenarios.ts";
 
 const USAGE = `switchyard — event-driven control plane for AWS (local mode runs on a simulated account)
@@ -16,12 +16,15 @@ Usage:
   switchyard replay [--config F] [--json] FILE...
                                               run EventBridge events (one per file, or a JSON array) through the control plane;
                                               a file may also hold the Lambda SNS event of a Cost Anomaly Detection alert
+  switchyard replay --from F.jsonl [--summary] [--config F] [--json]
+                                              stream a JSON-lines file of events (one per line) with a progress bar on
+                                              stderr and print counts; --summary prints counts for FILE... too
   switchyard scenario --list                  name the built-in scenarios
   switchyard scenario NAME [--config F] [--json]
                                               play one; exit 0 when it ends as expected, 1 otherwise
   switchyard invoke [--config F] FUNCTION FILE
                                               invoke one Switchyard function with the payload in FILE
-  switchyard bench [--json]                   the performance benchmark
+  switchyard bench [--json] [--check]         the performance benchmark; --check exits 1 naming each missed target
   switchyard status [--aws] [--json]          deployments: what each alias serves, the deployment record, alarms, kill switch;
                                               secrets: last and next rotation, stuck rotations
   switchyard history [--aws] [--limit N] [--json]
@@ -69,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: "string" },
       by: { type: "string" },
       limit: { type: "string" },
+      from: { type: "string" },
+      summary: { type: "boolean", default: false },
+      check: { type: "boolean", default: false },
     },
   });
   const [verb, ...args] = positionals;
@@ -81,7 +87,13 @@ async function main(argv: string[]): Promise<number> {
     case "showcase":
       return showcase(await config());
     case "replay":
-      return replayFiles(await config(), args, values.json);
+      if (values.from !== undefined) {
+        if (args.length > 0) throw new UsageError("replay --from F.jsonl takes no FILE besides");
+        return replayJsonLines(await config(), values.from, { json: values.json });
+      }
+      return values.summary
+        ? replayFilesSummary(await config(), args, values.json)
+        : replayFiles(await config(), args, values.json);
     case "scenario":
       return scenario(args, values.list, values.json, values.config ? await config() : undefined);
     case "invoke":
@@ -100,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       return failoverVerb(args, values, await config());
     case "bench": {
       const { runBench } = await import("./bench.ts");
-      return runBench({ json: values.json });
+      return runBench({ json: values.json, check: values.check });
     }
     default:
       throw new UsageError(`unknown verb "${verb}"\n\n${USAGE}`);
@@ -327,6 +339,16 @@ async function answerApproval(
       process.stdout.write(`  ${a.decision.padEnd(18)} ${a.reason}\n`);
   }
   return ok ? 0 : 1;
+}
+
+async function replayFilesSummary(config: Config, files: string[], json: boolean): Promise<number> {
+  const events = await readEvents(files);
+  const summary = await replaySummary(
+    config,
+    events.map((value) => ({ value })),
+  );
+  process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : summaryText(summary));
+  return 0;
 }
 
 async function replayFiles(config: Config, files: string[], json: boolean): Promise<number> {

@@ -1,8 +1,11 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import type { Config } from "@switchyard/core/config/index";
 import { isSnsLambdaEvent } from "@switchyard/core/cost/anomaly";
 import { parseEvent } from "@switchyard/core/events/parse";
 import { type AuditRecord, listAudit } from "@switchyard/core/store/state";
-import type { BusEventOut, ExecutionRecord } from "@switchyard/sim";
+import type { BusEventOut, CallRecord, ExecutionRecord } from "@switchyard/sim";
 import { type ControlPlane, LOCAL_NAMES, startControlPlane } from "./local/control-plane.ts";
 
 export interface ReactionReport {
@@ -102,17 +105,14 @@ export async function replay(
   events: readonly unknown[],
   options: ReplayOptions = {},
 ): Promise<ReplayReport> {
-  const firstTime = events
-    .map((e) =>
-      e && typeof e === "object" ? Date.parse(String((e as { time?: unknown }).time)) : Number.NaN,
-    )
-    .find((t) => Number.isFinite(t));
+  const firstTime = events.map(eventTime).find((t) => t !== undefined);
   const plane = await startControlPlane(config, firstTime ? { start: firstTime } : {});
   try {
+    const calls = indexCalls(plane);
     await options.prepare?.(plane);
     const reports: EventReport[] = [];
     for (const raw of events) {
-      const report = await deliverOne(plane, raw);
+      const report = await deliverOne(plane, raw, calls);
       reports.push(report);
       options.onEvent?.(report, plane);
     }
@@ -123,7 +123,7 @@ export async function replay(
         const execution = reaction.execution ? plane.account.sfn.execution(reaction.execution) : undefined;
         if (execution) {
           reaction.outcome = executionOutcome(execution);
-          reaction.calls = callsOf(plane, report.id);
+          reaction.calls = actions(calls.of(report.id));
         }
       }
     }
@@ -149,12 +149,218 @@ export async function replay(
   }
 }
 
-function callsOf(plane: ControlPlane, eventId: string): string[] {
-  return [...new Set(plane.account.callsOf({ eventId }).map((c) => `${c.service}:${c.action}`))];
+/** The event's own time (ms since epoch), when it states one. */
+function eventTime(e: unknown): number | undefined {
+  const t = e && typeof e === "object" ? Date.parse(String((e as { time?: unknown }).time)) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
 }
 
-async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventReport> {
-  if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw);
+/**
+ * The account's calls by the id of the event whose reaction made them, kept as they are made:
+ * looking an event's calls up costs the calls of that event, not every call of the replay.
+ */
+interface CallIndex {
+  of(eventId: string, principal?: string): CallRecord[];
+  /** Forgets every event's calls (a long replay that keeps only counts). */
+  clear(): void;
+}
+
+function indexCalls(plane: ControlPlane): CallIndex {
+  const byEvent = new Map<string, CallRecord[]>();
+  plane.account.onCall((call) => {
+    if (call.eventId === undefined) return;
+    const list = byEvent.get(call.eventId);
+    if (list) list.push(call);
+    else byEvent.set(call.eventId, [call]);
+  });
+  return {
+    of: (eventId, principal) =>
+      (byEvent.get(eventId) ?? []).filter((c) => principal === undefined || c.principal === principal),
+    clear: () => byEvent.clear(),
+  };
+}
+
+const actions = (calls: readonly CallRecord[]): string[] => [
+  ...new Set(calls.map((c) => `${c.service}:${c.action}`)),
+];
+
+/** Counts of a replay that kept no per-event report: what `--summary` prints. */
+export interface ReplaySummary {
+  events: number;
+  statuses: Record<EventReport["status"], number>;
+  /** Decisions by reaction, as the handlers returned them. */
+  reactions: Record<string, Record<string, number>>;
+  /** How the executions the replay started ended (after timers ran out). */
+  executions: Record<string, number>;
+  /** Lines of the input that were not JSON, by line number (the first 20). */
+  unreadable: { line: number; reason: string }[];
+  unreadableCount: number;
+  deadLetters: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+/** One item of a replay's input: a value, or a line that could not be read as one. */
+export type ReplayInput = { value: unknown } | { line: number; reason: string };
+
+export interface SummaryOptions {
+  /** Called after each event, with the number of events so far (progress bars). */
+  onEvent?: (count: number) => void;
+}
+
+/**
+ * Replays a stream of events through the local control plane and keeps only counts, so that
+ * memory does not grow with the stream: the events are read as they are replayed, no report is
+ * kept per event, and the account's logs of calls and deliveries are emptied after each event
+ * (the counts are taken first). Executions the stream started and the dead-letter queue do grow, with the
+ * reactions, not with the events.
+ */
+export async function replaySummary(
+  config: Config,
+  input: AsyncIterable<ReplayInput> | Iterable<ReplayInput>,
+  options: SummaryOptions = {},
+): Promise<ReplaySummary> {
+  const iterator = (
+    Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : toAsync(input)
+  ) as AsyncIterator<ReplayInput>;
+  const summary: ReplaySummary = {
+    events: 0,
+    statuses: { accepted: 0, ignored: 0, rejected: 0 },
+    reactions: {},
+    executions: {},
+    unreadable: [],
+    unreadableCount: 0,
+    deadLetters: 0,
+    seconds: 0,
+    eventsPerSecond: 0,
+  };
+  let next = await iterator.next();
+  // The clock starts at the first readable event's time, as `replay` does.
+  const skipped: ReplayInput[] = [];
+  while (!next.done && !("value" in next.value)) {
+    skipped.push(next.value);
+    next = await iterator.next();
+  }
+  const first = next.done ? undefined : eventTime((next.value as { value: unknown }).value);
+  const plane = await startControlPlane(config, first ? { start: first } : {});
+  try {
+    const calls = indexCalls(plane);
+    const started = performance.now();
+    const count = async (item: ReplayInput) => {
+      summary.events++;
+      if (!("value" in item)) {
+        summary.statuses.rejected++;
+        summary.unreadableCount++;
+        if (summary.unreadable.length < 20) summary.unreadable.push(item);
+      } else {
+        const report = await deliverOne(plane, item.value, calls);
+        summary.statuses[report.status]++;
+        for (const r of report.reactions) {
+          const byDecision = summary.reactions[r.reaction] ?? {};
+          byDecision[r.decision] = (byDecision[r.decision] ?? 0) + 1;
+          summary.reactions[r.reaction] = byDecision;
+        }
+        // The account's logs of calls and bus deliveries are for reports; a summary has its counts.
+        calls.clear();
+        plane.account.calls.length = 0;
+        plane.account.events.deliveries.length = 0;
+      }
+      options.onEvent?.(summary.events);
+    };
+    for (const item of skipped) await count(item);
+    while (!next.done) {
+      await count(next.value);
+      next = await iterator.next();
+    }
+    summary.seconds = (performance.now() - started) / 1000;
+    summary.eventsPerSecond = summary.seconds > 0 ? Math.round(summary.events / summary.seconds) : 0;
+    await plane.runOut();
+    for (const e of plane.account.sfn.executions()) {
+      const outcome = executionOutcome(e);
+      summary.executions[outcome] = (summary.executions[outcome] ?? 0) + 1;
+    }
+    summary.deadLetters = plane.account.sqs.messages(LOCAL_NAMES.dlq).length;
+    return summary;
+  } finally {
+    await plane.close();
+  }
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/**
+ * Reads a JSON-lines file (one event per line; blank lines skipped) as it is replayed, calling
+ * `onBytes` with the bytes read so far. A line that is not JSON is an item of its own, to be
+ * counted as rejected, not the end of the replay.
+ */
+export async function* readJsonLines(
+  file: string,
+  onBytes?: (read: number, total: number) => void,
+): AsyncGenerator<ReplayInput> {
+  const { size } = await stat(file);
+  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  let read = 0;
+  for await (const text of lines) {
+    line++;
+    read += Buffer.byteLength(text) + 1;
+    onBytes?.(Math.min(read, size), size);
+    if (text.trim() === "") continue;
+    try {
+      yield { value: JSON.parse(text) as unknown };
+    } catch (error) {
+      yield { line, reason: `line ${line}: not JSON (${(error as Error).message})` };
+    }
+  }
+  onBytes?.(size, size);
+}
+
+/**
+ * A progress bar on a stream: redrawn in place on a terminal, a line at each tenth otherwise
+ * (a log keeps it readable). At most ten redraws a second.
+ */
+export function progressBar(
+  out: { write(s: string): unknown; isTTY?: boolean },
+  label: string,
+): { update(done: number, total: number, events: number): void; end(): void } {
+  let lastDraw = 0;
+  let lastTenth = -1;
+  const started = performance.now();
+  let line = "";
+  const render = (done: number, total: number, events: number) => {
+    const fraction = total > 0 ? done / total : 1;
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0 ? Math.round(events / seconds) : 0;
+    return `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.floor(fraction * 100)}% ${events.toLocaleString("en-US")} events, ${rate.toLocaleString("en-US")}/s`;
+  };
+  return {
+    update(done, total, events) {
+      const now = performance.now();
+      const tenth = total > 0 ? Math.floor((10 * done) / total) : 10;
+      if (out.isTTY) {
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        line = render(done, total, events);
+        out.write(`\r${line}`);
+      } else if (tenth > lastTenth) {
+        lastTenth = tenth;
+        line = render(done, total, events);
+        out.write(`${line}\n`);
+      }
+    },
+    end() {
+      if (out.isTTY && line !== "") out.write("\n");
+    },
+  };
+}
+
+async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): Promise<EventReport> {
+  if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw, calls);
   const envelope = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
   const head = {
     id: typeof envelope.id === "string" ? envelope.id : "",
@@ -191,13 +397,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventRepor
       ...(execution ? { execution } : {}),
       outcome: decision,
       reason: o.error ? `${o.error.errorType}: ${o.error.errorMessage}` : (result.reason ?? ""),
-      calls: [
-        ...new Set(
-          plane.account
-            .callsOf({ eventId: head.id, principal: `switchyard-${o.target}` })
-            .map((c) => `${c.service}:${c.action}`),
-        ),
-      ],
+      calls: actions(calls.of(head.id, `switchyard-${o.target}`)),
     };
   });
   // No rule matched: EventBridge would never have delivered this event, so it is not malformed, only unwanted.
@@ -222,7 +422,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventRepor
  * that SNS hands the subscribed cost-intake function. Invoked as SNS would, asynchronously;
  * the report names it by the first record's MessageId, with source "aws:sns".
  */
-async function deliverSns(plane: ControlPlane, raw: unknown): Promise<EventReport> {
+async function deliverSns(plane: ControlPlane, raw: unknown, calls: CallIndex): Promise<EventReport> {
   const records = (raw as { Records: { Sns?: { MessageId?: unknown } }[] }).Records;
   const id = String(records[0]?.Sns?.MessageId ?? "");
   const target = "cost-intake";
@@ -255,14 +455,68 @@ async function deliverSns(plane: ControlPlane, raw: unknown): Promise<EventRepor
         ...(execution ? { execution } : {}),
         outcome: decision,
         reason,
-        calls: [
-          ...new Set(
-            plane.account
-              .callsOf({ eventId: id, principal: `${LOCAL_NAMES.functionPrefix}${target}` })
-              .map((c) => `${c.service}:${c.action}`),
-          ),
-        ],
+        calls: actions(calls.of(id, `${LOCAL_NAMES.functionPrefix}${target}`)),
       },
     ],
   };
+}
+
+/**
+ * `switchyard replay --from events.jsonl [--summary]`: streams a JSON-lines file through the
+ * control plane with a progress bar on `err`. With `--summary` (or `--json`) it prints counts;
+ * the per-event report of `replay FILE...` would keep every event in memory.
+ */
+export async function replayJsonLines(
+  config: Config,
+  file: string,
+  options: {
+    json: boolean;
+    out?: { write(s: string): unknown };
+    err?: { write(s: string): unknown; isTTY?: boolean };
+  },
+): Promise<number> {
+  await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      `${file}: cannot be read (${error.code ?? error.message}); give a JSON-lines file of events`,
+    );
+  });
+  const out = options.out ?? process.stdout;
+  const err = options.err ?? process.stderr;
+  const bar = progressBar(err, "replay");
+  let bytes = 0;
+  let total = 0;
+  const summary = await replaySummary(
+    config,
+    readJsonLines(file, (read, size) => {
+      bytes = read;
+      total = size;
+    }),
+    { onEvent: (events) => bar.update(bytes, total, events) },
+  );
+  bar.update(total, total, summary.events);
+  bar.end();
+  out.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : summaryText(summary));
+  return 0;
+}
+
+export function summaryText(s: ReplaySummary): string {
+  const lines = [
+    `${s.events.toLocaleString("en-US")} events in ${s.seconds.toFixed(1)} s (${s.eventsPerSecond.toLocaleString("en-US")} events/s): ` +
+      `${s.statuses.accepted} accepted, ${s.statuses.ignored} ignored, ${s.statuses.rejected} rejected`,
+  ];
+  for (const [reaction, decisions] of Object.entries(s.reactions).sort())
+    lines.push(
+      `  ${reaction}: ${Object.entries(decisions)
+        .sort((a, b) => b[1] - a[1])
+        .map(([d, n]) => `${d} ${n}`)
+        .join(", ")}`,
+    );
+  const ended = Object.entries(s.executions).sort((a, b) => b[1] - a[1]);
+  if (ended.length > 0) lines.push(`executions: ${ended.map(([o, n]) => `${o} ${n}`).join(", ")}`);
+  lines.push(`dead letters: ${s.deadLetters}`);
+  if (s.unreadableCount > 0) {
+    lines.push(`unreadable lines: ${s.unreadableCount}`);
+    for (const u of s.unreadable) lines.push(`  ${u.reason}`);
+  }
+  return `${lines.join("\n")}\n`;
 }

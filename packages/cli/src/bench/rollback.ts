@@ -1,6 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { claimDeployment, type DeploymentRecord, readDeployment } from "@switchyard/core/store/state";
+import { stateTable } from "@switchyard/core/store/table";
 import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
 import { alarmStateChange, digestOf, imagePush, imageScan } from "./events.ts";
 import { percentile, round } from "./stats.ts";
@@ -15,6 +17,13 @@ export interface RollbackLatency {
   max: number;
   /** The AWS calls the rollback made before its UpdateAlias, in order (the last iteration's). */
   path: string[];
+  /**
+   * The floor, measured in the same run on the same simulated account: the median of a bare
+   * `UpdateAlias` and of a bare `GetItem` of the state table, each sent alone through the SDK.
+   */
+  floor: { updateAliasP50: number; getItemP50: number };
+  /** Rollback p50 over (bare UpdateAlias p50 + bare GetItem p50): how many floors a rollback costs. */
+  ratio: number;
 }
 
 const ROLLBACK_PRINCIPAL = "switchyard-rollback";
@@ -61,6 +70,8 @@ export async function measureRollbackLatency(options: {
       }
       if (i >= options.warmup) samples.push(sentAt - handedAt);
     }
+    const floor = await measureFloor(plane, midShift, options);
+    const p50 = percentile(samples, 50);
     return {
       unit: "ms",
       iterations: options.iterations,
@@ -69,6 +80,8 @@ export async function measureRollbackLatency(options: {
       p99: round(percentile(samples, 99), 3),
       max: round(Math.max(...samples), 3),
       path,
+      floor: { updateAliasP50: round(floor.updateAlias, 3), getItemP50: round(floor.getItem, 3) },
+      ratio: round(p50 / (floor.updateAlias + floor.getItem), 2),
     };
   } finally {
     await plane.close();
@@ -103,4 +116,39 @@ async function restoreMidShift(plane: ControlPlane, record: DeploymentRecord): P
       RoutingConfig: { AdditionalVersionWeights: { [record.newVersion]: 0.1 } },
     }),
   );
+}
+
+/** Bare calls, one at a time, on the same account and clients as the rollback: its floor. */
+async function measureFloor(
+  plane: ControlPlane,
+  record: DeploymentRecord,
+  options: { iterations: number; warmup: number },
+): Promise<{ updateAlias: number; getItem: number }> {
+  const time = async (call: () => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < options.warmup + options.iterations; i++) {
+      const start = performance.now();
+      await call();
+      if (i >= options.warmup) samples.push(performance.now() - start);
+    }
+    return percentile(samples, 50);
+  };
+  const updateAlias = await time(() =>
+    plane.clients.lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: record.functionName,
+        Name: record.alias,
+        FunctionVersion: record.stableVersion,
+      }),
+    ),
+  );
+  const getItem = await time(() =>
+    plane.store.db.send(
+      new GetCommand({
+        TableName: plane.store.table,
+        Key: { [stateTable.partitionKey]: "bench#floor", [stateTable.sortKey]: "bench#floor" },
+      }),
+    ),
+  );
+  return { updateAlias, getItem };
 }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { BusEventOut } from "@switchyard/sim";
-import { replay } from "../replay.ts";
+import { replay, replaySummary } from "../replay.ts";
 import {
   alarmStateChange,
   digestOf,
@@ -88,5 +88,39 @@ export async function measureReplayThroughput(cycles: number): Promise<ReplayThr
     statuses,
     rollbacks: report.executions.filter((e) => e.outcome === "rolled-back").length,
     deadLetters: report.deadLetters.length,
+  };
+}
+
+export interface NoMatchThroughput {
+  unit: "events/s";
+  eventsPerSecond: number;
+  events: number;
+  seconds: number;
+  /** Every event must come out ignored: a check that none matched a rule. */
+  ignored: number;
+}
+
+/**
+ * Events per second for a stream no rule matches (image deletions and Step Functions status
+ * changes, each a distinct delivery), through the streaming replay `--from` uses.
+ */
+export async function measureNoMatchThroughput(count: number): Promise<NoMatchThroughput> {
+  const config = benchConfig(Array.from({ length: DEPLOYMENTS }, (_, n) => deployment(n)));
+  const at = (i: number) => new Date(START + 1000 * i).toISOString().replace(".000Z", "Z");
+  function* events() {
+    for (let i = 0; i < count; i++) {
+      const d = deployment(i % DEPLOYMENTS);
+      yield {
+        value: i % 2 === 0 ? imageDelete(d.repository, TAG, digestOf(i), at(i)) : executionSucceeded(at(i)),
+      };
+    }
+  }
+  const summary = await replaySummary(config, events());
+  return {
+    unit: "events/s",
+    eventsPerSecond: round(summary.events / summary.seconds, 1),
+    events: summary.events,
+    seconds: round(summary.seconds, 3),
+    ignored: summary.statuses.ignored,
   };
 }

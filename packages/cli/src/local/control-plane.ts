@@ -102,7 +102,9 @@ export async function startControlPlane(
     region: config.region,
     credentials: localCredentials,
     dynamodbEndpoint: dynamo.endpoint,
-    attach: (client) => {
+    attach: (client, service) => {
+      // The state table's client talks to dynalite in this process, not over loopback HTTP.
+      if (service === "dynamodb") client.config.requestHandler = dynamo.requestHandler;
       account.attach(client);
       options.attach?.(client);
     },

@@ -41,6 +41,22 @@ interface StateMachineRecord {
   definition: StateMachineDefinition;
   roleArn: string;
   creationDate: Date;
+  /**
+   * The interpreter for the local form of the definition, by the state it starts at: built
+   * once and reused by every execution (it keeps no execution state). The one that starts at
+   * `StartAt` was validated when the state machine was created.
+   */
+  interpreters: Map<string, Interpreter>;
+}
+
+/** What an execution needs of a definition, computed once per state machine and start state. */
+interface Interpreter {
+  machine: StateMachine;
+  /** Every state, nested ones included, with its name. */
+  states: [string, State][];
+  topLevel: Set<string>;
+  /** States that were Wait states before the local definition turned them into tasks. */
+  waits: Set<string>;
 }
 
 interface TokenRecord {
@@ -72,6 +88,13 @@ export interface ExecutionRecord {
   hold: ExecutionHold;
   done: Promise<void>;
 }
+
+/**
+ * Definitions (in their local form) that asl-validator accepted in this process: a definition
+ * is the same data every time a simulated account is created with it, and validating it again
+ * only compiles the same schemas again.
+ */
+const VALID_DEFINITIONS = new Set<string>();
 
 /** Error an overridden task throws so the interpreter's Retry/Catch match it by name. */
 class TaskError extends Error {
@@ -108,13 +131,31 @@ export class SfnService {
     region = this.#kernel.region,
   ): string {
     const arn = this.#kernel.arn("states", `stateMachine:${name}`, region);
+    const asl = definition as StateMachineDefinition;
+    // CreateStateMachine validates the definition and refuses an invalid one (Step Functions API
+    // Reference, CreateStateMachine: InvalidDefinition). Validating here, once, spares every
+    // execution asl-validator's schema compilation (~125 ms each).
+    const local = localDefinition(asl, asl.StartAt);
+    const text = JSON.stringify(local);
+    let validated: StateMachine;
+    try {
+      validated = new StateMachine(local, {
+        validationOptions: VALID_DEFINITIONS.has(text)
+          ? { noValidate: true }
+          : { checkArn: false, checkPaths: true },
+      });
+      VALID_DEFINITIONS.add(text);
+    } catch (error) {
+      return fail("InvalidDefinition", `Invalid State Machine Definition: ${(error as Error).message}`);
+    }
     this.#machines.set(arn, {
       arn,
       region,
       name,
-      definition: definition as StateMachineDefinition,
+      definition: asl,
       roleArn,
       creationDate: this.#kernel.clock.date(),
+      interpreters: new Map([[asl.StartAt, interpreter(asl, validated)]]),
     });
     return arn;
   }
@@ -270,8 +311,7 @@ export class SfnService {
   }
 
   #run(sm: StateMachineRecord, execution: ExecutionRecord, input: Json, startAt: string): void {
-    const definition = localDefinition(sm.definition, startAt);
-    const tasks = collectStates(sm.definition);
+    const { machine, states: tasks } = this.#interpreter(sm, startAt);
     const handlers: Record<string, (params: unknown) => Promise<Json>> = {};
     const retries: Record<string, number> = {};
     for (const [name, state] of tasks) {
@@ -305,18 +345,12 @@ export class SfnService {
       principal: `states:${sm.name}`,
       ...(execution.eventId ? { eventId: execution.eventId } : {}),
     };
-    const machine = new StateMachine(definition, {
-      // A redrive starts at the failed state, which leaves the earlier states unreachable: the
-      // definition was validated when the execution first started.
-      validationOptions:
-        startAt === sm.definition.StartAt ? { checkArn: false, checkPaths: true } : { noValidate: true },
-    });
     // Every task runs in the state machine's region: its SDK integrations act there.
     const run = this.#kernel.inRegion(sm.region, () =>
       this.#kernel.runAs(caller, () => machine.run(input, options)),
     );
     execution.abort = run.abort;
-    const logs = this.#consume(sm, execution, run.eventLogs);
+    const logs = this.#consume(this.#interpreter(sm, startAt), execution, run.eventLogs);
     execution.done = run.result.then(
       async (output) => {
         await logs;
@@ -336,17 +370,28 @@ export class SfnService {
     );
   }
 
+  /**
+   * The interpreter that starts at `startAt`. A redrive starts at the failed state, which leaves
+   * the earlier states unreachable: its definition is not validated again (the whole one was,
+   * at creation).
+   */
+  #interpreter(sm: StateMachineRecord, startAt: string): Interpreter {
+    let found = sm.interpreters.get(startAt);
+    if (!found) {
+      const machine = new StateMachine(localDefinition(sm.definition, startAt), {
+        validationOptions: { noValidate: true },
+      });
+      found = interpreter(sm.definition, machine);
+      sm.interpreters.set(startAt, found);
+    }
+    return found;
+  }
+
   async #consume(
-    sm: StateMachineRecord,
+    { topLevel, waits: wasWait }: Interpreter,
     execution: ExecutionRecord,
     logs: AsyncGenerator<object>,
   ): Promise<void> {
-    const topLevel = new Set(Object.keys(sm.definition.States));
-    const wasWait = new Set(
-      collectStates(sm.definition)
-        .filter(([, s]) => s.Type === "Wait")
-        .map(([n]) => n),
-    );
     for await (const entry of logs) {
       const log = entry as Record<string, unknown>;
       const state = log.state as { name: string; type: string; input?: Json; output?: Json } | undefined;
@@ -653,6 +698,16 @@ export class SfnService {
       },
     });
   }
+}
+
+function interpreter(definition: StateMachineDefinition, machine: StateMachine): Interpreter {
+  const states = collectStates(definition);
+  return {
+    machine,
+    states,
+    topLevel: new Set(Object.keys(definition.States)),
+    waits: new Set(states.filter(([, s]) => s.Type === "Wait").map(([n]) => n)),
+  };
 }
 
 /** Every state of a definition, nested ones (Parallel branches, Map processors) included. */
