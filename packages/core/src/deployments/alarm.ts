@@ -4,7 +4,7 @@ import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
-import { readControl, readDeployment, recordAudit } from "../store/state.ts";
+import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
 
@@ -40,7 +40,7 @@ export async function onAlarm(
   }
   // Everything the decision needs, read at once: the kill switch, the alarm now, the records.
   const [control, current, records, aliases] = await Promise.all([
-    readControl(deps.store),
+    automationPaused(deps),
     awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),

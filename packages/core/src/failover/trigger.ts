@@ -4,7 +4,7 @@ import type { Runbook } from "../config/schema.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { KnownEvent } from "../events/parse.ts";
-import { readControl, recordAudit } from "../store/state.ts";
+import { automationPaused, recordAudit } from "../store/state.ts";
 import { answerApproval, approvalSignals } from "./approval.ts";
 import { type FailoverInput, runbookInput } from "./input.ts";
 import { putHealthSignal, readFailover } from "./records.ts";
@@ -98,7 +98,7 @@ export async function onFailoverEvent(
       ...(known.event.time ? { time: known.event.time } : {}),
     };
   }
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   if (control.paused) {
     await recordAudit(deps.store, {
       reaction: "failover",
