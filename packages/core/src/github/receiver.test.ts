@@ -264,7 +264,7 @@ describe("GitHub webhook receiver", () => {
   describe("replayed deliveries", () => {
     /** GitHub's release example with a release id of its own, so no other test shares its content key. */
     const releaseWithId = (id: number, action = "published") => {
-      const example = webhooks.find((hook) => hook.name === "release")?.examples.find((e) => e.action === action);
+      const example = webhooks.find((hook) => hook.name === "release")?.examples.find((e) => (e as { action?: string }).action === action);
       const payload = structuredClone(example) as { release: { id: number } };
       payload.release.id = id;
       return JSON.stringify(payload);
