@@ -11,7 +11,13 @@ import { example, fixture, variant } from "./support/scenario.ts";
 const START = Date.parse("2019-11-16T01:54:34Z");
 const DIGEST = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234";
 
-type Event = { id: string; time?: string; account?: string; region?: string; detail: Record<string, unknown> };
+type Event = {
+  id: string;
+  time?: string;
+  account?: string;
+  region?: string;
+  detail: Record<string, unknown>;
+};
 
 let plane: ControlPlane | undefined;
 afterEach(async () => {
@@ -32,7 +38,12 @@ const push = (id: string, change: (e: Event) => void = () => undefined) =>
   }) as never;
 
 /** A basic scan of the pushed digest in the stack's registry, finished at `time` with these counts. */
-const scan = (id: string, time: string, counts: Record<string, number>, change: (e: Event) => void = () => undefined) =>
+const scan = (
+  id: string,
+  time: string,
+  counts: Record<string, number>,
+  change: (e: Event) => void = () => undefined,
+) =>
   variant<Event>("scenarios/image-scan-clean.json", (e) => {
     e.id = id;
     e.time = time;
@@ -144,7 +155,9 @@ describe("events from accounts and regions the config does not name are refused 
     await p.deliver(push("push-1"));
 
     await p.deliver(scan("scan-west", "2019-11-16T01:56:00Z", { LOW: 1 }, (e) => (e.region = "us-west-2")));
-    await p.deliver(scan("scan-foreign", "2019-11-16T01:56:00Z", { LOW: 1 }, (e) => (e.account = "999999999999")));
+    await p.deliver(
+      scan("scan-foreign", "2019-11-16T01:56:00Z", { LOW: 1 }, (e) => (e.account = "999999999999")),
+    );
     await p.runOut();
 
     expect(apiAlias(p)).toEqual({ version: "1", weights: {} });
@@ -278,7 +291,8 @@ describe("AWS Health issues from another account or far in the past start no fai
       e.detail.lastUpdatedTime = "Sat, 16 Nov 2019 01:45:00 GMT";
       change(e.detail);
     }) as never;
-  const failovers = (p: ControlPlane) => p.account.sfn.executions().filter((e) => e.name.startsWith("ignition-"));
+  const failovers = (p: ControlPlane) =>
+    p.account.sfn.executions().filter((e) => e.name.startsWith("ignition-"));
 
   it("starts the runbook on a recent issue in its primary region (the control case)", async () => {
     const p = await start(healthConfig());

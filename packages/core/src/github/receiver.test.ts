@@ -247,7 +247,9 @@ describe("GitHub webhook receiver", () => {
 
       // Powertools' documented key: the key prefix, then the MD5 of the selected value's JSON. A
       // push names no release or deployment, so its content key is its delivery id.
-      const sk = `github-delivery#${createHash("md5").update(JSON.stringify(`delivery:${id}`)).digest("base64")}`;
+      const sk = `github-delivery#${createHash("md5")
+        .update(JSON.stringify(`delivery:${id}`))
+        .digest("base64")}`;
       const item = await clients.dynamodb.send(
         new GetItemCommand({
           TableName: stateTable.localName,
@@ -264,7 +266,9 @@ describe("GitHub webhook receiver", () => {
   describe("replayed deliveries", () => {
     /** GitHub's release example with a release id of its own, so no other test shares its content key. */
     const releaseWithId = (id: number, action = "published") => {
-      const example = webhooks.find((hook) => hook.name === "release")?.examples.find((e) => (e as { action?: string }).action === action);
+      const example = webhooks
+        .find((hook) => hook.name === "release")
+        ?.examples.find((e) => (e as { action?: string }).action === action);
       const payload = structuredClone(example) as { release: { id: number } };
       payload.release.id = id;
       return JSON.stringify(payload);
@@ -288,7 +292,10 @@ describe("GitHub webhook receiver", () => {
       const body = JSON.stringify(payload);
       await receive(await signedDelivery({ payload: body, event: "deployment" }), lambdaContext());
 
-      const resent = await receive(await signedDelivery({ payload: body, event: "deployment" }), lambdaContext());
+      const resent = await receive(
+        await signedDelivery({ payload: body, event: "deployment" }),
+        lambdaContext(),
+      );
 
       expect(parse(resent).status).toBe("duplicate");
       expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(1);

@@ -317,7 +317,11 @@ function readSignedRequest(
     const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
     return { malformed: `body is JSON ${kind}, but a GitHub webhook payload is a JSON object` };
   }
-  return { eventName, deliveryId, contentKey: contentKey(eventName, deliveryId, parsed as Record<string, unknown>) };
+  return {
+    eventName,
+    deliveryId,
+    contentKey: contentKey(eventName, deliveryId, parsed as Record<string, unknown>),
+  };
 }
 
 /** The GitHub events whose payload names the thing delivered: one release or deployment, by id. */
