@@ -160,17 +160,23 @@ async function exercise(): Promise<CallRecord[]> {
   );
   // GitHub deliveries: accepted, duplicate, and one whose PutEvents fails (the delivery record is deleted).
   await run(async (p) => {
-    const payload = webhooks.find((w) => w.name === "deployment")?.examples[0];
-    const invoke = async (delivery: string) =>
+    const payload = webhooks.find((w) => w.name === "deployment")?.examples[0] as {
+      deployment: { id: number };
+    };
+    const invoke = async (delivery: string, body: unknown = payload) =>
       p.account.lambda.invoke(
         `${LOCAL_NAMES.functionPrefix}github-webhook`,
-        await webhookRequest("deployment", payload, delivery),
+        await webhookRequest("deployment", body, delivery),
         { principal: "function-url" },
       );
     await invoke("72d3162e-cc78-11e3-81ab-4c9367dc0958");
     await invoke("72d3162e-cc78-11e3-81ab-4c9367dc0958");
     p.account.injectFault({ service: "events", action: "PutEvents", error: "InternalException", times: 1 });
-    await invoke("72d3162e-cc78-11e3-81ab-4c9367dc0959");
+    // Another deployment: the same one under a new delivery id is a duplicate by content.
+    await invoke("72d3162e-cc78-11e3-81ab-4c9367dc0959", {
+      ...payload,
+      deployment: { ...payload.deployment, id: payload.deployment.id + 1 },
+    });
   });
   // Secret rotation: a leak alert rotates a managed API key (rotation function, leak workflow; the
   // alert cannot be resolved here, so the failure is recorded), an unmapped alert is notified, and

@@ -73,7 +73,12 @@ export function runbookConfig(
     },
   };
   change(runbook);
-  return parseConfig({ notifications: { topicArn: TOPIC }, failover: { runbooks: [runbook] } });
+  return parseConfig({
+    notifications: { topicArn: TOPIC },
+    // AWS documents the ARC zonal shift samples in account 111122223333: this config acts for it too.
+    provenance: { accounts: ["111122223333"] },
+    failover: { runbooks: [runbook] },
+  });
 }
 
 /**

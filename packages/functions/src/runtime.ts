@@ -15,6 +15,7 @@ import {
 } from "@switchyard/core/context";
 import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
 import { logger } from "@switchyard/core/observability/logger";
+import { foreignEvent } from "@switchyard/core/provenance";
 import type { StateStore } from "@switchyard/core/store/state";
 import type { StepSpec } from "@switchyard/core/unit";
 import type { Context } from "aws-lambda";
@@ -132,6 +133,9 @@ export function busHandler<K extends Kind>(
         : parsed.reason;
       return { reaction: spec.reaction, outcome: "rejected", reason, executions: [] };
     }
+    // Provenance: an event from an account or region the config does not name is never acted on.
+    const foreign = foreignEvent(ctx.config, parsed.event.event);
+    if (foreign) return { reaction: spec.reaction, outcome: "rejected", reason: foreign, executions: [] };
     const result = await react(parsed.event as EventOf<K>, ctx);
     count(spec.reaction, `outcome_${result.outcome}`);
     logger.info(`${spec.reaction}: ${result.outcome}`, {

@@ -7,7 +7,7 @@ import { busHandler, type ContextProvider, environmentContext } from "./runtime.
 /** ECR basic scan or Amazon Inspector scan finished → answer the deployments waiting at the scan gate. */
 export const make = (provider: ContextProvider) =>
   busHandler({ reaction: "scan-result", accepts: ["image-scan"] }, provider, (e, ctx) =>
-    onImageScan(ctx, e.scan, e.event.id),
+    onImageScan(ctx, e.scan, e.event),
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */

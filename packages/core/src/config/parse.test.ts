@@ -55,6 +55,7 @@ describe("parseConfig accepts", () => {
         scanTimeoutSeconds: 1_800,
         alarmHoldIntervalSeconds: 60,
         alarmHoldMaxSeconds: 900,
+        suppressedAlarms: "rollback",
         dryRun: false,
       },
     ]);
@@ -80,6 +81,7 @@ describe("parseConfig accepts", () => {
       },
       notifications: {},
       safety: { paused: false, dryRun: false, actionLimit: { max: 20, windowSeconds: 3_600 } },
+      provenance: { accounts: ["123456789012"], regions: ["us-east-1"] },
     });
   });
 

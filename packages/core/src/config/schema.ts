@@ -26,6 +26,28 @@ export const ConfigSchema = strict({
     ACCOUNT_ID,
     () => 'must be a 12-digit AWS account ID written as a string, e.g. "123456789012"',
   ).default("123456789012"),
+  /**
+   * The accounts and regions Switchyard acts for: an event from anywhere else is rejected and
+   * dead-lettered. Always acted for: the stack's own `account` and `region`, and the regions of
+   * the failover runbooks; list more here (e.g. a region whose ECR pushes should deploy).
+   */
+  provenance: strict({
+    accounts: z
+      .array(
+        pattern(
+          ACCOUNT_ID,
+          () => 'must be a 12-digit AWS account ID written as a string, e.g. "123456789012"',
+        ),
+      )
+      .min(1, {
+        error: 'list at least one account, or remove "accounts" to act for the stack\'s account only',
+      })
+      .optional(),
+    regions: z
+      .array(pattern(REGION, () => 'must be an AWS Region code, e.g. "us-east-1"'))
+      .min(1, { error: 'list at least one region, or remove "regions" to act in the stack\'s region only' })
+      .optional(),
+  }).prefault({}),
   /** Alias traffic shifting and alarm rollback (deployments/config.ts). */
   deployments: z.array(DeploymentSchema).default([]),
   /** Secret rotation and rotate-on-leak (secrets/config.ts). */
@@ -55,7 +77,23 @@ export const ConfigSchema = strict({
       .prefault({})
       .transform(({ max, window }) => ({ max, windowSeconds: window })),
   }).prefault({}),
-}).superRefine(crossDeploymentIssues, evenWithOtherIssues);
+})
+  .superRefine(crossDeploymentIssues, evenWithOtherIssues)
+  // The stack's account and region are always acted for: it is where Switchyard itself runs. So
+  // are the regions a failover runbook names: it acts there, and its AWS Health trigger listens there.
+  .transform(({ provenance, ...config }) => ({
+    ...config,
+    provenance: {
+      accounts: [...new Set([config.account, ...(provenance.accounts ?? [])])],
+      regions: [
+        ...new Set([
+          config.region,
+          ...config.failover.runbooks.flatMap((r) => [r.primaryRegion, r.secondaryRegion]),
+          ...(provenance.regions ?? []),
+        ]),
+      ],
+    },
+  }));
 
 /** What `defineConfig` accepts: the file as written, defaults optional. */
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -2,7 +2,7 @@ import { SendTaskSuccessCommand, StartExecutionCommand } from "@aws-sdk/client-s
 import type { Config } from "../config/index.ts";
 import type { CoreDeps, ReactionResult } from "../context.ts";
 import { logger } from "../observability/logger.ts";
-import { readControl, recordAudit } from "../store/state.ts";
+import { automationPaused, recordAudit } from "../store/state.ts";
 import type { CostAnomaly } from "./anomaly.ts";
 import type { CostTier } from "./config.ts";
 import type { CostResponseInput } from "./input.ts";
@@ -121,7 +121,7 @@ export async function onCostAnomaly(deps: CostTriggerDeps, anomaly: CostAnomaly)
 }
 
 async function pausedReason(deps: CoreDeps): Promise<string | undefined> {
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   return control.paused ? `automation paused${control.reason ? ` (${control.reason})` : ""}` : undefined;
 }
 

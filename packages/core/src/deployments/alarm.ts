@@ -4,7 +4,7 @@ import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
-import { readControl, readDeployment, recordAudit } from "../store/state.ts";
+import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
 
@@ -40,7 +40,7 @@ export async function onAlarm(
   }
   // Everything the decision needs, read at once: the kill switch, the alarm now, the records.
   const [control, current, records, aliases] = await Promise.all([
-    readControl(deps.store),
+    automationPaused(deps),
     awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
@@ -54,16 +54,28 @@ export async function onAlarm(
     for (const d of guarded) await audit("no-action", reason, d.name);
     return { ...base, outcome: "paused", reason };
   }
-  const now = [...(current.MetricAlarms ?? []), ...(current.CompositeAlarms ?? [])][0]?.StateValue;
+  const alarmNow = [...(current.MetricAlarms ?? []), ...(current.CompositeAlarms ?? [])][0];
+  const now = alarmNow?.StateValue;
   if (now !== "ALARM") {
     const reason = `alarm ${alarmName} is ${now ?? "missing"} now, not ALARM: stale event (${event.id}), nothing changed`;
     for (const d of guarded) await audit("stale", reason, d.name);
     return { ...base, outcome: "stale", reason };
   }
+  // A composite alarm whose actions a suppressor holds back (muted): as DescribeAlarms says now,
+  // else as the event says (only composite alarms have suppressors).
+  const suppressedBy = current.CompositeAlarms?.[0]?.ActionsSuppressedBy ?? state.actionsSuppressedBy;
+  const muted = suppressedBy !== undefined;
   const outcomes: string[] = [];
   const reasons: string[] = [];
   for (const [i, d] of guarded.entries()) {
     const record = records[i];
+    if (muted && d.suppressedAlarms === "ignore") {
+      const reason = `alarm ${alarmName} in ALARM, but its actions are suppressed (${suppressedBy}) and ${d.name} has suppressedAlarms "ignore": not rolled back`;
+      await audit("suppressed", reason, d.name, record?.executionArn);
+      outcomes.push("suppressed");
+      reasons.push(reason);
+      continue;
+    }
     // "rolled-back" too: a retried invocation finishes a rollback that an earlier attempt began.
     const open = record && (record.status === "shifting" || record.status === "rolled-back");
     if (!record || !open || record.newVersion === "") {
@@ -73,7 +85,9 @@ export async function onAlarm(
       reasons.push(reason);
       continue;
     }
-    const reason = `alarm ${alarmName} went to ALARM: ${state.reason}`;
+    const reason = muted
+      ? `alarm ${alarmName} went to ALARM: ${state.reason}; its actions are suppressed (${suppressedBy}), and ${d.name} rolls back anyway (suppressedAlarms "rollback")`
+      : `alarm ${alarmName} went to ALARM: ${state.reason}`;
     const out = await rollBack(
       deps,
       record,

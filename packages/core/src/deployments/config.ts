@@ -33,6 +33,9 @@ export const SCAN_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIO
 
 const GITHUB_EVENTS = ["release", "deployment"] as const;
 
+/** What a guarding alarm in ALARM does while its actions are suppressed (a muted composite alarm). */
+export const SUPPRESSED_ALARM_POLICIES = ["rollback", "ignore"] as const;
+
 // Patterns follow the AWS API references (ECR) and the Docker image reference grammar.
 const ECR_REPOSITORY = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -154,6 +157,12 @@ export const DeploymentSchema = strict({
       }
     })
     .prefault({}),
+  /**
+   * What a guarding composite alarm in ALARM does while a suppressor alarm holds its actions back
+   * (muted): "rollback" (default) rolls back anyway, "ignore" honours the suppression and only
+   * records it (docs/decisions/0014-suppressed-alarms.md).
+   */
+  suppressedAlarms: oneOf(SUPPRESSED_ALARM_POLICIES, "suppressed-alarm policy").default("rollback"),
   dryRun: z.boolean().default(false),
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {

@@ -1,4 +1,5 @@
 import { SCAN_SEVERITIES } from "../config/index.ts";
+import type { ScanSubject } from "../store/state.ts";
 
 export type Severity = (typeof SCAN_SEVERITIES)[number];
 
@@ -40,4 +41,27 @@ export function judgeScan(
     decision: "blocked",
     reason: `${found} finding(s) at or above the gate's threshold ${threshold}`,
   };
+}
+
+/**
+ * How bad a scan is, higher is worse: an incomplete scan (the gate cannot see) is worst, then the
+ * most severe finding (CRITICAL 5 … INFORMATIONAL 1), then no finding (0). Orders two results
+ * that carry the same scan time.
+ */
+export function severityRank(scan: { status: string; severityCounts: Record<string, number> }): number {
+  if (!COMPLETE.has(scan.status)) return SCAN_SEVERITIES.length + 1;
+  const worst = SCAN_SEVERITIES.findIndex((severity) => (scan.severityCounts[severity] ?? 0) > 0);
+  return worst === -1 ? 0 : SCAN_SEVERITIES.length - worst;
+}
+
+const IMAGE_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(.+)@(.+)$/;
+
+/**
+ * The scan an image URI (`account.dkr.ecr.region.amazonaws.com/repository@digest`) waits for:
+ * the registry the URI names, which the trigger took from the config, never from an event.
+ */
+export function scanSubjectOf(imageUri: string): ScanSubject | undefined {
+  const match = IMAGE_URI.exec(imageUri);
+  if (!match?.[1] || !match[2] || !match[3] || !match[4]) return undefined;
+  return { account: match[1], region: match[2], repository: match[3], digest: match[4] };
 }

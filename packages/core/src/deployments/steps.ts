@@ -6,10 +6,10 @@ import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import {
+  automationPaused,
   claimDeployment,
   getScanResult,
   putScanWaiter,
-  readControl,
   readDeployment,
   recordAudit,
   settleDeployment,
@@ -17,7 +17,7 @@ import {
 import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
-import { judgeScan } from "./scan-gate.ts";
+import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -87,9 +87,13 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     if (!gate || !payload.taskToken)
       throw new SwitchyardError(ErrorNames.InvalidInput, "awaitScan needs scanGate and a task token");
     const { repository, digest } = input.image;
+    // The scan of the image the execution deploys: its URI names the registry (from the config).
+    const subject = scanSubjectOf(input.imageUri);
+    if (!subject)
+      throw new SwitchyardError(ErrorNames.InvalidInput, `${input.imageUri} is not an ECR image URI`);
     // Register first, then look: a scan result that lands in between is seen by one side or the other.
-    await putScanWaiter(deps.store, repository, digest, payload.execution, payload.taskToken, gate.threshold);
-    const scan = await getScanResult(deps.store, repository, digest);
+    await putScanWaiter(deps.store, subject, payload.execution, payload.taskToken, gate.threshold);
+    const scan = await getScanResult(deps.store, subject);
     if (scan) {
       const decision = judgeScan(scan, gate.threshold);
       try {
@@ -160,7 +164,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`,
       );
     }
-    const control = await readControl(deps.store);
+    const control = await automationPaused(deps);
     if (input.dryRun || control.paused) {
       const plan = [
         `lambda:UpdateFunctionCode ${input.functionName} ImageUri=${input.imageUri}`,
@@ -262,7 +266,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
 
   async checkAlarms(deps, input, payload) {
     const holdsLeft = input.alarmHold.maxChecks - input.progress.holds;
-    const control = await readControl(deps.store);
+    const control = await automationPaused(deps);
     if (control.paused) {
       await audit(
         deps,

@@ -6,7 +6,8 @@ import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
 import { logger } from "../observability/logger.ts";
-import { readControl, recordAudit, takeActionBudget } from "../store/state.ts";
+import { imageRegistry, refuseDowngrade } from "../provenance.ts";
+import { automationPaused, recordAudit, takeActionBudget } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import type { DeployInput } from "./input.ts";
 
@@ -96,10 +97,9 @@ export async function onImagePush(
       dep.image.tag === d["image-tag"],
   );
   const image = {
-    // Lambda pulls an image only from its own region, with the ECR grants the stack plans there:
-    // the image is in the config's account and region, whatever the event says.
-    registry: deps.config.account,
-    region: deps.config.region,
+    // The configured registry, never the event's account or region (provenance.ts): Lambda pulls an
+    // image only from its own region, with the ECR grants the stack plans there.
+    ...imageRegistry(deps.config),
     repository: d["repository-name"],
     ...(d["image-tag"] ? { tag: d["image-tag"] } : {}),
     digest: d["image-digest"],
@@ -162,7 +162,14 @@ export async function onGithubEvent(
   );
   const subject = `GitHub ${githubEvent} of ${repository} (${artifact.tag})`;
   const planned: Planned[] = [];
+  const refused: string[] = [];
   for (const deployment of watching) {
+    // No downgrade by event: an older release or deployment than the one taken is refused and audited.
+    const downgrade = await refuseDowngrade(deps, deployment.name, githubEvent, event);
+    if (downgrade) {
+      refused.push(downgrade);
+      continue;
+    }
     const repositoryName = deployment.image?.repository ?? "";
     const digest = await imageDigest(deps, repositoryName, artifact.tag);
     if (!digest) {
@@ -180,14 +187,14 @@ export async function onGithubEvent(
     planned.push({
       deployment,
       image: {
-        registry: deps.config.account,
-        region: deps.config.region,
+        ...imageRegistry(deps.config),
         repository: repositoryName,
         tag: artifact.tag,
         digest,
       },
     });
   }
+  if (refused.length > 0 && planned.length === 0) return result("refused", refused.join("; "));
   if (watching.length > 0 && planned.length === 0) {
     return result(
       "no-action",
@@ -242,7 +249,7 @@ async function startDeployments(
     await audit("no-action", `no deployment watches the ${subject}`);
     return result("no-action", `no deployment watches the ${subject}`);
   }
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   if (control.paused) {
     const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: ${subject} not deployed`;
     for (const name of names) await audit("no-action", reason, name);

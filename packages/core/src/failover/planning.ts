@@ -4,7 +4,7 @@ import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { readControl } from "../store/state.ts";
+import { automationPaused } from "../store/state.ts";
 import type { FailoverPart } from "../workflows/failover.ts";
 import { approvalSignals } from "./approval.ts";
 import { audit, type Carried, isError, type Json, type Plan, type Preflight, type Step } from "./carried.ts";
@@ -21,7 +21,7 @@ import { readFailover } from "./records.ts";
 export const preflight: Step = async (deps, input, payload) => {
   const reasons: string[] = [];
   const world = (payload.world ?? {}) as { promote?: unknown };
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   if (control.paused) reasons.push(`automation is paused${control.reason ? ` (${control.reason})` : ""}`);
   let promoted = false;
   let lagSeconds: number | null = null;

@@ -3,8 +3,8 @@ import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Runbook } from "../config/schema.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
-import type { KnownEvent } from "../events/parse.ts";
-import { readControl, recordAudit } from "../store/state.ts";
+import type { HealthDetail, KnownEvent } from "../events/parse.ts";
+import { automationPaused, recordAudit } from "../store/state.ts";
 import { answerApproval, approvalSignals } from "./approval.ts";
 import { type FailoverInput, runbookInput } from "./input.ts";
 import { putHealthSignal, readFailover } from "./records.ts";
@@ -28,6 +28,31 @@ const result = (
   executions,
   subjects,
 });
+
+/** An AWS Health issue whose latest time is older than this is over, or forged: it starts nothing. */
+const HEALTH_MAX_AGE_MS = 7 * 86_400_000;
+
+/**
+ * Why an AWS Health issue is not one to act on, or undefined: it must concern an account Switchyard
+ * acts for (an organisational view delivers other accounts' issues, naming them in
+ * `affectedAccount`), and its latest time (`lastUpdatedTime`, else `startTime`) must be a date
+ * within the last 7 days: an issue dated 1970, or any date that does not parse, is refused.
+ */
+function untrustedHealthIssue(deps: FailoverTriggerDeps, d: HealthDetail): string | undefined {
+  const accounts = deps.config.provenance.accounts;
+  if (d.affectedAccount !== undefined && !accounts.includes(d.affectedAccount)) {
+    return `AWS Health ${d.eventTypeCode.slice(0, 128)} concerns account ${d.affectedAccount.slice(0, 64)}, which Switchyard does not act for (provenance.accounts: ${accounts.join(", ")})`;
+  }
+  const written = d.lastUpdatedTime ?? d.startTime;
+  const at = Date.parse(written);
+  if (!Number.isFinite(at)) {
+    return `AWS Health ${d.eventTypeCode.slice(0, 128)} is dated ${JSON.stringify(written.slice(0, 64))}, which is not a date: not failing over on it`;
+  }
+  if (at < deps.now().getTime() - HEALTH_MAX_AGE_MS) {
+    return `AWS Health ${d.eventTypeCode.slice(0, 128)} was last updated ${new Date(at).toISOString()}, more than 7 days ago: an old or replayed issue does not fail over`;
+  }
+  return undefined;
+}
 
 /** Execution names come from the event id: a duplicate delivery asks for an execution that exists already. */
 export function failoverExecutionName(runbook: string, eventId: string): string {
@@ -78,6 +103,9 @@ export async function onFailoverEvent(
         "no-action",
         `AWS Health ${d.eventTypeCategory} ${d.eventTypeCode}: only issues fail over`,
       );
+    // Checked before the signal is kept: a foreign or stale issue must not become a second signal.
+    const untrusted = untrustedHealthIssue(deps, d);
+    if (untrusted) return result("rejected", untrusted);
     await putHealthSignal(deps.store, {
       region,
       service: d.service,
@@ -102,7 +130,7 @@ export async function onFailoverEvent(
       ...(known.event.time ? { time: known.event.time } : {}),
     };
   }
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   if (control.paused) {
     await recordAudit(deps.store, {
       reaction: "failover",

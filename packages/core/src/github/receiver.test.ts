@@ -245,8 +245,11 @@ describe("GitHub webhook receiver", () => {
 
       await receive(await signedDelivery({ payload: pushPayload, id }), lambdaContext());
 
-      // Powertools' documented key: the key prefix, then the MD5 of the selected value's JSON.
-      const sk = `github-delivery#${createHash("md5").update(JSON.stringify(id)).digest("base64")}`;
+      // Powertools' documented key: the key prefix, then the MD5 of the selected value's JSON. A
+      // push names no release or deployment, so its content key is its delivery id.
+      const sk = `github-delivery#${createHash("md5")
+        .update(JSON.stringify(`delivery:${id}`))
+        .digest("base64")}`;
       const item = await clients.dynamodb.send(
         new GetItemCommand({
           TableName: stateTable.localName,
@@ -261,6 +264,60 @@ describe("GitHub webhook receiver", () => {
   });
 
   describe("replayed deliveries", () => {
+    /** GitHub's release example with a release id of its own, so no other test shares its content key. */
+    const releaseWithId = (id: number, action = "published") => {
+      const example = webhooks
+        .find((hook) => hook.name === "release")
+        ?.examples.find((e) => (e as { action?: string }).action === action);
+      const payload = structuredClone(example) as { release: { id: number } };
+      payload.release.id = id;
+      return JSON.stringify(payload);
+    };
+    const freshId = () => 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+
+    it("answers 200 duplicate when a captured release delivery is resent under a new delivery id", async () => {
+      const payload = releaseWithId(freshId());
+      await receive(await signedDelivery({ payload, event: "release" }), lambdaContext());
+
+      const resent = await receive(await signedDelivery({ payload, event: "release" }), lambdaContext());
+
+      expect(resent.statusCode).toBe(200);
+      expect(parse(resent).status).toBe("duplicate");
+      expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+    });
+
+    it("answers 200 duplicate when a deployment delivery is resent under a new delivery id", async () => {
+      const payload = JSON.parse(deploymentPayload) as { deployment: { id: number } };
+      payload.deployment.id = freshId();
+      const body = JSON.stringify(payload);
+      await receive(await signedDelivery({ payload: body, event: "deployment" }), lambdaContext());
+
+      const resent = await receive(
+        await signedDelivery({ payload: body, event: "deployment" }),
+        lambdaContext(),
+      );
+
+      expect(parse(resent).status).toBe("duplicate");
+      expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+    });
+
+    it("forwards another release, and another action on the same release, as deliveries of their own", async () => {
+      const id = freshId();
+      await receive(await signedDelivery({ payload: releaseWithId(id), event: "release" }), lambdaContext());
+
+      const other = await receive(
+        await signedDelivery({ payload: releaseWithId(id + 1), event: "release" }),
+        lambdaContext(),
+      );
+      const edited = await receive(
+        await signedDelivery({ payload: releaseWithId(id, "created"), event: "release" }),
+        lambdaContext(),
+      );
+
+      expect([other.statusCode, edited.statusCode]).toEqual([202, 202]);
+      expect(eventbridge.commandCalls(PutEventsCommand)).toHaveLength(3);
+    });
+
     it("answers 200 duplicate and puts nothing when a delivery id arrives again", async () => {
       const id = randomUUID();
       await receive(await signedDelivery({ payload: pushPayload, id }), lambdaContext());

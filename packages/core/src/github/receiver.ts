@@ -125,11 +125,11 @@ export function createGithubWebhookReceiver(options: GithubWebhookReceiverOption
 
     const request = readSignedRequest(headers, payload);
     if ("malformed" in request) return reject(400, "bad request", request.malformed);
-    const { eventName, deliveryId } = request;
+    const { eventName, deliveryId, contentKey } = request;
 
     const attempt = randomUUID();
     try {
-      const forwarded = await forwardOnce({ deliveryId, eventName, payload, attempt }, context);
+      const forwarded = await forwardOnce({ deliveryId, contentKey, eventName, payload, attempt }, context);
       if (forwarded.attempt === attempt) {
         logger.info("GitHub delivery forwarded", { githubEvent: eventName, eventId: forwarded.eventId });
         return respond(202, { status: "accepted", eventId: forwarded.eventId });
@@ -158,6 +158,13 @@ export function createGithubWebhookReceiver(options: GithubWebhookReceiverOption
 
 interface Delivery {
   deliveryId: string;
+  /**
+   * What the delivery is about, when its payload says (`release:<id>:<action>`,
+   * `deployment:<id>:<action>`), else `delivery:<X-GitHub-Delivery>`. The idempotency key: the
+   * delivery id is not covered by the signature, so a captured delivery resent under a new id
+   * must still be recognised as the same release or deployment.
+   */
+  contentKey: string;
   eventName: string;
   /** The raw body, exactly as signed. */
   payload: string;
@@ -216,7 +223,7 @@ function idempotentForwarder(options: GithubWebhookReceiverOptions, now: () => n
       awsSdkV3Client: options.clients.dynamodb,
     }),
     config: new IdempotencyConfig({
-      eventKeyJmesPath: "deliveryId",
+      eventKeyJmesPath: "contentKey",
       throwOnNoIdempotencyKey: true,
       expiresAfterSeconds: DELIVERY_RETENTION_SECONDS,
     }),
@@ -286,7 +293,7 @@ function webhookSecrets(client: AwsClients["secrets"], secretId: string, now: ()
 function readSignedRequest(
   headers: Record<string, string | undefined>,
   payload: string,
-): { eventName: string; deliveryId: string } | { malformed: string } {
+): { eventName: string; deliveryId: string; contentKey: string } | { malformed: string } {
   const eventName = headers[EVENT_HEADER];
   const deliveryId = headers[DELIVERY_HEADER];
   if (!eventName || !deliveryId) {
@@ -310,7 +317,24 @@ function readSignedRequest(
     const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
     return { malformed: `body is JSON ${kind}, but a GitHub webhook payload is a JSON object` };
   }
-  return { eventName, deliveryId };
+  return {
+    eventName,
+    deliveryId,
+    contentKey: contentKey(eventName, deliveryId, parsed as Record<string, unknown>),
+  };
+}
+
+/** The GitHub events whose payload names the thing delivered: one release or deployment, by id. */
+const CONTENT_IDENTITY: Readonly<Record<string, string>> = { release: "release", deployment: "deployment" };
+
+/** The idempotency key of a delivery: its content's identity where the payload has one, else its delivery id. */
+function contentKey(eventName: string, deliveryId: string, payload: Record<string, unknown>): string {
+  const field = Object.hasOwn(CONTENT_IDENTITY, eventName) ? CONTENT_IDENTITY[eventName] : undefined;
+  const item = field === undefined ? undefined : payload[field];
+  const id = typeof item === "object" && item !== null ? (item as Record<string, unknown>).id : undefined;
+  const action = typeof payload.action === "string" ? payload.action.slice(0, 64) : "";
+  if (typeof id === "number" && Number.isSafeInteger(id)) return `${eventName}:${id}:${action}`;
+  return `delivery:${deliveryId.slice(0, 256)}`;
 }
 
 function rawBody(event: APIGatewayProxyEventV2): Buffer {

@@ -13,7 +13,7 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { notify } from "../notify/notify.ts";
-import { readControl, recordAudit } from "../store/state.ts";
+import { automationPaused, recordAudit } from "../store/state.ts";
 import { rotators } from "./registry.ts";
 import type { Rotator, RotatorDeps } from "./rotator.ts";
 
@@ -134,7 +134,7 @@ export async function onSecretScanningAlert(
     });
     return result("no-action", reason);
   }
-  const control = await readControl(deps.store);
+  const control = await automationPaused(deps);
   if (control.paused) {
     const reason = `automation paused${control.reason ? ` (${control.reason})` : ""}: ${subject} not acted on`;
     for (const s of matched) await audit("no-action", reason, s.name);

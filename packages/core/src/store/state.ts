@@ -34,6 +34,19 @@ export interface AuditRecord {
 const AUDIT_PK = "audit";
 const AUDIT_DAYS = 90;
 
+/**
+ * Write order within this process: records written in the same millisecond sort by it. A random
+ * suffix after it keeps keys from two containers distinct (their order within one millisecond is
+ * not knowable anyway).
+ */
+let auditSequence = 0;
+
+/** `at#sequence#suffix`: ISO time, then a zero-padded counter, so the sort key's order is write order. */
+export function auditSortKey(at: string): string {
+  auditSequence = (auditSequence + 1) % 1e12;
+  return `${at}#${String(auditSequence).padStart(12, "0")}#${randomUUID().slice(0, 8)}`;
+}
+
 export async function recordAudit(store: StateStore, record: Omit<AuditRecord, "at">): Promise<AuditRecord> {
   const at = store.now().toISOString();
   const full: AuditRecord = { at, ...record };
@@ -43,7 +56,7 @@ export async function recordAudit(store: StateStore, record: Omit<AuditRecord, "
         TableName: store.table,
         Item: {
           [stateTable.partitionKey]: AUDIT_PK,
-          [stateTable.sortKey]: `${at}#${randomUUID()}`,
+          [stateTable.sortKey]: auditSortKey(at),
           [stateTable.ttlAttribute]: expiresAfterDays(store.now(), AUDIT_DAYS),
           ...full,
         },
@@ -102,6 +115,22 @@ export async function readControl(store: StateStore): Promise<AutomationControl>
     ...(item?.by ? { by: item.by } : {}),
     ...(item?.at ? { at: item.at } : {}),
   };
+}
+
+/**
+ * Whether automation is paused, and why: the config's `safety.paused` OR the table's kill switch
+ * (`switchyard pause`). Every decision to act reads this, never the kill switch alone, so a paused
+ * config stops automation even with no record in the table. The functions' context carries the
+ * config at run time (FunctionContext); a caller without one (a bare CoreDeps) sees the switch only.
+ */
+export async function automationPaused(deps: {
+  readonly store: StateStore;
+  readonly config?: { readonly safety: { readonly paused: boolean } };
+}): Promise<AutomationControl> {
+  if (deps.config?.safety.paused === true) {
+    return { paused: true, reason: "safety.paused is true in the config", by: "config" };
+  }
+  return readControl(deps.store);
 }
 
 export async function writeControl(
@@ -227,60 +256,91 @@ export async function settleDeployment(
 
 // ---- scan results and the deployments waiting for them ----------------------------------------
 
-const scanKey = (repository: string, digest: string) => ({
-  [stateTable.partitionKey]: `scan#${repository}@${digest}`,
+/**
+ * What a scan is of: one image digest in one repository of one registry (account and region).
+ * Two registries may hold repositories of the same name; a scan of one says nothing of the other.
+ */
+export interface ScanSubject {
+  readonly account: string;
+  readonly region: string;
+  readonly repository: string;
+  readonly digest: string;
+}
+
+const scanKey = (subject: ScanSubject) => ({
+  [stateTable.partitionKey]: `scan#${subject.account}/${subject.region}/${subject.repository}@${subject.digest}`,
 });
 
 export interface StoredScan {
   readonly scanner: string;
   readonly status: string;
   readonly severityCounts: Record<string, number>;
-  readonly at: string;
+  /** When the scanner finished, by the scanner's own clock (the scan event's time): what orders scans. */
+  readonly scannedAt: string;
+  /** How bad the result is (higher is worse): of two scans with one time, the worse one is kept. */
+  readonly severityRank: number;
+  /** When Switchyard received it, and from which event. */
+  readonly receivedAt: string;
+  readonly eventId: string;
 }
 
+/**
+ * Stores a scan result unless a newer one is stored (by the scanner's time; at equal times the
+ * worse result stays). An older result delivered late never replaces a newer one, so a stale
+ * clean scan cannot lift the block of a newer CRITICAL one. True when this result is now the
+ * newest, false when a newer (or equally new and at least as bad) one was kept.
+ */
 export async function putScanResult(
   store: StateStore,
-  repository: string,
-  digest: string,
+  subject: ScanSubject,
   scan: StoredScan,
-): Promise<void> {
-  await awsStep("record scan result", () =>
-    store.db.send(
+): Promise<boolean> {
+  try {
+    await store.db.send(
       new PutCommand({
         TableName: store.table,
         Item: {
-          ...scanKey(repository, digest),
+          ...scanKey(subject),
           [stateTable.sortKey]: "result",
           ...scan,
           [stateTable.ttlAttribute]: expiresAfterDays(store.now(), 30),
         },
+        ConditionExpression:
+          "attribute_not_exists(#pk) OR scannedAt < :at OR (scannedAt = :at AND severityRank < :rank)",
+        ExpressionAttributeNames: { "#pk": stateTable.partitionKey },
+        ExpressionAttributeValues: { ":at": scan.scannedAt, ":rank": scan.severityRank },
       }),
-    ),
-  );
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ConditionalCheckFailedException") return false;
+    return awsStep("record scan result", () => Promise.reject(error));
+  }
 }
 
+/** The newest scan result of an image, if any. */
 export async function getScanResult(
   store: StateStore,
-  repository: string,
-  digest: string,
+  subject: ScanSubject,
 ): Promise<StoredScan | undefined> {
   const out = await awsStep("read scan result", () =>
     store.db.send(
       new GetCommand({
         TableName: store.table,
-        Key: { ...scanKey(repository, digest), [stateTable.sortKey]: "result" },
+        Key: { ...scanKey(subject), [stateTable.sortKey]: "result" },
         ConsistentRead: true,
       }),
     ),
   );
-  return out.Item as StoredScan | undefined;
+  if (!out.Item) return undefined;
+  const { pk: _pk, sk: _sk, expiresAt: _exp, ...scan } = out.Item;
+  return scan as StoredScan;
 }
 
 /** Registers a deployment waiting (with a task token) for the scan of an image. */
 export async function putScanWaiter(
   store: StateStore,
-  repository: string,
-  digest: string,
+  subject: ScanSubject,
   executionArn: string,
   taskToken: string,
   threshold: string,
@@ -290,7 +350,7 @@ export async function putScanWaiter(
       new PutCommand({
         TableName: store.table,
         Item: {
-          ...scanKey(repository, digest),
+          ...scanKey(subject),
           [stateTable.sortKey]: `waiter#${executionArn}`,
           executionArn,
           taskToken,
@@ -304,8 +364,7 @@ export async function putScanWaiter(
 
 export async function listScanWaiters(
   store: StateStore,
-  repository: string,
-  digest: string,
+  subject: ScanSubject,
 ): Promise<{ executionArn: string; taskToken: string; threshold: string }[]> {
   const out = await awsStep("list scan waiters", () =>
     store.db.send(
@@ -314,7 +373,7 @@ export async function listScanWaiters(
         KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :waiter)",
         ExpressionAttributeNames: { "#pk": stateTable.partitionKey, "#sk": stateTable.sortKey },
         ExpressionAttributeValues: {
-          ":pk": scanKey(repository, digest)[stateTable.partitionKey],
+          ":pk": scanKey(subject)[stateTable.partitionKey],
           ":waiter": "waiter#",
         },
         ConsistentRead: true,
@@ -357,4 +416,56 @@ export async function takeActionBudget(
     if ((error as Error).name === "ConditionalCheckFailedException") return false;
     return awsStep("take action budget", () => Promise.reject(error));
   }
+}
+
+// ---- the newest GitHub artifact each deployment took (no downgrade by event) -------------------
+
+/** A release or deployment a deployment took from a GitHub event, with its time on GitHub. */
+export interface ArtifactWatermark {
+  readonly kind: "release" | "deployment";
+  readonly id: number;
+  /** GitHub's time of the artifact (ISO): a release's published_at, a deployment's created_at. */
+  readonly at: string;
+  readonly label: string;
+  readonly eventId: string;
+}
+
+const watermarkKey = (deployment: string) => ({
+  [stateTable.partitionKey]: `deployment#${deployment}`,
+  [stateTable.sortKey]: "github-artifact",
+});
+
+/**
+ * Makes `artifact` the deployment's newest GitHub artifact unless a newer one is recorded (by
+ * GitHub's time; an equal time passes, so a redelivery of the same release does). One conditional
+ * write: of two concurrent deliveries, the older cannot pass after the newer. Returns undefined
+ * when it passed, or the newer artifact that stands.
+ */
+export async function advanceArtifactWatermark(
+  store: StateStore,
+  deployment: string,
+  artifact: ArtifactWatermark,
+): Promise<ArtifactWatermark | undefined> {
+  try {
+    await store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: { ...watermarkKey(deployment), ...artifact, updatedAt: store.now().toISOString() },
+        ConditionExpression: "attribute_not_exists(#pk) OR #at <= :at",
+        ExpressionAttributeNames: { "#pk": stateTable.partitionKey, "#at": "at" },
+        ExpressionAttributeValues: { ":at": artifact.at },
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    if ((error as Error).name !== "ConditionalCheckFailedException")
+      return awsStep("record GitHub artifact", () => Promise.reject(error));
+  }
+  const out = await awsStep("read GitHub artifact", () =>
+    store.db.send(
+      new GetCommand({ TableName: store.table, Key: watermarkKey(deployment), ConsistentRead: true }),
+    ),
+  );
+  const { pk: _pk, sk: _sk, updatedAt: _at, ...stored } = out.Item ?? {};
+  return stored as ArtifactWatermark;
 }
