@@ -51,6 +51,8 @@ export async function runBench(options: {
   json: boolean;
   quick?: boolean;
   write?: (s: string) => void;
+  /** Receives the finished report (`switchyard bench --check` reads its targets). */
+  onReport?: (report: BenchReport) => void;
 }): Promise<number> {
   const write = options.write ?? ((s: string) => process.stdout.write(s));
   const mode = options.quick ? "quick" : "full";
@@ -112,6 +114,7 @@ export async function runBench(options: {
     notes: [],
   };
   report.notes = notes(report);
+  options.onReport?.(report);
   write(options.json ? `${JSON.stringify(report, null, 2)}\n` : table(report));
   return 0;
 }
