@@ -171,6 +171,15 @@ export const VERBS: readonly Verb[] = [
     examples: ["validate", "validate --config examples/podinfo/switchyard.config.ts --aws --profile prod"],
     load: () => import("./validate.ts"),
   },
+  {
+    name: "schema",
+    summary: "print the JSON Schema of a JSON config (shipped as switchyard.schema.json)",
+    usage: ["schema > switchyard.schema.json"],
+    details:
+      'A JSON config may start with "$schema": "./switchyard.schema.json" so editors check it as it is written.',
+    options: {},
+    load: () => import("./schema.ts"),
+  },
   ops(
     "status",
     "what each alias serves, deployments in flight, alarms, the kill switch, secrets",

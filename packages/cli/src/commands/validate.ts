@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { GetAliasCommand, GetFunctionCommand } from "@aws-sdk/client-lambda";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { AwsClients } from "@switchyard/core/aws/clients";
@@ -46,7 +46,8 @@ export async function checkAccount(config: Config, clients: AwsClients): Promise
     );
     if (d.image)
       check("repository", d.image.repository, by, () =>
-        clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [d.image?.repository ?? ""] })),
+        // DescribeImages, which the deploy functions are granted already, names a missing repository.
+        clients.ecr.send(new DescribeImagesCommand({ repositoryName: d.image?.repository, maxResults: 1 })),
       );
   });
   const alarms = [...new Set(config.deployments.flatMap((d) => d.alarms))];
