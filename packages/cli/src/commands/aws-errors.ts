@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
 /**
  * The errors a command meets on a real account, as one line naming the cause and the fix. Read
  * from what the SDK throws (its error names, the service's error codes, Node's network codes),
@@ -58,6 +62,24 @@ function networkCode(error: SdkLikeError, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Whether ~/.aws/config or ~/.aws/credentials (or the files AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name) has this profile. */
+function profileExists(profile: string): boolean {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return ""; // no such file: it holds no profile
+    }
+  };
+  const config = read(process.env.AWS_CONFIG_FILE ?? join(homedir(), ".aws", "config"));
+  const credentials = read(process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), ".aws", "credentials"));
+  const escaped = profile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return (
+    new RegExp(`^\\[\\s*(?:profile\\s+)?${escaped}\\s*\\]`, "m").test(config) ||
+    new RegExp(`^\\[\\s*${escaped}\\s*\\]`, "m").test(credentials)
+  );
+}
+
 const profileHint = () => (process.env.AWS_PROFILE ? ` --profile ${process.env.AWS_PROFILE}` : "");
 
 /** One line for an AWS failure, or undefined when the error is not one. */
@@ -70,7 +92,11 @@ export function explainAwsError(thrown: unknown): string | undefined {
   if (/sso/i.test(message) && /(expired|invalid|refresh|not found)/i.test(message))
     return `the AWS SSO session has expired or is invalid: run \`aws sso login${profileHint()}\`, then try again`;
   if (name === "CredentialsProviderError" || name === "TokenProviderError") {
-    const profile = /[Pp]rofile "?([\w.@-]+)"? could not be found/.exec(message)?.[1];
+    const profile =
+      /[Pp]rofile "?([\w.@-]+)"? could not be found/.exec(message)?.[1] ??
+      (process.env.AWS_PROFILE && !profileExists(process.env.AWS_PROFILE)
+        ? process.env.AWS_PROFILE
+        : undefined);
     if (profile)
       return `AWS profile "${profile}" is not in ~/.aws/config or ~/.aws/credentials: check its name (\`aws configure list-profiles\`)`;
     return (

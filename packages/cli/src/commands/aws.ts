@@ -8,7 +8,7 @@ import { stateTable } from "@switchyard/core/store/table";
 import type { StateMachineName } from "@switchyard/core/wiring";
 import { names } from "../../../../stacks/plan/names.ts";
 import type { OpsTarget } from "../ops.ts";
-import { str, UsageError, type VerbFlags } from "./kit.ts";
+import { Failure, str, UsageError, type VerbFlags } from "./kit.ts";
 
 /**
  * `--aws`: the real account, with the usual credential chain (`--profile` picks a profile), in
@@ -123,4 +123,19 @@ export function connectAws(config: Config, flags: VerbFlags, options: { dryRun?:
     ...(plan ? { plan } : {}),
     close: async () => undefined,
   };
+}
+
+/**
+ * DynamoDB says only "Requested resource not found": on a target found by name, that is the
+ * state table of a stage that was never deployed here.
+ */
+export function missingTable(error: unknown, target: OpsTarget): Failure | undefined {
+  const e = error as { name?: string; message?: string };
+  if (!("stack" in target) || e.name !== "ResourceNotFoundException") return undefined;
+  if (!/^Requested resource not found/.test(e.message ?? "")) return undefined;
+  const { stack } = target as AwsTarget;
+  return new Failure(
+    `the state table ${stack.stateTable} (from ${stack.from}) does not exist in this account and region: ` +
+      "deploy the stack (docs/deploying.md), or name the deployed stage with --stage",
+  );
 }

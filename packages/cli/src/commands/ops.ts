@@ -10,7 +10,7 @@ import {
   setPaused,
   status,
 } from "../ops.ts";
-import { connectAws } from "./aws.ts";
+import { connectAws, missingTable } from "./aws.ts";
 import { actor, configFrom, printJson, say, str, UsageError, type VerbFlags } from "./kit.ts";
 import type { VerbInput } from "./table.ts";
 
@@ -84,7 +84,7 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
     }
   } catch (error) {
     if (error instanceof OpsError) throw new UsageError(error.message);
-    throw error;
+    throw missingTable(error, on) ?? error;
   } finally {
     await on.close();
   }
