@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERBS } from "../packages/cli/src/commands/table.ts";
+import { alarm } from "../packages/cli/src/scenarios/vocabulary.ts";
+import { runScenario } from "../packages/cli/src/scenarios.ts";
+import exampleConfig from "../switchyard.config.ts";
 import { inRepo, root, switchyard } from "./support/cli.ts";
 
 // The conventions every verb keeps (gh and aws users expect them): help per verb, suggestions,
@@ -232,11 +235,27 @@ describe("output", () => {
     expect(verbose.stdout).toContain("rollback       no-action: alarm orders-db-health guards no deployment");
   });
 
-  it("keeps the no-action line when it is the only news: a paused push", () => {
-    const { code, stdout } = switchyard("scenario", "paused");
+  it("keeps a no-action line when no other reaction acted on the event: it is the only news", async () => {
+    // An alarm that guards a deployment with nothing in flight: the rollback reaction's no-action is all there is.
+    const result = await runScenario(
+      {
+        name: "alarm-at-rest",
+        summary: "",
+        steps: [alarm("ServerCpuTooHigh", "ALARM", "drill")],
+        expect: [],
+      },
+      exampleConfig,
+    );
+
+    expect(result.timeline.some((l) => /^0:00:00 {2}rollback {7}no-action: /.test(l))).toBe(true);
+    expect(result.entries.filter((e) => e.unrelated)).toEqual([]);
+  });
+
+  it("keeps the line of a paused push: pausing is not a no-action", () => {
+    const { code, stdout } = switchyard("scenario", "kill-switch");
 
     expect(code).toBe(0);
-    expect(stdout).toMatch(/no-action: .*paused/);
+    expect(stdout).toMatch(/^0:00:00 {2}deploy {9}paused: automation paused \(incident 4711\)/m);
   });
 
   it("measures the database failover's RTO from the run, not from the recorded event's year", () => {
