@@ -16,6 +16,14 @@ import { inRepo, root, switchyard } from "./support/cli.ts";
 const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
 const noStack = /\n\s+at /;
 
+/** This process's environment without what silences the functions' logs. */
+const loggingEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("POWERTOOLS_") && key !== "SWITCHYARD_LOG_LEVEL",
+    ),
+  );
+
 describe("help", () => {
   it("answers --help well under a second: no verb's module is imported to print it", () => {
     const started = process.hrtime.bigint();
@@ -209,6 +217,24 @@ describe("output", () => {
 
     expect(out.stdout.split("\n")).toHaveLength(2);
     expect(out.stderr).toBe("exit=0\n");
+  });
+
+  it("with --verbose, writes the functions' logs to stderr and keeps stdout one JSON document", () => {
+    const out = spawnSync(
+      process.execPath,
+      [
+        inRepo("packages/cli/bin/switchyard.js"),
+        "replay",
+        "--json",
+        "--verbose",
+        fixtures("aws/ecr/image-push.json"),
+      ],
+      { cwd: root, encoding: "utf8", env: loggingEnv() },
+    );
+
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout).events).toHaveLength(1);
+    expect(out.stderr).toContain('"message": "deploy started"');
   });
 
   it("writes no colour when piped, colour when forced, and none under NO_COLOR", () => {
