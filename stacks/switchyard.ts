@@ -7,7 +7,11 @@ import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPl
  * setting comes from `planStack` (tested in test/stacks.test.ts). The only SST/Pulumi code;
  * `dependsOn` orders creation where one resource names another by the plan's ARN.
  */
-export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string> | undefined } {
+export function createStack(plan: StackPlan): {
+  webhookUrl: $util.Output<string> | undefined;
+  stateTable: string;
+  stateMachines: Record<string, string>;
+} {
   const id = (name: string) =>
     name.replace(/(?:^|[^a-zA-Z0-9]+)([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
   // SST's `removal: "retain"` keeps only stateful types it lists (tables, buckets, databases). The
@@ -280,5 +284,10 @@ export function createStack(plan: StackPlan): { webhookUrl: $util.Output<string>
   }
 
   const webhook = plan.functions.find((f) => f.url);
-  return { webhookUrl: webhook && fns.get(webhook.name)?.url };
+  // SST writes these to .sst/outputs.json, where `switchyard … --aws` finds the stack.
+  return {
+    webhookUrl: webhook && fns.get(webhook.name)?.url,
+    stateTable: plan.table.name,
+    stateMachines: Object.fromEntries(plan.stateMachines.map((sm) => [sm.name, sm.arn])),
+  };
 }

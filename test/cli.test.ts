@@ -198,11 +198,13 @@ describe("switchyard operations verbs", () => {
     expect(plan[0].input.Item).toMatchObject({ pk: "control", paused: true, reason: "game day" });
   });
 
-  it("asks for the state table before acting on a real account", () => {
+  it("asks which stack before acting on a real account, naming --stage, SST's outputs and --table", () => {
     const { code, stderr } = switchyard("status", "--aws");
 
     expect(code).toBe(2);
-    expect(stderr).toContain("--aws needs the state table: pass --table NAME or set SWITCHYARD_TABLE");
+    expect(stderr).toContain("--aws needs to know which stack: pass --stage STAGE");
+    expect(stderr).toContain(".sst/outputs.json");
+    expect(stderr).toContain("--table NAME");
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -304,6 +304,13 @@ describe("the SST program under Pulumi mocks", () => {
     });
   });
 
+  it("exports the state table and every state machine's ARN as outputs, where the CLI's --aws finds them", () => {
+    expect(run.outputs.stateTable).toBe(plan.table.name);
+    expect(run.outputs.stateMachines).toEqual(
+      Object.fromEntries(plan.stateMachines.map((sm) => [sm.name, sm.arn])),
+    );
+  });
+
   it("routes each rule to its function with the planned pattern, dead-letter queue and retry policy", () => {
     for (const rule of plan.rules) {
       const eventRule = named("aws:cloudwatch/eventRule:EventRule", rule.name);

@@ -12,5 +12,15 @@ if (major < 22 || (major === 22 && minor < 18)) {
 if (!process.argv.includes("--verbose")) {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+} else {
+  // Logs are logs: on stderr, never mixed into the data on stdout. In dev mode Powertools writes
+  // through the global console, which the CLI itself never uses for its output.
+  const { format } = await import("node:util");
+  process.env.POWERTOOLS_DEV = "true";
+  const toStderr = (...args) => process.stderr.write(`${format(...args)}\n`);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.warn = toStderr;
 }
 await import("../src/main.ts");

@@ -473,6 +473,8 @@ export async function replayJsonLines(
     json: boolean;
     out?: { write(s: string): unknown };
     err?: { write(s: string): unknown; isTTY?: boolean };
+    /** Receives the finished summary (`--strict` reads its rejections). */
+    onSummary?: (summary: ReplaySummary) => void;
   },
 ): Promise<number> {
   await stat(file).catch((error: NodeJS.ErrnoException) => {
@@ -495,6 +497,7 @@ export async function replayJsonLines(
   );
   bar.update(total, total, summary.events);
   bar.end();
+  options.onSummary?.(summary);
   out.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : summaryText(summary));
   return 0;
 }

@@ -11,14 +11,24 @@ import { type ControlPlane, isConfig, startControlPlane } from "./local/control-
 import { executionOutcome, transitions } from "./replay.ts";
 import { scenarios } from "./scenarios/built-in.ts";
 import { type Outcome, type Scenario, type Step, unmet, type World } from "./scenarios/vocabulary.ts";
-import { attachTimeline } from "./timeline.ts";
+import { attachTimeline, type TimelineEntry, timelineLine } from "./timeline.ts";
 
 export interface ScenarioResult extends Outcome {
   name: string;
   passed: boolean;
   /** One message for each expectation the world did not meet. */
   failures: string[];
+  /** The lines printed (no-action lines of unrelated reactions only with `verbose`). */
   timeline: string[];
+  /** Everything that happened, structured: the `--json` timeline. */
+  entries: TimelineEntry[];
+}
+
+export interface PlayOptions {
+  /** Each printed line, as it happens. */
+  live?: (line: string) => void;
+  /** Also print the no-action lines of reactions an event did not concern. */
+  verbose?: boolean;
 }
 
 const example = (path: string) => fileURLToPath(new URL(`../../../examples/${path}`, import.meta.url));
@@ -31,7 +41,7 @@ export function listScenarios(): { name: string; summary: string }[] {
 export async function playScenario(
   name: string,
   config: Config | unknown,
-  options: { live?: (line: string) => void } = {},
+  options: PlayOptions = {},
 ): Promise<ScenarioResult> {
   const scenario = scenarios.find((s) => s.name === name);
   if (!scenario)
@@ -47,23 +57,29 @@ export async function playScenario(
 export async function runScenario(
   scenario: Scenario,
   config: Config | unknown,
-  options: { live?: (line: string) => void } = {},
+  options: PlayOptions = {},
 ): Promise<ScenarioResult> {
   const parsed = scenario.example
     ? await loadConfig(example(`${scenario.example}/switchyard.config.ts`))
     : isConfig(config)
       ? config
       : parseConfig(config);
-  const plane = await startControlPlane(parsed);
+  // A scenario that delivers recorded events runs at their time, as replay does: measured from
+  // the run's start, a report would otherwise count the years between the recording and the run.
+  const start = recordedStart(scenario);
+  const plane = await startControlPlane(parsed, start === undefined ? {} : { start });
   const timeline: string[] = [];
-  const write = (line: string) => {
+  const entries: TimelineEntry[] = [];
+  const { note } = attachTimeline(plane, (entry) => {
+    entries.push(entry);
+    if (entry.unrelated && !options.verbose) return;
+    const line = timelineLine(entry);
     timeline.push(line);
     options.live?.(line);
-  };
-  attachTimeline(plane, write);
+  });
   try {
     seed(plane, scenario.world ?? {});
-    const take = player(scenario.name, plane, write);
+    const take = player(scenario.name, plane, note);
     for (const step of scenario.steps) await take(step);
     const outcome: Outcome = {
       aliases: plane.aliases(),
@@ -76,7 +92,7 @@ export async function runScenario(
       audit: await listAudit(plane.store),
     };
     const failures = scenario.expect.flatMap((e) => unmet(e, outcome) ?? []);
-    return { name: scenario.name, ...outcome, timeline, passed: failures.length === 0, failures };
+    return { name: scenario.name, ...outcome, timeline, entries, passed: failures.length === 0, failures };
   } finally {
     await plane.close();
   }
@@ -90,7 +106,7 @@ function seed({ account }: ControlPlane, world: World): void {
 }
 
 /** Takes a scenario's steps on one control plane, remembering the image each deployment pushed last. */
-function player(scenario: string, plane: ControlPlane, write: (line: string) => void) {
+function player(scenario: string, plane: ControlPlane, note: (message: string) => void) {
   const digests = new Map<string, string>();
   let pushes = 0;
   const image = (deployment: string) => {
@@ -166,12 +182,18 @@ function player(scenario: string, plane: ControlPlane, write: (line: string) => 
         });
         return plane.settle();
       case "say":
-        write(
-          `         ${"note".padEnd(14)} ${typeof step.text === "string" ? step.text : step.text(plane)}`,
-        );
+        note(typeof step.text === "string" ? step.text : step.text(plane));
         return;
     }
   };
+}
+
+/** The time of the first recorded event a scenario delivers, when it delivers any. */
+function recordedStart(scenario: Scenario): number | undefined {
+  const first = scenario.steps.find((s) => s.do === "deliver");
+  if (first?.do !== "deliver") return undefined;
+  const time = Date.parse(exampleEvents(first.file)[0]?.time ?? "");
+  return Number.isFinite(time) ? time : undefined;
 }
 
 /** The EventBridge events of a JSON file under examples/ (one event or an array of them). */

@@ -1,28 +1,73 @@
 import type { CallRecord, Delivery } from "@switchyard/sim";
 import type { ControlPlane } from "./local/control-plane.ts";
 
-/** Human lines for what happens on the simulated account, as it happens, in virtual time. */
-export function attachTimeline(plane: ControlPlane, write: (line: string) => void): void {
+/** One thing that happened on the simulated account, in virtual time. */
+export interface TimelineEntry {
+  /** Time since the run began, h:mm:ss. */
+  t: string;
+  /** The virtual clock, ISO 8601. */
+  at: string;
+  /** Who: "event", a function ("deploy-steps"), a reaction ("rollback"), "note". */
+  component: string;
+  message: string;
+  /**
+   * A reaction that had nothing to do with an event another reaction acted on ("no-action:
+   * alarm X guards no deployment"): shown only with --verbose.
+   */
+  unrelated?: true;
+}
+
+/** Seconds as h:mm:ss. */
+export function hms(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** An entry as the human line the timeline prints: "0:01:00  rollback       alias … → 100% v1". */
+export function timelineLine(e: TimelineEntry): string {
+  return `${e.component === "note" ? "       " : e.t}  ${e.component.padEnd(14)} ${e.message}`;
+}
+
+/**
+ * What happens on the simulated account, as it happens, in virtual time. Returns a writer of
+ * notes (a scenario's comments), stamped on the same clock.
+ */
+export function attachTimeline(
+  plane: ControlPlane,
+  write: (entry: TimelineEntry) => void,
+): { note: (message: string) => void } {
   const start = plane.account.clock.now();
-  const stamp = () => {
-    const s = Math.round((plane.account.clock.now() - start) / 1000);
-    return `+${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
-  };
-  const line = (who: string, text: string) => write(`${stamp()}  ${who.padEnd(14)} ${text}`);
+  const entry = (component: string, message: string, unrelated = false): TimelineEntry => ({
+    t: hms((plane.account.clock.now() - start) / 1000),
+    at: plane.account.clock.iso(),
+    component,
+    message,
+    ...(unrelated ? { unrelated: true as const } : {}),
+  });
+  const line = (who: string, text: string, unrelated = false) => write(entry(who, text, unrelated));
   plane.account.events.onIncoming((event) => {
     line("event", describeEvent(event.source, event["detail-type"], event.detail));
   });
   plane.account.events.onDelivery((d: Delivery) => {
-    for (const o of d.outcomes) {
-      const r = (o.result ?? {}) as { reaction?: string; outcome?: string; reason?: string };
+    const results = d.outcomes.map(
+      (o) => (o.result ?? {}) as { reaction?: string; outcome?: string; reason?: string },
+    );
+    // When one reaction acted on the event, the others' "no-action" only says it was not theirs.
+    const acted = d.outcomes.some(
+      (o, i) => o.error || (results[i]?.outcome && results[i]?.outcome !== "no-action"),
+    );
+    d.outcomes.forEach((o, i) => {
+      const r = results[i] ?? {};
       if (o.error) line(o.target, `error ${o.error.errorType}: ${o.error.errorMessage}`);
-      else if (r.outcome) line(r.reaction ?? o.target, `${r.outcome}: ${r.reason ?? ""}`);
-    }
+      else if (r.outcome)
+        line(r.reaction ?? o.target, `${r.outcome}: ${r.reason ?? ""}`, acted && r.outcome === "no-action");
+    });
   });
   plane.account.onCall((c: CallRecord) => {
     const text = describeCall(c);
     if (text) line(c.principal.replace(/^switchyard-/, ""), text);
   });
+  return { note: (message) => line("note", message) };
 }
 
 function describeEvent(source: string, type: string, detail: unknown): string {

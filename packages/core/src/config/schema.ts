@@ -16,6 +16,8 @@ const SNS_TOPIC_ARN =
   /^arn:aws[a-zA-Z-]*:sns:[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 
 export const ConfigSchema = strict({
+  /** A JSON config may name its JSON Schema (switchyard.schema.json) for editors; nothing reads it. */
+  $schema: z.string().optional(),
   name: pattern(
     APP_NAME,
     (input) =>

@@ -1,0 +1,127 @@
+import type { Config } from "@switchyard/core/config/index";
+import { secretStatuses } from "@switchyard/core/secrets/stuck";
+import {
+  connect,
+  history,
+  OpsError,
+  type OpsTarget,
+  operatorPromote,
+  operatorRollback,
+  setPaused,
+  status,
+} from "../ops.ts";
+import { connectAws, missingTable } from "./aws.ts";
+import { actor, configFrom, printJson, say, str, UsageError, type VerbFlags } from "./kit.ts";
+import type { VerbInput } from "./table.ts";
+
+/** The operations target: the real account with --aws, else the simulated account seeded from the config. */
+export async function target(config: Config, flags: VerbFlags, dryRun = false): Promise<OpsTarget> {
+  if (flags.aws) return connectAws(config, flags, { dryRun });
+  return connect(config, { aws: false, dryRun }).catch((error: unknown) => {
+    throw error instanceof OpsError ? new UsageError(error.message) : error;
+  });
+}
+
+const NEEDS_REASON = new Set(["pause", "resume", "rollback", "promote"]);
+
+/** `switchyard status|history|pause|resume|rollback|promote`. */
+export async function run({ verb, args, flags }: VerbInput): Promise<number> {
+  if (NEEDS_REASON.has(verb) && !str(flags.reason))
+    throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
+  if ((verb === "rollback" || verb === "promote") && !args[0])
+    throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a positive whole number, got "${String(flags.limit)}"`);
+  const config = await configFrom(flags);
+  const on = await target(config, flags, flags["dry-run"] === true);
+  const print = (data: unknown, human: string) => {
+    const plan = on.plan;
+    if (flags.json) return printJson(plan ? { result: data, plan } : data);
+    say(
+      plan
+        ? `${human}\ndry run: ${plan.length} write(s) not sent${plan.map((w) => `\n  ${w.service} ${w.action} ${JSON.stringify(w.input)}`).join("")}`
+        : human,
+    );
+  };
+  try {
+    switch (verb) {
+      case "status":
+        print(...(await statusOf(config, on)));
+        return 0;
+      case "history": {
+        const records = await history(on, limit);
+        print(
+          records,
+          records
+            .map(
+              (r) =>
+                `${r.at}  ${r.reaction.padEnd(12)} ${r.decision.padEnd(14)} ${r.subject ?? ""} ${r.reason}`,
+            )
+            .join("\n") || "(no audit records)",
+        );
+        return 0;
+      }
+      case "pause":
+      case "resume": {
+        await setPaused(on, verb === "pause", String(flags.reason), actor(flags));
+        const done = verb === "pause" ? "paused" : "resumed";
+        print(
+          { paused: verb === "pause", ...(on.plan ? { dryRun: true } : {}) },
+          on.plan ? `would ${verb} automation on ${on.where}` : `automation ${done} on ${on.where}`,
+        );
+        return 0;
+      }
+      default: {
+        const name = String(args[0]);
+        const out =
+          verb === "rollback"
+            ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
+            : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
+        print(out, `${on.plan ? "would be " : ""}${out.outcome}: ${out.detail}`);
+        return out.outcome === "stale" ? 1 : 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof OpsError) throw new UsageError(error.message);
+    throw missingTable(error, on) ?? error;
+  } finally {
+    await on.close();
+  }
+}
+
+async function statusOf(config: Config, on: OpsTarget): Promise<[unknown, string]> {
+  const s = await status(config, on);
+  const lines = s.deployments.map(
+    (d) =>
+      `${d.deployment.padEnd(16)} ${d.alias.padEnd(28)} ${d.serving}` +
+      (d.record
+        ? `\n${"".padEnd(17)}last deployment: ${d.record.status} (v${d.record.stableVersion} → v${d.record.newVersion || "?"}) ${d.record.executionArn.split(":").at(-1)}`
+        : "") +
+      `\n${"".padEnd(17)}alarms: ${
+        Object.entries(d.alarms)
+          .map(([n, v]) => `${n}=${v}`)
+          .join(", ") || "none"
+      }`,
+  );
+  const secrets = await secretStatuses(on.deps, config.secrets);
+  const secretLines = secrets.map(
+    (x) =>
+      `${x.secret.padEnd(16)} ${x.rotator.padEnd(28)} ` +
+      (x.problem
+        ? x.problem
+        : `last rotation: ${x.lastRotated ?? "never"}, next: ${x.nextRotation ?? (x.rotationEnabled ? "?" : "rotation off")}` +
+          (x.stuck
+            ? `\n${"".padEnd(17)}STUCK: version ${x.stuck.version} is AWSPENDING and blocks rotation`
+            : "")),
+  );
+  return [
+    { ...s, secrets },
+    [
+      `${s.where}`,
+      `automation: ${s.paused ? `PAUSED (${s.pausedReason ?? ""})` : "running"}`,
+      ...lines,
+      ...(secretLines.length ? ["secrets:", ...secretLines] : []),
+    ].join("\n"),
+  ];
+}

@@ -1,0 +1,303 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { VERBS } from "../packages/cli/src/commands/table.ts";
+import { alarm } from "../packages/cli/src/scenarios/vocabulary.ts";
+import { runScenario } from "../packages/cli/src/scenarios.ts";
+import exampleConfig from "../switchyard.config.ts";
+import { inRepo, root, switchyard } from "./support/cli.ts";
+
+// The conventions every verb keeps (gh and aws users expect them): help per verb, suggestions,
+// exit codes 0 ok / 1 operational failure / 2 usage error, --json that parses, logs on stderr,
+// a closed pipe that is not an error, colour only where it can be seen.
+
+const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
+const noStack = /\n\s+at /;
+
+/** This process's environment without what silences the functions' logs. */
+const loggingEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("POWERTOOLS_") && key !== "SWITCHYARD_LOG_LEVEL",
+    ),
+  );
+
+describe("help", () => {
+  it("answers --help well under a second: no verb's module is imported to print it", () => {
+    const started = process.hrtime.bigint();
+    const { code, stdout } = switchyard("--help");
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+
+    expect(code).toBe(0);
+    for (const verb of VERBS) expect(stdout).toMatch(new RegExp(`^  ${verb.name}\\s`, "m"));
+    // Generous for a loaded machine; the import-everything CLI took several seconds.
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it.each(VERBS.map((v) => v.name))("gives %s its own help, with --help and with help VERB", (name) => {
+    const viaFlag = switchyard(name, "--help");
+    const viaVerb = switchyard("help", name);
+
+    expect(viaFlag.code).toBe(0);
+    expect(viaFlag.stdout).toMatch(new RegExp(`^switchyard ${name} — `));
+    expect(viaFlag.stdout).toContain("Usage:");
+    expect(viaFlag.stdout).toContain("--help");
+    expect(viaVerb).toEqual(viaFlag);
+  });
+
+  it("prints the version", () => {
+    const { code, stdout } = switchyard("--version");
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^switchyard \d+\.\d+\.\d+ \(node 22\.\d+\.\d+\)\n$/);
+  });
+
+  it("exits 2 with the overview on stderr when no verb is given", () => {
+    const { code, stdout, stderr } = switchyard();
+
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("Verbs:");
+  });
+});
+
+describe("did you mean", () => {
+  it("suggests the verb meant, exit 2", () => {
+    const { code, stderr } = switchyard("scenaro", "--list");
+
+    expect(code).toBe(2);
+    expect(stderr).toBe('switchyard: unknown verb "scenaro"; did you mean "scenario"?\n');
+  });
+
+  it("suggests the option meant, exit 2, before doing anything", () => {
+    const { code, stdout, stderr } = switchyard("replay", "--jsn", fixtures("aws/ecr/image-push.json"));
+
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("switchyard: replay has no option --jsn; did you mean --json?\n");
+  });
+
+  it("says which verb an option belongs to when it is another verb's", () => {
+    const { code, stderr } = switchyard("replay", "--limit", "3", fixtures("aws/ecr/image-push.json"));
+
+    expect(code).toBe(2);
+    expect(stderr).toBe("switchyard: replay has no option --limit; it belongs to history\n");
+  });
+
+  it("suggests the failover action meant", () => {
+    const { code, stderr } = switchyard("failover", "strat", "orders-db");
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('did you mean "start"?');
+  });
+
+  it("suggests the scenario meant", () => {
+    const { code, stderr } = switchyard("scenario", "scan-blocks");
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown scenario "scan-blocks"; did you mean "scan-blocked"?');
+  });
+
+  it("names the value a string option is missing, exit 2", () => {
+    const { code, stderr } = switchyard("replay", "--config");
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^switchyard: Option '--config <value>' argument missing/);
+    expect(stderr).not.toMatch(noStack);
+  });
+});
+
+describe("--json on every verb that prints data", () => {
+  it("lists the scenarios as a JSON array", () => {
+    const { code, stdout } = switchyard("scenario", "--list", "--json");
+
+    expect(code).toBe(0);
+    const list = JSON.parse(stdout) as { name: string; summary: string }[];
+    expect(list.map((s) => s.name)).toContain("canary-rollback");
+    expect(list.every((s) => typeof s.summary === "string" && s.summary.length > 0)).toBe(true);
+  });
+
+  it("prints a scenario's timeline as structured entries {t, at, component, message}", () => {
+    const { code, stdout } = switchyard("scenario", "canary-rollback", "--json");
+
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as {
+      timeline: { t: string; at: string; component: string; message: string }[];
+    };
+    expect(result.timeline.length).toBeGreaterThan(5);
+    for (const entry of result.timeline) {
+      expect(entry.t).toMatch(/^\d+:\d\d:\d\d$/);
+      expect(Number.isNaN(Date.parse(entry.at))).toBe(false);
+      expect(typeof entry.component).toBe("string");
+      expect(typeof entry.message).toBe("string");
+    }
+    expect(result.timeline).toContainEqual(
+      expect.objectContaining({ component: "rollback", message: "alias api-handler:live → 100% v1" }),
+    );
+  });
+
+  it("prints status, history, pause and invoke as JSON documents", () => {
+    for (const args of [
+      ["status", "--json"],
+      ["history", "--json"],
+      ["pause", "--reason", "drill", "--json"],
+      ["invoke", "--json", "rollback", fixtures("aws/cloudwatch/alarm-state-change-metric.json")],
+    ]) {
+      const { code, stdout } = switchyard(...args);
+      expect(code, args.join(" ")).toBe(0);
+      expect(() => JSON.parse(stdout), args.join(" ")).not.toThrow();
+    }
+  });
+
+  it("prints a valid config's summary as JSON", () => {
+    const { code, stdout } = switchyard("validate", "--json");
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ file: "switchyard.config.ts", valid: true });
+  });
+});
+
+describe("exit codes", () => {
+  const rejectedEvent = () => {
+    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "bad.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        id: "x-1",
+        source: "aws.ecr",
+        "detail-type": "ECR Image Action",
+        detail: { "action-type": "PUSH", result: "SUCCESS" },
+      }),
+    );
+    return file;
+  };
+
+  it("replay --strict exits 1 when an event is rejected, and still prints the report", () => {
+    const { code, stdout, stderr } = switchyard("replay", "--strict", "--json", rejectedEvent());
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).events[0].status).toBe("rejected");
+    expect(stderr).toBe("switchyard: 1 event(s) rejected (--strict)\n");
+  });
+
+  it("replay without --strict exits 0 for the same event", () => {
+    expect(switchyard("replay", "--json", rejectedEvent()).code).toBe(0);
+  });
+
+  it("validate exits 1 and lists every issue of an invalid config, as data", () => {
+    const { code, stdout } = switchyard("validate", "--json", "--config", fixtures("config/invalid.json"));
+
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as { valid: boolean; issues: string[] };
+    expect(report.valid).toBe(false);
+    expect(report.issues.some((i) => i.startsWith("deployments[0]"))).toBe(true);
+  });
+
+  it("other verbs exit 2 on an invalid config: using one is a usage error", () => {
+    const { code, stderr } = switchyard("status", "--config", fixtures("config/invalid.json"));
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/deployments\[0\]/);
+    expect(stderr).not.toMatch(noStack);
+  });
+});
+
+describe("output", () => {
+  it("ends quietly with exit 0 when the reader closes the pipe early", () => {
+    const out = spawnSync(
+      "bash",
+      [
+        "-c",
+        `"${process.execPath}" packages/cli/bin/switchyard.js scenario canary-rollback | head -n 1; echo "exit=\${PIPESTATUS[0]}" >&2`,
+      ],
+      { cwd: root, encoding: "utf8", env: { ...process.env, POWERTOOLS_LOG_LEVEL: "SILENT" } },
+    );
+
+    expect(out.stdout.split("\n")).toHaveLength(2);
+    expect(out.stderr).toBe("exit=0\n");
+  });
+
+  it("with --verbose, writes the functions' logs to stderr and keeps stdout one JSON document", () => {
+    const out = spawnSync(
+      process.execPath,
+      [
+        inRepo("packages/cli/bin/switchyard.js"),
+        "replay",
+        "--json",
+        "--verbose",
+        fixtures("aws/ecr/image-push.json"),
+      ],
+      { cwd: root, encoding: "utf8", env: loggingEnv() },
+    );
+
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout).events).toHaveLength(1);
+    expect(out.stderr).toContain('"message": "deploy started"');
+  });
+
+  it("writes no colour when piped, colour when forced, and none under NO_COLOR", () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [inRepo("packages/cli/bin/switchyard.js"), "--help"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "", ...env },
+      }).stdout;
+    const ansi = "\u001b[";
+
+    expect(run({})).not.toContain(ansi);
+    expect(run({ FORCE_COLOR: "1" })).toContain(ansi);
+    expect(run({ FORCE_COLOR: "1", NO_COLOR: "1" })).not.toContain(ansi);
+  });
+
+  it("stamps the timeline in h:mm:ss and hides unrelated no-action lines unless --verbose", () => {
+    const quiet = switchyard("scenario", "database-failure");
+    const verbose = switchyard("scenario", "database-failure", "--verbose");
+
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toMatch(/^0:05:00 {2}event {10}execution orders-db-\S+ SUCCEEDED$/m);
+    expect(quiet.stdout).not.toContain("no-action: alarm orders-db-health guards no deployment");
+    expect(verbose.stdout).toContain("rollback       no-action: alarm orders-db-health guards no deployment");
+  });
+
+  it("keeps a no-action line when no other reaction acted on the event: it is the only news", async () => {
+    // An alarm that guards a deployment with nothing in flight: the rollback reaction's no-action is all there is.
+    const result = await runScenario(
+      {
+        name: "alarm-at-rest",
+        summary: "",
+        steps: [alarm("ServerCpuTooHigh", "ALARM", "drill")],
+        expect: [],
+      },
+      exampleConfig,
+    );
+
+    expect(result.timeline.some((l) => /^0:00:00 {2}rollback {7}no-action: /.test(l))).toBe(true);
+    expect(result.entries.filter((e) => e.unrelated)).toEqual([]);
+  });
+
+  it("keeps the line of a paused push: pausing is not a no-action", () => {
+    const { code, stdout } = switchyard("scenario", "kill-switch");
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^0:00:00 {2}deploy {9}paused: automation paused \(incident 4711\)/m);
+  });
+
+  it("measures the database failover's RTO from the run, not from the recorded event's year", () => {
+    const { code, stdout } = switchyard("scenario", "database-failure", "--json");
+
+    expect(code).toBe(0);
+    const { audit } = JSON.parse(stdout) as { audit: { decision: string; reason: string }[] };
+    const report = audit.find((a) => a.decision === "failed-over");
+    expect(report?.reason).toBe("failed over us-east-1 → us-east-2 in 300 s (RTO target 900 s)");
+  });
+
+  it("says a dry-run pause would pause, and sends nothing", () => {
+    const { code, stdout } = switchyard("pause", "--reason", "game day", "--dry-run");
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^would pause automation on /);
+    expect(stdout).toMatch(/dry run: 2 write\(s\) not sent/);
+  });
+});
