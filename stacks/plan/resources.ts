@@ -149,11 +149,15 @@ function failoverResources(
       ),
     ),
     failoverParameters: unique(
-      runbooks.flatMap((r) =>
-        r.configuration
-          ? [regional("ssm", r.secondaryRegion, `parameter/${r.configuration.parameter.replace(/^\//, "")}`)]
-          : [],
-      ),
+      runbooks.flatMap((r) => {
+        if (!r.configuration) return [];
+        const name = `parameter/${r.configuration.parameter.replace(/^\//, "")}`;
+        // A failback points the configuration back in the old primary region, where it reads it first.
+        return [
+          regional("ssm", r.secondaryRegion, name),
+          ...(r.failback ? [regional("ssm", r.primaryRegion, name)] : []),
+        ];
+      }),
     ),
     failoverZones: unique(runbooks.flatMap((r) => (r.dns ? [zone(r.dns.hostedZoneId)] : []))),
     failoverChanges: runbooks.some((r) => r.dns) ? [`arn:${partition}:route53:::change/*`] : [],
