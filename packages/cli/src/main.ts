@@ -39,6 +39,8 @@ Usage:
                                               plans every write and makes none (game day)
   switchyard failover failback|status|approve RUNBOOK --aws [--by B] [--json]
                                               the pending approval and the last report / approve the failover waiting
+  switchyard failover deny RUNBOOK --aws [--by B] --reason R [--json]
+                                              reject the failover waiting, or clear the approval of one that ended
 
 Options:
   --config F   switchyard.config.ts (default) or a .json file of the same shape
@@ -408,16 +410,16 @@ main(process.argv.slice(2)).then(
   },
 );
 
-/** `switchyard failover start|status|approve RUNBOOK`. */
+/** `switchyard failover start|failback|status|approve|deny RUNBOOK`. */
 async function failoverVerb(
   args: string[],
-  flags: { aws?: boolean; "dry-run"?: boolean; table?: string; by?: string; json?: boolean },
+  flags: { aws?: boolean; "dry-run"?: boolean; table?: string; by?: string; reason?: string; json?: boolean },
   config: Config,
 ): Promise<number> {
   const [action, runbook] = args;
-  if (!action || !["start", "failback", "status", "approve"].includes(action) || !runbook)
+  if (!action || !["start", "failback", "status", "approve", "deny"].includes(action) || !runbook)
     throw new UsageError(
-      "usage: switchyard failover start|failback|status|approve RUNBOOK [--dry-run] [--by B] [--aws]",
+      "usage: switchyard failover start|failback|status|approve|deny RUNBOOK [--dry-run] [--by B] [--reason R] [--aws]",
     );
   const { answerApproval: approveFailover } = await import("@switchyard/core/failover/approval");
   const { failoverStatus, findRunbook, startFailback, startFailover } = await import(
@@ -448,6 +450,11 @@ async function failoverVerb(
     } else if (action === "approve") {
       const out = await approveFailover(target.deps, runbook, { approve: true, by });
       print(out, `approved ${out.executionArn} as ${by}`);
+    } else if (action === "deny") {
+      if (!flags.reason)
+        throw new UsageError("switchyard failover deny needs --reason R (recorded in the audit log)");
+      const out = await approveFailover(target.deps, runbook, { approve: false, by, reason: flags.reason });
+      print(out, `denied ${out.executionArn} as ${by}: ${flags.reason}`);
     } else {
       // Each machine's ARN from its own variable (the ones the stack gives its functions), never derived.
       const failback = action === "failback";
