@@ -53,7 +53,8 @@ async function resolve(p: ControlPlane): Promise<void> {
 
 describe("cost actions write ahead (issue #11, finding 8)", () => {
   it("records the function's own reserved concurrency, not Switchyard's cap, when recording the cap fails once, and the revert restores it", async () => {
-    const p = (plane = await startCostPlane(costConfig()));
+    const p = await startCostPlane(costConfig());
+    plane = p;
     await p.clients.lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
     );
@@ -74,7 +75,8 @@ describe("cost actions write ahead (issue #11, finding 8)", () => {
 
   it("records an instance it stopped as running before the stop, never stopping, and starts it again on revert", async () => {
     const stops = withStopActions();
-    const p = (plane = await startCostPlane(costConfig(stops)));
+    const p = await startCostPlane(costConfig(stops));
+    plane = p;
     seedStopWorld(p);
     failRecordingApplied(p, WORKER);
 

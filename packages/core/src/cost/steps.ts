@@ -220,6 +220,7 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
       // A write recorded ahead by an earlier attempt: its prior state stands, never read again.
       const ahead = record.applied[entryKey(type, target)];
       let prior: Change | undefined = ahead?.status === "applying" ? ahead : undefined;
+      let change: Change;
       try {
         if (!prior) {
           const tags = await unit.tags(deps, input, target);
@@ -253,8 +254,7 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
           await save({ type, target, status: "applying", ...plan });
           prior = plan;
         }
-        const change = await unit.apply(deps, config as never, target, prior);
-        await write({ type, target, status: "applied", ...change });
+        change = await unit.apply(deps, config as never, target, prior);
       } catch (error) {
         if (isTransient(error) || (error as Error).name === ErrorNames.Throttled) throw error;
         if ((error as Error).name === ErrorNames.Stale) throw error;
@@ -267,7 +267,11 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
           note: `${type} on ${target} failed: ${(error as Error).name}: ${(error as Error).message}`,
           ...(prior ? { previous: prior.previous, set: prior.set } : {}),
         });
+        continue;
       }
+      // Outside the catch: when recording the result fails, the entry stays "applying" (the
+      // write may have landed), the step fails, and the revert still covers the resource.
+      await write({ type, target, status: "applied", ...change });
     }
     return { done };
   },
@@ -321,10 +325,13 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
 
   async revert(deps, input, payload) {
     const record = await own(deps, input, payload);
+    const error = (input as { error?: { Error?: string } }).error?.Error;
     const why =
-      (input as { error?: { Error?: string } }).error?.Error === "States.Timeout"
+      error === "States.Timeout"
         ? `TTL of ${input.ttlSeconds} s ran out`
-        : "the anomaly was resolved";
+        : error
+          ? `watching the anomaly failed (${error})`
+          : "the anomaly was resolved";
     const outcomes: string[] = [];
     for (const [k, entry] of Object.entries(record.applied)) {
       const unit = unitOf(entry.type);
