@@ -120,7 +120,7 @@ describe("failover invariants: a stopped, failed or timed-out run never blocks t
         "failover invariants",
         fc.array(fc.constantFrom(...ENDINGS), { minLength: 1, maxLength: 4 }),
         holds,
-        propertyRuns(15),
+        propertyRuns(30),
       );
     },
     10 * 60_000,

@@ -200,7 +200,7 @@ describe("rotation invariants: a GitHub webhook secret under a single fault per 
   it(
     "keeps AWSCURRENT working, at most one AWSPENDING, and GitHub and the receiver agreeing after the sweep",
     async () => {
-      await checkProperty("rotation invariants", faults, holds, propertyRuns(50));
+      await checkProperty("rotation invariants", faults, holds, propertyRuns(100));
     },
     10 * 60_000,
   );
