@@ -1,6 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type ControlPlane, LOCAL_NAMES } from "../../packages/cli/src/local/control-plane.ts";
+import {
+  type ControlPlane,
+  LOCAL_NAMES,
+  startControlPlane,
+} from "../../packages/cli/src/local/control-plane.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import { type AuditRecord, listAudit } from "../../packages/core/src/store/state.ts";
 import { it as planeIt } from "./plane.ts";
@@ -139,6 +143,16 @@ export function seedStopWorld(plane: ControlPlane): void {
     desired: 6,
     tags: { environment: "production" },
   });
+}
+
+/**
+ * A control plane on `config`, its clock at the sample alert's time, the policy's resources
+ * seeded; the caller closes it (property tests start one per schedule).
+ */
+export async function startCostPlane(config: Config = costConfig()): Promise<ControlPlane> {
+  const plane = await startControlPlane(config, { start: COST_START });
+  seedCostWorld(plane);
+  return plane;
 }
 
 /**

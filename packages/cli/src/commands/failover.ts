@@ -2,7 +2,7 @@ import { connectAws, machineArn } from "./aws.ts";
 import { actor, configFrom, printJson, say, UsageError } from "./kit.ts";
 import type { VerbInput } from "./table.ts";
 
-/** `switchyard failover start|failback|status|approve RUNBOOK`. */
+/** `switchyard failover start|failback|status|approve|deny RUNBOOK`. */
 export async function run({ args, flags }: VerbInput): Promise<number> {
   const [action, runbook] = args;
   if (!runbook)
@@ -35,6 +35,11 @@ export async function run({ args, flags }: VerbInput): Promise<number> {
     } else if (action === "approve") {
       const out = await approveFailover(target.deps, runbook, { approve: true, by });
       print(out, `approved ${out.executionArn} as ${by}`);
+    } else if (action === "deny") {
+      if (typeof flags.reason !== "string" || flags.reason === "")
+        throw new UsageError("switchyard failover deny needs --reason TEXT (recorded in the audit log)");
+      const out = await approveFailover(target.deps, runbook, { approve: false, by, reason: flags.reason });
+      print(out, `denied ${out.executionArn} as ${by}: ${flags.reason}`);
     } else {
       const failback = action === "failback";
       const stateMachineArn = machineArn(target.stack, failback ? "failback" : "failover");

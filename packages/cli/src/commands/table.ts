@@ -239,12 +239,15 @@ export const VERBS: readonly Verb[] = [
     usage: [
       "failover start RUNBOOK [--dry-run] [--by NAME] [--aws] [--json]",
       "failover failback|status|approve RUNBOOK --aws [--by NAME] [--json]",
+      "failover deny RUNBOOK --aws --reason TEXT [--by NAME] [--json]",
     ],
     details:
       "Locally `start` runs on the simulated account and --by answers its approval; --dry-run\n" +
-      "plans every write and makes none (game day). With --aws the run goes on in Step Functions.",
-    options: { ...config, ...json, ...aws, ...dryRun, ...by },
-    actions: ["start", "failback", "status", "approve"],
+      "plans every write and makes none (game day). With --aws the run goes on in Step Functions.\n" +
+      "`deny` rejects the run waiting for approval, or clears the approval of a run that ended\n" +
+      "(stopped, failed or timed out) so the next failover is not blocked.",
+    options: { ...config, ...json, ...aws, ...dryRun, ...by, ...reason },
+    actions: ["start", "failback", "status", "approve", "deny"],
     load: () => import("./failover.ts"),
   },
 ];

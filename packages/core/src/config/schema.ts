@@ -2,7 +2,7 @@ import * as z from "zod";
 import { CostSchema } from "../cost/config.ts";
 import { crossDeploymentIssues, DeploymentSchema } from "../deployments/config.ts";
 import { RunbookSchema } from "../failover/config.ts";
-import { SecretScanningSchema, SecretSchema } from "../secrets/config.ts";
+import { SecretScanningSchema, SecretsSchema } from "../secrets/config.ts";
 import { ACCOUNT_ID, duration, evenWithOtherIssues, pattern, REGION, slug, strict } from "./zod.ts";
 
 /**
@@ -53,7 +53,7 @@ export const ConfigSchema = strict({
   /** Alias traffic shifting and alarm rollback (deployments/config.ts). */
   deployments: z.array(DeploymentSchema).default([]),
   /** Secret rotation and rotate-on-leak (secrets/config.ts). */
-  secrets: z.array(SecretSchema).default([]),
+  secrets: SecretsSchema.default([]),
   secretScanning: SecretScanningSchema.optional(),
   /** Failover runbooks (failover/config.ts). */
   failover: strict({ runbooks: z.array(RunbookSchema).default([]) }).prefault({}),

@@ -40,9 +40,16 @@ export interface Change {
  * One kind of action: its config schema (config.ts), the IAM actions its code sends, whether
  * it is destructive (then it waits for a human's approval), the resources a config selects
  * (named in it, or found by tag), their tags (for the protected-tag guard), and
- * `plan`/`apply`/`revert`. `revert` is guarded:
- * it restores the previous value only while the resource still holds the value Switchyard
- * set; otherwise a human changed it since, and the human wins.
+ * `plan`/`apply`/`revert`.
+ *
+ * Writes are ahead-logged: `plan` reads the prior state, the step records it, and only then
+ * does `apply` write, from that recorded prior state. `apply` never reads the prior state
+ * itself, so a retry after its own write (a failure recording the result) cannot mistake
+ * Switchyard's own value for the resource's previous one. `revert` is guarded: it restores the
+ * previous value only while the resource still holds the value Switchyard set; otherwise a
+ * human changed it since, and the human wins. `ahead` is called right before the revert's own
+ * write, so a retried revert knows that write may have landed (the resource at its previous
+ * value, or on its way there, is then Switchyard's own revert, not a human's change).
  */
 export interface ActionUnit<T extends ActionType = ActionType> {
   readonly type: T;
@@ -53,11 +60,36 @@ export interface ActionUnit<T extends ActionType = ActionType> {
   summary(config: Extract<ActionConfig, { type: T }>): string;
   targets(deps: CoreDeps, place: Place, config: Extract<ActionConfig, { type: T }>): Promise<string[]>;
   tags(deps: CoreDeps, place: Place, target: string): Promise<Record<string, string>>;
-  /** The change `apply` would make, from reads only (dry-run records it as the plan). */
+  /**
+   * The change `apply` would make, from reads only: the prior state and the value to set
+   * (dry-run records it as the plan; a real run records it before `apply` writes).
+   */
   plan(deps: CoreDeps, config: Extract<ActionConfig, { type: T }>, target: string): Promise<Change>;
-  apply(deps: CoreDeps, config: Extract<ActionConfig, { type: T }>, target: string): Promise<Change>;
-  revert(deps: CoreDeps, applied: AppliedAction): Promise<{ reverted: boolean; note: string }>;
+  /**
+   * Makes the change `prior` (the recorded plan) describes. Safe to run again: a retry after
+   * the write landed sends the same write, or sees it under way and sends none.
+   */
+  apply(
+    deps: CoreDeps,
+    config: Extract<ActionConfig, { type: T }>,
+    target: string,
+    prior: Change,
+  ): Promise<Change>;
+  revert(deps: CoreDeps, entry: AppliedAction, ahead: () => Promise<void>): Promise<RevertOutcome>;
 }
+
+export interface RevertOutcome {
+  readonly reverted: boolean;
+  readonly note: string;
+}
+
+/**
+ * Whether Switchyard's own write may have put the resource where it is: the apply was recorded
+ * ahead but not finished (`applying`), or a revert was recorded ahead (`reverting`). Then a
+ * resource found at its previous value is back (or never left), not changed by a human.
+ */
+const ownWriteMayHaveLanded = (entry: AppliedAction) =>
+  entry.status === "applying" || entry.status === "reverting";
 
 const reservedConcurrency = async (deps: CoreDeps, fn: string) => {
   const out = await awsStep(`read reserved concurrency of ${fn}`, () =>
@@ -101,8 +133,7 @@ const capLambdaConcurrency: ActionUnit<"cap-lambda-concurrency"> = {
       set: config.concurrency,
     };
   },
-  async apply(deps, config, fn) {
-    const previous = await reservedConcurrency(deps, fn);
+  async apply(deps, config, fn, prior) {
     await awsStep(`cap ${fn}`, () =>
       deps.clients.lambda.send(
         new PutFunctionConcurrencyCommand({
@@ -112,20 +143,23 @@ const capLambdaConcurrency: ActionUnit<"cap-lambda-concurrency"> = {
       ),
     );
     return {
-      note: `capped ${fn} at ${config.concurrency} concurrent executions (was ${describe(previous)})`,
-      previous: previous ?? null,
+      note: `capped ${fn} at ${config.concurrency} concurrent executions (was ${describe(prior.previous)})`,
+      previous: prior.previous ?? null,
       set: config.concurrency,
     };
   },
-  async revert(deps, applied) {
+  async revert(deps, applied, ahead) {
     const fn = applied.target;
     const now = await reservedConcurrency(deps, fn);
+    if ((now ?? null) === (applied.previous ?? null) && ownWriteMayHaveLanded(applied))
+      return { reverted: true, note: `${fn} is back to ${describe(applied.previous)}` };
     if ((now ?? null) !== applied.set) {
       return {
         reverted: false,
         note: `${fn} is at ${describe(now)}, not the ${describe(applied.set)} Switchyard set: someone changed it since, so it stays`,
       };
     }
+    await ahead();
     if (applied.previous === null || applied.previous === undefined) {
       await awsStep(`uncap ${fn}`, () =>
         deps.clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn })),
@@ -178,16 +212,21 @@ const disableSchedules: ActionUnit<"disable-schedules"> = {
     const state = (await ruleState(deps, rule)).State;
     return { note: `would disable rule ${rule} (now ${state})`, previous: state, set: "DISABLED" };
   },
-  async apply(deps, _config, rule) {
-    const state = (await ruleState(deps, rule)).State;
+  async apply(deps, _config, rule, prior) {
     await awsStep(`disable rule ${rule}`, () =>
       deps.clients.eventbridge.send(new DisableRuleCommand({ Name: rule })),
     );
-    return { note: `disabled rule ${rule} (was ${state})`, previous: state, set: "DISABLED" };
+    return {
+      note: `disabled rule ${rule} (was ${String(prior.previous)})`,
+      previous: prior.previous,
+      set: "DISABLED",
+    };
   },
-  async revert(deps, applied) {
+  async revert(deps, applied, ahead) {
     const rule = applied.target;
     const state = (await ruleState(deps, rule)).State;
+    if (state === applied.previous && ownWriteMayHaveLanded(applied))
+      return { reverted: true, note: `rule ${rule} is ${state} again` };
     if (state !== "DISABLED") {
       return {
         reverted: false,
@@ -197,6 +236,7 @@ const disableSchedules: ActionUnit<"disable-schedules"> = {
     if (applied.previous !== "ENABLED") {
       return { reverted: true, note: `rule ${rule} was ${String(applied.previous)} before: left disabled` };
     }
+    await ahead();
     await awsStep(`enable rule ${rule}`, () =>
       deps.clients.eventbridge.send(new EnableRuleCommand({ Name: rule })),
     );
@@ -266,26 +306,30 @@ const stopEc2Instances: ActionUnit<"stop-ec2-instances"> = {
       ? { note: `would stop instance ${id} (now running)`, previous: state, set: "stopped" }
       : { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
   },
-  async apply(deps, _config, id) {
-    const { state } = await ec2Instance(deps, id);
+  async apply(deps, _config, id, prior) {
+    const state = String(prior.previous);
     if (state !== "running")
       return { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
+    // EC2 answers a stop of an instance already stopping or stopped with its state: safe to resend.
     await awsStep(`stop instance ${id}`, () =>
       deps.clients.ec2.send(new StopInstancesCommand({ InstanceIds: [id] })),
     );
     return { note: `stopped instance ${id} (was running)`, previous: state, set: "stopped" };
   },
-  async revert(deps, applied) {
+  async revert(deps, applied, ahead) {
     const id = applied.target;
     const { state } = await ec2Instance(deps, id);
     if (applied.previous !== "running")
       return { reverted: true, note: `instance ${id} was ${String(applied.previous)} before: left as it is` };
+    if ((state === "running" || state === "pending") && ownWriteMayHaveLanded(applied))
+      return { reverted: true, note: `instance ${id} is ${state} again` };
     if (state === "stopping") throw stillMoving(`instance ${id} is stopping`);
     if (state !== "stopped")
       return {
         reverted: false,
         note: `instance ${id} is ${state}, not the stopped Switchyard left: someone changed it since, so it stays`,
       };
+    await ahead();
     await awsStep(`start instance ${id}`, () =>
       deps.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [id] })),
     );
@@ -333,16 +377,21 @@ const stopRdsInstances: ActionUnit<"stop-rds-instances"> = {
       ? { note: `would stop DB instance ${id} (now available)`, previous: status, set: "stopped" }
       : { note: `DB instance ${id} is ${status}: nothing to stop`, previous: status, set: status };
   },
-  async apply(deps, _config, id) {
+  async apply(deps, _config, id, prior) {
+    const previous = String(prior.previous);
+    if (previous !== "available")
+      return { note: `DB instance ${id} is ${previous}: nothing to stop`, previous, set: previous };
+    // RDS refuses to stop an instance that is not available: a retry after its own stop sees
+    // the instance stopping (or stopped) and sends nothing. This read decides whether to write,
+    // never what was there before.
     const { status } = await dbInstance(deps, id);
-    if (status !== "available")
-      return { note: `DB instance ${id} is ${status}: nothing to stop`, previous: status, set: status };
-    await awsStep(`stop DB instance ${id}`, () =>
-      deps.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: id })),
-    );
-    return { note: `stopped DB instance ${id} (was available)`, previous: status, set: "stopped" };
+    if (status !== "stopping" && status !== "stopped")
+      await awsStep(`stop DB instance ${id}`, () =>
+        deps.clients.rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: id })),
+      );
+    return { note: `stopped DB instance ${id} (was available)`, previous, set: "stopped" };
   },
-  async revert(deps, applied) {
+  async revert(deps, applied, ahead) {
     const id = applied.target;
     const { status } = await dbInstance(deps, id);
     if (applied.previous !== "available")
@@ -350,12 +399,15 @@ const stopRdsInstances: ActionUnit<"stop-rds-instances"> = {
         reverted: true,
         note: `DB instance ${id} was ${String(applied.previous)} before: left as it is`,
       };
+    if ((status === "available" || status === "starting") && ownWriteMayHaveLanded(applied))
+      return { reverted: true, note: `DB instance ${id} is ${status} again` };
     if (status === "stopping") throw stillMoving(`DB instance ${id} is stopping`);
     if (status !== "stopped")
       return {
         reverted: false,
         note: `DB instance ${id} is ${status}, not the stopped Switchyard left: someone changed it since, so it stays`,
       };
+    await ahead();
     await awsStep(`start DB instance ${id}`, () =>
       deps.clients.rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })),
     );
@@ -428,25 +480,29 @@ const scaleEcsServicesToZero: ActionUnit<"scale-ecs-services-to-zero"> = {
       ? { note: `would scale service ${target} to 0 tasks (now ${desired})`, previous: desired, set: 0 }
       : { note: `service ${target} is at 0 tasks: nothing to scale`, previous: desired, set: 0 };
   },
-  async apply(deps, _config, target) {
-    const { cluster, service, desired } = await ecsService(deps, target);
+  async apply(deps, _config, target, prior) {
+    const desired = Number(prior.previous);
     if (desired === 0)
       return { note: `service ${target} is at 0 tasks: nothing to scale`, previous: 0, set: 0 };
+    const [cluster = "", service = ""] = target.split("/");
     await awsStep(`scale service ${target} to 0`, () =>
       deps.clients.ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount: 0 })),
     );
     return { note: `scaled service ${target} to 0 tasks (was ${desired})`, previous: desired, set: 0 };
   },
-  async revert(deps, applied) {
+  async revert(deps, applied, ahead) {
     const target = applied.target;
     const { cluster, service, desired } = await ecsService(deps, target);
     const previous = Number(applied.previous);
+    if (desired === previous && ownWriteMayHaveLanded(applied))
+      return { reverted: true, note: `service ${target} is back to ${previous} tasks` };
     if (desired !== 0)
       return {
         reverted: false,
         note: `service ${target} wants ${desired} tasks, not the 0 Switchyard set: someone changed it since, so it stays`,
       };
     if (previous === 0) return { reverted: true, note: `service ${target} was at 0 tasks before: left at 0` };
+    await ahead();
     await awsStep(`scale service ${target} back to ${previous}`, () =>
       deps.clients.ecs.send(new UpdateServiceCommand({ cluster, service, desiredCount: previous })),
     );

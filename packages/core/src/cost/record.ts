@@ -9,7 +9,11 @@ export interface AppliedAction {
   readonly target: string;
   readonly tier: string;
   readonly at: string;
-  /** applied | dry-run | protected | limited | failed | reverted | revert-skipped | not-applied */
+  /**
+   * applied | dry-run | protected | limited | failed | reverted | revert-skipped | not-applied,
+   * or a write recorded ahead: applying (the prior state is on record, the write may not have
+   * landed) | reverting (the same for the revert).
+   */
   readonly status: string;
   readonly note: string;
   /** The value before Switchyard's change (restored on revert). */

@@ -3,7 +3,7 @@ import type { CoreDeps } from "../context.ts";
 import { ErrorNames, isTransient, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { recordAudit, takeActionBudget } from "../store/state.ts";
-import { protectedBy, unitOf } from "./actions.ts";
+import { type Change, protectedBy, unitOf } from "./actions.ts";
 import type { CostAnomaly } from "./anomaly.ts";
 import type { ActionConfig } from "./config.ts";
 import type { CostResponseInput, CostStepPayload } from "./input.ts";
@@ -54,7 +54,12 @@ const anomalyOf = (input: CostResponseInput) => input.anomaly as unknown as Cost
 const actionsOf = (input: CostResponseInput) => input.actions as unknown as ActionConfig[];
 const entryKey = (type: string, target: string) => `${type}:${target}`;
 /** Entries that need nothing more from apply: done, planned, or refused for good. */
-const SETTLED = new Set(["applied", "dry-run", "protected", "reverted", "revert-skipped"]);
+const SETTLED = new Set(["applied", "dry-run", "protected", "reverted", "revert-skipped", "reverting"]);
+/**
+ * Entries whose resource Switchyard may have changed: applied, recorded ahead of a write that
+ * may or may not have landed (`applying`), or recorded ahead of a revert (`reverting`).
+ */
+const REVERTIBLE = new Set(["applied", "applying", "reverting"]);
 
 /**
  * Every resource the tier's actions select (named, or found by tag now), with its unit, that
@@ -182,9 +187,8 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
   async apply(deps, input, payload) {
     const record = await own(deps, input, payload);
     const done: string[] = [];
-    const write = async (entry: Omit<AppliedAction, "at" | "tier">) => {
+    const save = async (entry: Omit<AppliedAction, "at" | "tier">) => {
       const full: AppliedAction = { ...entry, tier: input.tier, at: deps.store.now().toISOString() };
-      // Each resource is recorded the moment it changes: a failure later leaves a true record.
       const ok = await updateResponse(
         deps.store,
         input.anomalyId,
@@ -192,6 +196,10 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
         { executionArn: payload.execution },
       );
       if (!ok) throw stale(`the response to anomaly ${input.anomalyId} ended while applying`);
+    };
+    const write = async (entry: Omit<AppliedAction, "at" | "tier">) => {
+      // Each resource is recorded the moment it changes: a failure later leaves a true record.
+      await save(entry);
       done.push(`${entry.target}: ${entry.status}`);
       await audit(deps, input, payload, entry.status, entry.note, {
         action: entry.type,
@@ -209,50 +217,61 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
     }
     for (const { unit, config, target } of await pendingTargets(deps, input, record)) {
       const type = config.type;
+      // A write recorded ahead by an earlier attempt: its prior state stands, never read again.
+      const ahead = record.applied[entryKey(type, target)];
+      let prior: Change | undefined = ahead?.status === "applying" ? ahead : undefined;
+      let change: Change;
       try {
-        const tags = await unit.tags(deps, input, target);
-        const guard = protectedBy(tags, input.protectedTags);
-        if (guard) {
-          await write({
-            type,
-            target,
-            status: "protected",
-            note: `${target} is tagged ${guard}: never touched`,
-          });
-          continue;
-        }
-        if (input.dryRun) {
+        if (!prior) {
+          const tags = await unit.tags(deps, input, target);
+          const guard = protectedBy(tags, input.protectedTags);
+          if (guard) {
+            await write({
+              type,
+              target,
+              status: "protected",
+              note: `${target} is tagged ${guard}: never touched`,
+            });
+            continue;
+          }
+          if (input.dryRun) {
+            const plan = await unit.plan(deps, config as never, target);
+            await write({ type, target, status: "dry-run", ...plan });
+            continue;
+          }
+          if (!(await takeActionBudget(deps.store, input.actionLimit))) {
+            const { max, windowSeconds } = input.actionLimit;
+            await write({
+              type,
+              target,
+              status: "limited",
+              note: `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${target} not changed`,
+            });
+            continue;
+          }
+          // Write-ahead: the prior state is on record before anything changes.
           const plan = await unit.plan(deps, config as never, target);
-          await write({ type, target, status: "dry-run", ...plan });
-          continue;
+          await save({ type, target, status: "applying", ...plan });
+          prior = plan;
         }
-        if (!(await takeActionBudget(deps.store, input.actionLimit))) {
-          const { max, windowSeconds } = input.actionLimit;
-          await write({
-            type,
-            target,
-            status: "limited",
-            note: `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${target} not changed`,
-          });
-          continue;
-        }
-        await write({
-          type,
-          target,
-          status: "applied",
-          ...(await unit.apply(deps, config as never, target)),
-        });
+        change = await unit.apply(deps, config as never, target, prior);
       } catch (error) {
         if (isTransient(error) || (error as Error).name === ErrorNames.Throttled) throw error;
         if ((error as Error).name === ErrorNames.Stale) throw error;
         // A resource that is gone or refuses the change: recorded, and the others still go on.
+        // The prior state stays on the entry, so the revert can still check the resource.
         await write({
           type,
           target,
           status: "failed",
           note: `${type} on ${target} failed: ${(error as Error).name}: ${(error as Error).message}`,
+          ...(prior ? { previous: prior.previous, set: prior.set } : {}),
         });
+        continue;
       }
+      // Outside the catch: when recording the result fails, the entry stays "applying" (the
+      // write may have landed), the step fails, and the revert still covers the resource.
+      await write({ type, target, status: "applied", ...change });
     }
     return { done };
   },
@@ -261,7 +280,7 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
     const record = await own(deps, input, payload);
     const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
     const applied = Object.values(record.applied)
-      .filter((a) => a.status === "applied")
+      .filter((a) => REVERTIBLE.has(a.status))
       .map((a) => `${a.type} ${a.target}`);
     await audit(
       deps,
@@ -306,22 +325,31 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
 
   async revert(deps, input, payload) {
     const record = await own(deps, input, payload);
+    const error = (input as { error?: { Error?: string } }).error?.Error;
     const why =
-      (input as { error?: { Error?: string } }).error?.Error === "States.Timeout"
+      error === "States.Timeout"
         ? `TTL of ${input.ttlSeconds} s ran out`
-        : "the anomaly was resolved";
+        : error
+          ? `watching the anomaly failed (${error})`
+          : "the anomaly was resolved";
     const outcomes: string[] = [];
     for (const [k, entry] of Object.entries(record.applied)) {
       const unit = unitOf(entry.type);
-      if (!unit || entry.status !== "applied") continue;
-      const out = await unit.revert(deps, entry);
+      if (!unit || !REVERTIBLE.has(entry.status)) continue;
+      const save = (status: string, note: string) =>
+        updateResponse(
+          deps.store,
+          input.anomalyId,
+          { applied: { [k]: { ...entry, status, note, at: deps.store.now().toISOString() } } },
+          { executionArn: payload.execution },
+        );
+      // Write-ahead for the revert too: a retry after the revert's own write knows it may have landed.
+      const out = await unit.revert(deps, entry, async () => {
+        if (entry.status !== "reverting")
+          await save("reverting", `reverting: back to ${String(entry.previous)}`);
+      });
       const status = out.reverted ? "reverted" : "revert-skipped";
-      await updateResponse(
-        deps.store,
-        input.anomalyId,
-        { applied: { [k]: { ...entry, status, note: out.note, at: deps.store.now().toISOString() } } },
-        { executionArn: payload.execution },
-      );
+      await save(status, out.note);
       await audit(deps, input, payload, status, `${why}: ${out.note}`, {
         action: entry.type,
         target: entry.target,

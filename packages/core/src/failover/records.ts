@@ -63,6 +63,29 @@ export async function updateFailover(
   );
 }
 
+/**
+ * Drops the runbook's pending approval if it is still the one with `token` (a newer run's
+ * approval is left alone). True when this call removed it.
+ */
+export async function clearApproval(store: StateStore, runbook: string, token: string): Promise<boolean> {
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: key(runbook),
+        UpdateExpression: "REMOVE #approval",
+        ConditionExpression: "#approval.#token = :token",
+        ExpressionAttributeNames: { "#approval": "approval", "#token": "token" },
+        ExpressionAttributeValues: { ":token": token },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "ConditionalCheckFailedException") return false;
+    return awsStep("clear failover approval", () => Promise.reject(error));
+  }
+}
+
 /** An AWS Health issue open in a region: one of the two signals auto-approval needs. */
 export interface HealthSignal {
   readonly region: string;

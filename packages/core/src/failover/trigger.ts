@@ -5,9 +5,9 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { HealthDetail, KnownEvent } from "../events/parse.ts";
 import { automationPaused, recordAudit } from "../store/state.ts";
-import { answerApproval, approvalSignals } from "./approval.ts";
+import { answerApproval, approvalSignals, pendingApproval } from "./approval.ts";
 import { type FailoverInput, runbookInput } from "./input.ts";
-import { putHealthSignal, readFailover } from "./records.ts";
+import { putHealthSignal } from "./records.ts";
 
 export interface FailoverTriggerDeps extends TriggerDeps {
   readonly failoverStateMachineArn: string;
@@ -144,7 +144,8 @@ export async function onFailoverEvent(
   const answered: string[] = [];
   for (const runbook of chosen) {
     // A failover of this runbook waits for a human: this signal may be the second one that agrees.
-    const waiting = (await readFailover(deps.store, runbook.name))?.approval;
+    // (An approval whose execution has ended is cleared: it never blocks this one.)
+    const waiting = await pendingApproval(deps, runbook.name);
     if (waiting) {
       const signals = await approvalSignals(deps, {
         signals: { alarms: runbook.triggers.alarms },

@@ -104,6 +104,8 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
       permissions: [
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
         { actions: ["states:StartExecution", "states:SendTaskSuccess"], resources: ["failoverStateMachine"] },
+        // Whether the execution a pending approval belongs to still runs (one that ended is cleared).
+        { actions: ["states:DescribeExecution"], resources: ["failoverExecutions"] },
         stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         deadLetterGrant,
         notificationsGrant,

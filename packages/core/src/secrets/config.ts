@@ -112,3 +112,37 @@ export const SecretScanningSchema = strict({
     .url({ error: 'must be the GitHub REST API URL, e.g. "https://api.github.com"' })
     .default("https://api.github.com"),
 });
+
+/**
+ * The spellings that can name one secret: its name, or the name an ARN spells, with and
+ * without what may be Secrets Manager's random suffix ("-" and six characters).
+ */
+function identities(secretId: string): string[] {
+  const spelled = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)$/.exec(secretId)?.[1];
+  if (spelled === undefined) return [secretId];
+  const unsuffixed = spelled.replace(/-[A-Za-z0-9]{6}$/, "");
+  return unsuffixed === spelled ? [spelled] : [spelled, unsuffixed];
+}
+
+/**
+ * `secrets[]`: each secret has one entry. Two entries that may name the same secret (the same
+ * name, a name and an ARN of it, a partial and a full ARN) are a load error: a rotation could
+ * not tell which rotator and options apply.
+ */
+export const SecretsSchema = z.array(SecretSchema).superRefine((secrets, ctx) => {
+  const seen = new Map<string, number>();
+  secrets.forEach((secret, i) => {
+    for (const identity of identities(secret.secretId)) {
+      const first = seen.get(identity);
+      if (first !== undefined && first !== i) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "secretId"],
+          message: `may name the same secret as secrets[${first}] ("${secrets[first]?.secretId}"): keep one entry per secret, with its full ARN or its exact name`,
+        });
+        return;
+      }
+      seen.set(identity, i);
+    }
+  });
+});

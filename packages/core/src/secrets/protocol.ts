@@ -102,7 +102,7 @@ export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise
       ErrorNames.TokenNotPending,
       `version ${token} of secret ${name} is not staged AWSPENDING (stages: ${stages.join(", ") || "none"})`,
     );
-  const managed = findManaged(deps.secrets, metadata);
+  const managed = await findManaged(deps, metadata);
   const outcome = await STEPS[step](deps, managed, token, metadata);
   logger.info(`rotation ${step}: ${outcome}`, {
     secret: name,
@@ -112,14 +112,24 @@ export async function runRotationStep(deps: RotationDeps, raw: unknown): Promise
   return result(outcome);
 }
 
-function findManaged(secrets: readonly ManagedSecret[], metadata: DescribeSecretCommandOutput): Managed {
-  const entry = secrets.find(
-    (s) =>
-      s.secretId === metadata.ARN ||
-      s.secretId === metadata.Name ||
-      metadata.ARN?.startsWith(`${s.secretId}-`),
-  );
+/**
+ * The one `secrets[]` entry for the secret Secrets Manager names, by exact identity: an entry's
+ * full ARN or name must equal the secret's; a partial ARN (no random suffix) is resolved with
+ * DescribeSecret and must come back as this very secret under the very name it spells (a
+ * partial ARN `…:secret:prod/api` never matches `prod/api-key`). Two entries for one secret
+ * are ambiguous: refused, naming both.
+ */
+async function findManaged(deps: RotationDeps, metadata: DescribeSecretCommandOutput): Promise<Managed> {
   const name = metadata.Name ?? "";
+  const arn = metadata.ARN ?? "";
+  const entries: ManagedSecret[] = [];
+  for (const s of deps.secrets) if (await namesSecret(deps, s.secretId, { arn, name })) entries.push(s);
+  const [entry, other] = entries;
+  if (entry && other)
+    throw new SwitchyardError(
+      ErrorNames.ConfigError,
+      `secrets[${entry.name}] and secrets[${other.name}] both name ${arn}: keep one entry per secret`,
+    );
   if (!entry)
     throw new SwitchyardError(
       ErrorNames.NotManaged,
@@ -134,9 +144,31 @@ function findManaged(secrets: readonly ManagedSecret[], metadata: DescribeSecret
     entry,
     rotator: rotators[entry.rotator as keyof typeof rotators] as Rotator,
     options: entry.options as never,
-    arn: metadata.ARN ?? "",
+    arn,
     name,
   };
+}
+
+const ARN_NAME = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)$/;
+
+/** Whether a configured `secretId` (name, full ARN or partial ARN) is exactly this secret. */
+async function namesSecret(
+  deps: RotationDeps,
+  secretId: string,
+  secret: { arn: string; name: string },
+): Promise<boolean> {
+  if (secretId === secret.arn) return true;
+  const spelled = ARN_NAME.exec(secretId)?.[1];
+  if (spelled === undefined) return secretId === secret.name;
+  // Only a partial ARN of this secret can be a prefix of its full ARN; any other ARN is another secret.
+  if (!secret.arn.startsWith(`${secretId}-`)) return false;
+  try {
+    const resolved = await deps.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+    return resolved.ARN === secret.arn && resolved.Name === spelled;
+  } catch (error) {
+    if ((error as Error).name === "ResourceNotFoundException") return false;
+    throw error;
+  }
 }
 
 async function value(

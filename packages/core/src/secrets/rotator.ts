@@ -25,6 +25,12 @@ export interface Rotator<N extends RotatorName = RotatorName> {
   readonly name: N;
   /** IAM actions its code sends beyond the rotation protocol's own Secrets Manager calls. */
   readonly permissions: readonly string[];
+  /**
+   * Whether `test` proves the external side holds the pending credential (a database login
+   * with it). False when it cannot (GitHub never returns a webhook secret): recovering a stuck
+   * rotation then re-applies `set` before it finishes, so the outside world and AWSCURRENT agree.
+   */
+  readonly testProvesSet: boolean;
   /** Checks a value (current, pending or previous) and says what is wrong, naming the field. */
   validate(secret: string, options: RotatorOptions<N>): void;
   /** The new secret string made from the current one (createSecret). */

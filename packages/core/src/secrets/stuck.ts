@@ -86,8 +86,11 @@ export type Recovery =
 /**
  * Recovers a secret left with an AWSPENDING version: when the pending credential has a value
  * and passes its rotator's test, it is already live, so it becomes AWSCURRENT (what finishSecret
- * would have done); otherwise the label is cleared and a new rotation starts. `custom` secrets are
- * never finished blind: their pending label is cleared and their own function rotates again.
+ * would have done); otherwise the label is cleared and a new rotation starts. A rotator whose
+ * test cannot prove the external side (`testProvesSet: false`, GitHub's webhook secret) has
+ * its setSecret applied again first: the rotation may have stopped before GitHub got the
+ * pending secret, and promoting it then would refuse every genuine delivery. `custom` secrets
+ * are never finished blind: their pending label is cleared and their own function rotates again.
  */
 export async function recoverStuck(deps: RotatorDeps, secret: ManagedSecret): Promise<Recovery> {
   const d = await deps.clients.secrets.send(new DescribeSecretCommand({ SecretId: secret.secretId }));
@@ -96,7 +99,10 @@ export async function recoverStuck(deps: RotatorDeps, secret: ManagedSecret): Pr
   if (!pending) return { outcome: "not-stuck" };
   const current = Object.entries(stages).find(([, s]) => s.includes("AWSCURRENT"))?.[0];
   const rotator = rotators[secret.rotator as keyof typeof rotators] as Rotator | undefined;
-  const why = await failsTest(deps, secret, rotator, pending);
+  const why =
+    (rotator && !rotator.testProvesSet
+      ? await failsSet(deps, secret, rotator, stages, pending)
+      : undefined) ?? (await failsTest(deps, secret, rotator, pending));
   if (!why && rotator) {
     await deps.clients.secrets.send(
       new UpdateSecretVersionStageCommand({
@@ -125,6 +131,40 @@ export async function recoverStuck(deps: RotatorDeps, secret: ManagedSecret): Pr
   const reason = why ?? "a custom rotator's pending credential cannot be tested here";
   logger.info("stuck rotation cleared and retried", { secret: secret.name, version: pending, reason });
   return { outcome: "retried", cleared: pending, reason };
+}
+
+/** Applies the rotator's setSecret again (it is idempotent); the reason it could not, if any. */
+async function failsSet(
+  deps: RotatorDeps,
+  secret: ManagedSecret,
+  rotator: Rotator,
+  stages: Record<string, string[]>,
+  pending: string,
+): Promise<string | undefined> {
+  const read = async (select: { VersionStage: string; VersionId?: string }) =>
+    (await deps.clients.secrets.send(new GetSecretValueCommand({ SecretId: secret.secretId, ...select })))
+      .SecretString ?? "";
+  let versions: { current: string; pending: string; previous?: string };
+  try {
+    const hasPrevious = Object.values(stages).some((s) => s.includes("AWSPREVIOUS"));
+    versions = {
+      current: await read({ VersionStage: "AWSCURRENT" }),
+      pending: await read({ VersionId: pending, VersionStage: "AWSPENDING" }),
+      ...(hasPrevious ? { previous: await read({ VersionStage: "AWSPREVIOUS" }) } : {}),
+    };
+  } catch (error) {
+    if ((error as Error).name === "ResourceNotFoundException") return "the pending version has no value";
+    throw error;
+  }
+  try {
+    rotator.validate(versions.pending, secret.options as never);
+    await rotator.set(deps, versions, secret.options as never);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SwitchyardError)
+      return `setSecret could not be applied again: ${error.name}: ${error.message}`;
+    throw error;
+  }
 }
 
 async function failsTest(

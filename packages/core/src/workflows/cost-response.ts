@@ -68,7 +68,11 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         ResultPath: "$.result",
         Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "ApplyFailed", ResultPath: "$.error" }],
       }),
-      ApplyFailed: task("applyFailed", "Watch", { ResultPath: null, Catch: [onStale] }),
+      // Recording the failure may fail too: what was applied is still watched and reverted.
+      ApplyFailed: task("applyFailed", "Watch", {
+        ResultPath: null,
+        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "Watch", ResultPath: null }],
+      }),
       Watch: tokenTask("watch", {
         Comment:
           "Waits for the anomaly's next alert (escalation or resolution); the TTL running out reverts what was applied",
@@ -78,7 +82,12 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         // 3.0.0 keeps the state's input for ResultPath "$".)
         ResultPath: "$.next",
         OutputPath: "$.next",
-        Catch: [{ ErrorEquals: [StatesErrors.Timeout], Next: "Revert", ResultPath: "$.error" }, onStale],
+        // The TTL, or a watch that cannot go on (a permanent error), reverts what was applied.
+        Catch: [
+          { ErrorEquals: [StatesErrors.Timeout], Next: "Revert", ResultPath: "$.error" },
+          onStale,
+          { ErrorEquals: [StatesErrors.ALL], Next: "SettleBeforeRevert", ResultPath: "$.error" },
+        ],
         next: "Signal?",
       }),
       "Signal?": {
@@ -88,6 +97,13 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
           { Variable: "$.signal", StringEquals: "resolved", Next: "Revert" },
         ],
         Default: "Watch",
+      },
+      SettleBeforeRevert: {
+        Type: "Wait",
+        Comment:
+          "Watch failed right after Apply: what was just stopped may still be stopping, and cannot be started before it has stopped",
+        Seconds: 300,
+        Next: "Revert",
       },
       Revert: task("revert", "Reverted", {
         ResultPath: "$.result",

@@ -172,7 +172,14 @@ export class SecretsManagerService {
 
   #secret(id: unknown): SecretRecord {
     const key = String(id ?? "");
-    const secret = this.#secrets.get(key) ?? [...this.#secrets.values()].find((s) => s.ARN === key);
+    // A partial ARN (without the "-" and six random characters) finds the secret whose full ARN
+    // it begins: https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+    const secret =
+      this.#secrets.get(key) ??
+      [...this.#secrets.values()].find((s) => s.ARN === key) ??
+      [...this.#secrets.values()].find(
+        (s) => key.startsWith("arn:") && s.ARN === `${key}-${s.ARN.slice(-6)}`,
+      );
     if (!secret) return fail("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
     return secret;
   }

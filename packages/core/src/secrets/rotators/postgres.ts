@@ -100,6 +100,8 @@ function sameTarget(current: PostgresSecret, pending: PostgresSecret): void {
 export const postgresSingleUser: Rotator<"postgres-single-user"> = {
   name: "postgres-single-user",
   permissions: ["secretsmanager:GetRandomPassword"],
+  // test logs in with the pending credential: PostgreSQL itself proves set applied.
+  testProvesSet: true,
   validate(secret) {
     parse(secret);
   },
@@ -150,6 +152,8 @@ export const postgresSingleUser: Rotator<"postgres-single-user"> = {
 export const postgresAlternatingUsers: Rotator<"postgres-alternating-users"> = {
   name: "postgres-alternating-users",
   permissions: ["secretsmanager:GetRandomPassword", "secretsmanager:GetSecretValue"],
+  // test logs in with the pending credential: PostgreSQL itself proves set applied.
+  testProvesSet: true,
   validate(secret, { username }) {
     const value = parse(secret);
     if (

@@ -48,6 +48,8 @@ function jsonObject(secret: string, field: string): Record<string, unknown> {
 export const randomRotator: Rotator<"random"> = {
   name: "random",
   permissions: ["secretsmanager:GetRandomPassword"],
+  // Nothing outside Secrets Manager holds the value: there is nothing for set to apply.
+  testProvesSet: true,
   validate(secret, options) {
     if (options.field) jsonObject(secret, options.field);
     else if (secret.length === 0) throw new SwitchyardError(ErrorNames.InvalidSecret, "the secret is empty");
