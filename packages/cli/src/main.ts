@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "@switchyard/core/config/index";
 import { ENV } from "@switchyard/core/context";
 import { secretStatuses } from "@switchyard/core/secrets/stuck";
+import { DEV_USAGE, routeDev } from "./dev/verbs.ts";
 import { invokeFunction } from "./invoke.ts";
 import { connect, history, OpsError, operatorPromote, operatorRollback, setPaused, status } from "./ops.ts";
 import { replay } from "./replay.ts";
@@ -40,6 +41,8 @@ Usage:
   switchyard failover failback|status|approve RUNBOOK --aws [--by B] [--json]
                                               the pending approval and the last report / approve the failover waiting
 
+Live local control plane:
+${DEV_USAGE}
 Options:
   --config F   switchyard.config.ts (default) or a .json file of the same shape
   --json       print data as one JSON object
@@ -54,6 +57,9 @@ Options:
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
+  // dev, ui, send, advance, and the operations verbs while a `switchyard dev` runs here.
+  const dev = await routeDev(argv);
+  if (dev !== undefined) return dev;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -153,7 +153,7 @@ function callsOf(plane: ControlPlane, eventId: string): string[] {
   return [...new Set(plane.account.callsOf({ eventId }).map((c) => `${c.service}:${c.action}`))];
 }
 
-async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventReport> {
+export async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventReport> {
   if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw);
   const envelope = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
   const head = {
