@@ -187,7 +187,9 @@ function weightChart(d) {
   const top = 10;
   const bottom = 26;
   const t0 = points[0]?.at ?? state.now;
-  const t1 = Math.max(state.now, points.at(-1)?.at ?? t0, t0 + 60_000);
+  // Room after the last change, so a change that just happened (a rollback) shows as a step.
+  const last = Math.max(state.now, points.at(-1)?.at ?? t0, t0 + 60_000);
+  const t1 = last + (last - t0) * 0.15;
   const x = (t) => left + ((t - t0) / (t1 - t0)) * (W - left - right);
   const y = (p) => top + (1 - p / 100) * (H - top - bottom);
   const versions = [...new Set(points.flatMap((p) => Object.keys(shares(p))))].slice(-3);
@@ -209,22 +211,24 @@ function weightChart(d) {
     svg.append(s("text", { x: left - 6, y: y(p) + 4, "text-anchor": "end" }, `${p}%`));
   }
   svg.append(s("text", { x: left, y: H - 6 }, when(new Date(t0).toISOString()).slice(11)));
-  svg.append(s("text", { x: W - right, y: H - 6, "text-anchor": "end" }, "now"));
+  svg.append(
+    s("text", { x: W - right, y: H - 6, "text-anchor": "end" }, when(new Date(t1).toISOString()).slice(11)),
+  );
   const dashes = ["", "7 4", "2 3"];
   versions.forEach((v, i) => {
     let path = "";
-    let last;
+    let now;
     for (const p of points) {
       const share = shares(p)[v] ?? 0;
-      path += last === undefined ? `M${x(p.at)},${y(share)}` : `H${x(p.at)}V${y(share)}`;
-      last = share;
+      path += now === undefined ? `M${x(p.at)},${y(share)}` : `H${x(p.at)}V${y(share)}`;
+      now = share;
     }
     path += `H${x(t1)}`;
     const attrs = { class: `series series-${i}`, d: path };
     if (dashes[i]) attrs["stroke-dasharray"] = dashes[i];
     svg.append(s("path", attrs));
     svg.append(
-      s("text", { class: "label", x: x(t1) + 6, y: y(last ?? 0) + 4 + i * 12 }, `v${v} ${last ?? 0}%`),
+      s("text", { class: "label", x: x(t1) + 6, y: y(now ?? 0) + 4 + i * 12 }, `v${v} ${now ?? 0}%`),
     );
   });
   return svg;
