@@ -193,6 +193,8 @@ export class DevPlane {
     await this.#queue.catch(() => undefined);
     if (this.now() > this.#lastJournaledClock) await this.#journal.append({ kind: "clock", at: this.now() });
     await this.#journal.flushed();
+    // Closing aborts the executions still running; the journal brings them back on the next start.
+    this.#live = false;
     await this.plane.close();
   }
 
