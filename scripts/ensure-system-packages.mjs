@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the Debian packages the test suite runs for real (it never simulates what can run
-// here): PostgreSQL for the database credential rotators. Run by `npm test` (its `pretest`), so
-// the README's two commands are all a fresh machine needs; `.ci/run` only calls them.
+// here): PostgreSQL for the database credential rotators, Chromium for the dashboard. Run by
+// `npm test` (its `pretest`), so the README's two commands are all a fresh machine needs;
+// `.ci/run` only calls them.
 // Each package is installed once, when its binary is missing; nothing is done when all are there.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -14,6 +15,11 @@ const NEEDS = [
       existsSync("/usr/lib/postgresql") &&
       readdirSync("/usr/lib/postgresql").some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)),
     debian: "postgresql",
+  },
+  {
+    what: "Chromium (the dashboard's tests in a real headless browser, driven by playwright-core)",
+    present: () => existsSync("/usr/bin/chromium"),
+    debian: "chromium",
   },
 ];
 

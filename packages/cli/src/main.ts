@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { closest } from "@switchyard/core/config/suggest";
 import { colour, Failure, UsageError, type VerbFlags } from "./commands/kit.ts";
@@ -31,6 +31,10 @@ function overview(): string {
     colour.bold("Verbs:"),
     ...VERBS.map((v) => `  ${v.name.padEnd(width)}${v.summary}`),
     `  ${"help".padEnd(width)}help for one verb: ${NAME} help VERB (or ${NAME} VERB --help)`,
+    "",
+    colour.bold("Live local control plane (switchyard dev):"),
+    ...Object.entries(DEV_SUMMARIES).map(([name, summary]) => `  ${name.padEnd(width)}${summary}`),
+    "  While dev runs, status, history, pause, resume, rollback, promote, approve, deny and failover act on it.",
     "",
     colour.bold("Options for every verb:"),
     ...optionLines(GLOBAL_OPTIONS),
@@ -99,6 +103,26 @@ function checkOptions(verb: Verb, options: Options, args: readonly string[]): vo
   }
 }
 
+/** The live control plane's verbs (packages/cli/src/dev/verbs.ts), loaded only when named. */
+const DEV_SUMMARIES: Record<string, string> = {
+  dev: "run the control plane on the simulated account until stopped, with the dashboard on 127.0.0.1",
+  ui: "print the running dashboard's address, or start dev (the dashboard is part of it)",
+  send: "send event files to the running dev (files dropped in .switchyard/inbox/ are sent too)",
+  advance: "move the running dev's virtual time forward (e.g. 5m, 1h30m)",
+};
+/** Verbs that act on a running `switchyard dev` when one runs here (its .switchyard/dev.json). */
+const DEV_OPERATIONS = new Set([
+  "status",
+  "history",
+  "pause",
+  "resume",
+  "rollback",
+  "promote",
+  "approve",
+  "deny",
+  "failover",
+]);
+
 async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
@@ -118,6 +142,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (name === undefined || name === "help") process.stdout.write(overview());
     else process.stdout.write(verbHelp(verbNamed(name) ?? throwing(unknownVerb(name))));
     return 0;
+  }
+  if (first in DEV_SUMMARIES || (DEV_OPERATIONS.has(first) && existsSync(".switchyard/dev.json"))) {
+    const { routeDev } = await import("./dev/verbs.ts");
+    const routed = await routeDev(argv);
+    if (routed !== undefined) return routed;
   }
   if (first.startsWith("-"))
     throw new UsageError(`put the verb first: ${NAME} VERB [options]; run \`${NAME} --help\` for the verbs`);

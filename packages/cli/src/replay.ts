@@ -359,6 +359,15 @@ export function progressBar(
   };
 }
 
+/**
+ * Delivers events one at a time the way `replay` does, for a long-running plane (switchyard dev):
+ * the calls are indexed once, for the plane's whole life.
+ */
+export function eventDeliverer(plane: ControlPlane): (raw: unknown) => Promise<EventReport> {
+  const calls = indexCalls(plane);
+  return (raw) => deliverOne(plane, raw, calls);
+}
+
 async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): Promise<EventReport> {
   if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw, calls);
   const envelope = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;

@@ -1,0 +1,174 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inRepo } from "./support/cli.ts";
+import { eventually, type RunningDev, startDev } from "./support/dev.ts";
+import { fixture } from "./support/scenario.ts";
+
+/** Each test starts `switchyard dev` and runs commands as processes: slow on a loaded 2-core machine. */
+const SLOW = 240_000;
+
+/**
+ * The dashboard in a real headless browser: Debian's chromium, driven by playwright-core,
+ * against a `switchyard dev` started for the test. `npm test`'s pretest installs chromium.
+ */
+
+const [push, scan, alarm] = fixture<unknown[]>("scenarios/canary-rolled-back.json");
+const RDS_ANOMALY = "a1e5c0de-0002-4c3e-9d5e-1c2d3e4f5a6b";
+const SCREENSHOTS = process.env.SWITCHYARD_SCREENSHOTS;
+
+let browser: BrowserContext;
+beforeAll(async () => {
+  // A fresh profile for each run (playwright passes it as --user-data-dir).
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "switchyard-chromium-")), {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    // chromium runs as root here: --no-sandbox; the rest keeps it off the network and quiet.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, SLOW);
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The element's text once it matches, or a failure naming what it showed last. */
+async function textOf(locator: Locator, expected: RegExp, ms = 30_000): Promise<string> {
+  let last = "";
+  try {
+    return await eventually(
+      `${expected}`,
+      async () => {
+        last = (await locator.textContent({ timeout: ms })) ?? "";
+        return expected.test(last) ? last : undefined;
+      },
+      ms,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the page showed "${last}"`);
+  }
+}
+
+async function open(dev: RunningDev, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewportSize(viewport);
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(dev.url);
+  await page.getByText("Live", { exact: true }).waitFor();
+  expect(errors).toEqual([]);
+  return page;
+}
+
+describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW }, () => {
+  let dev: RunningDev;
+  beforeAll(async () => {
+    dev = await startDev(["--config", inRepo("switchyard.config.ts"), "--speed", "0"]);
+  }, SLOW);
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  it("shows the weights change live, then the rollback with its reason", async () => {
+    const page = await open(dev);
+    const routing = page.getByTestId("routing-api");
+    expect(await textOf(routing, /^v1 100%$/)).toBe("v1 100%");
+
+    await dev.api("api/events", [push, scan]);
+    await textOf(routing, /^v1 90% \/ v2 10%$/);
+    const card = page.getByTestId("deployment-api");
+    await textOf(page.getByTestId("deployment-status-api"), /SHIFTING v1 → v2/);
+    expect(await card.textContent()).toMatch(/Step1 of 2 \(10% on the new version\)/);
+    expect(await card.textContent()).toMatch(/Bake left0:05:00/);
+    expect(await card.textContent()).toMatch(/ServerCpuTooHigh: ✓ OK/);
+    expect(await card.textContent()).toMatch(
+      /COMPLETE: LOW 3, INFORMATIONAL 1 \(gate blocks at HIGH and above\)/,
+    );
+    expect(await card.locator("svg title").textContent()).toBe(
+      "Traffic on api-handler:live over time: now v1 90% / v2 10%",
+    );
+
+    await dev.api("api/advance", { duration: "1m" });
+    await dev.api("api/events", alarm);
+    await textOf(routing, /^v1 100%$/);
+    await textOf(page.getByTestId("deployment-status-api"), /ROLLED-BACK v1 → v2/);
+    const timeline = await textOf(page.locator("#timeline-body"), /rolled-back/);
+    expect(timeline).toContain("alarm ServerCpuTooHigh went to ALARM");
+    // The chart keeps the history: 100%, then 90/10, then 100% again.
+    const rows = await card.locator("details table tbody tr").allTextContents();
+    expect(rows.map((r) => r.replace(/^.*Z/, ""))).toEqual(["v1 100%", "v1 90% / v2 10%", "v1 100%"]);
+
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "dashboard-desktop.png") });
+    await page.setViewportSize({ width: 390, height: 844 });
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "dashboard-narrow.png") });
+    await page.close();
+  });
+
+  it("pauses automation from the keyboard, recorded with who and why", async () => {
+    const page = await open(dev);
+    // From the name field, Tab walks the controls in reading order: the kill switch's reason, then its button.
+    await page.getByLabel("Acting as").fill("carol");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("keyboard drill");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Pause all automation");
+    await page.keyboard.press("Enter");
+
+    await textOf(page.locator("#kill-switch-body"), /Automation: ✗ PAUSED — keyboard drill \(by carol/);
+    await textOf(page.getByRole("status"), /Pause all automation: done by carol/);
+    // The page re-rendered the kill switch: focus stays on its (now Resume) button.
+    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Resume automation");
+    const { body } = await dev.api<{ paused: boolean; by: string; reason: string }>("api/kill-switch");
+    expect(body).toMatchObject({ paused: true, by: "carol", reason: "keyboard drill" });
+    await page.close();
+  });
+});
+
+describe("the dashboard, on a cost anomaly that waits for approval", { timeout: SLOW }, () => {
+  let dev: RunningDev;
+  beforeAll(async () => {
+    dev = await startDev(["--config", inRepo("examples/ignition-cost/switchyard.config.ts"), "--speed", "0"]);
+  }, SLOW);
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  it("sends an approval clicked in the page to the waiting workflow, recorded with who", async () => {
+    const page = await open(dev);
+    await page.getByLabel("Acting as").fill("dana");
+    await dev.api("api/events", fixture<unknown[]>("../../examples/ignition-cost/alerts/day-one.json"));
+
+    const response = page.getByTestId(`cost-${RDS_ANOMALY}`);
+    await textOf(page.getByTestId(`cost-state-${RDS_ANOMALY}`), /WAITING FOR APPROVAL/);
+    await response.getByRole("button", { name: `Approve tier critical of anomaly ${RDS_ANOMALY}` }).click();
+
+    const answered = await textOf(response, /approved: dana approved tier critical/);
+    expect(answered).toContain("disabled rule ignition-etl-nightly");
+    const { body: history } = await dev.api<{ decision: string; reason: string }[]>("api/history");
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        decision: "approved",
+        reason: `dana approved tier critical of anomaly ${RDS_ANOMALY}`,
+      }),
+    );
+    // The workflow went on past the approval: it applied the approved tier's actions.
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        decision: "applied",
+        reason: expect.stringContaining("disabled rule ignition-etl-nightly"),
+      }),
+    );
+    await page.close();
+  });
+});
