@@ -33,3 +33,30 @@ describe("CloudWatch DescribeAlarms in the simulated account", () => {
     expect(names(both)).toEqual({ metric: ["api-errors"], composite: ["region-health"] });
   });
 });
+
+describe("CloudWatch alarm state in the simulated account", () => {
+  it("emits a state change event only when the state changes, and starts a new alarm in INSUFFICIENT_DATA", async () => {
+    const account = new SimulatedAccount();
+    const changes: string[] = [];
+    account.events.onIncoming((e) => {
+      if (e["detail-type"] === "CloudWatch Alarm State Change")
+        changes.push((e.detail as { state: { value: string } }).state.value);
+    });
+    await account.call("cloudwatch", "PutMetricAlarm", {
+      AlarmName: "api-errors",
+      MetricName: "Errors",
+      Namespace: "AWS/Lambda",
+    });
+    expect(account.cloudwatch.stateOf("api-errors")).toBe("INSUFFICIENT_DATA");
+
+    for (const StateValue of ["ALARM", "ALARM", "OK"])
+      await account.call("cloudwatch", "SetAlarmState", {
+        AlarmName: "api-errors",
+        StateValue,
+        StateReason: "test",
+      });
+    await account.activity.idle();
+
+    expect(changes).toEqual(["ALARM", "OK"]);
+  });
+});

@@ -53,3 +53,43 @@ describe("PutEvents entry size in the simulated account", () => {
     expect(out.Entries?.[1]?.ErrorCode).toBe("EventTooLarge");
   });
 });
+
+describe("PutEvents and delivery in the simulated account", () => {
+  it("takes 1 to 10 entries, each with a JSON object as Detail", async () => {
+    const account = new SimulatedAccount();
+    const put = (Entries: Record<string, unknown>[]) => account.call("events", "PutEvents", { Entries });
+    const entry = { Source: "test.app", DetailType: "Thing", Detail: "{}" };
+
+    await expect(put([])).rejects.toMatchObject({ name: "ValidationException" });
+    await expect(put(Array(11).fill(entry))).rejects.toMatchObject({ name: "ValidationException" });
+    const out = await put([entry, { ...entry, Detail: "[1]" }, { ...entry, Detail: "{" }]);
+    await account.activity.idle();
+
+    expect((out.Entries as { ErrorCode?: string }[]).map((e) => e.ErrorCode)).toEqual([
+      undefined,
+      "MalformedDetail",
+      "MalformedDetail",
+    ]);
+  });
+
+  it("invokes a Lambda target asynchronously and retries a failed invocation twice", async () => {
+    const account = new SimulatedAccount();
+    let attempts = 0;
+    account.lambda.registerHandler("flaky", async () => {
+      attempts++;
+      throw new Error("down");
+    });
+    account.events.addRule({
+      name: "to-flaky",
+      pattern: { source: ["test.app"] },
+      targets: [{ Id: "flaky", Arn: account.lambda.functionArn("flaky") }],
+    });
+
+    await account.call("events", "PutEvents", {
+      Entries: [{ Source: "test.app", DetailType: "T", Detail: "{}" }],
+    });
+    await account.activity.idle();
+
+    expect(attempts).toBe(3);
+  });
+});

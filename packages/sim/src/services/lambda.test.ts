@@ -200,3 +200,85 @@ describe("Lambda function states in the simulated account", () => {
     expect((await lambda.send(new PublishVersionCommand({ FunctionName: "api" }))).Version).toBe("2");
   });
 });
+
+describe("Lambda versions and aliases in the simulated account", () => {
+  const call = (account: SimulatedAccount, action: string, input: Record<string, unknown>) =>
+    account.call("lambda", action, input);
+
+  it("routes an alias to at most one additional version, with a weight between 0 and 1, never $LATEST", async () => {
+    const account = new SimulatedAccount();
+    account.lambda.seedFunction({ name: "api", versions: 3, alias: "live" });
+    const route = (weights: Record<string, number>, FunctionVersion = "1") =>
+      call(account, "UpdateAlias", {
+        FunctionName: "api",
+        Name: "live",
+        FunctionVersion,
+        RoutingConfig: { AdditionalVersionWeights: weights },
+      });
+
+    await expect(route({ "2": 0.1, "3": 0.1 })).rejects.toMatchObject({
+      name: "InvalidParameterValueException",
+    });
+    await expect(route({ "2": 1.5 })).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    await expect(route({ $LATEST: 0.1 })).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    await expect(route({ "1": 0.1 })).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    await expect(route({ "9": 0.1 })).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await route({ "2": 0.1 });
+
+    expect(account.lambda.aliasState("api", "live")).toEqual({ version: "1", weights: { "2": 0.1 } });
+  });
+
+  it("honours UpdateAlias's RevisionId and changes it with every update", async () => {
+    const account = new SimulatedAccount();
+    account.lambda.seedFunction({ name: "api", versions: 2, alias: "live" });
+    const { RevisionId } = await call(account, "GetAlias", { FunctionName: "api", Name: "live" });
+
+    const moved = await call(account, "UpdateAlias", {
+      FunctionName: "api",
+      Name: "live",
+      FunctionVersion: "2",
+      RevisionId,
+    });
+
+    expect(moved.RevisionId).not.toBe(RevisionId);
+    await expect(
+      call(account, "UpdateAlias", { FunctionName: "api", Name: "live", FunctionVersion: "1", RevisionId }),
+    ).rejects.toMatchObject({ name: "PreconditionFailedException" });
+    expect(account.lambda.aliasState("api", "live")?.version).toBe("2");
+  });
+
+  it("publishes only the CodeSha256 asked for, and versions never change", async () => {
+    const account = new SimulatedAccount();
+    account.lambda.seedFunction({ name: "api", versions: 1 });
+    const v1 = await call(account, "GetFunctionConfiguration", { FunctionName: "api", Qualifier: "1" });
+
+    await expect(
+      call(account, "PublishVersion", { FunctionName: "api", CodeSha256: "other" }),
+    ).rejects.toMatchObject({
+      name: "InvalidParameterValueException",
+    });
+    await call(account, "UpdateFunctionConfiguration", { FunctionName: "api", MemorySize: 512 });
+    account.clock.tick(LAMBDA_UPDATE_MS);
+
+    expect(await call(account, "GetFunctionConfiguration", { FunctionName: "api", Qualifier: "1" })).toEqual(
+      v1,
+    );
+  });
+
+  it("allocates provisioned concurrency over two minutes of virtual time: IN_PROGRESS, then READY", async () => {
+    const account = new SimulatedAccount();
+    account.lambda.seedFunction({ name: "api", versions: 1, alias: "live" });
+    const put = await call(account, "PutProvisionedConcurrencyConfig", {
+      FunctionName: "api",
+      Qualifier: "live",
+      ProvisionedConcurrentExecutions: 5,
+    });
+    expect(put.Status).toBe("IN_PROGRESS");
+
+    account.clock.tick(2 * 60_000);
+
+    expect(
+      await call(account, "GetProvisionedConcurrencyConfig", { FunctionName: "api", Qualifier: "live" }),
+    ).toMatchObject({ Status: "READY", AllocatedProvisionedConcurrentExecutions: 5 });
+  });
+});
