@@ -554,15 +554,14 @@ export class LambdaService {
     options: { check?: () => Reason | undefined; publish?: boolean } = {},
   ): void {
     const previous = { ...fn.latest };
+    const { PackageType, ImageUri, CodeSha256 } = fn.latest;
     fn.latest = {
-      ...fn.latest,
-      ...(next.code ?? {}),
-      ...(next.code && !next.code.ImageUri ? { ImageUri: undefined } : {}),
+      // New code replaces the old whole: a Zip package has no ImageUri.
+      ...(next.code ?? { PackageType, ...(ImageUri ? { ImageUri } : {}), CodeSha256 }),
       settings: next.settings ?? fn.latest.settings,
       RevisionId: randomUUID(),
       LastModified: this.#kernel.clock.iso(),
     };
-    if (!fn.latest.ImageUri) delete fn.latest.ImageUri;
     fn.lastUpdate = "InProgress";
     delete fn.lastUpdateReason;
     const update = ++fn.updates;
