@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 const push = () => fixture("aws/ecr/image-push.json");
@@ -59,6 +60,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
     try {
       await plane.deliver(push() as never);
       await plane.deliver(cleanScan() as never);
+      await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
       expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
       const before = plane.account.clock.now();
       plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
@@ -97,6 +99,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
     try {
       await plane.deliver(push() as never);
       await plane.deliver(cleanScan() as never);
+      await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
       plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
       for (let i = 0; i < 4; i++) {
         plane.account.clock.advance();
@@ -315,6 +318,7 @@ describe("replays and redrives after the world moved on", () => {
     plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
     await plane.deliver(push() as never);
     await plane.deliver(cleanScan() as never);
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     const mid = await plane.clients.lambda.send(
       new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
     );
@@ -342,6 +346,7 @@ describe("replays and redrives after the world moved on", () => {
     plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
     await plane.deliver(push() as never);
     await plane.deliver(cleanScan() as never);
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
 
     const delivery = await plane.deliver(alarm() as never);

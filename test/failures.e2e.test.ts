@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { example, fixture } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
@@ -96,6 +97,7 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
     try {
       await plane.deliver(push());
       await plane.deliver(cleanScan());
+      await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
       plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
       plane.account.injectFault({
         service: "lambda",

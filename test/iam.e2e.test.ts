@@ -24,6 +24,7 @@ import {
   snsAlert,
   withStopActions,
 } from "./support/cost.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
@@ -89,6 +90,7 @@ async function exercise(): Promise<CallRecord[]> {
     await p.deliver(push());
     await p.deliver(push());
     await p.deliver(clean());
+    await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     await p.deliver(fixture("scenarios/alarm-server-cpu-too-high.json") as never);
     for (const path of [

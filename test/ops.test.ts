@@ -9,6 +9,7 @@ import {
   status,
 } from "../packages/cli/src/ops.ts";
 import { readDeployment } from "../packages/core/src/store/state.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { example, fixture } from "./support/scenario.ts";
 
 /** The operations verbs, on a control plane where a canary is baking at 10%. */
@@ -21,6 +22,7 @@ describe("operations verbs", () => {
     plane = await startControlPlane(config, { start: Date.parse("2019-11-16T01:54:34Z") });
     await plane.deliver(fixture("aws/ecr/image-push.json") as never);
     await plane.deliver(fixture("scenarios/image-scan-clean.json") as never);
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
   }
   afterEach(async () => plane?.close());
 

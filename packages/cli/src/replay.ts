@@ -153,6 +153,24 @@ function callsOf(plane: ControlPlane, eventId: string): string[] {
   return [...new Set(plane.account.callsOf({ eventId }).map((c) => `${c.service}:${c.action}`))];
 }
 
+/**
+ * An event happens at its own time: what the account does meanwhile (a Wait state, a Lambda
+ * update completing) happens first. Timers due before the event fire in order; the clock then
+ * moves to the event's time unless a human's wait would fall due on the way.
+ */
+async function untilEventTime(plane: ControlPlane, at: number): Promise<void> {
+  if (!Number.isFinite(at)) return;
+  const clock = plane.account.clock;
+  for (;;) {
+    const next = clock.pending()[0];
+    if (!next || next.at > at) break;
+    clock.advance();
+    await plane.settle();
+  }
+  const blocked = clock.pending({ includeHumanWaits: true }).some((t) => t.at <= at);
+  if (!blocked && at > clock.now()) clock.tick(at - clock.now());
+}
+
 async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventReport> {
   if (isSnsLambdaEvent(raw)) return deliverSns(plane, raw);
   const envelope = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
@@ -174,6 +192,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown): Promise<EventRepor
     resources: [],
     ...envelope,
   } as unknown as BusEventOut;
+  await untilEventTime(plane, Date.parse(String(envelope.time)));
   if (parsed.ok) observe(plane, event);
   const delivery = await plane.deliver(event);
   const reactions: ReactionReport[] = delivery.outcomes.map((o) => {

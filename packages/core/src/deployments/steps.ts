@@ -1,5 +1,11 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetFunctionCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from "@aws-sdk/client-lambda";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
@@ -66,6 +72,8 @@ export const DEPLOY_ACTIONS = [
   "awaitScan",
   "scanBlocked",
   "prepare",
+  "codeStatus",
+  "publish",
   "checkAlarms",
   "shift",
   "finish",
@@ -130,11 +138,12 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   async prepare(deps, input, payload) {
     const alias = await readAlias(deps, input.functionName, input.alias);
     const record = await readDeployment(deps.store, input.deployment);
-    const resuming =
-      record?.executionArn === payload.execution && record.status === "shifting" && record.newVersion !== "";
-    if (resuming && record) {
-      // A retry or a redrive of this very execution: the version exists already.
-      return { outcome: "ready", newVersion: record.newVersion, resumed: true };
+    if (record?.executionArn === payload.execution && record.status === "shifting") {
+      // A retry or a redrive of this very execution: the version exists already, or the code
+      // update has started (it is not sent twice when $LATEST already runs the image).
+      if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
+      await updateCode(deps, input);
+      return { outcome: "updating", ...CODE_UPDATE_POLL, resumed: true };
     }
     if (alias.version !== input.stableVersion || alias.additional) {
       if (
@@ -183,6 +192,16 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { outcome: "dry-run", plan };
     }
+    const refusal = await imageRefusal(deps, input);
+    if (refusal) {
+      await audit(deps, input, payload, "refused", refusal);
+      await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} refused`, {
+        deployment: input.deployment,
+        image: input.imageUri,
+        reason: refusal,
+      });
+      return { outcome: "refused", reason: refusal };
+    }
     const base = {
       deployment: input.deployment,
       executionArn: payload.execution,
@@ -200,24 +219,59 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         `deployment ${input.deployment} is already shifting (${current?.executionArn})`,
       );
     }
+    await updateCode(deps, input);
+    return { outcome: "updating", ...CODE_UPDATE_POLL };
+  },
+
+  /**
+   * Where Lambda is with the code update: InProgress for a while after UpdateFunctionCode,
+   * then Successful, or Failed with a reason (the previous code stays). A Failed update is
+   * permanent: the deployment is abandoned with Lambda's reason.
+   * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+   */
+  async codeStatus(deps, input, payload) {
+    await ownRecord(deps, input, payload);
+    const config = await awsStep("lambda:GetFunctionConfiguration", () =>
+      deps.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })),
+    );
+    const status = String(config.LastUpdateStatus ?? "Successful");
+    if (status === "Failed") {
+      throw new SwitchyardError(
+        ErrorNames.Permanent,
+        `Lambda could not apply ${input.imageUri} to ${input.functionName}: ${config.LastUpdateStatusReason ?? "no reason given"}${config.LastUpdateStatusReasonCode ? ` (${config.LastUpdateStatusReasonCode})` : ""}`,
+      );
+    }
+    return { status };
+  },
+
+  /**
+   * Publishes the version once the update is Successful, pinned to the CodeSha256 and
+   * RevisionId read after it completed (the RevisionId changes on completion), so a version is
+   * published of exactly this image or not at all.
+   */
+  async publish(deps, input, payload) {
+    const record = await ownRecord(deps, input, payload);
+    if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
     const fn = await awsStep("lambda:GetFunction", () =>
       deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
     );
-    const updated = await awsStep("lambda:UpdateFunctionCode", () =>
-      deps.clients.lambda.send(
-        new UpdateFunctionCodeCommand({
-          FunctionName: input.functionName,
-          ImageUri: input.imageUri,
-          RevisionId: fn.Configuration?.RevisionId,
-        }),
-      ),
-    );
+    const config = fn.Configuration;
+    if (config?.LastUpdateStatus === "InProgress")
+      throw new SwitchyardError(
+        ErrorNames.Throttled,
+        `${input.functionName}: an update is still in progress`,
+      );
+    if (`sha256:${config?.CodeSha256}` !== input.image.digest) {
+      throw staleError(
+        `$LATEST of ${input.functionName} runs sha256:${config?.CodeSha256}, not ${input.image.digest}: another update replaced this one`,
+      );
+    }
     const published = await awsStep("lambda:PublishVersion", () =>
       deps.clients.lambda.send(
         new PublishVersionCommand({
           FunctionName: input.functionName,
-          CodeSha256: updated.CodeSha256,
-          RevisionId: updated.RevisionId,
+          CodeSha256: config?.CodeSha256,
+          RevisionId: config?.RevisionId,
           Description:
             `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(
               0,
@@ -244,7 +298,17 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { outcome: "already-deployed", newVersion };
     }
-    await claimDeployment(deps.store, { ...base, newVersion });
+    await claimDeployment(deps.store, {
+      deployment: record.deployment,
+      executionArn: record.executionArn,
+      functionName: record.functionName,
+      alias: record.alias,
+      stableVersion: record.stableVersion,
+      imageUri: record.imageUri,
+      status: "shifting",
+      startedAt: record.startedAt,
+      newVersion,
+    });
     await audit(
       deps,
       input,
@@ -446,6 +510,95 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     return null;
   },
 };
+
+/**
+ * How the state machine waits for a code update: every `pollSeconds` (a Wait state on the
+ * clock, no busy loop), at most `maxChecks` times (5 minutes), then the deployment is abandoned.
+ */
+const CODE_UPDATE_POLL = { pollSeconds: 5, maxChecks: 60 } as const;
+
+/** UpdateFunctionCode errors that no retry fixes: the deployment is abandoned with AWS's words. */
+const PERMANENT_UPDATE_ERRORS = new Set([
+  "InvalidParameterValueException",
+  "ResourceNotFoundException",
+  "CodeStorageExceededException",
+  "CodeVerificationFailedException",
+  "InvalidCodeSignatureException",
+  "CodeSigningConfigNotFoundException",
+  "RequestTooLargeException",
+]);
+
+/**
+ * Starts the code update of $LATEST, unless $LATEST already runs the image (a retry or a
+ * redrive after the call went through: the update is then InProgress or done).
+ */
+async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
+  const fn = await awsStep("lambda:GetFunction", () =>
+    deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
+  );
+  const config = fn.Configuration;
+  if (`sha256:${config?.CodeSha256}` === input.image.digest && config?.LastUpdateStatus !== "Failed") {
+    logger.info("$LATEST already runs the image: UpdateFunctionCode skipped", {
+      digest: input.image.digest,
+      lastUpdateStatus: config?.LastUpdateStatus,
+    });
+    return;
+  }
+  try {
+    await awsStep("lambda:UpdateFunctionCode", () =>
+      deps.clients.lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: input.functionName,
+          ImageUri: input.imageUri,
+          RevisionId: config?.RevisionId,
+        }),
+      ),
+    );
+  } catch (error) {
+    const e = error as Error;
+    if (PERMANENT_UPDATE_ERRORS.has(e.name))
+      throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
+    throw error;
+  }
+}
+
+/** Manifest media types Lambda cannot run: an image index / manifest list (buildx's default with provenance). */
+const INDEX_MEDIA_TYPES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+
+/**
+ * Why Lambda would refuse the image, read from ECR before anything is claimed: an image index
+ * or manifest list is rejected by UpdateFunctionCode (InvalidParameterValueException).
+ * https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
+ */
+async function imageRefusal(deps: CoreDeps, input: DeployInput): Promise<string | undefined> {
+  try {
+    const out = await awsStep("ecr:DescribeImages", () =>
+      deps.clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: input.image.repository,
+          imageIds: [{ imageDigest: input.image.digest }],
+        }),
+      ),
+    );
+    const mediaType = out.imageDetails?.[0]?.imageManifestMediaType;
+    if (mediaType && INDEX_MEDIA_TYPES.has(mediaType))
+      return `${input.image.repository}@${input.image.digest} is an image index / manifest list (${mediaType}), which Lambda cannot run: push a single-platform image (docker buildx build --provenance=false --platform linux/amd64 or linux/arm64)`;
+    return undefined;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "ImageNotFoundException")
+      return `${input.image.repository}@${input.image.digest} is not in ECR: nothing to deploy`;
+    // A repository this account cannot describe: UpdateFunctionCode is the judge then.
+    if (name === "RepositoryNotFoundException") {
+      logger.warn("image media type unknown: repository not found", { repository: input.image.repository });
+      return undefined;
+    }
+    throw error;
+  }
+}
 
 /** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */
 function parseCause(cause: string): string {

@@ -86,12 +86,14 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           actions: [
             "lambda:GetAlias",
             "lambda:GetFunction",
+            "lambda:GetFunctionConfiguration",
             "lambda:UpdateFunctionCode",
             "lambda:PublishVersion",
             "lambda:UpdateAlias",
           ],
           resources: ["managedFunctions"],
         },
+        { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
         {
           actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
           resources: ["imageRepositories"],
