@@ -212,7 +212,9 @@ export async function operatorPromote(
     { version: record.newVersion },
     alias.revisionId,
   );
-  await settleDeployment(deps.store, name, record.executionArn, "succeeded", `promoted by ${by}: ${reason}`);
+  await settleDeployment(deps.store, name, record, "succeeded", `promoted by ${by}: ${reason}`, {
+    advance: true,
+  });
   await deps.clients.sfn
     .send(
       new StopExecutionCommand({

@@ -78,8 +78,6 @@ export const ExecutionErrors = {
   ScanGateBlocked: "ScanGateBlocked",
   RolledBack: "RolledBack",
   DeploymentAbandoned: "DeploymentAbandoned",
-  /** The image cannot run on Lambda (an image index / manifest list): refused before any claim. */
-  ImageRefused: "ImageRefused",
   RevertIncomplete: "RevertIncomplete",
   LeakNotHandled: "LeakNotHandled",
   PreflightFailed: "PreflightFailed",

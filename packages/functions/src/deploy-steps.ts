@@ -1,5 +1,4 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { ECRClient } from "@aws-sdk/client-ecr";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -17,7 +16,6 @@ export const make = (provider: ContextProvider) => stepHandler(deployUnit, provi
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
 export const clients = {
   cloudwatch: CloudWatchClient,
-  ecr: ECRClient,
   lambda: LambdaClient,
   sfn: SFNClient,
   sns: SNSClient,

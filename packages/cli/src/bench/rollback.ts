@@ -96,8 +96,9 @@ async function deployToMidShift(plane: ControlPlane, name: string): Promise<Depl
 }
 
 async function restoreMidShift(plane: ControlPlane, record: DeploymentRecord): Promise<void> {
-  const { updatedAt: _updatedAt, reason: _reason, ...shifting } = record;
-  if (!(await claimDeployment(plane.store, { ...shifting, status: "shifting" }))) {
+  const { updatedAt: _updatedAt, reason: _reason, generation: _generation, ...shifting } = record;
+  const now = await readDeployment(plane.store, record.deployment);
+  if (!(await claimDeployment(plane.store, { ...shifting, status: "shifting" }, now?.generation ?? 0))) {
     throw new Error(`bench: could not restore deployment ${record.deployment} to shifting`);
   }
   await plane.clients.lambda.send(

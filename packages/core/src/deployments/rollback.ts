@@ -17,7 +17,7 @@ export async function rollBack(
   deps: CoreDeps,
   record: DeploymentRecord,
   why: {
-    status: "rolled-back" | "failed";
+    status: "rolled-back" | "failed" | "abandoned";
     reason: string;
     stopExecution: boolean;
     correlationId?: string;
@@ -27,10 +27,10 @@ export async function rollBack(
   read?: AliasState,
 ): Promise<{ outcome: RollbackOutcome; detail: string }> {
   const target = { functionName: record.functionName, alias: record.alias };
-  const settle = async () => {
-    if (
-      !(await settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason))
-    ) {
+  const fence = { executionArn: record.executionArn, generation: record.generation };
+  // A rollback advances the generation: every execution that read the old one is stale now.
+  const settle = async (status: typeof why.status = why.status, reason = why.reason) => {
+    if (!(await settleDeployment(deps.store, record.deployment, fence, status, reason, { advance: true }))) {
       logger.warn("deployment record not settled: another execution owns it now", {
         deployment: record.deployment,
       });
@@ -64,6 +64,14 @@ export async function rollBack(
       if ((error as Error).name !== ErrorNames.PreconditionFailed || attempt >= 3) throw error;
       alias = await readAlias(deps, record.functionName, record.alias);
     }
+  }
+  if (outcome === "stale" && record.status === "shifting") {
+    // Someone else (a human, another tool) changed the alias: an observed foreign change.
+    // The record is settled and fenced so nothing of this deployment writes again.
+    await settle(
+      "abandoned",
+      `${why.reason}; alias ${record.functionName}:${record.alias} was changed outside this deployment (${describeAlias(alias)})`,
+    );
   }
   const detail =
     outcome === "stale"

@@ -1,5 +1,4 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -12,12 +11,15 @@ import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import {
+  advanceGeneration,
   claimDeployment,
+  type DeploymentRecord,
   getScanResult,
   putScanWaiter,
   readControl,
   readDeployment,
   recordAudit,
+  recordNewVersion,
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
@@ -50,12 +52,28 @@ const audit = (
     ...(details ? { details } : {}),
   });
 
-/** The record says this execution owns the deployment and is shifting; otherwise the execution is stale. */
+/** The fence this execution writes under: its execution and the generation its claim set. */
+const fenceOf = (input: DeployInput, payload: DeployStepPayload) => ({
+  executionArn: payload.execution,
+  generation: input.generation + 1,
+});
+
+/**
+ * The record says this execution owns the deployment, at the generation its claim set, and is
+ * shifting; otherwise the execution is stale (a rollback, an operator, a change by hand or a
+ * newer deployment moved the generation on) and must not write.
+ */
 async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) {
   const record = await readDeployment(deps.store, input.deployment);
+  const { generation } = fenceOf(input, payload);
   if (!record || record.executionArn !== payload.execution) {
     throw staleError(
-      `deployment ${input.deployment} is now owned by ${record?.executionArn ?? "nobody"}, not this execution`,
+      `deployment ${input.deployment} is now owned by ${record?.executionArn || "nobody"} (generation ${record?.generation ?? 0}), not this execution`,
+    );
+  }
+  if (record.generation !== generation) {
+    throw staleError(
+      `deployment ${input.deployment} is at generation ${record.generation}, not the generation ${generation} this execution claimed: a rollback, an operator or a change by hand moved it on`,
     );
   }
   if (record.status !== "shifting") {
@@ -64,6 +82,23 @@ async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStep
     );
   }
   return record;
+}
+
+/** Another execution is shifting this deployment: say so (audit + notification), then stop. */
+async function inProgress(
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+  record: DeploymentRecord | undefined,
+): Promise<never> {
+  const reason = `deployment ${input.deployment} is already shifting (${record?.executionArn}); ${input.image.digest} was not deployed`;
+  await audit(deps, input, payload, "superseded", reason);
+  await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} not started`, {
+    deployment: input.deployment,
+    image: input.imageUri,
+    reason,
+  });
+  throw new SwitchyardError(ErrorNames.DeploymentInProgress, reason);
 }
 
 /** The deploy state machine's Task actions, in the order an execution meets them. */
@@ -138,12 +173,26 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   async prepare(deps, input, payload) {
     const alias = await readAlias(deps, input.functionName, input.alias);
     const record = await readDeployment(deps.store, input.deployment);
-    if (record?.executionArn === payload.execution && record.status === "shifting") {
+    const fence = fenceOf(input, payload);
+    if (
+      record?.executionArn === payload.execution &&
+      record.generation === fence.generation &&
+      record.status === "shifting"
+    ) {
       // A retry or a redrive of this very execution: the version exists already, or the code
       // update has started (it is not sent twice when $LATEST already runs the image).
       if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
       await updateCode(deps, input);
       return { outcome: "updating", ...CODE_UPDATE_POLL, resumed: true };
+    }
+    const generation = record?.generation ?? 0;
+    if (generation !== input.generation) {
+      // Two pushes decided at once: the other one claimed first.
+      if (record?.status === "shifting" && generation === input.generation + 1)
+        return inProgress(deps, input, payload, record);
+      throw staleError(
+        `deployment ${input.deployment} is at generation ${generation}, not ${input.generation} as when this input was made: newer work (a claim, a rollback, an operator action or a change by hand) happened since; nothing changed`,
+      );
     }
     if (alias.version !== input.stableVersion || alias.additional) {
       if (
@@ -159,15 +208,11 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         );
         return { outcome: "already-deployed", newVersion: alias.version };
       }
-      if (alias.additional && record?.status === "shifting" && record.executionArn !== payload.execution) {
-        throw new SwitchyardError(
-          ErrorNames.DeploymentInProgress,
-          `deployment ${input.deployment} is already shifting (${record.executionArn}); this one was not started`,
-        );
-      }
-      throw staleError(
-        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`,
-      );
+      if (record?.status === "shifting") return inProgress(deps, input, payload, record);
+      // Nobody of ours moved the alias since the input was made: a foreign change. Fence it.
+      const why = `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`;
+      await advanceGeneration(deps.store, input.deployment, generation, `observed: ${why}`);
+      throw staleError(why);
     }
     const control = await readControl(deps.store);
     if (input.dryRun || control.paused) {
@@ -192,16 +237,6 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { outcome: "dry-run", plan };
     }
-    const refusal = await imageRefusal(deps, input);
-    if (refusal) {
-      await audit(deps, input, payload, "refused", refusal);
-      await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} refused`, {
-        deployment: input.deployment,
-        image: input.imageUri,
-        reason: refusal,
-      });
-      return { outcome: "refused", reason: refusal };
-    }
     const base = {
       deployment: input.deployment,
       executionArn: payload.execution,
@@ -212,11 +247,12 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       status: "shifting" as const,
       startedAt: deps.now().toISOString(),
     };
-    if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }))) {
+    if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }, input.generation))) {
       const current = await readDeployment(deps.store, input.deployment);
-      throw new SwitchyardError(
-        ErrorNames.DeploymentInProgress,
-        `deployment ${input.deployment} is already shifting (${current?.executionArn})`,
+      if (current?.status === "shifting" && current.executionArn !== payload.execution)
+        return inProgress(deps, input, payload, current);
+      throw staleError(
+        `deployment ${input.deployment} moved to generation ${current?.generation} before this execution could claim generation ${input.generation}: nothing changed`,
       );
     }
     await updateCode(deps, input);
@@ -285,7 +321,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       await settleDeployment(
         deps.store,
         input.deployment,
-        payload.execution,
+        fenceOf(input, payload),
         "succeeded",
         "the image is already the stable version",
       );
@@ -298,17 +334,10 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { outcome: "already-deployed", newVersion };
     }
-    await claimDeployment(deps.store, {
-      deployment: record.deployment,
-      executionArn: record.executionArn,
-      functionName: record.functionName,
-      alias: record.alias,
-      stableVersion: record.stableVersion,
-      imageUri: record.imageUri,
-      status: "shifting",
-      startedAt: record.startedAt,
-      newVersion,
-    });
+    if (!(await recordNewVersion(deps.store, input.deployment, fenceOf(input, payload), newVersion)))
+      throw staleError(
+        `deployment ${input.deployment} moved on while version ${newVersion} was published: it takes no traffic`,
+      );
     await audit(
       deps,
       input,
@@ -399,6 +428,15 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
             alias.additional.weight === weight;
     const done = split(step.weight);
     if (!done && !split(previous)) {
+      // An observed foreign change: settle and fence the record, leave the alias as it is.
+      await settleDeployment(
+        deps.store,
+        input.deployment,
+        fenceOf(input, payload),
+        "abandoned",
+        `alias changed outside this deployment: ${describeAlias(alias)}`,
+        { advance: true },
+      );
       throw staleError(
         `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not the ${Math.round(previous * 100)}% on version ${record.newVersion} this execution left: someone else changed it`,
       );
@@ -438,9 +476,17 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async finish(deps, input, payload) {
-    await ownRecord(deps, input, payload);
-    const record = await readDeployment(deps.store, input.deployment);
-    await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "100% shifted");
+    const record = await ownRecord(deps, input, payload);
+    if (
+      !(await settleDeployment(
+        deps.store,
+        input.deployment,
+        fenceOf(input, payload),
+        "succeeded",
+        "100% shifted",
+      ))
+    )
+      throw staleError(`deployment ${input.deployment} moved on before it was marked deployed`);
     await audit(
       deps,
       input,
@@ -483,19 +529,30 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
     const check = (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value;
     const reason = cause
-      ? `${cause.Error}: ${cause.Cause}`
+      ? `${cause.Error}: ${parseCause(cause.Cause ?? "")}`
       : (check?.reason ?? "the deployment could not go on");
-    if (!record || record.executionArn !== payload.execution || record.status !== "shifting") {
-      await audit(deps, input, payload, "failed", `${reason}; no shift of this execution to undo`);
+    const fence = fenceOf(input, payload);
+    const owned =
+      record?.executionArn === fence.executionArn &&
+      record.generation === fence.generation &&
+      record.status === "shifting";
+    if (!record || !owned) {
+      await audit(deps, input, payload, "abandoned", `${reason}; no claim of this execution to undo`);
+      await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} abandoned`, {
+        deployment: input.deployment,
+        image: input.imageUri,
+        reason,
+      });
       return { outcome: "nothing-to-undo" };
     }
     const out = await rollBack(deps, record, {
-      status: "failed",
+      status: "abandoned",
       reason,
       stopExecution: false,
       correlationId: input.correlationId,
       eventId: input.trigger.eventId,
     });
+    await audit(deps, input, payload, "abandoned", `${reason}; ${out.detail}`);
     await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, {
       deployment: input.deployment,
       reason,
@@ -505,8 +562,25 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async stale(deps, input, payload) {
-    const cause = (input as { error?: { Cause?: string } }).error?.Cause ?? "";
-    await audit(deps, input, payload, "stale", parseCause(cause));
+    const cause = parseCause((input as { error?: { Cause?: string } }).error?.Cause ?? "");
+    await audit(deps, input, payload, "stale", cause);
+    // A step that found the world moved on while this execution still holds its claim (e.g.
+    // $LATEST replaced under it) must not leave the record shifting: restore and settle it.
+    const record = await readDeployment(deps.store, input.deployment);
+    const fence = fenceOf(input, payload);
+    if (
+      record?.executionArn === fence.executionArn &&
+      record.generation === fence.generation &&
+      record.status === "shifting"
+    ) {
+      await rollBack(deps, record, {
+        status: "abandoned",
+        reason: `stale: ${cause}`,
+        stopExecution: false,
+        correlationId: input.correlationId,
+        eventId: input.trigger.eventId,
+      });
+    }
     return null;
   },
 };
@@ -558,44 +632,6 @@ async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
     const e = error as Error;
     if (PERMANENT_UPDATE_ERRORS.has(e.name))
       throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
-    throw error;
-  }
-}
-
-/** Manifest media types Lambda cannot run: an image index / manifest list (buildx's default with provenance). */
-const INDEX_MEDIA_TYPES = new Set([
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-]);
-
-/**
- * Why Lambda would refuse the image, read from ECR before anything is claimed: an image index
- * or manifest list is rejected by UpdateFunctionCode (InvalidParameterValueException).
- * https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
- */
-async function imageRefusal(deps: CoreDeps, input: DeployInput): Promise<string | undefined> {
-  try {
-    const out = await awsStep("ecr:DescribeImages", () =>
-      deps.clients.ecr.send(
-        new DescribeImagesCommand({
-          repositoryName: input.image.repository,
-          imageIds: [{ imageDigest: input.image.digest }],
-        }),
-      ),
-    );
-    const mediaType = out.imageDetails?.[0]?.imageManifestMediaType;
-    if (mediaType && INDEX_MEDIA_TYPES.has(mediaType))
-      return `${input.image.repository}@${input.image.digest} is an image index / manifest list (${mediaType}), which Lambda cannot run: push a single-platform image (docker buildx build --provenance=false --platform linux/amd64 or linux/arm64)`;
-    return undefined;
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === "ImageNotFoundException")
-      return `${input.image.repository}@${input.image.digest} is not in ECR: nothing to deploy`;
-    // A repository this account cannot describe: UpdateFunctionCode is the judge then.
-    if (name === "RepositoryNotFoundException") {
-      logger.warn("image media type unknown: repository not found", { repository: input.image.repository });
-      return undefined;
-    }
     throw error;
   }
 }

@@ -53,11 +53,13 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
       memoryMB: 256,
       env: CONTEXT_ENV,
       permissions: [
-        { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
+        // UpdateAlias and StopExecution: a newer push supersedes the deployment in flight.
+        { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
-        { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
+        { actions: ["states:DescribeExecution", "states:StopExecution"], resources: ["deployExecutions"] },
         { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
-        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        stateTableGrant("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+        notificationsGrant,
         deadLetterGrant,
       ],
     },
@@ -93,7 +95,6 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           ],
           resources: ["managedFunctions"],
         },
-        { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
         {
           actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
           resources: ["imageRepositories"],

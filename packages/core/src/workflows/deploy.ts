@@ -107,16 +107,9 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Choices: [
           { Variable: "$.release.value.outcome", StringEquals: "dry-run", Next: "DryRunDone" },
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
-          { Variable: "$.release.value.outcome", StringEquals: "refused", Next: "Refused" },
           { Variable: "$.release.value.outcome", StringEquals: "updating", Next: "UpdateStarted" },
         ],
         Default: "CheckAlarms",
-      },
-      Refused: {
-        Type: "Fail",
-        Error: ExecutionErrors.ImageRefused,
-        Cause:
-          "Lambda cannot run this image (an image index or manifest list): nothing was claimed or changed",
       },
       UpdateStarted: {
         Type: "Pass",
