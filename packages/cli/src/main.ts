@@ -5,7 +5,16 @@ import { type Config, ConfigError, loadConfig } from "@switchyard/core/config/in
 import { ENV } from "@switchyard/core/context";
 import { secretStatuses } from "@switchyard/core/secrets/stuck";
 import { invokeFunction } from "./invoke.ts";
-import { connect, history, OpsError, operatorPromote, operatorRollback, setPaused, status } from "./ops.ts";
+import {
+  connect,
+  history,
+  OpsError,
+  operatorAbandon,
+  operatorPromote,
+  operatorRollback,
+  setPaused,
+  status,
+} from "./ops.ts";
 import { replay } from "./replay.ts";
 import { listScenarios, playScenario } from "./scenarios.ts";
 
@@ -27,8 +36,9 @@ Usage:
   switchyard history [--aws] [--limit N] [--json]
                                               the audit log: every decision, including "did nothing, because…"
   switchyard pause|resume [--aws] --reason R  the kill switch: pause or resume all automation
-  switchyard rollback|promote DEPLOYMENT [--aws] --reason R
-                                              put the alias back on the stable version / skip the bake and go to 100%
+  switchyard rollback|promote|abandon DEPLOYMENT [--aws] --reason R
+                                              put the alias back on the stable version / skip the bake and go to 100% /
+                                              give up a stuck deployment (alias restored if it is its split, record settled)
   switchyard approve|deny ANOMALY_ID [--by B] [--json] FILE...
                                               answer a cost action waiting for approval, on the simulated account
                                               after replaying FILE...; with --aws (no FILE), on the real account
@@ -92,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
     case "resume":
     case "rollback":
     case "promote":
+    case "abandon":
       return operate(verb, args, values, await config());
     case "approve":
     case "deny":
@@ -122,10 +133,10 @@ async function operate(
   config: Config,
 ): Promise<number> {
   const by = flags.by ?? process.env.USER ?? "operator";
-  const needsReason = ["pause", "resume", "rollback", "promote"].includes(verb);
+  const needsReason = ["pause", "resume", "rollback", "promote", "abandon"].includes(verb);
   if (needsReason && !flags.reason)
     throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
-  const needsDeployment = verb === "rollback" || verb === "promote";
+  const needsDeployment = verb === "rollback" || verb === "promote" || verb === "abandon";
   if (needsDeployment && !args[0])
     throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
@@ -212,7 +223,9 @@ async function operate(
         const out =
           verb === "rollback"
             ? await operatorRollback(config, target, String(args[0]), String(flags.reason), by)
-            : await operatorPromote(config, target, String(args[0]), String(flags.reason), by);
+            : verb === "abandon"
+              ? await operatorAbandon(config, target, String(args[0]), String(flags.reason), by)
+              : await operatorPromote(config, target, String(args[0]), String(flags.reason), by);
         print(out, `${out.outcome}: ${out.detail}`);
         return out.outcome === "stale" ? 1 : 0;
       }

@@ -82,7 +82,7 @@ export async function rollBack(
       await deps.clients.sfn.send(
         new StopExecutionCommand({
           executionArn: record.executionArn,
-          error: "RolledBack",
+          error: why.status === "abandoned" ? "Abandoned" : "RolledBack",
           cause: why.reason.slice(0, 32_000),
         }),
       );

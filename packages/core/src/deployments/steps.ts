@@ -26,6 +26,7 @@ import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts"
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan } from "./scan-gate.ts";
+import { startQueued } from "./watch.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -499,6 +500,8 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       version: record?.newVersion,
       image: input.imageUri,
     });
+    // A push queued behind this deployment (onNewerImage "queue") starts now.
+    await startQueued(deps, stateMachineOf(payload.execution), input.deployment, input.trigger.eventId);
     return { outcome: "deployed", newVersion: record?.newVersion };
   },
 
@@ -634,6 +637,11 @@ async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
       throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
     throw error;
   }
+}
+
+/** arn:…:execution:<machine>:<name> → arn:…:stateMachine:<machine>. */
+function stateMachineOf(executionArn: string): string {
+  return executionArn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, "");
 }
 
 /** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */
