@@ -4,7 +4,8 @@ import type { BusEvent } from "../events/envelope.ts";
 import type { ExecutionStatusChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { readDeployment, recordAudit, takeQueuedDeploy } from "../store/state.ts";
+import { readControl, readDeployment, recordAudit, takeQueuedDeploy } from "../store/state.ts";
+import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
 
@@ -24,6 +25,9 @@ const DELIBERATE_ENDS = new Set([
   "Abandoned",
 ]);
 
+/** Errors the state machine retries as transient: when their retries run out, a redrive may succeed. */
+const RESUMABLE = new Set<string>(lambdaRetry.ErrorEquals);
+
 /** The verbs a human has for a deployment that stopped shifting, named in every message. */
 const VERBS = (deployment: string) =>
   `\`switchyard rollback ${deployment}\`, \`switchyard promote ${deployment}\` or \`switchyard abandon ${deployment}\``;
@@ -33,9 +37,9 @@ const VERBS = (deployment: string) =>
  * - ABORTED (a console StopExecution) or TIMED_OUT while it still holds the deployment: the
  *   alias is restored to the stable version if this execution's split is still there, the
  *   record settled (abandoned, generation advanced), audited and notified.
- * - FAILED at a step (retries exhausted): the execution fails in place — the alias stays on a
- *   known split guarded by its alarms; a human is told to redrive it or use a verb that works
- *   on the record as it is.
+ * - FAILED after the retries of a transient error ran out: the execution fails in place — the
+ *   alias stays on a known split guarded by its alarms; a human is told to redrive it or use a
+ *   verb that works on the record as it is. FAILED on any other error: as ABORTED.
  * - Any end: a push queued behind it (`onNewerImage: "queue"`) starts now.
  */
 export async function onDeployExecutionEnded(
@@ -121,19 +125,31 @@ async function handleEnd(
       `deploy of ${name} ${what}${cause ? `: ${cause.slice(0, 500)}` : ""} before holding the deployment; nothing to undo. Push the image again (or start a new execution) to retry`,
     );
   }
-  if (d.status === "FAILED") {
-    // Retries exhausted at a step: fail in place, redrive resumes (the claim is still this execution's).
+  if (d.status === "FAILED" && error && RESUMABLE.has(error)) {
+    // Retries of a transient error exhausted at a step: fail in place, a redrive resumes (the
+    // claim is still this execution's). Any other failure is permanent: restored and settled below.
     const alias = await readAlias(deps, record.functionName, record.alias);
     return tell(
       "failed-in-place",
       `deploy of ${name} failed with ${error ?? "an error"}${cause ? `: ${cause.slice(0, 500)}` : ""}; the alias serves ${describeAlias(alias)} and stays guarded by its alarms. Redrive execution ${d.name} to resume the step, or run ${VERBS(name)}`,
     );
   }
-  // ABORTED (a console stop) or TIMED_OUT while holding the deployment: restore and settle.
+  // ABORTED (a console stop), TIMED_OUT, or FAILED on an error no retry fixes, while holding
+  // the deployment: restore and settle —
+  // unless automation is paused: then nothing is written, and a human decides.
+  const control = await readControl(deps.store);
+  if (control.paused) {
+    return tell(
+      "no-action",
+      `deploy of ${name}: execution ${d.name} ended ${d.status} while it held the deployment, and automation is paused${control.reason ? ` (${control.reason})` : ""}: nothing changed. Run ${VERBS(name)}`,
+    );
+  }
   const what =
     d.status === "ABORTED"
       ? `was stopped${error ? ` (${error}${cause ? `: ${cause.slice(0, 200)}` : ""})` : ""} while it held the deployment`
-      : "timed out while it held the deployment";
+      : d.status === "TIMED_OUT"
+        ? "timed out while it held the deployment"
+        : `failed with ${error ?? "an error"}${cause ? `: ${cause.slice(0, 300)}` : ""} while it held the deployment`;
   const out = await rollBack(deps, record, {
     status: "abandoned",
     reason: `execution ${d.name} ${what}`,
