@@ -120,14 +120,15 @@ async function check(policy: "supersede" | "queue" | "reject", schedule: Action[
           const verb = { rollback: operatorRollback, promote: operatorPromote, abandon: operatorAbandon }[
             step.verb
           ];
-          // A throttled verb fails with a one-line error; the operator runs it again.
+          // A verb that fails says so in one line (a refusal, or AWS's error); a throttled one
+          // the operator runs again. The invariants below must hold either way.
           const run = () => verb(config(policy), target, "worker", "model", "prop");
           await run()
             .catch((error: unknown) =>
               (error as Error).name === "Throttled" ? run() : Promise.reject(error),
             )
             .catch((error: unknown) => {
-              if (!(error instanceof OpsError)) throw error;
+              if (!(error instanceof OpsError) && !(error as { $metadata?: unknown }).$metadata) throw error;
             });
           await plane.settle();
           break;
@@ -263,6 +264,14 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "fault", action: "UpdateAlias", error: "TooManyRequestsException" },
       { kind: "push", image: 0 },
       { kind: "operator", verb: "rollback" },
+    ]));
+
+  it("keeps the invariants when an operator's rollback meets a permanent AWS error", () =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "fault", action: "UpdateAlias", error: "InvalidParameterValueException" },
+      { kind: "operator", verb: "rollback" },
+      { kind: "advance", times: 1 },
     ]));
 
   it("refuses a console replay of the input of the execution that holds the deployment", () =>

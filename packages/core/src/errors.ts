@@ -78,6 +78,8 @@ export const ExecutionErrors = {
   ScanGateBlocked: "ScanGateBlocked",
   RolledBack: "RolledBack",
   DeploymentAbandoned: "DeploymentAbandoned",
+  /** Lambda did not finish a code update within the deploy's poll bound (deploy-watch settles it). */
+  CodeUpdateTimedOut: "CodeUpdateTimedOut",
   RevertIncomplete: "RevertIncomplete",
   LeakNotHandled: "LeakNotHandled",
   PreflightFailed: "PreflightFailed",

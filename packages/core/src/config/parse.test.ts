@@ -56,6 +56,7 @@ describe("parseConfig accepts", () => {
         alarmHoldIntervalSeconds: 60,
         alarmHoldMaxSeconds: 900,
         dryRun: false,
+        onNewerImage: "supersede",
       },
     ]);
   });

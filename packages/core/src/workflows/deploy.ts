@@ -142,17 +142,16 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
           count: "CountCodeCheck",
         },
         wait: { state: "CodeUpdateWait", secondsPath: "$.release.value.pollSeconds" },
-        timeout: { state: "CodeUpdateTimedOut" },
-      }),
-      CodeUpdateTimedOut: {
-        Type: "Pass",
-        Result: {
-          Error: ErrorNames.Permanent,
-          Cause: "Lambda did not finish the code update within the bound: the deployment is abandoned",
+        // deploy-watch restores and settles the deployment this Fail leaves claimed (0010).
+        timeout: {
+          state: "CodeUpdateTimedOut",
+          fail: {
+            Type: "Fail",
+            Error: ExecutionErrors.CodeUpdateTimedOut,
+            Cause: "Lambda did not finish the code update within the poll's bound",
+          },
         },
-        ResultPath: "$.error",
-        Next: "Abandon",
-      },
+      }),
       Publish: task("publish", "Published?", {
         ResultPath: "$.release",
         retry: [retryPrecondition],
