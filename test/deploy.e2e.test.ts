@@ -3,6 +3,7 @@ import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-
 import { describe, expect } from "vitest";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent, example } from "./support/scenario.ts";
 
@@ -59,6 +60,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   }) => {
     await plane.deliver(push());
     await plane.deliver(cleanScan());
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
     const before = plane.account.clock.now();
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
@@ -94,6 +96,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   }) => {
     await plane.deliver(push());
     await plane.deliver(cleanScan());
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
     for (let i = 0; i < 4; i++) {
       plane.account.clock.advance();
@@ -286,6 +289,7 @@ describe("replays and redrives after the world moved on", () => {
   }) => {
     await plane.deliver(push());
     await plane.deliver(cleanScan());
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     const mid = await plane.clients.lambda.send(
       new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
     );
@@ -314,6 +318,7 @@ describe("replays and redrives after the world moved on", () => {
   }) => {
     await plane.deliver(push());
     await plane.deliver(cleanScan());
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
 
     const delivery = await plane.deliver(alarm());

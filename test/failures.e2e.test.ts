@@ -2,6 +2,7 @@ import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent } from "./support/scenario.ts";
 
@@ -88,6 +89,7 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   }) => {
     await plane.deliver(push());
     await plane.deliver(cleanScan());
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     plane.account.injectFault({
       service: "lambda",

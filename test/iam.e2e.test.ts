@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ import {
   snsAlert,
   withStopActions,
 } from "./support/cost.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
 
@@ -97,6 +98,7 @@ async function exercise(): Promise<CallRecord[]> {
     await p.deliver(push());
     await p.deliver(push());
     await p.deliver(clean());
+    await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     await p.deliver(busEvent("scenarios/alarm-server-cpu-too-high.json"));
     for (const path of [
@@ -133,6 +135,38 @@ async function exercise(): Promise<CallRecord[]> {
       }),
     );
   });
+  // A newer push supersedes the worker's deployment in flight; a push beyond the action limit is
+  // refused (its start claim given back).
+  await run(
+    async (p) => {
+      p.account.ecr.pushImage("queue-worker", "stable", "a");
+      await untilAlias(p, "queue-worker:live", { version: "1", weights: { "2": 0.1 } });
+      p.account.ecr.pushImage("queue-worker", "stable", "b");
+      await p.settle();
+      p.account.ecr.pushImage("queue-worker", "stable", "c");
+      await p.settle();
+    },
+    example((raw) => ({ ...raw, safety: { ...raw.safety, actionLimit: { max: 2, window: "1h" } } })),
+  );
+  // Queued pushes: one starts when the deployment in flight finishes, one when an execution is
+  // stopped from the console mid-bake (deploy-watch restores the alias and starts it).
+  await run(
+    async (p) => {
+      p.account.ecr.pushImage("queue-worker", "stable", "a");
+      await untilAlias(p, "queue-worker:live", { version: "1", weights: { "2": 0.1 } });
+      p.account.ecr.pushImage("queue-worker", "stable", "b");
+      await untilAlias(p, "queue-worker:live", { version: "2", weights: { "3": 0.1 } });
+      p.account.ecr.pushImage("queue-worker", "stable", "c");
+      await p.settle();
+      const running = p.account.sfn.executions().find((e) => e.status === "RUNNING");
+      await p.clients.sfn.send(new StopExecutionCommand({ executionArn: String(running?.arn) }));
+      await p.settle();
+    },
+    example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) => (d.name === "worker" ? { ...d, onNewerImage: "queue" } : d)),
+    })),
+  );
   // A GitHub release deploys the image its tag names (and one whose image is missing does not).
   await run(
     async (p) => {

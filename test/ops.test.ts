@@ -9,6 +9,7 @@ import {
   status,
 } from "../packages/cli/src/ops.ts";
 import { readDeployment } from "../packages/core/src/store/state.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent } from "./support/scenario.ts";
 
@@ -23,6 +24,7 @@ describe("operations verbs", () => {
   async function canaryAt10Percent(plane: ControlPlane) {
     await plane.deliver(busEvent("aws/ecr/image-push.json"));
     await plane.deliver(busEvent("scenarios/image-scan-clean.json"));
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
   }
 
   it("status shows what each alias serves, the deployment in flight, the alarms and the kill switch", async ({

@@ -168,10 +168,11 @@ export async function operatorRollback(
 ) {
   deploymentOf(config, name);
   const record = await readDeployment(target.deps.store, name);
+  // Any shifting record, stuck ones included (no version published yet, an execution gone):
+  // the alias goes back to stable if it is this deployment's, and the record is settled.
   if (
     !record ||
-    record.newVersion === "" ||
-    !(record.status === "shifting" || record.status === "succeeded")
+    !(record.status === "shifting" || (record.status === "succeeded" && record.newVersion !== ""))
   ) {
     throw new OpsError(
       `deployment "${name}" has no shifting or succeeded deployment to roll back (${record?.status ?? "no record"})`,
@@ -201,7 +202,9 @@ export async function operatorPromote(
     );
   }
   const alias: AliasState = await readAlias(deps, d.function, d.alias);
-  const ours = alias.version === record.stableVersion && alias.additional?.version === record.newVersion;
+  const ours =
+    (alias.version === record.stableVersion && alias.additional?.version === record.newVersion) ||
+    (alias.version === record.newVersion && !alias.additional);
   if (!ours)
     throw new OpsError(
       `alias ${d.function}:${d.alias} serves ${describeAlias(alias)}, not this deployment's split: left as it is`,
@@ -212,7 +215,13 @@ export async function operatorPromote(
     { version: record.newVersion },
     alias.revisionId,
   );
-  await settleDeployment(deps.store, name, record.executionArn, "succeeded", `promoted by ${by}: ${reason}`);
+  // The operator's decision advances the generation: the execution in flight is stale now.
+  if (
+    !(await settleDeployment(deps.store, name, record, "succeeded", `promoted by ${by}: ${reason}`, {
+      advance: true,
+    }))
+  )
+    throw new OpsError(`deployment "${name}" changed while it was promoted; run status and decide again`);
   await deps.clients.sfn
     .send(
       new StopExecutionCommand({
@@ -233,4 +242,38 @@ export async function operatorPromote(
     outcome: "promoted",
     detail: `alias ${d.function}:${d.alias} on version ${record.newVersion} (100%)`,
   };
+}
+
+/**
+ * Operator abandon: give up on a shifting deployment, stuck or not. The alias goes back to the
+ * stable version when the split is this deployment's (left alone otherwise), the execution is
+ * stopped, the record settled as abandoned and its generation advanced.
+ */
+export async function operatorAbandon(
+  config: Config,
+  target: OpsTarget,
+  name: string,
+  reason: string,
+  by: string,
+) {
+  deploymentOf(config, name);
+  const record = await readDeployment(target.deps.store, name);
+  if (record?.status !== "shifting") {
+    throw new OpsError(
+      `deployment "${name}" is not shifting (${record?.status ?? "no record"}): nothing to abandon`,
+    );
+  }
+  const out = await rollBack(target.deps, record, {
+    status: "abandoned",
+    reason: `abandoned by ${by}: ${reason}`,
+    stopExecution: true,
+  });
+  await recordAudit(target.deps.store, {
+    reaction: "operator",
+    decision: "abandoned",
+    reason: `${by}: ${reason}; ${out.detail}`,
+    subject: name,
+    executionArn: record.executionArn,
+  });
+  return { outcome: "abandoned", detail: out.detail };
 }

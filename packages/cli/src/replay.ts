@@ -360,6 +360,24 @@ export function progressBar(
 }
 
 /**
+ * An event happens at its own time: what the account does meanwhile (a Wait state, a Lambda
+ * update completing) happens first. Timers due before the event fire in order; the clock then
+ * moves to the event's time unless a human's wait would fall due on the way.
+ */
+async function untilEventTime(plane: ControlPlane, at: number): Promise<void> {
+  if (!Number.isFinite(at)) return;
+  const clock = plane.account.clock;
+  for (;;) {
+    const next = clock.pending()[0];
+    if (!next || next.at > at) break;
+    clock.advance();
+    await plane.settle();
+  }
+  const blocked = clock.pending({ includeHumanWaits: true }).some((t) => t.at <= at);
+  if (!blocked && at > clock.now()) clock.tick(at - clock.now());
+}
+
+/**
  * Delivers events one at a time the way `replay` does, for a long-running plane (switchyard dev):
  * the calls are indexed once, for the plane's whole life.
  */
@@ -389,6 +407,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
     resources: [],
     ...envelope,
   } as unknown as BusEventOut;
+  await untilEventTime(plane, Date.parse(String(envelope.time)));
   if (parsed.ok) observe(plane, event);
   const delivery = await plane.deliver(event);
   const reactions: ReactionReport[] = delivery.outcomes.map((o) => {

@@ -20,6 +20,12 @@ export const ErrorNames = {
   // Deploy.
   /** Another deployment of the same target is in progress. */
   DeploymentInProgress: "DeploymentInProgress",
+  /**
+   * AWS refused a write in a way no retry can fix (e.g. UpdateFunctionCode's
+   * InvalidParameterValueException), or Lambda reported the update it applied as Failed: the
+   * deployment is abandoned, never left shifting.
+   */
+  Permanent: "PermanentFailure",
 
   // Failover and failback.
   /** The secondary did not pass its checks after the switch (retried a bounded number of times). */
@@ -72,6 +78,8 @@ export const ExecutionErrors = {
   ScanGateBlocked: "ScanGateBlocked",
   RolledBack: "RolledBack",
   DeploymentAbandoned: "DeploymentAbandoned",
+  /** Lambda did not finish a code update within the deploy's poll bound (deploy-watch settles it). */
+  CodeUpdateTimedOut: "CodeUpdateTimedOut",
   RevertIncomplete: "RevertIncomplete",
   LeakNotHandled: "LeakNotHandled",
   PreflightFailed: "PreflightFailed",

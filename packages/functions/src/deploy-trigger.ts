@@ -1,6 +1,7 @@
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onGithubEvent, onImagePush } from "@switchyard/core/deployments/trigger";
@@ -20,6 +21,7 @@ export const clients = {
   ecr: ECRClient,
   lambda: LambdaClient,
   sfn: SFNClient,
+  sns: SNSClient,
   sqs: SQSClient,
 } satisfies ClientConstructors;
 

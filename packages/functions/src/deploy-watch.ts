@@ -1,17 +1,26 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onDeployExecutionEnded } from "@switchyard/core/deployments/watch";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
-/** A deploy execution failed or timed out at a step → a human hears where it stopped and how to go on. */
+/**
+ * A deploy execution failed, timed out or was stopped → restored and settled, or a human hears
+ * where it stopped and how to go on; a push queued behind it starts.
+ */
 export const make = (provider: ContextProvider) =>
   busHandler({ reaction: "deploy-watch", accepts: ["states.execution-status-change"] }, provider, (e, ctx) =>
     onDeployExecutionEnded(ctx, e.event),
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
-export const clients = { lambda: LambdaClient, sns: SNSClient, sqs: SQSClient } satisfies ClientConstructors;
+export const clients = {
+  lambda: LambdaClient,
+  sfn: SFNClient,
+  sns: SNSClient,
+  sqs: SQSClient,
+} satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

@@ -65,8 +65,8 @@ export interface Kernel {
   emit(event: ServiceEvent): BusEventOut;
   /** Lambda runs a function's handler in-process (EventBridge targets, Step Functions tasks, rotation). */
   invoke(functionName: string, payload: unknown, caller: Caller): Promise<Invocation>;
-  /** ECR resolves an image URI to the digest it names (Lambda pulling an image). */
-  resolveImage(uri: string): string;
+  /** ECR resolves an image URI to the digest it names and that manifest's media type (Lambda pulling an image). */
+  resolveImage(uri: string): { digest: string; mediaType: string };
   /** Registers a source of metric data with CloudWatch (a service publishing its metrics). */
   registerMetricSource(source: MetricSource): void;
 }

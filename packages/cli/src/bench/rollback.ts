@@ -93,6 +93,11 @@ async function deployToMidShift(plane: ControlPlane, name: string): Promise<Depl
   const digest = digestOf(0);
   await plane.deliver(imagePush(REPOSITORY, TAG, digest, plane.account.clock.iso()));
   await plane.deliver(imageScan(REPOSITORY, digest, { LOW: 3, INFORMATIONAL: 1 }, plane.account.clock.iso()));
+  // Lambda applies the new code for a few virtual seconds before the deploy publishes and shifts.
+  for (let i = 0; i < 10 && !(await readDeployment(plane.store, name))?.newVersion; i++) {
+    if (!plane.account.clock.advance()) break;
+    await plane.settle();
+  }
   const record = await readDeployment(plane.store, name);
   const alias = record && plane.account.lambda.aliasState(record.functionName, record.alias);
   if (record?.status !== "shifting" || alias?.weights[record.newVersion] === undefined) {
@@ -104,8 +109,9 @@ async function deployToMidShift(plane: ControlPlane, name: string): Promise<Depl
 }
 
 async function restoreMidShift(plane: ControlPlane, record: DeploymentRecord): Promise<void> {
-  const { updatedAt: _updatedAt, reason: _reason, ...shifting } = record;
-  if (!(await claimDeployment(plane.store, { ...shifting, status: "shifting" }))) {
+  const { updatedAt: _updatedAt, reason: _reason, generation: _generation, ...shifting } = record;
+  const now = await readDeployment(plane.store, record.deployment);
+  if (!(await claimDeployment(plane.store, { ...shifting, status: "shifting" }, now?.generation ?? 0))) {
     throw new Error(`bench: could not restore deployment ${record.deployment} to shifting`);
   }
   await plane.clients.lambda.send(

@@ -36,7 +36,9 @@ const START = Date.parse("2019-11-16T01:54:34Z");
 export function mixedStream(cycles: number): unknown[] {
   const events: unknown[] = [];
   let second = 0;
-  const at = () => new Date(START + 1000 * second++).toISOString().replace(".000Z", "Z");
+  // Ten seconds apart: a deploy's code update takes Lambda a few seconds (function states)
+  // before it shifts, and the replay delivers each event at its own time.
+  const at = () => new Date(START + 10_000 * second++).toISOString().replace(".000Z", "Z");
   for (let i = 0; i < cycles; i++) {
     const d = deployment(i % DEPLOYMENTS);
     const digest = digestOf(i);

@@ -5,6 +5,7 @@ import {
   history,
   OpsError,
   type OpsTarget,
+  operatorAbandon,
   operatorPromote,
   operatorRollback,
   setPaused,
@@ -22,13 +23,14 @@ export async function target(config: Config, flags: VerbFlags, dryRun = false): 
   });
 }
 
-const NEEDS_REASON = new Set(["pause", "resume", "rollback", "promote"]);
+const NEEDS_REASON = new Set(["pause", "resume", "rollback", "promote", "abandon"]);
+const NEEDS_DEPLOYMENT = new Set(["rollback", "promote", "abandon"]);
 
-/** `switchyard status|history|pause|resume|rollback|promote`. */
+/** `switchyard status|history|pause|resume|rollback|promote|abandon`. */
 export async function run({ verb, args, flags }: VerbInput): Promise<number> {
   if (NEEDS_REASON.has(verb) && !str(flags.reason))
     throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
-  if ((verb === "rollback" || verb === "promote") && !args[0])
+  if (NEEDS_DEPLOYMENT.has(verb) && !args[0])
     throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1)
@@ -77,7 +79,9 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
         const out =
           verb === "rollback"
             ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
-            : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
+            : verb === "abandon"
+              ? await operatorAbandon(config, on, name, String(flags.reason), actor(flags))
+              : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
         print(out, `${on.plan ? "would be " : ""}${out.outcome}: ${out.detail}`);
         return out.outcome === "stale" ? 1 : 0;
       }

@@ -221,6 +221,12 @@ export const VERBS: readonly Verb[] = [
     "promote DEPLOYMENT --reason TEXT [--aws] [--dry-run]",
     { ...reason, ...by, ...dryRun },
   ),
+  ops(
+    "abandon",
+    "give up a stuck deployment: alias restored if it is its split, record settled",
+    "abandon DEPLOYMENT --reason TEXT [--aws] [--dry-run]",
+    { ...reason, ...by, ...dryRun },
+  ),
   ...(["approve", "deny"] as const).map(
     (name): Verb => ({
       name,

@@ -57,6 +57,7 @@ describe("parseConfig accepts", () => {
         alarmHoldMaxSeconds: 900,
         suppressedAlarms: "rollback",
         dryRun: false,
+        onNewerImage: "supersede",
       },
     ]);
   });

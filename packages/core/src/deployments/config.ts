@@ -164,6 +164,13 @@ export const DeploymentSchema = strict({
    */
   suppressedAlarms: oneOf(SUPPRESSED_ALARM_POLICIES, "suppressed-alarm policy").default("rollback"),
   dryRun: z.boolean().default(false),
+  /**
+   * A newer push while this deployment shifts: "supersede" rolls the one in flight back to the
+   * stable version and starts the new one (as Flagger and Argo Rollouts restart on a new
+   * revision); "queue" starts it when the one in flight ends; "reject" refuses it. Always
+   * audited and notified (docs/decisions/0018-newer-image-policy.md).
+   */
+  onNewerImage: z.enum(["supersede", "queue", "reject"]).default("supersede"),
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;

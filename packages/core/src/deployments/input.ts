@@ -18,6 +18,11 @@ export const DeployInput = z.looseObject({
     digest: z.string().startsWith("sha256:"),
   }),
   stableVersion: z.string().regex(/^\d+$/, "stableVersion must be a published version number"),
+  /**
+   * The deployment record's generation when the trigger decided (the fence): the claim
+   * succeeds only while the record still carries it, and sets it + 1 for this execution.
+   */
+  generation: z.number().int().min(0),
   steps: z
     .array(z.object({ weight: z.number().gt(0).lte(1), pauseSeconds: z.number().int().min(0) }))
     .min(1)

@@ -17,7 +17,7 @@ export async function rollBack(
   deps: CoreDeps,
   record: DeploymentRecord,
   why: {
-    status: "rolled-back" | "failed";
+    status: "rolled-back" | "failed" | "abandoned";
     reason: string;
     stopExecution: boolean;
     correlationId?: string;
@@ -27,10 +27,10 @@ export async function rollBack(
   read?: AliasState,
 ): Promise<{ outcome: RollbackOutcome; detail: string }> {
   const target = { functionName: record.functionName, alias: record.alias };
-  const settle = async () => {
-    if (
-      !(await settleDeployment(deps.store, record.deployment, record.executionArn, why.status, why.reason))
-    ) {
+  const fence = { executionArn: record.executionArn, generation: record.generation };
+  // A rollback advances the generation: every execution that read the old one is stale now.
+  const settle = async (status: typeof why.status = why.status, reason = why.reason) => {
+    if (!(await settleDeployment(deps.store, record.deployment, fence, status, reason, { advance: true }))) {
       logger.warn("deployment record not settled: another execution owns it now", {
         deployment: record.deployment,
       });
@@ -65,6 +65,14 @@ export async function rollBack(
       alias = await readAlias(deps, record.functionName, record.alias);
     }
   }
+  if (outcome === "stale" && record.status === "shifting") {
+    // Someone else (a human, another tool) changed the alias: an observed foreign change.
+    // The record is settled and fenced so nothing of this deployment writes again.
+    await settle(
+      "abandoned",
+      `${why.reason}; alias ${record.functionName}:${record.alias} was changed outside this deployment (${describeAlias(alias)})`,
+    );
+  }
   const detail =
     outcome === "stale"
       ? `alias ${record.functionName}:${record.alias} serves ${describeAlias(alias)}, which is not this deployment's (stable ${record.stableVersion}, new ${record.newVersion}): left as it is`
@@ -74,7 +82,7 @@ export async function rollBack(
       await deps.clients.sfn.send(
         new StopExecutionCommand({
           executionArn: record.executionArn,
-          error: "RolledBack",
+          error: why.status === "abandoned" ? "Abandoned" : "RolledBack",
           cause: why.reason.slice(0, 32_000),
         }),
       );

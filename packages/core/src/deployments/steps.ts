@@ -1,23 +1,32 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetFunctionCommand, PublishVersionCommand, UpdateFunctionCodeCommand } from "@aws-sdk/client-lambda";
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from "@aws-sdk/client-lambda";
 import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import {
+  advanceGeneration,
   automationPaused,
   claimDeployment,
+  type DeploymentRecord,
   getScanResult,
   putScanWaiter,
   readDeployment,
   recordAudit,
+  recordNewVersion,
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
+import { startQueued } from "./watch.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -44,12 +53,28 @@ const audit = (
     ...(details ? { details } : {}),
   });
 
-/** The record says this execution owns the deployment and is shifting; otherwise the execution is stale. */
+/** The fence this execution writes under: its execution and the generation its claim set. */
+const fenceOf = (input: DeployInput, payload: DeployStepPayload) => ({
+  executionArn: payload.execution,
+  generation: input.generation + 1,
+});
+
+/**
+ * The record says this execution owns the deployment, at the generation its claim set, and is
+ * shifting; otherwise the execution is stale (a rollback, an operator, a change by hand or a
+ * newer deployment moved the generation on) and must not write.
+ */
 async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) {
   const record = await readDeployment(deps.store, input.deployment);
+  const { generation } = fenceOf(input, payload);
   if (!record || record.executionArn !== payload.execution) {
     throw staleError(
-      `deployment ${input.deployment} is now owned by ${record?.executionArn ?? "nobody"}, not this execution`,
+      `deployment ${input.deployment} is now owned by ${record?.executionArn || "nobody"} (generation ${record?.generation ?? 0}), not this execution`,
+    );
+  }
+  if (record.generation !== generation) {
+    throw staleError(
+      `deployment ${input.deployment} is at generation ${record.generation}, not the generation ${generation} this execution claimed: a rollback, an operator or a change by hand moved it on`,
     );
   }
   if (record.status !== "shifting") {
@@ -60,12 +85,31 @@ async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStep
   return record;
 }
 
+/** Another execution is shifting this deployment: say so (audit + notification), then stop. */
+async function inProgress(
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+  record: DeploymentRecord | undefined,
+): Promise<never> {
+  const reason = `deployment ${input.deployment} is already shifting (${record?.executionArn}); ${input.image.digest} was not deployed`;
+  await audit(deps, input, payload, "superseded", reason);
+  await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} not started`, {
+    deployment: input.deployment,
+    image: input.imageUri,
+    reason,
+  });
+  throw new SwitchyardError(ErrorNames.DeploymentInProgress, reason);
+}
+
 /** The deploy state machine's Task actions, in the order an execution meets them. */
 export const DEPLOY_ACTIONS = [
   "validate",
   "awaitScan",
   "scanBlocked",
   "prepare",
+  "codeStatus",
+  "publish",
   "checkAlarms",
   "shift",
   "finish",
@@ -134,11 +178,26 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   async prepare(deps, input, payload) {
     const alias = await readAlias(deps, input.functionName, input.alias);
     const record = await readDeployment(deps.store, input.deployment);
-    const resuming =
-      record?.executionArn === payload.execution && record.status === "shifting" && record.newVersion !== "";
-    if (resuming && record) {
-      // A retry or a redrive of this very execution: the version exists already.
-      return { outcome: "ready", newVersion: record.newVersion, resumed: true };
+    const fence = fenceOf(input, payload);
+    if (
+      record?.executionArn === payload.execution &&
+      record.generation === fence.generation &&
+      record.status === "shifting"
+    ) {
+      // A retry or a redrive of this very execution: the version exists already, or the code
+      // update has started (it is not sent twice when $LATEST already runs the image).
+      if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
+      await updateCode(deps, input);
+      return { outcome: "updating", ...CODE_UPDATE_POLL, resumed: true };
+    }
+    const generation = record?.generation ?? 0;
+    if (generation !== input.generation) {
+      // Two pushes decided at once: the other one claimed first.
+      if (record?.status === "shifting" && generation === input.generation + 1)
+        return inProgress(deps, input, payload, record);
+      throw staleError(
+        `deployment ${input.deployment} is at generation ${generation}, not ${input.generation} as when this input was made: newer work (a claim, a rollback, an operator action or a change by hand) happened since; nothing changed`,
+      );
     }
     if (alias.version !== input.stableVersion || alias.additional) {
       if (
@@ -154,15 +213,11 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         );
         return { outcome: "already-deployed", newVersion: alias.version };
       }
-      if (alias.additional && record?.status === "shifting" && record.executionArn !== payload.execution) {
-        throw new SwitchyardError(
-          ErrorNames.DeploymentInProgress,
-          `deployment ${input.deployment} is already shifting (${record.executionArn}); this one was not started`,
-        );
-      }
-      throw staleError(
-        `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`,
-      );
+      if (record?.status === "shifting") return inProgress(deps, input, payload, record);
+      // Nobody of ours moved the alias since the input was made: a foreign change. Fence it.
+      const why = `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not version ${input.stableVersion} as this execution expected`;
+      await advanceGeneration(deps.store, input.deployment, generation, `observed: ${why}`);
+      throw staleError(why);
     }
     const control = await automationPaused(deps);
     if (input.dryRun || control.paused) {
@@ -197,31 +252,67 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       status: "shifting" as const,
       startedAt: deps.now().toISOString(),
     };
-    if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }))) {
+    if (!(await claimDeployment(deps.store, { ...base, newVersion: "" }, input.generation))) {
       const current = await readDeployment(deps.store, input.deployment);
-      throw new SwitchyardError(
-        ErrorNames.DeploymentInProgress,
-        `deployment ${input.deployment} is already shifting (${current?.executionArn})`,
+      if (current?.status === "shifting" && current.executionArn !== payload.execution)
+        return inProgress(deps, input, payload, current);
+      throw staleError(
+        `deployment ${input.deployment} moved to generation ${current?.generation} before this execution could claim generation ${input.generation}: nothing changed`,
       );
     }
+    await updateCode(deps, input);
+    return { outcome: "updating", ...CODE_UPDATE_POLL };
+  },
+
+  /**
+   * Where Lambda is with the code update: InProgress for a while after UpdateFunctionCode,
+   * then Successful, or Failed with a reason (the previous code stays). A Failed update is
+   * permanent: the deployment is abandoned with Lambda's reason.
+   * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+   */
+  async codeStatus(deps, input, payload) {
+    await ownRecord(deps, input, payload);
+    const config = await awsStep("lambda:GetFunctionConfiguration", () =>
+      deps.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })),
+    );
+    const status = String(config.LastUpdateStatus ?? "Successful");
+    if (status === "Failed") {
+      throw new SwitchyardError(
+        ErrorNames.Permanent,
+        `Lambda could not apply ${input.imageUri} to ${input.functionName}: ${config.LastUpdateStatusReason ?? "no reason given"}${config.LastUpdateStatusReasonCode ? ` (${config.LastUpdateStatusReasonCode})` : ""}`,
+      );
+    }
+    return { status };
+  },
+
+  /**
+   * Publishes the version once the update is Successful, pinned to the CodeSha256 and
+   * RevisionId read after it completed (the RevisionId changes on completion), so a version is
+   * published of exactly this image or not at all.
+   */
+  async publish(deps, input, payload) {
+    const record = await ownRecord(deps, input, payload);
+    if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
     const fn = await awsStep("lambda:GetFunction", () =>
       deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
     );
-    const updated = await awsStep("lambda:UpdateFunctionCode", () =>
-      deps.clients.lambda.send(
-        new UpdateFunctionCodeCommand({
-          FunctionName: input.functionName,
-          ImageUri: input.imageUri,
-          RevisionId: fn.Configuration?.RevisionId,
-        }),
-      ),
-    );
+    const config = fn.Configuration;
+    if (config?.LastUpdateStatus === "InProgress")
+      throw new SwitchyardError(
+        ErrorNames.Throttled,
+        `${input.functionName}: an update is still in progress`,
+      );
+    if (`sha256:${config?.CodeSha256}` !== input.image.digest) {
+      throw staleError(
+        `$LATEST of ${input.functionName} runs sha256:${config?.CodeSha256}, not ${input.image.digest}: another update replaced this one`,
+      );
+    }
     const published = await awsStep("lambda:PublishVersion", () =>
       deps.clients.lambda.send(
         new PublishVersionCommand({
           FunctionName: input.functionName,
-          CodeSha256: updated.CodeSha256,
-          RevisionId: updated.RevisionId,
+          CodeSha256: config?.CodeSha256,
+          RevisionId: config?.RevisionId,
           Description:
             `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(
               0,
@@ -235,7 +326,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       await settleDeployment(
         deps.store,
         input.deployment,
-        payload.execution,
+        fenceOf(input, payload),
         "succeeded",
         "the image is already the stable version",
       );
@@ -248,7 +339,10 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { outcome: "already-deployed", newVersion };
     }
-    await claimDeployment(deps.store, { ...base, newVersion });
+    if (!(await recordNewVersion(deps.store, input.deployment, fenceOf(input, payload), newVersion)))
+      throw staleError(
+        `deployment ${input.deployment} moved on while version ${newVersion} was published: it takes no traffic`,
+      );
     await audit(
       deps,
       input,
@@ -339,6 +433,15 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
             alias.additional.weight === weight;
     const done = split(step.weight);
     if (!done && !split(previous)) {
+      // An observed foreign change: settle and fence the record, leave the alias as it is.
+      await settleDeployment(
+        deps.store,
+        input.deployment,
+        fenceOf(input, payload),
+        "abandoned",
+        `alias changed outside this deployment: ${describeAlias(alias)}`,
+        { advance: true },
+      );
       throw staleError(
         `alias ${input.functionName}:${input.alias} serves ${describeAlias(alias)}, not the ${Math.round(previous * 100)}% on version ${record.newVersion} this execution left: someone else changed it`,
       );
@@ -378,9 +481,17 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async finish(deps, input, payload) {
-    await ownRecord(deps, input, payload);
-    const record = await readDeployment(deps.store, input.deployment);
-    await settleDeployment(deps.store, input.deployment, payload.execution, "succeeded", "100% shifted");
+    const record = await ownRecord(deps, input, payload);
+    if (
+      !(await settleDeployment(
+        deps.store,
+        input.deployment,
+        fenceOf(input, payload),
+        "succeeded",
+        "100% shifted",
+      ))
+    )
+      throw staleError(`deployment ${input.deployment} moved on before it was marked deployed`);
     await audit(
       deps,
       input,
@@ -393,6 +504,8 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       version: record?.newVersion,
       image: input.imageUri,
     });
+    // A push queued behind this deployment (onNewerImage "queue") starts now.
+    await startQueued(deps, stateMachineOf(payload.execution), input.deployment, input.trigger.eventId);
     return { outcome: "deployed", newVersion: record?.newVersion };
   },
 
@@ -423,19 +536,30 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
     const check = (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value;
     const reason = cause
-      ? `${cause.Error}: ${cause.Cause}`
+      ? `${cause.Error}: ${parseCause(cause.Cause ?? "")}`
       : (check?.reason ?? "the deployment could not go on");
-    if (!record || record.executionArn !== payload.execution || record.status !== "shifting") {
-      await audit(deps, input, payload, "failed", `${reason}; no shift of this execution to undo`);
+    const fence = fenceOf(input, payload);
+    const owned =
+      record?.executionArn === fence.executionArn &&
+      record.generation === fence.generation &&
+      record.status === "shifting";
+    if (!record || !owned) {
+      await audit(deps, input, payload, "abandoned", `${reason}; no claim of this execution to undo`);
+      await notify(deps, input.notifyTopicArn, `Switchyard: deploy of ${input.deployment} abandoned`, {
+        deployment: input.deployment,
+        image: input.imageUri,
+        reason,
+      });
       return { outcome: "nothing-to-undo" };
     }
     const out = await rollBack(deps, record, {
-      status: "failed",
+      status: "abandoned",
       reason,
       stopExecution: false,
       correlationId: input.correlationId,
       eventId: input.trigger.eventId,
     });
+    await audit(deps, input, payload, "abandoned", `${reason}; ${out.detail}`);
     await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, {
       deployment: input.deployment,
       reason,
@@ -445,11 +569,84 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async stale(deps, input, payload) {
-    const cause = (input as { error?: { Cause?: string } }).error?.Cause ?? "";
-    await audit(deps, input, payload, "stale", parseCause(cause));
+    const cause = parseCause((input as { error?: { Cause?: string } }).error?.Cause ?? "");
+    await audit(deps, input, payload, "stale", cause);
+    // A step that found the world moved on while this execution still holds its claim (e.g.
+    // $LATEST replaced under it) must not leave the record shifting: restore and settle it.
+    const record = await readDeployment(deps.store, input.deployment);
+    const fence = fenceOf(input, payload);
+    if (
+      record?.executionArn === fence.executionArn &&
+      record.generation === fence.generation &&
+      record.status === "shifting"
+    ) {
+      await rollBack(deps, record, {
+        status: "abandoned",
+        reason: `stale: ${cause}`,
+        stopExecution: false,
+        correlationId: input.correlationId,
+        eventId: input.trigger.eventId,
+      });
+    }
     return null;
   },
 };
+
+/**
+ * How the state machine waits for a code update: every `pollSeconds` (a Wait state on the
+ * clock, no busy loop), at most `maxChecks` times (5 minutes), then the deployment is abandoned.
+ */
+const CODE_UPDATE_POLL = { pollSeconds: 5, maxChecks: 60 } as const;
+
+/** UpdateFunctionCode errors that no retry fixes: the deployment is abandoned with AWS's words. */
+const PERMANENT_UPDATE_ERRORS = new Set([
+  "InvalidParameterValueException",
+  "ResourceNotFoundException",
+  "CodeStorageExceededException",
+  "CodeVerificationFailedException",
+  "InvalidCodeSignatureException",
+  "CodeSigningConfigNotFoundException",
+  "RequestTooLargeException",
+]);
+
+/**
+ * Starts the code update of $LATEST, unless $LATEST already runs the image (a retry or a
+ * redrive after the call went through: the update is then InProgress or done).
+ */
+async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
+  const fn = await awsStep("lambda:GetFunction", () =>
+    deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
+  );
+  const config = fn.Configuration;
+  if (`sha256:${config?.CodeSha256}` === input.image.digest && config?.LastUpdateStatus !== "Failed") {
+    logger.info("$LATEST already runs the image: UpdateFunctionCode skipped", {
+      digest: input.image.digest,
+      lastUpdateStatus: config?.LastUpdateStatus,
+    });
+    return;
+  }
+  try {
+    await awsStep("lambda:UpdateFunctionCode", () =>
+      deps.clients.lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: input.functionName,
+          ImageUri: input.imageUri,
+          RevisionId: config?.RevisionId,
+        }),
+      ),
+    );
+  } catch (error) {
+    const e = error as Error;
+    if (PERMANENT_UPDATE_ERRORS.has(e.name))
+      throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
+    throw error;
+  }
+}
+
+/** arn:…:execution:<machine>:<name> → arn:…:stateMachine:<machine>. */
+function stateMachineOf(executionArn: string): string {
+  return executionArn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, "");
+}
 
 /** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */
 function parseCause(cause: string): string {

@@ -5,11 +5,22 @@ import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
+import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
 import { imageRegistry, refuseDowngrade } from "../provenance.ts";
-import { automationPaused, recordAudit, takeActionBudget } from "../store/state.ts";
+import {
+  automationPaused,
+  claimExecutionStart,
+  type DeploymentRecord,
+  queueDeploy,
+  readDeployment,
+  recordAudit,
+  releaseExecutionStart,
+  takeActionBudget,
+} from "../store/state.ts";
 import { readAlias } from "./alias.ts";
-import type { DeployInput } from "./input.ts";
+import { DeployInput } from "./input.ts";
+import { rollBack } from "./rollback.ts";
 
 /**
  * Execution names are derived from the event id: a duplicate delivery of the same push asks
@@ -26,6 +37,7 @@ export function deployInput(
   image: { registry: string; region: string; repository: string; tag?: string; digest: string },
   stableVersion: string,
   event: BusEvent,
+  generation: number,
 ): DeployInput {
   const globalDryRun = deps.config.safety.dryRun;
   const holdInterval = deployment.alarmHoldIntervalSeconds;
@@ -36,6 +48,7 @@ export function deployInput(
     imageUri: `${image.registry}.dkr.ecr.${image.region}.amazonaws.com/${image.repository}@${image.digest}`,
     image: { repository: image.repository, ...(image.tag ? { tag: image.tag } : {}), digest: image.digest },
     stableVersion,
+    generation,
     steps: deployment.steps,
     alarms: deployment.alarms,
     scanGate: deployment.gates.scan
@@ -225,8 +238,11 @@ async function imageDigest(
 
 /**
  * Starts one deploy execution per planned deployment, unless automation is paused, the event
- * was delivered before (execution names derive from its id), or the action limit is reached;
- * every one of those decisions is audited.
+ * was delivered before (execution names derive from its id, and the first delivery to claim
+ * the name is the only one that starts it and spends the action budget), the action limit is
+ * reached, the image cannot run on Lambda, or a deployment is in flight and the newer-image
+ * policy says queue or reject; every one of those decisions is audited, and every refusal
+ * notified.
  */
 async function startDeployments(
   deps: TriggerDeps,
@@ -234,7 +250,13 @@ async function startDeployments(
   subject: string,
   planned: readonly Planned[],
 ): Promise<ReactionResult> {
-  const audit = (decision: string, reason: string, deployment?: string, executionArn?: string) =>
+  const audit = (
+    decision: string,
+    reason: string,
+    deployment?: string,
+    executionArn?: string,
+    details?: Record<string, unknown>,
+  ) =>
     recordAudit(deps.store, {
       reaction: "deploy",
       decision,
@@ -243,6 +265,14 @@ async function startDeployments(
       correlationId: event.id,
       ...(deployment ? { subject: deployment } : {}),
       ...(executionArn ? { executionArn } : {}),
+      ...(details ? { details } : {}),
+    });
+  const tell = (deployment: string, what: string, reason: string, image?: string) =>
+    notify(deps, deps.config.notifications.topicArn, `Switchyard: deploy of ${deployment} ${what}`, {
+      deployment,
+      ...(image ? { image } : {}),
+      event: event.id,
+      reason,
     });
   const names = planned.map((p) => p.deployment.name);
   if (planned.length === 0) {
@@ -260,58 +290,197 @@ async function startDeployments(
   for (const { deployment: dep, image } of planned) {
     const name = executionName(dep.name, event.id);
     const arn = `${deps.deployStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+    const duplicate = async (why: string) => {
+      outcomes.push("duplicate");
+      await audit("duplicate", `event ${event.id} ${why}: duplicate delivery ignored`, dep.name, arn);
+    };
     if (await executionExists(deps, arn)) {
-      outcomes.push("duplicate");
-      await audit(
-        "duplicate",
-        `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
-        dep.name,
-        arn,
-      );
+      await duplicate(`already started execution ${name}`);
       continue;
     }
-    if (!(await takeActionBudget(deps.store, deps.config.safety.actionLimit))) {
-      const { max, windowSeconds } = deps.config.safety.actionLimit;
-      outcomes.push("limited");
-      await audit(
-        "no-action",
-        `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${subject} not deployed`,
-        dep.name,
-      );
+    // Concurrent deliveries of one push: one wins the name; only it spends the budget and starts.
+    const start = await claimExecutionStart(deps.store, name);
+    if (start === "taken") {
+      await duplicate(`is being started as execution ${name} by another delivery`);
       continue;
     }
-    const alias = await readAlias(deps, dep.function, dep.alias);
-    const input = deployInput(deps, dep, image, alias.version, event);
+    // Anything that fails from here gives the start claim back, so a retry of this delivery
+    // (Lambda retries a failed asynchronous invocation) can claim it again.
     try {
-      const out = await deps.clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: deps.deployStateMachineArn,
-          name,
-          input: JSON.stringify(input),
-        }),
-      );
-      executions.push(String(out.executionArn));
-      outcomes.push("started");
-      await audit(
-        "started",
-        `${subject} (${image.digest}); alias ${dep.function}:${dep.alias} on version ${alias.version}`,
-        dep.name,
-        String(out.executionArn),
-      );
-      logger.info("deploy started", { deployment: dep.name, executionArn: out.executionArn });
+      // The input, built from what AWS says now: the alias, the fence (generation) and the record.
+      const [alias, record] = await Promise.all([
+        readAlias(deps, dep.function, dep.alias),
+        readDeployment(deps.store, dep.name),
+      ]);
+      const input = deployInput(deps, dep, image, alias.version, event, record?.generation ?? 0);
+      const imageUri = input.imageUri;
+      const invalid = DeployInput.safeParse(input);
+      if (!invalid.success) {
+        const reason = `${subject}: cannot deploy ${imageUri}: ${invalid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+        outcomes.push("invalid-input");
+        await audit("invalid-input", reason, dep.name);
+        await tell(dep.name, "refused", reason, imageUri);
+        continue;
+      }
+      const refusal = await imageRefusal(deps, image);
+      if (refusal) {
+        outcomes.push("refused");
+        await audit("refused", `${subject}: ${refusal}`, dep.name);
+        await tell(dep.name, "refused", refusal, imageUri);
+        continue;
+      }
+      let generation = record?.generation ?? 0;
+      if (record?.status === "shifting") {
+        const decided = await newerImage(deps, dep, record, { name, input, subject, imageUri, event });
+        outcomes.push(decided.outcome);
+        await audit(decided.outcome, decided.reason, dep.name, record.executionArn);
+        await tell(dep.name, decided.outcome, decided.reason, imageUri);
+        if (decided.generation === undefined) continue;
+        generation = decided.generation;
+        outcomes.pop();
+      }
+      if (start === "won" && !(await takeActionBudget(deps.store, deps.config.safety.actionLimit))) {
+        const { max, windowSeconds } = deps.config.safety.actionLimit;
+        await releaseExecutionStart(deps.store, name);
+        outcomes.push("limited");
+        await audit(
+          "no-action",
+          `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${subject} not deployed`,
+          dep.name,
+        );
+        continue;
+      }
+      // After a supersede the alias is back on the stable version: decide from there.
+      const stable =
+        generation === (record?.generation ?? 0) ? alias : await readAlias(deps, dep.function, dep.alias);
+      const fenced = { ...input, stableVersion: stable.version, generation };
+      try {
+        const out = await deps.clients.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: deps.deployStateMachineArn,
+            name,
+            input: JSON.stringify(fenced),
+          }),
+        );
+        executions.push(String(out.executionArn));
+        outcomes.push("started");
+        await audit(
+          "started",
+          `${subject} (${image.digest}); alias ${dep.function}:${dep.alias} on version ${stable.version}`,
+          dep.name,
+          String(out.executionArn),
+        );
+        logger.info("deploy started", { deployment: dep.name, executionArn: out.executionArn });
+      } catch (error) {
+        if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+        await duplicate(`already started execution ${name}`);
+      }
     } catch (error) {
-      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
-      outcomes.push("duplicate");
-      await audit(
-        "duplicate",
-        `event ${event.id} already started execution ${name}: duplicate delivery ignored`,
-        dep.name,
-      );
+      await releaseExecutionStart(deps.store, name);
+      throw error;
     }
   }
   const outcome = outcomes.includes("started") ? "started" : (outcomes[0] ?? "no-action");
   const summary = names.map((n, i) => `${n} ${outcomes[i]}`).join(", ");
   return result(outcome, `${subject}: ${summary}`, executions, names);
+}
+
+/**
+ * A push while a deployment of the same alias shifts, by the deployment's `onNewerImage`:
+ * supersede (roll the one in flight back to stable, stop it, and start this one under the
+ * generation that rollback set), queue (keep this input on the record; it starts when the one
+ * in flight ends), or reject. Returns the generation to start under, or none.
+ */
+async function newerImage(
+  deps: TriggerDeps,
+  dep: Deployment,
+  record: DeploymentRecord,
+  push: { name: string; input: DeployInput; subject: string; imageUri: string; event: BusEvent },
+): Promise<{ outcome: string; reason: string; generation?: number }> {
+  const inFlight = `${record.executionArn.split(":").at(-1)} (${record.imageUri})`;
+  if (record.imageUri === push.imageUri)
+    return {
+      outcome: "no-action",
+      reason: `${push.subject}: ${dep.name} is already deploying this image: ${inFlight}`,
+    };
+  if (dep.onNewerImage === "reject")
+    return {
+      outcome: "rejected",
+      reason: `${push.subject}: ${dep.name} is shifting ${inFlight}; onNewerImage "reject" refuses ${push.imageUri}. Push again when it ends`,
+    };
+  if (dep.onNewerImage === "queue") {
+    const { generation: _fence, ...input } = push.input;
+    const queued = await queueDeploy(deps.store, dep.name, {
+      input,
+      name: push.name,
+      queuedAt: deps.now().toISOString(),
+    });
+    if (queued)
+      return {
+        outcome: "queued",
+        reason: `${push.subject}: ${dep.name} is shifting ${inFlight}; ${push.imageUri} starts when it ends (onNewerImage "queue")`,
+      };
+  }
+  const out = await rollBack(deps, record, {
+    status: "rolled-back",
+    reason: `superseded by ${push.subject} (${push.imageUri}), onNewerImage "supersede"`,
+    stopExecution: true,
+    correlationId: push.event.id,
+    eventId: push.event.id,
+  });
+  const now = await readDeployment(deps.store, dep.name);
+  if (now?.status === "shifting")
+    return {
+      outcome: "rejected",
+      reason: `${push.subject}: could not supersede ${inFlight} (${out.detail}); ${push.imageUri} not deployed`,
+    };
+  return {
+    outcome: "superseded",
+    reason: `${push.subject}: superseded ${inFlight}: ${out.detail}`,
+    generation: now?.generation ?? 0,
+  };
+}
+
+/** Manifest media types Lambda cannot run: an image index / manifest list (buildx's default with provenance). */
+const INDEX_MEDIA_TYPES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+
+/**
+ * Why Lambda would refuse the image, read from ECR before anything is claimed: an image index
+ * or manifest list is rejected by UpdateFunctionCode (InvalidParameterValueException).
+ * https://docs.aws.amazon.com/lambda/latest/dg/images-create.html,
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html
+ */
+async function imageRefusal(
+  deps: TriggerDeps,
+  image: { repository: string; digest: string },
+): Promise<string | undefined> {
+  try {
+    const out = await awsStep("ecr:DescribeImages", () =>
+      deps.clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: image.repository,
+          imageIds: [{ imageDigest: image.digest }],
+        }),
+      ),
+    );
+    const mediaType = out.imageDetails?.[0]?.imageManifestMediaType;
+    if (mediaType && INDEX_MEDIA_TYPES.has(mediaType))
+      return `${image.repository}@${image.digest} is an image index / manifest list (${mediaType}), which Lambda cannot run: push a single-platform image (docker buildx build --provenance=false --platform linux/amd64 or linux/arm64)`;
+    return undefined;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "ImageNotFoundException")
+      return `${image.repository}@${image.digest} is not in ECR: nothing to deploy`;
+    // A repository this account cannot describe: UpdateFunctionCode is the judge then.
+    if (name === "RepositoryNotFoundException" || name === "InvalidParameterException") {
+      logger.warn("image media type unknown", { repository: image.repository, error: name });
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** A delivered-again event finds the execution its first delivery started (names derive from event ids). */

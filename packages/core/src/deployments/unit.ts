@@ -53,11 +53,13 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
       memoryMB: 256,
       env: CONTEXT_ENV,
       permissions: [
-        { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
+        // UpdateAlias and StopExecution: a newer push supersedes the deployment in flight.
+        { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
-        { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
+        { actions: ["states:DescribeExecution", "states:StopExecution"], resources: ["deployExecutions"] },
         { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
-        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        stateTableGrant("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+        notificationsGrant,
         deadLetterGrant,
       ],
     },
@@ -86,6 +88,7 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           actions: [
             "lambda:GetAlias",
             "lambda:GetFunction",
+            "lambda:GetFunctionConfiguration",
             "lambda:UpdateFunctionCode",
             "lambda:PublishVersion",
             "lambda:UpdateAlias",
@@ -98,7 +101,8 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           implied: true,
         },
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
-        { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
+        // StartExecution: the finish step starts a push queued behind this deployment.
+        { actions: ["states:SendTaskSuccess", "states:StartExecution"], resources: ["deployStateMachine"] },
         stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
       ],
@@ -107,13 +111,14 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
       name: "deploy-watch",
       handler: "packages/functions/src/deploy-watch.handler",
       description:
-        "A deploy execution failed or timed out at a step → tell a human where it stopped and how to go on",
+        "A deploy execution ended: restore and settle a stopped or timed-out one, tell a human about a failed one, start a queued push",
       timeoutSeconds: 30,
       memoryMB: 256,
       env: CONTEXT_ENV,
       permissions: [
-        { actions: ["lambda:GetAlias"], resources: ["managedFunctions"] },
-        stateTableGrant("GetItem", "PutItem"),
+        { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
+        { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
+        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
         deadLetterGrant,
       ],
@@ -150,11 +155,14 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
     {
       name: "deploy-execution-failed",
       description:
-        "Deploy executions that failed or timed out (the function ignores the ends its steps already reported)",
+        "Deploy executions that failed, timed out or were stopped (the function ignores the ends its steps already reported, and starts queued pushes)",
       pattern: {
         source: ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        detail: { status: ["FAILED", "TIMED_OUT"], stateMachineArn: [{ suffix: "-deploy" }] },
+        detail: {
+          status: ["FAILED", "TIMED_OUT", "ABORTED"],
+          stateMachineArn: [{ suffix: "-deploy" }],
+        },
       },
       target: "deploy-watch",
     },

@@ -1,14 +1,19 @@
-import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { ExecutionStatusChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
-import { readDeployment, recordAudit } from "../store/state.ts";
+import { logger } from "../observability/logger.ts";
+import { readControl, readDeployment, recordAudit, takeQueuedDeploy } from "../store/state.ts";
+import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
+import { rollBack } from "./rollback.ts";
 
 /**
  * How a deploy execution can end on purpose: each of these is a Fail state whose step already
- * audited and notified what happened. Anything else (retries exhausted, a timeout, a bug) is a
- * failure in place, which nobody has been told about yet.
+ * audited and notified what happened, or a stop by Switchyard itself (rollback, promote,
+ * supersede, abandon). Anything else (retries exhausted, a timeout, a console stop, a bug) is
+ * news to a human.
  */
 const DELIBERATE_ENDS = new Set([
   "RolledBack",
@@ -16,14 +21,26 @@ const DELIBERATE_ENDS = new Set([
   "StaleExecution",
   "DeploymentAbandoned",
   "DeploymentInProgress",
-  "InvalidInput",
   "Promoted",
+  "Abandoned",
 ]);
 
+/** Errors the state machine retries as transient: when their retries run out, a redrive may succeed. */
+const RESUMABLE = new Set<string>(lambdaRetry.ErrorEquals);
+
+/** The verbs a human has for a deployment that stopped shifting, named in every message. */
+const VERBS = (deployment: string) =>
+  `\`switchyard rollback ${deployment}\`, \`switchyard promote ${deployment}\` or \`switchyard abandon ${deployment}\``;
+
 /**
- * A deploy execution failed or timed out at a step: tell a human where it stopped and what the
- * alias serves, and how to go on (redrive to resume, or roll back). The alias stays guarded by
- * the rollback function meanwhile, since the deployment record still says "shifting".
+ * A deploy execution ended. No wedge, whatever the end:
+ * - ABORTED (a console StopExecution) or TIMED_OUT while it still holds the deployment: the
+ *   alias is restored to the stable version if this execution's split is still there, the
+ *   record settled (abandoned, generation advanced), audited and notified.
+ * - FAILED after the retries of a transient error ran out: the execution fails in place — the
+ *   alias stays on a known split guarded by its alarms; a human is told to redrive it or use a
+ *   verb that works on the record as it is. FAILED on any other error: as ABORTED.
+ * - Any end: a push queued behind it (`onNewerImage: "queue"`) starts now.
  */
 export async function onDeployExecutionEnded(
   deps: TriggerDeps,
@@ -38,54 +55,157 @@ export async function onDeployExecutionEnded(
       reason: `${d.stateMachineArn} is not Switchyard's deploy state machine`,
     };
   }
+  const input = safeJson(d.input) as
+    | { deployment?: string; functionName?: string; alias?: string; correlationId?: string }
+    | undefined;
+  const deployment = input?.deployment;
+  const handled = await handleEnd(deps, event, deployment);
+  const queued = deployment
+    ? await startQueued(deps, deps.deployStateMachineArn, deployment, event.id)
+    : undefined;
+  return {
+    ...handled,
+    ...(queued ? { executions: [...handled.executions, queued] } : {}),
+  };
+}
+
+async function handleEnd(
+  deps: TriggerDeps,
+  event: BusEvent<ExecutionStatusChangeDetail>,
+  deployment: string | undefined,
+): Promise<ReactionResult> {
+  const d = event.detail;
+  const base = { reaction: "deploy-watch", executions: [d.executionArn] };
   const error = typeof d.error === "string" ? d.error : undefined;
   const cause = typeof d.cause === "string" ? d.cause : "";
-  if (d.status !== "FAILED" && d.status !== "TIMED_OUT") {
+  if (d.status !== "FAILED" && d.status !== "TIMED_OUT" && d.status !== "ABORTED") {
     return { ...base, outcome: "no-action", reason: `execution ${d.name} is ${d.status}` };
   }
-  if (d.status === "FAILED" && error && DELIBERATE_ENDS.has(error)) {
+  const name = deployment ?? "(unknown deployment)";
+  const record = deployment ? await readDeployment(deps.store, deployment) : undefined;
+  const holds = record?.executionArn === d.executionArn && record.status === "shifting";
+  if (error && DELIBERATE_ENDS.has(error) && !holds) {
     return {
       ...base,
       outcome: "no-action",
       reason: `execution ${d.name} ended as ${error}, already recorded by its step`,
     };
   }
-  const input = safeJson(d.input) as
-    | { deployment?: string; functionName?: string; alias?: string; correlationId?: string }
-    | undefined;
-  const deployment = input?.deployment ?? "(unknown deployment)";
-  const record = input?.deployment ? await readDeployment(deps.store, input.deployment) : undefined;
-  const shifting = record?.executionArn === d.executionArn && record.status === "shifting";
-  const alias = shifting && record ? await readAlias(deps, record.functionName, record.alias) : undefined;
-  const what =
-    d.status === "TIMED_OUT"
-      ? "timed out"
-      : `failed with ${error ?? "an error"}${cause ? `: ${cause.slice(0, 500)}` : ""}`;
-  const reason = shifting
-    ? `deploy of ${deployment} ${what}; the alias serves ${alias ? describeAlias(alias) : "?"} and stays guarded by its alarms. Redrive execution ${d.name} to resume the step, or run \`switchyard rollback ${deployment}\``
-    : `deploy of ${deployment} ${what} before shifting any traffic; nothing to undo. Start it again by redriving execution ${d.name}`;
-  await recordAudit(deps.store, {
-    reaction: "deploy-watch",
-    decision: shifting ? "failed-in-place" : "failed",
-    reason,
-    subject: deployment,
-    executionArn: d.executionArn,
-    eventId: event.id,
-    correlationId: input?.correlationId ?? event.id,
-  });
-  await notify(
-    deps,
-    deps.config.notifications.topicArn,
-    `Switchyard: deploy of ${deployment} needs a human`,
-    {
-      deployment,
+  const correlationId =
+    (safeJson(d.input) as { correlationId?: string } | undefined)?.correlationId ?? event.id;
+  const tell = async (decision: string, reason: string) => {
+    await recordAudit(deps.store, {
+      reaction: "deploy-watch",
+      decision,
+      reason,
+      subject: name,
+      executionArn: d.executionArn,
+      eventId: event.id,
+      correlationId,
+    });
+    await notify(deps, deps.config.notifications.topicArn, `Switchyard: deploy of ${name} needs a human`, {
+      deployment: name,
       execution: d.executionArn,
       status: d.status,
       error: error ?? null,
       reason,
-    },
+    });
+    return { ...base, outcome: decision, reason, subjects: [name] };
+  };
+  if (!holds || !record) {
+    if (d.status === "ABORTED")
+      return {
+        ...base,
+        outcome: "no-action",
+        reason: `execution ${d.name} was stopped after it let go of ${name}: nothing to undo`,
+      };
+    const what = d.status === "TIMED_OUT" ? "timed out" : `failed with ${error ?? "an error"}`;
+    return tell(
+      "failed",
+      `deploy of ${name} ${what}${cause ? `: ${cause.slice(0, 500)}` : ""} before holding the deployment; nothing to undo. Push the image again (or start a new execution) to retry`,
+    );
+  }
+  if (d.status === "FAILED" && error && RESUMABLE.has(error)) {
+    // Retries of a transient error exhausted at a step: fail in place, a redrive resumes (the
+    // claim is still this execution's). Any other failure is permanent: restored and settled below.
+    const alias = await readAlias(deps, record.functionName, record.alias);
+    return tell(
+      "failed-in-place",
+      `deploy of ${name} failed with ${error ?? "an error"}${cause ? `: ${cause.slice(0, 500)}` : ""}; the alias serves ${describeAlias(alias)} and stays guarded by its alarms. Redrive execution ${d.name} to resume the step, or run ${VERBS(name)}`,
+    );
+  }
+  // ABORTED (a console stop), TIMED_OUT, or FAILED on an error no retry fixes, while holding
+  // the deployment: restore and settle —
+  // unless automation is paused: then nothing is written, and a human decides.
+  const control = await readControl(deps.store);
+  if (control.paused) {
+    return tell(
+      "no-action",
+      `deploy of ${name}: execution ${d.name} ended ${d.status} while it held the deployment, and automation is paused${control.reason ? ` (${control.reason})` : ""}: nothing changed. Run ${VERBS(name)}`,
+    );
+  }
+  const what =
+    d.status === "ABORTED"
+      ? `was stopped${error ? ` (${error}${cause ? `: ${cause.slice(0, 200)}` : ""})` : ""} while it held the deployment`
+      : d.status === "TIMED_OUT"
+        ? "timed out while it held the deployment"
+        : `failed with ${error ?? "an error"}${cause ? `: ${cause.slice(0, 300)}` : ""} while it held the deployment`;
+  const out = await rollBack(deps, record, {
+    status: "abandoned",
+    reason: `execution ${d.name} ${what}`,
+    stopExecution: false,
+    correlationId,
+    eventId: event.id,
+  });
+  return tell(
+    "abandoned",
+    `deploy of ${name}: execution ${d.name} ${what}; ${out.detail}. The deployment is settled (abandoned); push again to deploy, or run ${VERBS(name)} to choose otherwise`,
   );
-  return { ...base, outcome: shifting ? "failed-in-place" : "failed", reason, subjects: [deployment] };
+}
+
+/**
+ * A push queued behind the deployment that just ended starts now, under the generation the
+ * record carries (the fence), from the alias as it is.
+ */
+export async function startQueued(
+  deps: CoreDeps,
+  deployStateMachineArn: string,
+  deployment: string,
+  eventId: string,
+): Promise<string | undefined> {
+  const queued = await takeQueuedDeploy(deps.store, deployment);
+  if (!queued) return undefined;
+  const record = await readDeployment(deps.store, deployment);
+  const input = queued.input as { functionName: string; alias: string; correlationId?: string };
+  const alias = await readAlias(deps, input.functionName, input.alias);
+  const out = await deps.clients.sfn
+    .send(
+      new StartExecutionCommand({
+        stateMachineArn: deployStateMachineArn,
+        name: queued.name,
+        input: JSON.stringify({
+          ...queued.input,
+          stableVersion: alias.version,
+          generation: record?.generation ?? 0,
+        }),
+      }),
+    )
+    .catch((error: Error) => {
+      if (error.name === "ExecutionAlreadyExists") return undefined;
+      throw error;
+    });
+  if (!out?.executionArn) return undefined;
+  await recordAudit(deps.store, {
+    reaction: "deploy",
+    decision: "started",
+    reason: `queued push (since ${queued.queuedAt}) started after the deployment in flight ended; alias ${input.functionName}:${input.alias} on version ${alias.version}`,
+    subject: deployment,
+    executionArn: out.executionArn,
+    eventId,
+    correlationId: input.correlationId ?? eventId,
+  });
+  logger.info("queued deploy started", { deployment, executionArn: out.executionArn });
+  return out.executionArn;
 }
 
 function safeJson(text: string | null | undefined): unknown {

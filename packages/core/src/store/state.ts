@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -149,7 +150,16 @@ export async function writeControl(
 
 // ---- deployment records --------------------------------------------------------------------
 
-export type DeploymentStatus = "shifting" | "succeeded" | "rolled-back" | "failed";
+export type DeploymentStatus = "shifting" | "succeeded" | "rolled-back" | "failed" | "abandoned";
+
+/** A push that waits for the deployment in flight to end (`onNewerImage: "queue"`). */
+export interface QueuedDeploy {
+  /** The deploy input as the trigger built it, without its generation (read when it starts). */
+  readonly input: Record<string, unknown>;
+  /** The execution name it will start under (derived from its event id). */
+  readonly name: string;
+  readonly queuedAt: string;
+}
 
 /** The one in-flight (or last) deployment of a configured deployment: what rollback reads. */
 export interface DeploymentRecord {
@@ -163,7 +173,14 @@ export interface DeploymentRecord {
   readonly status: DeploymentStatus;
   readonly startedAt: string;
   readonly updatedAt: string;
+  /**
+   * The fence: every claim, rollback, operator action and observed foreign alias change
+   * advances it (one conditional write each). An execution writes only while the record
+   * carries the generation its claim set; otherwise it is stale.
+   */
+  readonly generation: number;
   readonly reason?: string;
+  readonly queued?: QueuedDeploy;
 }
 
 const deploymentKey = (deployment: string) => ({
@@ -182,60 +199,117 @@ export async function readDeployment(
   );
   if (!out.Item) return undefined;
   const { pk: _pk, sk: _sk, ...record } = out.Item;
-  return record as DeploymentRecord;
+  // Records written before fencing carry no generation: they are generation 0.
+  return { ...record, generation: Number(record.generation ?? 0) } as DeploymentRecord;
 }
 
-/**
- * Claims the deployment for `record.executionArn`: succeeds when no deployment is shifting,
- * or when this very execution holds it (a retry or a redrive). Returns false when another
- * execution is shifting the same alias.
- */
-export async function claimDeployment(
-  store: StateStore,
-  record: Omit<DeploymentRecord, "updatedAt">,
-): Promise<boolean> {
+/** One conditional write on the record; false when its condition does not hold. */
+async function conditional(what: string, send: () => Promise<unknown>): Promise<boolean> {
   try {
-    await store.db.send(
-      new PutCommand({
-        TableName: store.table,
-        Item: { ...deploymentKey(record.deployment), ...record, updatedAt: store.now().toISOString() },
-        ConditionExpression: "attribute_not_exists(#pk) OR #status <> :shifting OR executionArn = :me",
-        ExpressionAttributeNames: { "#pk": stateTable.partitionKey, "#status": "status" },
-        ExpressionAttributeValues: { ":shifting": "shifting", ":me": record.executionArn },
-      }),
-    );
+    await send();
     return true;
   } catch (error) {
     if ((error as Error).name === "ConditionalCheckFailedException") return false;
-    return awsStep("claim deployment", () => Promise.reject(error));
+    return awsStep(what, () => Promise.reject(error));
   }
 }
 
 /**
- * Moves a deployment out of "shifting", only if `executionArn` still owns it and it is shifting
- * (or already has this status): a late or replayed step never overwrites the record of a newer
- * deployment, nor turns a rolled-back deployment into a succeeded one. False when it does not.
+ * Claims the deployment for `record.executionArn` under the fence: only when the record still
+ * carries `generation` (the one the trigger read when it built the input) and no deployment is
+ * shifting, or when this very execution holds the claim already (a retry or a redrive). The
+ * claim sets generation + 1. False otherwise: the caller reads the record to say why.
+ */
+export async function claimDeployment(
+  store: StateStore,
+  record: Omit<DeploymentRecord, "updatedAt" | "generation" | "queued">,
+  generation: number,
+): Promise<boolean> {
+  const next = generation + 1;
+  return conditional("claim deployment", () =>
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(record.deployment),
+        UpdateExpression:
+          "SET deployment = :dep, executionArn = :me, functionName = :fn, #alias = :alias, stableVersion = :stable, newVersion = :new, imageUri = :uri, #status = :shifting, startedAt = :started, updatedAt = :now, generation = :next REMOVE reason",
+        ConditionExpression:
+          "(attribute_not_exists(#pk) AND :gen = :zero) OR (#status <> :shifting AND (generation = :gen OR (attribute_not_exists(generation) AND :gen = :zero))) OR (executionArn = :me AND generation = :next AND #status = :shifting)",
+        ExpressionAttributeNames: { "#pk": stateTable.partitionKey, "#status": "status", "#alias": "alias" },
+        ExpressionAttributeValues: {
+          ":dep": record.deployment,
+          ":me": record.executionArn,
+          ":fn": record.functionName,
+          ":alias": record.alias,
+          ":stable": record.stableVersion,
+          ":new": record.newVersion,
+          ":uri": record.imageUri,
+          ":shifting": "shifting",
+          ":started": record.startedAt,
+          ":now": store.now().toISOString(),
+          ":gen": generation,
+          ":next": next,
+          ":zero": 0,
+        },
+      }),
+    ),
+  );
+}
+
+/** Records the version this execution published, only while it holds the claim at `generation`. */
+export async function recordNewVersion(
+  store: StateStore,
+  deployment: string,
+  fence: { executionArn: string; generation: number },
+  newVersion: string,
+): Promise<boolean> {
+  return conditional("record new version", () =>
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(deployment),
+        UpdateExpression: "SET newVersion = :new, updatedAt = :now",
+        ConditionExpression: "executionArn = :me AND generation = :gen AND #status = :shifting",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":new": newVersion,
+          ":now": store.now().toISOString(),
+          ":me": fence.executionArn,
+          ":gen": fence.generation,
+          ":shifting": "shifting",
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * Moves a deployment out of "shifting", only if `fence.executionArn` still owns it at
+ * `fence.generation` and it is shifting (or already has this status): a late or replayed step
+ * never overwrites the record of a newer deployment, nor turns a rolled-back deployment into a
+ * succeeded one. With `advance` (a rollback, an operator action, an observed foreign change,
+ * an abandon), the generation moves on, so every execution that read the old one is stale.
+ * False when it does not hold.
  */
 export async function settleDeployment(
   store: StateStore,
   deployment: string,
-  executionArn: string,
+  fence: { executionArn: string; generation: number },
   status: Exclude<DeploymentStatus, "shifting">,
   reason: string,
+  options: { advance?: boolean } = {},
 ): Promise<boolean> {
-  try {
-    await store.db.send(
+  // A rollback may also settle a deployment that its final step marked succeeded in the
+  // meantime (or that an operator rolls back later): the alias is back on the stable version,
+  // and the record must say so. Settling again to the same status lets a retry get through.
+  const from = status === "rolled-back" ? [":shifting", ":status", ":succeeded"] : [":shifting", ":status"];
+  return conditional("settle deployment", () =>
+    store.db.send(
       new UpdateCommand({
         TableName: store.table,
         Key: deploymentKey(deployment),
-        UpdateExpression: "SET #status = :status, reason = :reason, updatedAt = :now",
-        // Settling again to the same status is allowed: a retried rollback must get through.
-        // A rollback may also settle a deployment that its final step marked succeeded in the
-        // meantime: the alias is back on the stable version, and the record must say so.
-        ConditionExpression:
-          status === "rolled-back"
-            ? "executionArn = :me AND #status IN (:shifting, :status, :succeeded)"
-            : "executionArn = :me AND (#status = :shifting OR #status = :status)",
+        UpdateExpression: `SET #status = :status, reason = :reason, updatedAt = :now${options.advance ? ", generation = :next" : ""}`,
+        ConditionExpression: `executionArn = :me AND (generation = :gen OR (attribute_not_exists(generation) AND :gen = :zero)) AND #status IN (${from.join(", ")})`,
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":shifting": "shifting",
@@ -243,15 +317,135 @@ export async function settleDeployment(
           ...(status === "rolled-back" ? { ":succeeded": "succeeded" } : {}),
           ":reason": reason,
           ":now": store.now().toISOString(),
-          ":me": executionArn,
+          ":me": fence.executionArn,
+          ":gen": fence.generation,
+          ":zero": 0,
+          ...(options.advance ? { ":next": fence.generation + 1 } : {}),
         },
       }),
+    ),
+  );
+}
+
+/**
+ * Advances the generation of a settled (or absent) record, conditional on the one read: an
+ * observed foreign change or an operator decision fences off every execution that read it.
+ */
+export async function advanceGeneration(
+  store: StateStore,
+  deployment: string,
+  seen: number,
+  reason: string,
+): Promise<boolean> {
+  return conditional("advance deployment generation", () =>
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(deployment),
+        UpdateExpression:
+          "SET deployment = :dep, generation = :next, updatedAt = :now, reason = :reason, #status = if_not_exists(#status, :settled), executionArn = if_not_exists(executionArn, :none)",
+        ConditionExpression: "(attribute_not_exists(generation) AND :gen = :zero) OR generation = :gen",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":dep": deployment,
+          ":next": seen + 1,
+          ":gen": seen,
+          ":zero": 0,
+          ":now": store.now().toISOString(),
+          ":reason": reason,
+          ":settled": "abandoned",
+          ":none": "",
+        },
+      }),
+    ),
+  );
+}
+
+/** Keeps `queued` as the push that starts when the deployment in flight ends (the newest wins). */
+export async function queueDeploy(
+  store: StateStore,
+  deployment: string,
+  queued: QueuedDeploy,
+): Promise<boolean> {
+  return conditional("queue deploy", () =>
+    store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(deployment),
+        UpdateExpression: "SET queued = :queued",
+        ConditionExpression: "#status = :shifting",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":queued": queued, ":shifting": "shifting" },
+      }),
+    ),
+  );
+}
+
+/** Takes the queued push off a settled record, once: the caller that gets it starts it. */
+export async function takeQueuedDeploy(
+  store: StateStore,
+  deployment: string,
+): Promise<QueuedDeploy | undefined> {
+  try {
+    const out = await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(deployment),
+        UpdateExpression: "REMOVE queued",
+        ConditionExpression: "attribute_exists(queued) AND #status <> :shifting",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":shifting": "shifting" },
+        ReturnValues: "ALL_OLD",
+      }),
     );
-    return true;
+    return out.Attributes?.queued as QueuedDeploy | undefined;
   } catch (error) {
-    if ((error as Error).name === "ConditionalCheckFailedException") return false;
-    return awsStep("settle deployment", () => Promise.reject(error));
+    if ((error as Error).name === "ConditionalCheckFailedException") return undefined;
+    return awsStep("take queued deploy", () => Promise.reject(error));
   }
+}
+
+/**
+ * The first of concurrent deliveries of one push to get here wins the right to start its
+ * execution (and to spend the action budget for it): one conditional put keyed by the
+ * execution name. "taken" when another delivery holds it; "abandoned" when that delivery took
+ * it over `staleAfterSeconds` ago and its execution never appeared (it crashed in between).
+ */
+export async function claimExecutionStart(
+  store: StateStore,
+  executionName: string,
+  staleAfterSeconds = 120,
+): Promise<"won" | "taken" | "abandoned"> {
+  const now = store.now();
+  const key = { [stateTable.partitionKey]: `deploy-start#${executionName}`, [stateTable.sortKey]: "claim" };
+  const won = await conditional("claim execution start", () =>
+    store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: { ...key, at: now.toISOString(), [stateTable.ttlAttribute]: expiresAfterDays(now, 2) },
+        ConditionExpression: "attribute_not_exists(#pk)",
+        ExpressionAttributeNames: { "#pk": stateTable.partitionKey },
+      }),
+    ),
+  );
+  if (won) return "won";
+  const out = await awsStep("read execution start claim", () =>
+    store.db.send(new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true })),
+  );
+  const at = Date.parse(String(out.Item?.at ?? ""));
+  return Number.isFinite(at) && now.getTime() - at > staleAfterSeconds * 1000 ? "abandoned" : "taken";
+}
+
+/** Gives the start claim back (the action limit refused it): a later delivery may try again. */
+export async function releaseExecutionStart(store: StateStore, executionName: string): Promise<void> {
+  await awsStep("release execution start claim", () =>
+    store.db.send(
+      new DeleteCommand({
+        TableName: store.table,
+        Key: { [stateTable.partitionKey]: `deploy-start#${executionName}`, [stateTable.sortKey]: "claim" },
+      }),
+    ),
+  );
 }
 
 // ---- scan results and the deployments waiting for them ----------------------------------------

@@ -1,5 +1,6 @@
 import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
 import {
+  boundedPoll,
   type Catcher,
   type LambdaTaskOptions,
   lambdaTask,
@@ -15,6 +16,8 @@ export type DeployAction =
   | "awaitScan"
   | "scanBlocked"
   | "prepare"
+  | "codeStatus"
+  | "publish"
   | "checkAlarms"
   | "shift"
   | "finish"
@@ -37,7 +40,7 @@ const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "Stale", Resul
  * (the deployment record says "shifting"), and a redrive from the console resumes that step.
  */
 const onUnfixable: Catcher = {
-  ErrorEquals: [ErrorNames.ConfigError, ErrorNames.InvalidInput],
+  ErrorEquals: [ErrorNames.ConfigError, ErrorNames.InvalidInput, ErrorNames.Permanent],
   Next: "Abandon",
   ResultPath: "$.error",
 };
@@ -96,12 +99,67 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Catch: [
           onStale,
           { ErrorEquals: [ErrorNames.DeploymentInProgress], Next: "Superseded", ResultPath: "$.error" },
+          onUnfixable,
         ],
       }),
       "DryRun?": {
         Type: "Choice",
         Choices: [
           { Variable: "$.release.value.outcome", StringEquals: "dry-run", Next: "DryRunDone" },
+          { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
+          { Variable: "$.release.value.outcome", StringEquals: "updating", Next: "UpdateStarted" },
+        ],
+        Default: "CheckAlarms",
+      },
+      UpdateStarted: {
+        Type: "Pass",
+        Comment: "Lambda applies the code for a while (LastUpdateStatus InProgress): poll until Successful",
+        Result: { checks: 0 },
+        ResultPath: "$.codeUpdate",
+        Next: "CountCodeCheck",
+      },
+      // https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html: after
+      // UpdateFunctionCode, LastUpdateStatus is InProgress and PublishVersion fails with
+      // ResourceConflictException until the update is Successful.
+      ...boundedPoll({
+        check: {
+          start: "CodeStatus",
+          states: {
+            CodeStatus: task("codeStatus", "CodeUpdated?", {
+              ResultPath: "$.codeStatus",
+              Catch: [onStale, onUnfixable],
+            }),
+          },
+        },
+        done: {
+          state: "CodeUpdated?",
+          choices: [{ Variable: "$.codeStatus.value.status", StringEquals: "Successful", Next: "Publish" }],
+        },
+        counter: {
+          path: "$.codeUpdate",
+          max: "$.release.value.maxChecks",
+          bound: "CodeUpdateTooSlow?",
+          count: "CountCodeCheck",
+        },
+        wait: { state: "CodeUpdateWait", secondsPath: "$.release.value.pollSeconds" },
+        // deploy-watch restores and settles the deployment this Fail leaves claimed (0010).
+        timeout: {
+          state: "CodeUpdateTimedOut",
+          fail: {
+            Type: "Fail",
+            Error: ExecutionErrors.CodeUpdateTimedOut,
+            Cause: "Lambda did not finish the code update within the poll's bound",
+          },
+        },
+      }),
+      Publish: task("publish", "Published?", {
+        ResultPath: "$.release",
+        retry: [retryPrecondition],
+        Catch: [onStale, onUnfixable],
+      }),
+      "Published?": {
+        Type: "Choice",
+        Choices: [
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
         ],
         Default: "CheckAlarms",

@@ -120,6 +120,11 @@ export class CloudWatchService {
     }
   }
 
+  /**
+   * DescribeAlarms answers metric alarms only, unless AlarmTypes asks for composite alarms: "If you
+   * omit this parameter, only metric alarms are returned, even if composite alarms exist in the
+   * account." https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+   */
   #describe(input: Record<string, unknown>): unknown {
     const names = input.AlarmNames as string[] | undefined;
     const types = (input.AlarmTypes as string[] | undefined) ?? ["MetricAlarm"];

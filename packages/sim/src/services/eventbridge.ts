@@ -40,6 +40,7 @@ export interface Delivery {
   outcomes: TargetOutcome[];
 }
 
+/** PutEvents' limit on one entry's size (256 KB), measured by `entrySize`. */
 const MAX_ENTRY_BYTES = 262_144;
 const ASYNC_RETRIES = 2;
 
@@ -290,7 +291,7 @@ export class EventBridgeService {
       );
     }
     const results = entries.map((entry) => {
-      const size = Buffer.byteLength(JSON.stringify(entry));
+      const size = entrySize(entry);
       if (size > MAX_ENTRY_BYTES)
         return {
           ErrorCode: "EventTooLarge",
@@ -407,4 +408,18 @@ export class EventBridgeService {
       return { ...base, error: { errorType: e.name, errorMessage: e.message } };
     }
   }
+}
+
+/**
+ * The size of a PutEvents entry as EventBridge calculates it: 14 bytes for a `Time` when one is
+ * given, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each of `Resources` — not
+ * the size of the entry's JSON, whose escaping and keys EventBridge does not count.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export function entrySize(entry: Record<string, unknown>): number {
+  const utf8 = (value: unknown) => (typeof value === "string" ? Buffer.byteLength(value, "utf8") : 0);
+  let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
+  size += utf8(entry.Source) + utf8(entry.DetailType) + utf8(entry.Detail);
+  for (const resource of (entry.Resources as unknown[] | undefined) ?? []) size += utf8(resource);
+  return size;
 }

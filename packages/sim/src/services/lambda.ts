@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { fail } from "../errors.ts";
+import { fail, SimError } from "../errors.ts";
 import type { Caller, Invocation, Kernel } from "../kernel.ts";
+import { isIndex } from "./ecr.ts";
 
 /** A Lambda handler as Node.js runs it: `(event, context) => result`. */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -26,12 +27,56 @@ interface CodeState {
   CodeSha256: string;
 }
 
+/** The version-specific settings UpdateFunctionConfiguration changes and PublishVersion locks. */
+type Settings = Record<string, unknown>;
+
+/** Fields of UpdateFunctionConfiguration (and CreateFunction) the simulated Lambda keeps. */
+const SETTING_FIELDS = [
+  "Role",
+  "Handler",
+  "Description",
+  "Timeout",
+  "MemorySize",
+  "VpcConfig",
+  "Environment",
+  "Runtime",
+  "DeadLetterConfig",
+  "KMSKeyArn",
+  "TracingConfig",
+  "Layers",
+  "FileSystemConfigs",
+  "ImageConfig",
+  "EphemeralStorage",
+  "LoggingConfig",
+] as const;
+
 interface VersionRecord extends CodeState {
   Version: string;
   Description: string;
   RevisionId: string;
   LastModified: string;
+  settings: Settings;
 }
+
+/**
+ * Function states and update states, as Lambda reports them in GetFunction(Configuration):
+ * `State` Pending after CreateFunction until Lambda has provisioned the function, then Active;
+ * `LastUpdateStatus` InProgress after UpdateFunctionCode / UpdateFunctionConfiguration until
+ * the update is applied, then Successful, or Failed with a reason when Lambda gives it up (the
+ * previous code and configuration stay). Meanwhile PublishVersion and further updates fail
+ * with ResourceConflictException. https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+ */
+type FunctionState = "Pending" | "Active" | "Failed";
+type UpdateStatus = "InProgress" | "Successful" | "Failed";
+interface Reason {
+  reason: string;
+  code: string;
+}
+
+/** Virtual time Lambda takes to provision a new function (Pending → Active). */
+export const LAMBDA_CREATE_MS = 5_000;
+/** Virtual time Lambda takes to apply a code or configuration update (InProgress → Successful). */
+export const LAMBDA_UPDATE_MS = 5_000;
 
 interface AliasRecord {
   Name: string;
@@ -46,7 +91,13 @@ interface FunctionRecord {
   /** Functions are regional: only a client of this region reaches it by API. */
   region: string;
   arn: string;
-  latest: CodeState & { RevisionId: string; LastModified: string };
+  latest: CodeState & { RevisionId: string; LastModified: string; settings: Settings };
+  state: FunctionState;
+  stateReason?: Reason;
+  lastUpdate: UpdateStatus;
+  lastUpdateReason?: Reason;
+  /** Counts updates: a completion timer only applies the update it was started for. */
+  updates: number;
   versions: Map<string, VersionRecord>;
   nextVersion: number;
   aliases: Map<string, AliasRecord>;
@@ -97,8 +148,12 @@ export class LambdaService {
       {
         PackageType: options.imageUri ? "Image" : "Zip",
         ...(options.imageUri ? { ImageUri: options.imageUri } : {}),
-        CodeSha256: sha(options.imageUri ?? options.name),
+        // An image function's CodeSha256 is the digest of its image, as Lambda reports it.
+        CodeSha256:
+          /@sha256:([0-9a-f]{64})$/.exec(options.imageUri ?? "")?.[1] ??
+          sha(options.imageUri ?? options.name),
       },
+      {},
       options.region,
     );
     for (let i = 0; i < (options.versions ?? 1); i++) {
@@ -163,12 +218,18 @@ export class LambdaService {
 
   handle(action: string, input: Record<string, unknown>): unknown {
     switch (action) {
-      case "GetFunction":
-        return { Configuration: this.#configuration(this.#resolve(input)) };
+      case "GetFunction": {
+        const resolved = this.#resolve(input);
+        return { Configuration: this.#configuration(resolved), ...this.#codeLocation(resolved) };
+      }
       case "GetFunctionConfiguration":
         return this.#configuration(this.#resolve(input));
+      case "CreateFunction":
+        return this.#createFunction(input);
       case "UpdateFunctionCode":
         return this.#updateCode(input);
+      case "UpdateFunctionConfiguration":
+        return this.#updateConfiguration(input);
       case "PublishVersion":
         return this.#publishVersion(input);
       case "ListVersionsByFunction":
@@ -255,6 +316,13 @@ export class LambdaService {
 
   async #invokeCommand(input: Record<string, unknown>): Promise<unknown> {
     const fn = this.#fn(input);
+    // "Lambda does not invoke a function during pending state."
+    // https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+    if (fn.state === "Pending")
+      return fail(
+        "ResourceConflictException",
+        "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+      );
     const raw = input.Payload;
     const text =
       raw === undefined
@@ -317,12 +385,21 @@ export class LambdaService {
     };
   }
 
-  #create(name: string, code: CodeState, region = this.#kernel.region): FunctionRecord {
+  /** A function that already exists: seeded functions are Active, their last update Successful. */
+  #create(
+    name: string,
+    code: CodeState,
+    settings: Settings = {},
+    region = this.#kernel.region,
+  ): FunctionRecord {
     const fn: FunctionRecord = {
       name,
       region,
       arn: this.functionArn(name, region),
-      latest: { ...code, RevisionId: randomUUID(), LastModified: this.#kernel.clock.iso() },
+      latest: { ...code, RevisionId: randomUUID(), LastModified: this.#kernel.clock.iso(), settings },
+      state: "Active",
+      lastUpdate: "Successful",
+      updates: 0,
       versions: new Map(),
       nextVersion: 1,
       aliases: new Map(),
@@ -357,60 +434,227 @@ export class LambdaService {
   }
 
   #configuration({ fn, version }: { fn: FunctionRecord; version: string }): Record<string, unknown> {
-    const v =
-      version === "$LATEST"
-        ? { ...fn.latest, Version: "$LATEST", Description: "" }
-        : fn.versions.get(version);
+    const latest = version === "$LATEST";
+    const v = latest
+      ? {
+          ...fn.latest,
+          Version: "$LATEST",
+          Description: String(fn.latest.settings.Description ?? ""),
+        }
+      : fn.versions.get(version);
     return {
       FunctionName: fn.name,
-      FunctionArn: version === "$LATEST" ? fn.arn : `${fn.arn}:${version}`,
+      FunctionArn: latest ? fn.arn : `${fn.arn}:${version}`,
+      ...v?.settings,
       Version: version,
       PackageType: v?.PackageType,
       ...(v?.ImageUri ? { ImageUri: v.ImageUri } : {}),
       CodeSha256: v?.CodeSha256,
       RevisionId: v?.RevisionId,
       LastModified: v?.LastModified,
-      State: "Active",
-      LastUpdateStatus: "Successful",
       Description: v?.Description ?? "",
+      // A published version is a snapshot of a $LATEST that was Active and Successful.
+      State: latest ? fn.state : "Active",
+      ...(latest && fn.stateReason
+        ? { StateReason: fn.stateReason.reason, StateReasonCode: fn.stateReason.code }
+        : {}),
+      LastUpdateStatus: latest ? fn.lastUpdate : "Successful",
+      ...(latest && fn.lastUpdateReason
+        ? {
+            LastUpdateStatusReason: fn.lastUpdateReason.reason,
+            LastUpdateStatusReasonCode: fn.lastUpdateReason.code,
+          }
+        : {}),
     };
   }
 
-  #updateCode(input: Record<string, unknown>): unknown {
-    const fn = this.#fn(input);
+  /** GetFunction's `Code` for an image function: the URI asked for and the digest Lambda resolved it to. */
+  #codeLocation({ fn, version }: { fn: FunctionRecord; version: string }): Record<string, unknown> {
+    const v = version === "$LATEST" ? fn.latest : fn.versions.get(version);
+    if (!v?.ImageUri) return {};
+    const repository = v.ImageUri.replace(/[@:][^/]*$/, "");
+    return {
+      Code: {
+        RepositoryType: "ECR",
+        ImageUri: v.ImageUri,
+        ResolvedImageUri: `${repository}@sha256:${v.CodeSha256}`,
+      },
+    };
+  }
+
+  /**
+   * Writes that Lambda refuses while the function is being created or updated.
+   * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+   */
+  #checkNotBusy(fn: FunctionRecord): void {
+    if (fn.state === "Pending")
+      fail(
+        "ResourceConflictException",
+        `The operation cannot be performed at this time. The resource ${fn.arn} is currently in the following state: 'Pending'. StateReasonCode: '${fn.stateReason?.code ?? "Creating"}'`,
+      );
+    if (fn.lastUpdate === "InProgress")
+      fail(
+        "ResourceConflictException",
+        `The operation cannot be performed at this time. An update is in progress for resource: ${fn.arn}`,
+      );
+  }
+
+  #checkRevision(fn: FunctionRecord, input: Record<string, unknown>): void {
     if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) {
-      return fail(
+      fail(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
       );
     }
-    const imageUri = input.ImageUri as string | undefined;
-    if (!imageUri)
-      return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
+  }
+
+  /**
+   * The code an image URI names, as Lambda checks it when the call is made: the image must exist
+   * in ECR, and be a single-platform manifest — an image index or manifest list (what
+   * `docker buildx` pushes by default, with provenance attestations) is rejected.
+   * https://docs.aws.amazon.com/lambda/latest/dg/images-create.html
+   */
+  #imageCode(imageUri: string): CodeState {
     // Lambda pulls the image with the caller's permissions: ecr:BatchGetImage and
     // ecr:GetDownloadUrlForLayer on the repository (Lambda Developer Guide, "Create a Lambda
     // function using a container image", Amazon ECR permissions).
     this.#kernel.authorize("ecr:BatchGetImage", [repositoryArn(imageUri, this.#kernel.partition)]);
     this.#kernel.authorize("ecr:GetDownloadUrlForLayer", [repositoryArn(imageUri, this.#kernel.partition)]);
-    const digest = this.#kernel.resolveImage(imageUri);
+    const image = this.#kernel.resolveImage(imageUri);
+    if (isIndex(image.mediaType))
+      fail(
+        "InvalidParameterValueException",
+        `The image manifest, config or layer media type for the source image ${imageUri} is not supported.`,
+      );
+    return { PackageType: "Image", ImageUri: imageUri, CodeSha256: image.digest.replace(/^sha256:/, "") };
+  }
+
+  /** Zip code: its CodeSha256 is the SHA-256 of the package (here: of what names it). */
+  #zipCode(input: Record<string, unknown>): CodeState | undefined {
+    const zip = input.ZipFile;
+    if (zip instanceof Uint8Array)
+      return { PackageType: "Zip", CodeSha256: createHash("sha256").update(zip).digest("base64") };
+    if (typeof input.S3Bucket === "string")
+      return {
+        PackageType: "Zip",
+        CodeSha256: sha(
+          `s3://${input.S3Bucket}/${String(input.S3Key)}?${String(input.S3ObjectVersion ?? "")}`,
+        ),
+      };
+    return undefined;
+  }
+
+  /**
+   * A check Lambda makes while it applies image code: the image must still be in ECR when
+   * Lambda pulls it (LastUpdateStatusReasonCode / StateReasonCode `ImageDeleted` otherwise).
+   */
+  #imageStillThere(code: CodeState): () => Reason | undefined {
+    return () => {
+      if (!code.ImageUri) return undefined;
+      const repository = code.ImageUri.replace(/[@:][^/]*$/, "");
+      try {
+        this.#kernel.resolveImage(`${repository}@sha256:${code.CodeSha256}`);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof SimError)) throw error;
+        return {
+          reason: `Lambda could not pull the image ${code.ImageUri}: it no longer exists in the repository.`,
+          code: "ImageDeleted",
+        };
+      }
+    };
+  }
+
+  #createFunction(input: Record<string, unknown>): unknown {
+    const name = str(input.FunctionName, "FunctionName");
+    const match = NAME_ARN.exec(name);
+    if (!match?.[1]) return fail("InvalidParameterValueException", `Invalid function name: ${name}`);
+    if (this.#functions.has(match[1]))
+      return fail("ResourceConflictException", `Function already exist: ${match[1]}`);
+    const source = (input.Code ?? {}) as Record<string, unknown>;
+    const code =
+      input.PackageType === "Image"
+        ? this.#imageCode(str(source.ImageUri, "Code.ImageUri"))
+        : (this.#zipCode(source) ??
+          fail("InvalidParameterValueException", "Please provide a source for function code."));
+    const fn = this.#create(match[1], code, pickSettings(input), this.#kernel.clientRegion());
+    fn.state = "Pending";
+    fn.stateReason = { reason: "The function is being created.", code: "Creating" };
+    const check = this.#imageStillThere(code);
+    this.#kernel.clock.schedule(LAMBDA_CREATE_MS, `lambda create ${fn.name}`, () => {
+      if (fn.state !== "Pending") return;
+      const failure = check();
+      fn.state = failure ? "Failed" : "Active";
+      if (failure) fn.stateReason = failure;
+      else delete fn.stateReason;
+      fn.latest.RevisionId = randomUUID();
+    });
+    if (input.Publish === true) this.#publish(fn, "");
+    return this.#configuration({ fn, version: "$LATEST" });
+  }
+
+  /**
+   * Starts an update of $LATEST: it reports InProgress with the new code and configuration,
+   * and after LAMBDA_UPDATE_MS of virtual time becomes Successful, or Failed (when `check`
+   * finds a reason) with the previous code and configuration back. The RevisionId changes
+   * when the update completes, as it did when it started.
+   */
+  #startUpdate(
+    fn: FunctionRecord,
+    next: { code?: CodeState; settings?: Settings },
+    options: { check?: () => Reason | undefined; publish?: boolean } = {},
+  ): void {
+    const previous = { ...fn.latest };
+    const { PackageType, ImageUri, CodeSha256 } = fn.latest;
     fn.latest = {
-      PackageType: "Image",
-      ImageUri: imageUri,
-      CodeSha256: digest.replace(/^sha256:/, ""),
+      // New code replaces the old whole: a Zip package has no ImageUri.
+      ...(next.code ?? { PackageType, ...(ImageUri ? { ImageUri } : {}), CodeSha256 }),
+      settings: next.settings ?? fn.latest.settings,
       RevisionId: randomUUID(),
       LastModified: this.#kernel.clock.iso(),
     };
+    fn.lastUpdate = "InProgress";
+    delete fn.lastUpdateReason;
+    const update = ++fn.updates;
+    this.#kernel.clock.schedule(LAMBDA_UPDATE_MS, `lambda update ${fn.name}`, () => {
+      if (fn.updates !== update || fn.lastUpdate !== "InProgress") return;
+      const failure = options.check?.();
+      if (failure) {
+        fn.latest = { ...previous, RevisionId: randomUUID() };
+        fn.lastUpdate = "Failed";
+        fn.lastUpdateReason = failure;
+        return;
+      }
+      fn.lastUpdate = "Successful";
+      fn.latest.RevisionId = randomUUID();
+      if (options.publish) this.#publish(fn, "");
+    });
+  }
+
+  #updateCode(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    this.#checkNotBusy(fn);
+    this.#checkRevision(fn, input);
+    const imageUri = input.ImageUri as string | undefined;
+    const code = imageUri ? this.#imageCode(imageUri) : this.#zipCode(input);
+    if (!code)
+      return fail("InvalidParameterValueException", "Please provide a source for function code (ImageUri).");
+    this.#startUpdate(fn, { code }, { check: this.#imageStillThere(code), publish: input.Publish === true });
+    return this.#configuration({ fn, version: "$LATEST" });
+  }
+
+  #updateConfiguration(input: Record<string, unknown>): unknown {
+    const fn = this.#fn(input);
+    this.#checkNotBusy(fn);
+    this.#checkRevision(fn, input);
+    this.#startUpdate(fn, { settings: { ...fn.latest.settings, ...pickSettings(input) } });
     return this.#configuration({ fn, version: "$LATEST" });
   }
 
   #publishVersion(input: Record<string, unknown>): unknown {
     const fn = this.#fn(input);
-    if (input.RevisionId !== undefined && input.RevisionId !== fn.latest.RevisionId) {
-      return fail(
-        "PreconditionFailedException",
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
-      );
-    }
+    this.#checkNotBusy(fn);
+    this.#checkRevision(fn, input);
     if (input.CodeSha256 !== undefined && input.CodeSha256 !== fn.latest.CodeSha256) {
       return fail(
         "InvalidParameterValueException",
@@ -420,18 +664,28 @@ export class LambdaService {
     return this.#configuration({ fn, version: this.#publish(fn, String(input.Description ?? "")) });
   }
 
-  /** Lambda publishes nothing new when $LATEST has not changed since the last version: it returns that version. */
+  /**
+   * Lambda publishes nothing new when $LATEST's code and configuration have not changed since
+   * the last version: it returns that version.
+   * https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html
+   */
   #publish(fn: FunctionRecord, description: string): string {
     const last = [...fn.versions.values()].at(-1);
-    if (last && last.CodeSha256 === fn.latest.CodeSha256 && last.ImageUri === fn.latest.ImageUri)
+    if (
+      last &&
+      last.CodeSha256 === fn.latest.CodeSha256 &&
+      last.ImageUri === fn.latest.ImageUri &&
+      JSON.stringify(last.settings) === JSON.stringify(fn.latest.settings)
+    )
       return last.Version;
     const version = String(fn.nextVersion++);
     fn.versions.set(version, {
       PackageType: fn.latest.PackageType,
       ...(fn.latest.ImageUri ? { ImageUri: fn.latest.ImageUri } : {}),
       CodeSha256: fn.latest.CodeSha256,
+      settings: structuredClone(fn.latest.settings),
       Version: version,
-      Description: description,
+      Description: description || String(fn.latest.settings.Description ?? ""),
       RevisionId: randomUUID(),
       LastModified: this.#kernel.clock.iso(),
     });
@@ -566,6 +820,13 @@ export class LambdaService {
       succeed: () => undefined,
     };
   }
+}
+
+function pickSettings(input: Record<string, unknown>): Settings {
+  const settings: Settings = {};
+  for (const field of SETTING_FIELDS)
+    if (input[field] !== undefined) settings[field] = structuredClone(input[field]);
+  return settings;
 }
 
 function sha(text: string): string {

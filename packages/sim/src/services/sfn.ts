@@ -19,6 +19,17 @@ const validName = (name: string) =>
   !NAME_FORBIDDEN.test(name) &&
   ![...name].some((c) => c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) <= 159));
 
+/**
+ * When RedriveExecution may restart an execution: not RUNNING, not SUCCEEDED, within the
+ * redrivable period of 14 days from when it stopped, within the maximum open time of one
+ * year, and with fewer than 24,999 history events (a redrive appends at least two).
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html
+ * https://docs.aws.amazon.com/step-functions/latest/dg/redrive-executions.html
+ */
+const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60 * 1000;
+const MAX_OPEN_MS = 365 * 24 * 60 * 60 * 1000;
+const MAX_HISTORY_EVENTS_TO_REDRIVE = 24_999;
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type State = Record<string, unknown> & { Type: string };
 type Status = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
@@ -81,6 +92,7 @@ export interface ExecutionRecord {
   eventId?: string;
   history: HistoryEvent[];
   redriveCount: number;
+  redriveDate?: Date;
   /** Top-level states entered, with their input, in order: what a redrive resumes from. */
   entered: { name: string; input: Json; exited: boolean }[];
   abort?: () => void;
@@ -620,8 +632,32 @@ export class SfnService {
       ...(e.error !== undefined ? { error: e.error } : {}),
       ...(e.cause !== undefined ? { cause: e.cause } : {}),
       redriveCount: e.redriveCount,
-      redriveStatus: e.status === "RUNNING" || e.status === "SUCCEEDED" ? "NOT_REDRIVABLE" : "REDRIVABLE",
+      ...(e.redriveDate ? { redriveDate: e.redriveDate } : {}),
+      ...this.#redriveStatus(e),
     };
+  }
+
+  /**
+   * DescribeExecution's redriveStatus: NOT_REDRIVABLE, with AWS's reason, exactly when
+   * RedriveExecution would fail with ExecutionNotRedrivable.
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+   */
+  #redriveStatus(e: ExecutionRecord): { redriveStatus: string; redriveStatusReason?: string } {
+    const reason = this.#notRedrivable(e);
+    return reason === undefined
+      ? { redriveStatus: "REDRIVABLE" }
+      : { redriveStatus: "NOT_REDRIVABLE", redriveStatusReason: reason };
+  }
+
+  #notRedrivable(e: ExecutionRecord): string | undefined {
+    if (e.status === "RUNNING") return "Execution is RUNNING and cannot be redriven.";
+    if (e.status === "SUCCEEDED") return "Execution is SUCCEEDED and cannot be redriven.";
+    const now = this.#kernel.clock.now();
+    if (e.stopDate && now - e.stopDate.getTime() > REDRIVABLE_PERIOD_MS)
+      return "Execution redrivable period exceeded.";
+    if (now - e.startDate.getTime() > MAX_OPEN_MS) return "Execution has exceeded the max execution time.";
+    if (e.history.length >= MAX_HISTORY_EVENTS_TO_REDRIVE) return "Execution history event limit exceeded.";
+    return undefined;
   }
 
   #stop(input: Record<string, unknown>): unknown {
@@ -639,12 +675,9 @@ export class SfnService {
 
   #redrive(input: Record<string, unknown>): unknown {
     const execution = this.#execution(input.executionArn);
-    if (execution.status === "RUNNING" || execution.status === "SUCCEEDED") {
-      return fail(
-        "ExecutionNotRedrivable",
-        `Execution ${execution.arn} is ${execution.status} and cannot be redriven`,
-      );
-    }
+    const notRedrivable = this.#notRedrivable(execution);
+    if (notRedrivable !== undefined)
+      return fail("ExecutionNotRedrivable", `Execution ${execution.arn}: ${notRedrivable}`);
     const from = [...execution.entered].reverse().find((e) => !e.exited);
     if (!from)
       return fail("ExecutionNotRedrivable", `Execution ${execution.arn} has no failed state to redrive from`);
@@ -654,6 +687,7 @@ export class SfnService {
     delete execution.error;
     delete execution.cause;
     execution.redriveCount++;
+    execution.redriveDate = this.#kernel.clock.date();
     execution.hold = new ExecutionHold(this.#kernel.activity);
     execution.history.push({
       id: execution.history.length + 1,
@@ -662,7 +696,7 @@ export class SfnService {
       stateName: from.name,
     });
     this.#run(sm, execution, from.input, from.name);
-    return { redriveDate: this.#kernel.clock.date() };
+    return { redriveDate: execution.redriveDate };
   }
 
   #close(

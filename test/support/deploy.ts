@@ -1,0 +1,23 @@
+import { isDeepStrictEqual } from "node:util";
+import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+
+/**
+ * Lets virtual time pass, one timer at a time, until the alias routes as `expected`: a deploy
+ * waits for Lambda to apply its code (LastUpdateStatus InProgress for a few seconds) before it
+ * publishes and shifts, as on AWS. Fails if the alias never gets there within `maxAdvances`.
+ */
+export async function untilAlias(
+  plane: ControlPlane,
+  alias: string,
+  expected: { version: string; weights: Record<string, number> },
+  maxAdvances = 20,
+): Promise<void> {
+  await plane.settle();
+  for (let i = 0; !isDeepStrictEqual(plane.aliases()[alias], expected); i++) {
+    if (i >= maxAdvances || !plane.account.clock.advance())
+      throw new Error(
+        `alias ${alias} never reached ${JSON.stringify(expected)}: ${JSON.stringify(plane.aliases()[alias])}`,
+      );
+    await plane.settle();
+  }
+}
