@@ -138,11 +138,13 @@ describe("--json on every verb that prints data", () => {
     );
   });
 
-  it("prints status, history, pause and invoke as JSON documents", () => {
+  // Without a running `switchyard dev`, history and pause say so (test/dev.test.ts): a dry-run
+  // pause and the scenario list still print data here.
+  it("prints status, a dry-run pause, the scenario list and invoke as JSON documents", () => {
     for (const args of [
       ["status", "--json"],
-      ["history", "--json"],
-      ["pause", "--reason", "drill", "--json"],
+      ["pause", "--reason", "drill", "--dry-run", "--json"],
+      ["scenario", "--list", "--json"],
       ["invoke", "--json", "rollback", fixtures("aws/cloudwatch/alarm-state-change-metric.json")],
     ]) {
       const { code, stdout } = switchyard(...args);

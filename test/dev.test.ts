@@ -62,6 +62,8 @@ describe("switchyard dev", { timeout: SLOW }, () => {
     const sent = await dev.cli("send", file(dev.cwd, "canary.json", [push, scan]));
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain("deploy: started push of my-repository-name:latest");
+    // Lambda applies the new code for a few seconds of virtual time before the canary's first shift.
+    expect((await dev.cli("advance", "10s")).code).toBe(0);
 
     const shifting = await dev.cli("status", "--json");
     expect(shifting.code).toBe(0);
@@ -73,7 +75,7 @@ describe("switchyard dev", { timeout: SLOW }, () => {
       alarms: { ServerCpuTooHigh: "OK" },
     });
     const human = await dev.cli("status", "api");
-    expect(human.stdout).toMatch(/step 1 of 2 \(10%\), bake left 0:05:00/);
+    expect(human.stdout).toMatch(/step 1 of 2 \(10%\), bake left 0:0[45]:\d\d/);
 
     expect((await dev.cli("advance", "1m")).stdout).toMatch(/^virtual time is now /);
     const alarmed = await dev.cli("send", file(dev.cwd, "alarm.json", alarm));
@@ -187,6 +189,8 @@ describe("switchyard dev", { timeout: SLOW }, () => {
         { ...(push as object), id: "watch-push-2" },
         { ...(scan as object), id: "watch-scan-2" },
       ]);
+      // Lambda applies the new code for a few seconds of virtual time before the first shift.
+      await dev.api("api/advance", { duration: "10s" });
       await eventually("the new canary's line", () => lines.find((l) => /v1 90% \/ v\d+ 10%/.test(l)));
       await dev.api("api/advance", { duration: "5m" });
       await eventually("the promotion's line", () => lines.find((l) => / succeeded /.test(l)));
@@ -204,13 +208,15 @@ describe("switchyard dev across restarts", { timeout: SLOW }, () => {
   it("rebuilds the state from its journal, and stops cleanly on SIGTERM", async () => {
     const first = await startDev(["--config", CONFIG, "--speed", "0"]);
     await first.api("api/events", [push, scan]);
+    // Lambda applies the new code for a few seconds of virtual time before the first shift.
+    await first.api("api/advance", { duration: "10s" });
     await first.api("api/actions", { do: "pause", reason: "before restart", by: "bob" });
     expect(await first.stop()).toBe(0);
     expect(existsSync(join(first.cwd, ".switchyard", "dev.json"))).toBe(false);
 
     const again = await startDev(["--config", CONFIG, "--speed", "0"], { cwd: first.cwd });
     try {
-      expect(again.output()).toMatch(/: 3 entries \(2 events\) replayed in \d+ ms/);
+      expect(again.output()).toMatch(/: 4 entries \(2 events\) replayed in \d+ ms/);
       const status = JSON.parse((await again.cli("status", "--json")).stdout) as StatusJson;
       expect(status.paused).toBe(true);
       expect(api(status)).toMatchObject({

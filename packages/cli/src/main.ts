@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { closest } from "@switchyard/core/config/suggest";
 import { colour, Failure, UsageError, type VerbFlags } from "./commands/kit.ts";
@@ -110,7 +110,10 @@ const DEV_SUMMARIES: Record<string, string> = {
   send: "send event files to the running dev (files dropped in .switchyard/inbox/ are sent too)",
   advance: "move the running dev's virtual time forward (e.g. 5m, 1h30m)",
 };
-/** Verbs that act on a running `switchyard dev` when one runs here (its .switchyard/dev.json). */
+/**
+ * Verbs that act on a running `switchyard dev` when one runs here (its .switchyard/dev.json); without
+ * one, dev/verbs.ts says so, or hands them back (--aws, --dry-run, a local failover) to the table.
+ */
 const DEV_OPERATIONS = new Set([
   "status",
   "history",
@@ -143,7 +146,7 @@ async function main(argv: readonly string[]): Promise<number> {
     else process.stdout.write(verbHelp(verbNamed(name) ?? throwing(unknownVerb(name))));
     return 0;
   }
-  if (first in DEV_SUMMARIES || (DEV_OPERATIONS.has(first) && existsSync(".switchyard/dev.json"))) {
+  if (first in DEV_SUMMARIES || DEV_OPERATIONS.has(first)) {
     const { routeDev } = await import("./dev/verbs.ts");
     const routed = await routeDev(argv);
     if (routed !== undefined) return routed;
