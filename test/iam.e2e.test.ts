@@ -99,6 +99,13 @@ async function exercise(): Promise<CallRecord[]> {
     await p.deliver(push());
     await p.deliver(clean());
     await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+    // An older scan of the same image delivered late is superseded: the newest stored one is read.
+    await p.deliver(
+      busEvent("scenarios/image-scan-clean.json", (e) => {
+        e.id = "late-older-scan";
+        e.time = "2019-11-16T01:50:00Z";
+      }),
+    );
     p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     await p.deliver(busEvent("scenarios/alarm-server-cpu-too-high.json"));
     for (const path of [

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { type Config, parseConfig } from "../packages/core/src/config/index.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
+import { untilAlias } from "./support/deploy.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 // Issue #11, findings 4, 5, 6, 7 and 14 (Health events, suppressed alarms): each replayed end to
@@ -357,6 +358,8 @@ describe("a muted (actions-suppressed) composite alarm follows the deployment's 
   const canaryAt10Percent = async (p: ControlPlane) => {
     await p.deliver(push("push-1"));
     await p.deliver(scan("scan-clean", "2019-11-16T01:56:00Z", { LOW: 1 }));
+    // Lambda applies the new code for a few seconds of virtual time before the first shift.
+    await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
     expect(apiAlias(p)).toEqual({ version: "1", weights: { "2": 0.1 } });
     p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
   };

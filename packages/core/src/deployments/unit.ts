@@ -72,7 +72,8 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
       env: CONTEXT_ENV,
       permissions: [
         { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
-        stateTableGrant("PutItem", "Query"),
+        // GetItem: a late, older scan is superseded and the newest stored result is read instead.
+        stateTableGrant("GetItem", "PutItem", "Query"),
         deadLetterGrant,
       ],
     },
