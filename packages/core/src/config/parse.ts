@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { formatPath } from "../util/zod-error.ts";
+import { configIndex } from "./lookup.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 
 /** A configuration that cannot be used; `issues` holds one "path: what is wrong; fix" line per problem. */
@@ -94,9 +95,15 @@ function issueLines(issues: readonly z.core.$ZodIssue[], base: readonly Property
   });
 }
 
-/** Validates a configuration object; throws a ConfigError listing every issue at once. */
+/**
+ * Validates a configuration object; throws a ConfigError listing every issue at once. A valid
+ * config's lookup index (lookup.ts) is built here, once per load.
+ */
 export function parseConfig(raw: unknown, source?: string): Config {
   const result = ConfigSchema.safeParse(raw, { error: configErrors });
-  if (result.success) return result.data;
+  if (result.success) {
+    configIndex(result.data);
+    return result.data;
+  }
   throw new ConfigError(source, issueLines(result.error.issues, []));
 }

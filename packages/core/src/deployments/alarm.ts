@@ -1,4 +1,5 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { configIndex } from "../config/lookup.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -19,7 +20,7 @@ export async function onAlarm(
   event: BusEvent<AlarmStateChangeDetail>,
 ): Promise<ReactionResult> {
   const { alarmName, state } = event.detail;
-  const guarded = deps.config.deployments.filter((d) => d.alarms.includes(alarmName));
+  const guarded = configIndex(deps.config).guardedBy(alarmName);
   const base = { reaction: "rollback", executions: [] as string[], subjects: guarded.map((d) => d.name) };
   const audit = (decision: string, reason: string, subject?: string, executionArn?: string) =>
     recordAudit(deps.store, {

@@ -1,6 +1,7 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Deployment } from "../config/index.ts";
+import { configIndex } from "../config/lookup.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -103,12 +104,7 @@ export async function onImagePush(
     );
   }
   const subject = `push of ${d["repository-name"]}:${d["image-tag"] ?? d["image-digest"]}`;
-  const watching = deps.config.deployments.filter(
-    (dep) =>
-      dep.image?.tag !== undefined &&
-      dep.image.repository === d["repository-name"] &&
-      dep.image.tag === d["image-tag"],
-  );
+  const watching = d["image-tag"] ? configIndex(deps.config).imagePush(d["repository-name"], d["image-tag"]) : [];
   const image = {
     // The configured registry, never the event's account or region (provenance.ts): Lambda pulls an
     // image only from its own region, with the ECR grants the stack plans there.
@@ -167,12 +163,9 @@ export async function onGithubEvent(
   const repository = String((event.detail.repository as { full_name?: string } | undefined)?.full_name ?? "");
   const artifact = githubArtifact(githubEvent, event.detail);
   if ("skip" in artifact) return result("no-action", `${repository}: ${artifact.skip}`);
-  const watching = deps.config.deployments.filter(
-    (dep) =>
-      dep.github?.repository === repository &&
-      dep.github.on.includes(githubEvent as "release" | "deployment") &&
-      dep.image,
-  );
+  const watching = configIndex(deps.config)
+    .githubRepository(repository)
+    .filter((dep) => dep.github?.on.includes(githubEvent as "release" | "deployment"));
   const subject = `GitHub ${githubEvent} of ${repository} (${artifact.tag})`;
   const planned: Planned[] = [];
   const refused: string[] = [];

@@ -1,5 +1,6 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { configIndex } from "../config/lookup.ts";
 import type { Runbook } from "../config/schema.ts";
 import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
@@ -73,7 +74,7 @@ export async function onFailoverEvent(
   let trigger: Trigger;
   if (known.kind === "cloudwatch.alarm-state-change") {
     const { alarmName, state } = known.event.detail;
-    chosen = runbooks.filter((r) => r.triggers.alarms.includes(alarmName));
+    chosen = [...configIndex(deps.config).runbooksTriggeredBy(alarmName)];
     if (chosen.length === 0) return result("no-action", `alarm ${alarmName} triggers no runbook`);
     if (state.value !== "ALARM")
       return result("no-action", `alarm ${alarmName} went to ${state.value}, not ALARM`);
