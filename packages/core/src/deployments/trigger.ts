@@ -104,7 +104,9 @@ export async function onImagePush(
     );
   }
   const subject = `push of ${d["repository-name"]}:${d["image-tag"] ?? d["image-digest"]}`;
-  const watching = d["image-tag"] ? configIndex(deps.config).imagePush(d["repository-name"], d["image-tag"]) : [];
+  const watching = d["image-tag"]
+    ? configIndex(deps.config).imagePush(d["repository-name"], d["image-tag"])
+    : [];
   const image = {
     // The configured registry, never the event's account or region (provenance.ts): Lambda pulls an
     // image only from its own region, with the ECR grants the stack plans there.
