@@ -311,7 +311,7 @@ describe("planStack", () => {
 
     expect(problems).toContainEqual(
       expect.stringMatching(
-        /^policies of the deploy-steps function's role: .*over the account's quota of 10 managed policies per role .*SWITCHYARD_MANAGED_POLICIES_PER_ROLE.*another Switchyard stack.*by tag/,
+        /^policies of the deploy-steps function's role: .*over the account's quota of 10 managed policies per role .*SWITCHYARD_MANAGED_POLICIES_PER_ROLE.*another Switchyard stack.*"iam": \{ "functionPrefixes"/,
       ),
     );
   });
@@ -429,6 +429,19 @@ describe("planStack", () => {
     );
 
     expect(plan.resources.managedFunctions).toEqual([legacy, `${legacy}:*`]);
+  });
+
+  it("grants a declared function prefix as one wildcard ARN that covers the functions' aliases, and refuses none of its deployments", () => {
+    const plan = planStack(
+      fleet(400, { iam: { functionPrefixes: ["svc-"], repositoryPrefixes: ["platform/"] } }),
+      { stage: STAGE },
+    );
+
+    expect(plan.resources.managedFunctions).toEqual(["arn:aws:lambda:eu-west-1:111122223333:function:svc-*"]);
+    expect(plan.resources.imageRepositories).toEqual([
+      "arn:aws:ecr:eu-west-1:111122223333:repository/platform/*",
+    ]);
+    expect(roles(plan).flatMap((r) => r.managed)).toEqual([]);
   });
 
   it("grants no SNS publish when the config names no notification topic", () => {

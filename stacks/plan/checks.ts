@@ -153,7 +153,8 @@ export function policyProblems(plan: StackPlan, quota: number): string[] {
         `(IAM "Managed policies per role": ${MANAGED_POLICIES_PER_ROLE.default} by default, up to ${MANAGED_POLICIES_PER_ROLE.max} ` +
         "through Service Quotas); raise the quota and deploy with SWITCHYARD_MANAGED_POLICIES_PER_ROLE set to it " +
         "(sst.config.ts passes it as managedPoliciesPerRole), move deployments to another " +
-        'Switchyard stack (its own config "name" and SST stage), or grant by tag instead of by ARN ' +
-        "(docs/decisions/0004-stacks-from-core-data.md)",
+        'Switchyard stack (its own config "name" and SST stage), or grant by name prefix instead of ARN by ARN: ' +
+        'list the start your deployments\' function and repository names share in "iam": { "functionPrefixes": [...], ' +
+        '"repositoryPrefixes": [...] } (docs/decisions/0024-iam-at-scale.md)',
     );
 }

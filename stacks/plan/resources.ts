@@ -1,3 +1,4 @@
+import { coveringPrefix, localFunctionName } from "../../packages/core/src/config/iam.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import type { ActionConfig } from "../../packages/core/src/cost/config.ts";
 import type { ResourceRef } from "../../packages/core/src/wiring.ts";
@@ -13,9 +14,7 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     stateTable: [n.table.arn, `${n.table.arn}/index/*`],
     deployStateMachine: [n.stateMachineArn("deploy")],
     deployExecutions: [n.executionsArn("deploy")],
-    managedFunctions: unique(
-      config.deployments.flatMap((d) => [lambdaArn(d.function), `${lambdaArn(d.function)}:*`]),
-    ),
+    managedFunctions: managedFunctionArns(config, n),
     managedAlarms: unique(
       config.deployments.flatMap((d) => d.alarms.map((alarm) => arn("cloudwatch", `alarm:${alarm}`))),
     ),
@@ -25,7 +24,11 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     webhookSecret: [n.webhookSecret.arnPattern],
     deployStepsFunction: [n.functionArn("deploy-steps"), `${n.functionArn("deploy-steps")}:*`],
     imageRepositories: unique(
-      config.deployments.flatMap((d) => (d.image ? [arn("ecr", `repository/${d.image.repository}`)] : [])),
+      config.deployments.flatMap((d) => {
+        if (!d.image) return [];
+        const prefix = coveringPrefix(d.image.repository, config.iam.repositoryPrefixes);
+        return [arn("ecr", `repository/${prefix === undefined ? d.image.repository : `${prefix}*`}`)];
+      }),
     ),
     costStateMachine: [n.stateMachineArn("cost-response")],
     costExecutions: [n.executionsArn("cost-response")],
@@ -70,6 +73,24 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     secretLeakStepsFunction: [n.functionArn("secret-leak-steps"), `${n.functionArn("secret-leak-steps")}:*`],
     ...failoverResources(config, n),
   };
+}
+
+/**
+ * The deployments' functions: each function and its versions and aliases (`:*`), or, for a
+ * function under a prefix the config declares (`iam.functionPrefixes`), that prefix's one
+ * wildcard ARN, which covers the qualified ARNs too since IAM's `*` crosses ":"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html,
+ * docs/decisions/0024-iam-at-scale.md).
+ */
+function managedFunctionArns(config: Config, n: Names): string[] {
+  return unique(
+    config.deployments.flatMap((d) => {
+      const name = localFunctionName(d.function, n.region, n.account);
+      const prefix = name === undefined ? undefined : coveringPrefix(name, config.iam.functionPrefixes);
+      if (prefix !== undefined) return [n.arn("lambda", `function:${prefix}*`)];
+      return [n.lambdaArn(d.function), `${n.lambdaArn(d.function)}:*`];
+    }),
+  );
 }
 
 /** The cost actions of one type that the config's rules name, in every tier. */

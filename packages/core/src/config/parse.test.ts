@@ -81,6 +81,7 @@ describe("parseConfig accepts", () => {
         dryRun: false,
       },
       notifications: {},
+      iam: { functionPrefixes: [], repositoryPrefixes: [] },
       safety: { paused: false, dryRun: false, actionLimit: { max: 20, windowSeconds: 3_600 } },
       provenance: { accounts: ["123456789012"], regions: ["us-east-1"] },
     });

@@ -3,6 +3,7 @@ import { CostSchema } from "../cost/config.ts";
 import { crossDeploymentIssues, DeploymentSchema } from "../deployments/config.ts";
 import { RunbookSchema } from "../failover/config.ts";
 import { SecretScanningSchema, SecretsSchema } from "../secrets/config.ts";
+import { IamSchema, iamIssues } from "./iam.ts";
 import { ACCOUNT_ID, duration, evenWithOtherIssues, pattern, REGION, slug, strict } from "./zod.ts";
 
 /**
@@ -65,6 +66,8 @@ export const ConfigSchema = strict({
       () => 'must be an SNS topic ARN, e.g. "arn:aws:sns:us-east-1:123456789012:switchyard-notifications"',
     ).optional(),
   }).prefault({}),
+  /** Name prefixes granted by wildcard instead of ARN by ARN, for configs too large for IAM's quotas (config/iam.ts). */
+  iam: IamSchema,
   safety: strict({
     paused: z.boolean().default(false),
     dryRun: z.boolean().default(false),
@@ -81,6 +84,7 @@ export const ConfigSchema = strict({
   }).prefault({}),
 })
   .superRefine(crossDeploymentIssues, evenWithOtherIssues)
+  .superRefine(iamIssues, evenWithOtherIssues)
   // The stack's account and region are always acted for: it is where Switchyard itself runs. So
   // are the regions a failover runbook names: it acts there, and its AWS Health trigger listens there.
   .transform(({ provenance, ...config }) => ({
