@@ -14,6 +14,9 @@ export interface ManagedPolicyPlan {
   statements: Statement[];
 }
 
+// IAM and AWS STS quotas: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+// A config too large for them declares name prefixes instead (docs/decisions/0024-iam-at-scale.md).
+
 /** IAM's limit for the inline policies of one role, in characters not counting whitespace. */
 export const ROLE_INLINE_POLICY_LIMIT = 10_240;
 /** IAM's limit for one managed policy, in characters not counting whitespace. */
