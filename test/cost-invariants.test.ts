@@ -14,7 +14,7 @@ import {
   startCostPlane,
   withStopActions,
 } from "./support/cost.ts";
-import { callPairs, checkProperty, faultAtCall, propertyRuns } from "./support/property.ts";
+import { callPairs, checkProperty, faultAtCall, PROPERTY_TIMEOUT, propertyRuns } from "./support/property.ts";
 
 /**
  * Cost responses under a single fault at any call (model-based): for random worlds, tiers,
@@ -184,9 +184,9 @@ describe("cost invariants: a single fault at any call", () => {
   it(
     "leaves every touched resource at its exact prior state, or reports a human's change",
     async () => {
-      await checkProperty("cost invariants", schedules, holds, propertyRuns(40));
+      await checkProperty("cost invariants", schedules, holds, propertyRuns(1000));
     },
-    10 * 60_000,
+    PROPERTY_TIMEOUT,
   );
 
   // Counterexamples the property found and shrank, kept as examples.

@@ -13,15 +13,16 @@ import {
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import { checkProperty, PROPERTY_TIMEOUT, propertyRuns } from "./support/property.ts";
 import { example, fixture } from "./support/scenario.ts";
 
 /**
  * Model-based invariants of the deploy reaction (issue #11), on the simulated account: random
  * schedules of pushes of several images, alarm flaps, operator verbs, pause/resume, console
- * replays of any past execution's input, console stops and one injected fault. Runs from
- * SWITCHYARD_PROPERTY_RUNS; the seed is printed on failure (fast-check's report).
+ * replays of any past execution's input, console stops and one injected fault. 1,000 schedules
+ * by default (SWITCHYARD_PROPERTY_RUNS), from a fixed seed (SWITCHYARD_PROPERTY_SEED=random
+ * explores); the seed, path and shrunk counterexample are printed on failure.
  */
-const RUNS = Number(process.env.SWITCHYARD_PROPERTY_RUNS ?? 60);
 const ALIAS = "queue-worker:live";
 const start = Date.parse("2019-11-16T01:54:34Z");
 
@@ -279,24 +280,22 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
 });
 
 describe("deploy invariants under random schedules", () => {
-  it("keeps every split owned, every replay fenced, every record settled and pause respected", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom("supersede" as const, "queue" as const, "reject" as const),
-        // One injected fault at most per schedule, as the issue's model has it.
-        fc
-          .array(action, { minLength: 1, maxLength: 14 })
-          .filter((schedule) => schedule.filter((a) => a.kind === "fault").length <= 1),
-        (policy, schedule) => check(policy, schedule),
-      ),
-      // A fixed seed by default, so `npm test` is repeatable; SWITCHYARD_PROPERTY_SEED=random explores.
-      {
-        numRuns: RUNS,
-        verbose: 1,
-        ...(process.env.SWITCHYARD_PROPERTY_SEED === "random"
-          ? {}
-          : { seed: Number(process.env.SWITCHYARD_PROPERTY_SEED) || 20261130 }),
-      },
-    );
-  }, 600_000);
+  it(
+    "keeps every split owned, every replay fenced, every record settled and pause respected",
+    async () => {
+      await checkProperty(
+        "deploy invariants",
+        fc.tuple(
+          fc.constantFrom("supersede" as const, "queue" as const, "reject" as const),
+          // One injected fault at most per schedule, as the issue's model has it.
+          fc
+            .array(action, { minLength: 1, maxLength: 14 })
+            .filter((schedule) => schedule.filter((a) => a.kind === "fault").length <= 1),
+        ),
+        ([policy, schedule]) => check(policy, schedule),
+        propertyRuns(1000),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });

@@ -2,6 +2,16 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ParseResult, parseEvent } from "../packages/core/src/events/parse.ts";
+import {
+  fuzzRuns,
+  type Json,
+  type Path,
+  parentOf,
+  pathsOf,
+  plantHostile,
+  random,
+  setOwn,
+} from "./support/fuzz.ts";
 
 /**
  * Property tests over mutations of the real fixtures: whatever arrives, parseEvent answers with
@@ -11,9 +21,6 @@ import { type ParseResult, parseEvent } from "../packages/core/src/events/parse.
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const SEED = 20_261_102;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Path = (string | number)[];
 
 const ENVELOPE: readonly string[] = ["id", "source", "detail-type", "detail"];
 const ALARM = [
@@ -149,32 +156,6 @@ const fixtures = Object.entries(REQUIRED).map(([file, required]) => ({
 
 function toPath(dotted: string): Path {
   return dotted.split(".").map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-}
-
-/** Every node below the root, parents before children. */
-function pathsOf(value: Json, prefix: Path = []): Path[] {
-  if (value === null || typeof value !== "object") return [];
-  const keys: (string | number)[] = Array.isArray(value)
-    ? value.map((_, index) => index)
-    : Object.keys(value);
-  return keys.flatMap((key) => {
-    const path = [...prefix, key];
-    return [path, ...pathsOf((value as Record<string | number, Json>)[key] as Json, path)];
-  });
-}
-
-function parentOf(root: Json, path: Path): Record<string | number, Json> | undefined {
-  let node: Json = root;
-  for (const key of path.slice(0, -1)) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string | number, Json>)[key] as Json;
-  }
-  return node !== null && typeof node === "object" ? (node as Record<string | number, Json>) : undefined;
-}
-
-/** An own property, even for "__proto__", which plain assignment would turn into a prototype change. */
-function setOwn(target: Record<string | number, Json>, key: string | number, value: Json): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 type Mutation =
@@ -347,7 +328,7 @@ describe("parseEvent under fuzzing from the real fixtures", () => {
  * envelope promises. A seeded generator without shrinking, so the count can be large: set SWITCHYARD_FUZZ_RUNS
  * (e.g. 100000) for a longer run; the default keeps the test near ten seconds.
  */
-const BULK_RUNS = Number(process.env.SWITCHYARD_FUZZ_RUNS ?? 25_000);
+const BULK_RUNS = fuzzRuns(25_000);
 const BULK_FIXTURES = [
   ...Object.keys(REQUIRED),
   "aws/ce/anomaly-detected.json",
@@ -360,67 +341,6 @@ const BULK_FIXTURES = [
   return { file, text, paths: pathsOf(JSON.parse(text) as Json) };
 });
 
-/** mulberry32: small, seeded, and fast enough for hundreds of thousands of draws. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const EXTREME_NUMBERS: readonly Json[] = [
-  1e308,
-  -1e308,
-  5e-324,
-  -5e-324,
-  1e126,
-  9.99e125,
-  1e-131,
-  Number.MAX_SAFE_INTEGER + 2,
-  -1,
-  0,
-  0.5,
-  2 ** 53,
-];
-const FOREIGN_ACCOUNTS: readonly Json[] = [
-  "000000000000",
-  "99999999999",
-  "1234567890123",
-  "",
-  "12345678901a",
-  123456789012,
-];
-const FOREIGN_REGIONS: readonly Json[] = [
-  "",
-  "xx-fake-9",
-  "us-east-1 ",
-  "US-EAST-1",
-  "us-gov-west-1",
-  "cn-north-1",
-  "global",
-  "us-east-10",
-];
-const HUGE_LENGTHS = [300, 1_100, 5_000, 100_000, 300_000];
-
-function hostileValue(draw: () => number, key: string | number | undefined): Json {
-  const pick = <T>(from: readonly T[]): T => from[Math.floor(draw() * from.length)] as T;
-  const name = String(key ?? "").toLowerCase();
-  const roll = draw();
-  if (name.includes("account") && roll < 0.7) return pick(FOREIGN_ACCOUNTS);
-  if (name.includes("region") && roll < 0.7) return pick(FOREIGN_REGIONS);
-  if (roll < 0.3) return pick(EXTREME_NUMBERS);
-  // The longest strings are rare: serialising a quarter of a megabyte dominates the run time.
-  if (roll < 0.55) return "\u00e9x".repeat(pick(draw() < 0.9 ? HUGE_LENGTHS.slice(0, 3) : HUGE_LENGTHS) / 2);
-  if (roll < 0.65) return "";
-  if (roll < 0.75) return null;
-  if (roll < 0.85) return [pick(EXTREME_NUMBERS), "x"];
-  return { nested: pick(EXTREME_NUMBERS) };
-}
-
 describe("parseEvent under bulk fuzzing with hostile values", () => {
   it(
     `answers ${BULK_RUNS} mutated events without a throw and keeps the envelope's bounds`,
@@ -432,13 +352,7 @@ describe("parseEvent under bulk fuzzing with hostile values", () => {
           Math.floor(draw() * BULK_FIXTURES.length)
         ] as (typeof BULK_FIXTURES)[number];
         const event = JSON.parse(fixture.text) as Json;
-        const mutations = 1 + Math.floor(draw() * 3);
-        for (let i = 0; i < mutations; i++) {
-          const path = fixture.paths[Math.floor(draw() * fixture.paths.length)] as Path;
-          const parent = parentOf(event, path);
-          const key = path[path.length - 1];
-          if (parent !== undefined && key !== undefined) setOwn(parent, key, hostileValue(draw, key));
-        }
+        plantHostile(draw, event, fixture.paths);
 
         const result = parseEvent(event);
 

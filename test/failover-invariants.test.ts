@@ -6,7 +6,7 @@ import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
 import { runbookConfig, START, secondaryEndpoint, seedRegions, writesIn } from "./support/failover.ts";
-import { checkProperty, propertyRuns } from "./support/property.ts";
+import { checkProperty, PROPERTY_TIMEOUT, propertyRuns } from "./support/property.ts";
 import { fixture } from "./support/scenario.ts";
 
 /**
@@ -120,10 +120,10 @@ describe("failover invariants: a stopped, failed or timed-out run never blocks t
         "failover invariants",
         fc.array(fc.constantFrom(...ENDINGS), { minLength: 1, maxLength: 4 }),
         holds,
-        propertyRuns(30),
+        propertyRuns(1000),
       );
     },
-    10 * 60_000,
+    PROPERTY_TIMEOUT,
   );
 
   // Counterexamples kept as examples: the issue's own schedule, and each way of ending once more.

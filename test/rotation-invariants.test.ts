@@ -16,7 +16,7 @@ import {
 import { pgClient } from "../packages/core/src/secrets/sql.ts";
 import { sweepStuck } from "../packages/core/src/secrets/stuck.ts";
 import { startFunctionUrl, startGithubApi } from "./support/github-api.ts";
-import { callPairs, checkProperty, faultAtCall, propertyRuns } from "./support/property.ts";
+import { callPairs, checkProperty, faultAtCall, PROPERTY_TIMEOUT, propertyRuns } from "./support/property.ts";
 import { example } from "./support/scenario.ts";
 
 /**
@@ -200,9 +200,9 @@ describe("rotation invariants: a GitHub webhook secret under a single fault per 
   it(
     "keeps AWSCURRENT working, at most one AWSPENDING, and GitHub and the receiver agreeing after the sweep",
     async () => {
-      await checkProperty("rotation invariants", faults, holds, propertyRuns(100));
+      await checkProperty("rotation invariants", faults, holds, propertyRuns(1000));
     },
-    10 * 60_000,
+    PROPERTY_TIMEOUT,
   );
 
   // Counterexample kept as an example: the rotation stops right after createSecret (the GitHub

@@ -3,12 +3,18 @@ import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts
 
 /**
  * How many random schedules a property test runs: `SWITCHYARD_PROPERTY_RUNS`, else `fallback`
- * (what fits in about a minute on this project's machines).
+ * (1,000 for each reaction's property in `npm test`, issue #11's bar; ADR 0021).
  */
 export function propertyRuns(fallback: number): number {
   const raw = Number(process.env.SWITCHYARD_PROPERTY_RUNS);
   return Number.isInteger(raw) && raw > 0 ? raw : fallback;
 }
+
+/**
+ * A property test's time limit: a thousand schedules take a minute or two alone on this project's
+ * machines, several times that beside other work on two cores; a hung schedule still ends it.
+ */
+export const PROPERTY_TIMEOUT = 30 * 60_000;
 
 /**
  * Runs `property` for the configured number of runs; on failure the seed, the path and the

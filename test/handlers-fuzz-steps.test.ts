@@ -1,0 +1,195 @@
+import type { Server } from "node:http";
+import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import type { Context, Handler } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { answerApproval } from "../packages/core/src/failover/approval.ts";
+import type { FunctionName } from "../packages/core/src/wiring.ts";
+import { factories } from "../packages/functions/src/index.ts";
+import { alert, costConfig, startCostPlane } from "./support/cost.ts";
+import { runbookConfig, START, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { type Json, pathsOf, pick, plantHostile, random } from "./support/fuzz.ts";
+import {
+  broke,
+  eventsFor,
+  localName,
+  printTallies,
+  type Tally,
+  tally,
+  writesSince,
+} from "./support/fuzz-functions.ts";
+import { example, fixture } from "./support/scenario.ts";
+
+/**
+ * Issue #11's fuzz, the functions that run a unit's steps (the state machines' task functions and
+ * Secrets Manager's rotation function): real invocations, captured from flows run end to end on
+ * the simulated account (or, for the two without a flow here, written as the service sends them),
+ * with one to three hostile values planted in the workflow input (nine in ten: the fields the
+ * execution was started with, as a console start or replay supplies them; what earlier states added
+ * is the state machine's own) or in what names the invocation (the action, the execution; all of
+ * Secrets Manager's). Every invocation whose step fails, fails with a name from Switchyard's one error
+ * family (what the state machines' Retry/Catch and Secrets Manager read), having written nothing.
+ * An invocation the mutation left valid runs its step; those are counted, not judged.
+ */
+
+const SEED = 20_261_131;
+const STEPS = ["deploy-steps", "cost-steps", "failover-steps", "secret-leak-steps", "rotate"] as const;
+type StepsFunction = (typeof STEPS)[number];
+/**
+ * A bare JavaScript error has no name a Retry/Catch (or Secrets Manager, or an operator) can act
+ * on; Switchyard's own family and AWS's exceptions (`AccessDeniedException`, `<Service>.<Name>`) do.
+ */
+const UNNAMED = new Set([
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "URIError",
+  "EvalError",
+  "AggregateError",
+]);
+
+/** The secret the secrets plane manages (invented: no public sample of a managed secret exists). */
+const SECRET = { name: "api", secretId: "prod/api", rotator: "random" } as const;
+
+/** Invented: a rotate-on-leak input of the workflow's shape (the leak flow needs GitHub's API). */
+const leakInvocation = {
+  action: "rotate",
+  input: {
+    secret: "api",
+    secretId: "prod/api",
+    rotator: "random",
+    options: {},
+    rotationToken: "0123456789abcdef0123456789abcdef",
+    alert: {
+      repository: "octo/repo",
+      number: 1,
+      secretType: "github_personal_access_token",
+      action: "created",
+    },
+    github: null,
+    notifyTopicArn: null,
+    trigger: { eventId: "e-1", source: "github.com", detailType: "secret_scanning_alert" },
+    correlationId: "e-1",
+  },
+  execution: "arn:aws:states:us-east-1:123456789012:execution:switchyard-rotate-on-leak:e-1",
+};
+
+/** Registers `fn` again on `plane`, recording every invocation the flows make. */
+function capture(plane: ControlPlane, fn: StepsFunction, into: Json[]): void {
+  const handler = factories[fn](() => plane.context);
+  plane.account.lambda.registerHandler(localName(fn), async (event, ctx) => {
+    into.push(JSON.parse(JSON.stringify(event)) as Json);
+    return (handler as Handler)(event, ctx as unknown as Context, () => undefined);
+  });
+}
+
+/** The fields of a task's Payload that name the invocation, not the state machine's data. */
+const NAMING = new Set(["action", "execution"]);
+
+let main: ControlPlane;
+let failover: ControlPlane;
+let secrets: ControlPlane;
+let endpoint: Server;
+const invocations: Record<StepsFunction, Json[]> = {
+  "deploy-steps": [],
+  "cost-steps": [],
+  "failover-steps": [],
+  "secret-leak-steps": [leakInvocation],
+  rotate: [],
+};
+const tallies: Partial<Record<FunctionName, Tally>> = {};
+
+beforeAll(async () => {
+  // A deploy and a cost response run to their end; a failover to its approval and on.
+  main = await startCostPlane(costConfig());
+  capture(main, "deploy-steps", invocations["deploy-steps"]);
+  capture(main, "cost-steps", invocations["cost-steps"]);
+  main.account.ecr.pushImage("queue-worker", "stable", "image-fuzz");
+  await main.deliver(alert() as never);
+  await main.runOut();
+  const secondary = await secondaryEndpoint();
+  endpoint = secondary.server;
+  failover = await startControlPlane(runbookConfig(secondary.url), { start: START });
+  seedRegions(failover);
+  capture(failover, "failover-steps", invocations["failover-steps"]);
+  failover.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
+  await failover.deliver(fixture("aws/health/route53-health-check-alarm.json") as never);
+  await answerApproval(failover.context, "ignition", { approve: true, by: "fuzz" });
+  await failover.runOut();
+  // A managed secret rotated once by Secrets Manager: its four invocations of the rotation function.
+  secrets = await startControlPlane(
+    example((raw) => ({ ...raw, secrets: [SECRET] })),
+    { secretValues: { [SECRET.secretId]: "fuzz-initial-value-0123456789" } },
+  );
+  capture(secrets, "rotate", invocations.rotate);
+  await secrets.clients.secrets.send(
+    new RotateSecretCommand({
+      SecretId: SECRET.secretId,
+      ClientRequestToken: "f0220000-0000-4000-8000-000000000001",
+    }),
+  );
+  await secrets.settle();
+}, 120_000);
+afterAll(async () => {
+  printTallies("step functions under the fuzz:", tallies);
+  await main?.close();
+  await failover?.close();
+  await secrets?.close();
+  endpoint?.close();
+});
+
+describe("every step function under mutated invocations (issue #11 fuzz)", () => {
+  for (const fn of STEPS) {
+    const count = eventsFor(fn);
+    it(`${fn}: ${count} mutated invocations fail by name and write nothing`, async () => {
+      const plane =
+        fn === "failover-steps" ? failover : fn === "rotate" || fn === "secret-leak-steps" ? secrets : main;
+      const captured = invocations[fn];
+      expect(captured.length, `the flows invoked ${fn}`).toBeGreaterThan(0);
+      const texts = captured.map((c) => {
+        const { input: inner, execution } = c as { input?: Json; execution?: string };
+        // The execution's own input (what a console start supplies), not what its states added.
+        const started = plane.account.sfn.execution(String(execution))?.input;
+        const own = new Set(Object.keys(started ? (JSON.parse(started) as object) : (inner ?? {})));
+        const input = inner === undefined ? [] : pathsOf(inner).filter((p) => own.has(String(p[0])));
+        // Beside the input, only what names the invocation: the rest of a task's Payload (a part,
+        // an SDK result) is the state machine's own; Secrets Manager's invocation is all of it.
+        const envelope =
+          inner === undefined ? pathsOf(c) : pathsOf(c).filter((p) => NAMING.has(String(p[0])));
+        return { text: JSON.stringify(c), all: envelope, input };
+      });
+      const draw = random(SEED ^ fn.length ^ fn.charCodeAt(0));
+      const name = localName(fn);
+      const t = tally();
+      tallies[fn] = t;
+      for (let i = 0; i < count; i++) {
+        const source = pick(draw, texts);
+        const invocation = JSON.parse(source.text) as Json & { input?: Json };
+        if (source.input.length > 0 && draw() < 0.9)
+          plantHostile(draw, invocation.input ?? null, source.input);
+        else plantHostile(draw, invocation, source.all);
+        const before = plane.account.calls.length;
+        const out = await plane.account.lambda.invoke(name, invocation, {
+          principal: "states.amazonaws.com",
+        });
+        await plane.settle();
+        t.events++;
+        if (!out.error) {
+          t.accepted++;
+          continue;
+        }
+        t.rejected++;
+        const writes = writesSince(plane, name, before);
+        if (UNNAMED.has(out.error.errorType) || writes.length > 0)
+          broke(
+            t,
+            `${out.error.errorType} (${out.error.errorMessage.slice(0, 200)}) after writing [${writes.map((c) => `${c.service}:${c.action}`).join(", ")}] on ${JSON.stringify(invocation)}`,
+          );
+      }
+      expect(t.broken, `${t.brokenCount} of ${t.events} invocations broke a rule`).toEqual([]);
+      expect(t.rejected).toBeGreaterThan(0);
+    }, 600_000);
+  }
+});
