@@ -51,6 +51,7 @@ export function deployInput(
     generation,
     steps: deployment.steps,
     alarms: deployment.alarms,
+    suppressedAlarms: deployment.suppressedAlarms,
     scanGate: deployment.gates.scan
       ? { threshold: deployment.gates.scan.threshold, timeoutSeconds: deployment.scanTimeoutSeconds ?? 1800 }
       : null,
