@@ -66,11 +66,16 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
       }
       case "pause":
       case "resume": {
-        await setPaused(on, verb === "pause", String(flags.reason), actor(flags));
+        const started = await setPaused(on, verb === "pause", String(flags.reason), actor(flags), config);
         const done = verb === "pause" ? "paused" : "resumed";
+        const held = started.map((arn) => `\nqueued push started: ${arn.split(":").at(-1)}`).join("");
         print(
-          { paused: verb === "pause", ...(on.plan ? { dryRun: true } : {}) },
-          on.plan ? `would ${verb} automation on ${on.where}` : `automation ${done} on ${on.where}`,
+          {
+            paused: verb === "pause",
+            ...(started.length ? { started } : {}),
+            ...(on.plan ? { dryRun: true } : {}),
+          },
+          on.plan ? `would ${verb} automation on ${on.where}` : `automation ${done} on ${on.where}${held}`,
         );
         return 0;
       }

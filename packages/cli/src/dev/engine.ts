@@ -243,7 +243,7 @@ export class DevPlane {
       switch (action.do) {
         case "pause":
         case "resume":
-          await setPaused(target, action.do === "pause", action.reason, action.by);
+          await setPaused(target, action.do === "pause", action.reason, action.by, config);
           return { ok: true, result: { paused: action.do === "pause" } };
         case "rollback":
           return {

@@ -26,7 +26,7 @@ import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts"
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
-import { startQueued } from "./watch.ts";
+import { startQueued, stateMachineOf } from "./watch.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -666,11 +666,6 @@ async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
       throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
     throw error;
   }
-}
-
-/** arn:…:execution:<machine>:<name> → arn:…:stateMachine:<machine>. */
-function stateMachineOf(executionArn: string): string {
-  return executionArn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, "");
 }
 
 /** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */

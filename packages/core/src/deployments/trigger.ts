@@ -17,6 +17,7 @@ import {
   recordAudit,
   releaseExecutionStart,
   takeActionBudget,
+  takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { DeployInput } from "./input.ts";
@@ -355,6 +356,16 @@ async function startDeployments(
       const stable =
         generation === (record?.generation ?? 0) ? alias : await readAlias(deps, dep.function, dep.alias);
       const fenced = { ...input, stableVersion: stable.version, generation };
+      // A push still queued on a settled record waited for automation to resume: this newer
+      // one replaces it (the newest push wins), or it would start after this one and undo it.
+      const held =
+        record?.queued && record.status !== "shifting" && (await takeQueuedDeploy(deps.store, dep.name));
+      if (held)
+        await audit(
+          "superseded",
+          `${subject}: replaces the push queued since ${held.queuedAt} (${String(held.input.imageUri)}), which waited for automation to resume`,
+          dep.name,
+        );
       try {
         const out = await deps.clients.sfn.send(
           new StartExecutionCommand({
