@@ -7,6 +7,7 @@ import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
 import { rollBack } from "@switchyard/core/deployments/rollback";
+import { rollBackTo } from "@switchyard/core/deployments/rollback-to";
 import { startHeldQueued, startQueued, stateMachineOf } from "@switchyard/core/deployments/watch";
 import {
   type AuditRecord,
@@ -203,6 +204,24 @@ export async function operatorRollback(
     stopExecution: record.status === "shifting",
   });
   return { ...out, detail: out.detail + (await startQueuedAfter(config, target, record)) };
+}
+
+/**
+ * Operator rollback to a named version (`rollback DEPLOYMENT --to VERSION`): only a version
+ * Switchyard published for the deployment, or its recorded stable one (ADR 0020). A refusal
+ * is an OpsError naming the fix; nothing was changed then.
+ */
+export async function operatorRollbackTo(
+  config: Config,
+  target: OpsTarget,
+  name: string,
+  version: string,
+  reason: string,
+  by: string,
+) {
+  const out = await rollBackTo(target.deps, deploymentOf(config, name), config, version, { reason, by });
+  if (out.outcome === "refused") throw new OpsError(out.detail);
+  return out;
 }
 
 /** Operator promote: skip the remaining bake and put 100% on the new version now. */

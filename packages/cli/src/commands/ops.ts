@@ -8,6 +8,7 @@ import {
   operatorAbandon,
   operatorPromote,
   operatorRollback,
+  operatorRollbackTo,
   setPaused,
   status,
 } from "../ops.ts";
@@ -32,6 +33,13 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
     throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
   if (NEEDS_DEPLOYMENT.has(verb) && !args[0])
     throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
+  const to = str(flags.to);
+  if (flags.to !== undefined && verb !== "rollback")
+    throw new UsageError(`--to goes with rollback, not ${verb}`);
+  if (to !== undefined && !/^[1-9]\d*$/.test(to))
+    throw new UsageError(
+      `--to must be a published version number of the deployment's function (e.g. --to 3), got "${to}"`,
+    );
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a positive whole number, got "${String(flags.limit)}"`);
@@ -82,11 +90,13 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
       default: {
         const name = String(args[0]);
         const out =
-          verb === "rollback"
-            ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
-            : verb === "abandon"
-              ? await operatorAbandon(config, on, name, String(flags.reason), actor(flags))
-              : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
+          verb === "rollback" && to !== undefined
+            ? await operatorRollbackTo(config, on, name, to, String(flags.reason), actor(flags))
+            : verb === "rollback"
+              ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
+              : verb === "abandon"
+                ? await operatorAbandon(config, on, name, String(flags.reason), actor(flags))
+                : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
         print(out, `${on.plan ? "would be " : ""}${out.outcome}: ${out.detail}`);
         return out.outcome === "stale" ? 1 : 0;
       }

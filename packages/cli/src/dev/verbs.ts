@@ -279,6 +279,7 @@ const OPS_OPTIONS = {
   table: { type: "string" },
   reason: { type: "string" },
   by: { type: "string" },
+  to: { type: "string" },
   limit: { type: "string" },
   list: { type: "boolean" },
   watch: { type: "boolean" },
@@ -362,7 +363,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
       );
     case "rollback":
     case "promote":
-      return act({ do: verb, deployment: args[0], reason: values.reason }, (r) => {
+      return act({ do: verb, deployment: args[0], reason: values.reason, to: values.to }, (r) => {
         const out = r as { outcome: string; detail: string };
         return `${out.outcome}: ${out.detail}`;
       });

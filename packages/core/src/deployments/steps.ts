@@ -22,7 +22,7 @@ import {
   recordNewVersion,
   settleDeployment,
 } from "../store/state.ts";
-import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
@@ -314,7 +314,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
           CodeSha256: config?.CodeSha256,
           RevisionId: config?.RevisionId,
           Description:
-            `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(
+            `${publishedBy(input.deployment)}${input.image.digest} (event ${input.trigger.eventId})`.slice(
               0,
               256,
             ),
