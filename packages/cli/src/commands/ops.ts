@@ -34,12 +34,6 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
   if (NEEDS_DEPLOYMENT.has(verb) && !args[0])
     throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
   const to = str(flags.to);
-  if (flags.to !== undefined && verb !== "rollback")
-    throw new UsageError(`--to goes with rollback, not ${verb}`);
-  if (to !== undefined && !/^[1-9]\d*$/.test(to))
-    throw new UsageError(
-      `--to must be a published version number of the deployment's function (e.g. --to 3), got "${to}"`,
-    );
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a positive whole number, got "${String(flags.limit)}"`);

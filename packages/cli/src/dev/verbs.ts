@@ -304,6 +304,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   const by = values.by ?? process.env.USER ?? "operator";
   if (["pause", "resume", "rollback", "promote"].includes(verb) && !values.reason) return undefined; // the caller names the missing --reason
   if ((verb === "rollback" || verb === "promote") && !args[0]) return undefined;
+  if (values.to !== undefined && verb !== "rollback") return undefined; // the caller refuses the option
   if (values.watch && verb !== "status") throw new DevUsageError(`--watch goes with status, not ${verb}`);
   const dev = await findDev(here());
   if (!dev) {
