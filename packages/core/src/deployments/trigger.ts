@@ -7,7 +7,7 @@ import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { imageRegistry, refuseDowngrade } from "../provenance.ts";
+import { githubArtifact as githubIdentity, imageRegistry, refuseDowngrade } from "../provenance.ts";
 import {
   automationPaused,
   claimExecutionStart,
@@ -218,7 +218,16 @@ export async function onGithubEvent(
       watching.map((w) => w.name),
     );
   }
-  return startDeployments(deps, event, subject, planned);
+  // Deliveries are deduplicated by content too: a captured delivery resent under a new
+  // X-GitHub-Delivery id names the same release or deployment, so the same execution.
+  const identity = githubIdentity(githubEvent, event.detail);
+  return startDeployments(
+    deps,
+    event,
+    subject,
+    planned,
+    identity && { key: `${identity.kind}-${identity.id}`, label: identity.label },
+  );
 }
 
 async function imageDigest(
@@ -251,6 +260,8 @@ async function startDeployments(
   event: BusEvent,
   subject: string,
   planned: readonly Planned[],
+  /** What the event is about, when that is not the event itself (a GitHub release or deployment). */
+  identity?: { key: string; label: string },
 ): Promise<ReactionResult> {
   const audit = (
     decision: string,
@@ -290,11 +301,12 @@ async function startDeployments(
   const executions: string[] = [];
   const outcomes: string[] = [];
   for (const { deployment: dep, image } of planned) {
-    const name = executionName(dep.name, event.id);
+    const name = executionName(dep.name, identity?.key ?? event.id);
     const arn = `${deps.deployStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const duplicate = async (why: string) => {
       outcomes.push("duplicate");
-      await audit("duplicate", `event ${event.id} ${why}: duplicate delivery ignored`, dep.name, arn);
+      const what = identity ? `event ${event.id} (${identity.label})` : `event ${event.id}`;
+      await audit("duplicate", `${what} ${why}: duplicate delivery ignored`, dep.name, arn);
     };
     if (await executionExists(deps, arn)) {
       await duplicate(`already started execution ${name}`);
