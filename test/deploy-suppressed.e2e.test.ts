@@ -38,8 +38,9 @@ describe("the check between steps follows suppressedAlarms (ADR 0014, 0020)", ()
   let plane: ControlPlane;
   afterEach(async () => plane?.close());
 
-  it('goes on shifting past a muted alarm in ALARM when the deployment says "ignore", and audits why', async () => {
-    plane = await startControlPlane(worker("ignore"), { start });
+  /** Deployment a at its 10% canary when WorkerErrors goes to ALARM, muted by its suppressor; then time runs out. */
+  async function canaryUnderMutedAlarm(config: Config) {
+    plane = await startControlPlane(config, { start });
     muteWorkerErrors(plane);
     plane.account.ecr.pushImage("queue-worker", "stable", "a");
     await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
@@ -47,8 +48,12 @@ describe("the check between steps follows suppressedAlarms (ADR 0014, 0020)", ()
     plane.account.cloudwatch.observeState("WorkerErrors", "ALARM");
 
     await plane.runOut();
+    return plane.account.sfn.executions()[0];
+  }
 
-    const [execution] = plane.account.sfn.executions();
+  it('goes on shifting past a muted alarm in ALARM when the deployment says "ignore", and audits why', async () => {
+    const execution = await canaryUnderMutedAlarm(worker("ignore"));
+
     expect(execution && executionOutcome(execution)).toBe("deployed");
     expect(plane.aliases()[WORKER]).toEqual({ version: "2", weights: {} });
     const suppressed = (await listAudit(plane.store)).filter(
@@ -61,16 +66,8 @@ describe("the check between steps follows suppressedAlarms (ADR 0014, 0020)", ()
   });
 
   it("rolls back on a muted alarm by default, and says the alarm was muted", async () => {
-    plane = await startControlPlane(worker(), { start });
-    muteWorkerErrors(plane);
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
-    plane.account.cloudwatch.observeState("MaintenanceWindow", "ALARM");
-    plane.account.cloudwatch.observeState("WorkerErrors", "ALARM");
+    const execution = await canaryUnderMutedAlarm(worker());
 
-    await plane.runOut();
-
-    const [execution] = plane.account.sfn.executions();
     expect(execution && executionOutcome(execution)).toBe("rolled-back");
     expect(plane.aliases()[WORKER]).toEqual({ version: "1", weights: {} });
     const rolledBack = (await listAudit(plane.store)).find((a) => a.decision === "rolled-back");
