@@ -7,6 +7,8 @@ import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
 import { rollBack } from "@switchyard/core/deployments/rollback";
+import { rollBackTo } from "@switchyard/core/deployments/rollback-to";
+import { startHeldQueued, startQueued, stateMachineOf } from "@switchyard/core/deployments/watch";
 import {
   type AuditRecord,
   type DeploymentRecord,
@@ -134,19 +136,37 @@ export async function history(target: OpsTarget, limit: number): Promise<AuditRe
   return listAudit(target.deps.store, { limit });
 }
 
-/** The kill switch: pause or resume all automation, audited with who and why. */
+/**
+ * The kill switch: pause or resume all automation, audited with who and why. Resuming with the
+ * config also starts the pushes that were held queued while automation was paused (ADR 0020);
+ * returns the executions it started.
+ */
 export async function setPaused(
   target: OpsTarget,
   paused: boolean,
   reason: string,
   by: string,
-): Promise<void> {
+  config?: Config,
+): Promise<string[]> {
   await writeControl(target.deps.store, { paused, reason, by });
   await recordAudit(target.deps.store, {
     reaction: "operator",
     decision: paused ? "paused" : "resumed",
     reason: `${by}: ${reason}`,
   });
+  return !paused && config ? startHeldQueued(target.deps, config) : [];
+}
+
+/** After an operator settled a deployment, a push queued behind it starts (as when its execution ends). */
+async function startQueuedAfter(config: Config, target: OpsTarget, record: DeploymentRecord) {
+  if (!record.executionArn) return "";
+  const arn = await startQueued(
+    { ...target.deps, config },
+    stateMachineOf(record.executionArn),
+    record.deployment,
+    undefined,
+  );
+  return arn ? `; the queued push started as ${arn.split(":").at(-1)}` : "";
 }
 
 function deploymentOf(config: Config, name: string) {
@@ -178,11 +198,30 @@ export async function operatorRollback(
       `deployment "${name}" has no shifting or succeeded deployment to roll back (${record?.status ?? "no record"})`,
     );
   }
-  return rollBack(target.deps, record, {
+  const out = await rollBack(target.deps, record, {
     status: "rolled-back",
     reason: `operator rollback by ${by}: ${reason}`,
     stopExecution: record.status === "shifting",
   });
+  return { ...out, detail: out.detail + (await startQueuedAfter(config, target, record)) };
+}
+
+/**
+ * Operator rollback to a named version (`rollback DEPLOYMENT --to VERSION`): only a version
+ * Switchyard published for the deployment, or its recorded stable one (ADR 0020). A refusal
+ * is an OpsError naming the fix; nothing was changed then.
+ */
+export async function operatorRollbackTo(
+  config: Config,
+  target: OpsTarget,
+  name: string,
+  version: string,
+  reason: string,
+  by: string,
+) {
+  const out = await rollBackTo(target.deps, deploymentOf(config, name), config, version, { reason, by });
+  if (out.outcome === "refused") throw new OpsError(out.detail);
+  return out;
 }
 
 /** Operator promote: skip the remaining bake and put 100% on the new version now. */
@@ -240,7 +279,7 @@ export async function operatorPromote(
   });
   return {
     outcome: "promoted",
-    detail: `alias ${d.function}:${d.alias} on version ${record.newVersion} (100%)`,
+    detail: `alias ${d.function}:${d.alias} on version ${record.newVersion} (100%)${await startQueuedAfter(config, target, record)}`,
   };
 }
 
@@ -275,5 +314,5 @@ export async function operatorAbandon(
     subject: name,
     executionArn: record.executionArn,
   });
-  return { outcome: "abandoned", detail: out.detail };
+  return { outcome: "abandoned", detail: out.detail + (await startQueuedAfter(config, target, record)) };
 }

@@ -8,6 +8,7 @@ import {
   operatorAbandon,
   operatorPromote,
   operatorRollback,
+  operatorRollbackTo,
   setPaused,
   status,
 } from "../ops.ts";
@@ -32,6 +33,7 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
     throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
   if (NEEDS_DEPLOYMENT.has(verb) && !args[0])
     throw new UsageError(`${verb} needs the deployment's name, e.g. switchyard ${verb} api --reason "…"`);
+  const to = str(flags.to);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a positive whole number, got "${String(flags.limit)}"`);
@@ -66,22 +68,29 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
       }
       case "pause":
       case "resume": {
-        await setPaused(on, verb === "pause", String(flags.reason), actor(flags));
+        const started = await setPaused(on, verb === "pause", String(flags.reason), actor(flags), config);
         const done = verb === "pause" ? "paused" : "resumed";
+        const held = started.map((arn) => `\nqueued push started: ${arn.split(":").at(-1)}`).join("");
         print(
-          { paused: verb === "pause", ...(on.plan ? { dryRun: true } : {}) },
-          on.plan ? `would ${verb} automation on ${on.where}` : `automation ${done} on ${on.where}`,
+          {
+            paused: verb === "pause",
+            ...(started.length ? { started } : {}),
+            ...(on.plan ? { dryRun: true } : {}),
+          },
+          on.plan ? `would ${verb} automation on ${on.where}` : `automation ${done} on ${on.where}${held}`,
         );
         return 0;
       }
       default: {
         const name = String(args[0]);
         const out =
-          verb === "rollback"
-            ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
-            : verb === "abandon"
-              ? await operatorAbandon(config, on, name, String(flags.reason), actor(flags))
-              : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
+          verb === "rollback" && to !== undefined
+            ? await operatorRollbackTo(config, on, name, to, String(flags.reason), actor(flags))
+            : verb === "rollback"
+              ? await operatorRollback(config, on, name, String(flags.reason), actor(flags))
+              : verb === "abandon"
+                ? await operatorAbandon(config, on, name, String(flags.reason), actor(flags))
+                : await operatorPromote(config, on, name, String(flags.reason), actor(flags));
         print(out, `${on.plan ? "would be " : ""}${out.outcome}: ${out.detail}`);
         return out.outcome === "stale" ? 1 : 0;
       }

@@ -209,12 +209,37 @@ export const VERBS: readonly Verb[] = [
     ...by,
     ...dryRun,
   }),
-  ops(
-    "rollback",
-    "put a deployment's alias back on the stable version",
-    "rollback DEPLOYMENT --reason TEXT [--aws] [--dry-run]",
-    { ...reason, ...by, ...dryRun },
-  ),
+  {
+    ...ops(
+      "rollback",
+      "put a deployment's alias back on the stable version, or --to an older one",
+      "rollback DEPLOYMENT --reason TEXT [--aws] [--dry-run]",
+      {
+        ...reason,
+        ...by,
+        ...dryRun,
+        to: {
+          type: "string",
+          arg: "VERSION",
+          help: "go back to this published version (one Switchyard published for the deployment, or its stable one)",
+        },
+      },
+      "Without --to: the alias goes back to 100% on the stable version of the deployment in flight\n" +
+        "or of the last one, and its execution is stopped.\n" +
+        "With --to VERSION: the alias goes to 100% on VERSION, which must be a version Switchyard\n" +
+        "published for this deployment (or its recorded stable version) whose image no scan blocks;\n" +
+        "the deployment's generation advances first, so no execution in flight writes again, and the\n" +
+        "record names VERSION as stable. Events never go back to an older version; only this does.",
+    ),
+    usage: [
+      "rollback DEPLOYMENT --reason TEXT [--aws] [--dry-run]",
+      "rollback DEPLOYMENT --to VERSION --reason TEXT [--aws] [--dry-run]",
+    ],
+    examples: [
+      'rollback api --reason "5xx after deploy"',
+      'rollback api --to 3 --reason "bad migration in 4 and 5"',
+    ],
+  },
   ops(
     "promote",
     "skip the bake and put 100% on the new version",

@@ -4,7 +4,14 @@ import { decideApproval } from "@switchyard/core/cost/approval";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
 import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
-import { OpsError, type OpsTarget, operatorPromote, operatorRollback, setPaused } from "../ops.ts";
+import {
+  OpsError,
+  type OpsTarget,
+  operatorPromote,
+  operatorRollback,
+  operatorRollbackTo,
+  setPaused,
+} from "../ops.ts";
 import { type EventReport, eventDeliverer } from "../replay.ts";
 import { attachTimeline, timelineLine } from "../timeline.ts";
 import {
@@ -243,12 +250,21 @@ export class DevPlane {
       switch (action.do) {
         case "pause":
         case "resume":
-          await setPaused(target, action.do === "pause", action.reason, action.by);
+          await setPaused(target, action.do === "pause", action.reason, action.by, config);
           return { ok: true, result: { paused: action.do === "pause" } };
         case "rollback":
           return {
             ok: true,
-            result: await operatorRollback(config, target, action.deployment, action.reason, action.by),
+            result: action.to
+              ? await operatorRollbackTo(
+                  config,
+                  target,
+                  action.deployment,
+                  action.to,
+                  action.reason,
+                  action.by,
+                )
+              : await operatorRollback(config, target, action.deployment, action.reason, action.by),
           };
         case "promote":
           return {

@@ -18,6 +18,8 @@ export type OperatorAction =
       readonly deployment: string;
       readonly reason: string;
       readonly by: string;
+      /** rollback --to: the older version to go back to (ADR 0020). */
+      readonly to?: string;
     }
   | { readonly do: "approve" | "deny"; readonly anomaly: string; readonly by: string }
   | {

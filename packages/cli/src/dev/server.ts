@@ -232,8 +232,16 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     case "resume":
       return { do: body.do, reason: text(body, "reason"), by };
     case "rollback":
-    case "promote":
-      return { do: body.do, deployment: text(body, "deployment"), reason: text(body, "reason"), by };
+    case "promote": {
+      const to = body.do === "rollback" ? text(body, "to", false) : "";
+      return {
+        do: body.do,
+        deployment: text(body, "deployment"),
+        reason: text(body, "reason"),
+        by,
+        ...(to ? { to } : {}),
+      };
+    }
     case "approve":
     case "deny":
       return { do: body.do, anomaly: text(body, "anomaly"), by };

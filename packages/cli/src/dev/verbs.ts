@@ -279,6 +279,7 @@ const OPS_OPTIONS = {
   table: { type: "string" },
   reason: { type: "string" },
   by: { type: "string" },
+  to: { type: "string" },
   limit: { type: "string" },
   list: { type: "boolean" },
   watch: { type: "boolean" },
@@ -303,6 +304,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   const by = values.by ?? process.env.USER ?? "operator";
   if (["pause", "resume", "rollback", "promote"].includes(verb) && !values.reason) return undefined; // the caller names the missing --reason
   if ((verb === "rollback" || verb === "promote") && !args[0]) return undefined;
+  if (values.to !== undefined && verb !== "rollback") return undefined; // the caller refuses the option
   if (values.watch && verb !== "status") throw new DevUsageError(`--watch goes with status, not ${verb}`);
   const dev = await findDev(here());
   if (!dev) {
@@ -362,7 +364,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
       );
     case "rollback":
     case "promote":
-      return act({ do: verb, deployment: args[0], reason: values.reason }, (r) => {
+      return act({ do: verb, deployment: args[0], reason: values.reason, to: values.to }, (r) => {
         const out = r as { outcome: string; detail: string };
         return `${out.outcome}: ${out.detail}`;
       });

@@ -58,6 +58,9 @@ export async function versionDigest(
   return sha ? `sha256:${sha}` : undefined;
 }
 
+/** How every version Switchyard publishes for a deployment begins its description (the publish step). */
+export const publishedBy = (deployment: string): string => `switchyard ${deployment}: `;
+
 export function describeAlias(state: {
   version: string;
   additional?: { version: string; weight: number };

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { SCAN_SEVERITIES } from "../config/index.ts";
+import { SUPPRESSED_ALARM_POLICIES } from "./config.ts";
 
 /**
  * The deploy state machine's input. Self-contained: it names the function, the image by
@@ -28,6 +29,12 @@ export const DeployInput = z.looseObject({
     .min(1)
     .refine((steps) => steps.at(-1)?.weight === 1, "the last step must shift 100% (weight 1)"),
   alarms: z.array(z.string().min(1)),
+  /**
+   * What a guarding alarm in ALARM does between steps while its actions are suppressed (the
+   * deployment's `suppressedAlarms`, ADR 0014/0020). In the input, so a console replay carries
+   * the policy it was decided under; inputs made before it existed read as "rollback".
+   */
+  suppressedAlarms: z.enum(SUPPRESSED_ALARM_POLICIES).default("rollback"),
   scanGate: z
     .object({ threshold: z.enum(SCAN_SEVERITIES), timeoutSeconds: z.number().int().positive() })
     .nullable(),

@@ -22,11 +22,11 @@ import {
   recordNewVersion,
   settleDeployment,
 } from "../store/state.ts";
-import { describeAlias, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
-import { startQueued } from "./watch.ts";
+import { startQueued, stateMachineOf } from "./watch.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -314,7 +314,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
           CodeSha256: config?.CodeSha256,
           RevisionId: config?.RevisionId,
           Description:
-            `switchyard ${input.deployment}: ${input.image.digest} (event ${input.trigger.eventId})`.slice(
+            `${publishedBy(input.deployment)}${input.image.digest} (event ${input.trigger.eventId})`.slice(
               0,
               256,
             ),
@@ -383,16 +383,41 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     const states = new Map<string, string>();
     for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])])
       states.set(String(a.AlarmName), String(a.StateValue));
+    // A composite alarm whose actions a suppressor holds back (muted) says so in
+    // ActionsSuppressedBy (WaitPeriod | ExtensionPeriod | Alarm); metric alarms have no suppressor.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_CompositeAlarm.html
+    const mutedBy = new Map<string, string>();
+    for (const a of out.CompositeAlarms ?? [])
+      if (a.ActionsSuppressedBy) mutedBy.set(String(a.AlarmName), String(a.ActionsSuppressedBy));
     const missing = input.alarms.filter((name) => !states.has(name));
     if (missing.length > 0) {
       const reason = `alarm(s) ${missing.map((m) => `"${m}"`).join(", ")} do not exist: a missing alarm is never treated as OK; create it or remove it from deployments["${input.deployment}"].alarms`;
       await audit(deps, input, payload, "config-error", reason);
       throw new SwitchyardError(ErrorNames.ConfigError, reason);
     }
-    const inAlarm = input.alarms.filter((name) => states.get(name) === "ALARM");
+    const firing = input.alarms.filter((name) => states.get(name) === "ALARM");
+    // Under suppressedAlarms "ignore", a muted alarm in ALARM neither blocks nor rolls back the
+    // step (ADR 0020): the same decision the rollback function takes on its event (ADR 0014).
+    const ignored = input.suppressedAlarms === "ignore" ? firing.filter((name) => mutedBy.has(name)) : [];
+    const inAlarm = firing.filter((name) => !ignored.includes(name));
     const noData = input.alarms.filter((name) => states.get(name) === "INSUFFICIENT_DATA");
-    if (inAlarm.length > 0)
-      return { verdict: "alarm", reason: `alarm(s) in ALARM: ${inAlarm.join(", ")}`, holdsLeft };
+    const muted = (names: string[]) => names.map((name) => `${name} (suppressed by ${mutedBy.get(name)})`);
+    if (inAlarm.length > 0) {
+      const loud = inAlarm.filter((name) => !mutedBy.has(name));
+      const reason =
+        loud.length === inAlarm.length
+          ? `alarm(s) in ALARM: ${inAlarm.join(", ")}`
+          : `alarm(s) in ALARM: ${[...loud, ...muted(inAlarm.filter((n) => mutedBy.has(n)))].join(", ")}; muted alarms roll back too (suppressedAlarms "rollback")`;
+      return { verdict: "alarm", reason, holdsLeft };
+    }
+    if (ignored.length > 0)
+      await audit(
+        deps,
+        input,
+        payload,
+        "suppressed",
+        `alarm(s) ${muted(ignored).join(", ")} in ALARM with actions suppressed, and ${input.deployment} has suppressedAlarms "ignore": step ${input.progress.index + 1} not held or rolled back`,
+      );
     if (noData.length > 0) {
       const reason = `held: alarm(s) ${noData.join(", ")} in INSUFFICIENT_DATA`;
       await audit(
@@ -641,11 +666,6 @@ async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
       throw new SwitchyardError(ErrorNames.Permanent, `lambda:UpdateFunctionCode: ${e.name}: ${e.message}`);
     throw error;
   }
-}
-
-/** arn:…:execution:<machine>:<name> → arn:…:stateMachine:<machine>. */
-function stateMachineOf(executionArn: string): string {
-  return executionArn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, "");
 }
 
 /** Lambda's error payload reaches the Catch as a JSON Cause: show its message. */

@@ -8,7 +8,7 @@ import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { imageRegistry, refuseDowngrade } from "../provenance.ts";
+import { githubArtifact as githubIdentity, imageRegistry, refuseDowngrade } from "../provenance.ts";
 import {
   automationPaused,
   claimExecutionStart,
@@ -18,6 +18,7 @@ import {
   recordAudit,
   releaseExecutionStart,
   takeActionBudget,
+  takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { DeployInput } from "./input.ts";
@@ -52,6 +53,7 @@ export function deployInput(
     generation,
     steps: deployment.steps,
     alarms: deployment.alarms,
+    suppressedAlarms: deployment.suppressedAlarms,
     scanGate: deployment.gates.scan
       ? { threshold: deployment.gates.scan.threshold, timeoutSeconds: deployment.scanTimeoutSeconds ?? 1800 }
       : null,
@@ -211,7 +213,16 @@ export async function onGithubEvent(
       watching.map((w) => w.name),
     );
   }
-  return startDeployments(deps, event, subject, planned);
+  // Deliveries are deduplicated by content too: a captured delivery resent under a new
+  // X-GitHub-Delivery id names the same release or deployment, so the same execution.
+  const identity = githubIdentity(githubEvent, event.detail);
+  return startDeployments(
+    deps,
+    event,
+    subject,
+    planned,
+    identity && { key: `${identity.kind}-${identity.id}`, label: identity.label },
+  );
 }
 
 async function imageDigest(
@@ -244,6 +255,8 @@ async function startDeployments(
   event: BusEvent,
   subject: string,
   planned: readonly Planned[],
+  /** What the event is about, when that is not the event itself (a GitHub release or deployment). */
+  identity?: { key: string; label: string },
 ): Promise<ReactionResult> {
   const audit = (
     decision: string,
@@ -283,11 +296,12 @@ async function startDeployments(
   const executions: string[] = [];
   const outcomes: string[] = [];
   for (const { deployment: dep, image } of planned) {
-    const name = executionName(dep.name, event.id);
+    const name = executionName(dep.name, identity?.key ?? event.id);
     const arn = `${deps.deployStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
     const duplicate = async (why: string) => {
       outcomes.push("duplicate");
-      await audit("duplicate", `event ${event.id} ${why}: duplicate delivery ignored`, dep.name, arn);
+      const what = identity ? `event ${event.id} (${identity.label})` : `event ${event.id}`;
+      await audit("duplicate", `${what} ${why}: duplicate delivery ignored`, dep.name, arn);
     };
     if (await executionExists(deps, arn)) {
       await duplicate(`already started execution ${name}`);
@@ -349,6 +363,16 @@ async function startDeployments(
       const stable =
         generation === (record?.generation ?? 0) ? alias : await readAlias(deps, dep.function, dep.alias);
       const fenced = { ...input, stableVersion: stable.version, generation };
+      // A push still queued on a settled record waited for automation to resume: this newer
+      // one replaces it (the newest push wins), or it would start after this one and undo it.
+      const held =
+        record?.queued && record.status !== "shifting" && (await takeQueuedDeploy(deps.store, dep.name));
+      if (held)
+        await audit(
+          "superseded",
+          `${subject}: replaces the push queued since ${held.queuedAt} (${String(held.input.imageUri)}), which waited for automation to resume`,
+          dep.name,
+        );
       try {
         const out = await deps.clients.sfn.send(
           new StartExecutionCommand({

@@ -1,10 +1,17 @@
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { Config } from "../config/index.ts";
 import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { ExecutionStatusChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { readControl, readDeployment, recordAudit, takeQueuedDeploy } from "../store/state.ts";
+import {
+  automationPaused,
+  readControl,
+  readDeployment,
+  recordAudit,
+  takeQueuedDeploy,
+} from "../store/state.ts";
 import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
@@ -165,14 +172,31 @@ async function handleEnd(
 
 /**
  * A push queued behind the deployment that just ended starts now, under the generation the
- * record carries (the fence), from the alias as it is.
+ * record carries (the fence), from the alias as it is — unless automation is paused: then it
+ * stays queued, audited as held, and `switchyard resume` starts it (`startHeldQueued`).
  */
 export async function startQueued(
-  deps: CoreDeps,
+  deps: CoreDeps & { readonly config?: { readonly safety: { readonly paused: boolean } } },
   deployStateMachineArn: string,
   deployment: string,
-  eventId: string,
+  eventId: string | undefined,
 ): Promise<string | undefined> {
+  const control = await automationPaused(deps);
+  if (control.paused) {
+    const record = await readDeployment(deps.store, deployment);
+    if (record?.queued && record.status !== "shifting") {
+      const input = record.queued.input as { imageUri?: string; correlationId?: string };
+      await recordAudit(deps.store, {
+        reaction: "deploy",
+        decision: "held",
+        reason: `held: automation paused${control.reason ? ` (${control.reason})` : ""}: the push queued since ${record.queued.queuedAt} (${input.imageUri}) stays queued; \`switchyard resume\` starts it`,
+        subject: deployment,
+        ...(eventId ? { eventId } : {}),
+        correlationId: input.correlationId ?? eventId ?? record.queued.name,
+      });
+    }
+    return undefined;
+  }
   const queued = await takeQueuedDeploy(deps.store, deployment);
   if (!queued) return undefined;
   const record = await readDeployment(deps.store, deployment);
@@ -195,17 +219,45 @@ export async function startQueued(
       throw error;
     });
   if (!out?.executionArn) return undefined;
+  const correlationId = input.correlationId ?? eventId ?? queued.name;
   await recordAudit(deps.store, {
     reaction: "deploy",
     decision: "started",
     reason: `queued push (since ${queued.queuedAt}) started after the deployment in flight ended; alias ${input.functionName}:${input.alias} on version ${alias.version}`,
     subject: deployment,
     executionArn: out.executionArn,
-    eventId,
-    correlationId: input.correlationId ?? eventId,
+    ...(eventId ? { eventId } : {}),
+    correlationId,
   });
   logger.info("queued deploy started", { deployment, executionArn: out.executionArn });
   return out.executionArn;
+}
+
+/**
+ * Automation resumed (`switchyard resume`): each push that waited for it on a settled record
+ * starts now, on the deploy state machine that ran the deployment it queued behind. Returns
+ * the executions started. A record still shifting keeps its push until an operator verb or
+ * the end of its execution settles it.
+ */
+export async function startHeldQueued(deps: CoreDeps, config: Config): Promise<string[]> {
+  const started: string[] = [];
+  for (const d of config.deployments) {
+    const record = await readDeployment(deps.store, d.name);
+    if (!record?.queued || record.status === "shifting" || !record.executionArn) continue;
+    const arn = await startQueued(
+      { ...deps, config },
+      stateMachineOf(record.executionArn),
+      d.name,
+      undefined,
+    );
+    if (arn) started.push(arn);
+  }
+  return started;
+}
+
+/** arn:…:execution:<machine>:<name> → arn:…:stateMachine:<machine>. */
+export function stateMachineOf(executionArn: string): string {
+  return executionArn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, "");
 }
 
 function safeJson(text: string | null | undefined): unknown {

@@ -361,6 +361,53 @@ export async function advanceGeneration(
   );
 }
 
+/**
+ * An operator put the alias on `stableVersion` (`switchyard rollback --to`): the record, settled
+ * or absent, is settled as rolled back with that version as stable, its generation advanced
+ * from `seen` (the fence: every execution that read it is stale) and its queued push dropped.
+ * False when the record moved on since it was read, or is shifting. Returns the dropped push.
+ */
+export async function pinDeployment(
+  store: StateStore,
+  deployment: string,
+  seen: number,
+  pin: { functionName: string; alias: string; stableVersion: string; reason: string },
+): Promise<{ pinned: boolean; dropped?: QueuedDeploy }> {
+  try {
+    const out = await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: deploymentKey(deployment),
+        UpdateExpression:
+          "SET deployment = :dep, functionName = :fn, #alias = :alias, stableVersion = :stable, newVersion = :none, #status = :status, reason = :reason, updatedAt = :now, generation = :next, executionArn = if_not_exists(executionArn, :none), imageUri = if_not_exists(imageUri, :none), startedAt = if_not_exists(startedAt, :now) REMOVE queued",
+        ConditionExpression:
+          "((attribute_not_exists(generation) AND :gen = :zero) OR generation = :gen) AND (attribute_not_exists(#status) OR #status <> :shifting)",
+        ExpressionAttributeNames: { "#status": "status", "#alias": "alias" },
+        ExpressionAttributeValues: {
+          ":dep": deployment,
+          ":fn": pin.functionName,
+          ":alias": pin.alias,
+          ":stable": pin.stableVersion,
+          ":none": "",
+          ":status": "rolled-back",
+          ":shifting": "shifting",
+          ":reason": pin.reason,
+          ":now": store.now().toISOString(),
+          ":gen": seen,
+          ":next": seen + 1,
+          ":zero": 0,
+        },
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    const dropped = out.Attributes?.queued as QueuedDeploy | undefined;
+    return { pinned: true, ...(dropped ? { dropped } : {}) };
+  } catch (error) {
+    if ((error as Error).name === "ConditionalCheckFailedException") return { pinned: false };
+    return awsStep("pin deployment", () => Promise.reject(error));
+  }
+}
+
 /** Keeps `queued` as the push that starts when the deployment in flight ends (the newest wins). */
 export async function queueDeploy(
   store: StateStore,

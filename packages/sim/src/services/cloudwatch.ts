@@ -17,6 +17,12 @@ interface AlarmRecord {
   StateReason: string;
   StateReasonData?: string;
   StateUpdatedTimestamp: Date;
+  /** A composite alarm's actions suppressor, and its wait and extension periods in seconds. */
+  ActionsSuppressor?: string;
+  ActionsSuppressorWaitPeriod?: number;
+  ActionsSuppressorExtensionPeriod?: number;
+  /** When this alarm last left ALARM (a suppressor's extension period runs from then). */
+  leftAlarmAt?: Date;
 }
 
 const STATES = new Set(["OK", "ALARM", "INSUFFICIENT_DATA"]);
@@ -55,7 +61,13 @@ export class CloudWatchService {
   seedAlarm(
     name: string,
     state: AlarmState = "OK",
-    options: { composite?: boolean; description?: string; region?: string } = {},
+    options: {
+      composite?: boolean;
+      description?: string;
+      region?: string;
+      /** A composite alarm's actions suppressor (an alarm name), with its periods in seconds. */
+      suppressor?: { alarm: string; waitSeconds: number; extensionSeconds: number };
+    } = {},
   ): void {
     const region = options.region ?? this.#kernel.region;
     if (this.#alarms.has(`${region}/${name}`)) return;
@@ -66,7 +78,16 @@ export class CloudWatchService {
       kind: options.composite ? "composite" : "metric",
       ...(options.description ? { AlarmDescription: options.description } : {}),
       ...(options.composite
-        ? { AlarmRule: `ALARM("${name}-signal")` }
+        ? {
+            AlarmRule: `ALARM("${name}-signal")`,
+            ...(options.suppressor
+              ? {
+                  ActionsSuppressor: options.suppressor.alarm,
+                  ActionsSuppressorWaitPeriod: options.suppressor.waitSeconds,
+                  ActionsSuppressorExtensionPeriod: options.suppressor.extensionSeconds,
+                }
+              : {}),
+          }
         : {
             MetricName: "Errors",
             Namespace: "AWS/Lambda",
@@ -87,6 +108,7 @@ export class CloudWatchService {
   observeState(name: string, value: string, region = this.#kernel.region): void {
     const alarm = this.#alarms.get(`${region}/${name}`);
     if (!alarm || !STATES.has(value)) return;
+    if (alarm.StateValue === "ALARM" && value !== "ALARM") alarm.leftAlarmAt = this.#kernel.clock.date();
     alarm.StateValue = value as AlarmState;
     alarm.StateReason = "Observed in a replayed event";
     alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
@@ -136,8 +158,15 @@ export class CloudWatchService {
         (input.StateValue === undefined || a.StateValue === input.StateValue),
     );
     const out = (a: AlarmRecord) => {
-      const { kind: _kind, region: _region, ...rest } = a;
-      return rest;
+      const { kind: _kind, region: _region, leftAlarmAt: _left, ...rest } = a;
+      const suppressedBy = a.kind === "composite" ? this.#suppressedBy(a) : undefined;
+      return suppressedBy
+        ? {
+            ...rest,
+            ActionsSuppressedBy: suppressedBy,
+            ActionsSuppressedReason: `Actions suppressed by ${suppressedBy}`,
+          }
+        : rest;
     };
     return {
       MetricAlarms: types.includes("MetricAlarm") ? selected.filter((a) => a.kind === "metric").map(out) : [],
@@ -145,6 +174,27 @@ export class CloudWatchService {
         ? selected.filter((a) => a.kind === "composite").map(out)
         : [],
     };
+  }
+
+  /**
+   * Why a composite alarm in ALARM has its actions held back now, if it does: its suppressor is
+   * in ALARM ("Alarm"), left ALARM less than the extension period ago ("ExtensionPeriod"), or
+   * the composite went to ALARM less than the wait period ago while the suppressor was not in
+   * ALARM ("WaitPeriod"); after those periods the composite performs its actions.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_CompositeAlarm.html
+   */
+  #suppressedBy(alarm: AlarmRecord): "Alarm" | "ExtensionPeriod" | "WaitPeriod" | undefined {
+    if (alarm.StateValue !== "ALARM" || !alarm.ActionsSuppressor) return undefined;
+    const suppressor = this.#alarms.get(`${alarm.region}/${alarm.ActionsSuppressor}`);
+    if (suppressor?.StateValue === "ALARM") return "Alarm";
+    const now = this.#kernel.clock.now();
+    const left = suppressor?.leftAlarmAt?.getTime();
+    if (left !== undefined && now - left < (alarm.ActionsSuppressorExtensionPeriod ?? 0) * 1000)
+      return "ExtensionPeriod";
+    const since = alarm.StateUpdatedTimestamp.getTime();
+    if ((left === undefined || left < since) && now - since < (alarm.ActionsSuppressorWaitPeriod ?? 0) * 1000)
+      return "WaitPeriod";
+    return undefined;
   }
 
   /**
@@ -207,6 +257,7 @@ export class CloudWatchService {
       );
     }
     const previous = { ...alarm };
+    if (alarm.StateValue === "ALARM" && value !== "ALARM") alarm.leftAlarmAt = this.#kernel.clock.date();
     alarm.StateValue = value as AlarmState;
     alarm.StateReason = String(input.StateReason ?? "");
     if (input.StateReasonData !== undefined) alarm.StateReasonData = String(input.StateReasonData);
