@@ -61,12 +61,27 @@ export interface Request {
 
 export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
 
+/**
+ * Each pattern's expression, compiled once: every call the account answers is authorized against
+ * its caller's policy, and the policies are few and fixed while the calls are many. Bounded, so a
+ * long run with ever-new patterns (condition values) cannot grow it without limit.
+ */
+const compiled = new Map<string, RegExp>();
+const COMPILED_LIMIT = 10_000;
+
 /** `*` any run of characters, `?` exactly one, everything else literal. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = [...pattern]
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
+  const key = `${ignoreCase ? "i" : "s"}${pattern}`;
+  let expression = compiled.get(key);
+  if (!expression) {
+    const source = [...pattern]
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    expression = new RegExp(`^${source}$`, ignoreCase ? "is" : "s");
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(key, expression);
+  }
+  return expression.test(value);
 }
 
 /** Action names are case-insensitive: "lambda:invokefunction" matches "lambda:InvokeFunction". */
