@@ -14,6 +14,9 @@ export interface Timer {
 
 export class VirtualClock {
   #now: number;
+  /** The instant `#iso` formats (NaN: none yet). */
+  #isoAt = Number.NaN;
+  #iso = "";
   #timers: Timer[] = [];
   #activity: Activity;
 
@@ -31,7 +34,12 @@ export class VirtualClock {
   }
 
   iso(): string {
-    return new Date(this.#now).toISOString();
+    // Every recorded call stamps its time: formatted once per instant, not once per call.
+    if (this.#isoAt !== this.#now) {
+      this.#isoAt = this.#now;
+      this.#iso = new Date(this.#now).toISOString();
+    }
+    return this.#iso;
   }
 
   /**

@@ -61,26 +61,28 @@ export interface Request {
 
 export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
 
+/**
+ * Each pattern's expression, compiled once: every call the account answers is authorized against
+ * its caller's policy, and the policies are few and fixed while the calls are many. Bounded, so a
+ * long run with ever-new patterns (condition values) cannot grow it without limit.
+ */
+const compiled = new Map<string, RegExp>();
+const COMPILED_LIMIT = 10_000;
+
 /** `*` any run of characters, `?` exactly one, everything else literal. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
   const key = `${ignoreCase ? "i" : "s"}${pattern}`;
-  let compiled = WILDCARDS.get(key);
-  if (!compiled) {
+  let expression = compiled.get(key);
+  if (!expression) {
     const source = [...pattern]
       .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
       .join("");
-    compiled = new RegExp(`^${source}$`, ignoreCase ? "is" : "s");
-    WILDCARDS.set(key, compiled);
+    expression = new RegExp(`^${source}$`, ignoreCase ? "is" : "s");
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(key, expression);
   }
-  return compiled.test(value);
+  return expression.test(value);
 }
-
-/**
- * Each pattern compiled once: a role's policy is the same few patterns, matched on every call
- * (compiling them again per call was a tenth of a simulated call's time). No `g` flag, so a
- * shared RegExp keeps no state between tests.
- */
-const WILDCARDS = new Map<string, RegExp>();
 
 /** Action names are case-insensitive: "lambda:invokefunction" matches "lambda:InvokeFunction". */
 export const actionMatches = (pattern: string, action: string): boolean =>

@@ -5,7 +5,7 @@ import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
-import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
+import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
 
@@ -39,15 +39,18 @@ export async function onAlarm(
     await audit("no-action", `alarm ${alarmName} guards no deployment`);
     return { ...base, outcome: "no-action", reason: `alarm ${alarmName} guards no deployment` };
   }
-  // Everything the decision needs, read at once: the kill switch, the alarm now, the records.
-  const [control, current, records, aliases] = await Promise.all([
-    automationPaused(deps),
+  // Everything the decision needs, read at once: the kill switch and the records (one BatchGetItem),
+  // the alarm now, the aliases.
+  const [{ control, records }, current, aliases] = await Promise.all([
+    readControlAndDeployments(
+      deps,
+      guarded.map((d) => d.name),
+    ),
     awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
       ),
     ),
-    Promise.all(guarded.map((d) => readDeployment(deps.store, d.name))),
     Promise.all(guarded.map((d) => readAlias(deps, d.function, d.alias))),
   ]);
   if (control.paused) {

@@ -21,7 +21,7 @@ export const rollbackUnit: ReactionUnit = {
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StopExecution"], resources: ["deployExecutions"] },
-        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        stateTableGrant("BatchGetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
         deadLetterGrant,
       ],

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -109,7 +110,11 @@ export async function readControl(store: StateStore): Promise<AutomationControl>
   const out = await awsStep("read kill switch", () =>
     store.db.send(new GetCommand({ TableName: store.table, Key: CONTROL_KEY, ConsistentRead: true })),
   );
-  const item = out.Item as AutomationControl | undefined;
+  return controlOf(out.Item as AutomationControl | undefined);
+}
+
+/** The kill switch as its item says; no item: automation runs. */
+function controlOf(item: AutomationControl | undefined): AutomationControl {
   return {
     paused: item?.paused === true,
     ...(item?.reason ? { reason: item.reason } : {}),
@@ -197,10 +202,66 @@ export async function readDeployment(
       new GetCommand({ TableName: store.table, Key: deploymentKey(deployment), ConsistentRead: true }),
     ),
   );
-  if (!out.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = out.Item;
-  // Records written before fencing carry no generation: they are generation 0.
+  return asDeploymentRecord(out.Item);
+}
+
+/** An item of the table as a deployment record; records written before fencing are generation 0. */
+function asDeploymentRecord(item: Record<string, unknown> | undefined): DeploymentRecord | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...record } = item;
   return { ...record, generation: Number(record.generation ?? 0) } as DeploymentRecord;
+}
+
+/** Keys one BatchGetItem may ask for (DynamoDB API Reference, BatchGetItem: "as many as 100 items"). */
+const BATCH_GET_LIMIT = 100;
+/** Rounds of UnprocessedKeys retried before the read fails: each round reads at least one item or throttles. */
+const BATCH_GET_ROUNDS = 10;
+
+/**
+ * What the alarm path decides on, read in one round trip where the read once took one per item: the
+ * kill switch (as `automationPaused` says it) and the deployment record of each of `deployments`, in
+ * their order, as strongly consistent reads — one BatchGetItem with ConsistentRead, whose items are
+ * each as current as a ConsistentRead GetItem of it. A paused config reads the records alone.
+ * BatchGetItem answers in any order and may leave keys unprocessed; those are asked for again
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+ */
+export async function readControlAndDeployments(
+  deps: Parameters<typeof automationPaused>[0],
+  deployments: readonly string[],
+): Promise<{ control: AutomationControl; records: (DeploymentRecord | undefined)[] }> {
+  const configPaused = deps.config?.safety.paused === true;
+  const keys = [...(configPaused ? [] : [CONTROL_KEY]), ...[...new Set(deployments)].map(deploymentKey)];
+  if (keys.length > BATCH_GET_LIMIT) {
+    const [control, records] = await Promise.all([
+      automationPaused(deps),
+      Promise.all(deployments.map((d) => readDeployment(deps.store, d))),
+    ]);
+    return { control, records };
+  }
+  const found = new Map<string, Record<string, unknown>>();
+  const id = (key: Record<string, unknown>) =>
+    `${key[stateTable.partitionKey]}\u0000${key[stateTable.sortKey]}`;
+  let pending: Record<string, unknown>[] = keys;
+  for (let round = 1; pending.length > 0; round++) {
+    if (round > BATCH_GET_ROUNDS)
+      throw new Error(
+        `read kill switch and deployment records: ${pending.length} keys still unprocessed after ${BATCH_GET_ROUNDS} BatchGetItem rounds`,
+      );
+    const asked = pending;
+    const out = await awsStep("read kill switch and deployment records", () =>
+      deps.store.db.send(
+        new BatchGetCommand({
+          RequestItems: { [deps.store.table]: { Keys: asked, ConsistentRead: true } },
+        }),
+      ),
+    );
+    for (const item of out.Responses?.[deps.store.table] ?? []) found.set(id(item), item);
+    pending = (out.UnprocessedKeys?.[deps.store.table]?.Keys ?? []) as Record<string, unknown>[];
+  }
+  const control = configPaused
+    ? await automationPaused(deps)
+    : controlOf(found.get(id(CONTROL_KEY)) as AutomationControl | undefined);
+  return { control, records: deployments.map((d) => asDeploymentRecord(found.get(id(deploymentKey(d))))) };
 }
 
 /** One conditional write on the record; false when its condition does not hold. */
