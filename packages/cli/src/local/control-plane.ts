@@ -200,7 +200,12 @@ export async function startControlPlane(
           account.events.addScheduledRule({ name: r, schedule: "rate(1 day)" });
   }
   for (const runbook of config.failover.runbooks) {
-    for (const alarm of runbook.triggers.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
+    for (const alarm of runbook.triggers.alarms) {
+      // A trigger alarm of another region is named by its ARN.
+      const arn = /^arn:[^:]+:cloudwatch:([^:]+):\d{12}:alarm:(.+)$/.exec(alarm);
+      if (arn?.[1] && arn[2]) account.cloudwatch.seedAlarm(arn[2], "OK", { region: arn[1] });
+      else account.cloudwatch.seedAlarm(alarm, "OK");
+    }
     seedRunbookWorld(account, runbook);
   }
   // A secret's customer managed key exists where the config names it, and protects the secret.
