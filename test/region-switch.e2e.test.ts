@@ -1,12 +1,11 @@
-import type { Server } from "node:http";
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
 import type { BusEventOut } from "../packages/sim/src/index.ts";
 import { names } from "../stacks/plan/names.ts";
 import { planForwarding } from "../stacks/plan/rules.ts";
-import { runbookConfig, START, secondaryEndpoint, TOPIC } from "./support/failover.ts";
+import { runbookConfig, runbookPlane, TOPIC } from "./support/failover.ts";
 import { fixture } from "./support/scenario.ts";
 
 /**
@@ -16,20 +15,27 @@ import { fixture } from "./support/scenario.ts";
  * in us-east-1, primary ap-southeast-2, replica us-west-2.
  */
 
-let plane: ControlPlane | undefined;
-let server: Server | undefined;
+let opened: Awaited<ReturnType<typeof runbookPlane>> | undefined;
 afterEach(async () => {
-  await plane?.close();
-  server?.close();
-  plane = undefined;
-  server = undefined;
+  await opened?.close();
+  opened = undefined;
 });
 
-async function setUp(change: (runbook: Record<string, unknown>) => void = () => undefined) {
-  const endpoint = await secondaryEndpoint();
-  server = endpoint.server;
-  plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
-  return plane;
+async function setUp(change?: (runbook: Record<string, unknown>) => void): Promise<ControlPlane> {
+  opened = await runbookPlane(change);
+  return opened.plane;
+}
+
+/** Sets a trigger alarm's state as CloudWatch would, with a client of `region`. */
+async function alarmGoesOff(p: ControlPlane, region: string) {
+  await p.clients.forRegion(region).cloudwatch.send(
+    new SetAlarmStateCommand({
+      AlarmName: "ignition-primary-health",
+      StateValue: "ALARM",
+      StateReason: "Route 53 health check failing",
+    }),
+  );
+  await p.runOut();
 }
 
 /** An event as AWS puts it on the default bus of `region`. */
@@ -149,14 +155,7 @@ describe("a failover trigger alarm in another region than the stack", () => {
   it("starts the runbook's failover when the alarm goes to ALARM in its region", async () => {
     const p = await setUp(inUsWest2);
 
-    await p.clients.forRegion("us-west-2").cloudwatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: "ignition-primary-health",
-        StateValue: "ALARM",
-        StateReason: "Route 53 health check failing",
-      }),
-    );
-    await p.runOut();
+    await alarmGoesOff(p, "us-west-2");
 
     expect(failovers(p)).toHaveLength(1);
     // The trigger read the alarm where it lives.
@@ -171,14 +170,7 @@ describe("a failover trigger alarm in another region than the stack", () => {
     const p = await setUp(inUsWest2);
     p.account.cloudwatch.seedAlarm("ignition-primary-health", "OK");
 
-    await p.clients.cloudwatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: "ignition-primary-health",
-        StateValue: "ALARM",
-        StateReason: "test",
-      }),
-    );
-    await p.runOut();
+    await alarmGoesOff(p, "us-east-1");
 
     expect(failovers(p)).toEqual([]);
   });

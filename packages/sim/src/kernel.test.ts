@@ -4,7 +4,6 @@ import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { describe, expect, it } from "vitest";
@@ -145,17 +144,6 @@ describe("the simulated services keep their resources by region", () => {
     await expect(send(east)).rejects.toMatchObject({ name: "AWS.SimpleQueueService.NonExistentQueue" });
     expect(account.sqs.messages("dead-letters", "us-west-2")).toHaveLength(1);
     expect(account.sqs.messages("dead-letters")).toEqual([]);
-  });
-
-  it("SNS: a topic takes publications from a client of its region only", async () => {
-    const account = new SimulatedAccount({ region: "us-east-1" });
-    const topic = account.sns.createTopic("arn:aws:sns:us-west-2:123456789012:ops");
-    const { east, west } = both(account, (region) => new SNSClient({ region, credentials }));
-    const publish = (client: SNSClient) => client.send(new PublishCommand({ TopicArn: topic, Message: "x" }));
-
-    await publish(west);
-    await expect(publish(east)).rejects.toMatchObject({ name: "NotFoundException" });
-    expect(account.sns.published(topic)).toHaveLength(1);
   });
 
   it("Secrets Manager: a secret is read from its region only, by name or ARN", async () => {

@@ -9,11 +9,7 @@ export interface PublishedMessage {
   PublishedAt: string;
 }
 
-/**
- * SNS topics that record what was published (notifications). Topics are regional: a client
- * publishes to a topic of its own region only (a topic's ARN names its region;
- * https://docs.aws.amazon.com/general/latest/gr/sns.html); another region's topic is not found.
- */
+/** SNS topics that record what was published (notifications). */
 export class SnsService {
   readonly #kernel: Kernel;
   readonly #topics = new Map<string, PublishedMessage[]>();
@@ -42,9 +38,7 @@ export class SnsService {
     if (action !== "Publish") return fail("InvalidAction", `the simulated SNS does not implement ${action}`);
     const arn = String(input.TopicArn ?? "");
     const messages = this.#topics.get(arn);
-    const region = /^arn:[^:]+:sns:([^:]+):/.exec(arn)?.[1];
-    if (!messages || region !== this.#kernel.clientRegion())
-      return fail("NotFoundException", "Topic does not exist");
+    if (!messages) return fail("NotFoundException", "Topic does not exist");
     const message: PublishedMessage = {
       MessageId: this.#kernel.newId(),
       TopicArn: arn,
