@@ -16,6 +16,7 @@ import { planStateMachines } from "./plan/machines.ts";
 import { names } from "./plan/names.ts";
 import { resolveResources } from "./plan/resources.ts";
 import { planDeadLetterQueue, planForwarding, planRules } from "./plan/rules.ts";
+import { secretKeys } from "./plan/secret-keys.ts";
 import { planSecretRotations, planTable, planWebhookSecret, type StackPlan } from "./plan/stack.ts";
 
 /**
@@ -30,6 +31,7 @@ export type { BundledFile, FunctionPlan } from "./plan/functions.ts";
 export { type ManagedPolicyPlan, policyDocument, type Statement } from "./plan/iam.ts";
 export type { StateMachinePlan } from "./plan/machines.ts";
 export type { DeadLetterQueuePlan, RulePlan } from "./plan/rules.ts";
+export { type SecretKey, secretKeys } from "./plan/secret-keys.ts";
 export type { StackPlan } from "./plan/stack.ts";
 
 /**
@@ -52,10 +54,11 @@ export function planStack(
 
   const n = names(config, stage);
   const resources = resolveResources(config, n);
-  const functions = planFunctions(n, input, resources);
+  const keys = secretKeys(config, n);
+  const functions = planFunctions(n, input, resources, { secretKeys: keys, config });
   const rules = planRules(n);
   const deadLetterQueue = planDeadLetterQueue(n, rules);
-  const stateMachines = planStateMachines(n, resources);
+  const stateMachines = planStateMachines(n, resources, keys);
   const alarms = planAlarms(config, n, { deadLetterQueue, functions, stateMachines });
 
   const plan: StackPlan = {

@@ -93,11 +93,29 @@ export function createStack(plan: StackPlan): {
           memory: `${f.memoryMB} MB`,
           timeout: `${f.timeoutSeconds} seconds`,
           environment: f.environment,
-          permissions: f.permissions,
+          // SST takes a statement's conditions as a list of { test, variable, values }.
+          permissions: f.permissions.map(({ conditions, ...statement }) => ({
+            ...statement,
+            ...(conditions
+              ? {
+                  conditions: Object.entries(conditions).flatMap(([test, keys]) =>
+                    Object.entries(keys).map(([variable, values]) => ({
+                      test,
+                      variable,
+                      values: typeof values === "string" ? [values] : values,
+                    })),
+                  ),
+                }
+              : {}),
+          })),
           // Outputs, so that the role waits for the policies it attaches.
           policies: $output(policies.map((p) => p.arn)),
           copyFiles: bundled(f),
           url: f.url ? { authorization: f.url.authorization, cors: false } : false,
+          // SST attaches AWSLambdaVPCAccessExecutionRole to the role itself (f.vpc.rolePolicy).
+          ...(f.vpc
+            ? { vpc: { privateSubnets: f.vpc.subnetIds, securityGroups: f.vpc.securityGroupIds } }
+            : {}),
           // No `esbuild.target`: SST passes on only `esNNNN` targets (a `node22` is dropped) and
           // derives es2023 from the nodejs22.x runtime itself (pkg/runtime/node/build.go).
           nodejs: { format: plan.bundle.format, minify: plan.bundle.minify },

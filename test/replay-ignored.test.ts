@@ -21,8 +21,13 @@ describe("replay reports of events no rule matches", () => {
     expect(report.deadLetters).toEqual([]);
   });
 
-  it("reports an ARC Region switch plan execution no rule matches as ignored, not malformed", async () => {
-    const report = await replay(example(), [fixture("aws/arc-region-switch/plan-execution-failed.json")]);
+  it("reports an ARC Region switch event no rule matches as ignored, not malformed", async () => {
+    // Plan executions are recorded (test/region-switch.e2e.test.ts); plan evaluations match no rule.
+    const evaluation = {
+      ...fixture<Record<string, unknown>>("aws/arc-region-switch/plan-execution-failed.json"),
+      "detail-type": "ARC Region Switch Plan Evaluation",
+    };
+    const report = await replay(example(), [evaluation]);
 
     expect(report.events.map((e) => [e.status, e.reason])).toEqual([
       ["ignored", "no rule matches this event"],

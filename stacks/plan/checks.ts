@@ -135,7 +135,8 @@ export function policyProblems(plan: StackPlan, quota: number): string[] {
     ...plan.functions.map((f) => ({
       what: `the ${f.name} function's role`,
       managed: f.managedPolicies,
-      attached: f.managedPolicies.length + SST_MANAGED_POLICIES,
+      // SST attaches AWSLambdaVPCAccessExecutionRole too to a function in a VPC.
+      attached: f.managedPolicies.length + SST_MANAGED_POLICIES + (f.vpc ? 1 : 0),
     })),
     ...plan.stateMachines.map((sm) => ({
       what: `the ${sm.name} state machine's role`,

@@ -1,4 +1,6 @@
+import type { Config } from "../../packages/core/src/config/index.ts";
 import { ENV, type FunctionEnv } from "../../packages/core/src/context.ts";
+import { LAMBDA_VPC_ACCESS, type RotationVpc } from "../../packages/core/src/secrets/config.ts";
 import { type FunctionName, functions, rules } from "../../packages/core/src/wiring.ts";
 import {
   type ManagedPolicyPlan,
@@ -9,6 +11,7 @@ import {
   statementsFor,
 } from "./iam.ts";
 import { DEFAULT_BUS, type Names } from "./names.ts";
+import { type SecretKey, withSecretKeyGrants } from "./secret-keys.ts";
 
 /** A file the function's bundle carries, at `path` from the bundle's root (LAMBDA_TASK_ROOT). */
 export interface BundledFile {
@@ -36,7 +39,18 @@ export interface FunctionPlan {
   url?: { authorization: "none"; why: string };
   /** For functions that EventBridge invokes asynchronously: where an event goes once Lambda's retries are spent. */
   asyncFailure?: { retries: number; destinationArn: string };
+  /**
+   * The private subnets and security groups the function runs in (Switchyard's rotation function,
+   * config `rotation.vpc`), and the AWS managed policy SST attaches to its role for that (SST 4.17
+   * function.ts: AWSLambdaVPCAccessExecutionRole), with the statement AWS publishes for it.
+   */
+  vpc?: RotationVpc & { rolePolicy: { arn: string; statements: Statement[] } };
 }
+
+/** What plans a function into a VPC: the config's `rotation.vpc` for Switchyard's rotation function. */
+const VPC_OF: Partial<Record<FunctionName, (config: Pick<Config, "rotation">) => RotationVpc | undefined>> = {
+  rotate: (config) => config.rotation.vpc,
+};
 
 /** Where each function's bundle carries the config, from LAMBDA_TASK_ROOT. */
 const CONFIG_FILE = "switchyard.config.json";
@@ -52,7 +66,10 @@ export function planFunctions(
   n: Names,
   input: unknown,
   resources: Parameters<typeof statementsFor>[0],
+  extras: { secretKeys?: readonly SecretKey[]; config?: Pick<Config, "rotation"> } = {},
 ): FunctionPlan[] {
+  const secretKeys = extras.secretKeys ?? [];
+  const vpcOf = (name: FunctionName) => (extras.config ? VPC_OF[name]?.(extras.config) : undefined);
   const statements = statementsFor(resources);
   /** The value of each variable a function's spec may list (`FunctionSpec.env`, declared in core's units). */
   const values: Record<FunctionEnv, string> = {
@@ -70,29 +87,46 @@ export function planFunctions(
   };
   const ruleTargets = new Set(rules.map((r) => r.target));
   const configFile: BundledFile = { path: CONFIG_FILE, contents: JSON.stringify(input) };
-  return functions.map((spec) => ({
-    name: spec.name,
-    functionName: n.functionName(spec.name),
-    arn: n.functionArn(spec.name),
-    handler: spec.handler,
-    description: spec.description,
-    runtime: "nodejs22.x",
-    architecture: "arm64",
-    memoryMB: spec.memoryMB,
-    timeoutSeconds: spec.timeoutSeconds,
-    environment: Object.fromEntries(spec.env.map((name) => [name, values[name]])),
-    ...rolePolicies(
-      n,
-      n.functionName(spec.name),
-      statements(spec.permissions),
-      ROLE_INLINE_POLICY_LIMIT - SST_INLINE_HEADROOM,
-    ),
-    files: spec.env.includes(ENV.configFile) ? [configFile] : [],
-    ...(spec.url ? { url: { authorization: "none" as const, why: WEBHOOK_URL_WHY } } : {}),
-    ...(ruleTargets.has(spec.name)
-      ? { asyncFailure: { retries: ASYNC_RETRIES, destinationArn: n.queue.arn } }
-      : {}),
-  }));
+  return functions.map(
+    (spec): FunctionPlan => ({
+      name: spec.name,
+      functionName: n.functionName(spec.name),
+      arn: n.functionArn(spec.name),
+      handler: spec.handler,
+      description: spec.description,
+      runtime: "nodejs22.x",
+      architecture: "arm64",
+      memoryMB: spec.memoryMB,
+      timeoutSeconds: spec.timeoutSeconds,
+      environment: Object.fromEntries(spec.env.map((name) => [name, values[name]])),
+      ...rolePolicies(
+        n,
+        n.functionName(spec.name),
+        withSecretKeyGrants(statements(spec.permissions), secretKeys),
+        ROLE_INLINE_POLICY_LIMIT - SST_INLINE_HEADROOM,
+      ),
+      files: spec.env.includes(ENV.configFile) ? [configFile] : [],
+      ...(spec.url ? { url: { authorization: "none" as const, why: WEBHOOK_URL_WHY } } : {}),
+      ...(ruleTargets.has(spec.name)
+        ? { asyncFailure: { retries: ASYNC_RETRIES, destinationArn: n.queue.arn } }
+        : {}),
+      ...withVpc(n, vpcOf(spec.name)),
+    }),
+  );
+}
+
+function withVpc(n: Names, vpc: RotationVpc | undefined): Pick<FunctionPlan, "vpc"> {
+  if (!vpc) return {};
+  return {
+    vpc: {
+      subnetIds: [...vpc.subnetIds],
+      securityGroupIds: [...vpc.securityGroupIds],
+      rolePolicy: {
+        arn: `arn:${n.partition}:iam::aws:policy/${LAMBDA_VPC_ACCESS.policy}`,
+        statements: [{ actions: [...LAMBDA_VPC_ACCESS.actions], resources: ["*"] }],
+      },
+    },
+  };
 }
 
 /** The variable that names the bundled config file (quoted in the checks' messages). */

@@ -5,6 +5,8 @@ import type { Names } from "./names.ts";
 export interface Statement {
   actions: string[];
   resources: string[];
+  /** IAM's Condition element, `{ operator: { key: value(s) } }` (a CMK secret's key grant). */
+  conditions?: Record<string, Record<string, string | string[]>>;
 }
 
 /** A customer-managed policy attached to a role: statements the role's inline policy has no room for. */
@@ -92,7 +94,12 @@ export const STATE_MACHINE_OBSERVABILITY: Statement[] = [
 export function policyDocument(statements: readonly Statement[]): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: statements.map((s) => ({ Effect: "Allow", Action: s.actions, Resource: s.resources })),
+    Statement: statements.map((s) => ({
+      Effect: "Allow",
+      Action: s.actions,
+      Resource: s.resources,
+      ...(s.conditions ? { Condition: s.conditions } : {}),
+    })),
   });
 }
 
@@ -154,8 +161,8 @@ function splitStatements(
       bin.used += size(statement);
     } else deferred.push(statement);
   }
-  for (const { actions, resources } of deferred) {
-    const base = size({ actions, resources: [] });
+  for (const { actions, resources, ...extra } of deferred) {
+    const base = size({ ...extra, actions, resources: [] });
     let rest = resources;
     while (rest.length > 0) {
       let bin = bins[bins.length - 1] as (typeof bins)[number];
@@ -175,7 +182,7 @@ function splitStatements(
         bins.push(bin);
         continue;
       }
-      bin.statements.push({ actions: [...actions], resources: rest.slice(0, taken) });
+      bin.statements.push({ ...extra, actions: [...actions], resources: rest.slice(0, taken) });
       bin.used += used;
       rest = rest.slice(taken);
     }

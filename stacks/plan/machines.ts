@@ -9,6 +9,7 @@ import {
   statementsFor,
 } from "./iam.ts";
 import type { Names, StateMachineName } from "./names.ts";
+import { type SecretKey, withSecretKeyGrants } from "./secret-keys.ts";
 
 export interface StateMachinePlan {
   name: StateMachineName;
@@ -23,7 +24,11 @@ export interface StateMachinePlan {
 }
 
 /** Each state machine of core's wiring, with its own role, log group and tracing. */
-export function planStateMachines(n: Names, resources: Record<ResourceRef, string[]>): StateMachinePlan[] {
+export function planStateMachines(
+  n: Names,
+  resources: Record<ResourceRef, string[]>,
+  secretKeys: readonly SecretKey[] = [],
+): StateMachinePlan[] {
   const statements = statementsFor(resources);
   return stateMachines.map((sm) => {
     const role = n.stateMachineRole(sm.name);
@@ -43,7 +48,7 @@ export function planStateMachines(n: Names, resources: Record<ResourceRef, strin
         ...rolePolicies(
           n,
           role.name,
-          [...statements(sm.permissions), ...STATE_MACHINE_OBSERVABILITY],
+          [...withSecretKeyGrants(statements(sm.permissions), secretKeys), ...STATE_MACHINE_OBSERVABILITY],
           ROLE_INLINE_POLICY_LIMIT,
         ),
       },

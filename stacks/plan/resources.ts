@@ -121,7 +121,10 @@ function failoverResources(
     failoverExecutions: [n.executionsArn("failover"), n.executionsArn("failback")],
     failoverStepsFunction: [n.functionArn("failover-steps"), `${n.functionArn("failover-steps")}:*`],
     failoverAlarms: unique(
-      runbooks.flatMap((r) => r.triggers.alarms.map((a) => n.arn("cloudwatch", `alarm:${a}`))),
+      // A trigger alarm of another region is named by its ARN.
+      runbooks.flatMap((r) =>
+        r.triggers.alarms.map((a) => (a.startsWith("arn:") ? a : n.arn("cloudwatch", `alarm:${a}`))),
+      ),
     ),
     failoverDatabases: unique(
       runbooks.flatMap((r) => [

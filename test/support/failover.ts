@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+import { type ControlPlane, startControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import { parseConfig } from "../../packages/core/src/config/index.ts";
 import type { CallRecord } from "../../packages/sim/src/index.ts";
 
@@ -32,6 +32,21 @@ export async function secondaryEndpoint(
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/health`, server, hits: () => hits };
+}
+
+/** A control plane for the support runbook, its secondary endpoint serving; `close` ends both. */
+export async function runbookPlane(
+  change: (runbook: Record<string, unknown>) => void = () => undefined,
+): Promise<{ plane: ControlPlane; close(): Promise<void> }> {
+  const endpoint = await secondaryEndpoint();
+  const plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
+  return {
+    plane,
+    async close() {
+      await plane.close();
+      endpoint.server.close();
+    },
+  };
 }
 
 /** The Ignition-style runbook: every part configured. */

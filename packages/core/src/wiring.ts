@@ -49,34 +49,78 @@ export const functions: readonly FunctionSpec[] = units.flatMap((unit) => unit.f
 export const rules: readonly RuleSpec[] = units.flatMap((unit) => unit.rules);
 
 /**
- * Sources whose events AWS puts only on the default bus of the region they concern: AWS Health
- * needs a rule in each region it should be heard from
- * (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html).
+ * Sources whose events AWS puts only on the default bus of the region they concern, and the regions
+ * of the config each must be heard from. AWS Health needs a rule in each region it should be heard
+ * from (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html): the runbooks' regions.
+ * ARC Region switch sends its plan execution events directly to EventBridge
+ * (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-arc-region-switch.html) and its
+ * pages name no single region for them: every region the config names (provenance.regions, which
+ * holds the stack's and the runbooks' regions); the trigger records each event id once.
  */
-const REGIONAL_SOURCES: ReadonlySet<string> = new Set(["aws.health"]);
+const REGIONAL_SOURCES: Readonly<Record<string, (config: ForwardingConfig) => readonly string[]>> = {
+  "aws.health": (config) => config.failover.runbooks.flatMap((r) => [r.primaryRegion, r.secondaryRegion]),
+  "aws.arc-region-switch": (config) => config.provenance.regions,
+};
+
+/** The rule whose CloudWatch alarm events reach the failover trigger. */
+const TRIGGER_ALARM_RULE = "failover-on-health-alarm";
+/** A trigger alarm named by ARN: `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`. */
+const ALARM_ARN = /^arn:[^:]+:cloudwatch:([^:]+):\d{12}:alarm:(.+)$/;
+
+type ForwardingConfig = Pick<Config, "region" | "failover" | "provenance">;
 
 /** A rule in another region that forwards its matches to the stack's default bus. */
 export interface ForwardingRule {
   readonly region: string;
-  /** The stack-region rule whose events it forwards: same name and pattern. */
+  /**
+   * The stack-region rule whose events it forwards: same name and pattern, but for trigger alarms
+   * the pattern names the alarms of that region the runbooks name.
+   */
   readonly rule: RuleSpec;
 }
 
 /**
- * One forwarding rule per regional-source rule in each region the config's runbooks name (both
- * of each runbook's regions) other than the stack's own, whose rule hears it directly. The
- * target is the stack's default bus, an EventBridge cross-region bus target
+ * One forwarding rule per regional-source rule in each region its source must be heard from,
+ * other than the stack's own, whose rule hears it directly; and, for failover trigger alarms the
+ * runbooks name by ARN in another region, one rule there matching those alarms: CloudWatch puts an
+ * alarm's state change on the default bus of the alarm's region
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+ * The target is the stack's default bus, an EventBridge cross-region bus target
  * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html).
  */
-export function forwardingRules(config: Pick<Config, "region" | "failover">): ForwardingRule[] {
-  const regions = [...new Set(config.failover.runbooks.flatMap((r) => [r.primaryRegion, r.secondaryRegion]))]
-    .filter((region) => region !== config.region)
-    .sort();
-  const regional = rules.filter((rule) => {
+export function forwardingRules(config: ForwardingConfig): ForwardingRule[] {
+  const elsewhere = (regions: readonly string[]) =>
+    [...new Set(regions)].filter((region) => region !== config.region).sort();
+  const sourced = rules.flatMap((rule) => {
     const source = rule.pattern.source;
-    return Array.isArray(source) && source.some((s: unknown) => REGIONAL_SOURCES.has(String(s)));
+    const regions = (Array.isArray(source) ? source : [])
+      .map((s: unknown) => REGIONAL_SOURCES[String(s)])
+      .flatMap((regionsOf) => (regionsOf ? regionsOf(config) : []));
+    return elsewhere(regions).map((region) => ({ region, rule }));
   });
-  return regions.flatMap((region) => regional.map((rule) => ({ region, rule })));
+  const alarmRule = rules.find((rule) => rule.name === TRIGGER_ALARM_RULE);
+  const alarms = config.failover.runbooks.flatMap((r) =>
+    r.triggers.alarms.flatMap((alarm) => {
+      const arn = ALARM_ARN.exec(alarm);
+      return arn?.[1] && arn[2] ? [{ region: arn[1], name: arn[2] }] : [];
+    }),
+  );
+  const alarmed = alarmRule
+    ? elsewhere(alarms.map((a) => a.region)).map((region) => ({
+        region,
+        rule: {
+          ...alarmRule,
+          pattern: {
+            ...alarmRule.pattern,
+            detail: {
+              ...(alarmRule.pattern.detail as Record<string, unknown>),
+              alarmName: [...new Set(alarms.filter((a) => a.region === region).map((a) => a.name))].sort(),
+            },
+          },
+        },
+      }))
+    : [];
+  return [...sourced, ...alarmed].sort((a, b) => a.region.localeCompare(b.region));
 }
 
 export const stateMachines: readonly StateMachineSpec[] = units.flatMap((unit) =>

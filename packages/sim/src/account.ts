@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { Activity, VirtualClock } from "./clock.ts";
 import { awsError, SimError } from "./errors.ts";
-import { accessDeniedMessage, evaluate, type Role } from "./iam.ts";
+import { accessDeniedMessage, evaluate, type RequestContext, type Role } from "./iam.ts";
 import type { Caller, Kernel, ServiceModel } from "./kernel.ts";
 import { AutoScalingService } from "./services/autoscaling.ts";
 import { CloudWatchService } from "./services/cloudwatch.ts";
@@ -11,6 +11,7 @@ import { Ec2Service } from "./services/ec2.ts";
 import { EcrService } from "./services/ecr.ts";
 import { EcsService } from "./services/ecs.ts";
 import { EventBridgeService } from "./services/eventbridge.ts";
+import { KmsService } from "./services/kms.ts";
 import { LambdaService } from "./services/lambda.ts";
 import { RdsService } from "./services/rds.ts";
 import { Route53Service } from "./services/route53.ts";
@@ -118,6 +119,7 @@ export class SimulatedAccount {
   readonly ecs: EcsService;
   readonly autoscaling: AutoScalingService;
   readonly ec2: Ec2Service;
+  readonly kms: KmsService;
   readonly #caller = new AsyncLocalStorage<Caller>();
   /** The region of the client whose call is being answered (see `Kernel.clientRegion`). */
   readonly #clientRegion = new AsyncLocalStorage<string>();
@@ -148,6 +150,7 @@ export class SimulatedAccount {
     this.ecs = new EcsService(kernel);
     this.autoscaling = new AutoScalingService(kernel);
     this.ec2 = new Ec2Service(kernel);
+    this.kms = new KmsService(kernel);
     this.#services = {
       lambda: this.lambda,
       cloudwatch: this.cloudwatch,
@@ -164,6 +167,8 @@ export class SimulatedAccount {
       ecs: this.ecs,
       autoscaling: this.autoscaling,
       ec2: this.ec2,
+      // No KMS client is installed: Secrets Manager reaches KMS through the kernel (resolveKey).
+      kms: this.kms,
     };
   }
 
@@ -191,7 +196,9 @@ export class SimulatedAccount {
       },
       emit: (event) => this.events.emit(event),
       invoke: (functionName, payload, caller) => this.lambda.invoke(functionName, payload, caller),
+      roleDenies: (roleArn, action, resource) => this.#roleDenies(roleArn, action, resource),
       resolveImage: (uri) => this.ecr.resolveImageUri(uri),
+      resolveKey: (id) => this.kms.resolve(id),
       registerMetricSource: (source) => this.cloudwatch.registerMetricSource(source),
     };
   }
@@ -368,11 +375,7 @@ export class SimulatedAccount {
   }
 
   /** Why the caller's role may not do `action` on one of `resources`, or undefined when it may. */
-  #denied(
-    action: string,
-    resources: readonly string[],
-    context?: Record<string, string | undefined>,
-  ): string | undefined {
+  #denied(action: string, resources: readonly string[], context?: RequestContext): string | undefined {
     const role = this.#roles?.get(this.caller().principal);
     if (!role) return undefined;
     for (const resource of resources) {
@@ -382,6 +385,19 @@ export class SimulatedAccount {
         return accessDeniedMessage(this.partition, this.accountId, role, request, decision);
     }
     return undefined;
+  }
+
+  /** Why the role whose ARN is `roleArn` may not do `action` on `resource`; undefined for a role not enforced. */
+  #roleDenies(roleArn: string, action: string, resource: string): string | undefined {
+    const role = [...(this.#roles?.values() ?? [])].find(
+      (r) => roleArn === `arn:${this.partition}:iam::${this.accountId}:role/${r.roleName}`,
+    );
+    if (!role) return undefined;
+    const request = { action, resource };
+    const decision = evaluate(role.statements, request);
+    return decision === "Allow"
+      ? undefined
+      : accessDeniedMessage(this.partition, this.accountId, role, request, decision);
   }
 
   /**

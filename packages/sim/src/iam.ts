@@ -55,9 +55,14 @@ export interface Role {
 export interface Request {
   readonly action: string;
   readonly resource: string;
-  /** Condition keys of the request context (aws:SourceArn, secretsmanager:SecretId, ...). */
-  readonly context?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Condition keys of the request context (aws:SourceArn, kms:EncryptionContext:SecretARN, ...);
+   * a multivalued key (kms:ResourceAliases) holds a list.
+   */
+  readonly context?: RequestContext;
 }
+
+export type RequestContext = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type Decision = "Allow" | "ExplicitDeny" | "ImplicitDeny";
 
@@ -96,26 +101,35 @@ export const resourceMatches = (pattern: string, arn: string): boolean =>
  * The condition block holds when every operator holds; an operator holds when every key holds; a
  * key holds when any of its values matches (IAM User Guide, "IAM JSON policy elements: Condition",
  * "Condition operators"). A key absent from the request context fails a positive operator and
- * satisfies a negated one; `...IfExists` makes an absent key satisfy any operator.
+ * satisfies a negated one; `...IfExists` makes an absent key satisfy any operator. A multivalued
+ * key is compared through the set operator's qualifier: `ForAnyValue:` holds when any of the
+ * request's values matches, `ForAllValues:` when each does (IAM User Guide, "Set operators for
+ * multivalued context keys",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
  */
-export function conditionsHold(
-  conditions: Conditions | undefined,
-  context: Request["context"] = {},
-): boolean {
-  for (const [rawOperator, keys] of Object.entries(conditions ?? {})) {
+export function conditionsHold(conditions: Conditions | undefined, context: RequestContext = {}): boolean {
+  for (const [written, keys] of Object.entries(conditions ?? {})) {
+    const [qualifier, rawOperator] = written.includes(":")
+      ? (written.split(":", 2) as [string, string])
+      : [undefined, written];
     const ifExists = rawOperator.endsWith("IfExists");
     const operator = (ifExists ? rawOperator.slice(0, -"IfExists".length) : rawOperator) as ConditionOperator;
     const test = OPERATORS[operator];
-    if (!test) throw new Error(`the simulated IAM does not implement the condition operator ${rawOperator}`);
+    if (!test || (qualifier !== undefined && qualifier !== "ForAnyValue" && qualifier !== "ForAllValues"))
+      throw new Error(`the simulated IAM does not implement the condition operator ${written}`);
     const negated = operator.includes("Not");
     for (const [key, raw] of Object.entries(keys ?? {})) {
-      const actual = lookup(context, key);
-      if (actual === undefined) {
-        if (ifExists || negated) continue;
+      const found = lookup(context, key);
+      if (found === undefined) {
+        // ForAllValues holds for a key the request lacks; every other operator as said above.
+        if (ifExists || negated || qualifier === "ForAllValues") continue;
         return false;
       }
       const values = typeof raw === "string" ? [raw] : raw;
-      const holds = negated ? values.every((v) => test(v, actual)) : values.some((v) => test(v, actual));
+      const one = (actual: string) =>
+        negated ? values.every((v) => test(v, actual)) : values.some((v) => test(v, actual));
+      const actuals = typeof found === "string" ? [found] : found;
+      const holds = qualifier === "ForAllValues" ? actuals.every(one) : actuals.some(one);
       if (!holds) return false;
     }
   }
@@ -123,7 +137,7 @@ export function conditionsHold(
 }
 
 /** Condition key names are case-insensitive (IAM User Guide, "IAM JSON policy elements: Condition"). */
-function lookup(context: NonNullable<Request["context"]>, key: string): string | undefined {
+function lookup(context: RequestContext, key: string): string | readonly string[] | undefined {
   const lower = key.toLowerCase();
   for (const [k, v] of Object.entries(context)) if (k.toLowerCase() === lower) return v;
   return undefined;
@@ -173,3 +187,76 @@ export function accessDeniedMessage(
       : `because no identity-based policy allows the ${request.action} action`;
   return `User: ${user} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`;
 }
+
+/** When a service acts on the caller's behalf, and so needs more than the caller's own action. */
+export type OnBehalf =
+  /** RotateSecret invokes the secret's rotation function. */
+  | "rotation-function"
+  /** Lambda pulls a container image from ECR. */
+  | "image-pull"
+  /** Secrets Manager decrypts a value under the secret's customer managed KMS key. */
+  | "cmk-decrypt"
+  /** Secrets Manager encrypts a new value under the secret's customer managed KMS key. */
+  | "cmk-encrypt"
+  /** Lambda sets up network interfaces for a function with a VPC configuration (its execution role's rights). */
+  | "vpc-network-interfaces";
+
+/**
+ * What AWS checks on the caller's behalf, one row per case, with the page that says so. A service
+ * model authorizes each action of its row (`Kernel.authorize`, or for Lambda's VPC check the
+ * function's execution role) on the resource the row names; the caller's own action is authorized
+ * before the service acts, like every call.
+ */
+export const IMPLIED_PERMISSIONS: Readonly<
+  Record<
+    OnBehalf,
+    {
+      readonly callers: readonly string[];
+      readonly actions: readonly string[];
+      readonly on: string;
+      readonly page: string;
+    }
+  >
+> = {
+  "rotation-function": {
+    callers: ["secretsmanager:RotateSecret"],
+    actions: ["lambda:InvokeFunction"],
+    on: "the secret's rotation function",
+    page: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html",
+  },
+  "image-pull": {
+    callers: ["lambda:CreateFunction", "lambda:UpdateFunctionCode"],
+    actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+    on: "the image's repository",
+    page: "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html",
+  },
+  // Secrets Manager uses the KMS key "on behalf of the user who is accessing or updating the secret
+  // value": kms:Decrypt to read a value, kms:GenerateDataKey to protect a new one, with the secret's
+  // ARN in the encryption context and the call coming through secretsmanager.<region>.amazonaws.com.
+  "cmk-decrypt": {
+    callers: ["secretsmanager:GetSecretValue"],
+    actions: ["kms:Decrypt"],
+    on: "the secret's customer managed KMS key",
+    page: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
+  },
+  "cmk-encrypt": {
+    callers: ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue"],
+    actions: ["kms:GenerateDataKey"],
+    on: "the secret's customer managed KMS key",
+    page: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html",
+  },
+  // "Lambda uses your function's permissions to create and manage network interfaces": the
+  // actions of AWSLambdaVPCAccessExecutionRole, on "*" (DescribeNetworkInterfaces works on "*" only).
+  "vpc-network-interfaces": {
+    callers: ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"],
+    actions: [
+      "ec2:CreateNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ],
+    on: "* (the function's execution role)",
+    page: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
+  },
+};

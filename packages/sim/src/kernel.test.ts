@@ -1,6 +1,11 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { AnyClient } from "@switchyard/core/aws/clients";
 import { describe, expect, it } from "vitest";
 import { SimulatedAccount } from "./index.ts";
 
@@ -101,5 +106,75 @@ describe("the kernel the simulated services run on", () => {
     await expect(statistics("CPUUtilization", "DBInstanceIdentifier", "orders")).rejects.toMatchObject({
       name: "InvalidAction",
     });
+  });
+});
+
+describe("the simulated services keep their resources by region", () => {
+  const both = <T extends AnyClient>(account: SimulatedAccount, make: (region: string) => T) => {
+    const east = make("us-east-1");
+    const west = make("us-west-2");
+    account.attach(east);
+    account.attach(west);
+    return { east, west };
+  };
+
+  it("ECR: a repository and its images are seen from its region only", async () => {
+    const account = new SimulatedAccount({ region: "us-east-1" });
+    const digest = account.inRegion("us-west-2", () => account.ecr.pushImage("api", "v1"));
+    const { east, west } = both(account, (region) => new ECRClient({ region, credentials }));
+    const describe = (client: ECRClient) =>
+      client.send(new DescribeImagesCommand({ repositoryName: "api", imageIds: [{ imageDigest: digest }] }));
+
+    expect((await describe(west)).imageDetails?.map((i) => i.imageDigest)).toEqual([digest]);
+    await expect(describe(east)).rejects.toMatchObject({ name: "RepositoryNotFoundException" });
+    // Lambda resolves an image URI in the region its registry host names.
+    expect(account.ecr.resolveImageUri(`${account.ecr.registryHost("us-west-2")}/api@${digest}`).digest).toBe(
+      digest,
+    );
+  });
+
+  it("SQS: a queue takes messages from a client of its region only", async () => {
+    const account = new SimulatedAccount({ region: "us-east-1" });
+    const url = account.sqs.createQueue("dead-letters", "us-west-2");
+    const { east, west } = both(account, (region) => new SQSClient({ region, credentials }));
+    const send = (client: SQSClient) =>
+      client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "x" }));
+
+    await send(west);
+    await expect(send(east)).rejects.toMatchObject({ name: "AWS.SimpleQueueService.NonExistentQueue" });
+    expect(account.sqs.messages("dead-letters", "us-west-2")).toHaveLength(1);
+    expect(account.sqs.messages("dead-letters")).toEqual([]);
+  });
+
+  it("Secrets Manager: a secret is read from its region only, by name or ARN", async () => {
+    const account = new SimulatedAccount({ region: "us-east-1" });
+    const arn = account.secrets.seedSecret("prod/api", "value-west", { region: "us-west-2" });
+    const { east, west } = both(account, (region) => new SecretsManagerClient({ region, credentials }));
+    const read = (client: SecretsManagerClient, id: string) =>
+      client.send(new GetSecretValueCommand({ SecretId: id }));
+
+    expect((await read(west, "prod/api")).SecretString).toBe("value-west");
+    expect((await read(west, arn)).ARN).toBe(arn);
+    expect(arn).toMatch(/^arn:aws:secretsmanager:us-west-2:/);
+    await expect(read(east, "prod/api")).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await expect(read(east, arn)).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+
+  it("EC2: an instance is described and stopped from its region only", async () => {
+    const account = new SimulatedAccount({ region: "us-east-1" });
+    account.ec2.seedInstance({ id: "i-0123456789abcdef0", region: "us-west-2" });
+    const { east, west } = both(account, (region) => new EC2Client({ region, credentials }));
+    const ids = async (client: EC2Client) =>
+      ((await client.send(new DescribeInstancesCommand({}))).Reservations ?? []).flatMap((r) =>
+        (r.Instances ?? []).map((i) => i.InstanceId),
+      );
+
+    expect(await ids(west)).toEqual(["i-0123456789abcdef0"]);
+    expect(await ids(east)).toEqual([]);
+    await expect(
+      east.send(new StopInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })),
+    ).rejects.toMatchObject({ name: "InvalidInstanceID.NotFound" });
+    await west.send(new StopInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] }));
+    expect(account.ec2.state("i-0123456789abcdef0", "us-west-2")).toBe("stopping");
   });
 });

@@ -1,4 +1,5 @@
 import type { Activity, VirtualClock } from "./clock.ts";
+import type { RequestContext } from "./iam.ts";
 
 /**
  * What a simulated service may ask of the account it lives in. Services depend on this
@@ -59,7 +60,13 @@ export interface Kernel {
    * AccessDeniedException when the role's policy does not allow `action` on every resource.
    * Principals without a role (the operator, AWS services, rules) are not checked.
    */
-  authorize(action: string, resources: readonly string[], context?: Record<string, string | undefined>): void;
+  authorize(action: string, resources: readonly string[], context?: RequestContext): void;
+  /**
+   * Why the execution role `roleArn` may not do `action` on `resource` (the AccessDeniedException
+   * message), or undefined when it may or when IAM is not enforced for that role: what a service
+   * checks of the role it will act as (Lambda setting up a VPC function's network interfaces).
+   */
+  roleDenies(roleArn: string, action: string, resource: string): string | undefined;
 
   /** An AWS service puts an event on the default bus (asynchronously, as AWS does). */
   emit(event: ServiceEvent): BusEventOut;
@@ -67,6 +74,8 @@ export interface Kernel {
   invoke(functionName: string, payload: unknown, caller: Caller): Promise<Invocation>;
   /** ECR resolves an image URI to the digest it names and that manifest's media type (Lambda pulling an image). */
   resolveImage(uri: string): { digest: string; mediaType: string };
+  /** KMS resolves a key ID, key ARN, alias name or alias ARN in the calling client's region. */
+  resolveKey(id: string): KmsKeyRef | undefined;
   /** Registers a source of metric data with CloudWatch (a service publishing its metrics). */
   registerMetricSource(source: MetricSource): void;
 }
@@ -125,4 +134,14 @@ export interface MetricSource {
   readonly metricName: string;
   /** The metric's value now for these dimensions (Name → Value); undefined when there is no data. */
   sample(dimensions: Readonly<Record<string, string>>): { value: number; unit: string } | undefined;
+}
+
+/** A KMS key as other services see it: where it is, whether a customer manages it, its aliases. */
+export interface KmsKeyRef {
+  readonly keyId: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly customerManaged: boolean;
+  /** Alias names ("alias/…") that name the key. */
+  readonly aliases: readonly string[];
 }

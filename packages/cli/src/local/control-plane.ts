@@ -20,6 +20,7 @@ import { type FunctionPlan, planFunctions } from "../../../../stacks/plan/functi
 import { planStateMachines, type StateMachinePlan } from "../../../../stacks/plan/machines.ts";
 import { type Names, names } from "../../../../stacks/plan/names.ts";
 import { resolveResources } from "../../../../stacks/plan/resources.ts";
+import { secretKeys } from "../../../../stacks/plan/secret-keys.ts";
 import type { Statement } from "../../../../stacks/plan.ts";
 
 export const LOCAL_NAMES = {
@@ -199,17 +200,28 @@ export async function startControlPlane(
           account.events.addScheduledRule({ name: r, schedule: "rate(1 day)" });
   }
   for (const runbook of config.failover.runbooks) {
-    for (const alarm of runbook.triggers.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
+    for (const alarm of runbook.triggers.alarms) {
+      // A trigger alarm of another region is named by its ARN.
+      const arn = /^arn:[^:]+:cloudwatch:([^:]+):\d{12}:alarm:(.+)$/.exec(alarm);
+      if (arn?.[1] && arn[2]) account.cloudwatch.seedAlarm(arn[2], "OK", { region: arn[1] });
+      else account.cloudwatch.seedAlarm(alarm, "OK");
+    }
     seedRunbookWorld(account, runbook);
   }
+  // A secret's customer managed key exists where the config names it, and protects the secret.
+  const keyOf = (secretId: string) => {
+    const kmsKeyId = config.secrets.find((s) => s.secretId === secretId)?.kmsKeyId;
+    if (kmsKeyId) account.kms.seedFromArn(kmsKeyId);
+    return kmsKeyId ? { kmsKeyId } : {};
+  };
   for (const [secretId, value] of Object.entries(options.secretValues ?? {}))
-    account.secrets.seedSecret(secretId, value);
+    account.secrets.seedSecret(secretId, value, keyOf(secretId));
   // Opt-in: callers that seed their own values after start would otherwise find them taken.
   if (options.generateSecretValues) {
     const seeded = new Set(account.secrets.list().flatMap((x) => [x.Name, x.ARN]));
     for (const s of config.secrets)
       if (!seeded.has(s.secretId) && !s.secretId.startsWith("arn:"))
-        account.secrets.seedSecret(s.secretId, simulatedSecretValue(s));
+        account.secrets.seedSecret(s.secretId, simulatedSecretValue(s), keyOf(s.secretId));
   }
   // As the stack does: each configured secret rotates on its schedule with its rotation function.
   for (const s of config.secrets) {
@@ -232,6 +244,14 @@ export async function startControlPlane(
         webhookSecretArnPattern: account.arn("secretsmanager", `secret:${webhookSecretId}-??????`),
       }),
     );
+  // As the stack deploys it: the rotation function in the config's VPC, which Lambda accepts only
+  // when the function's role may manage its network interfaces.
+  const vpc = config.rotation.vpc;
+  if (vpc)
+    account.lambda.configureVpc(fnName("rotate"), {
+      roleArn: `arn:${account.partition}:iam::${account.accountId}:role/${fnName("rotate")}-role`,
+      ...vpc,
+    });
 
   const settle = () => account.activity.idle();
   return {
@@ -289,10 +309,11 @@ export async function startControlPlane(
 function planRoles(config: Config): RolesPlan {
   const n = names(config, LOCAL_STAGE);
   const resources = resolveResources(config, n);
+  const keys = secretKeys(config, n);
   return {
     names: n,
-    functions: planFunctions(n, config, resources),
-    stateMachines: planStateMachines(n, resources),
+    functions: planFunctions(n, config, resources, { secretKeys: keys, config }),
+    stateMachines: planStateMachines(n, resources, keys),
   };
 }
 
@@ -344,6 +365,7 @@ function localRoles(plan: RolesPlan, local: LocalNames): Map<string, Role> {
       effect: "Allow" as const,
       actions: s.actions,
       resources: s.resources.map(rename),
+      ...(s.conditions ? { conditions: s.conditions } : {}),
     }));
   const roles = new Map<string, Role>();
   for (const f of plan.functions) {
@@ -351,7 +373,7 @@ function localRoles(plan: RolesPlan, local: LocalNames): Map<string, Role> {
     roles.set(name, {
       roleName: `${name}-role`,
       sessionName: name,
-      statements: statements(f.permissions, f.managedPolicies),
+      statements: statements(f.permissions, [...f.managedPolicies, ...(f.vpc ? [f.vpc.rolePolicy] : [])]),
     });
   }
   for (const m of plan.stateMachines) {

@@ -69,6 +69,7 @@ describe("parseConfig accepts", () => {
       account: "123456789012",
       deployments: [],
       secrets: [],
+      rotation: {},
       failover: { runbooks: [] },
       cost: {
         rules: [],

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { CostSchema } from "../cost/config.ts";
 import { crossDeploymentIssues, DeploymentSchema } from "../deployments/config.ts";
 import { RunbookSchema } from "../failover/config.ts";
-import { SecretScanningSchema, SecretsSchema } from "../secrets/config.ts";
+import { RotationSchema, SecretScanningSchema, SecretsSchema, secretKeyIssues } from "../secrets/config.ts";
 import { IamSchema, iamIssues } from "./iam.ts";
 import { ACCOUNT_ID, duration, evenWithOtherIssues, pattern, REGION, slug, strict } from "./zod.ts";
 
@@ -56,6 +56,8 @@ export const ConfigSchema = strict({
   /** Secret rotation and rotate-on-leak (secrets/config.ts). */
   secrets: SecretsSchema.default([]),
   secretScanning: SecretScanningSchema.optional(),
+  /** Where Switchyard's rotation function runs: its VPC, for private databases (secrets/config.ts). */
+  rotation: RotationSchema.prefault({}),
   /** Failover runbooks (failover/config.ts). */
   failover: strict({ runbooks: z.array(RunbookSchema).default([]) }).prefault({}),
   /** Cost Anomaly Detection responses: rules, tiers, actions, protected tags (cost/config.ts). */
@@ -85,6 +87,7 @@ export const ConfigSchema = strict({
 })
   .superRefine(crossDeploymentIssues, evenWithOtherIssues)
   .superRefine(iamIssues, evenWithOtherIssues)
+  .superRefine(secretKeyIssues, evenWithOtherIssues)
   // The stack's account and region are always acted for: it is where Switchyard itself runs. So
   // are the regions a failover runbook names: it acts there, and its AWS Health trigger listens there.
   .transform(({ provenance, ...config }) => ({

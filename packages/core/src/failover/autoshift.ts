@@ -72,7 +72,7 @@ export async function onZonalShiftEvent(deps: TriggerDeps, known: ZonalShiftEven
   const failureInfo = typeof data === "object" ? data.additionalFailureInfo : undefined;
 
   // EventBridge delivers at least once: the second delivery of the same event tells nobody twice.
-  if (!(await claimEvent(deps, event.id)))
+  if (!(await claimEvent(deps, "zonal-shift", event.id)))
     return {
       reaction: "failover",
       outcome: "duplicate",
@@ -119,14 +119,14 @@ export async function onZonalShiftEvent(deps: TriggerDeps, known: ZonalShiftEven
   return { reaction: "failover", outcome: "recorded", reason, executions: [], subjects: runbooks };
 }
 
-/** Records that this event was handled; false when it was already. */
-async function claimEvent(deps: CoreDeps, eventId: string): Promise<boolean> {
+/** Records that this event (of `signal`, e.g. "zonal-shift") was handled; false when it was already. */
+export async function claimEvent(deps: CoreDeps, signal: string, eventId: string): Promise<boolean> {
   try {
     await deps.store.db.send(
       new PutCommand({
         TableName: deps.store.table,
         Item: {
-          [stateTable.partitionKey]: `failover-signal#zonal-shift#${eventId}`,
+          [stateTable.partitionKey]: `failover-signal#${signal}#${eventId}`,
           [stateTable.sortKey]: "seen",
           [stateTable.ttlAttribute]: expiresAfterDays(deps.now(), 7),
         },
@@ -137,6 +137,6 @@ async function claimEvent(deps: CoreDeps, eventId: string): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as Error).name === "ConditionalCheckFailedException") return false;
-    return awsStep("record zonal shift event", () => Promise.reject(error));
+    return awsStep(`record ${signal} event`, () => Promise.reject(error));
   }
 }

@@ -74,15 +74,28 @@ export async function onFailoverEvent(
   let trigger: Trigger;
   if (known.kind === "cloudwatch.alarm-state-change") {
     const { alarmName, state } = known.event.detail;
-    chosen = [...configIndex(deps.config).runbooksTriggeredBy(alarmName)];
+    // A trigger alarm is named by name (in the stack's region) or by ARN (in any region; its events
+    // are forwarded from there): the event's resources hold the alarm's ARN.
+    const alarmArn = known.event.resources?.[0];
+    const index = configIndex(deps.config);
+    chosen = [
+      ...new Set([
+        ...index.runbooksTriggeredBy(alarmName),
+        ...(alarmArn ? index.runbooksTriggeredBy(alarmArn) : []),
+      ]),
+    ];
     if (chosen.length === 0) return result("no-action", `alarm ${alarmName} triggers no runbook`);
     if (state.value !== "ALARM")
       return result("no-action", `alarm ${alarmName} went to ${state.value}, not ALARM`);
     // A replayed old event must not fail a region over: the alarm has to be in ALARM now.
     // Without AlarmTypes, DescribeAlarms answers metric alarms only: a composite trigger alarm
     // would read as missing (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+    // Read where the alarm lives: CloudWatch is regional.
+    const cloudwatch = known.event.region
+      ? deps.clients.forRegion(known.event.region).cloudwatch
+      : deps.clients.cloudwatch;
     const now = await awsStep("read trigger alarm", () =>
-      deps.clients.cloudwatch.send(
+      cloudwatch.send(
         new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
       ),
     );

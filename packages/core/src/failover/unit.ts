@@ -173,6 +173,13 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
       },
       target: "failover-trigger",
     },
+    {
+      name: "failover-on-region-switch",
+      description:
+        "ARC Region switch plan executions started, completed or failed (the function records and notifies; it starts no failover)",
+      pattern: { source: ["aws.arc-region-switch"], "detail-type": ["ARC Region Switch Plan Execution"] },
+      target: "failover-trigger",
+    },
   ],
   stateMachine: {
     name: "failover",

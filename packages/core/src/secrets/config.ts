@@ -22,6 +22,13 @@ const SECRET_ID =
   /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-zA-Z-]*:secretsmanager:[a-z]{2}(?:-gov)?-[a-z]+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
 const ROTATION_SCHEDULE = /^(?:rate\((?:[1-9]\d{0,2}) (?:hours?|days?)\)|cron\([^)]+\))$/;
 const RATE_HOURS = /^rate\((\d+) hours?\)$/;
+/** A KMS key ARN or alias ARN (CreateSecret's KmsKeyId also takes a key ID or alias name; a config names the key fully). */
+const KMS_KEY =
+  /^arn:aws[a-zA-Z-]*:kms:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):(?:key\/[A-Za-z0-9-]{1,128}|alias\/[A-Za-z0-9/_-]{1,250})$/;
+const SECRET_ARN = /^arn:aws[a-zA-Z-]*:secretsmanager:([^:]+):(\d{12}):secret:/;
+/** Lambda allows at most 16 subnets and 5 security groups per function (VpcConfig, https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html). */
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 /**
  * Secrets Manager rotates a secret at most every four hours: "You can rotate a secret as often as
@@ -61,6 +68,16 @@ export const SecretSchema = strict({
   rotator: Rotator,
   options: z.record(z.string(), z.unknown()).default({}),
   schedule: Schedule.default("rate(7 days)"),
+  /**
+   * The customer managed KMS key that encrypts the secret (its key ARN or alias ARN); absent: the
+   * AWS managed key aws/secretsmanager. Secrets Manager then uses the key with the permissions of
+   * whoever reads or writes the secret, so the stack grants kms:Decrypt / kms:GenerateDataKey on it.
+   */
+  kmsKeyId: pattern(
+    KMS_KEY,
+    () =>
+      'must be a KMS key ARN or alias ARN, e.g. "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" or "arn:aws:kms:us-east-1:123456789012:alias/secrets"',
+  ).optional(),
   /** The secret's own rotation function (rotator "custom"). */
   rotationFunction: pattern(FUNCTION_REF, () => "must be a Lambda function name or ARN").optional(),
   /** Which GitHub secret scanning alerts concern this secret. */
@@ -84,6 +101,15 @@ export const SecretSchema = strict({
     const alternate = username === undefined ? undefined : alternateUser(username);
     if (alternate && "problem" in alternate)
       ctx.addIssue({ code: "custom", path: ["options", "username"], message: alternate.problem });
+    const key = KMS_KEY.exec(String(secret.kmsKeyId ?? ""));
+    const arn = SECRET_ARN.exec(String(secret.secretId ?? ""));
+    // "The KMS key must be in the same account and Region as the secret" (CreateSecret, KmsKeyId).
+    if (key && arn && (key[1] !== arn[1] || key[2] !== arn[2]))
+      ctx.addIssue({
+        code: "custom",
+        path: ["kmsKeyId"],
+        message: `the key is in ${key[2]}/${key[1]} but the secret in ${arn[2]}/${arn[1]}: name a key of the secret's account and Region`,
+      });
     if (rotator === "custom" && secret.rotationFunction === undefined)
       ctx.addIssue({
         code: "custom",
@@ -146,3 +172,69 @@ export const SecretsSchema = z.array(SecretSchema).superRefine((secrets, ctx) =>
     }
   });
 });
+
+/**
+ * `rotation`: how Switchyard's rotation function (every rotator but "custom") reaches what it
+ * rotates. `vpc` connects it to private subnets, to reach a database without a public endpoint;
+ * the stack then grants its role the network interface actions Lambda needs
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+ */
+export type RotationVpc = { subnetIds: string[]; securityGroupIds: string[] };
+
+/**
+ * What Lambda needs of a VPC function's execution role to create and manage its network interfaces:
+ * the actions of AWS's managed policy AWSLambdaVPCAccessExecutionRole, on "*"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, "Required IAM permissions";
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
+ */
+export const LAMBDA_VPC_ACCESS = {
+  policy: "service-role/AWSLambdaVPCAccessExecutionRole",
+  actions: [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+  ],
+} as const;
+
+export const RotationSchema = strict({
+  vpc: strict({
+    subnetIds: z
+      .array(pattern(SUBNET_ID, () => 'must be a subnet ID, e.g. "subnet-0123456789abcdef0"'))
+      .min(1, { error: "list the private subnets the rotation function runs in (two or more AZs)" })
+      .max(16, { error: "Lambda takes at most 16 subnets" }),
+    securityGroupIds: z
+      .array(pattern(SECURITY_GROUP_ID, () => 'must be a security group ID, e.g. "sg-0123456789abcdef0"'))
+      .min(1, { error: "list a security group that the database accepts connections from" })
+      .max(5, { error: "Lambda takes at most 5 security groups" }),
+  }).optional(),
+});
+
+/**
+ * A secret named without an ARN lives in the stack's account and Region, and so must its KMS key
+ * ("The KMS key must be in the same account and Region as the secret", CreateSecret, KmsKeyId,
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+ */
+export function secretKeyIssues(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const secrets = config.secrets;
+  if (!Array.isArray(secrets)) return;
+  secrets.forEach((secret: unknown, i) => {
+    if (typeof secret !== "object" || secret === null) return;
+    const { secretId, kmsKeyId } = secret as { secretId?: unknown; kmsKeyId?: unknown };
+    const key = KMS_KEY.exec(String(kmsKeyId ?? ""));
+    if (!key || typeof secretId !== "string" || secretId.startsWith("arn:")) return;
+    const region = String(config.region ?? "us-east-1");
+    const account = String(config.account ?? "123456789012");
+    if (key[1] !== region || key[2] !== account)
+      ctx.addIssue({
+        code: "custom",
+        path: ["secrets", i, "kmsKeyId"],
+        message: `the key is in ${key[2]}/${key[1]} but the secret in the stack's ${account}/${region}: name a key of the stack's account and Region`,
+      });
+  });
+}

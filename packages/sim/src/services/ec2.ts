@@ -11,6 +11,7 @@ const CODES: Record<State, number> = { pending: 0, running: 16, stopping: 64, st
 
 interface Instance {
   id: string;
+  region: string;
   type: string;
   state: State;
   tags: Record<string, string>;
@@ -22,29 +23,40 @@ interface Filter {
 }
 
 /**
- * EC2 instances of the account's region, answering in the SDK's shape (`Reservations`,
+ * EC2 instances, by region: a client sees and acts on its region's instances only
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-regions-availability-zones.html). Answering in the SDK's shape (`Reservations`,
  * `Instances`, `State`, `Tags`). Stop and start take virtual time, as on AWS: `stopping` then
  * `stopped`, `pending` then `running`, each after EC2_TRANSITION_MS on the virtual clock.
  */
 export class Ec2Service {
   readonly #kernel: Kernel;
+  /** By `region/id`. */
   readonly #instances = new Map<string, Instance>();
 
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
   }
 
-  seedInstance(options: { id: string; tags?: Record<string, string>; state?: State; type?: string }): void {
-    this.#instances.set(options.id, {
+  seedInstance(options: {
+    id: string;
+    tags?: Record<string, string>;
+    state?: State;
+    type?: string;
+    /** The account's region by default. */
+    region?: string;
+  }): void {
+    const region = options.region ?? this.#kernel.region;
+    this.#instances.set(`${region}/${options.id}`, {
       id: options.id,
+      region,
       type: options.type ?? "t3.medium",
       state: options.state ?? "running",
       tags: { ...options.tags },
     });
   }
 
-  state(id: string): State | undefined {
-    return this.#instances.get(id)?.state;
+  state(id: string, region = this.#kernel.region): State | undefined {
+    return this.#instances.get(`${region}/${id}`)?.state;
   }
 
   /**
@@ -53,7 +65,9 @@ export class Ec2Service {
    */
   resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
     if (action !== "StartInstances" && action !== "StopInstances") return ["*"];
-    return ((input.InstanceIds ?? []) as string[]).map((id) => this.#kernel.arn("ec2", `instance/${id}`));
+    return ((input.InstanceIds ?? []) as string[]).map((id) =>
+      this.#kernel.arn("ec2", `instance/${id}`, this.#kernel.clientRegion()),
+    );
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
@@ -82,7 +96,9 @@ export class Ec2Service {
   #describe(input: Record<string, unknown>): unknown {
     const ids = input.InstanceIds as string[] | undefined;
     const filters = (input.Filters ?? []) as Filter[];
-    const selected = (ids ? ids.map((id) => this.#get(id)) : [...this.#instances.values()]).filter((i) =>
+    const region = this.#kernel.clientRegion();
+    const here = [...this.#instances.values()].filter((i) => i.region === region);
+    const selected = (ids ? ids.map((id) => this.#get(id)) : here).filter((i) =>
       filters.every((f) => matches(i, f)),
     );
     return {
@@ -127,7 +143,7 @@ export class Ec2Service {
   }
 
   #get(id: string): Instance {
-    const instance = this.#instances.get(id);
+    const instance = this.#instances.get(`${this.#kernel.clientRegion()}/${id}`);
     if (!instance) return fail("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
     return instance;
   }

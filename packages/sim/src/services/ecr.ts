@@ -56,14 +56,18 @@ const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).dig
  */
 export class EcrService {
   readonly #kernel: Kernel;
+  /**
+   * By `region/name`: repositories are regional, and a client (or a test helper run in a region,
+   * `Kernel.inRegion`) reaches its region's (https://docs.aws.amazon.com/AmazonECR/latest/userguide/Registries.html).
+   */
   readonly #repos = new Map<string, Map<string, ImageRecord>>();
 
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
   }
 
-  registryHost(): string {
-    return `${this.#kernel.accountId}.dkr.ecr.${this.#kernel.region}.amazonaws.com`;
+  registryHost(region = this.#kernel.clientRegion()): string {
+    return `${this.#kernel.accountId}.dkr.ecr.${region}.amazonaws.com`;
   }
 
   /**
@@ -134,7 +138,7 @@ export class EcrService {
     this.#kernel.emit({
       source: "aws.ecr",
       "detail-type": "ECR Image Scan",
-      resources: [this.#kernel.arn("ecr", `repository/${repository}`)],
+      resources: [this.#kernel.arn("ecr", `repository/${repository}`, this.#kernel.clientRegion())],
       detail: {
         "scan-status": "COMPLETE",
         "repository-name": repository,
@@ -152,15 +156,18 @@ export class EcrService {
    * Docker v2 manifest), so configs can name repositories that nothing pushed to yet.
    */
   resolveImageUri(uri: string): ResolvedImage {
-    const match = /^[^/]+\/([^@:]+)(?:@(sha256:[0-9a-zA-Z]+)|:([\w.-]+))?$/.exec(uri);
+    const match = /^([^/]+)\/([^@:]+)(?:@(sha256:[0-9a-zA-Z]+)|:([\w.-]+))?$/.exec(uri);
     if (!match) return fail("InvalidParameterValueException", `Source image ${uri} is not valid.`);
-    const [, name, digest, tag] = match as unknown as [
+    const [, host, name, digest, tag] = match as unknown as [
+      string,
       string,
       string,
       string | undefined,
       string | undefined,
     ];
-    const repo = this.#repos.get(name);
+    // The registry host names the repository's region: <account>.dkr.ecr.<region>.amazonaws.com.
+    const region = /\.dkr\.ecr\.([\w-]+)\./.exec(host)?.[1] ?? this.#kernel.clientRegion();
+    const repo = this.#repos.get(`${region}/${name}`);
     if (!repo) return { digest: digest ?? sha256(uri), mediaType: MEDIA_TYPES.dockerManifest };
     const image = digest ? repo.get(digest) : [...repo.values()].find((i) => tag && i.tags.has(tag));
     if (!image)
@@ -173,7 +180,13 @@ export class EcrService {
 
   /** Image actions are authorized on the repository (Service Authorization Reference, Amazon ECR). */
   resourceArns(_action: string, input: Record<string, unknown>): readonly string[] {
-    return [this.#kernel.arn("ecr", `repository/${String(input.repositoryName ?? "")}`)];
+    return [
+      this.#kernel.arn(
+        "ecr",
+        `repository/${String(input.repositoryName ?? "")}`,
+        this.#kernel.clientRegion(),
+      ),
+    ];
   }
 
   handle(action: string, input: Record<string, unknown>): unknown {
@@ -358,7 +371,8 @@ export class EcrService {
   }
 
   #repo(name: string, create: boolean): Map<string, ImageRecord> {
-    let repo = this.#repos.get(name);
+    const key = `${this.#kernel.clientRegion()}/${name}`;
+    let repo = this.#repos.get(key);
     if (!repo) {
       if (!create)
         return fail(
@@ -366,7 +380,7 @@ export class EcrService {
           `The repository with name '${name}' does not exist in the registry with id '${this.#kernel.accountId}'`,
         );
       repo = new Map();
-      this.#repos.set(name, repo);
+      this.#repos.set(key, repo);
     }
     return repo;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { fail, SimError } from "../errors.ts";
+import { IMPLIED_PERMISSIONS } from "../iam.ts";
 import type { Caller, Invocation, Kernel } from "../kernel.ts";
 import { isIndex } from "./ecr.ts";
 
@@ -518,8 +519,8 @@ export class LambdaService {
     // Lambda pulls the image with the caller's permissions: ecr:BatchGetImage and
     // ecr:GetDownloadUrlForLayer on the repository (Lambda Developer Guide, "Create a Lambda
     // function using a container image", Amazon ECR permissions).
-    this.#kernel.authorize("ecr:BatchGetImage", [repositoryArn(imageUri, this.#kernel.partition)]);
-    this.#kernel.authorize("ecr:GetDownloadUrlForLayer", [repositoryArn(imageUri, this.#kernel.partition)]);
+    for (const action of IMPLIED_PERMISSIONS["image-pull"].actions)
+      this.#kernel.authorize(action, [repositoryArn(imageUri, this.#kernel.partition)]);
     const image = this.#kernel.resolveImage(imageUri);
     if (isIndex(image.mediaType))
       fail(
@@ -577,6 +578,7 @@ export class LambdaService {
         ? this.#imageCode(str(source.ImageUri, "Code.ImageUri"))
         : (this.#zipCode(source) ??
           fail("InvalidParameterValueException", "Please provide a source for function code."));
+    this.#checkVpcRole(pickSettings(input));
     const fn = this.#create(match[1], code, pickSettings(input), this.#kernel.clientRegion());
     fn.state = "Pending";
     fn.stateReason = { reason: "The function is being created.", code: "Creating" };
@@ -647,8 +649,48 @@ export class LambdaService {
     const fn = this.#fn(input);
     this.#checkNotBusy(fn);
     this.#checkRevision(fn, input);
-    this.#startUpdate(fn, { settings: { ...fn.latest.settings, ...pickSettings(input) } });
+    const settings = { ...fn.latest.settings, ...pickSettings(input) };
+    this.#checkVpcRole(settings);
+    this.#startUpdate(fn, { settings });
     return this.#configuration({ fn, version: "$LATEST" });
+  }
+
+  /**
+   * Sets a function's execution role and VPC configuration as the stack deploys them (seeding),
+   * with UpdateFunctionConfiguration's check of the role.
+   */
+  configureVpc(
+    name: string,
+    options: { roleArn: string; subnetIds: string[]; securityGroupIds: string[] },
+  ): void {
+    const fn = this.#functions.get(name);
+    if (!fn) throw new Error(`no function ${name} to configure`);
+    const settings = {
+      ...fn.latest.settings,
+      Role: options.roleArn,
+      VpcConfig: { SubnetIds: [...options.subnetIds], SecurityGroupIds: [...options.securityGroupIds] },
+    };
+    this.#checkVpcRole(settings);
+    fn.latest.settings = settings;
+  }
+
+  /**
+   * A function connected to a VPC needs its execution role to allow the network interface actions
+   * (AWSLambdaVPCAccessExecutionRole's); Lambda checks the role when the function is created or its
+   * VPC configuration changes and refuses otherwise: "The provided execution role does not have
+   * permissions to call CreateNetworkInterface on EC2"
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, "Required IAM permissions").
+   */
+  #checkVpcRole(settings: Settings): void {
+    const vpc = settings.VpcConfig as { SubnetIds?: string[] } | undefined;
+    const role = settings.Role;
+    if (!vpc?.SubnetIds?.length || typeof role !== "string") return;
+    for (const action of IMPLIED_PERMISSIONS["vpc-network-interfaces"].actions)
+      if (this.#kernel.roleDenies(role, action, "*"))
+        fail(
+          "InvalidParameterValueException",
+          `The provided execution role does not have permissions to call ${action.replace(/^ec2:/, "")} on EC2`,
+        );
   }
 
   #publishVersion(input: Record<string, unknown>): unknown {

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { fail } from "../errors.ts";
-import type { Kernel } from "../kernel.ts";
+import { IMPLIED_PERMISSIONS, type OnBehalf } from "../iam.ts";
+import type { Kernel, KmsKeyRef } from "../kernel.ts";
 
 interface SecretVersion {
   VersionId: string;
@@ -18,6 +19,12 @@ interface RotationRules {
 interface SecretRecord {
   Name: string;
   ARN: string;
+  /** Secrets are regional: a client reaches its region's secrets only. */
+  region: string;
+  /** The customer managed KMS key that protects the secret's values; absent: the AWS managed aws/secretsmanager. */
+  kmsKey?: KmsKeyRef;
+  /** The KmsKeyId as given (a key ID, key ARN or alias ARN), which DescribeSecret reports. */
+  KmsKeyId?: string;
   versions: Map<string, SecretVersion>;
   RotationEnabled: boolean;
   RotationLambdaARN?: string;
@@ -52,6 +59,7 @@ const DAY_MS = 86_400_000;
  */
 export class SecretsManagerService {
   readonly #kernel: Kernel;
+  /** By `region/name`. */
   readonly #secrets = new Map<string, SecretRecord>();
   readonly rotations: RotationRun[] = [];
 
@@ -59,15 +67,26 @@ export class SecretsManagerService {
     this.#kernel = kernel;
   }
 
-  seedSecret(name: string, value: string): string {
-    const existing = this.#secrets.get(name);
+  /**
+   * A secret with `value` as AWSCURRENT, in `region` (the account's by default), protected by the
+   * KMS key `kmsKeyId` names there (a customer managed key; absent: aws/secretsmanager).
+   */
+  seedSecret(name: string, value: string, options: { region?: string; kmsKeyId?: string } = {}): string {
+    const region = options.region ?? this.#kernel.region;
+    const existing = this.#secrets.get(`${region}/${name}`);
     if (existing) return existing.ARN;
-    return this.#create(name, value, this.#kernel.newId()).ARN;
+    return this.#kernel.inRegion(region, () => {
+      const key = options.kmsKeyId === undefined ? undefined : this.#key(options.kmsKeyId);
+      return this.#create(name, value, this.#kernel.newId(), key && { key, id: options.kmsKeyId as string })
+        .ARN;
+    });
   }
 
   /** Turns rotation on without rotating (what the stack's rotation schedule does); unknown secrets are skipped. */
   configureRotation(id: string, rotation: { lambdaArn: string; scheduleExpression: string }): void {
-    const secret = this.#secrets.get(id) ?? [...this.#secrets.values()].find((s) => s.ARN === id);
+    const secret =
+      this.#secrets.get(`${this.#kernel.region}/${id}`) ??
+      [...this.#secrets.values()].find((s) => s.ARN === id);
     if (!secret) return;
     secret.RotationEnabled = true;
     secret.RotationLambdaARN = rotation.lambdaArn;
@@ -87,8 +106,12 @@ export class SecretsManagerService {
   resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
     const id = String((action === "CreateSecret" ? input.Name : input.SecretId) ?? "");
     if (!id) return ["*"];
-    const secret = this.#secrets.get(id) ?? [...this.#secrets.values()].find((s) => s.ARN === id);
-    return [secret?.ARN ?? (id.startsWith("arn:") ? id : this.#kernel.arn("secretsmanager", `secret:${id}`))];
+    const region = this.#kernel.clientRegion();
+    const secret = this.#secrets.get(`${region}/${id}`) ?? this.#here().find((s) => s.ARN === id);
+    return [
+      secret?.ARN ??
+        (id.startsWith("arn:") ? id : this.#kernel.arn("secretsmanager", `secret:${id}`, region)),
+    ];
   }
 
   async handle(action: string, input: Record<string, unknown>): Promise<unknown> {
@@ -102,7 +125,7 @@ export class SecretsManagerService {
       case "DescribeSecret":
         return this.#describe(this.#secret(input.SecretId));
       case "ListSecrets":
-        return { SecretList: [...this.#secrets.values()].map((s) => this.#describe(s)) };
+        return { SecretList: this.#here().map((s) => this.#describe(s)) };
       case "UpdateSecretVersionStage":
         return this.#updateStage(input);
       case "GetRandomPassword":
@@ -119,15 +142,69 @@ export class SecretsManagerService {
     }
   }
 
-  #create(name: string, value: string | undefined, token: string): SecretRecord {
+  /** The secrets of the calling client's region. */
+  #here(): SecretRecord[] {
+    const region = this.#kernel.clientRegion();
+    return [...this.#secrets.values()].filter((s) => s.region === region);
+  }
+
+  /**
+   * The KMS key a KmsKeyId names in the caller's region: "the KMS key must be in the same account
+   * and Region as the secret" (CreateSecret, KmsKeyId,
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+   */
+  #key(id: string): KmsKeyRef {
+    const key = this.#kernel.resolveKey(id);
+    if (!key)
+      return fail(
+        "InvalidParameterException",
+        `The KMS key ${id} does not exist in ${this.#kernel.clientRegion()}: name a symmetric key of the secret's Region.`,
+      );
+    return key;
+  }
+
+  /**
+   * Secrets Manager uses a customer managed key with the caller's permissions (`why`: decrypt to
+   * read a value, encrypt a new one), with the secret's ARN and version as encryption context,
+   * through secretsmanager.<region>.amazonaws.com; the AWS managed key needs nothing of the caller
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html,
+   * "Permissions for the KMS key", "Secrets Manager encryption context").
+   */
+  #useKey(
+    secret: SecretRecord,
+    why: Extract<OnBehalf, "cmk-decrypt" | "cmk-encrypt">,
+    versionId: string,
+  ): void {
+    const key = secret.kmsKey;
+    if (!key?.customerManaged) return;
+    for (const action of IMPLIED_PERMISSIONS[why].actions)
+      this.#kernel.authorize(action, [key.arn], {
+        "kms:EncryptionContext:SecretARN": secret.ARN,
+        "kms:EncryptionContext:SecretVersionId": versionId,
+        "kms:ViaService": `secretsmanager.${secret.region}.amazonaws.com`,
+        "kms:CallerAccount": this.#kernel.accountId,
+        "kms:ResourceAliases": key.aliases,
+      });
+  }
+
+  #create(
+    name: string,
+    value: string | undefined,
+    token: string,
+    kms?: { key: KmsKeyRef; id: string },
+  ): SecretRecord {
+    const region = this.#kernel.clientRegion();
     const record: SecretRecord = {
       Name: name,
-      ARN: this.#kernel.arn("secretsmanager", `secret:${name}-${suffix(name)}`),
+      ARN: this.#kernel.arn("secretsmanager", `secret:${name}-${suffix(name)}`, region),
+      region,
+      ...(kms ? { kmsKey: kms.key, KmsKeyId: kms.id } : {}),
       versions: new Map(),
       RotationEnabled: false,
       CreatedDate: this.#kernel.clock.date(),
     };
-    this.#secrets.set(name, record);
+    if (value !== undefined) this.#useKey(record, "cmk-encrypt", token);
+    this.#secrets.set(`${region}/${name}`, record);
     if (value !== undefined) this.#put(record, value, token, ["AWSCURRENT"]);
     return record;
   }
@@ -135,13 +212,15 @@ export class SecretsManagerService {
   #createSecret(input: Record<string, unknown>): unknown {
     const name = String(input.Name ?? "");
     if (!name) return fail("InvalidParameterException", "You must provide a value for Name.");
-    if (this.#secrets.has(name))
+    if (this.#secrets.has(`${this.#kernel.clientRegion()}/${name}`))
       return fail(
         "ResourceExistsException",
         `The operation failed because the secret ${name} already exists.`,
       );
     const token = this.#token(input.ClientRequestToken);
-    const secret = this.#create(name, stringOrUndefined(input.SecretString), token);
+    const kmsKeyId = stringOrUndefined(input.KmsKeyId);
+    const key = kmsKeyId === undefined ? undefined : { key: this.#key(kmsKeyId), id: kmsKeyId };
+    const secret = this.#create(name, stringOrUndefined(input.SecretString), token, key);
     return { ARN: secret.ARN, Name: secret.Name, ...(secret.versions.size ? { VersionId: token } : {}) };
   }
 
@@ -150,7 +229,9 @@ export class SecretsManagerService {
     if (typeof input.SecretString !== "string")
       return fail("InvalidParameterException", "You must provide either SecretString or SecretBinary.");
     const stages = (input.VersionStages as string[] | undefined) ?? ["AWSCURRENT"];
-    const version = this.#put(secret, input.SecretString, this.#token(input.ClientRequestToken), stages);
+    const token = this.#token(input.ClientRequestToken);
+    this.#useKey(secret, "cmk-encrypt", token);
+    const version = this.#put(secret, input.SecretString, token, stages);
     return {
       ARN: secret.ARN,
       Name: secret.Name,
@@ -174,12 +255,11 @@ export class SecretsManagerService {
     const key = String(id ?? "");
     // A partial ARN (without the "-" and six random characters) finds the secret whose full ARN
     // it begins: https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot.html#ARN_secretnamehyphen
+    const here = this.#here();
     const secret =
-      this.#secrets.get(key) ??
-      [...this.#secrets.values()].find((s) => s.ARN === key) ??
-      [...this.#secrets.values()].find(
-        (s) => key.startsWith("arn:") && s.ARN === `${key}-${s.ARN.slice(-6)}`,
-      );
+      this.#secrets.get(`${this.#kernel.clientRegion()}/${key}`) ??
+      here.find((s) => s.ARN === key) ??
+      here.find((s) => key.startsWith("arn:") && s.ARN === `${key}-${s.ARN.slice(-6)}`);
     if (!secret) return fail("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
     return secret;
   }
@@ -190,6 +270,7 @@ export class SecretsManagerService {
     return {
       ARN: secret.ARN,
       Name: secret.Name,
+      ...(secret.KmsKeyId ? { KmsKeyId: secret.KmsKeyId } : {}),
       RotationEnabled: secret.RotationEnabled,
       ...(secret.RotationLambdaARN ? { RotationLambdaARN: secret.RotationLambdaARN } : {}),
       ...(secret.RotationRules ? { RotationRules: { ...secret.RotationRules } } : {}),
@@ -225,6 +306,7 @@ export class SecretsManagerService {
           : `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
       );
     }
+    this.#useKey(secret, "cmk-decrypt", version.VersionId);
     return {
       ARN: secret.ARN,
       Name: secret.Name,
@@ -326,7 +408,8 @@ export class SecretsManagerService {
       );
     // RotateSecret invokes the rotation function with the caller's permissions: the caller needs
     // lambda:InvokeFunction on it (Secrets Manager API Reference, RotateSecret, "Required permissions").
-    this.#kernel.authorize("lambda:InvokeFunction", [lambdaArn]);
+    for (const action of IMPLIED_PERMISSIONS["rotation-function"].actions)
+      this.#kernel.authorize(action, [lambdaArn]);
     const token = this.#token(input.ClientRequestToken);
     const pending = [...secret.versions.values()].find(
       (v) => v.stages.has("AWSPENDING") && !v.stages.has("AWSCURRENT"),

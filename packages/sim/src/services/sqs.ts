@@ -9,31 +9,38 @@ export interface QueuedMessage {
   SentAt: string;
 }
 
-/** SQS, as far as Switchyard uses it: the dead-letter queue. */
+/**
+ * SQS, as far as Switchyard uses it: the dead-letter queue. Queues are regional: a client reaches
+ * its region's queues only (https://docs.aws.amazon.com/general/latest/gr/sqs-service.html).
+ */
 export class SqsService {
   readonly #kernel: Kernel;
+  /** By `region/name`. */
   readonly #queues = new Map<string, QueuedMessage[]>();
 
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
   }
 
-  createQueue(name: string): string {
-    if (!this.#queues.has(name)) this.#queues.set(name, []);
-    return this.queueUrl(name);
+  /** A queue in `region` (the account's by default); its URL. */
+  createQueue(name: string, region = this.#kernel.region): string {
+    if (!this.#queues.has(`${region}/${name}`)) this.#queues.set(`${region}/${name}`, []);
+    return this.queueUrl(name, region);
   }
 
-  queueUrl(name: string): string {
-    return this.#kernel.queueUrl(name);
+  queueUrl(name: string, region = this.#kernel.region): string {
+    return this.#kernel.queueUrl(name, region);
   }
 
-  messages(name: string): readonly QueuedMessage[] {
-    return this.#queues.get(name) ?? [];
+  /** The messages of a queue in `region` (the account's by default). */
+  messages(name: string, region = this.#kernel.region): readonly QueuedMessage[] {
+    return this.#queues.get(`${region}/${name}`) ?? [];
   }
 
+  /** Sends to a queue of the calling client's region. */
   send(queue: string, body: string, attributes: QueuedMessage["MessageAttributes"] = {}): QueuedMessage {
     const name = queue.split(/[/:]/).at(-1) ?? queue;
-    const messages = this.#queues.get(name);
+    const messages = this.#queues.get(`${this.#kernel.clientRegion()}/${name}`);
     if (!messages)
       return fail("AWS.SimpleQueueService.NonExistentQueue", `The specified queue does not exist: ${queue}`);
     if (Buffer.byteLength(body) > 262_144) {
@@ -73,10 +80,10 @@ export class SqsService {
         };
       }
       case "GetQueueUrl":
-        if (!this.#queues.has(String(input.QueueName))) {
+        if (!this.#queues.has(`${this.#kernel.clientRegion()}/${String(input.QueueName)}`)) {
           return fail("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.");
         }
-        return { QueueUrl: this.queueUrl(String(input.QueueName)) };
+        return { QueueUrl: this.queueUrl(String(input.QueueName), this.#kernel.clientRegion()) };
       default:
         return fail("UnsupportedOperation", `the simulated SQS does not implement ${action}`);
     }
