@@ -101,7 +101,10 @@ async function play(p: ControlPlane, s: Schedule): Promise<World> {
     if (s.tier === "act") {
       const landed = await byHuman(() =>
         p.clients.lambda.send(
-          new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 20 }),
+          new PutFunctionConcurrencyCommand({
+            FunctionName: "batch-worker",
+            ReservedConcurrentExecutions: 20,
+          }),
         ),
       );
       if (landed) human["cap-lambda-concurrency:batch-worker"] = 20;
@@ -253,9 +256,35 @@ describe("cost invariants: a single fault at any call", () => {
       ]);
       expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
       expect(
-        (await costAudit(p)).find((a) => a.decision === "revert-skipped" && a.details?.target === "batch-worker")
-          ?.reason,
+        (await costAudit(p)).find(
+          (a) => a.decision === "revert-skipped" && a.details?.target === "batch-worker",
+        )?.reason,
       ).toMatch(/someone changed it since/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("audits a revert that leaves a human's change once when writing that audit fails once (seed 107228108)", async () => {
+    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
+    const p = await start(s);
+    try {
+      p.account.injectFault({
+        service: "dynamodb",
+        action: "PutItem",
+        error: "ProvisionedThroughputExceededException",
+        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
+      });
+      await play(p, s);
+      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+      const audit = await costAudit(p);
+      expect(audit.filter((a) => a.decision === "revert-skipped").map((a) => a.details?.target)).toEqual([
+        "batch-worker",
+      ]);
+      expect(audit.filter((a) => a.decision === "ended").map((a) => a.reason)).toEqual([
+        "the anomaly was resolved: batch-worker: revert-skipped",
+      ]);
+      expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
     } finally {
       await p.close();
     }
