@@ -160,12 +160,15 @@ async function holds(s: Schedule): Promise<void> {
     const reverting = costExecutions(p).some((e) =>
       e.history.some((h) => h.type.endsWith("StateEntered") && h.stateName === "Revert"),
     );
-    /** A permanent fault stopped the revert, which ran, and the entry is still listed as not reverted. */
-    const revertStopped = (status: string | undefined) =>
+    /**
+     * A permanent fault stopped the revert, which ran, and the entry is still listed as not
+     * reverted, or its outcome's audit as not yet written (a redrive writes it).
+     */
+    const revertStopped = (entry: { status: string; audit?: unknown } | undefined) =>
       fault?.fired() === true &&
       s.fault?.kind === "permanent" &&
       reverting &&
-      ["applied", "applying", "reverting"].includes(status ?? "");
+      (["applied", "applying", "reverting"].includes(entry?.status ?? "") || entry?.audit !== undefined);
     for (const [key, prior] of Object.entries(before)) {
       if (after[key] === prior) continue;
       const entry = record?.applied[key];
@@ -175,7 +178,7 @@ async function holds(s: Schedule): Promise<void> {
         expect(after[key], `${key} keeps the human's value`).toBe(human[key]);
         // If Switchyard changed it before the human did, the revert says a human changed it
         // since, or a permanent fault stopped the revert and the record lists it for a human.
-        if (entry && TOUCHED.has(entry.status) && !revertStopped(entry.status))
+        if (entry && TOUCHED.has(entry.status) && !revertStopped(entry))
           expect(
             audit.some((a) => a.decision === "revert-skipped" && a.details?.target === target),
             `${key}: the revert reports the human's change`,
@@ -185,7 +188,7 @@ async function holds(s: Schedule): Promise<void> {
       // Otherwise only a permanent fault in the revert itself may leave a change: the revert ran,
       // and the response record still lists the resource as not reverted, for a human.
       expect(
-        { key, prior, after: after[key], stopped: revertStopped(entry?.status) },
+        { key, prior, after: after[key], stopped: revertStopped(entry) },
         `${key} is back to ${String(prior)}`,
       ).toMatchObject({ stopped: true });
     }
@@ -285,6 +288,26 @@ describe("cost invariants: a single fault at any call", () => {
         "the anomaly was resolved: batch-worker: revert-skipped",
       ]);
       expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("lists a revert's audit as not yet written when writing it is refused for good, and fails the run for a redrive", async () => {
+    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
+    const p = await start(s);
+    try {
+      p.account.injectFault({
+        service: "dynamodb",
+        action: "PutItem",
+        error: "AccessDeniedException",
+        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
+      });
+      await play(p, s);
+      const entry = (await readResponse(p.store, ANOMALY))?.applied["cap-lambda-concurrency:batch-worker"];
+      expect(entry).toMatchObject({ status: "revert-skipped", audit: { decision: "revert-skipped" } });
+      expect(costExecutions(p).map((e) => e.status)).toEqual(["FAILED"]);
+      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
     } finally {
       await p.close();
     }
