@@ -1,9 +1,11 @@
+import { StartInstancesCommand } from "@aws-sdk/client-ec2";
 import { PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
+import { isTransient } from "../packages/core/src/errors.ts";
 import {
   alert,
   costAudit,
@@ -65,6 +67,25 @@ const world = (p: ControlPlane): World => ({
     p.account.ecs.service("ignition", "api-staging")?.desired ?? null,
 });
 
+/**
+ * A human's change, sent the way the AWS CLI sends it: a throttled request is tried again (the
+ * CLI's standard retry mode makes up to 3 attempts), a refused one leaves the resource as it
+ * was. The single fault of a schedule may land on the human's own call (its principal is the
+ * operator, not Switchyard): true when the change landed, so only a landed change counts as the
+ * human's.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ */
+async function byHuman(send: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (!isTransient(error) || attempt === 3) return false;
+    }
+  }
+}
+
 /** The anomaly, the approval where one is needed, the human's change, the resolution, and time running out. */
 async function play(p: ControlPlane, s: Schedule): Promise<World> {
   const human: World = {};
@@ -78,14 +99,20 @@ async function play(p: ControlPlane, s: Schedule): Promise<World> {
   await p.settle();
   if (s.human === "changes") {
     if (s.tier === "act") {
-      await p.clients.lambda.send(
-        new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 20 }),
+      const landed = await byHuman(() =>
+        p.clients.lambda.send(
+          new PutFunctionConcurrencyCommand({
+            FunctionName: "batch-worker",
+            ReservedConcurrentExecutions: 20,
+          }),
+        ),
       );
-      human["cap-lambda-concurrency:batch-worker"] = 20;
+      if (landed) human["cap-lambda-concurrency:batch-worker"] = 20;
     } else {
-      const { StartInstancesCommand } = await import("@aws-sdk/client-ec2");
-      await p.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [WORKER] })).catch(() => undefined);
-      human[`stop-ec2-instances:${WORKER}`] = "running";
+      const landed = await byHuman(() =>
+        p.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [WORKER] })),
+      );
+      if (landed) human[`stop-ec2-instances:${WORKER}`] = "running";
       p.account.clock.tick(10 * 60_000);
     }
   }
@@ -133,12 +160,15 @@ async function holds(s: Schedule): Promise<void> {
     const reverting = costExecutions(p).some((e) =>
       e.history.some((h) => h.type.endsWith("StateEntered") && h.stateName === "Revert"),
     );
-    /** A permanent fault stopped the revert, which ran, and the entry is still listed as not reverted. */
-    const revertStopped = (status: string | undefined) =>
+    /**
+     * A permanent fault stopped the revert, which ran, and the entry is still listed as not
+     * reverted, or its outcome's audit as not yet written (a redrive writes it).
+     */
+    const revertStopped = (entry: { status: string; audit?: unknown } | undefined) =>
       fault?.fired() === true &&
       s.fault?.kind === "permanent" &&
       reverting &&
-      ["applied", "applying", "reverting"].includes(status ?? "");
+      (["applied", "applying", "reverting"].includes(entry?.status ?? "") || entry?.audit !== undefined);
     for (const [key, prior] of Object.entries(before)) {
       if (after[key] === prior) continue;
       const entry = record?.applied[key];
@@ -148,7 +178,7 @@ async function holds(s: Schedule): Promise<void> {
         expect(after[key], `${key} keeps the human's value`).toBe(human[key]);
         // If Switchyard changed it before the human did, the revert says a human changed it
         // since, or a permanent fault stopped the revert and the record lists it for a human.
-        if (entry && TOUCHED.has(entry.status) && !revertStopped(entry.status))
+        if (entry && TOUCHED.has(entry.status) && !revertStopped(entry))
           expect(
             audit.some((a) => a.decision === "revert-skipped" && a.details?.target === target),
             `${key}: the revert reports the human's change`,
@@ -158,7 +188,7 @@ async function holds(s: Schedule): Promise<void> {
       // Otherwise only a permanent fault in the revert itself may leave a change: the revert ran,
       // and the response record still lists the resource as not reverted, for a human.
       expect(
-        { key, prior, after: after[key], stopped: revertStopped(entry?.status) },
+        { key, prior, after: after[key], stopped: revertStopped(entry) },
         `${key} is back to ${String(prior)}`,
       ).toMatchObject({ stopped: true });
     }
@@ -205,6 +235,79 @@ describe("cost invariants: a single fault at any call", () => {
       });
       await play(p, s);
       expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("keeps the human's change when the human's own change is throttled once (seed 1648046294)", async () => {
+    // The schedule's single fault landed on the human's PutFunctionConcurrency (the operator's
+    // call, not Switchyard's): the human tries again, as the CLI does, and the change stands.
+    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
+    const p = await start(s);
+    try {
+      p.account.injectFault({
+        service: "lambda",
+        action: "PutFunctionConcurrency",
+        error: "TooManyRequestsException",
+        when: (input) => input.ReservedConcurrentExecutions === 20,
+      });
+      await play(p, s);
+      expect(p.account.callsOf({ principal: "operator", action: "PutFunctionConcurrency" })).toMatchObject([
+        { error: "TooManyRequestsException" },
+        {},
+      ]);
+      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+      expect(
+        (await costAudit(p)).find(
+          (a) => a.decision === "revert-skipped" && a.details?.target === "batch-worker",
+        )?.reason,
+      ).toMatch(/someone changed it since/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("audits a revert that leaves a human's change once when writing that audit fails once (seed 107228108)", async () => {
+    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
+    const p = await start(s);
+    try {
+      p.account.injectFault({
+        service: "dynamodb",
+        action: "PutItem",
+        error: "ProvisionedThroughputExceededException",
+        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
+      });
+      await play(p, s);
+      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+      const audit = await costAudit(p);
+      expect(audit.filter((a) => a.decision === "revert-skipped").map((a) => a.details?.target)).toEqual([
+        "batch-worker",
+      ]);
+      expect(audit.filter((a) => a.decision === "ended").map((a) => a.reason)).toEqual([
+        "the anomaly was resolved: batch-worker: revert-skipped",
+      ]);
+      expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("lists a revert's audit as not yet written when writing it is refused for good, and fails the run for a redrive", async () => {
+    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
+    const p = await start(s);
+    try {
+      p.account.injectFault({
+        service: "dynamodb",
+        action: "PutItem",
+        error: "AccessDeniedException",
+        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
+      });
+      await play(p, s);
+      const entry = (await readResponse(p.store, ANOMALY))?.applied["cap-lambda-concurrency:batch-worker"];
+      expect(entry).toMatchObject({ status: "revert-skipped", audit: { decision: "revert-skipped" } });
+      expect(costExecutions(p).map((e) => e.status)).toEqual(["FAILED"]);
+      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
     } finally {
       await p.close();
     }

@@ -20,6 +20,21 @@ export interface AppliedAction {
   readonly previous?: unknown;
   /** The value Switchyard set: the revert guard checks the resource still holds it. */
   readonly set?: unknown;
+  /** This outcome's audit, recorded with it and taken off once written (see PendingAudit). */
+  readonly audit?: PendingAudit;
+}
+
+/**
+ * An audit recorded ahead, on the response, in the same write as the outcome it reports: its
+ * key (`auditSortKey`) and words. The step writes it under that key and then takes it off; a
+ * step retried in between finds it still there and writes it again under the same key, which
+ * adds nothing. So an outcome the retry skips (it is settled) is still audited, and only once.
+ */
+export interface PendingAudit {
+  readonly key: string;
+  readonly decision: string;
+  readonly reason: string;
+  readonly details?: Record<string, unknown>;
 }
 
 /**
@@ -39,6 +54,14 @@ export interface ResponseRecord {
   readonly applied: Record<string, AppliedAction>;
   /** The next input for the execution (escalation or resolution) when it was not waiting yet. */
   readonly pending?: Record<string, unknown>;
+  /**
+   * The execution's input (JSON text, sent byte for byte) while its StartExecution is not yet
+   * confirmed: the response is opened with it, and whoever finds it there (a retry of the
+   * delivery, or the next one) starts the execution under its one name, then takes it off.
+   */
+  readonly startInput?: string;
+  /** The "ended" audit, recorded before it is written and the response ends (see PendingAudit). */
+  readonly ending?: PendingAudit;
   readonly watchToken?: string;
   readonly approvalToken?: string;
 }
@@ -98,7 +121,12 @@ export async function updateResponse(
   store: StateStore,
   anomalyId: string,
   changes: { set?: Record<string, unknown>; remove?: string[]; applied?: Record<string, AppliedAction> },
-  guard: { executionArn?: string; ifToken?: { field: "watchToken" | "approvalToken"; value: string } } = {},
+  guard: {
+    executionArn?: string;
+    ifToken?: { field: "watchToken" | "approvalToken"; value: string };
+    /** Only while the start is unconfirmed (`startInput` on record): one caller confirms it. */
+    ifStarting?: boolean;
+  } = {},
 ): Promise<boolean> {
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = { ":open": "open", ":now": store.now().toISOString() };
@@ -131,6 +159,7 @@ export async function updateResponse(
     values[":token"] = guard.ifToken.value;
     conditions.push("#token = :token");
   }
+  if (guard.ifStarting) conditions.push("attribute_exists(startInput)");
   try {
     await store.db.send(
       new UpdateCommand({

@@ -2,13 +2,19 @@ import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { CoreDeps } from "../context.ts";
 import { ErrorNames, isTransient, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
-import { recordAudit, takeActionBudget } from "../store/state.ts";
+import { auditSortKey, recordAudit, takeActionBudget } from "../store/state.ts";
 import { type Change, protectedBy, unitOf } from "./actions.ts";
 import type { CostAnomaly } from "./anomaly.ts";
 import type { ActionConfig } from "./config.ts";
 import type { CostResponseInput, CostStepPayload } from "./input.ts";
 import { type CostNotice, sendCostNotice } from "./notify.ts";
-import { type AppliedAction, type ResponseRecord, readResponse, updateResponse } from "./record.ts";
+import {
+  type AppliedAction,
+  type PendingAudit,
+  type ResponseRecord,
+  readResponse,
+  updateResponse,
+} from "./record.ts";
 
 export type Step = (
   deps: CoreDeps,
@@ -38,17 +44,91 @@ const audit = (
   decision: string,
   reason: string,
   details?: Record<string, unknown>,
+  key?: string,
 ) =>
-  recordAudit(deps.store, {
-    reaction: "cost",
-    decision,
-    reason,
-    subject: input.anomalyId,
-    correlationId: input.correlationId,
-    eventId: input.trigger.eventId,
-    executionArn: payload.execution,
-    details: { rule: input.rule, tier: input.tier, ...details },
-  });
+  recordAudit(
+    deps.store,
+    {
+      reaction: "cost",
+      decision,
+      reason,
+      subject: input.anomalyId,
+      correlationId: input.correlationId,
+      eventId: input.trigger.eventId,
+      executionArn: payload.execution,
+      details: { rule: input.rule, tier: input.tier, ...details },
+    },
+    key,
+  );
+
+/** Sets one entry of the response; an execution that no longer owns the open response is stale. */
+async function putEntry(
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  entry: AppliedAction,
+) {
+  const ok = await updateResponse(
+    deps.store,
+    input.anomalyId,
+    { applied: { [entryKey(entry.type, entry.target)]: entry } },
+    { executionArn: payload.execution },
+  );
+  if (!ok) throw stale(`the response to anomaly ${input.anomalyId} ended while recording ${entry.target}`);
+}
+
+/** An audit to record ahead with the outcome it reports (see PendingAudit). */
+const pendingAudit = (
+  deps: CoreDeps,
+  decision: string,
+  reason: string,
+  details?: Record<string, unknown>,
+): PendingAudit => ({
+  key: auditSortKey(deps.store.now().toISOString()),
+  decision,
+  reason,
+  ...(details ? { details } : {}),
+});
+
+/**
+ * Records an outcome with its audit, writes the audit, then takes it off the entry: a step
+ * retried after the outcome was recorded, which skips the settled entry, still audits it once
+ * (see `flushAudits`).
+ */
+async function recordOutcome(
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  entry: AppliedAction & { audit: PendingAudit },
+): Promise<AppliedAction> {
+  await putEntry(deps, input, payload, entry);
+  return writeAudit(deps, input, payload, entry);
+}
+
+async function writeAudit(
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  entry: AppliedAction & { audit: PendingAudit },
+): Promise<AppliedAction> {
+  const { audit: pending, ...written } = entry;
+  await audit(deps, input, payload, pending.decision, pending.reason, pending.details, pending.key);
+  await putEntry(deps, input, payload, written);
+  return written;
+}
+
+/** Writes the audits an earlier attempt recorded and did not write; the record as it is then. */
+async function flushAudits(
+  deps: CoreDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  record: ResponseRecord,
+): Promise<ResponseRecord> {
+  const applied = { ...record.applied };
+  for (const [k, entry] of Object.entries(applied))
+    if (entry.audit) applied[k] = await writeAudit(deps, input, payload, { ...entry, audit: entry.audit });
+  return { ...record, applied };
+}
 
 const anomalyOf = (input: CostResponseInput) => input.anomaly as unknown as CostAnomaly;
 const actionsOf = (input: CostResponseInput) => input.actions as unknown as ActionConfig[];
@@ -185,26 +265,23 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
   },
 
   async apply(deps, input, payload) {
-    const record = await own(deps, input, payload);
+    const record = await flushAudits(deps, input, payload, await own(deps, input, payload));
     const done: string[] = [];
-    const save = async (entry: Omit<AppliedAction, "at" | "tier">) => {
-      const full: AppliedAction = { ...entry, tier: input.tier, at: deps.store.now().toISOString() };
-      const ok = await updateResponse(
-        deps.store,
-        input.anomalyId,
-        { applied: { [entryKey(entry.type, entry.target)]: full } },
-        { executionArn: payload.execution },
-      );
-      if (!ok) throw stale(`the response to anomaly ${input.anomalyId} ended while applying`);
-    };
+    const stamp = (entry: Omit<AppliedAction, "at" | "tier">): AppliedAction => ({
+      ...entry,
+      tier: input.tier,
+      at: deps.store.now().toISOString(),
+    });
+    const save = (entry: Omit<AppliedAction, "at" | "tier">) => putEntry(deps, input, payload, stamp(entry));
     const write = async (entry: Omit<AppliedAction, "at" | "tier">) => {
-      // Each resource is recorded the moment it changes: a failure later leaves a true record.
-      await save(entry);
-      done.push(`${entry.target}: ${entry.status}`);
-      await audit(deps, input, payload, entry.status, entry.note, {
-        action: entry.type,
-        target: entry.target,
+      // Each resource is recorded the moment it changes, with its audit: a failure later leaves
+      // a true record, and the audit is written once whatever fails.
+      const details = { action: entry.type, target: entry.target };
+      await recordOutcome(deps, input, payload, {
+        ...stamp(entry),
+        audit: pendingAudit(deps, entry.status, entry.note, details),
       });
+      done.push(`${entry.target}: ${entry.status}`);
     };
     const noticeKey = entryKey("notify", input.tier);
     if (!record.applied[noticeKey]) {
@@ -239,7 +316,10 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
             await write({ type, target, status: "dry-run", ...plan });
             continue;
           }
-          if (!(await takeActionBudget(deps.store, input.actionLimit))) {
+          // Keyed by the execution and the resource: a retry of this step after the budget was
+          // taken (before the write-ahead record below) does not spend it again.
+          const spendKey = `${payload.execution}#${entryKey(type, target)}`;
+          if (!(await takeActionBudget(deps.store, input.actionLimit, spendKey))) {
             const { max, windowSeconds } = input.actionLimit;
             await write({
               type,
@@ -324,7 +404,7 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
   },
 
   async revert(deps, input, payload) {
-    const record = await own(deps, input, payload);
+    const record = await flushAudits(deps, input, payload, await own(deps, input, payload));
     const error = (input as { error?: { Error?: string } }).error?.Error;
     const why =
       error === "States.Timeout"
@@ -332,37 +412,52 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
         : error
           ? `watching the anomaly failed (${error})`
           : "the anomaly was resolved";
-    const outcomes: string[] = [];
-    for (const [k, entry] of Object.entries(record.applied)) {
+    const entries = { ...record.applied };
+    for (const [k, entry] of Object.entries(entries)) {
       const unit = unitOf(entry.type);
       if (!unit || !REVERTIBLE.has(entry.status)) continue;
-      const save = (status: string, note: string) =>
-        updateResponse(
-          deps.store,
-          input.anomalyId,
-          { applied: { [k]: { ...entry, status, note, at: deps.store.now().toISOString() } } },
-          { executionArn: payload.execution },
-        );
       // Write-ahead for the revert too: a retry after the revert's own write knows it may have landed.
       const out = await unit.revert(deps, entry, async () => {
         if (entry.status !== "reverting")
-          await save("reverting", `reverting: back to ${String(entry.previous)}`);
+          await putEntry(deps, input, payload, {
+            ...entry,
+            status: "reverting",
+            note: `reverting: back to ${String(entry.previous)}`,
+            at: deps.store.now().toISOString(),
+          });
       });
       const status = out.reverted ? "reverted" : "revert-skipped";
-      await save(status, out.note);
-      await audit(deps, input, payload, status, `${why}: ${out.note}`, {
-        action: entry.type,
-        target: entry.target,
+      const details = { action: entry.type, target: entry.target };
+      entries[k] = await recordOutcome(deps, input, payload, {
+        ...entry,
+        status,
+        note: out.note,
+        at: deps.store.now().toISOString(),
+        audit: pendingAudit(deps, status, `${why}: ${out.note}`, details),
       });
-      outcomes.push(`${entry.target}: ${status}`);
     }
+    // What this revert did: the entries it settled (a retried revert finds them settled already).
+    const outcomes = Object.values(entries)
+      .filter((e) => e.status === "reverted" || e.status === "revert-skipped")
+      .map((e) => `${e.target}: ${e.status}`);
+    // The "ended" audit is recorded ahead too, and written before the response ends: a retry
+    // finds the response still open and writes the same record.
+    const ending =
+      record.ending ?? pendingAudit(deps, "ended", `${why}: ${outcomes.join(", ") || "nothing to revert"}`);
+    if (!record.ending)
+      await updateResponse(
+        deps.store,
+        input.anomalyId,
+        { set: { ending } },
+        { executionArn: payload.execution },
+      );
+    await audit(deps, input, payload, ending.decision, ending.reason, ending.details, ending.key);
     await updateResponse(
       deps.store,
       input.anomalyId,
-      { set: { status: "ended" }, remove: ["watchToken", "approvalToken", "pending"] },
+      { set: { status: "ended" }, remove: ["watchToken", "approvalToken", "pending", "ending"] },
       { executionArn: payload.execution },
     );
-    await audit(deps, input, payload, "ended", `${why}: ${outcomes.join(", ") || "nothing to revert"}`);
     return { outcomes };
   },
 

@@ -104,6 +104,10 @@ export async function onCostAnomaly(deps: CostTriggerDeps, anomaly: CostAnomaly)
     }
     const name = costExecutionName(anomaly.anomalyId);
     const executionArn = `${deps.costStateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+    // Opened with the execution's input on it: if StartExecution fails below (throttled, or the
+    // function times out), the retry finds the response unstarted and starts it, rather than
+    // taking it for a repeat of a response that runs.
+    const startInput = JSON.stringify(responseInput(deps, anomaly, verdict, "start"));
     const opened = await openResponse(deps.store, {
       anomalyId: anomaly.anomalyId,
       executionArn,
@@ -111,11 +115,39 @@ export async function onCostAnomaly(deps: CostTriggerDeps, anomaly: CostAnomaly)
       tier: verdict.tier.name,
       rank: verdict.rank,
       totalImpact: anomaly.impact.totalImpact,
+      startInput,
     });
-    if (opened) return start(deps, anomaly, verdict, name, audit, result);
+    if (opened)
+      return start(
+        deps,
+        { anomalyId: anomaly.anomalyId, executionArn, startInput },
+        audit,
+        result,
+        verdict.reason,
+      );
     // Another delivery of this anomaly opened it a moment ago: this one is a repeat.
     existing = await readResponse(deps.store, anomaly.anomalyId);
     if (!existing) throw new Error(`cost response ${anomaly.anomalyId} vanished after it was opened`);
+  }
+  if (existing.status === "open" && existing.startInput !== undefined) {
+    // An earlier delivery opened the response, and its start is not confirmed: start it now.
+    const paused = await pausedReason(deps);
+    if (paused) {
+      await audit("no-action", `${paused}: the response to anomaly ${subject} is not started`);
+      return result("paused", paused);
+    }
+    const { startInput } = existing;
+    const started = await start(
+      deps,
+      { anomalyId: subject, executionArn: existing.executionArn, startInput },
+      audit,
+      result,
+      `resumed: an earlier attempt opened the response and did not confirm its start (tier ${existing.tier})`,
+    );
+    const opener = (JSON.parse(startInput) as CostResponseInput).trigger.eventId;
+    if (opener === anomaly.deliveryId) return started;
+    existing = await readResponse(deps.store, anomaly.anomalyId);
+    if (!existing) throw new Error(`cost response ${anomaly.anomalyId} vanished after it was started`);
   }
   return repeat(deps, anomaly, verdict, existing, audit, result);
 }
@@ -128,32 +160,55 @@ async function pausedReason(deps: CoreDeps): Promise<string | undefined> {
 type Audit = (decision: string, reason: string, extra?: Record<string, unknown>) => Promise<unknown>;
 type Result = (outcome: string, reason: string, executions?: string[]) => ReactionResult;
 
+/**
+ * Starts the response's execution from the input on its record, under the anomaly's one name.
+ * StartExecution with the same name and input while the execution runs succeeds again, and
+ * ExecutionAlreadyExists means the name is taken (the execution ran, or runs with another input):
+ * either way the anomaly has its one execution, so both confirm the start. Whoever takes the
+ * input off the record (a conditional update) audits "started": two deliveries racing here audit
+ * it once.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ */
 async function start(
   deps: CostTriggerDeps,
-  anomaly: CostAnomaly,
-  verdict: Extract<Verdict, { kind: "tier" }>,
-  name: string,
+  record: { anomalyId: string; executionArn: string; startInput: string },
   audit: Audit,
   result: Result,
+  reason: string,
 ): Promise<ReactionResult> {
-  const input = responseInput(deps, anomaly, verdict, "start");
+  const name = costExecutionName(record.anomalyId);
+  let existed = false;
   try {
-    const out = await deps.clients.sfn.send(
+    await deps.clients.sfn.send(
       new StartExecutionCommand({
         stateMachineArn: deps.costStateMachineArn,
         name,
-        input: JSON.stringify(input),
+        input: record.startInput,
       }),
     );
-    const arn = String(out.executionArn);
-    await audit("started", verdict.reason, { executionArn: arn });
-    logger.info("cost response started", { anomalyId: anomaly.anomalyId, executionArn: arn });
-    return result("started", verdict.reason, [arn]);
   } catch (error) {
     if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
-    await audit("duplicate", `execution ${name} exists already: the anomaly has its one response`);
-    return result("duplicate", `execution ${name} exists already`);
+    existed = true;
   }
+  const arn = record.executionArn;
+  const confirmed = await updateResponse(
+    deps.store,
+    record.anomalyId,
+    { remove: ["startInput"] },
+    { executionArn: arn, ifStarting: true },
+  );
+  if (!confirmed) {
+    await audit(
+      "duplicate",
+      `execution ${name} was started by another delivery: the anomaly has its one response`,
+    );
+    return result("duplicate", `execution ${name} exists already`, [arn]);
+  }
+  await audit("started", existed ? `${reason} (execution ${name} existed already)` : reason, {
+    executionArn: arn,
+  });
+  logger.info("cost response started", { anomalyId: record.anomalyId, executionArn: arn });
+  return result("started", reason, [arn]);
 }
 
 async function repeat(

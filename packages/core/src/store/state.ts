@@ -49,22 +49,41 @@ export function auditSortKey(at: string): string {
   return `${at}#${String(auditSequence).padStart(12, "0")}#${randomUUID().slice(0, 8)}`;
 }
 
-export async function recordAudit(store: StateStore, record: Omit<AuditRecord, "at">): Promise<AuditRecord> {
-  const at = store.now().toISOString();
+/**
+ * Writes one audit record. With `key` (an `auditSortKey` the caller recorded ahead, e.g. on the
+ * record of what it changed), the write is idempotent: a retry that writes the same key again
+ * finds it there and adds nothing, so an effect whose audit may or may not have landed is
+ * audited exactly once. The record's time is the key's.
+ */
+export async function recordAudit(
+  store: StateStore,
+  record: Omit<AuditRecord, "at">,
+  key?: string,
+): Promise<AuditRecord> {
+  const at = key ? key.slice(0, key.indexOf("#")) : store.now().toISOString();
   const full: AuditRecord = { at, ...record };
-  await awsStep("write audit record", () =>
-    store.db.send(
+  try {
+    await store.db.send(
       new PutCommand({
         TableName: store.table,
         Item: {
           [stateTable.partitionKey]: AUDIT_PK,
-          [stateTable.sortKey]: auditSortKey(at),
-          [stateTable.ttlAttribute]: expiresAfterDays(store.now(), AUDIT_DAYS),
+          [stateTable.sortKey]: key ?? auditSortKey(at),
+          [stateTable.ttlAttribute]: expiresAfterDays(new Date(at), AUDIT_DAYS),
           ...full,
         },
+        ...(key
+          ? {
+              ConditionExpression: "attribute_not_exists(#sk)",
+              ExpressionAttributeNames: { "#sk": stateTable.sortKey },
+            }
+          : {}),
       }),
-    ),
-  );
+    );
+  } catch (error) {
+    if (!(key && (error as Error).name === "ConditionalCheckFailedException"))
+      return awsStep("write audit record", () => Promise.reject(error));
+  }
   return full;
 }
 
@@ -695,28 +714,46 @@ export async function listScanWaiters(
  * Takes one unit of the action budget for the current window (fixed windows of
  * `windowSeconds`). False when `max` actions already ran in this window: the caller does
  * nothing and says so. One atomic conditional update, so concurrent callers cannot overspend.
+ *
+ * With `spendKey` (e.g. an execution and the resource it changes), the spend is idempotent:
+ * the key is added to the window's set of spends in the same update, and a retry that finds
+ * its key there has its unit already (a step retried after the budget was taken, before it
+ * recorded anything). Keys are kept per window, so a retry in a later window spends again.
  */
 export async function takeActionBudget(
   store: StateStore,
   limit: { max: number; windowSeconds: number },
+  spendKey?: string,
 ): Promise<boolean> {
   const now = store.now();
   const window = Math.floor(now.getTime() / 1000 / limit.windowSeconds);
+  const key = { [stateTable.partitionKey]: "action-budget", [stateTable.sortKey]: `window#${window}` };
   try {
     await store.db.send(
       new UpdateCommand({
         TableName: store.table,
-        Key: { [stateTable.partitionKey]: "action-budget", [stateTable.sortKey]: `window#${window}` },
-        UpdateExpression: "ADD used :one SET #ttl = :ttl",
-        ConditionExpression: "attribute_not_exists(used) OR used < :max",
+        Key: key,
+        UpdateExpression: `ADD used :one${spendKey ? ", spends :spend" : ""} SET #ttl = :ttl`,
+        ConditionExpression: `(attribute_not_exists(used) OR used < :max)${spendKey ? " AND NOT contains(spends, :key)" : ""}`,
         ExpressionAttributeNames: { "#ttl": stateTable.ttlAttribute },
-        ExpressionAttributeValues: { ":one": 1, ":max": limit.max, ":ttl": expiresAfterDays(now, 2) },
+        ExpressionAttributeValues: {
+          ":one": 1,
+          ":max": limit.max,
+          ":ttl": expiresAfterDays(now, 2),
+          ...(spendKey ? { ":spend": new Set([spendKey]), ":key": spendKey } : {}),
+        },
       }),
     );
     return true;
   } catch (error) {
-    if ((error as Error).name === "ConditionalCheckFailedException") return false;
-    return awsStep("take action budget", () => Promise.reject(error));
+    if ((error as Error).name !== "ConditionalCheckFailedException")
+      return awsStep("take action budget", () => Promise.reject(error));
+    if (!spendKey) return false;
+    // Refused: the window is spent, or this key spent its unit already.
+    const out = await awsStep("read action budget", () =>
+      store.db.send(new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true })),
+    );
+    return (out.Item?.spends as Set<string> | undefined)?.has(spendKey) === true;
   }
 }
 
