@@ -17,7 +17,8 @@ export async function onRegionSwitchExecution(
   known: RegionSwitchEvent,
 ): Promise<ReactionResult> {
   const { event, phase } = known;
-  const { planArn, executionId, executionAction, executionRegion, executionState, mode, error } = event.detail;
+  const { planArn, executionId, executionAction, executionRegion, executionState, mode, error } =
+    event.detail;
   const plan = planArn ?? event.resources?.[0] ?? "an unnamed plan";
   const where = executionRegion ?? event.region;
   const runbooks = deps.config.failover.runbooks
@@ -37,7 +38,9 @@ export async function onRegionSwitchExecution(
   const reason = [
     `Region switch plan ${plan} execution ${executionId ?? "(no id)"} ${phase === "other" ? `is ${executionState ?? "in an unknown state"}` : phase}`,
     `${executionAction ?? "action unknown"} ${where ?? "an unnamed Region"}${mode ? ` (${mode})` : ""}`,
-    runbooks.length ? `runbooks with a Region there: ${runbooks.join(", ")}` : "no runbook has a Region there",
+    runbooks.length
+      ? `runbooks with a Region there: ${runbooks.join(", ")}`
+      : "no runbook has a Region there",
     ...(error ? [error] : []),
     "no failover started",
   ].join("; ");
