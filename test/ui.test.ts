@@ -1,10 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, openDashboard, textOf } from "./support/browser.ts";
 import { inRepo } from "./support/cli.ts";
-import { eventually, type RunningDev, startDev } from "./support/dev.ts";
+import { type RunningDev, startDev } from "./support/dev.ts";
 import { fixture } from "./support/scenario.ts";
 
 /** Each test starts `switchyard dev` and runs commands as processes: slow on a loaded 2-core machine. */
@@ -21,55 +20,14 @@ const SCREENSHOTS = process.env.SWITCHYARD_SCREENSHOTS;
 
 let browser: BrowserContext;
 beforeAll(async () => {
-  // A fresh profile for each run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "switchyard-chromium-")), {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    // chromium runs as root here: --no-sandbox; the rest keeps it off the network and quiet.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 }, SLOW);
 afterAll(async () => {
   await browser?.close();
 });
 
-/** The element's text once it matches, or a failure naming what it showed last. */
-async function textOf(locator: Locator, expected: RegExp, ms = 30_000): Promise<string> {
-  let last = "";
-  try {
-    return await eventually(
-      `${expected}`,
-      async () => {
-        last = (await locator.textContent({ timeout: ms })) ?? "";
-        return expected.test(last) ? last : undefined;
-      },
-      ms,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; the page showed "${last}"`);
-  }
-}
-
-async function open(dev: RunningDev, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewportSize(viewport);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(dev.url);
-  await page.getByText("Live", { exact: true }).waitFor();
-  expect(errors).toEqual([]);
-  return page;
-}
+const open = (dev: RunningDev, viewport?: { width: number; height: number }): Promise<Page> =>
+  openDashboard(browser, dev.url, viewport);
 
 describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW }, () => {
   let dev: RunningDev;
