@@ -2,7 +2,7 @@ import type { Config } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
-import { type OpsTarget, operatorPromote, operatorRollback, setPaused } from "../ops.ts";
+import { type OpsTarget, operatorAbandon, operatorPromote, operatorRollback, setPaused } from "../ops.ts";
 import type { OperatorAction } from "./journal.ts";
 
 export type ActionResult =
@@ -43,6 +43,11 @@ export async function takeAction(
         return {
           ok: true,
           result: await operatorPromote(config, target, action.deployment, action.reason, action.by),
+        };
+      case "abandon":
+        return {
+          ok: true,
+          result: await operatorAbandon(config, target, action.deployment, action.reason, action.by),
         };
       case "approve":
       case "deny":

@@ -285,6 +285,7 @@ export function toAction(input: unknown, operator: string): OperatorAction {
       return { do: body.do, reason: text(body, "reason"), by };
     case "rollback":
     case "promote":
+    case "abandon":
       return { do: body.do, deployment: text(body, "deployment"), reason: text(body, "reason"), by };
     case "approve":
     case "deny":
@@ -298,7 +299,7 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     default:
       throw new HttpError(
         400,
-        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, approve, deny, failover-start, failback-start, failover-approve, failover-deny`,
+        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, abandon, approve, deny, failover-start, failback-start, failover-approve, failover-deny`,
       );
   }
 }

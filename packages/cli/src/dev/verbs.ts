@@ -24,7 +24,7 @@ export const DEV_USAGE = `  switchyard dev [--config F] [--port N] [--speed X] [
   switchyard advance DURATION                 move the running dev's virtual time forward (e.g. 5m, 1h30m)
   switchyard status [DEPLOYMENT] --watch      weights, step, bake left and alarms, live (redrawn on a terminal,
                                               one line per change when piped)
-  While dev runs, status, history, pause, resume, rollback, promote, approve, deny and failover act on it.
+  While dev runs, status, history, pause, resume, rollback, promote, abandon, approve, deny and failover act on it.
 `;
 
 class DevUsageError extends Error {}
@@ -37,6 +37,7 @@ const OPS = new Set([
   "resume",
   "rollback",
   "promote",
+  "abandon",
   "approve",
   "deny",
   "failover",
@@ -354,8 +355,9 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   });
   const args = positionals.slice(positionals.indexOf(verb) + 1);
   const by = values.by ?? process.env.USER ?? "operator";
-  if (["pause", "resume", "rollback", "promote"].includes(verb) && !values.reason) return undefined; // the caller names the missing --reason
-  if ((verb === "rollback" || verb === "promote") && !args[0]) return undefined;
+  const onDeployment = verb === "rollback" || verb === "promote" || verb === "abandon";
+  if ((onDeployment || verb === "pause" || verb === "resume") && !values.reason) return undefined; // the caller names the missing --reason
+  if (onDeployment && !args[0]) return undefined;
   if (values.watch && verb !== "status") throw new DevUsageError(`--watch goes with status, not ${verb}`);
   const dev = await findDev(here());
   if (!dev) {
@@ -415,6 +417,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
       );
     case "rollback":
     case "promote":
+    case "abandon":
       return act({ do: verb, deployment: args[0], reason: values.reason }, (r) => {
         const out = r as { outcome: string; detail: string };
         return `${out.outcome}: ${out.detail}`;
