@@ -49,6 +49,26 @@ describe("help", () => {
     expect(viaVerb).toEqual(viaFlag);
   });
 
+  it.each(["dev", "ui", "send", "advance"])(
+    "gives the live control plane's %s its own help, with --help and with help VERB",
+    (name) => {
+      const viaFlag = switchyard(name, "--help");
+      const viaVerb = switchyard("help", name);
+
+      expect(viaFlag.code).toBe(0);
+      expect(viaFlag.stdout).toMatch(new RegExp(`^switchyard ${name} — `));
+      expect(viaFlag.stdout).toContain(`Usage:\n  switchyard ${name === "ui" ? "dev" : name} `);
+      expect(viaVerb).toEqual(viaFlag);
+    },
+  );
+
+  it("names an unknown option of a live-control-plane verb and where its help is, exit 2", () => {
+    const { code, stderr } = switchyard("status", "--bogus");
+
+    expect(code).toBe(2);
+    expect(stderr).toBe("switchyard: status has no option --bogus; see `switchyard status --help`\n");
+  });
+
   it("prints the version", () => {
     const { code, stdout } = switchyard("--version");
 

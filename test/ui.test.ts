@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, openDashboard, textOf } from "./support/browser.ts";
 import { inRepo } from "./support/cli.ts";
-import { type RunningDev, startDev } from "./support/dev.ts";
+import { eventually, type RunningDev, startDev } from "./support/dev.ts";
 import { fixture } from "./support/scenario.ts";
 
 /** Each test starts `switchyard dev` and runs commands as processes: slow on a loaded 2-core machine. */
@@ -129,6 +131,57 @@ describe("the dashboard, on a cost anomaly that waits for approval", { timeout: 
         reason: expect.stringContaining("disabled rule ignition-etl-nightly"),
       }),
     );
+    await page.close();
+  });
+});
+
+describe("a newcomer's walk-through", { timeout: SLOW }, () => {
+  let dev: RunningDev;
+  beforeAll(async () => {
+    dev = await startDev(["--config", inRepo("switchyard.config.ts"), "--speed", "0"]);
+  }, SLOW);
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  it("sends the showcase's events, watches the rollout in the page and the terminal, rolls back from the page, and reads it in history", async () => {
+    const page = await open(dev);
+    const lines: string[] = [];
+    const watch = spawn(
+      process.execPath,
+      [inRepo("packages/cli/bin/switchyard.js"), "status", "api", "--watch"],
+      { cwd: dev.cwd, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    watch.stdout.on("data", (chunk: Buffer) =>
+      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean)),
+    );
+    try {
+      await eventually("the watch's first line", () => lines[0], 60_000);
+      const events = join(dev.cwd, "showcase.json");
+      writeFileSync(events, JSON.stringify([push, scan]));
+
+      expect((await dev.cli("send", events)).code).toBe(0);
+      expect((await dev.cli("advance", "10s")).code).toBe(0);
+
+      await textOf(page.getByTestId("routing-api"), /^v1 90% \/ v2 10%$/);
+      await eventually("the canary in the terminal", () => lines.find((l) => /v1 90% \/ v2 10%/.test(l)));
+
+      await page.getByLabel("Acting as").fill("newcomer");
+      await page.getByLabel("Reason to roll back or promote api").fill("trying the rollback");
+      await page.getByTestId("deployment-api").getByRole("button", { name: "Roll back" }).click();
+
+      await textOf(page.getByTestId("deployment-status-api"), /ROLLED-BACK v1 → v2/);
+      await textOf(page.getByTestId("routing-api"), /^v1 100%$/);
+      await eventually("the rollback in the terminal", () =>
+        lines.find((l) => / rolled-back v1→v2 /.test(l)),
+      );
+    } finally {
+      watch.kill("SIGINT");
+    }
+    const history = await dev.cli("history");
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/ rolled-back +api operator rollback by newcomer: trying the rollback/);
+    expect(history.stdout).toMatch(/ deploy +started /);
     await page.close();
   });
 });

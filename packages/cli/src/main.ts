@@ -144,6 +144,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first === "help") {
     const [name] = rest;
     if (name === undefined || name === "help") process.stdout.write(overview());
+    else if (name in DEV_SUMMARIES)
+      return (await import("./dev/verbs.ts")).routeDev([name, "--help"]).then((c) => c ?? 0);
     else process.stdout.write(verbHelp(verbNamed(name) ?? throwing(unknownVerb(name))));
     return 0;
   }

@@ -76,7 +76,11 @@ export async function routeDev(argv: readonly string[]): Promise<number | undefi
       return 1;
     }
     if ((error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      process.stderr.write(`switchyard: ${(error as Error).message}\n`);
+      // Node words it for programmers ("To specify a positional argument…"): name the option and the help instead.
+      const option = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1] ?? "that option";
+      process.stderr.write(
+        `switchyard: ${verb} has no option ${option}; see \`switchyard ${verb} --help\`\n`,
+      );
       return 2;
     }
     if ((error as Error).name === "ConfigError") {
@@ -125,7 +129,9 @@ async function runDev(args: string[], verb: "dev" | "ui"): Promise<number> {
     table: { type: "string" },
   });
   if (values.help) {
-    process.stdout.write(`Usage:\n${DEV_USAGE}`);
+    process.stdout.write(
+      `switchyard ${verb} — ${verb === "dev" ? "the control plane on the simulated account, with its dashboard" : "the dashboard: of a running dev, or of a real account with --aws"}\n\nUsage:\n${DEV_USAGE}`,
+    );
     return 0;
   }
   if (positionals.length > 0) throw new DevUsageError(`${verb} takes no arguments, got "${positionals[0]}"`);
@@ -264,7 +270,10 @@ function stopped(): Promise<void> {
 async function send(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: "boolean" }, config: { type: "string" } });
   if (values.help) {
-    process.stdout.write(`Usage:\n  switchyard send [--json] FILE...\n`);
+    process.stdout.write(
+      "switchyard send — send EventBridge events (or cost alerts' SNS events) to the running dev\n\n" +
+        "Usage:\n  switchyard send [--json] FILE...\n",
+    );
     return 0;
   }
   if (positionals.length === 0)
@@ -304,7 +313,10 @@ async function send(args: string[]): Promise<number> {
 async function advance(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: "boolean" } });
   if (values.help) {
-    process.stdout.write(`Usage:\n  switchyard advance DURATION   e.g. 30s, 5m, 1h30m, 2d\n`);
+    process.stdout.write(
+      "switchyard advance — move the running dev's virtual time forward\n\n" +
+        "Usage:\n  switchyard advance DURATION   e.g. 30s, 5m, 1h30m, 2d\n",
+    );
     return 0;
   }
   const [duration] = positionals;
