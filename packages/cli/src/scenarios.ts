@@ -297,6 +297,10 @@ function player(
         if (!d.NextRotationDate)
           throw new Error(`scenario ${scenario}: ${step.secret} has no rotation schedule to come due`);
         await advance(Math.max(0, (d.NextRotationDate.getTime() - plane.account.clock.now()) / 1000));
+        // Secrets Manager rotates on its own when the date it calculates from the schedule after
+        // the last rotation comes due (DescribeSecret's NextRotationDate; the simulated account
+        // does not run schedules, so the scenario starts it as the service would):
+        // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
         // Rotation runs in the background in AWS; a failed step is Secrets Manager's to report, not the caller's.
         await plane.account.activity.track(() =>
           plane.clients.secrets.send(new RotateSecretCommand({ SecretId: secret.secretId })),
