@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalDynamo } from "@switchyard/sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsCredentials, bareEnvironment } from "./support/aws.ts";
 import { inRepo, root } from "./support/cli.ts";
 
 // `--aws` against what a real account can answer, with no account: missing credentials, an
@@ -23,23 +24,6 @@ interface Run {
   stderr: string;
 }
 
-/** A fresh HOME with no AWS config and no credential in the environment. */
-function bareEnvironment(): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), "switchyard-aws-"));
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (value !== undefined && !key.startsWith("AWS_") && key !== "SWITCHYARD_TABLE") env[key] = value;
-  return {
-    ...env,
-    HOME: home,
-    AWS_CONFIG_FILE: join(home, ".aws", "config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
-    AWS_EC2_METADATA_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-  };
-}
-
 /** The CLI in a child process, asynchronously: servers in this process must keep answering. */
 function switchyard(args: string[], env: Record<string, string>, cwd = root): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -53,10 +37,7 @@ function switchyard(args: string[], env: Record<string, string>, cwd = root): Pr
   });
 }
 
-const keys = {
-  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-};
+const keys = awsCredentials;
 
 function expectOneLine(run: Run, pattern: RegExp): void {
   expect(run.code).toBe(1);

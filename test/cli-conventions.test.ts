@@ -8,6 +8,8 @@ import { alarm } from "../packages/cli/src/scenarios/vocabulary.ts";
 import { runScenario } from "../packages/cli/src/scenarios.ts";
 import exampleConfig from "../switchyard.config.ts";
 import { inRepo, root, switchyard } from "./support/cli.ts";
+import { type RunningDev, startDev } from "./support/dev.ts";
+import { fixture } from "./support/scenario.ts";
 
 // The conventions every verb keeps (gh and aws users expect them): help per verb, suggestions,
 // exit codes 0 ok / 1 operational failure / 2 usage error, --json that parses, logs on stderr,
@@ -45,6 +47,26 @@ describe("help", () => {
     expect(viaFlag.stdout).toContain("Usage:");
     expect(viaFlag.stdout).toContain("--help");
     expect(viaVerb).toEqual(viaFlag);
+  });
+
+  it.each(["dev", "ui", "send", "advance"])(
+    "gives the live control plane's %s its own help, with --help and with help VERB",
+    (name) => {
+      const viaFlag = switchyard(name, "--help");
+      const viaVerb = switchyard("help", name);
+
+      expect(viaFlag.code).toBe(0);
+      expect(viaFlag.stdout).toMatch(new RegExp(`^switchyard ${name} — `));
+      expect(viaFlag.stdout).toContain(`Usage:\n  switchyard ${name === "ui" ? "dev" : name} `);
+      expect(viaVerb).toEqual(viaFlag);
+    },
+  );
+
+  it("names an unknown option of a live-control-plane verb and where its help is, exit 2", () => {
+    const { code, stderr } = switchyard("status", "--bogus");
+
+    expect(code).toBe(2);
+    expect(stderr).toBe("switchyard: status has no option --bogus; see `switchyard status --help`\n");
   });
 
   it("prints the version", () => {
@@ -158,6 +180,105 @@ describe("--json on every verb that prints data", () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ file: "switchyard.config.ts", valid: true });
+  });
+});
+
+/**
+ * How each verb of the verb table prints its data as JSON: in the repository (the simulated
+ * account, a command at a time), or on a running `switchyard dev` with a canary in flight (the
+ * verbs that act on something live). Entries run in this order; `prepare` sets the dev up first.
+ */
+interface JsonRun {
+  readonly args: readonly string[];
+  readonly on: "repo" | "dev";
+  readonly prepare?: (dev: RunningDev) => Promise<void>;
+}
+const IGNITION_COST = inRepo("examples/ignition-cost/switchyard.config.ts");
+const DAY_ONE = inRepo("examples/ignition-cost/alerts/day-one.json");
+const RDS_ANOMALY = "a1e5c0de-0002-4c3e-9d5e-1c2d3e4f5a6b";
+const [canaryPush, canaryScan] = fixture<Record<string, unknown>[]>("scenarios/canary-rolled-back.json");
+/** A new canary on the dev: the showcase's push and scan again, under new event ids. */
+const newCanary = async (dev: RunningDev, n: number) => {
+  await dev.api("api/events", [
+    { ...canaryPush, id: `json-push-${n}` },
+    { ...canaryScan, id: `json-scan-${n}` },
+  ]);
+  // Lambda applies the new code for a few seconds of virtual time before the first shift.
+  await dev.api("api/advance", { duration: "10s" });
+};
+const JSON_RUNS: Record<string, readonly JsonRun[] | { readonly coveredBy: string }> = {
+  replay: [{ on: "repo", args: ["replay", "--json", fixtures("aws/ecr/image-push.json")] }],
+  scenario: [
+    { on: "repo", args: ["scenario", "--list", "--json"] },
+    { on: "repo", args: ["scenario", "stuck-rotation", "--json"] },
+  ],
+  invoke: [
+    {
+      on: "repo",
+      args: ["invoke", "--json", "rollback", fixtures("aws/cloudwatch/alarm-state-change-metric.json")],
+    },
+  ],
+  // A quick bench still measures for about a minute: its --json is parsed and checked there.
+  bench: { coveredBy: "test/bench.test.ts" },
+  validate: [{ on: "repo", args: ["validate", "--json"] }],
+  approve: [
+    {
+      on: "repo",
+      args: ["approve", RDS_ANOMALY, "--by", "alice", "--json", "--config", IGNITION_COST, DAY_ONE],
+    },
+  ],
+  deny: [
+    { on: "repo", args: ["deny", RDS_ANOMALY, "--by", "bob", "--json", "--config", IGNITION_COST, DAY_ONE] },
+  ],
+  failover: [{ on: "repo", args: ["failover", "start", "ignition", "--dry-run", "--json"] }],
+  status: [
+    { on: "dev", prepare: (dev) => newCanary(dev, 1), args: ["status", "--json"] },
+    { on: "dev", args: ["status", "api", "--json"] },
+  ],
+  history: [{ on: "dev", args: ["history", "--limit", "5", "--json"] }],
+  pause: [{ on: "dev", args: ["pause", "--reason", "drill", "--json"] }],
+  resume: [{ on: "dev", args: ["resume", "--reason", "drill over", "--json"] }],
+  promote: [{ on: "dev", args: ["promote", "api", "--reason", "looks good", "--json"] }],
+  rollback: [{ on: "dev", args: ["rollback", "api", "--reason", "changed my mind", "--json"] }],
+  abandon: [
+    {
+      on: "dev",
+      prepare: (dev) => newCanary(dev, 2),
+      args: ["abandon", "api", "--reason", "stuck", "--json"],
+    },
+  ],
+};
+
+describe("--json of every verb in the verb table", { timeout: 600_000 }, () => {
+  const withJson = VERBS.filter((v) => "json" in v.options).map((v) => v.name);
+
+  it("has a way to print each verb's data, so a new verb cannot go untested", () => {
+    expect(Object.keys(JSON_RUNS).sort()).toEqual([...withJson].sort());
+  });
+
+  it("prints one parseable JSON document with exit 0 for each verb", async () => {
+    const dev = await startDev(["--config", inRepo("switchyard.config.ts"), "--speed", "0"]);
+    try {
+      for (const runs of Object.values(JSON_RUNS)) {
+        if (!Array.isArray(runs)) continue;
+        for (const run of runs as readonly JsonRun[]) {
+          await run.prepare?.(dev);
+          const out = run.on === "dev" ? await dev.cli(...run.args) : switchyard(...run.args);
+          const what = `switchyard ${run.args.join(" ")} (${run.on}): ${out.stderr}`;
+          expect(out.code, what).toBe(0);
+          expect(() => JSON.parse(out.stdout), what).not.toThrow();
+        }
+      }
+    } finally {
+      await dev.stop();
+    }
+  });
+
+  it("prints the JSON Schema as JSON without being asked: schema has no --json", () => {
+    const { code, stdout } = switchyard("schema");
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ $schema: expect.any(String) });
   });
 });
 

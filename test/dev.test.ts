@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inRepo } from "./support/cli.ts";
-import { eventually, type RunningDev, startDev, switchyardIn } from "./support/dev.ts";
+import { eventually, type RunningDev, startDev, switchyardIn, watchStatus } from "./support/dev.ts";
 import { fixture } from "./support/scenario.ts";
 
 /** Each test starts `switchyard dev` and runs commands as processes: slow on a loaded 2-core machine. */
@@ -172,15 +171,8 @@ describe("switchyard dev", { timeout: SLOW }, () => {
   });
 
   it("follows a deployment with status --watch, one line per change when piped", async () => {
-    const lines: string[] = [];
-    const watch = spawn(
-      process.execPath,
-      [inRepo("packages/cli/bin/switchyard.js"), "status", "api", "--watch"],
-      { cwd: dev.cwd, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    watch.stdout.on("data", (chunk: Buffer) =>
-      lines.push(...chunk.toString("utf8").split("\n").filter(Boolean)),
-    );
+    const watch = watchStatus(dev, "api");
+    const { lines } = watch;
     try {
       await eventually("the first line", () => (lines.length > 0 ? true : undefined), 60_000);
       // The alarm is back to OK, then a new push of the image: a new canary.
@@ -195,7 +187,7 @@ describe("switchyard dev", { timeout: SLOW }, () => {
       await dev.api("api/advance", { duration: "5m" });
       await eventually("the promotion's line", () => lines.find((l) => / succeeded /.test(l)));
     } finally {
-      watch.kill("SIGINT");
+      watch.stop();
     }
     expect(lines[0]).toMatch(/^\S+Z {2}api +v1 100% +\S+/);
     expect(lines.at(-1)).toMatch(/^\S+Z {2}api +v(\d+) 100% +succeeded v1→v\1 +alarms ServerCpuTooHigh=OK$/);

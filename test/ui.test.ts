@@ -1,10 +1,10 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, openDashboard, textOf } from "./support/browser.ts";
 import { inRepo } from "./support/cli.ts";
-import { eventually, type RunningDev, startDev } from "./support/dev.ts";
+import { eventually, type RunningDev, startDev, watchStatus } from "./support/dev.ts";
 import { fixture } from "./support/scenario.ts";
 
 /** Each test starts `switchyard dev` and runs commands as processes: slow on a loaded 2-core machine. */
@@ -21,73 +21,41 @@ const SCREENSHOTS = process.env.SWITCHYARD_SCREENSHOTS;
 
 let browser: BrowserContext;
 beforeAll(async () => {
-  // A fresh profile for each run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "switchyard-chromium-")), {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    // chromium runs as root here: --no-sandbox; the rest keeps it off the network and quiet.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchBrowser();
 }, SLOW);
 afterAll(async () => {
   await browser?.close();
 });
 
-/** The element's text once it matches, or a failure naming what it showed last. */
-async function textOf(locator: Locator, expected: RegExp, ms = 30_000): Promise<string> {
-  let last = "";
-  try {
-    return await eventually(
-      `${expected}`,
-      async () => {
-        last = (await locator.textContent({ timeout: ms })) ?? "";
-        return expected.test(last) ? last : undefined;
-      },
-      ms,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; the page showed "${last}"`);
-  }
-}
-
-async function open(dev: RunningDev, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const page = await browser.newPage();
-  await page.setViewportSize(viewport);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(dev.url);
-  await page.getByText("Live", { exact: true }).waitFor();
-  expect(errors).toEqual([]);
-  return page;
-}
-
-describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW }, () => {
-  let dev: RunningDev;
+/** A `switchyard dev` on a config (virtual time stopped) for the tests of the describe block that calls it. */
+function devOn(config: string): () => RunningDev {
+  let running: RunningDev | undefined;
   beforeAll(async () => {
-    dev = await startDev(["--config", inRepo("switchyard.config.ts"), "--speed", "0"]);
+    running = await startDev(["--config", inRepo(config), "--speed", "0"]);
   }, SLOW);
   afterAll(async () => {
-    await dev?.stop();
+    await running?.stop();
   });
+  return () => {
+    if (!running) throw new Error(`switchyard dev on ${config} did not start`);
+    return running;
+  };
+}
+
+const open = (dev: RunningDev, viewport?: { width: number; height: number }): Promise<Page> =>
+  openDashboard(browser, dev.url, viewport);
+
+describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW }, () => {
+  const dev = devOn("switchyard.config.ts");
 
   it("shows the weights change live, then the rollback with its reason", async () => {
-    const page = await open(dev);
+    const page = await open(dev());
     const routing = page.getByTestId("routing-api");
     expect(await textOf(routing, /^v1 100%$/)).toBe("v1 100%");
 
-    await dev.api("api/events", [push, scan]);
+    await dev().api("api/events", [push, scan]);
     // Lambda applies the new code for a few seconds of virtual time before the first shift.
-    await dev.api("api/advance", { duration: "10s" });
+    await dev().api("api/advance", { duration: "10s" });
     await textOf(routing, /^v1 90% \/ v2 10%$/);
     const card = page.getByTestId("deployment-api");
     await textOf(page.getByTestId("deployment-status-api"), /SHIFTING v1 → v2/);
@@ -101,8 +69,8 @@ describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW 
       "Traffic on api-handler:live over time: now v1 90% / v2 10%",
     );
 
-    await dev.api("api/advance", { duration: "1m" });
-    await dev.api("api/events", alarm);
+    await dev().api("api/advance", { duration: "1m" });
+    await dev().api("api/events", alarm);
     await textOf(routing, /^v1 100%$/);
     await textOf(page.getByTestId("deployment-status-api"), /ROLLED-BACK v1 → v2/);
     const timeline = await textOf(page.locator("#timeline-body"), /rolled-back/);
@@ -118,7 +86,7 @@ describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW 
   });
 
   it("pauses automation from the keyboard, recorded with who and why", async () => {
-    const page = await open(dev);
+    const page = await open(dev());
     // From the name field, Tab walks the controls in reading order: the kill switch's reason, then its button.
     await page.getByLabel("Acting as").fill("carol");
     await page.keyboard.press("Tab");
@@ -131,25 +99,19 @@ describe("the dashboard, on a canary rolled back by its alarm", { timeout: SLOW 
     await textOf(page.getByRole("status"), /Pause all automation: done by carol/);
     // The page re-rendered the kill switch: focus stays on its (now Resume) button.
     expect(await page.evaluate("document.activeElement?.textContent")).toBe("Resume automation");
-    const { body } = await dev.api<{ paused: boolean; by: string; reason: string }>("api/kill-switch");
+    const { body } = await dev().api<{ paused: boolean; by: string; reason: string }>("api/kill-switch");
     expect(body).toMatchObject({ paused: true, by: "carol", reason: "keyboard drill" });
     await page.close();
   });
 });
 
 describe("the dashboard, on a cost anomaly that waits for approval", { timeout: SLOW }, () => {
-  let dev: RunningDev;
-  beforeAll(async () => {
-    dev = await startDev(["--config", inRepo("examples/ignition-cost/switchyard.config.ts"), "--speed", "0"]);
-  }, SLOW);
-  afterAll(async () => {
-    await dev?.stop();
-  });
+  const dev = devOn("examples/ignition-cost/switchyard.config.ts");
 
   it("sends an approval clicked in the page to the waiting workflow, recorded with who", async () => {
-    const page = await open(dev);
+    const page = await open(dev());
     await page.getByLabel("Acting as").fill("dana");
-    await dev.api("api/events", fixture<unknown[]>("../../examples/ignition-cost/alerts/day-one.json"));
+    await dev().api("api/events", fixture<unknown[]>("../../examples/ignition-cost/alerts/day-one.json"));
 
     const response = page.getByTestId(`cost-${RDS_ANOMALY}`);
     await textOf(page.getByTestId(`cost-state-${RDS_ANOMALY}`), /WAITING FOR APPROVAL/);
@@ -157,7 +119,7 @@ describe("the dashboard, on a cost anomaly that waits for approval", { timeout: 
 
     const answered = await textOf(response, /approved: dana approved tier critical/);
     expect(answered).toContain("disabled rule ignition-etl-nightly");
-    const { body: history } = await dev.api<{ decision: string; reason: string }[]>("api/history");
+    const { body: history } = await dev().api<{ decision: string; reason: string }[]>("api/history");
     expect(history).toContainEqual(
       expect.objectContaining({
         decision: "approved",
@@ -171,6 +133,44 @@ describe("the dashboard, on a cost anomaly that waits for approval", { timeout: 
         reason: expect.stringContaining("disabled rule ignition-etl-nightly"),
       }),
     );
+    await page.close();
+  });
+});
+
+describe("a newcomer's walk-through", { timeout: SLOW }, () => {
+  const dev = devOn("switchyard.config.ts");
+
+  it("sends the showcase's events, watches the rollout in the page and the terminal, rolls back from the page, and reads it in history", async () => {
+    const page = await open(dev());
+    const watch = watchStatus(dev(), "api");
+    const { lines } = watch;
+    try {
+      await eventually("the watch's first line", () => lines[0], 60_000);
+      const events = join(dev().cwd, "showcase.json");
+      writeFileSync(events, JSON.stringify([push, scan]));
+
+      expect((await dev().cli("send", events)).code).toBe(0);
+      expect((await dev().cli("advance", "10s")).code).toBe(0);
+
+      await textOf(page.getByTestId("routing-api"), /^v1 90% \/ v2 10%$/);
+      await eventually("the canary in the terminal", () => lines.find((l) => /v1 90% \/ v2 10%/.test(l)));
+
+      await page.getByLabel("Acting as").fill("newcomer");
+      await page.getByLabel("Reason to roll back or promote api").fill("trying the rollback");
+      await page.getByTestId("deployment-api").getByRole("button", { name: "Roll back" }).click();
+
+      await textOf(page.getByTestId("deployment-status-api"), /ROLLED-BACK v1 → v2/);
+      await textOf(page.getByTestId("routing-api"), /^v1 100%$/);
+      await eventually("the rollback in the terminal", () =>
+        lines.find((l) => / rolled-back v1→v2 /.test(l)),
+      );
+    } finally {
+      watch.stop();
+    }
+    const history = await dev().cli("history");
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(/ rolled-back +api operator rollback by newcomer: trying the rollback/);
+    expect(history.stdout).toMatch(/ deploy +started /);
     await page.close();
   });
 });

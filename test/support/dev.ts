@@ -118,3 +118,19 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * `switchyard status DEPLOYMENT --watch` in a running dev's folder, piped (one line per change):
+ * the lines it printed so far, and `stop` (SIGINT, as Ctrl-C).
+ */
+export function watchStatus(dev: RunningDev, deployment: string): { lines: string[]; stop(): void } {
+  const lines: string[] = [];
+  const watch = spawn(process.execPath, [BIN, "status", deployment, "--watch"], {
+    cwd: dev.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  watch.stdout?.on("data", (chunk: Buffer) =>
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean)),
+  );
+  return { lines, stop: () => watch.kill("SIGINT") };
+}

@@ -34,7 +34,7 @@ function overview(): string {
     "",
     colour.bold("Live local control plane (switchyard dev):"),
     ...Object.entries(DEV_SUMMARIES).map(([name, summary]) => `  ${name.padEnd(width)}${summary}`),
-    "  While dev runs, status, history, pause, resume, rollback, promote, approve, deny and failover act on it.",
+    "  While dev runs, status, history, pause, resume, rollback, promote, abandon, approve, deny and failover act on it.",
     "",
     colour.bold("Options for every verb:"),
     ...optionLines(GLOBAL_OPTIONS),
@@ -106,7 +106,7 @@ function checkOptions(verb: Verb, options: Options, args: readonly string[]): vo
 /** The live control plane's verbs (packages/cli/src/dev/verbs.ts), loaded only when named. */
 const DEV_SUMMARIES: Record<string, string> = {
   dev: "run the control plane on the simulated account until stopped, with the dashboard on 127.0.0.1",
-  ui: "print the running dashboard's address, or start dev (the dashboard is part of it)",
+  ui: "print the running dashboard's address, or start dev; --aws: the dashboard over a real account",
   send: "send event files to the running dev (files dropped in .switchyard/inbox/ are sent too)",
   advance: "move the running dev's virtual time forward (e.g. 5m, 1h30m)",
 };
@@ -121,6 +121,7 @@ const DEV_OPERATIONS = new Set([
   "resume",
   "rollback",
   "promote",
+  "abandon",
   "approve",
   "deny",
   "failover",
@@ -143,6 +144,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first === "help") {
     const [name] = rest;
     if (name === undefined || name === "help") process.stdout.write(overview());
+    else if (name in DEV_SUMMARIES)
+      return (await import("./dev/verbs.ts")).routeDev([name, "--help"]).then((c) => c ?? 0);
     else process.stdout.write(verbHelp(verbNamed(name) ?? throwing(unknownVerb(name))));
     return 0;
   }

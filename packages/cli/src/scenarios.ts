@@ -1,16 +1,34 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { sign } from "@octokit/webhooks-methods";
 import { type Config, loadConfig, parseConfig } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
 import { type BusEvent, BusEventEnvelope } from "@switchyard/core/events/envelope";
 import { answerApproval as approveFailover } from "@switchyard/core/failover/approval";
 import { startFailback } from "@switchyard/core/failover/operator";
 import { listAudit, writeControl } from "@switchyard/core/store/state";
-import { type ControlPlane, isConfig, startControlPlane } from "./local/control-plane.ts";
+import { make as makeRotationFunction } from "@switchyard/functions/rotate";
+import type { Context } from "aws-lambda";
+import { type ControlPlane, isConfig, LOCAL_NAMES, startControlPlane } from "./local/control-plane.ts";
 import { executionOutcome, transitions } from "./replay.ts";
 import { scenarios } from "./scenarios/built-in.ts";
-import { type Outcome, type Scenario, type Step, unmet, type World } from "./scenarios/vocabulary.ts";
+import { startFunctionUrl, startGithubApi } from "./scenarios/github.ts";
+import {
+  type Outcome,
+  type Scenario,
+  type SecretOutcome,
+  type Step,
+  unmet,
+  type World,
+} from "./scenarios/vocabulary.ts";
 import { attachTimeline, type TimelineEntry, timelineLine } from "./timeline.ts";
 
 export interface ScenarioResult extends Outcome {
@@ -59,15 +77,28 @@ export async function runScenario(
   config: Config | unknown,
   options: PlayOptions = {},
 ): Promise<ScenarioResult> {
-  const parsed = scenario.example
+  const loaded = scenario.example
     ? await loadConfig(example(`${scenario.example}/switchyard.config.ts`))
     : isConfig(config)
       ? config
       : parseConfig(config);
+  const world = scenario.world ?? {};
+  // Servers the scenario's world needs (GitHub's API, the receiver's function URL), closed at the end.
+  const servers: { close(): Promise<void> }[] = [];
+  const github = world.github ? await startGithub(loaded, world) : undefined;
+  if (github) servers.push(github);
+  const configured = scenario.configure ? scenario.configure(loaded) : loaded;
+  const parsed: Config =
+    github && configured.secretScanning
+      ? { ...configured, secretScanning: { ...configured.secretScanning, apiUrl: github.url } }
+      : configured;
   // A scenario that delivers recorded events runs at their time, as replay does: measured from
   // the run's start, a report would otherwise count the years between the recording and the run.
   const start = recordedStart(scenario);
-  const plane = await startControlPlane(parsed, start === undefined ? {} : { start });
+  const plane = await startControlPlane(parsed, {
+    ...(start === undefined ? {} : { start }),
+    ...(world.secretValues ? { secretValues: world.secretValues } : {}),
+  });
   const timeline: string[] = [];
   const entries: TimelineEntry[] = [];
   const { note } = attachTimeline(plane, (entry) => {
@@ -78,8 +109,9 @@ export async function runScenario(
     options.live?.(line);
   });
   try {
-    seed(plane, scenario.world ?? {});
-    const take = player(scenario.name, plane, note);
+    seed(plane, world);
+    const initial = await secretVersions(plane);
+    const take = player(scenario.name, plane, note, servers);
     for (const step of scenario.steps) await take(step);
     const outcome: Outcome = {
       aliases: plane.aliases(),
@@ -90,23 +122,83 @@ export async function runScenario(
         transitions: transitions(e),
       })),
       audit: await listAudit(plane.store),
+      secrets: await secretOutcomes(plane, initial),
+      ...(github ? { github: github.updates.map(({ path, body }) => ({ path, body })) } : {}),
     };
     const failures = scenario.expect.flatMap((e) => unmet(e, outcome) ?? []);
     return { name: scenario.name, ...outcome, timeline, entries, passed: failures.length === 0, failures };
   } finally {
     await plane.close();
+    await Promise.all(servers.map((s) => s.close()));
   }
 }
 
-function seed({ account }: ControlPlane, world: World): void {
+/** GitHub's API for the world's alerts, answering to the token Secrets Manager will hold. */
+async function startGithub(config: Config, world: World) {
+  const tokenSecret = config.secretScanning?.tokenSecret;
+  const token = tokenSecret ? world.secretValues?.[tokenSecret] : undefined;
+  if (!token)
+    throw new Error(
+      "a scenario with a GitHub API needs secretScanning.tokenSecret in its config and that secret's value in world.secretValues",
+    );
+  return startGithubApi({ token, alerts: [...(world.github?.alerts ?? [])] });
+}
+
+/** The version each configured secret holds AWSCURRENT, by secret name. */
+async function secretVersions({ clients, config }: ControlPlane): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of config.secrets) {
+    const d = await clients.secrets.send(new DescribeSecretCommand({ SecretId: s.secretId }));
+    const current = Object.entries(d.VersionIdsToStages ?? {}).find(([, l]) => l.includes("AWSCURRENT"));
+    if (current) out.set(s.name, current[0]);
+  }
+  return out;
+}
+
+async function secretOutcomes(
+  { account, clients, config }: ControlPlane,
+  initial: Map<string, string>,
+): Promise<Record<string, SecretOutcome>> {
+  const out: Record<string, SecretOutcome> = {};
+  for (const s of config.secrets) {
+    const first = initial.get(s.name);
+    if (!first) continue;
+    const d = await clients.secrets.send(new DescribeSecretCommand({ SecretId: s.secretId }));
+    out[s.name] = {
+      initial: first,
+      stages: d.VersionIdsToStages ?? {},
+      rotations: account.secrets.rotations
+        .filter((r) => r.secret === d.Name)
+        .map((r) => ({ token: r.token, steps: [...r.steps], ...(r.error ? { failed: r.error.step } : {}) })),
+    };
+  }
+  return out;
+}
+
+function seed(plane: ControlPlane, world: World): void {
+  const { account } = plane;
   for (const [fn, tags] of Object.entries(world.functionTags ?? {})) account.lambda.tagFunction(fn, tags);
   for (const { id, tags } of world.databases ?? [])
     account.rds.seedInstance({ id, region: account.region, tags });
   for (const rule of world.schedules ?? []) account.events.addScheduledRule(rule);
+  for (const [name, { rotator, field }] of Object.entries(world.rotationFunctions ?? {})) {
+    const owned = plane.config.secrets.filter((s) => s.rotationFunction?.split(":").at(-1) === name);
+    // The secret's own function, as its owner wrote it: the four steps, on the secret's field.
+    const config = parseConfig({
+      secrets: owned.map((s) => ({ name: s.name, secretId: s.secretId, rotator, options: { field } })),
+    });
+    const handler = makeRotationFunction(() => ({ ...plane.context, config }));
+    account.lambda.registerHandler(name, (event, ctx) => handler(event, ctx as unknown as Context));
+  }
 }
 
 /** Takes a scenario's steps on one control plane, remembering the image each deployment pushed last. */
-function player(scenario: string, plane: ControlPlane, note: (message: string) => void) {
+function player(
+  scenario: string,
+  plane: ControlPlane,
+  note: (message: string) => void,
+  servers: { close(): Promise<void> }[],
+) {
   const digests = new Map<string, string>();
   let pushes = 0;
   const image = (deployment: string) => {
@@ -128,6 +220,19 @@ function player(scenario: string, plane: ControlPlane, note: (message: string) =
     }
     clock.tick(Math.max(0, until - clock.now()));
     await plane.settle();
+  };
+  let receiver: Awaited<ReturnType<typeof startFunctionUrl>> | undefined;
+  /** The webhook receiver behind a function URL: a real HTTP server, started on the first delivery. */
+  const receiverUrl = async () => {
+    if (!receiver) {
+      receiver = await startFunctionUrl((event) =>
+        plane.account.lambda.invoke(`${LOCAL_NAMES.functionPrefix}github-webhook`, event, {
+          principal: "function-url",
+        }),
+      );
+      servers.push(receiver);
+    }
+    return receiver.url;
   };
 
   return async function take(step: Step): Promise<void> {
@@ -182,10 +287,82 @@ function player(scenario: string, plane: ControlPlane, note: (message: string) =
         });
         return plane.settle();
       case "say":
-        note(typeof step.text === "string" ? step.text : step.text(plane));
+        note(typeof step.text === "string" ? step.text : await step.text(plane));
+        return;
+      case "rotationDue": {
+        const secret = plane.config.secrets.find((s) => s.name === step.secret);
+        if (!secret)
+          throw new Error(`scenario ${scenario} rotates "${step.secret}", which the config does not name`);
+        const d = await plane.clients.secrets.send(new DescribeSecretCommand({ SecretId: secret.secretId }));
+        if (!d.NextRotationDate)
+          throw new Error(`scenario ${scenario}: ${step.secret} has no rotation schedule to come due`);
+        await advance(Math.max(0, (d.NextRotationDate.getTime() - plane.account.clock.now()) / 1000));
+        // Secrets Manager rotates on its own when the date it calculates from the schedule after
+        // the last rotation comes due (DescribeSecret's NextRotationDate; the simulated account
+        // does not run schedules, so the scenario starts it as the service would):
+        // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
+        // Rotation runs in the background in AWS; a failed step is Secrets Manager's to report, not the caller's.
+        await plane.account.activity.track(() =>
+          plane.clients.secrets.send(new RotateSecretCommand({ SecretId: secret.secretId })),
+        );
+        return plane.settle();
+      }
+      case "leak":
+        return deliverLeak(plane, await receiverUrl());
+      case "fault":
+        plane.account.injectFault({
+          service: step.service,
+          action: step.action,
+          error: step.error,
+          times: step.times,
+        });
+        return;
+      case "schedule":
+        // A Scheduled Event as EventBridge sends it for a rule (AWS documents the shape:
+        // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html).
+        await plane.deliver({
+          id: randomUUID(),
+          source: "aws.events",
+          "detail-type": "Scheduled Event",
+          resources: [plane.account.arn("events", `rule/${LOCAL_NAMES.functionPrefix}${step.rule}`)],
+          detail: {},
+        } as BusEvent);
         return;
     }
   };
+}
+
+const webhookExamples = createRequire(import.meta.url)("@octokit/webhooks-examples/ghes-35/index.json") as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
+
+/**
+ * POSTs GitHub's secret scanning alert to the receiver as GitHub delivers it: the payload's JSON,
+ * its event name and a delivery id in headers, and the body's HMAC-SHA256 under the webhook
+ * secret that Secrets Manager holds (read here as GitHub holds its copy; never printed).
+ */
+async function deliverLeak(plane: ControlPlane, url: string): Promise<void> {
+  const example = webhookExamples.find((w) => w.name === "secret_scanning_alert")?.examples[0];
+  if (!example)
+    throw new Error("@octokit/webhooks-examples has no secret_scanning_alert example for ghes-35");
+  const body = JSON.stringify({ ...example, action: "created" });
+  const secret = await plane.clients.secrets.send(
+    new GetSecretValueCommand({ SecretId: LOCAL_NAMES.webhookSecret }),
+  );
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/1",
+      "x-github-event": "secret_scanning_alert",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": await sign(secret.SecretString ?? "", body),
+    },
+    body,
+  });
+  if (!res.ok) throw new Error(`the webhook receiver answered ${res.status}: ${await res.text()}`);
+  await plane.settle();
 }
 
 /** The time of the first recorded event a scenario delivers, when it delivers any. */

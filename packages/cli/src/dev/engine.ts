@@ -1,19 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Config } from "@switchyard/core/config/index";
-import { decideApproval } from "@switchyard/core/cost/approval";
-import { answerApproval } from "@switchyard/core/failover/approval";
-import { startFailback, startFailover } from "@switchyard/core/failover/operator";
 import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
-import {
-  OpsError,
-  type OpsTarget,
-  operatorPromote,
-  operatorRollback,
-  operatorRollbackTo,
-  setPaused,
-} from "../ops.ts";
+import type { OpsTarget } from "../ops.ts";
 import { type EventReport, eventDeliverer } from "../replay.ts";
 import { attachTimeline, timelineLine } from "../timeline.ts";
+import { type ActionResult, takeAction } from "./actions.ts";
 import {
   type JournalEntry,
   JournalError,
@@ -31,9 +22,7 @@ export interface AliasPoint {
   readonly weights: Record<string, number>;
 }
 
-export type ActionResult =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly error: string };
+export type { ActionResult } from "./actions.ts";
 
 export interface DevPlaneOptions {
   readonly config: Config;
@@ -243,72 +232,18 @@ export class DevPlane {
     }
   }
 
-  async #act(action: OperatorAction): Promise<ActionResult> {
+  #act(action: OperatorAction): Promise<ActionResult> {
     const { plane, config } = this;
     const target: OpsTarget = { deps: plane.context, where: "switchyard dev", close: async () => undefined };
-    try {
-      switch (action.do) {
-        case "pause":
-        case "resume":
-          await setPaused(target, action.do === "pause", action.reason, action.by, config);
-          return { ok: true, result: { paused: action.do === "pause" } };
-        case "rollback":
-          return {
-            ok: true,
-            result: action.to
-              ? await operatorRollbackTo(
-                  config,
-                  target,
-                  action.deployment,
-                  action.to,
-                  action.reason,
-                  action.by,
-                )
-              : await operatorRollback(config, target, action.deployment, action.reason, action.by),
-          };
-        case "promote":
-          return {
-            ok: true,
-            result: await operatorPromote(config, target, action.deployment, action.reason, action.by),
-          };
-        case "approve":
-        case "deny":
-          return {
-            ok: true,
-            result: await decideApproval(plane.context, action.anomaly, action.do, action.by),
-          };
-        case "failover-start":
-        case "failback-start": {
-          const start = action.do === "failover-start" ? startFailover : startFailback;
-          const stateMachineArn =
-            action.do === "failover-start"
-              ? plane.context.failoverStateMachineArn
-              : plane.context.failbackStateMachineArn;
-          return {
-            ok: true,
-            result: await start(plane.context, config, {
-              runbook: action.runbook,
-              stateMachineArn,
-              dryRun: action.dryRun,
-              by: action.by,
-            }),
-          };
-        }
-        case "failover-approve":
-        case "failover-deny":
-          return {
-            ok: true,
-            result: await answerApproval(plane.context, action.runbook, {
-              approve: action.do === "failover-approve",
-              by: action.by,
-            }),
-          };
-      }
-    } catch (error) {
-      // The same input fails the same way on every replay of the journal: a result to report, not a crash.
-      if (error instanceof OpsError || error instanceof Error) return { ok: false, error: error.message };
-      throw error;
-    }
+    return takeAction(
+      config,
+      target,
+      {
+        failover: () => plane.context.failoverStateMachineArn,
+        failback: () => plane.context.failbackStateMachineArn,
+      },
+      action,
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ import { createInterface } from "node:readline";
 export type OperatorAction =
   | { readonly do: "pause" | "resume"; readonly reason: string; readonly by: string }
   | {
-      readonly do: "rollback" | "promote";
+      readonly do: "rollback" | "promote" | "abandon";
       readonly deployment: string;
       readonly reason: string;
       readonly by: string;

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readDuration } from "@switchyard/core/config/duration";
+import type { ActionResult } from "./actions.ts";
 import type { DevPlane } from "./engine.ts";
 import type { OperatorAction, StateDir } from "./journal.ts";
 import { type DevState, devState, PARTS } from "./view.ts";
@@ -31,12 +32,26 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);
     this.status = status;
   }
+}
+
+/**
+ * What a dashboard shows and does: a dev control plane, or a real account (`switchyard ui --aws`).
+ * `refuse` makes it read-only: every POST is answered 403 with that one line.
+ */
+export interface DashboardSource {
+  state(): Promise<DevState>;
+  clock(): { now: number; speed: number };
+  onChange(listener: () => void): void;
+  act(action: OperatorAction): Promise<ActionResult>;
+  send?(event: unknown, from: string): Promise<unknown>;
+  advance?(ms: number): Promise<unknown>;
+  readonly refuse?: string;
 }
 
 /**
@@ -47,6 +62,43 @@ class HttpError extends Error {
 export async function serveDev(
   dev: DevPlane,
   options: { dir: StateDir; port: number; operator: string; log: (line: string) => void },
+): Promise<DevServer> {
+  const dashboard = await serveDashboard(
+    {
+      state: () => devState(dev),
+      clock: () => ({ now: dev.now(), speed: dev.speed }),
+      onChange: (listener) => dev.onChange(listener),
+      act: (action) => dev.act(action),
+      send: (event, from) => dev.send(event, from),
+      advance: (ms) => dev.advance(ms),
+    },
+    options,
+  );
+  await writeFile(
+    options.dir.server,
+    `${JSON.stringify({ pid: process.pid, port: dashboard.port, url: dashboard.url })}\n`,
+    "utf8",
+  );
+  const inbox = watchInbox(dev, options.dir, options.log);
+  return {
+    port: dashboard.port,
+    url: dashboard.url,
+    async close() {
+      await inbox.stop();
+      await dashboard.close();
+      await rm(options.dir.server, { force: true });
+    },
+  };
+}
+
+/**
+ * Serves a dashboard on 127.0.0.1: the page, a small JSON API (`/api/state` and its parts,
+ * `/api/actions`, and `/api/events` and `/api/advance` where the source takes them), and
+ * server-sent events for live updates (`state` on every change, `clock` each second).
+ */
+export async function serveDashboard(
+  source: DashboardSource,
+  options: { port: number; operator: string; log: (line: string) => void },
 ): Promise<DevServer> {
   const streams = new Set<ServerResponse>();
   let last: { json: string; state: DevState } | undefined;
@@ -62,7 +114,7 @@ export async function serveDev(
     pending = (async () => {
       do {
         again = false;
-        const state = await devState(dev);
+        const state = await source.state();
         const json = JSON.stringify(state);
         if (json !== last?.json) {
           last = { json, state };
@@ -75,9 +127,9 @@ export async function serveDev(
         pending = undefined;
       });
   };
-  dev.onChange(publish);
+  source.onChange(publish);
   const clock = setInterval(() => {
-    const data = JSON.stringify({ now: dev.now(), speed: dev.speed });
+    const data = JSON.stringify(source.clock());
     for (const res of streams) res.write(`event: clock\ndata: ${data}\n\n`);
   }, 1000);
 
@@ -95,46 +147,37 @@ export async function serveDev(
     guardOrigin(req, port);
     const url = new URL(req.url ?? "/", `http://127.0.0.1:${port}`);
     const path = url.pathname;
-    if (req.method === "GET" && UI_FILES[path]) {
-      const file = join(UI_DIR, UI_FILES[path]);
-      res.writeHead(200, {
-        "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-        "cache-control": "no-store",
-        "content-security-policy":
-          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
-      });
-      res.end(await readFile(file));
-      return;
-    }
+    if (await serveUiFile(req, res, path)) return;
     if (req.method === "GET" && path === "/api/health") return json(res, 200, { ok: true, pid: process.pid });
-    if (req.method === "GET" && path === "/api/state") return json(res, 200, await devState(dev));
+    if (req.method === "GET" && path === "/api/state") return json(res, 200, await source.state());
     if (req.method === "GET" && path === "/api/stream") return stream(req, res);
     if (req.method === "GET" && path.startsWith("/api/")) {
       const part = path.slice("/api/".length);
       if (!Object.hasOwn(PARTS, part)) throw new HttpError(404, `no such API: ${path}`);
-      const state = await devState(dev);
+      const state = await source.state();
       const value = PARTS[part as keyof typeof PARTS](state);
       const limit = Number(url.searchParams.get("limit") ?? "");
       return json(res, 200, part === "history" && limit > 0 ? (value as unknown[]).slice(-limit) : value);
     }
-    if (req.method === "POST" && path === "/api/events") {
+    if (req.method === "POST" && source.refuse) throw new HttpError(403, source.refuse);
+    if (req.method === "POST" && path === "/api/events" && source.send) {
       const body = await readJson(req);
       const from = url.searchParams.get("from") ?? "api";
       const events = Array.isArray(body) ? body : [body];
       const reports = [];
-      for (const event of events) reports.push(await dev.send(event, from));
+      for (const event of events) reports.push(await source.send(event, from));
       return json(res, 200, { reports });
     }
     if (req.method === "POST" && path === "/api/actions") {
       const action = toAction(await readJson(req), options.operator);
-      const result = await dev.act(action);
+      const result = await source.act(action);
       return json(res, result.ok ? 200 : 409, result);
     }
-    if (req.method === "POST" && path === "/api/advance") {
+    if (req.method === "POST" && path === "/api/advance" && source.advance) {
       const body = (await readJson(req)) as { duration?: unknown };
       const read = readDuration(String(body.duration ?? ""));
       if ("problem" in read) throw new HttpError(400, read.problem);
-      return json(res, 200, await dev.advance(read.seconds * 1000));
+      return json(res, 200, await source.advance(read.seconds * 1000));
     }
     throw new HttpError(404, `no such page: ${req.method} ${path}`);
   }
@@ -148,7 +191,7 @@ export async function serveDev(
     res.write(`retry: 1000\n\n`);
     streams.add(res);
     req.on("close", () => streams.delete(res));
-    void devState(dev).then(
+    void source.state().then(
       (state) => res.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`),
       (error: unknown) => options.log(`dashboard: cannot read the state: ${(error as Error).message}`),
     );
@@ -159,26 +202,35 @@ export async function serveDev(
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}/`;
-  await writeFile(options.dir.server, `${JSON.stringify({ pid: process.pid, port, url })}\n`, "utf8");
-  const inbox = watchInbox(dev, options.dir, options.log);
-
   return {
     port,
-    url,
+    url: `http://127.0.0.1:${port}/`,
     async close() {
       clearInterval(clock);
-      await inbox.stop();
       for (const res of streams) res.end();
       streams.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await rm(options.dir.server, { force: true });
     },
   };
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** Serves the dashboard's page, script or style sheet when `path` names one; false otherwise. */
+export async function serveUiFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  const name = req.method === "GET" ? UI_FILES[path] : undefined;
+  if (!name) return false;
+  const file = join(UI_DIR, name);
+  res.writeHead(200, {
+    "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+    "cache-control": "no-store",
+    "content-security-policy":
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'",
+  });
+  res.end(await readFile(file));
+  return true;
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(`${JSON.stringify(body)}\n`);
 }
@@ -188,7 +240,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * rebound to 127.0.0.1) must not drive it. Browsers send Origin on cross-site requests and the
  * Host they think they talk to; both must be this server's.
  */
-function guardOrigin(req: IncomingMessage, port: number): void {
+export function guardOrigin(req: IncomingMessage, port: number): void {
   const allowed = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   if (!allowed.has(req.headers.host ?? ""))
     throw new HttpError(403, `switchyard dev answers only to 127.0.0.1:${port}`);
@@ -199,7 +251,7 @@ function guardOrigin(req: IncomingMessage, port: number): void {
     throw new HttpError(415, "send JSON (content-type: application/json)");
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -232,7 +284,8 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     case "resume":
       return { do: body.do, reason: text(body, "reason"), by };
     case "rollback":
-    case "promote": {
+    case "promote":
+    case "abandon": {
       const to = body.do === "rollback" ? text(body, "to", false) : "";
       return {
         do: body.do,
@@ -254,7 +307,7 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     default:
       throw new HttpError(
         400,
-        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, approve, deny, failover-start, failback-start, failover-approve, failover-deny`,
+        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, abandon, approve, deny, failover-start, failback-start, failover-approve, failover-deny`,
       );
   }
 }

@@ -16,12 +16,15 @@ export const DEV_USAGE = `  switchyard dev [--config F] [--port N] [--speed X] [
                                               dashboard and its API on 127.0.0.1; state under .switchyard/ (a journal
                                               replayed on start); --speed 60 runs virtual time at 60× (0: only advance moves it)
   switchyard ui [...]                         print the running dashboard's address, or start dev (the dashboard is part of it)
+  switchyard ui --aws [--allow-actions] [--profile NAME] [--stage STAGE] [--port N]
+                                              the dashboard over a real account (what status --aws reads, every 5 s);
+                                              read-only unless --allow-actions (then its buttons act, as the verbs do)
   switchyard send FILE...                     send EventBridge events (or cost alerts' SNS events) to the running dev;
                                               JSON files dropped in .switchyard/inbox/ are sent too
   switchyard advance DURATION                 move the running dev's virtual time forward (e.g. 5m, 1h30m)
   switchyard status [DEPLOYMENT] --watch      weights, step, bake left and alarms, live (redrawn on a terminal,
                                               one line per change when piped)
-  While dev runs, status, history, pause, resume, rollback, promote, approve, deny and failover act on it.
+  While dev runs, status, history, pause, resume, rollback, promote, abandon, approve, deny and failover act on it.
 `;
 
 class DevUsageError extends Error {}
@@ -34,6 +37,7 @@ const OPS = new Set([
   "resume",
   "rollback",
   "promote",
+  "abandon",
   "approve",
   "deny",
   "failover",
@@ -72,7 +76,11 @@ export async function routeDev(argv: readonly string[]): Promise<number | undefi
       return 1;
     }
     if ((error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      process.stderr.write(`switchyard: ${(error as Error).message}\n`);
+      // Node words it for programmers ("To specify a positional argument…"): name the option and the help instead.
+      const option = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1] ?? "that option";
+      process.stderr.write(
+        `switchyard: ${verb} has no option ${option}; see \`switchyard ${verb} --help\`\n`,
+      );
       return 2;
     }
     if ((error as Error).name === "ConfigError") {
@@ -114,21 +122,35 @@ async function runDev(args: string[], verb: "dev" | "ui"): Promise<number> {
     reset: { type: "boolean" },
     verbose: { type: "boolean" },
     aws: { type: "boolean" },
+    "allow-actions": { type: "boolean" },
+    profile: { type: "string" },
+    region: { type: "string" },
+    stage: { type: "string" },
+    table: { type: "string" },
   });
   if (values.help) {
-    process.stdout.write(`Usage:\n${DEV_USAGE}`);
+    process.stdout.write(
+      `switchyard ${verb} — ${verb === "dev" ? "the control plane on the simulated account, with its dashboard" : "the dashboard: of a running dev, or of a real account with --aws"}\n\nUsage:\n${DEV_USAGE}`,
+    );
     return 0;
   }
   if (positionals.length > 0) throw new DevUsageError(`${verb} takes no arguments, got "${positionals[0]}"`);
-  if (values.aws)
-    throw new DevUsageError(
-      `${verb} --aws is not available yet: the dashboard runs on the simulated account`,
-    );
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new DevUsageError(
       `--port must be a port number (0-65535; 0 picks a free one), got "${values.port}"`,
     );
+  const awsOnly = (["allow-actions", "profile", "region", "stage", "table"] as const).find(
+    (flag) => values[flag] !== undefined,
+  );
+  if (values.aws) {
+    if (verb === "dev")
+      throw new DevUsageError(
+        "dev runs the simulated account; for a real account's dashboard run `switchyard ui --aws`",
+      );
+    return uiAws(values, port);
+  }
+  if (awsOnly) throw new DevUsageError(`--${awsOnly} goes with --aws: switchyard ui --aws --${awsOnly} …`);
   const speed = values.speed === undefined ? 1 : Number(values.speed);
   if (!Number.isFinite(speed) || speed < 0 || speed > 1_000_000)
     throw new DevUsageError(
@@ -192,7 +214,49 @@ async function runDev(args: string[], verb: "dev" | "ui"): Promise<number> {
   out(
     "  send events with `switchyard send FILE...` or drop JSON files in .switchyard/inbox/; stop with Ctrl-C",
   );
-  await new Promise<void>((done) => {
+  await stopped();
+  await server.close();
+  await dev.close();
+  out(`switchyard ${verb}: stopped; state kept in ${dir.root}`);
+  return 0;
+}
+
+/** `switchyard ui --aws [--allow-actions]`: the dashboard over a real account, until stopped. */
+async function uiAws(flags: Record<string, string | boolean | undefined>, port: number): Promise<number> {
+  const { loadConfig } = await import("@switchyard/core/config/index");
+  const config = await loadConfig(resolve(String(flags.config ?? "switchyard.config.ts")));
+  const { connectAws, machineArn } = await import("../commands/aws.ts");
+  const { serveAwsDashboard } = await import("../ui/aws.ts");
+  const target = connectAws(config, flags);
+  const allowActions = flags["allow-actions"] === true;
+  const server = await serveAwsDashboard(config, target, {
+    port,
+    allowActions,
+    operator: process.env.USER ?? "operator",
+    machines: {
+      failover: () => machineArn(target.stack, "failover"),
+      failback: () => machineArn(target.stack, "failback"),
+    },
+    log: (line) => process.stderr.write(`${line}\n`),
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new DevFailure(`port ${port} is taken: pick another with --port N, or --port 0 for a free one`);
+    throw error;
+  });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`switchyard ui --aws: dashboard on ${server.url}`);
+  out(
+    `  reading ${target.where}; ${allowActions ? "actions ENABLED: the page's buttons act on this account" : "read-only (add --allow-actions to act)"}; stop with Ctrl-C`,
+  );
+  await stopped();
+  await server.close();
+  out("switchyard ui --aws: stopped");
+  return 0;
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+function stopped(): Promise<void> {
+  return new Promise<void>((done) => {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -201,16 +265,15 @@ async function runDev(args: string[], verb: "dev" | "ui"): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
-  await server.close();
-  await dev.close();
-  out(`switchyard ${verb}: stopped; state kept in ${dir.root}`);
-  return 0;
 }
 
 async function send(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: "boolean" }, config: { type: "string" } });
   if (values.help) {
-    process.stdout.write(`Usage:\n  switchyard send [--json] FILE...\n`);
+    process.stdout.write(
+      "switchyard send — send EventBridge events (or cost alerts' SNS events) to the running dev\n\n" +
+        "Usage:\n  switchyard send [--json] FILE...\n",
+    );
     return 0;
   }
   if (positionals.length === 0)
@@ -250,7 +313,10 @@ async function send(args: string[]): Promise<number> {
 async function advance(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: "boolean" } });
   if (values.help) {
-    process.stdout.write(`Usage:\n  switchyard advance DURATION   e.g. 30s, 5m, 1h30m, 2d\n`);
+    process.stdout.write(
+      "switchyard advance — move the running dev's virtual time forward\n\n" +
+        "Usage:\n  switchyard advance DURATION   e.g. 30s, 5m, 1h30m, 2d\n",
+    );
     return 0;
   }
   const [duration] = positionals;
@@ -302,8 +368,9 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   });
   const args = positionals.slice(positionals.indexOf(verb) + 1);
   const by = values.by ?? process.env.USER ?? "operator";
-  if (["pause", "resume", "rollback", "promote"].includes(verb) && !values.reason) return undefined; // the caller names the missing --reason
-  if ((verb === "rollback" || verb === "promote") && !args[0]) return undefined;
+  const onDeployment = verb === "rollback" || verb === "promote" || verb === "abandon";
+  if ((onDeployment || verb === "pause" || verb === "resume") && !values.reason) return undefined; // the caller names the missing --reason
+  if (onDeployment && !args[0]) return undefined;
   if (values.to !== undefined && verb !== "rollback") return undefined; // the caller refuses the option
   if (values.watch && verb !== "status") throw new DevUsageError(`--watch goes with status, not ${verb}`);
   const dev = await findDev(here());
@@ -364,6 +431,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
       );
     case "rollback":
     case "promote":
+    case "abandon":
       return act({ do: verb, deployment: args[0], reason: values.reason, to: values.to }, (r) => {
         const out = r as { outcome: string; detail: string };
         return `${out.outcome}: ${out.detail}`;

@@ -1,3 +1,5 @@
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import type { ControlPlane } from "../local/control-plane.ts";
 import {
   advance,
   alarm,
@@ -9,22 +11,53 @@ import {
   deliver,
   executions,
   failBack,
+  fault,
+  leak,
   outcomes,
   pause,
   push,
   redeliver,
+  rotated,
+  rotationDue,
   runOut,
   type Scenario,
   say,
   scan,
+  schedule,
   shifts,
   succeeded,
+  type World,
 } from "./vocabulary.ts";
 
 const API = "api-handler:live";
 const IGNITION_DNS = ["Z1D633PJN98FT9", "api.ignition.example.com", "CNAME"] as const;
 const IGNITION_ONCALL = "oncall@ignition.example.com";
 const PAYMENTS_ONCALL = "oncall@payments.example.com";
+
+const PODINFO_SECRET = "podinfo/api";
+/**
+ * The Podinfo example's world: its API secret and the GitHub token Switchyard resolves alerts
+ * with (both invented: no public sample of either exists), and podinfo's own rotation function
+ * (its four steps put a fresh random "token" in the JSON document).
+ */
+const PODINFO: World = {
+  secretValues: {
+    [PODINFO_SECRET]: JSON.stringify({ token: "podinfo-initial-token-00000000000000000000" }),
+    "switchyard/github-token": "ghp_scenarioToken00000000000000000000000",
+  },
+  rotationFunctions: { "podinfo-rotate-api-secret": { rotator: "random", field: "token" } },
+};
+
+/** Which version holds which staging label (version ids, shortened; never a value). */
+const stagesOf =
+  (secretId: string) =>
+  async ({ clients }: ControlPlane): Promise<string> => {
+    const d = await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const labels = Object.entries(d.VersionIdsToStages ?? {})
+      .map(([version, stages]) => `${version.slice(0, 8)}… ${stages.join("+")}`)
+      .join(", ");
+    return `${secretId}: ${labels}`;
+  };
 
 /** The scenarios `switchyard scenario NAME` plays, in the order `--list` prints them. */
 export const scenarios: readonly Scenario[] = [
@@ -254,6 +287,71 @@ export const scenarios: readonly Scenario[] = [
     expect: [
       auditSaid("failed-over", "eu-west-1 → eu-central-1", "the global database should fail over"),
       auditSaid("failed-back", "eu-central-1 → eu-west-1", "the global database should switch back"),
+    ],
+  },
+  {
+    name: "scheduled-rotation",
+    summary:
+      "examples/podinfo: the 7-day schedule comes due → podinfo's rotation function runs the four steps → new token AWSCURRENT, old AWSPREVIOUS",
+    example: "podinfo",
+    world: PODINFO,
+    steps: [
+      say(stagesOf(PODINFO_SECRET)),
+      say("7 days pass: Secrets Manager starts the scheduled rotation with podinfo's rotation function"),
+      rotationDue("podinfo-api"),
+      say(stagesOf(PODINFO_SECRET)),
+    ],
+    expect: [
+      rotated("podinfo-api", { previous: "initial", completed: 1 }),
+      executions(0, "a scheduled rotation is Secrets Manager's own: no Switchyard workflow runs"),
+    ],
+  },
+  {
+    name: "rotate-on-leak",
+    summary:
+      "examples/podinfo: GitHub's secret_scanning_alert, signed, through the webhook receiver's URL → rotate at once, leaked version unreachable, alert resolved as revoked",
+    example: "podinfo",
+    // GitHub's example alert is about Codertocat/Hello-World and an adafruit_io_key: podinfo's
+    // leak sources name those here, so the real payload arrives as GitHub sends it.
+    configure: (config) => ({
+      ...config,
+      secrets: config.secrets.map((s) =>
+        s.name === "podinfo-api"
+          ? { ...s, leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] } }
+          : s,
+      ),
+    }),
+    world: { ...PODINFO, github: { alerts: ["Codertocat/Hello-World#191"] } },
+    steps: [say(stagesOf(PODINFO_SECRET)), leak(), runOut(), say(stagesOf(PODINFO_SECRET))],
+    expect: [
+      rotated("podinfo-api", { previous: "none", completed: 1 }),
+      auditSaid("started", "", "the leak should start the rotate-on-leak workflow"),
+      auditSaid("rotated", "", "the rotation should be audited"),
+      succeeded("", "the rotate-on-leak execution should succeed"),
+    ],
+  },
+  {
+    name: "stuck-rotation",
+    summary:
+      "examples/podinfo: the scheduled rotation fails at finishSecret and stays AWSPENDING → the hourly check finds it, clears it and rotates again",
+    example: "podinfo",
+    world: PODINFO,
+    steps: [
+      fault("secretsmanager", "UpdateSecretVersionStage", "InternalServiceError"),
+      rotationDue("podinfo-api"),
+      say(stagesOf(PODINFO_SECRET)),
+      say("the pending version blocks the next rotation; the hourly stuck-rotation check runs"),
+      schedule("secrets-stuck-check"),
+      runOut(),
+      say(stagesOf(PODINFO_SECRET)),
+    ],
+    expect: [
+      rotated("podinfo-api", { previous: "initial", completed: 1, failed: 1 }),
+      auditSaid(
+        "retried",
+        "cleared",
+        "the check should clear the stuck version and rotate again (a custom rotator's pending credential cannot be tested)",
+      ),
     ],
   },
 ];

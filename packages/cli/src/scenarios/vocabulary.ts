@@ -1,3 +1,4 @@
+import type { Config } from "@switchyard/core/config/index";
 import type { AuditRecord } from "@switchyard/core/store/state";
 import type { ControlPlane } from "../local/control-plane.ts";
 
@@ -33,7 +34,28 @@ export type Step =
   /** An operator starts the failback of a runbook that failed over. */
   | { readonly do: "failBack"; readonly runbook: string; readonly by: string }
   /** A note on the timeline; a function reads what it reports from the simulated account. */
-  | { readonly do: "say"; readonly text: string | ((plane: ControlPlane) => string) };
+  | { readonly do: "say"; readonly text: string | ((plane: ControlPlane) => string | Promise<string>) }
+  /**
+   * A managed secret's rotation schedule comes due: the clock moves to its NextRotationDate and
+   * the rotation starts as Secrets Manager starts it (RotateSecret with the configured function).
+   */
+  | { readonly do: "rotationDue"; readonly secret: string }
+  /**
+   * GitHub delivers the secret scanning alert of @octokit/webhooks-examples (ghes-35, example 0,
+   * with action "created", as test/fixtures/github/README.md explains) to the webhook receiver's
+   * function URL, a real HTTP server, signed with HMAC-SHA256 by the webhook secret.
+   */
+  | { readonly do: "leak" }
+  /** The next call (or `times` calls) of one AWS action fails with this error, as AWS can fail it. */
+  | {
+      readonly do: "fault";
+      readonly service: string;
+      readonly action: string;
+      readonly error: string;
+      readonly times: number;
+    }
+  /** An EventBridge scheduled rule of Switchyard's (e.g. "secrets-stuck-check") fires its Scheduled Event. */
+  | { readonly do: "schedule"; readonly rule: string };
 
 export const push = (deployment: string): Step => ({ do: "push", deployment });
 export const scan = (deployment: string, findings: Record<string, number> = {}): Step => ({
@@ -57,13 +79,39 @@ export const approve = (what: { anomaly: string; by: string } | { runbook: strin
   ...what,
 });
 export const failBack = (runbook: string, by: string): Step => ({ do: "failBack", runbook, by });
-export const say = (text: string | ((plane: ControlPlane) => string)): Step => ({ do: "say", text });
+export const say = (text: string | ((plane: ControlPlane) => string | Promise<string>)): Step => ({
+  do: "say",
+  text,
+});
+export const rotationDue = (secret: string): Step => ({ do: "rotationDue", secret });
+export const leak = (): Step => ({ do: "leak" });
+export const fault = (service: string, action: string, error: string, times = 1): Step => ({
+  do: "fault",
+  service,
+  action,
+  error,
+  times,
+});
+export const schedule = (rule: string): Step => ({ do: "schedule", rule });
 
 /** What a played scenario left behind, for its expectations to read. */
 export interface Outcome {
   aliases: Record<string, { version: string; weights: Record<string, number> }>;
   executions: { name: string; status: string; outcome: string; transitions: number }[];
   audit: AuditRecord[];
+  /** Each configured secret, by name: its versions' stages and its rotations (ids and steps, never values). */
+  secrets: Record<string, SecretOutcome>;
+  /** What Switchyard asked of GitHub's API, when the world has one (the token it sent is left out). */
+  github?: { path: string; body: Record<string, unknown> }[];
+}
+
+export interface SecretOutcome {
+  /** The version that was AWSCURRENT when the scenario started. */
+  initial: string;
+  /** Version id → staging labels, as DescribeSecret reports them at the end. */
+  stages: Record<string, string[]>;
+  /** Every rotation Secrets Manager ran: its token, the steps invoked and the step that failed. */
+  rotations: { token: string; steps: string[]; failed?: string }[];
 }
 
 /** One thing the world must look like afterwards; `because` is the message when it does not. */
@@ -97,7 +145,19 @@ export type Expectation =
       readonly because: string;
     }
   /** The percentages the `shifted` audit records name, in order. */
-  | { readonly expect: "shifts"; readonly percents: readonly number[] };
+  | { readonly expect: "shifts"; readonly percents: readonly number[] }
+  /**
+   * A secret's stages at the end: AWSCURRENT on a new version (the initial one AWSPREVIOUS, or
+   * no AWSPREVIOUS at all when the old value must be unreachable), nothing left AWSPENDING, and
+   * so many rotations that completed and that failed.
+   */
+  | {
+      readonly expect: "rotated";
+      readonly secret: string;
+      readonly previous: "initial" | "none";
+      readonly completed: number;
+      readonly failed: number;
+    };
 
 export const aliasOn = (alias: string, version: string, because?: string): Expectation => ({
   expect: "aliasOn",
@@ -134,6 +194,10 @@ export const auditCount = (decision: string, count: number, because: string): Ex
   because,
 });
 export const shifts = (...percents: number[]): Expectation => ({ expect: "shifts", percents });
+export const rotated = (
+  secret: string,
+  { previous, completed, failed = 0 }: { previous: "initial" | "none"; completed: number; failed?: number },
+): Expectation => ({ expect: "rotated", secret, previous, completed, failed });
 
 /** The message for an unmet expectation, or undefined when the outcome meets it. */
 export function unmet(e: Expectation, o: Outcome): string | undefined {
@@ -171,7 +235,35 @@ export function unmet(e: Expectation, o: Outcome): string | undefined {
         ? undefined
         : `shifts should be ${e.percents.join()}, were ${seen.join()}`;
     }
+    case "rotated":
+      return rotationProblem(e, o.secrets[e.secret]);
   }
+}
+
+function rotationProblem(
+  e: Extract<Expectation, { expect: "rotated" }>,
+  s: SecretOutcome | undefined,
+): string | undefined {
+  if (!s) return `${e.secret} is not a secret of the config`;
+  const holder = (stage: string) => Object.keys(s.stages).find((v) => s.stages[v]?.includes(stage));
+  const completed = s.rotations.filter((r) => !r.failed).length;
+  const failed = s.rotations.length - completed;
+  const problems = [
+    holder("AWSCURRENT") === s.initial ? "AWSCURRENT is still on the initial version" : "",
+    e.previous === "initial" && holder("AWSPREVIOUS") !== s.initial
+      ? "the initial version should be AWSPREVIOUS"
+      : "",
+    e.previous === "none" && holder("AWSPREVIOUS")
+      ? `version ${holder("AWSPREVIOUS")} is still AWSPREVIOUS`
+      : "",
+    Object.values(s.stages).some((l) => l.includes("AWSPENDING") && !l.includes("AWSCURRENT"))
+      ? "a version is left AWSPENDING"
+      : "",
+    completed !== e.completed || failed !== e.failed
+      ? `${e.completed} completed and ${e.failed} failed rotation(s) expected, found ${completed} and ${failed}`
+      : "",
+  ].filter(Boolean);
+  return problems.length ? `${e.secret}: ${problems.join("; ")}` : undefined;
 }
 
 /** What the simulated account holds beyond what the control plane seeds from the config. */
@@ -182,6 +274,20 @@ export interface World {
   readonly databases?: readonly { id: string; tags: Record<string, string> }[];
   /** EventBridge scheduled rules. */
   readonly schedules?: readonly { name: string; schedule: string; tags: Record<string, string> }[];
+  /** Secret values Secrets Manager holds at the start, by secret id (invented; never printed). */
+  readonly secretValues?: Record<string, string>;
+  /**
+   * Rotation functions of the config's own (rotator "custom" secrets name them), stood in for by
+   * Switchyard's rotation function running one of its rotators on the secret: the four steps of
+   * the protocol, as the secret's owner would implement them.
+   */
+  readonly rotationFunctions?: Record<string, { readonly rotator: "random"; readonly field: string }>;
+  /**
+   * GitHub's REST API as a local HTTP server that knows these secret scanning alerts
+   * ("owner/repo#number"), answering to the token Secrets Manager holds; the config's
+   * `secretScanning.apiUrl` points at it.
+   */
+  readonly github?: { readonly alerts: readonly string[] };
 }
 
 export interface Scenario {
@@ -189,6 +295,8 @@ export interface Scenario {
   readonly summary: string;
   /** An example under examples/ whose config it runs, instead of the one the command was given. */
   readonly example?: string;
+  /** Changes to the (parsed) config the scenario plays. */
+  readonly configure?: (config: Config) => Config;
   readonly world?: World;
   readonly steps: readonly Step[];
   readonly expect: readonly Expectation[];

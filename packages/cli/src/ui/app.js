@@ -103,6 +103,15 @@ async function act(action, describe) {
   }
 }
 
+/**
+ * A button that acts. On a read-only dashboard (`switchyard ui --aws` without --allow-actions)
+ * it is disabled, its tooltip saying how to enable it.
+ */
+function actionButton(attrs, ...children) {
+  const readOnly = state.account && !state.account.actions ? state.account.readOnly : undefined;
+  return h("button", readOnly ? { ...attrs, disabled: true, title: readOnly } : attrs, ...children);
+}
+
 /** A text input whose value survives re-renders. */
 function draftInput(key, label, placeholder) {
   const id = `in-${key.replace(/[^a-z0-9-]/gi, "-")}`;
@@ -138,8 +147,7 @@ function killSwitch(k) {
       "div",
       { class: "controls" },
       draftInput(key, "Reason (for the audit log)", paused ? "incident resolved" : "incident 4711"),
-      h(
-        "button",
+      actionButton(
         {
           type: "button",
           class: paused ? "" : "danger",
@@ -318,8 +326,7 @@ function deployment(d) {
       "div",
       { class: "controls" },
       draftInput(key, `Reason to roll back or promote ${d.name}`, "why"),
-      h(
-        "button",
+      actionButton(
         {
           type: "button",
           class: "danger",
@@ -333,8 +340,7 @@ function deployment(d) {
         },
         "Roll back",
       ),
-      h(
-        "button",
+      actionButton(
         {
           type: "button",
           class: "secondary",
@@ -383,8 +389,7 @@ function costResponse(c) {
       ? h(
           "div",
           { class: "controls" },
-          h(
-            "button",
+          actionButton(
             {
               type: "button",
               "data-key": `approve:${c.anomalyId}`,
@@ -394,8 +399,7 @@ function costResponse(c) {
             },
             "Approve",
           ),
-          h(
-            "button",
+          actionButton(
             {
               type: "button",
               class: "secondary",
@@ -447,8 +451,7 @@ function failover(f) {
           h(
             "div",
             { class: "controls" },
-            h(
-              "button",
+            actionButton(
               {
                 type: "button",
                 "data-key": `fo-approve:${f.runbook}`,
@@ -457,8 +460,7 @@ function failover(f) {
               },
               "Approve failover",
             ),
-            h(
-              "button",
+            actionButton(
               {
                 type: "button",
                 class: "secondary",
@@ -545,8 +547,7 @@ function failover(f) {
             }),
             " dry run (plan only)",
           ),
-          h(
-            "button",
+          actionButton(
             {
               type: "button",
               class: "secondary",
@@ -643,8 +644,24 @@ function section(id, data, build) {
   }
 }
 
+/** The header says what the page shows: a dev control plane, or a real account and whether it acts. */
+function header() {
+  const account = state.account;
+  if (!account) return;
+  document.title = "Switchyard — AWS";
+  $("flavour").textContent = "AWS";
+  $("clock-label").textContent = "Time";
+  const mode = $("mode");
+  mode.hidden = false;
+  mode.dataset.tone = account.actions ? "bad" : "ok";
+  mode.textContent = account.actions
+    ? `${account.where}: actions are enabled, the buttons change this account.`
+    : `${account.where}: ${account.readOnly}`;
+}
+
 function render() {
   if (!state) return;
+  header();
   section("kill-switch", state.killSwitch, killSwitch);
   // The chart's right edge is "now": deployments re-render with the clock only while one shifts.
   section("deployments", { d: state.deployments, now: state.now }, ({ d }) =>
@@ -671,7 +688,11 @@ function tick() {
     .toISOString()
     .replace("T", " ")
     .replace(/\.\d+Z$/, "Z");
-  $("speed").textContent = clock.speed === 0 ? "(stopped: switchyard advance moves it)" : `(×${clock.speed})`;
+  $("speed").textContent = state?.account
+    ? ""
+    : clock.speed === 0
+      ? "(stopped: switchyard advance moves it)"
+      : `(×${clock.speed})`;
   for (const el of document.querySelectorAll("[data-bake-until]"))
     el.textContent = hms((Number(el.getAttribute("data-bake-until")) - now) / 1000);
 }
