@@ -2,7 +2,6 @@ import { createRequire } from "node:module";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type ControlPlane,
@@ -26,6 +25,7 @@ import {
 } from "./support/cost.ts";
 import { untilAlias } from "./support/deploy.ts";
 import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { signedFunctionUrlEvent } from "./support/github-api.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
@@ -42,33 +42,8 @@ function withoutId({ id: _, ...rest }: BusEvent): BusEvent {
 }
 
 /** A function URL request (payload format 2.0) carrying a signed GitHub delivery. */
-async function webhookRequest(event: string, payload: unknown, delivery: string) {
-  const body = JSON.stringify(payload);
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/",
-    rawQueryString: "",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": event,
-      "x-github-delivery": delivery,
-      "x-hub-signature-256": await sign(SECRET, body),
-    },
-    requestContext: {
-      http: {
-        method: "POST",
-        path: "/",
-        protocol: "HTTP/1.1",
-        sourceIp: "192.30.252.1",
-        userAgent: "GitHub-Hookshot/1",
-      },
-      timeEpoch: start,
-    },
-    body: Buffer.from(body).toString("base64"),
-    isBase64Encoded: true,
-  };
-}
+const webhookRequest = (event: string, payload: unknown, delivery: string) =>
+  signedFunctionUrlEvent({ event, payload, delivery, secret: SECRET, timeEpoch: start });
 
 /**
  * Drives every path that sends AWS calls — deploys, gates, rollbacks, dead-lettering, webhook
