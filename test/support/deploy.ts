@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+import type { OpsTarget } from "../../packages/cli/src/ops.ts";
+import { busEvent } from "./scenario.ts";
 
 /**
  * Lets virtual time pass, one timer at a time, until the alias routes as `expected`: a deploy
@@ -21,3 +23,17 @@ export async function untilAlias(
     await plane.settle();
   }
 }
+
+/** The example's API deploy up to its canary: ECR's push and a clean scan arrive, and the alias serves version 2 at 10%. */
+export async function canaryAt10Percent(plane: ControlPlane): Promise<void> {
+  await plane.deliver(busEvent("aws/ecr/image-push.json"));
+  await plane.deliver(busEvent("scenarios/image-scan-clean.json"));
+  await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+}
+
+/** The operations verbs' target: this control plane's context, not closed by the verb. */
+export const opsTarget = (plane: ControlPlane): OpsTarget => ({
+  deps: plane.context,
+  where: "test",
+  close: async () => undefined,
+});
