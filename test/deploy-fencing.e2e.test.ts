@@ -1,11 +1,10 @@
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { operatorRollback } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { canaryAt10Percent, opsTarget } from "./support/deploy.ts";
+import { canaryAt10Percent, moveAliasByHand, opsTarget } from "./support/deploy.ts";
 import { example, fixture } from "./support/scenario.ts";
 
 const push = () => fixture("aws/ecr/image-push.json") as never;
@@ -61,18 +60,7 @@ describe("fencing: a console replay of any old deploy input changes nothing", ()
     await plane.deliver(push());
     await plane.deliver(cleanScan());
     await plane.runOut();
-    const now = await plane.clients.lambda.send(
-      new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
-    );
-    await plane.clients.lambda.send(
-      new UpdateAliasCommand({
-        FunctionName: "api-handler",
-        Name: "live",
-        FunctionVersion: "1",
-        RoutingConfig: { AdditionalVersionWeights: {} },
-        RevisionId: now.RevisionId,
-      }),
-    );
+    await moveAliasByHand(plane, {});
 
     const replayed = await consoleReplay("console-replay-after-human");
 

@@ -1,9 +1,8 @@
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect } from "vitest";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { canaryAt10Percent } from "./support/deploy.ts";
+import { canaryAt10Percent, githubWorker, moveAliasByHand } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent, example } from "./support/scenario.ts";
 
@@ -186,20 +185,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
 });
 
 describe("deploys triggered by GitHub", () => {
-  const githubWorker = () =>
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"] },
-            }
-          : d,
-      ),
-    }));
-  it.override("config", githubWorker);
+  it.override("config", () => githubWorker());
 
   it("deploys the image a published release's tag names, pinned by its digest", async ({ plane }) => {
     const digest = plane.account.ecr.pushImage("queue-worker", "0.0.1");
@@ -284,18 +270,7 @@ describe("replays and redrives after the world moved on", () => {
     plane,
   }) => {
     await canaryAt10Percent(plane);
-    const mid = await plane.clients.lambda.send(
-      new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
-    );
-    await plane.clients.lambda.send(
-      new UpdateAliasCommand({
-        FunctionName: "api-handler",
-        Name: "live",
-        FunctionVersion: "1",
-        RoutingConfig: { AdditionalVersionWeights: { "2": 0.5 } },
-        RevisionId: mid.RevisionId,
-      }),
-    );
+    await moveAliasByHand(plane, { "2": 0.5 });
 
     await plane.runOut();
 

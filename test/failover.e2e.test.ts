@@ -3,17 +3,18 @@ import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
-import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
 import { failbackDefinition } from "../packages/core/src/workflows/failback.ts";
 import { failoverDefinition } from "../packages/core/src/workflows/failover.ts";
 import {
   auroraGlobal,
+  runByHand,
   runbookConfig,
   START,
   secondaryEndpoint,
   seedRegions,
+  startByHand,
   TOPIC,
   WRITES,
   writesIn,
@@ -313,18 +314,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     await alarmFires(p);
     await approve(p);
     await p.runOut();
-    const failbackArn = p.account.arn("states", "stateMachine:switchyard-failback");
     const before = p.account.calls.length;
 
-    const { executionArn } = await startFailback(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: failbackArn,
-      dryRun: false,
-      by: "oncall@example.com",
-    });
-    await p.runOut();
-    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
-    await p.runOut();
+    const { executionArn } = await runByHand(p, "failback");
 
     expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
     expect(p.account.rds.describe("ignition-db-apse2-new")).toEqual({
@@ -435,20 +427,13 @@ describe("failover runbook with an Aurora global database", () => {
     },
   });
   const promoteStep = async (p: ControlPlane) => (await report(p)).steps.find((s) => s.step === "promote");
-  const startByHand = (p: ControlPlane) =>
-    startFailover(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failover"),
-      dryRun: false,
-      by: "oncall@example.com",
-    });
 
   it("switches over (planned, no data loss) when a person starts the failover: the primary is healthy", async ({
     setUp,
   }) => {
     const p = await setUp(aurora);
 
-    await startByHand(p);
+    await startByHand(p, "failover");
     await p.runOut();
     await approve(p);
     await p.runOut();
@@ -537,15 +522,7 @@ describe("failover runbook with an Aurora global database", () => {
     await p.runOut();
     const before = p.account.calls.length;
 
-    const { executionArn } = await startFailback(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failback"),
-      dryRun: false,
-      by: "oncall@example.com",
-    });
-    await p.runOut();
-    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
-    await p.runOut();
+    const { executionArn } = await runByHand(p, "failback");
 
     expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
     expect(p.account.rds.describeGlobalCluster(GLOBAL)).toEqual({

@@ -9,8 +9,6 @@ import {
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
-import { answerApproval } from "../packages/core/src/failover/approval.ts";
-import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
 import {
@@ -23,8 +21,15 @@ import {
   snsAlert,
   withStopActions,
 } from "./support/cost.ts";
-import { untilAlias } from "./support/deploy.ts";
-import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { githubWorker, untilAlias } from "./support/deploy.ts";
+import {
+  approveAndRunOut,
+  auroraGlobal,
+  runByHand,
+  runbookConfig,
+  secondaryEndpoint,
+  seedRegions,
+} from "./support/failover.ts";
 import { signedFunctionUrlEvent } from "./support/github-api.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
 
@@ -161,18 +166,7 @@ async function exercise(): Promise<CallRecord[]> {
         }),
       );
     },
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: { repository: "Codertocat/Hello-World", on: ["release"] },
-            }
-          : d,
-      ),
-    })),
+    githubWorker(["release"]),
   );
   // GitHub deliveries: accepted, duplicate, and one whose PutEvents fails (the delivery record is deleted).
   await run(async (p) => {
@@ -350,18 +344,9 @@ async function exercise(): Promise<CallRecord[]> {
         }),
       );
       await p.settle();
-      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-      await p.runOut();
+      await approveAndRunOut(p, "iam-test");
       // Then back: a new replica in the old primary region, promoted once in sync.
-      await startFailback(p.context, p.config, {
-        runbook: "ignition",
-        stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
-        dryRun: false,
-        by: "iam-test",
-      });
-      await p.runOut();
-      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-      await p.runOut();
+      await runByHand(p, "failback", "iam-test");
       await p.deliver(
         busEvent("aws/health/public-elb-operational-issue.json", (e) => {
           delete e.detail.service;
@@ -390,32 +375,15 @@ async function exercise(): Promise<CallRecord[]> {
         seedRegions(p);
         p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
         await p.deliver(busEvent("aws/health/route53-health-check-alarm.json"));
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
-        await startFailback(p.context, p.config, {
-          runbook: "ignition",
-          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
-          dryRun: false,
-          by: "iam-test",
-        });
-        await p.runOut();
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
+        await approveAndRunOut(p, "iam-test");
+        await runByHand(p, "failback", "iam-test");
       },
       runbookConfig(endpoint.url, auroraGlobal),
     );
     await run(
       async (p) => {
         seedRegions(p);
-        await startFailover(p.context, p.config, {
-          runbook: "ignition",
-          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failoverStateMachine}`),
-          dryRun: false,
-          by: "iam-test",
-        });
-        await p.runOut();
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
+        await runByHand(p, "failover", "iam-test");
       },
       runbookConfig(endpoint.url, auroraGlobal),
     );

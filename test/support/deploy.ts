@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
+import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import type { OpsTarget } from "../../packages/cli/src/ops.ts";
-import { busEvent } from "./scenario.ts";
+import type { Config } from "../../packages/core/src/config/index.ts";
+import { busEvent, example } from "./scenario.ts";
 
 /**
  * Lets virtual time pass, one timer at a time, until the alias routes as `expected`: a deploy
@@ -37,3 +39,34 @@ export const opsTarget = (plane: ControlPlane): OpsTarget => ({
   where: "test",
   close: async () => undefined,
 });
+
+/** The example config with the worker deployed from `queue-worker` on GitHub's `on` events for Codertocat/Hello-World. */
+export const githubWorker = (on: ("release" | "deployment")[] = ["release", "deployment"]): Config =>
+  example((raw) => ({
+    ...raw,
+    deployments: raw.deployments?.map((d) =>
+      d.name === "worker"
+        ? {
+            ...d,
+            image: { repository: "queue-worker" },
+            github: { repository: "Codertocat/Hello-World", on },
+          }
+        : d,
+    ),
+  }));
+
+/** A human moves the API alias by hand (the console's UpdateAlias): version 1, `weights` on others. */
+export async function moveAliasByHand(plane: ControlPlane, weights: Record<string, number>): Promise<void> {
+  const now = await plane.clients.lambda.send(
+    new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
+  );
+  await plane.clients.lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: "api-handler",
+      Name: "live",
+      FunctionVersion: "1",
+      RoutingConfig: { AdditionalVersionWeights: weights },
+      RevisionId: now.RevisionId,
+    }),
+  );
+}
