@@ -31,6 +31,7 @@ import {
   seedRegions,
 } from "./support/failover.ts";
 import { signedFunctionUrlEvent } from "./support/github-api.ts";
+import { podinfoLeakable } from "./support/rotation.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
@@ -217,15 +218,7 @@ async function exercise(): Promise<CallRecord[]> {
     },
     example((raw) => ({
       ...raw,
-      secrets: [
-        {
-          name: "podinfo-api",
-          secretId: "prod/podinfo/api",
-          rotator: "random",
-          options: { field: "apiKey" },
-          leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
-        },
-      ],
+      secrets: [podinfoLeakable],
       // Nothing listens here: resolving the alert fails, and the workflow records that.
       secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
     })),
