@@ -12,8 +12,8 @@ import { functions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { Role } from "../packages/sim/src/index.ts";
 import { runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { startGithubApi } from "./support/github-api.ts";
-import { podinfoLeakable } from "./support/rotation.ts";
 import { busEvent } from "./support/scenario.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 const START = Date.parse("2019-11-16T01:54:34Z");
 // Invented: a GitHub token and a secret value; no public samples of these exist.

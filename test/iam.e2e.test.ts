@@ -31,8 +31,8 @@ import {
   seedRegions,
 } from "./support/failover.ts";
 import { signedFunctionUrlEvent } from "./support/github-api.ts";
-import { podinfoLeakable } from "./support/rotation.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
 const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];

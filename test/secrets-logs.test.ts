@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CallRecord, SimulatedAccount } from "../packages/sim/src/index.ts";
-import { podinfoLeakable } from "./support/rotation.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 // Every log line the rotation code can write: logs on at DEBUG, through the global console and
 // stdout/stderr. Set before the modules that read it load.

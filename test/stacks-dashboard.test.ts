@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { podinfoLeakable } from "./support/rotation.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 // The dashboard may only graph metrics the functions really emit. This file runs the functions
 // with Powertools Metrics on, printing EMF through the global console (POWERTOOLS_DEV), and
