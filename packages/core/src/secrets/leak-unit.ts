@@ -1,13 +1,9 @@
 import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import {
-  deadLetterGrant,
-  notificationsGrant,
-  rotateSecretInvokeGrant,
-  stateTableGrant,
-} from "../permissions.ts";
+import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
 import { parseWith, type StepSpec, type StepsUnit } from "../unit.ts";
 import { rotateOnLeakDefinition } from "../workflows/rotate-on-leak.ts";
+import { rotateAgainGrants } from "./grants.ts";
 import { LEAK_STEPS, LeakInput, LeakPayload, type LeakStep, type LeakStepDeps, leakSteps } from "./leak.ts";
 
 const invalid = (message: string) => new SwitchyardError(ErrorNames.InvalidInvocation, message);
@@ -63,21 +59,7 @@ export const rotateOnLeakUnit: StepsUnit<typeof leakStepSpec> = {
       timeoutSeconds: 60,
       memoryMB: 256,
       env: CONTEXT_ENV,
-      permissions: [
-        {
-          actions: [
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:RotateSecret",
-            "secretsmanager:UpdateSecretVersionStage",
-          ],
-          resources: ["managedSecrets"],
-        },
-        rotateSecretInvokeGrant,
-        { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
-        stateTableGrant("PutItem"),
-        notificationsGrant,
-      ],
+      permissions: [...rotateAgainGrants, stateTableGrant("PutItem"), notificationsGrant],
     },
   ],
   rules: [

@@ -1,7 +1,8 @@
 import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import { deadLetterGrant, rotateSecretInvokeGrant, stateTableGrant } from "../permissions.ts";
+import { deadLetterGrant, stateTableGrant } from "../permissions.ts";
 import type { StepSpec, StepsUnit } from "../unit.ts";
+import { rotateAgainGrants } from "./grants.ts";
 import {
   parseInvocation,
   ROTATION_STEPS,
@@ -73,17 +74,7 @@ export const rotationUnit: StepsUnit<typeof rotationStepSpec> = {
       memoryMB: 256,
       env: CONTEXT_ENV,
       permissions: [
-        {
-          actions: [
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:RotateSecret",
-            "secretsmanager:UpdateSecretVersionStage",
-          ],
-          resources: ["managedSecrets"],
-        },
-        rotateSecretInvokeGrant,
-        { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
+        ...rotateAgainGrants,
         { actions: ["events:PutEvents"], resources: ["eventBus"] },
         stateTableGrant("PutItem"),
         deadLetterGrant,
