@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { fleet } from "@switchyard/core/config/fleet";
 import { planStack, type StackPlan, StackPlanError } from "../../../../stacks/plan.ts";
 import { median, round } from "./stats.ts";
 
@@ -18,26 +19,6 @@ export interface PolicyScale {
 }
 
 const SIZES = [1, 500, 2_000] as const;
-
-/**
- * Invented: a fleet of `size` deployments shaped like the stack tests' (two alarms and an ECR
- * repository each); there is no public sample of a large Switchyard config.
- */
-function fleet(size: number) {
-  return {
-    region: "eu-west-1",
-    account: "111122223333",
-    notifications: { topicArn: "arn:aws:sns:eu-west-1:111122223333:platform-alerts" },
-    deployments: Array.from({ length: size }, (_, i) => ({
-      name: `svc-${i}`,
-      function: `svc-${i}-api`,
-      alias: "live",
-      image: { repository: `platform/svc-${i}`, tag: "release" },
-      strategy: "Linear10PercentEvery1Minute" as const,
-      alarms: [`svc-${i}-errors`, `svc-${i}-latency`],
-    })),
-  };
-}
 
 /** Plans the stack for 1, 500 and 2,000 deployments, under IAM's raised maximum quota so a plan is drawn. */
 export function measurePolicies(runs: number): PolicyScale {
