@@ -6,6 +6,7 @@ import { operatorAbandon, operatorRollback } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import type { Fault } from "../packages/sim/src/index.ts";
 import { opsTarget, untilAlias } from "./support/deploy.ts";
 import { example } from "./support/scenario.ts";
 
@@ -21,22 +22,26 @@ const worker = (onNewerImage?: "supersede" | "queue" | "reject"): Config =>
     ),
   }));
 
+/** The worker's first push deployed with `fault` injected, run to its end. */
+async function workerDeployWith(fault: Fault): Promise<ControlPlane> {
+  const plane = await startControlPlane(worker(), { start });
+  plane.account.injectFault(fault);
+  plane.account.ecr.pushImage("queue-worker", "stable", "first");
+  await plane.runOut();
+  return plane;
+}
+
 /**
  * The worker deploy stuck before it published a version: GetFunctionConfiguration keeps failing,
  * so the poll's retries run out and the execution fails in place.
  */
-async function stuckBeforePublish(): Promise<ControlPlane> {
-  const plane = await startControlPlane(worker(), { start });
-  plane.account.injectFault({
+const stuckBeforePublish = () =>
+  workerDeployWith({
     service: "lambda",
     action: "GetFunctionConfiguration",
     error: "ServiceException",
     times: 5,
   });
-  plane.account.ecr.pushImage("queue-worker", "stable", "first");
-  await plane.runOut();
-  return plane;
-}
 
 /** The worker deploy of an image tagged `tag` baking its canary: version 2 at 10%. */
 async function workerCanary(
@@ -55,16 +60,12 @@ describe("no wedges: every end of a deploy leaves its record settled (issue #11 
   const subjects = () => plane.account.sns.published().map((m) => m.Subject);
 
   it("abandons the deployment on a permanent UpdateFunctionCode error, and the next push deploys", async () => {
-    plane = await startControlPlane(worker(), { start });
-    plane.account.injectFault({
+    plane = await workerDeployWith({
       service: "lambda",
       action: "UpdateFunctionCode",
       error: "InvalidParameterValueException",
       times: 1,
     });
-
-    plane.account.ecr.pushImage("queue-worker", "stable", "first");
-    await plane.runOut();
 
     const [first] = plane.account.sfn.executions();
     expect(first && executionOutcome(first)).toBe("abandoned");

@@ -14,6 +14,7 @@ import {
   START,
   secondaryEndpoint,
   seedRegions,
+  startAgainFromConsole,
   startByHand,
   TOPIC,
   WRITES,
@@ -85,13 +86,7 @@ async function consoleReplayOfFinishedRun(p: ControlPlane) {
   const first = only(p);
   const before = p.account.calls.length;
 
-  await p.clients.sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: first.stateMachineArn,
-      name: "console-replay",
-      input: first.input,
-    }),
-  );
+  await startAgainFromConsole(p, first, "console-replay");
   await p.runOut();
   return { replay: failover(p).find((e) => e.name === "console-replay"), before };
 }

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -29,6 +29,7 @@ import {
   runbookConfig,
   secondaryEndpoint,
   seedRegions,
+  startAgainFromConsole,
 } from "./support/failover.ts";
 import { signedFunctionUrlEvent } from "./support/github-api.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
@@ -329,13 +330,7 @@ async function exercise(): Promise<CallRecord[]> {
       await p.deliver(busEvent("aws/health/route53-health-check-alarm.json"));
       const [first] = p.account.sfn.executions().filter((e) => e.name.startsWith("ignition-"));
       if (!first) throw new Error("the alarm started no failover");
-      await p.clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: first.stateMachineArn,
-          name: "console",
-          input: first.input,
-        }),
-      );
+      await startAgainFromConsole(p, first, "console");
       await p.settle();
       await approveAndRunOut(p, "iam-test");
       // Then back: a new replica in the old primary region, promoted once in sync.

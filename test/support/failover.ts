@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach } from "vitest";
 import { type ControlPlane, startControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import { parseConfig } from "../../packages/core/src/config/index.ts";
@@ -204,3 +205,17 @@ export async function runByHand(p: ControlPlane, which: "failover" | "failback",
   await approveAndRunOut(p, by);
   return started;
 }
+
+/** Someone starts `execution`'s state machine again from the console, with its input, as `name`. */
+export const startAgainFromConsole = (
+  p: ControlPlane,
+  execution: { stateMachineArn: string; input: string },
+  name: string,
+) =>
+  p.clients.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: execution.stateMachineArn,
+      name,
+      input: execution.input,
+    }),
+  );
