@@ -79,7 +79,7 @@ export function planStack(
     dashboard: planDashboard(n, { deadLetterQueue, functions, alarms }),
     resources,
     unscopedActions: { ...UNSCOPED },
-    bundle: { format: "esm", minify: true, target: "node22" },
+    bundle: { format: "esm", minify: true },
   };
 
   const problems = [

@@ -1,11 +1,10 @@
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import { type OpsTarget, operatorRollback } from "../packages/cli/src/ops.ts";
+import { operatorRollback } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { canaryAt10Percent, moveAliasByHand, opsTarget } from "./support/deploy.ts";
 import { example, fixture } from "./support/scenario.ts";
 
 const push = () => fixture("aws/ecr/image-push.json") as never;
@@ -17,7 +16,6 @@ const API = "api-handler:live";
 describe("fencing: a console replay of any old deploy input changes nothing", () => {
   let plane: ControlPlane;
   afterEach(async () => plane?.close());
-  const target = (): OpsTarget => ({ deps: plane.context, where: "test", close: async () => undefined });
 
   async function consoleReplay(name: string) {
     const [first] = plane.account.sfn.executions();
@@ -30,9 +28,7 @@ describe("fencing: a console replay of any old deploy input changes nothing", ()
 
   it("ends as stale after the deployment was rolled back by its alarm, even once the alarm is OK again", async () => {
     plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, API, { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     await plane.deliver(alarm());
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
@@ -50,7 +46,7 @@ describe("fencing: a console replay of any old deploy input changes nothing", ()
     await plane.deliver(push());
     await plane.deliver(cleanScan());
     await plane.runOut();
-    await operatorRollback(example(), target(), "api", "regression", "bob");
+    await operatorRollback(example(), opsTarget(plane), "api", "regression", "bob");
     expect(plane.aliases()[API]).toEqual({ version: "1", weights: {} });
 
     const replayed = await consoleReplay("console-replay-after-operator");
@@ -64,18 +60,7 @@ describe("fencing: a console replay of any old deploy input changes nothing", ()
     await plane.deliver(push());
     await plane.deliver(cleanScan());
     await plane.runOut();
-    const now = await plane.clients.lambda.send(
-      new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
-    );
-    await plane.clients.lambda.send(
-      new UpdateAliasCommand({
-        FunctionName: "api-handler",
-        Name: "live",
-        FunctionVersion: "1",
-        RoutingConfig: { AdditionalVersionWeights: {} },
-        RevisionId: now.RevisionId,
-      }),
-    );
+    await moveAliasByHand(plane, {});
 
     const replayed = await consoleReplay("console-replay-after-human");
 
@@ -88,9 +73,7 @@ describe("fencing: a console replay of any old deploy input changes nothing", ()
 
   it("advances the record's generation with every claim and rollback", async () => {
     plane = await startControlPlane(example(), { start: Date.parse("2019-11-16T01:54:34Z") });
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, API, { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     const claimed = await readDeployment(plane.store, "api");
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
 

@@ -2,11 +2,12 @@ import { BatchDeleteImageCommand } from "@aws-sdk/client-ecr";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import { type OpsTarget, operatorAbandon, operatorRollback } from "../packages/cli/src/ops.ts";
+import { operatorAbandon, operatorRollback } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import type { Fault } from "../packages/sim/src/index.ts";
+import { opsTarget, untilAlias } from "./support/deploy.ts";
 import { example } from "./support/scenario.ts";
 
 const WORKER = "queue-worker:live";
@@ -21,23 +22,50 @@ const worker = (onNewerImage?: "supersede" | "queue" | "reject"): Config =>
     ),
   }));
 
+/** The worker's first push deployed with `fault` injected, run to its end. */
+async function workerDeployWith(fault: Fault): Promise<ControlPlane> {
+  const plane = await startControlPlane(worker(), { start });
+  plane.account.injectFault(fault);
+  plane.account.ecr.pushImage("queue-worker", "stable", "first");
+  await plane.runOut();
+  return plane;
+}
+
+/**
+ * The worker deploy stuck before it published a version: GetFunctionConfiguration keeps failing,
+ * so the poll's retries run out and the execution fails in place.
+ */
+const stuckBeforePublish = () =>
+  workerDeployWith({
+    service: "lambda",
+    action: "GetFunctionConfiguration",
+    error: "ServiceException",
+    times: 5,
+  });
+
+/** The worker deploy of an image tagged `tag` baking its canary: version 2 at 10%. */
+async function workerCanary(
+  tag: string,
+  onNewerImage?: "supersede" | "queue" | "reject",
+): Promise<ControlPlane> {
+  const plane = await startControlPlane(worker(onNewerImage), { start });
+  plane.account.ecr.pushImage("queue-worker", "stable", tag);
+  await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
+  return plane;
+}
+
 describe("no wedges: every end of a deploy leaves its record settled (issue #11 findings 2, 10)", () => {
   let plane: ControlPlane;
   afterEach(async () => plane?.close());
-  const target = (): OpsTarget => ({ deps: plane.context, where: "test", close: async () => undefined });
   const subjects = () => plane.account.sns.published().map((m) => m.Subject);
 
   it("abandons the deployment on a permanent UpdateFunctionCode error, and the next push deploys", async () => {
-    plane = await startControlPlane(worker(), { start });
-    plane.account.injectFault({
+    plane = await workerDeployWith({
       service: "lambda",
       action: "UpdateFunctionCode",
       error: "InvalidParameterValueException",
       times: 1,
     });
-
-    plane.account.ecr.pushImage("queue-worker", "stable", "first");
-    await plane.runOut();
 
     const [first] = plane.account.sfn.executions();
     expect(first && executionOutcome(first)).toBe("abandoned");
@@ -74,9 +102,7 @@ describe("no wedges: every end of a deploy leaves its record settled (issue #11 
   });
 
   it("restores the alias, settles the record and tells a human when the execution is stopped from the console mid-bake", async () => {
-    plane = await startControlPlane(worker(), { start });
-    plane.account.ecr.pushImage("queue-worker", "stable", "first");
-    await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
+    plane = await workerCanary("first");
     const [execution] = plane.account.sfn.executions();
 
     await plane.clients.sfn.send(new StopExecutionCommand({ executionArn: String(execution?.arn) }));
@@ -94,41 +120,24 @@ describe("no wedges: every end of a deploy leaves its record settled (issue #11 
   });
 
   it("lets an operator abandon, or roll back, a deployment stuck before it published a version", async () => {
-    plane = await startControlPlane(worker(), { start });
-    // GetFunctionConfiguration keeps failing: the poll's retries run out, the execution fails in place.
-    plane.account.injectFault({
-      service: "lambda",
-      action: "GetFunctionConfiguration",
-      error: "ServiceException",
-      times: 5,
-    });
-    plane.account.ecr.pushImage("queue-worker", "stable", "first");
-    await plane.runOut();
+    plane = await stuckBeforePublish();
     expect(plane.account.sfn.executions()[0]?.status).toBe("FAILED");
     expect(await readDeployment(plane.store, "worker")).toMatchObject({ status: "shifting", newVersion: "" });
 
-    const out = await operatorAbandon(worker(), target(), "worker", "stuck", "alice");
+    const out = await operatorAbandon(worker(), opsTarget(plane), "worker", "stuck", "alice");
 
     expect(out.outcome).toBe("abandoned");
     expect(await readDeployment(plane.store, "worker")).toMatchObject({ status: "abandoned", generation: 2 });
     expect(plane.aliases()[WORKER]).toEqual({ version: "1", weights: {} });
-    await expect(operatorRollback(worker(), target(), "worker", "again", "alice")).rejects.toThrow(
+    await expect(operatorRollback(worker(), opsTarget(plane), "worker", "again", "alice")).rejects.toThrow(
       /no shifting or succeeded deployment/,
     );
   });
 
   it("rolls back a stuck record with the operator's rollback", async () => {
-    plane = await startControlPlane(worker(), { start });
-    plane.account.injectFault({
-      service: "lambda",
-      action: "GetFunctionConfiguration",
-      error: "ServiceException",
-      times: 5,
-    });
-    plane.account.ecr.pushImage("queue-worker", "stable", "first");
-    await plane.runOut();
+    plane = await stuckBeforePublish();
 
-    await operatorRollback(worker(), target(), "worker", "stuck", "alice");
+    await operatorRollback(worker(), opsTarget(plane), "worker", "stuck", "alice");
 
     expect(await readDeployment(plane.store, "worker")).toMatchObject({ status: "rolled-back" });
     plane.account.ecr.pushImage("queue-worker", "stable", "second");
@@ -143,9 +152,7 @@ describe("a newer push while a deployment shifts (onNewerImage, finding 3)", () 
   const subjects = () => plane.account.sns.published().map((m) => m.Subject);
 
   it("supersedes by default: the one in flight goes back to stable and stops, the newer one deploys", async () => {
-    plane = await startControlPlane(worker(), { start });
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
+    plane = await workerCanary("a");
 
     plane.account.ecr.pushImage("queue-worker", "stable", "b");
     await plane.settle();
@@ -161,9 +168,7 @@ describe("a newer push while a deployment shifts (onNewerImage, finding 3)", () 
   });
 
   it("queues: the newer push starts when the one in flight ends", async () => {
-    plane = await startControlPlane(worker("queue"), { start });
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
+    plane = await workerCanary("a", "queue");
 
     plane.account.ecr.pushImage("queue-worker", "stable", "b");
     await plane.settle();
@@ -178,9 +183,7 @@ describe("a newer push while a deployment shifts (onNewerImage, finding 3)", () 
   });
 
   it("rejects when told to, and says so", async () => {
-    plane = await startControlPlane(worker("reject"), { start });
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
+    plane = await workerCanary("a", "reject");
 
     plane.account.ecr.pushImage("queue-worker", "stable", "b");
     await plane.runOut();

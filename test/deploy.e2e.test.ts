@@ -1,9 +1,8 @@
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect } from "vitest";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { canaryAt10Percent, githubWorker, moveAliasByHand } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent, example } from "./support/scenario.ts";
 
@@ -58,9 +57,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   it("rolls back without polling: the alias is restored while the alarm event is handled, before any time passes", async ({
     plane,
   }) => {
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
     const before = plane.account.clock.now();
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
@@ -94,9 +91,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
   it("holds a step while a guarding alarm has INSUFFICIENT_DATA and goes on when it is OK again", async ({
     plane,
   }) => {
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "INSUFFICIENT_DATA");
     for (let i = 0; i < 4; i++) {
       plane.account.clock.advance();
@@ -190,20 +185,7 @@ describe("deploy by alias traffic shifting, on real AWS sample events", () => {
 });
 
 describe("deploys triggered by GitHub", () => {
-  const githubWorker = () =>
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"] },
-            }
-          : d,
-      ),
-    }));
-  it.override("config", githubWorker);
+  it.override("config", () => githubWorker());
 
   it("deploys the image a published release's tag names, pinned by its digest", async ({ plane }) => {
     const digest = plane.account.ecr.pushImage("queue-worker", "0.0.1");
@@ -287,21 +269,8 @@ describe("replays and redrives after the world moved on", () => {
   it("stops as stale when a human moves the alias during a bake, and leaves the human's choice alone", async ({
     plane,
   }) => {
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
-    const mid = await plane.clients.lambda.send(
-      new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
-    );
-    await plane.clients.lambda.send(
-      new UpdateAliasCommand({
-        FunctionName: "api-handler",
-        Name: "live",
-        FunctionVersion: "1",
-        RoutingConfig: { AdditionalVersionWeights: { "2": 0.5 } },
-        RevisionId: mid.RevisionId,
-      }),
-    );
+    await canaryAt10Percent(plane);
+    await moveAliasByHand(plane, { "2": 0.5 });
 
     await plane.runOut();
 
@@ -316,9 +285,7 @@ describe("replays and redrives after the world moved on", () => {
   it("ends a replayed alarm event as stale once the alarm is OK again, and changes nothing", async ({
     plane,
   }) => {
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "OK");
 
     const delivery = await plane.deliver(alarm());

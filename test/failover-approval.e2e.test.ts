@@ -1,11 +1,10 @@
-import type { Server } from "node:http";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { describe, expect, it } from "vitest";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
-import { runbookConfig, START, secondaryEndpoint, seedRegions, writesIn } from "./support/failover.ts";
+import { runbookSetUp, writesIn } from "./support/failover.ts";
 import { fixture } from "./support/scenario.ts";
 
 /**
@@ -14,22 +13,7 @@ import { fixture } from "./support/scenario.ts";
  * failover of the runbook was answered "already waiting for approval".
  */
 
-let plane: ControlPlane | undefined;
-let server: Server | undefined;
-afterEach(async () => {
-  await plane?.close();
-  server?.close();
-  plane = undefined;
-  server = undefined;
-});
-
-async function setUp(): Promise<ControlPlane> {
-  const endpoint = await secondaryEndpoint();
-  server = endpoint.server;
-  plane = await startControlPlane(runbookConfig(endpoint.url), { start: START });
-  seedRegions(plane);
-  return plane;
-}
+const setUp = runbookSetUp();
 
 /** The health-check alarm fires (the AWS sample), under a new event id each time. */
 async function alarmFires(p: ControlPlane, id: string) {

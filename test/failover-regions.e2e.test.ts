@@ -1,17 +1,15 @@
-import type { Server } from "node:http";
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import auroraExample from "../examples/aurora-global-failover/switchyard.config.ts";
 import ignitionExample from "../examples/ignition-failover/switchyard.config.ts";
-import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
 import { parseConfig } from "../packages/core/src/config/index.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
-import { startFailback } from "../packages/core/src/failover/operator.ts";
 import { SimulatedAccount } from "../packages/sim/src/index.ts";
 import { planStack } from "../stacks/plan.ts";
-import { runbookConfig, START, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { runbookConfig, runbookSetUp, startByHand } from "./support/failover.ts";
 import { fixture } from "./support/scenario.ts";
 
 /**
@@ -21,26 +19,7 @@ import { fixture } from "./support/scenario.ts";
  * forwarding rules planned for the runbooks' regions.
  */
 
-let plane: ControlPlane | undefined;
-let server: Server | undefined;
-afterEach(async () => {
-  await plane?.close();
-  server?.close();
-  plane = undefined;
-  server = undefined;
-});
-
-/** The support runbook: stack in us-east-1, primary ap-southeast-2, replica us-west-2 (a third region). */
-async function setUp(
-  change: (runbook: Record<string, unknown>) => void = () => undefined,
-  options: { encrypted?: boolean } = {},
-): Promise<ControlPlane> {
-  const endpoint = await secondaryEndpoint();
-  server = endpoint.server;
-  plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
-  seedRegions(plane, options);
-  return plane;
-}
+const setUp = runbookSetUp();
 
 const failovers = (p: ControlPlane) =>
   p.account.sfn.executions().filter((e) => e.stateMachineArn.endsWith(":switchyard-failover"));
@@ -248,12 +227,7 @@ describe("encrypted failback", () => {
     await approve(p);
     await p.runOut();
     expect(failovers(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
-    const { executionArn } = await startFailback(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: p.context.failbackStateMachineArn,
-      dryRun: false,
-      by: "oncall@example.com",
-    });
+    const { executionArn } = await startByHand(p, "failback");
     return { p, executionArn };
   }
 

@@ -3,17 +3,19 @@ import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
-import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { readFailover } from "../packages/core/src/failover/records.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
 import { failbackDefinition } from "../packages/core/src/workflows/failback.ts";
 import { failoverDefinition } from "../packages/core/src/workflows/failover.ts";
 import {
   auroraGlobal,
+  runByHand,
   runbookConfig,
   START,
   secondaryEndpoint,
   seedRegions,
+  startAgainFromConsole,
+  startByHand,
   TOPIC,
   WRITES,
   writesIn,
@@ -72,6 +74,22 @@ const report = async (p: ControlPlane) =>
     rto: { targetSeconds: number; achievedSeconds: number; met: boolean };
     rpo: { targetSeconds: number; estimateSeconds: number | null; met: boolean | null };
   };
+
+/**
+ * The alarm fires, a person approves and the failover runs to its end; then someone starts it
+ * again from the console with the same input. The replay, and how many calls came before it.
+ */
+async function consoleReplayOfFinishedRun(p: ControlPlane) {
+  await alarmFires(p);
+  await approve(p);
+  await p.runOut();
+  const first = only(p);
+  const before = p.account.calls.length;
+
+  await startAgainFromConsole(p, first, "console-replay");
+  await p.runOut();
+  return { replay: failover(p).find((e) => e.name === "console-replay"), before };
+}
 
 describe("failover runbook, on the simulated account in two regions", () => {
   it("fails over on the health-check alarm once approved: promotes, scales, configures, switches DNS, verifies, reports RTO and RPO", async ({
@@ -202,22 +220,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     setUp,
   }) => {
     const p = await setUp();
-    await alarmFires(p);
-    await approve(p);
-    await p.runOut();
-    const first = only(p);
-    const before = p.account.calls.length;
-
-    await p.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: first.stateMachineArn,
-        name: "console-replay",
-        input: first.input,
-      }),
-    );
-    await p.runOut();
-
-    const replay = failover(p).find((e) => e.name === "console-replay");
+    const { replay, before } = await consoleReplayOfFinishedRun(p);
     expect(replay?.status).toBe("SUCCEEDED");
     expect(replay?.history.some((h) => h.stateName === "NothingToDo")).toBe(true);
     expect(writesIn(p.account.calls.slice(before))).toEqual([]);
@@ -306,18 +309,9 @@ describe("failover runbook, on the simulated account in two regions", () => {
     await alarmFires(p);
     await approve(p);
     await p.runOut();
-    const failbackArn = p.account.arn("states", "stateMachine:switchyard-failback");
     const before = p.account.calls.length;
 
-    const { executionArn } = await startFailback(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: failbackArn,
-      dryRun: false,
-      by: "oncall@example.com",
-    });
-    await p.runOut();
-    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
-    await p.runOut();
+    const { executionArn } = await runByHand(p, "failback");
 
     expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
     expect(p.account.rds.describe("ignition-db-apse2-new")).toEqual({
@@ -413,34 +407,35 @@ describe("failover runbook with an Aurora global database", () => {
     calls
       .filter((c) => !c.error && ["SwitchoverGlobalCluster", "FailoverGlobalCluster"].includes(c.action))
       .map((c) => ({ action: c.action, input: c.input }));
+  /** A switchover or failover of GLOBAL to `cluster` in `region`, as `globalWrites` lists it. */
+  const promotion = (
+    action: string,
+    region: string,
+    cluster: string,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    action,
+    input: {
+      GlobalClusterIdentifier: GLOBAL,
+      TargetDbClusterIdentifier: `arn:aws:rds:${region}:123456789012:cluster:${cluster}`,
+      ...extra,
+    },
+  });
   const promoteStep = async (p: ControlPlane) => (await report(p)).steps.find((s) => s.step === "promote");
-  const startByHand = (p: ControlPlane) =>
-    startFailover(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failover"),
-      dryRun: false,
-      by: "oncall@example.com",
-    });
 
   it("switches over (planned, no data loss) when a person starts the failover: the primary is healthy", async ({
     setUp,
   }) => {
     const p = await setUp(aurora);
 
-    await startByHand(p);
+    await startByHand(p, "failover");
     await p.runOut();
     await approve(p);
     await p.runOut();
 
     expect(only(p).status).toBe("SUCCEEDED");
     expect(globalWrites(p.account.calls)).toEqual([
-      {
-        action: "SwitchoverGlobalCluster",
-        input: {
-          GlobalClusterIdentifier: GLOBAL,
-          TargetDbClusterIdentifier: "arn:aws:rds:us-west-2:123456789012:cluster:ignition-usw2",
-        },
-      },
+      promotion("SwitchoverGlobalCluster", "us-west-2", "ignition-usw2"),
     ]);
     expect(p.account.rds.describeGlobalCluster(GLOBAL)).toEqual({
       status: "available",
@@ -464,14 +459,7 @@ describe("failover runbook with an Aurora global database", () => {
 
     expect(only(p).status).toBe("SUCCEEDED");
     expect(globalWrites(p.account.calls)).toEqual([
-      {
-        action: "FailoverGlobalCluster",
-        input: {
-          GlobalClusterIdentifier: GLOBAL,
-          TargetDbClusterIdentifier: "arn:aws:rds:us-west-2:123456789012:cluster:ignition-usw2",
-          AllowDataLoss: true,
-        },
-      },
+      promotion("FailoverGlobalCluster", "us-west-2", "ignition-usw2", { AllowDataLoss: true }),
     ]);
     expect(p.account.rds.describeGlobalCluster(GLOBAL)?.writer).toBe("ignition-usw2");
     expect((await promoteStep(p))?.detail).toContain(
@@ -485,22 +473,7 @@ describe("failover runbook with an Aurora global database", () => {
     setUp,
   }) => {
     const p = await setUp(aurora);
-    await alarmFires(p);
-    await approve(p);
-    await p.runOut();
-    const first = only(p);
-    const before = p.account.calls.length;
-
-    await p.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: first.stateMachineArn,
-        name: "console-replay",
-        input: first.input,
-      }),
-    );
-    await p.runOut();
-
-    const replay = failover(p).find((e) => e.name === "console-replay");
+    const { replay, before } = await consoleReplayOfFinishedRun(p);
     expect(replay?.status).toBe("SUCCEEDED");
     expect(replay?.history.some((h) => h.stateName === "NothingToDo")).toBe(true);
     expect(globalWrites(p.account.calls.slice(before))).toEqual([]);
@@ -544,15 +517,7 @@ describe("failover runbook with an Aurora global database", () => {
     await p.runOut();
     const before = p.account.calls.length;
 
-    const { executionArn } = await startFailback(p.context, p.config, {
-      runbook: "ignition",
-      stateMachineArn: p.account.arn("states", "stateMachine:switchyard-failback"),
-      dryRun: false,
-      by: "oncall@example.com",
-    });
-    await p.runOut();
-    await answerApproval(p.context, "ignition", { approve: true, by: "oncall@example.com" });
-    await p.runOut();
+    const { executionArn } = await runByHand(p, "failback");
 
     expect(p.account.sfn.execution(executionArn)?.status).toBe("SUCCEEDED");
     expect(p.account.rds.describeGlobalCluster(GLOBAL)).toEqual({
@@ -561,13 +526,7 @@ describe("failover runbook with an Aurora global database", () => {
     });
     expect(p.account.callsOf({ action: "CreateDBInstanceReadReplica" })).toEqual([]);
     expect(globalWrites(p.account.calls.slice(before))).toEqual([
-      {
-        action: "SwitchoverGlobalCluster",
-        input: {
-          GlobalClusterIdentifier: GLOBAL,
-          TargetDbClusterIdentifier: "arn:aws:rds:ap-southeast-2:123456789012:cluster:ignition-apse2",
-        },
-      },
+      promotion("SwitchoverGlobalCluster", "ap-southeast-2", "ignition-apse2"),
     ]);
     expect(p.account.route53.recordValues(ZONE, "api.ignition.example.com", "CNAME")).toEqual([
       "api.ap-southeast-2.ignition.example.com",

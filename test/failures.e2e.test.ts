@@ -2,7 +2,7 @@ import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { canaryAt10Percent } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent } from "./support/scenario.ts";
 
@@ -11,44 +11,19 @@ const cleanScan = () => busEvent("scenarios/image-scan-clean.json");
 const alarm = () => busEvent("scenarios/alarm-server-cpu-too-high.json");
 
 /** Every AWS call each step of a deploy makes, with the exception AWS sends when it throttles or fails. */
-const steps: { step: string; fault: Omit<Fault, "times"> }[] = [
-  {
-    step: "trigger reads the alias",
-    fault: { service: "lambda", action: "GetAlias", error: "TooManyRequestsException" },
-  },
-  {
-    step: "trigger starts the execution",
-    fault: { service: "states", action: "StartExecution", error: "ThrottlingException" },
-  },
-  {
-    step: "Step Functions invokes a step",
-    fault: { service: "lambda", action: "InvokeFunction", error: "TooManyRequestsException" },
-  },
-  {
-    step: "scan result answers the gate",
-    fault: { service: "states", action: "SendTaskSuccess", error: "ThrottlingException" },
-  },
-  {
-    step: "update the function's image",
-    fault: { service: "lambda", action: "UpdateFunctionCode", error: "ResourceConflictException" },
-  },
-  {
-    step: "publish the version",
-    fault: { service: "lambda", action: "PublishVersion", error: "ServiceException" },
-  },
-  {
-    step: "check the alarms",
-    fault: { service: "cloudwatch", action: "DescribeAlarms", error: "Throttling" },
-  },
-  {
-    step: "shift the alias",
-    fault: { service: "lambda", action: "UpdateAlias", error: "TooManyRequestsException" },
-  },
-  {
-    step: "write the state table",
-    fault: { service: "dynamodb", action: "PutItem", error: "ProvisionedThroughputExceededException" },
-  },
-];
+const steps: { step: string; fault: Omit<Fault, "times"> }[] = (
+  [
+    ["trigger reads the alias", "lambda", "GetAlias", "TooManyRequestsException"],
+    ["trigger starts the execution", "states", "StartExecution", "ThrottlingException"],
+    ["Step Functions invokes a step", "lambda", "InvokeFunction", "TooManyRequestsException"],
+    ["scan result answers the gate", "states", "SendTaskSuccess", "ThrottlingException"],
+    ["update the function's image", "lambda", "UpdateFunctionCode", "ResourceConflictException"],
+    ["publish the version", "lambda", "PublishVersion", "ServiceException"],
+    ["check the alarms", "cloudwatch", "DescribeAlarms", "Throttling"],
+    ["shift the alias", "lambda", "UpdateAlias", "TooManyRequestsException"],
+    ["write the state table", "dynamodb", "PutItem", "ProvisionedThroughputExceededException"],
+  ] as const
+).map(([step, service, action, error]) => ({ step, fault: { service, action, error } }));
 
 /** The alias states a deploy of version 2 may leave behind: stable, a canary split, or fully shifted. */
 const knownStates = [
@@ -87,9 +62,7 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   it("finishes a rollback that was throttled on its first attempts (Lambda retries the async invocation)", async ({
     plane,
   }) => {
-    await plane.deliver(push());
-    await plane.deliver(cleanScan());
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+    await canaryAt10Percent(plane);
     plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
     plane.account.injectFault({
       service: "lambda",

@@ -13,6 +13,7 @@ import type { Role } from "../packages/sim/src/index.ts";
 import { runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { startGithubApi } from "./support/github-api.ts";
 import { busEvent } from "./support/scenario.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 const START = Date.parse("2019-11-16T01:54:34Z");
 // Invented: a GitHub token and a secret value; no public samples of these exist.
@@ -58,15 +59,7 @@ describe("IAM enforced end to end", () => {
   const leakPlane = () =>
     startControlPlane(
       parseConfig({
-        secrets: [
-          {
-            name: "podinfo-api",
-            secretId: "prod/podinfo/api",
-            rotator: "random",
-            options: { field: "apiKey" },
-            leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
-          },
-        ],
+        secrets: [podinfoLeakable],
         secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: github.url },
       }),
       { start: START, secretValues: { "prod/podinfo/api": LEAKED, "switchyard/github-token": GITHUB_TOKEN } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fleet } from "../packages/cli/src/bench/policies.ts";
+import { fleetOf as fleet } from "../packages/cli/src/bench/policies.ts";
 import { replay } from "../packages/cli/src/replay.ts";
 import { ConfigError, type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
 import { evaluate, type PolicyStatement } from "../packages/sim/src/iam.ts";

@@ -1,8 +1,7 @@
 import { createRequire } from "node:module";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
-import { sign } from "@octokit/webhooks-methods";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type ControlPlane,
@@ -10,8 +9,6 @@ import {
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
-import { answerApproval } from "../packages/core/src/failover/approval.ts";
-import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
 import {
@@ -24,9 +21,19 @@ import {
   snsAlert,
   withStopActions,
 } from "./support/cost.ts";
-import { untilAlias } from "./support/deploy.ts";
-import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
+import { githubWorker, untilAlias } from "./support/deploy.ts";
+import {
+  approveAndRunOut,
+  auroraGlobal,
+  runByHand,
+  runbookConfig,
+  secondaryEndpoint,
+  seedRegions,
+  startAgainFromConsole,
+} from "./support/failover.ts";
+import { signedFunctionUrlEvent } from "./support/github-api.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 const start = Date.parse("2019-11-16T01:54:34Z");
 const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
@@ -42,33 +49,8 @@ function withoutId({ id: _, ...rest }: BusEvent): BusEvent {
 }
 
 /** A function URL request (payload format 2.0) carrying a signed GitHub delivery. */
-async function webhookRequest(event: string, payload: unknown, delivery: string) {
-  const body = JSON.stringify(payload);
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/",
-    rawQueryString: "",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": event,
-      "x-github-delivery": delivery,
-      "x-hub-signature-256": await sign(SECRET, body),
-    },
-    requestContext: {
-      http: {
-        method: "POST",
-        path: "/",
-        protocol: "HTTP/1.1",
-        sourceIp: "192.30.252.1",
-        userAgent: "GitHub-Hookshot/1",
-      },
-      timeEpoch: start,
-    },
-    body: Buffer.from(body).toString("base64"),
-    isBase64Encoded: true,
-  };
-}
+const webhookRequest = (event: string, payload: unknown, delivery: string) =>
+  signedFunctionUrlEvent({ event, payload, delivery, secret: SECRET, timeEpoch: start });
 
 /**
  * Drives every path that sends AWS calls — deploys, gates, rollbacks, dead-lettering, webhook
@@ -186,18 +168,7 @@ async function exercise(): Promise<CallRecord[]> {
         }),
       );
     },
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: { repository: "Codertocat/Hello-World", on: ["release"] },
-            }
-          : d,
-      ),
-    })),
+    githubWorker(["release"]),
   );
   // GitHub deliveries: accepted, duplicate, and one whose PutEvents fails (the delivery record is deleted).
   await run(async (p) => {
@@ -248,15 +219,7 @@ async function exercise(): Promise<CallRecord[]> {
     },
     example((raw) => ({
       ...raw,
-      secrets: [
-        {
-          name: "podinfo-api",
-          secretId: "prod/podinfo/api",
-          rotator: "random",
-          options: { field: "apiKey" },
-          leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
-        },
-      ],
+      secrets: [podinfoLeakable],
       // Nothing listens here: resolving the alert fails, and the workflow records that.
       secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
     })),
@@ -367,26 +330,11 @@ async function exercise(): Promise<CallRecord[]> {
       await p.deliver(busEvent("aws/health/route53-health-check-alarm.json"));
       const [first] = p.account.sfn.executions().filter((e) => e.name.startsWith("ignition-"));
       if (!first) throw new Error("the alarm started no failover");
-      await p.clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: first.stateMachineArn,
-          name: "console",
-          input: first.input,
-        }),
-      );
+      await startAgainFromConsole(p, first, "console");
       await p.settle();
-      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-      await p.runOut();
+      await approveAndRunOut(p, "iam-test");
       // Then back: a new replica in the old primary region, promoted once in sync.
-      await startFailback(p.context, p.config, {
-        runbook: "ignition",
-        stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
-        dryRun: false,
-        by: "iam-test",
-      });
-      await p.runOut();
-      await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-      await p.runOut();
+      await runByHand(p, "failback", "iam-test");
       await p.deliver(
         busEvent("aws/health/public-elb-operational-issue.json", (e) => {
           delete e.detail.service;
@@ -415,32 +363,15 @@ async function exercise(): Promise<CallRecord[]> {
         seedRegions(p);
         p.account.cloudwatch.observeState("ignition-primary-health", "ALARM");
         await p.deliver(busEvent("aws/health/route53-health-check-alarm.json"));
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
-        await startFailback(p.context, p.config, {
-          runbook: "ignition",
-          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failbackStateMachine}`),
-          dryRun: false,
-          by: "iam-test",
-        });
-        await p.runOut();
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
+        await approveAndRunOut(p, "iam-test");
+        await runByHand(p, "failback", "iam-test");
       },
       runbookConfig(endpoint.url, auroraGlobal),
     );
     await run(
       async (p) => {
         seedRegions(p);
-        await startFailover(p.context, p.config, {
-          runbook: "ignition",
-          stateMachineArn: p.account.arn("states", `stateMachine:${LOCAL_NAMES.failoverStateMachine}`),
-          dryRun: false,
-          by: "iam-test",
-        });
-        await p.runOut();
-        await answerApproval(p.context, "ignition", { approve: true, by: "iam-test" });
-        await p.runOut();
+        await runByHand(p, "failover", "iam-test");
       },
       runbookConfig(endpoint.url, auroraGlobal),
     );

@@ -1,39 +1,19 @@
 import { describe, expect } from "vitest";
-import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import {
-  history,
-  type OpsTarget,
-  operatorPromote,
-  operatorRollback,
-  setPaused,
-  status,
-} from "../packages/cli/src/ops.ts";
+import { history, operatorPromote, operatorRollback, setPaused, status } from "../packages/cli/src/ops.ts";
 import { readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { canaryAt10Percent, opsTarget } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent } from "./support/scenario.ts";
 
 /** The operations verbs, on a control plane where a canary is baking at 10%. */
 describe("operations verbs", () => {
-  const target = (plane: ControlPlane): OpsTarget => ({
-    deps: plane.context,
-    where: "test",
-    close: async () => undefined,
-  });
-
-  async function canaryAt10Percent(plane: ControlPlane) {
-    await plane.deliver(busEvent("aws/ecr/image-push.json"));
-    await plane.deliver(busEvent("scenarios/image-scan-clean.json"));
-    await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
-  }
-
   it("status shows what each alias serves, the deployment in flight, the alarms and the kill switch", async ({
     config,
     plane,
   }) => {
     await canaryAt10Percent(plane);
 
-    const s = await status(config, target(plane));
+    const s = await status(config, opsTarget(plane));
 
     expect(s.paused).toBe(false);
     expect(s.deployments[0]).toMatchObject({
@@ -49,20 +29,20 @@ describe("operations verbs", () => {
     config,
     plane,
   }) => {
-    await setPaused(target(plane), true, "incident 4711", "alice");
+    await setPaused(opsTarget(plane), true, "incident 4711", "alice");
     await plane.deliver(busEvent("aws/ecr/image-push.json"));
 
     expect(plane.account.sfn.executions()).toHaveLength(0);
-    expect((await status(config, target(plane))).paused).toBe(true);
-    const decisions = (await history(target(plane), 10)).map((r) => `${r.decision}: ${r.reason}`);
+    expect((await status(config, opsTarget(plane))).paused).toBe(true);
+    const decisions = (await history(opsTarget(plane), 10)).map((r) => `${r.decision}: ${r.reason}`);
     expect(decisions).toContain("paused: alice: incident 4711");
     expect(decisions.some((d) => d.startsWith("no-action: automation paused (incident 4711)"))).toBe(true);
   });
 
   it("resume lets automation act again", async ({ plane }) => {
-    await setPaused(target(plane), true, "maintenance", "alice");
+    await setPaused(opsTarget(plane), true, "maintenance", "alice");
 
-    await setPaused(target(plane), false, "maintenance over", "alice");
+    await setPaused(opsTarget(plane), false, "maintenance over", "alice");
     await plane.deliver(busEvent("aws/ecr/image-push.json"));
 
     expect(plane.account.sfn.executions()).toHaveLength(1);
@@ -74,7 +54,7 @@ describe("operations verbs", () => {
   }) => {
     await canaryAt10Percent(plane);
 
-    const out = await operatorRollback(config, target(plane), "api", "customers report errors", "bob");
+    const out = await operatorRollback(config, opsTarget(plane), "api", "customers report errors", "bob");
 
     expect(out.outcome).toBe("rolled-back");
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
@@ -87,7 +67,7 @@ describe("operations verbs", () => {
     await plane.runOut();
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
 
-    await operatorRollback(config, target(plane), "api", "regression found after the bake", "bob");
+    await operatorRollback(config, opsTarget(plane), "api", "regression found after the bake", "bob");
 
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
   });
@@ -98,7 +78,7 @@ describe("operations verbs", () => {
   }) => {
     await canaryAt10Percent(plane);
 
-    await operatorPromote(config, target(plane), "api", "hotfix, cannot wait", "carol");
+    await operatorPromote(config, opsTarget(plane), "api", "hotfix, cannot wait", "carol");
 
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "2", weights: {} });
     expect(plane.account.sfn.executions()[0]?.status).toBe("ABORTED");
@@ -109,10 +89,10 @@ describe("operations verbs", () => {
     config,
     plane,
   }) => {
-    await expect(operatorRollback(config, target(plane), "nope", "x", "bob")).rejects.toThrow(
+    await expect(operatorRollback(config, opsTarget(plane), "nope", "x", "bob")).rejects.toThrow(
       'no deployment "nope" in the config; deployments: api, worker',
     );
-    await expect(operatorPromote(config, target(plane), "api", "x", "bob")).rejects.toThrow(
+    await expect(operatorPromote(config, opsTarget(plane), "api", "x", "bob")).rejects.toThrow(
       /is not shifting traffic \(no record\)/,
     );
   });

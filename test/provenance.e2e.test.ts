@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { type Config, parseConfig } from "../packages/core/src/config/index.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { githubWorker, untilAlias } from "./support/deploy.ts";
 import { example, fixture, variant } from "./support/scenario.ts";
 
 // Issue #11, findings 4, 5, 6, 7 and 14 (Health events, suppressed alarms): each replayed end to
@@ -168,19 +168,6 @@ describe("events from accounts and regions the config does not name are refused 
 });
 
 describe("an older GitHub release never replaces a newer one by event (finding 6)", () => {
-  const githubWorker = () =>
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"] },
-            }
-          : d,
-      ),
-    }));
   type Release = Event & { detail: { release: Record<string, unknown> } };
   /** GitHub's release sample (0.0.1, published 2019-05-15T15:20:53Z), as the receiver puts it on the bus. */
   const release = (id: string, change: (e: Release) => void = () => undefined) =>

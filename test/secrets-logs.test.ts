@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CallRecord, SimulatedAccount } from "../packages/sim/src/index.ts";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 // Every log line the rotation code can write: logs on at DEBUG, through the global console and
 // stdout/stderr. Set before the modules that read it load.
@@ -186,15 +187,7 @@ describe("no secret value reaches a log line or a report", () => {
       }
       // Rotate on leak through `switchyard replay`, and `switchyard invoke rotate`.
       const config = parseConfig({
-        secrets: [
-          {
-            name: "podinfo-api",
-            secretId: "prod/podinfo/api",
-            rotator: "random",
-            options: { field: "apiKey" },
-            leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
-          },
-        ],
+        secrets: [podinfoLeakable],
         secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: github.url },
         notifications: { topicArn: "arn:aws:sns:us-east-1:123456789012:switchyard-notifications" },
       });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
+import { type LocalPostgres, postgresSecret, startPostgres } from "./support/postgres.ts";
 import { rotationWorld } from "./support/rotation.ts";
 
 const TOKENS = [
@@ -28,31 +28,27 @@ async function appUser(rotator: "postgres-single-user" | "postgres-alternating-u
       ? { masterSecret: "prod/db/master", ssl: false }
       : { ssl: false };
   const w = rotationWorld([{ name: "orders-db", secretId: "prod/db/app", rotator, options }]);
-  w.account.secrets.seedSecret(
-    "prod/db/app",
-    JSON.stringify({
-      engine: "postgres",
-      host: db.host,
-      port: db.port,
-      username,
-      password,
-      dbname: "postgres",
-    }),
-  );
+  w.account.secrets.seedSecret("prod/db/app", postgresSecret(db, username, password));
   w.account.secrets.seedSecret("prod/db/master", JSON.stringify(db.admin));
   const creds = async (stage = "AWSCURRENT") =>
     JSON.parse(await w.value("prod/db/app", stage)) as { username: string; password: string };
   return { ...w, username, password, creds };
 }
 
+/** Rotates `w`'s secret once, without error: the new credentials, which log in. */
+async function rotateOnce(w: Awaited<ReturnType<typeof appUser>>) {
+  await w.rotate("prod/db/app", TOKENS[0]);
+  expect(w.account.secrets.rotations.at(-1)?.error).toBeUndefined();
+  const now = await w.creds();
+  expect(await db.canLogIn(now.username, now.password)).toBe(true);
+  return now;
+}
+
 describe("postgres-single-user against a real PostgreSQL", () => {
   it("rotates the password: the new credentials log in and the old ones do not", async () => {
     const w = await appUser("postgres-single-user");
-    await w.rotate("prod/db/app", TOKENS[0]);
-    const now = await w.creds();
-    expect(w.account.secrets.rotations.at(-1)?.error).toBeUndefined();
+    const now = await rotateOnce(w);
     expect(now.username).toBe(w.username);
-    expect(await db.canLogIn(now.username, now.password)).toBe(true);
     expect(await db.canLogIn(w.username, w.password)).toBe(false);
   });
 
@@ -119,11 +115,8 @@ describe("postgres-single-user against a real PostgreSQL", () => {
 describe("postgres-alternating-users against a real PostgreSQL", () => {
   it("switches to a clone with the same rights while the previous user still logs in", async () => {
     const w = await appUser("postgres-alternating-users");
-    await w.rotate("prod/db/app", TOKENS[0]);
-    const now = await w.creds();
-    expect(w.account.secrets.rotations.at(-1)?.error).toBeUndefined();
+    const now = await rotateOnce(w);
     expect(now.username).toBe(`${w.username}_clone`);
-    expect(await db.canLogIn(now.username, now.password)).toBe(true);
     expect(await db.canLogIn(w.username, w.password)).toBe(true);
     const { pgClient } = await import("../packages/core/src/secrets/sql.ts");
     const rows = await pgClient.session(

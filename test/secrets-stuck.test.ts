@@ -5,7 +5,7 @@ import { pgClient } from "../packages/core/src/secrets/sql.ts";
 import { emitStuck, recoverStuck, secretStatuses } from "../packages/core/src/secrets/stuck.ts";
 import { rules } from "../packages/core/src/wiring.ts";
 import { it } from "./support/plane.ts";
-import { type LocalPostgres, startPostgres } from "./support/postgres.ts";
+import { type LocalPostgres, postgresSecret, startPostgres } from "./support/postgres.ts";
 import { rotationWorld } from "./support/rotation.ts";
 import { busEvent, example, present } from "./support/scenario.ts";
 
@@ -29,24 +29,14 @@ function world() {
 describe("stuck rotations", () => {
   it("are listed with the pending version that blocks the next rotation", async () => {
     const w = world();
-    w.account.injectFault({
-      service: "secretsmanager",
-      action: "UpdateSecretVersionStage",
-      error: "InternalServiceError",
-    });
-    await w.rotate(NAME, TOKEN);
+    await w.rotateStuck(NAME, TOKEN);
     const [status] = await secretStatuses(w, w.config.secrets);
     expect(status).toMatchObject({ secret: "podinfo-api", rotationEnabled: true, stuck: { version: TOKEN } });
   });
 
   it("emit one Secret Rotation Stuck event per stuck secret", async () => {
     const w = world();
-    w.account.injectFault({
-      service: "secretsmanager",
-      action: "UpdateSecretVersionStage",
-      error: "InternalServiceError",
-    });
-    await w.rotate(NAME, TOKEN);
+    await w.rotateStuck(NAME, TOKEN);
     const sent = await emitStuck(w, await secretStatuses(w, w.config.secrets));
     expect(sent).toBe(1);
     const [call] = w.account.callsOf({ action: "PutEvents" });
@@ -62,12 +52,7 @@ describe("stuck rotations", () => {
 
   it("are finished when the pending credential passes its test", async () => {
     const w = world();
-    w.account.injectFault({
-      service: "secretsmanager",
-      action: "UpdateSecretVersionStage",
-      error: "InternalServiceError",
-    });
-    await w.rotate(NAME, TOKEN);
+    await w.rotateStuck(NAME, TOKEN);
     const pending = await w.value(NAME, "AWSPENDING");
     const recovery = await recoverStuck(w.deps, w.entry);
     expect(recovery).toEqual({ outcome: "finished", version: TOKEN });
@@ -121,23 +106,8 @@ describe("a stuck PostgreSQL rotation", () => {
         options: { ssl: false },
       },
     ]);
-    w.account.secrets.seedSecret(
-      "prod/db/app",
-      JSON.stringify({
-        engine: "postgres",
-        host: db.host,
-        port: db.port,
-        username: "stuck_app",
-        password: "stuck-initial-password",
-        dbname: "postgres",
-      }),
-    );
-    w.account.injectFault({
-      service: "secretsmanager",
-      action: "UpdateSecretVersionStage",
-      error: "InternalServiceError",
-    });
-    await w.rotate("prod/db/app", TOKEN);
+    w.account.secrets.seedSecret("prod/db/app", postgresSecret(db, "stuck_app", "stuck-initial-password"));
+    await w.rotateStuck("prod/db/app", TOKEN);
     const before = JSON.parse(await w.value("prod/db/app")) as { password: string };
     expect(await db.canLogIn("stuck_app", before.password)).toBe(false);
     const entry = present(w.config.secrets[0], "the configured secret");

@@ -18,6 +18,17 @@ function world(options: Record<string, unknown> = { field: "apiKey" }) {
   return { ...w, arn };
 }
 
+/** A version TOKEN_A ("x") staged AWSPENDING, by hand. */
+const putPending = (w: ReturnType<typeof world>) =>
+  w.clients.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: NAME,
+      ClientRequestToken: TOKEN_A,
+      SecretString: "x",
+      VersionStages: ["AWSPENDING"],
+    }),
+  );
+
 const only = (stages: Record<string, string[]>, label: string) =>
   Object.entries(stages)
     .filter(([, s]) => s.includes(label))
@@ -39,14 +50,7 @@ describe("Secrets Manager in the simulated account", () => {
   it("moves AWSPREVIOUS to the old current version when AWSCURRENT moves", async () => {
     const w = world();
     const before = only(await w.stages(NAME), "AWSCURRENT")[0];
-    await w.clients.secrets.send(
-      new PutSecretValueCommand({
-        SecretId: NAME,
-        ClientRequestToken: TOKEN_A,
-        SecretString: "x",
-        VersionStages: ["AWSPENDING"],
-      }),
-    );
+    await putPending(w);
     await w.clients.secrets.send(
       new UpdateSecretVersionStageCommand({
         SecretId: NAME,
@@ -62,14 +66,7 @@ describe("Secrets Manager in the simulated account", () => {
 
   it("refuses to move a label without naming the version that holds it", async () => {
     const w = world();
-    await w.clients.secrets.send(
-      new PutSecretValueCommand({
-        SecretId: NAME,
-        ClientRequestToken: TOKEN_A,
-        SecretString: "x",
-        VersionStages: ["AWSPENDING"],
-      }),
-    );
+    await putPending(w);
     await expect(
       w.clients.secrets.send(
         new UpdateSecretVersionStageCommand({
@@ -208,12 +205,7 @@ describe("rotation with the random rotator", () => {
 
   it("refuses a second rotation while another is pending", async () => {
     const w = world();
-    w.account.injectFault({
-      service: "secretsmanager",
-      action: "UpdateSecretVersionStage",
-      error: "InternalServiceError",
-    });
-    await w.rotate(NAME, TOKEN_A);
+    await w.rotateStuck(NAME, TOKEN_A);
     await expect(w.rotate(NAME, TOKEN_B)).rejects.toMatchObject({
       name: "InvalidRequestException",
       message: expect.stringContaining("previous rotation isn't complete"),

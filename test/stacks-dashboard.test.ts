@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { podinfoLeakable } from "./support/secrets.ts";
 
 // The dashboard may only graph metrics the functions really emit. This file runs the functions
 // with Powertools Metrics on, printing EMF through the global console (POWERTOOLS_DEV), and
@@ -96,15 +97,7 @@ beforeAll(async () => {
   // A GitHub secret scanning alert for a managed secret: a rotation on a leak starts.
   const leaks = await startControlPlane(
     parseConfig({
-      secrets: [
-        {
-          name: "podinfo-api",
-          secretId: "prod/podinfo/api",
-          rotator: "random",
-          options: { field: "apiKey" },
-          leaks: { repositories: ["Codertocat/Hello-World"], secretTypes: ["adafruit_io_key"] },
-        },
-      ],
+      secrets: [podinfoLeakable],
     }),
     { secretValues: { "prod/podinfo/api": JSON.stringify({ apiKey: "k".repeat(40) }) } },
   );

@@ -6,6 +6,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { fleet } from "../packages/core/src/config/fleet.ts";
 import { type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import {
@@ -30,24 +31,6 @@ type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (se
 const validateAsl = createRequire(import.meta.url)("asl-validator") as AslValidator;
 
 const STAGE = "production";
-
-/** Invented: a generated fleet of `size` deployments (no public sample of a Switchyard config exists). */
-function fleet(size: number, overrides: Partial<ConfigInput> = {}): ConfigInput {
-  return {
-    region: "eu-west-1",
-    account: "111122223333",
-    notifications: { topicArn: "arn:aws:sns:eu-west-1:111122223333:platform-alerts" },
-    deployments: Array.from({ length: size }, (_, i) => ({
-      name: `svc-${i}`,
-      function: `svc-${i}-api`,
-      alias: "live",
-      image: { repository: `platform/svc-${i}`, tag: "release" },
-      strategy: "Linear10PercentEvery1Minute" as const,
-      alarms: [`svc-${i}-errors`, `svc-${i}-latency`],
-    })),
-    ...overrides,
-  };
-}
 
 function refusal(
   input: ConfigInput,

@@ -41,8 +41,8 @@ export interface StackPlan {
   resources: Record<ResourceRef, string[]>;
   /** Actions granted on Resource "*", each with the AWS-documented reason it cannot be scoped. */
   unscopedActions: Record<string, string>;
-  /** Bundling of every function (SST's `nodejs` options). */
-  bundle: { format: "esm"; minify: true; target: "node22" };
+  /** Bundling of every function (SST's `nodejs` options; SST derives the target from the runtime). */
+  bundle: { format: "esm"; minify: true };
 }
 
 export interface TablePlan {

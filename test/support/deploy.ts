@@ -1,5 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
+import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+import type { OpsTarget } from "../../packages/cli/src/ops.ts";
+import type { Config } from "../../packages/core/src/config/index.ts";
+import { busEvent, example } from "./scenario.ts";
 
 /**
  * Lets virtual time pass, one timer at a time, until the alias routes as `expected`: a deploy
@@ -20,4 +24,49 @@ export async function untilAlias(
       );
     await plane.settle();
   }
+}
+
+/** The example's API deploy up to its canary: ECR's push and a clean scan arrive, and the alias serves version 2 at 10%. */
+export async function canaryAt10Percent(plane: ControlPlane): Promise<void> {
+  await plane.deliver(busEvent("aws/ecr/image-push.json"));
+  await plane.deliver(busEvent("scenarios/image-scan-clean.json"));
+  await untilAlias(plane, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+}
+
+/** The operations verbs' target: this control plane's context, not closed by the verb. */
+export const opsTarget = (plane: ControlPlane): OpsTarget => ({
+  deps: plane.context,
+  where: "test",
+  close: async () => undefined,
+});
+
+/** The example config with the worker deployed from `queue-worker` on GitHub's `on` events for Codertocat/Hello-World. */
+export const githubWorker = (on: ("release" | "deployment")[] = ["release", "deployment"]): Config =>
+  example((raw) => ({
+    ...raw,
+    deployments: raw.deployments?.map((d) =>
+      d.name === "worker"
+        ? {
+            ...d,
+            image: { repository: "queue-worker" },
+            github: { repository: "Codertocat/Hello-World", on },
+          }
+        : d,
+    ),
+  }));
+
+/** A human moves the API alias by hand (the console's UpdateAlias): version 1, `weights` on others. */
+export async function moveAliasByHand(plane: ControlPlane, weights: Record<string, number>): Promise<void> {
+  const now = await plane.clients.lambda.send(
+    new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
+  );
+  await plane.clients.lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: "api-handler",
+      Name: "live",
+      FunctionVersion: "1",
+      RoutingConfig: { AdditionalVersionWeights: weights },
+      RevisionId: now.RevisionId,
+    }),
+  );
 }

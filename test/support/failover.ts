@@ -1,7 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach } from "vitest";
 import { type ControlPlane, startControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import { parseConfig } from "../../packages/core/src/config/index.ts";
+import { answerApproval } from "../../packages/core/src/failover/approval.ts";
+import { startFailback, startFailover } from "../../packages/core/src/failover/operator.ts";
 import type { CallRecord } from "../../packages/sim/src/index.ts";
 
 export const ZONE = "Z1D633PJN98FT9";
@@ -166,3 +170,67 @@ export function writesIn(calls: readonly CallRecord[]): string[] {
     .filter((c) => !c.error && (WRITES as readonly string[]).includes(`${c.service}:${c.action}`))
     .map((c) => `${c.service}:${c.action}`);
 }
+
+/**
+ * `setUp(change?, options?)` for a test file: a control plane on the runbook (changed by
+ * `change`) whose regions are seeded (`options`), its clock at START, the secondary's endpoint
+ * answering 200. It registers an afterEach hook that closes what the test started, so call it
+ * at the top of a file.
+ */
+export function runbookSetUp() {
+  const started: { plane: ControlPlane; server: Server }[] = [];
+  afterEach(async () => {
+    for (const { plane, server } of started.splice(0)) {
+      await plane.close();
+      server.close();
+    }
+  });
+  return async (
+    change: (runbook: Record<string, unknown>) => void = () => undefined,
+    options: { lagSeconds?: number; encrypted?: boolean } = {},
+  ): Promise<ControlPlane> => {
+    const endpoint = await secondaryEndpoint();
+    const plane = await startControlPlane(runbookConfig(endpoint.url, change), { start: START });
+    started.push({ plane, server: endpoint.server });
+    seedRegions(plane, options);
+    return plane;
+  };
+}
+
+/** A person starts the ignition runbook's `which` by hand (not a dry run), on the control plane's state machine. */
+export const startByHand = (p: ControlPlane, which: "failover" | "failback", by = "oncall@example.com") =>
+  (which === "failover" ? startFailover : startFailback)(p.context, p.config, {
+    runbook: "ignition",
+    stateMachineArn:
+      which === "failover" ? p.context.failoverStateMachineArn : p.context.failbackStateMachineArn,
+    dryRun: false,
+    by,
+  });
+
+/** A person approves the ignition runbook's waiting run, which then runs to its end. */
+export async function approveAndRunOut(p: ControlPlane, by = "oncall@example.com"): Promise<void> {
+  await answerApproval(p.context, "ignition", { approve: true, by });
+  await p.runOut();
+}
+
+/** A person starts `which` by hand; it runs to its approval, is approved and runs to its end. */
+export async function runByHand(p: ControlPlane, which: "failover" | "failback", by = "oncall@example.com") {
+  const started = await startByHand(p, which, by);
+  await p.runOut();
+  await approveAndRunOut(p, by);
+  return started;
+}
+
+/** Someone starts `execution`'s state machine again from the console, with its input, as `name`. */
+export const startAgainFromConsole = (
+  p: ControlPlane,
+  execution: { stateMachineArn: string; input: string },
+  name: string,
+) =>
+  p.clients.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: execution.stateMachineArn,
+      name,
+      input: execution.input,
+    }),
+  );

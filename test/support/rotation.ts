@@ -29,21 +29,34 @@ export function rotationWorld(secrets: NonNullable<ConfigInput["secrets"]>, sql:
     handler(event, ctx as unknown as Context),
   );
   const rotateArn = account.lambda.functionArn(ROTATE_FUNCTION);
+  /** RotateSecret as the schedule (or an operator) sends it. */
+  const rotate = (secretId: string, token?: string) =>
+    clients.secrets.send(
+      new RotateSecretCommand({
+        SecretId: secretId,
+        RotationLambdaARN: rotateArn,
+        RotationRules: { ScheduleExpression: "rate(7 days)" },
+        ...(token ? { ClientRequestToken: token } : {}),
+      }),
+    );
   return {
     account,
     clients,
     config,
     rotateArn,
-    /** RotateSecret as the schedule (or an operator) sends it. */
-    rotate: (secretId: string, token?: string) =>
-      clients.secrets.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: rotateArn,
-          RotationRules: { ScheduleExpression: "rate(7 days)" },
-          ...(token ? { ClientRequestToken: token } : {}),
-        }),
-      ),
+    rotate,
+    /**
+     * A rotation under `token` that stops before its stages move (UpdateSecretVersionStage keeps
+     * failing), so AWSPENDING is left behind: a stuck rotation.
+     */
+    rotateStuck: async (secretId: string, token: string) => {
+      account.injectFault({
+        service: "secretsmanager",
+        action: "UpdateSecretVersionStage",
+        error: "InternalServiceError",
+      });
+      await rotate(secretId, token);
+    },
     /** Enables rotation without rotating, so a test can drive the steps itself. */
     enable: (secretId: string) =>
       clients.secrets.send(

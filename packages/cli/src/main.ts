@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { closest } from "@switchyard/core/config/suggest";
 import { colour, Failure, UsageError, type VerbFlags } from "./commands/kit.ts";
 import { GLOBAL_OPTIONS, type Options, VERBS, type Verb, verbNamed } from "./commands/table.ts";
+import { DEV_OPERATIONS } from "./dev/operations.ts";
 
 /**
  * `switchyard`: finds the verb in the table (commands/table.ts), parses its options, and runs
@@ -110,22 +111,6 @@ const DEV_SUMMARIES: Record<string, string> = {
   send: "send event files to the running dev (files dropped in .switchyard/inbox/ are sent too)",
   advance: "move the running dev's virtual time forward (e.g. 5m, 1h30m)",
 };
-/**
- * Verbs that act on a running `switchyard dev` when one runs here (its .switchyard/dev.json); without
- * one, dev/verbs.ts says so, or hands them back (--aws, --dry-run, a local failover) to the table.
- */
-const DEV_OPERATIONS = new Set([
-  "status",
-  "history",
-  "pause",
-  "resume",
-  "rollback",
-  "promote",
-  "abandon",
-  "approve",
-  "deny",
-  "failover",
-]);
 
 async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;

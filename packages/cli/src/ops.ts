@@ -1,7 +1,6 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { createAllClients } from "@switchyard/core/aws/all-clients";
-import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
+import type { AnyClient } from "@switchyard/core/aws/clients";
 import { attachDryRun, type PlannedWrite } from "@switchyard/core/aws/dry-run";
 import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
@@ -19,7 +18,6 @@ import {
   settleDeployment,
   writeControl,
 } from "@switchyard/core/store/state";
-import { stateTable } from "@switchyard/core/store/table";
 import { type ControlPlane, startControlPlane } from "./local/control-plane.ts";
 
 /** Where the operations verbs act: the simulated account (default) or a real one (`--aws`). */
@@ -34,32 +32,14 @@ export interface OpsTarget {
 export class OpsError extends Error {}
 
 /**
- * Connects to a real account with the usual credential chain (`--aws`; the state table from
- * `--table` or SWITCHYARD_TABLE), or starts the simulated account seeded from the config. The
- * simulated account lives as long as the command: local mode shows what the verbs do.
+ * The simulated account seeded from the config, for the operations verbs without `--aws` (a real
+ * account is commands/aws.ts's `connectAws`). It lives as long as the command: local mode shows
+ * what the verbs do.
  */
-export async function connect(
-  config: Config,
-  options: { aws: boolean; table?: string; dryRun?: boolean },
-): Promise<OpsTarget> {
+export async function connectLocal(config: Config, options: { dryRun?: boolean } = {}): Promise<OpsTarget> {
   const plan: PlannedWrite[] | undefined = options.dryRun ? [] : undefined;
   const attach = plan ? (client: AnyClient) => attachDryRun(client, plan) : undefined;
   const dry = plan ? ", dry run" : "";
-  if (options.aws) {
-    const table = options.table ?? process.env[stateTable.envVar];
-    if (!table) {
-      throw new OpsError(
-        `--aws needs the state table: pass --table NAME or set ${stateTable.envVar} (the stack's output "stateTable")`,
-      );
-    }
-    const clients: AwsClients = createAllClients({ region: config.region, ...(attach ? { attach } : {}) });
-    return {
-      deps: { clients, store: { db: clients.dynamodb, table, now: () => new Date() }, now: () => new Date() },
-      where: `AWS account (region ${config.region}, table ${table})${dry}`,
-      ...(plan ? { plan } : {}),
-      close: async () => undefined,
-    };
-  }
   // The config holds no secret values: the simulated account makes some up, so status can read them.
   const plane: ControlPlane = await startControlPlane(config, {
     generateSecretValues: true,
@@ -178,6 +158,12 @@ function deploymentOf(config: Config, name: string) {
   return d;
 }
 
+/** The deployment's record, for a deployment the config names (an error listing them otherwise). */
+async function recordOf(config: Config, target: OpsTarget, name: string) {
+  deploymentOf(config, name);
+  return readDeployment(target.deps.store, name);
+}
+
 /** Operator rollback: the alias back on the stable version of the current or last deployment. */
 export async function operatorRollback(
   config: Config,
@@ -186,8 +172,7 @@ export async function operatorRollback(
   reason: string,
   by: string,
 ) {
-  deploymentOf(config, name);
-  const record = await readDeployment(target.deps.store, name);
+  const record = await recordOf(config, target, name);
   // Any shifting record, stuck ones included (no version published yet, an execution gone):
   // the alias goes back to stable if it is this deployment's, and the record is settled.
   if (
@@ -295,8 +280,7 @@ export async function operatorAbandon(
   reason: string,
   by: string,
 ) {
-  deploymentOf(config, name);
-  const record = await readDeployment(target.deps.store, name);
+  const record = await recordOf(config, target, name);
   if (record?.status !== "shifting") {
     throw new OpsError(
       `deployment "${name}" is not shifting (${record?.status ?? "no record"}): nothing to abandon`,

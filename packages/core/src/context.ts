@@ -78,3 +78,14 @@ export interface ReactionResult {
   /** The reasons of the rejected parts of one delivery of several (SNS records): each is dead-lettered. */
   readonly rejections?: readonly string[];
 }
+
+/** `result(outcome, reason, executions?, subjects?)`: the ReactionResult of one reaction. */
+export const resultsOf =
+  (reaction: string) =>
+  (outcome: string, reason: string, executions: string[] = [], subjects: string[] = []): ReactionResult => ({
+    reaction,
+    outcome,
+    reason,
+    executions,
+    subjects,
+  });

@@ -1,5 +1,5 @@
 import type * as z from "zod";
-import type { FunctionEnv } from "./context.ts";
+import { CONTEXT_ENV, type FunctionEnv } from "./context.ts";
 import type { EventPattern } from "./events/pattern.ts";
 import type { Permission } from "./permissions.ts";
 import { formatZodIssues } from "./util/zod-error.ts";
@@ -41,6 +41,13 @@ export interface FunctionSpec {
   /** Exposed through a function URL (the GitHub webhook receiver). */
   readonly url?: true;
 }
+
+/** A function that reads the shared context (CONTEXT_ENV), its handler `packages/functions/src/<name>.handler`. */
+export const contextFunction = (spec: Omit<FunctionSpec, "handler" | "env">): FunctionSpec => ({
+  ...spec,
+  handler: `packages/functions/src/${spec.name}.handler`,
+  env: CONTEXT_ENV,
+});
 
 export interface RuleSpec {
   readonly name: string;

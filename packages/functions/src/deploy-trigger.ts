@@ -1,10 +1,7 @@
 import { ECRClient } from "@aws-sdk/client-ecr";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onGithubEvent, onImagePush } from "@switchyard/core/deployments/trigger";
+import { deployClients } from "./deploy-clients.ts";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
 /**
@@ -17,12 +14,6 @@ export const make = (provider: ContextProvider) =>
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
-export const clients = {
-  ecr: ECRClient,
-  lambda: LambdaClient,
-  sfn: SFNClient,
-  sns: SNSClient,
-  sqs: SQSClient,
-} satisfies ClientConstructors;
+export const clients = { ...deployClients, ecr: ECRClient } satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

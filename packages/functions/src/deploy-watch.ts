@@ -1,9 +1,6 @@
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onDeployExecutionEnded } from "@switchyard/core/deployments/watch";
+import { deployClients } from "./deploy-clients.ts";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
 /**
@@ -16,11 +13,6 @@ export const make = (provider: ContextProvider) =>
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
-export const clients = {
-  lambda: LambdaClient,
-  sfn: SFNClient,
-  sns: SNSClient,
-  sqs: SQSClient,
-} satisfies ClientConstructors;
+export const clients = { ...deployClients } satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

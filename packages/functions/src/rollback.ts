@@ -1,10 +1,7 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onAlarm } from "@switchyard/core/deployments/alarm";
+import { deployClients } from "./deploy-clients.ts";
 import { busHandler, type ContextProvider, environmentContext } from "./runtime.ts";
 
 /** A guarding alarm went to ALARM → the alias goes back to the stable version, the deploy stops. */
@@ -14,12 +11,6 @@ export const make = (provider: ContextProvider) =>
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
-export const clients = {
-  cloudwatch: CloudWatchClient,
-  lambda: LambdaClient,
-  sfn: SFNClient,
-  sns: SNSClient,
-  sqs: SQSClient,
-} satisfies ClientConstructors;
+export const clients = { ...deployClients, cloudwatch: CloudWatchClient } satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

@@ -42,18 +42,31 @@ function captureConsole(): { lines: () => Record<string, unknown>[]; restore: ()
   };
 }
 
+/** The rollback handler on a local control plane, with the console captured; both undone after `body`. */
+async function withRollbackHandler(
+  body: (t: {
+    handler: ReturnType<typeof import("./rollback.ts").make>;
+    out: ReturnType<typeof captureConsole>;
+    plane: Awaited<ReturnType<typeof startControlPlane>>;
+  }) => Promise<void>,
+): Promise<void> {
+  const { make } = await import("./rollback.ts");
+  const plane = await startControlPlane(config);
+  const out = captureConsole();
+  try {
+    await body({ handler: make(() => plane.context), out, plane });
+  } finally {
+    out.restore();
+    await plane.close();
+  }
+}
+
 describe("the bus handler chain", () => {
   let restore: (() => void) | undefined;
   afterEach(() => restore?.());
 
   it("logs, counts and dead-letters a malformed event, and returns the rejection instead of throwing", async () => {
-    const { make } = await import("./rollback.ts");
-    const plane = await startControlPlane(config);
-    try {
-      const handler = make(() => plane.context);
-      const out = captureConsole();
-      restore = out.restore;
-
+    await withRollbackHandler(async ({ handler, out, plane }) => {
       const result = await handler(
         {
           id: "e-1",
@@ -82,18 +95,11 @@ describe("the bus handler chain", () => {
       const [dead] = plane.account.sqs.messages(plane.dlqName);
       expect(dead?.MessageAttributes.reason?.StringValue).toMatch(/detail\.alarmName/);
       expect(JSON.parse(String(dead?.Body)).event.id).toBe("e-1");
-    } finally {
-      await plane.close();
-    }
+    });
   });
 
   it("logs the decision with the event id as correlation id and counts the outcome", async () => {
-    const { make } = await import("./rollback.ts");
-    const plane = await startControlPlane(config);
-    try {
-      const handler = make(() => plane.context);
-      const out = captureConsole();
-      restore = out.restore;
+    await withRollbackHandler(async ({ handler, out }) => {
       const event = {
         version: "0",
         id: "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
@@ -134,9 +140,7 @@ describe("the bus handler chain", () => {
         }),
       );
       expect(lines).toContainEqual(expect.objectContaining({ outcome_stale: 1, reaction: "rollback" }));
-    } finally {
-      await plane.close();
-    }
+    });
   });
 });
 
@@ -214,12 +218,7 @@ describe("the dead-letter body", () => {
   });
 
   it("dead-letters an oversized malformed event to a queue that takes 256 KiB, as a summary", async () => {
-    const { make } = await import("./rollback.ts");
-    const plane = await startControlPlane(config);
-    try {
-      const handler = make(() => plane.context);
-      const out = captureConsole();
-      restore = out.restore;
+    await withRollbackHandler(async ({ handler, out, plane }) => {
       const event = {
         id: "e-huge",
         source: "aws.cloudwatch",
@@ -238,9 +237,7 @@ describe("the dead-letter body", () => {
       expect(out.lines()).not.toContainEqual(
         expect.objectContaining({ message: "could not dead-letter a rejected event" }),
       );
-    } finally {
-      await plane.close();
-    }
+    });
   });
 
   let restore: (() => void) | undefined;

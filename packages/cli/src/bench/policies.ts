@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { fleet } from "@switchyard/core/config/fleet";
 import { planStack, type StackPlan, StackPlanError } from "../../../../stacks/plan.ts";
 import { type ConfigInput, parseConfig } from "../../../core/src/config/index.ts";
 import { configIndex } from "../../../core/src/config/lookup.ts";
@@ -33,26 +34,12 @@ export interface PolicyScale {
 
 const SIZES = [1, 500, 2_000] as const;
 
-/**
- * Invented: a fleet of `size` deployments shaped like the stack tests' (two alarms and an ECR
- * repository each); there is no public sample of a large Switchyard config. With `prefixes`,
- * the config declares the start its function and repository names share.
- */
-export function fleet(size: number, prefixes = false): ConfigInput {
-  return {
-    region: "eu-west-1",
-    account: "111122223333",
-    notifications: { topicArn: "arn:aws:sns:eu-west-1:111122223333:platform-alerts" },
-    ...(prefixes ? { iam: { functionPrefixes: ["svc-"], repositoryPrefixes: ["platform/svc-"] } } : {}),
-    deployments: Array.from({ length: size }, (_, i) => ({
-      name: `svc-${i}`,
-      function: `svc-${i}-api`,
-      alias: "live",
-      image: { repository: `platform/svc-${i}`, tag: "release" },
-      strategy: "Linear10PercentEvery1Minute" as const,
-      alarms: [`svc-${i}-errors`, `svc-${i}-latency`],
-    })),
-  };
+/** The invented fleet, with the start its function and repository names share declared when `prefixes`. */
+export function fleetOf(size: number, prefixes = false): ConfigInput {
+  return fleet(
+    size,
+    prefixes ? { iam: { functionPrefixes: ["svc-"], repositoryPrefixes: ["platform/svc-"] } } : {},
+  );
 }
 
 /** Plans `input` `runs` times under IAM's raised maximum quota (so a plan is drawn even when it is over). */
@@ -115,7 +102,7 @@ export function measurePolicies(runs: number, lookupRounds = 100_000): PolicySca
   const nsAt2000 = lookupNs(2_000, lookupRounds);
   return {
     unit: "managed policies per role",
-    sizes: SIZES.map((size) => planAt(size, fleet(size, true), runs)),
+    sizes: SIZES.map((size) => planAt(size, fleetOf(size, true), runs)),
     exact: SIZES.map((size) => planAt(size, fleet(size), runs)),
     lookups: { nsAt1: round(nsAt1, 1), nsAt2000: round(nsAt2000, 1), ratio: round(nsAt2000 / nsAt1, 2) },
   };

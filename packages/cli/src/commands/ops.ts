@@ -1,7 +1,8 @@
 import type { Config } from "@switchyard/core/config/index";
 import { secretStatuses } from "@switchyard/core/secrets/stuck";
+import { historyText } from "../dev/operations.ts";
 import {
-  connect,
+  connectLocal,
   history,
   OpsError,
   type OpsTarget,
@@ -19,9 +20,7 @@ import type { VerbInput } from "./table.ts";
 /** The operations target: the real account with --aws, else the simulated account seeded from the config. */
 export async function target(config: Config, flags: VerbFlags, dryRun = false): Promise<OpsTarget> {
   if (flags.aws) return connectAws(config, flags, { dryRun });
-  return connect(config, { aws: false, dryRun }).catch((error: unknown) => {
-    throw error instanceof OpsError ? new UsageError(error.message) : error;
-  });
+  return connectLocal(config, { dryRun });
 }
 
 const NEEDS_REASON = new Set(["pause", "resume", "rollback", "promote", "abandon"]);
@@ -55,15 +54,7 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
         return 0;
       case "history": {
         const records = await history(on, limit);
-        print(
-          records,
-          records
-            .map(
-              (r) =>
-                `${r.at}  ${r.reaction.padEnd(12)} ${r.decision.padEnd(14)} ${r.subject ?? ""} ${r.reason}`,
-            )
-            .join("\n") || "(no audit records)",
-        );
+        print(records, historyText(records));
         return 0;
       }
       case "pause":

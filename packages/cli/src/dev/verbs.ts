@@ -4,6 +4,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { EventReport } from "../replay.ts";
 import { DevApiError, type DevEndpoint, findDev, getJson, postJson } from "./client.ts";
 import { stateDir } from "./journal.ts";
+import { DEV_OPERATIONS, historyText } from "./operations.ts";
 
 /**
  * The verbs of the live local control plane (`dev`, `ui`, `send`, `advance`), and the
@@ -30,19 +31,6 @@ export const DEV_USAGE = `  switchyard dev [--config F] [--port N] [--speed X] [
 class DevUsageError extends Error {}
 class DevFailure extends Error {}
 
-const OPS = new Set([
-  "status",
-  "history",
-  "pause",
-  "resume",
-  "rollback",
-  "promote",
-  "abandon",
-  "approve",
-  "deny",
-  "failover",
-]);
-
 /**
  * Runs `argv` when it is a dev verb, or an operations verb that a running dev answers; returns
  * its exit code, or undefined for the caller to run it as before (another verb, `--aws`,
@@ -61,7 +49,7 @@ export async function routeDev(argv: readonly string[]): Promise<number | undefi
     },
   });
   const verb = positionals[0];
-  if (!verb || (!OPS.has(verb) && !DEV_VERBS.has(verb))) return undefined;
+  if (!verb || (!DEV_OPERATIONS.has(verb) && !DEV_VERBS.has(verb))) return undefined;
   try {
     const run = DEV_VERBS.get(verb);
     if (run) return await run(argv.filter((_, i) => i !== argv.indexOf(verb)));
@@ -412,15 +400,7 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
       const records = await getJson<
         { at: string; reaction: string; decision: string; subject?: string; reason: string }[]
       >(dev, `api/history?limit=${limit}`);
-      print(
-        records,
-        records
-          .map(
-            (r) =>
-              `${r.at}  ${r.reaction.padEnd(12)} ${r.decision.padEnd(14)} ${r.subject ?? ""} ${r.reason}`,
-          )
-          .join("\n") || "(no audit records)",
-      );
+      print(records, historyText(records));
       return 0;
     }
     case "pause":

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./parse.ts";
+import { issuesOf } from "./issues.ts";
+import { parseConfig } from "./parse.ts";
 
 const runbook = (database: unknown, extra: Record<string, unknown> = {}) => ({
   failover: {
     runbooks: [{ name: "app", primaryRegion: "us-east-1", secondaryRegion: "us-west-2", database, ...extra }],
   },
 });
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected, but it was accepted");
-}
 
 const aurora = {
   kind: "aurora-global",

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { issuesOf } from "./issues.ts";
 import { ConfigError, parseConfig } from "./parse.ts";
 
 const api = {
@@ -11,17 +12,6 @@ const api = {
 };
 
 const withDeployment = (overrides: Record<string, unknown>) => ({ deployments: [{ ...api, ...overrides }] });
-
-/** The issue lines a rejected config produces; fails the test if the config is accepted. */
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected, but it was accepted");
-}
 
 /** The one issue reported for `path`. */
 function issueAt(raw: unknown, path: string): string {

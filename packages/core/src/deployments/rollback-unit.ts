@@ -1,6 +1,5 @@
-import { CONTEXT_ENV } from "../context.ts";
 import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
-import type { ReactionUnit } from "../unit.ts";
+import { contextFunction, type ReactionUnit } from "../unit.ts";
 
 /**
  * Rollback: a guarding alarm going to ALARM puts the alias back on the stable version within
@@ -10,13 +9,11 @@ import type { ReactionUnit } from "../unit.ts";
 export const rollbackUnit: ReactionUnit = {
   reaction: "rollback",
   functions: [
-    {
+    contextFunction({
       name: "rollback",
-      handler: "packages/functions/src/rollback.handler",
       description: "Guarding alarm → ALARM: alias back to the stable version, deploy execution stopped",
       timeoutSeconds: 30,
       memoryMB: 512,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
@@ -25,7 +22,7 @@ export const rollbackUnit: ReactionUnit = {
         notificationsGrant,
         deadLetterGrant,
       ],
-    },
+    }),
   ],
   rules: [
     {

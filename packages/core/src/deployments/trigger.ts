@@ -1,8 +1,9 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
-import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { executionExists } from "../aws/executions.ts";
 import type { Deployment } from "../config/index.ts";
 import { configIndex } from "../config/lookup.ts";
-import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { EcrImageActionDetail } from "../events/parse.ts";
@@ -80,18 +81,7 @@ interface Planned {
   readonly image: { registry: string; region: string; repository: string; tag?: string; digest: string };
 }
 
-const result = (
-  outcome: string,
-  reason: string,
-  executions: string[] = [],
-  subjects: string[] = [],
-): ReactionResult => ({
-  reaction: "deploy",
-  outcome,
-  reason,
-  executions,
-  subjects,
-});
+const result = resultsOf("deploy");
 
 /** ECR push of a configured repository:tag → one deploy execution per deployment that watches it. */
 export async function onImagePush(
@@ -498,17 +488,6 @@ async function imageRefusal(
       logger.warn("image media type unknown", { repository: image.repository, error: name });
       return undefined;
     }
-    throw error;
-  }
-}
-
-/** A delivered-again event finds the execution its first delivery started (names derive from event ids). */
-async function executionExists(deps: TriggerDeps, executionArn: string): Promise<boolean> {
-  try {
-    await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === "ExecutionDoesNotExist") return false;
     throw error;
   }
 }

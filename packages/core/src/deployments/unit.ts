@@ -1,8 +1,8 @@
-import { CONTEXT_ENV, type CoreDeps } from "../context.ts";
+import type { CoreDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
-import { parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
+import { contextFunction, parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
 import { type DeployAction, deployDefinition } from "../workflows/deploy.ts";
 import { DeployInput, DeployStepPayload } from "./input.ts";
 import { DEPLOY_ACTIONS, type DeployStepAction, deploySteps } from "./steps.ts";
@@ -44,14 +44,12 @@ export const deployStepSpec: StepSpec<DeployStepAction, CoreDeps, DeployInput, D
 export const deployUnit: StepsUnit<typeof deployStepSpec> = {
   reaction: "deploy",
   functions: [
-    {
+    contextFunction({
       name: "deploy-trigger",
-      handler: "packages/functions/src/deploy-trigger.handler",
       description:
         "ECR push of a watched repository:tag, GitHub release or deployment → start deploy executions",
       timeoutSeconds: 30,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         // UpdateAlias and StopExecution: a newer push supersedes the deployment in flight.
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
@@ -62,28 +60,24 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         notificationsGrant,
         deadLetterGrant,
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "scan-result",
-      handler: "packages/functions/src/scan-result.handler",
       description: "ECR or Inspector scan finished → answer deployments waiting at the scan gate",
       timeoutSeconds: 30,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["states:SendTaskSuccess"], resources: ["deployStateMachine"] },
         // GetItem: a late, older scan is superseded and the newest stored result is read instead.
         stateTableGrant("GetItem", "PutItem", "Query"),
         deadLetterGrant,
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "deploy-steps",
-      handler: "packages/functions/src/deploy-steps.handler",
       description: "The deploy state machine's steps: gate, publish, check alarms, shift, finish, roll back",
       timeoutSeconds: 60,
       memoryMB: 512,
-      env: CONTEXT_ENV,
       permissions: [
         {
           actions: [
@@ -107,15 +101,13 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "deploy-watch",
-      handler: "packages/functions/src/deploy-watch.handler",
       description:
         "A deploy execution ended: restore and settle a stopped or timed-out one, tell a human about a failed one, start a queued push",
       timeoutSeconds: 30,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
@@ -123,7 +115,7 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         notificationsGrant,
         deadLetterGrant,
       ],
-    },
+    }),
   ],
   rules: [
     {

@@ -8,45 +8,31 @@ import { expiresAfterDays, stateTable } from "../store/table.ts";
 
 type ZonalShiftEvent = Extract<KnownEvent, { kind: "arc.zonal-shift" }>;
 
-/** What each documented detail-type means, in the words the audit log and the notification use. */
-const MEANINGS: ReadonlyMap<string, { decision: string; says: string }> = new Map([
-  ["Autoshift In Progress", { decision: "autoshift-in-progress", says: "AWS shifted traffic away from" }],
-  ["Autoshift Completed", { decision: "autoshift-completed", says: "AWS ended its autoshift away from" }],
-  [
-    "Practice Run Started",
-    { decision: "practice-run-started", says: "A practice run shifts traffic away from" },
-  ],
-  [
-    "Practice Run Succeeded",
-    { decision: "practice-run-succeeded", says: "A practice run succeeded away from" },
-  ],
-  [
-    "Practice Run Interrupted",
-    { decision: "practice-run-interrupted", says: "A practice run was interrupted away from" },
-  ],
-  ["Practice Run Failed", { decision: "practice-run-failed", says: "A practice run failed away from" }],
-  [
-    "FIS Experiment Autoshift In Progress",
-    { decision: "fis-autoshift-in-progress", says: "An FIS experiment shifted traffic away from" },
-  ],
-  [
-    "FIS Experiment Autoshift Completed",
-    { decision: "fis-autoshift-completed", says: "An FIS experiment ended its shift away from" },
-  ],
-  [
-    "FIS Experiment Autoshift Canceled",
-    { decision: "fis-autoshift-canceled", says: "An FIS experiment canceled its shift away from" },
-  ],
-  ["Manual Shift Started", { decision: "manual-shift-started", says: "Someone shifted traffic away from" }],
-  [
-    "Manual Shift Updated",
-    { decision: "manual-shift-updated", says: "A manual zonal shift was updated away from" },
-  ],
-  [
-    "Manual Shift Canceled",
-    { decision: "manual-shift-canceled", says: "A manual zonal shift was canceled away from" },
-  ],
-]);
+/**
+ * What each documented detail-type means, in the words the audit log and the notification use;
+ * the audit decision is the detail-type in kebab case ("FIS Experiment" shortened to "fis").
+ */
+const MEANINGS: ReadonlyMap<string, { decision: string; says: string }> = new Map(
+  (
+    [
+      ["Autoshift In Progress", "AWS shifted traffic away from"],
+      ["Autoshift Completed", "AWS ended its autoshift away from"],
+      ["Practice Run Started", "A practice run shifts traffic away from"],
+      ["Practice Run Succeeded", "A practice run succeeded away from"],
+      ["Practice Run Interrupted", "A practice run was interrupted away from"],
+      ["Practice Run Failed", "A practice run failed away from"],
+      ["FIS Experiment Autoshift In Progress", "An FIS experiment shifted traffic away from"],
+      ["FIS Experiment Autoshift Completed", "An FIS experiment ended its shift away from"],
+      ["FIS Experiment Autoshift Canceled", "An FIS experiment canceled its shift away from"],
+      ["Manual Shift Started", "Someone shifted traffic away from"],
+      ["Manual Shift Updated", "A manual zonal shift was updated away from"],
+      ["Manual Shift Canceled", "A manual zonal shift was canceled away from"],
+    ] as const
+  ).map(([detailType, says]) => [
+    detailType,
+    { decision: detailType.toLowerCase().replace("fis experiment", "fis").replaceAll(" ", "-"), says },
+  ]),
+);
 
 /**
  * An ARC zonal shift event (an autoshift, a practice run, an FIS experiment): AWS, or someone,

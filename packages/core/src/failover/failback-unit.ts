@@ -1,8 +1,7 @@
-import { notificationsGrant } from "../permissions.ts";
 import type { StepsUnit } from "../unit.ts";
 import { failbackDefinition } from "../workflows/failback.ts";
 import { FailoverInput } from "./input.ts";
-import { failoverStepSpec } from "./unit.ts";
+import { failoverMachinePermissions, failoverStepSpec } from "./unit.ts";
 
 /**
  * Failback: after a failover, resync a replica in the old primary region, promote it, and move
@@ -18,18 +17,9 @@ export const failbackUnit: StepsUnit<typeof failoverStepSpec> = {
     description:
       "Region failback: resync a replica in the old primary region, promote it, configuration and DNS back",
     definition: ({ failoverStepsFunction }) => failbackDefinition(failoverStepsFunction),
-    permissions: [
-      // RDS and SSM in the runbook's regions: through the steps function (failover/regional.ts).
-      { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
-      {
-        actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
-        resources: ["failoverZones"],
-      },
-      { actions: ["route53:GetChange"], resources: ["failoverChanges"] },
-      // GetHealthCheckStatus has no resource-level permissions (stacks grant it on "*").
-      { actions: ["route53:GetHealthCheckStatus"], resources: ["failoverHealthChecks"] },
-      notificationsGrant,
-    ],
+    // The failover machine's: RDS and SSM in the runbook's regions go through the steps function
+    // (failover/regional.ts), Route 53 is global.
+    permissions: failoverMachinePermissions,
   },
   input: FailoverInput,
   steps: failoverStepSpec,

@@ -19,95 +19,81 @@ export function findRunbook(config: Config, name: string) {
   return runbook;
 }
 
+type OperatorStart = { runbook: string; stateMachineArn: string; dryRun: boolean; by: string };
+type Runbook = ReturnType<typeof findRunbook>;
+type Common = Parameters<typeof runbookInput>[1];
+
 /** Starts a runbook by hand (the `switchyard failover start` verb); a dry run plans every write and makes none. */
-export async function startFailover(
+export function startFailover(
   deps: CoreDeps,
   config: Config,
-  options: { runbook: string; stateMachineArn: string; dryRun: boolean; by: string },
+  options: OperatorStart,
 ): Promise<{ executionArn: string; name: string }> {
-  const runbook = findRunbook(config, options.runbook);
-  const name = `${runbook.name}-manual-${deps.now().getTime()}`;
-  const input = runbookInput(runbook, {
-    notifyTopicArn: config.notifications.topicArn ?? null,
-    dryRun: options.dryRun || config.safety.dryRun,
-    trigger: {
-      kind: "manual",
-      eventId: name,
-      source: "switchyard-cli",
-      detailType: `started by ${options.by}`,
-    },
-  });
-  return startAudited(deps, {
-    ...options,
-    name,
-    input,
-    runbook: runbook.name,
+  return startAudited(deps, config, options, {
     what: "failover",
+    nameTag: "manual",
     decision: "started",
+    detailType: `started by ${options.by}`,
+    input: (runbook, common) => runbookInput(runbook, common),
   });
 }
 
 /** Starts failing a runbook back to its primary region (a planned operation, started by a human). */
-export async function startFailback(
+export function startFailback(
   deps: CoreDeps,
   config: Config,
-  options: { runbook: string; stateMachineArn: string; dryRun: boolean; by: string },
+  options: OperatorStart,
 ): Promise<{ executionArn: string; name: string }> {
-  const runbook = findRunbook(config, options.runbook);
-  const name = `${runbook.name}-failback-${deps.now().getTime()}`;
-  const input = failbackInput(runbook, {
-    account: config.account,
-    notifyTopicArn: config.notifications.topicArn ?? null,
-    dryRun: options.dryRun || config.safety.dryRun,
-    trigger: {
-      kind: "manual",
-      eventId: name,
-      source: "switchyard-cli",
-      detailType: `failback started by ${options.by}`,
-    },
-  });
-  return startAudited(deps, {
-    ...options,
-    name,
-    input,
-    runbook: runbook.name,
+  return startAudited(deps, config, options, {
     what: "failback",
+    nameTag: "failback",
     decision: "failback-started",
+    detailType: `failback started by ${options.by}`,
+    input: (runbook, common) => failbackInput(runbook, { account: config.account, ...common }),
   });
 }
 
-/** Starts a failover or failback execution an operator asked for, and audits who started it. */
+/**
+ * Starts a failover or failback execution an operator asked for, named `<runbook>-<nameTag>-<now>`
+ * with a manual trigger of that name, and audits who started it.
+ */
 async function startAudited(
   deps: CoreDeps,
+  config: Config,
+  options: OperatorStart,
   start: {
-    stateMachineArn: string;
-    name: string;
-    input: unknown;
-    runbook: string;
-    by: string;
-    dryRun: boolean;
     what: "failover" | "failback";
+    nameTag: string;
     decision: string;
+    detailType: string;
+    input: (runbook: Runbook, common: Common) => unknown;
   },
 ): Promise<{ executionArn: string; name: string }> {
+  const runbook = findRunbook(config, options.runbook);
+  const name = `${runbook.name}-${start.nameTag}-${deps.now().getTime()}`;
+  const input = start.input(runbook, {
+    notifyTopicArn: config.notifications.topicArn ?? null,
+    dryRun: options.dryRun || config.safety.dryRun,
+    trigger: { kind: "manual", eventId: name, source: "switchyard-cli", detailType: start.detailType },
+  });
   const out = await awsStep(`start ${start.what}`, () =>
     deps.clients.sfn.send(
       new StartExecutionCommand({
-        stateMachineArn: start.stateMachineArn,
-        name: start.name,
-        input: JSON.stringify(start.input),
+        stateMachineArn: options.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
       }),
     ),
   );
-  const executionArn = out.executionArn ?? start.name;
+  const executionArn = out.executionArn ?? name;
   await recordAudit(deps.store, {
     reaction: "failover",
     decision: start.decision,
-    reason: `started by ${start.by}${start.dryRun ? " (dry run)" : ""}`,
-    subject: start.runbook,
+    reason: `started by ${options.by}${options.dryRun ? " (dry run)" : ""}`,
+    subject: runbook.name,
     executionArn,
   });
-  return { executionArn, name: start.name };
+  return { executionArn, name };
 }
 
 /** What `switchyard failover status` shows: the pending approval and the last run's report. */

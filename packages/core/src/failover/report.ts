@@ -14,6 +14,13 @@ export interface StepTiming {
 
 type Outcome = "changed" | "skipped" | "planned" | "waited" | "done" | "not configured";
 
+/** A part that reads, plans and writes (or skips): `Read…`, `Plan<act>`, `<act>`, `<act>Skipped`. */
+const readPlanWrite = (step: string, part: FailoverPart, read: string, act: string) => ({
+  step,
+  part,
+  states: [read, `Plan${act}`, act, `${act}Skipped`],
+});
+
 /** The report's steps, in order, and the states each is made of (see workflows/failover.ts). */
 const STEPS: { step: string; part?: FailoverPart; write?: string; states: string[] }[] = [
   {
@@ -44,26 +51,10 @@ const STEPS: { step: string; part?: FailoverPart; write?: string; states: string
       "CheckGlobalSwitch",
     ],
   },
-  {
-    step: "scale Lambda",
-    part: "scaleLambda",
-    states: ["ReadLambdaCapacity", "PlanScaleLambda", "ScaleLambda", "ScaleLambdaSkipped"],
-  },
-  {
-    step: "scale ECS",
-    part: "scaleEcs",
-    states: ["ReadEcsService", "PlanScaleEcs", "ScaleEcs", "ScaleEcsSkipped"],
-  },
-  {
-    step: "scale Auto Scaling",
-    part: "scaleAutoScaling",
-    states: ["ReadAutoScalingGroup", "PlanScaleAutoScaling", "ScaleAutoScaling", "ScaleAutoScalingSkipped"],
-  },
-  {
-    step: "configure",
-    part: "configure",
-    states: ["ReadParameter", "PlanConfigure", "Configure", "ConfigureSkipped"],
-  },
+  readPlanWrite("scale Lambda", "scaleLambda", "ReadLambdaCapacity", "ScaleLambda"),
+  readPlanWrite("scale ECS", "scaleEcs", "ReadEcsService", "ScaleEcs"),
+  readPlanWrite("scale Auto Scaling", "scaleAutoScaling", "ReadAutoScalingGroup", "ScaleAutoScaling"),
+  readPlanWrite("configure", "configure", "ReadParameter", "Configure"),
   {
     step: "DNS",
     part: "dns",

@@ -2,7 +2,7 @@ import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { configIndex } from "../config/lookup.ts";
 import type { Runbook } from "../config/schema.ts";
-import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { HealthDetail, KnownEvent } from "../events/parse.ts";
 import { automationPaused, recordAudit } from "../store/state.ts";
@@ -17,18 +17,16 @@ export interface FailoverTriggerDeps extends TriggerDeps {
 type Trigger = NonNullable<FailoverInput["trigger"]>;
 type FailoverEvent = Extract<KnownEvent, { kind: "cloudwatch.alarm-state-change" | "health" }>;
 
-const result = (
-  outcome: string,
-  reason: string,
-  executions: string[] = [],
-  subjects: string[] = [],
-): ReactionResult => ({
-  reaction: "failover",
-  outcome,
-  reason,
-  executions,
-  subjects,
+/** The trigger a failover's input names: the event that started it, by id, source, type and time. */
+const triggerOf = (kind: "alarm" | "health", event: FailoverEvent["event"]): Trigger => ({
+  kind,
+  eventId: event.id,
+  source: event.source,
+  detailType: event["detail-type"],
+  ...(event.time ? { time: event.time } : {}),
 });
+
+const result = resultsOf("failover");
 
 /** An AWS Health issue whose latest time is older than this is over, or forged: it starts nothing. */
 const HEALTH_MAX_AGE_MS = 7 * 86_400_000;
@@ -102,13 +100,7 @@ export async function onFailoverEvent(
     const current = [...(now.MetricAlarms ?? []), ...(now.CompositeAlarms ?? [])][0]?.StateValue;
     if (current !== "ALARM")
       return result("stale", `alarm ${alarmName} is ${current ?? "missing"} now: not failing over`);
-    trigger = {
-      kind: "alarm",
-      eventId: known.event.id,
-      source: known.event.source,
-      detailType: known.event["detail-type"],
-      ...(known.event.time ? { time: known.event.time } : {}),
-    };
+    trigger = triggerOf("alarm", known.event);
   } else {
     const d = known.event.detail;
     const region = d.eventRegion ?? known.event.region ?? "";
@@ -136,13 +128,7 @@ export async function onFailoverEvent(
         "recorded",
         `AWS Health ${d.eventTypeCode} in ${region}: no runbook has it as primary region`,
       );
-    trigger = {
-      kind: "health",
-      eventId: known.event.id,
-      source: known.event.source,
-      detailType: known.event["detail-type"],
-      ...(known.event.time ? { time: known.event.time } : {}),
-    };
+    trigger = triggerOf("health", known.event);
   }
   const control = await automationPaused(deps);
   if (control.paused) {

@@ -1,7 +1,7 @@
-import { CONTEXT_ENV, type CoreDeps } from "../context.ts";
+import type { CoreDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { deadLetterGrant, notificationsGrant, type Permission, stateTableGrant } from "../permissions.ts";
-import { parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
+import { contextFunction, parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
 import { type FailoverAction, failoverDefinition } from "../workflows/failover.ts";
 import { FailoverInput, FailoverStepPayload } from "./input.ts";
 import { type Carried, FAILOVER_ACTIONS, type FailoverStepAction, failoverSteps } from "./steps.ts";
@@ -72,8 +72,8 @@ const regionalPermissions: readonly Permission[] = [
   { actions: ["ssm:GetParameter", "ssm:PutParameter"], resources: ["failoverParameters"] },
 ];
 
-/** Region failover state machine: its steps function, Route 53 (global) and notifications (the failback machine has its own). */
-const failoverMachinePermissions: readonly Permission[] = [
+/** Region failover and failback state machines: their steps function, Route 53 (global) and notifications. */
+export const failoverMachinePermissions: readonly Permission[] = [
   { actions: ["lambda:InvokeFunction"], resources: ["failoverStepsFunction"] },
   {
     actions: ["route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets"],
@@ -93,14 +93,12 @@ const failoverMachinePermissions: readonly Permission[] = [
 export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
   reaction: "failover",
   functions: [
-    {
+    contextFunction({
       name: "failover-trigger",
-      handler: "packages/functions/src/failover-trigger.handler",
       description:
         "Health-check alarm in ALARM, or an AWS Health issue in a primary region → start the runbook's failover; ARC zonal shifts → record and notify",
       timeoutSeconds: 30,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
         { actions: ["states:StartExecution", "states:SendTaskSuccess"], resources: ["failoverStateMachine"] },
@@ -110,15 +108,13 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
         deadLetterGrant,
         notificationsGrant,
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "failover-steps",
-      handler: "packages/functions/src/failover-steps.handler",
       description:
         "The failover and failback state machines' steps: validate, preflight, approval, plan each part, the calls in the runbook's regions, verify, report",
       timeoutSeconds: 60,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["failoverAlarms"] },
         // The replicas' ReplicaLag; CloudWatch metric reads have no resource-level permissions (stacks grant "*").
@@ -132,7 +128,7 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
         stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
       ],
-    },
+    }),
   ],
   rules: [
     {

@@ -1,13 +1,8 @@
-import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import {
-  deadLetterGrant,
-  notificationsGrant,
-  rotateSecretInvokeGrant,
-  stateTableGrant,
-} from "../permissions.ts";
-import { parseWith, type StepSpec, type StepsUnit } from "../unit.ts";
+import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permissions.ts";
+import { contextFunction, parseWith, type StepSpec, type StepsUnit } from "../unit.ts";
 import { rotateOnLeakDefinition } from "../workflows/rotate-on-leak.ts";
+import { rotateAgainGrants } from "./grants.ts";
 import { LEAK_STEPS, LeakInput, LeakPayload, type LeakStep, type LeakStepDeps, leakSteps } from "./leak.ts";
 
 const invalid = (message: string) => new SwitchyardError(ErrorNames.InvalidInvocation, message);
@@ -39,14 +34,12 @@ export const leakStepSpec: StepSpec<LeakStep, LeakStepDeps, LeakInput, LeakPaylo
 export const rotateOnLeakUnit: StepsUnit<typeof leakStepSpec> = {
   reaction: "rotate-on-leak",
   functions: [
-    {
+    contextFunction({
       name: "secret-leak",
-      handler: "packages/functions/src/secret-leak.handler",
       description:
         "GitHub secret scanning alert → rotate-on-leak execution for the managed secret it concerns",
       timeoutSeconds: 30,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         { actions: ["states:StartExecution"], resources: ["rotateOnLeakStateMachine"] },
         { actions: ["states:DescribeExecution"], resources: ["rotateOnLeakExecutions"] },
@@ -54,31 +47,15 @@ export const rotateOnLeakUnit: StepsUnit<typeof leakStepSpec> = {
         notificationsGrant,
         deadLetterGrant,
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "secret-leak-steps",
-      handler: "packages/functions/src/secret-leak-steps.handler",
       description:
         "The rotate-on-leak state machine's steps: rotate, verify, invalidate, resolve the alert, record",
       timeoutSeconds: 60,
       memoryMB: 256,
-      env: CONTEXT_ENV,
-      permissions: [
-        {
-          actions: [
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:RotateSecret",
-            "secretsmanager:UpdateSecretVersionStage",
-          ],
-          resources: ["managedSecrets"],
-        },
-        rotateSecretInvokeGrant,
-        { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
-        stateTableGrant("PutItem"),
-        notificationsGrant,
-      ],
-    },
+      permissions: [...rotateAgainGrants, stateTableGrant("PutItem"), notificationsGrant],
+    }),
   ],
   rules: [
     {

@@ -5,11 +5,12 @@ import {
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Octokit } from "@octokit/rest";
 import * as z from "zod";
+import { executionExists } from "../aws/executions.ts";
 import type { ManagedSecret } from "../config/schema.ts";
-import type { ReactionResult, TriggerDeps } from "../context.ts";
+import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { notify } from "../notify/notify.ts";
@@ -101,13 +102,7 @@ export async function onSecretScanningAlert(
   const alert = event.detail as unknown as Alert;
   const repository = alert.repository.full_name;
   const subject = `secret scanning alert #${alert.alert.number} (${alert.alert.secret_type}) in ${repository}`;
-  const result = (outcome: string, reason: string, executions: string[] = [], subjects: string[] = []) => ({
-    reaction: REACTION,
-    outcome,
-    reason,
-    executions,
-    subjects,
-  });
+  const result = resultsOf(REACTION);
   const audit = (decision: string, reason: string, secret?: string, executionArn?: string) =>
     recordAudit(deps.store, {
       reaction: REACTION,
@@ -169,7 +164,7 @@ export async function onSecretScanningAlert(
       trigger: { eventId: event.id, source: event.source, detailType: event["detail-type"] },
       correlationId: event.id,
     };
-    if (await exists(deps, arn)) {
+    if (await executionExists(deps, arn)) {
       outcomes.push("duplicate");
       await audit(
         "duplicate",
@@ -203,16 +198,6 @@ export async function onSecretScanningAlert(
     executions,
     matched.map((s) => s.name),
   );
-}
-
-async function exists(deps: TriggerDeps, executionArn: string): Promise<boolean> {
-  try {
-    await deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === "ExecutionDoesNotExist") return false;
-    throw error;
-  }
 }
 
 export interface LeakStepDeps extends TriggerDeps, RotatorDeps {

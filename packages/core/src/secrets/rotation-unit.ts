@@ -1,7 +1,7 @@
-import { CONTEXT_ENV } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
-import { deadLetterGrant, rotateSecretInvokeGrant, stateTableGrant } from "../permissions.ts";
-import type { StepSpec, StepsUnit } from "../unit.ts";
+import { deadLetterGrant, stateTableGrant } from "../permissions.ts";
+import { contextFunction, type StepSpec, type StepsUnit } from "../unit.ts";
+import { rotateAgainGrants } from "./grants.ts";
 import {
   parseInvocation,
   ROTATION_STEPS,
@@ -43,14 +43,12 @@ export const rotationStepSpec: StepSpec<RotationStep, RotationDeps, RotationInvo
 export const rotationUnit: StepsUnit<typeof rotationStepSpec> = {
   reaction: "rotate",
   functions: [
-    {
+    contextFunction({
       name: "rotate",
-      handler: "packages/functions/src/rotate.handler",
       description:
         "Secrets Manager rotation function: createSecret, setSecret, testSecret, finishSecret by rotator",
       timeoutSeconds: 60,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
         {
           actions: [
@@ -64,31 +62,19 @@ export const rotationUnit: StepsUnit<typeof rotationStepSpec> = {
         },
         { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
       ],
-    },
-    {
+    }),
+    contextFunction({
       name: "secrets-stuck",
-      handler: "packages/functions/src/secrets-stuck.handler",
       description: "Hourly: rotations left AWSPENDING are reported on the bus and recovered",
       timeoutSeconds: 300,
       memoryMB: 256,
-      env: CONTEXT_ENV,
       permissions: [
-        {
-          actions: [
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:RotateSecret",
-            "secretsmanager:UpdateSecretVersionStage",
-          ],
-          resources: ["managedSecrets"],
-        },
-        rotateSecretInvokeGrant,
-        { actions: ["secretsmanager:GetSecretValue"], resources: ["rotationCredentials"] },
+        ...rotateAgainGrants,
         { actions: ["events:PutEvents"], resources: ["eventBus"] },
         stateTableGrant("PutItem"),
         deadLetterGrant,
       ],
-    },
+    }),
   ],
   rules: [
     {

@@ -1,6 +1,12 @@
 import { AwsErrors, ExecutionErrors } from "../errors.ts";
 import { boundedPoll, lambdaTask, type StateMachineDefinition } from "./asl.ts";
-import { type FailoverAction, failoverDefinition, regionalTask, validateState } from "./failover.ts";
+import {
+  type FailoverAction,
+  failoverDefinition,
+  readWorld,
+  regionalTask,
+  validateState,
+} from "./failover.ts";
 
 /**
  * The failback state machine: first resynchronise — create a replica of the current primary in
@@ -16,20 +22,16 @@ export function failbackDefinition(stepsFunctionArn: string): StateMachineDefini
       start: "ReadResyncReplica",
       states: {
         // In the old primary region (the failback's secondary), through the steps function.
-        ReadResyncReplica: {
-          ...regionalTask(stepsFunctionArn, "rds:DescribeDBInstances", {
-            "DBInstanceIdentifier.$": "$.resync.replica",
-          }),
-          ResultPath: "$.world.resync",
-          Catch: [
-            {
-              ErrorEquals: [...AwsErrors.DbInstanceNotFound],
-              Next: "PlanResync",
-              ResultPath: "$.world.resync",
-            },
-          ],
-          Next: "PlanResync",
-        },
+        ReadResyncReplica: readWorld(
+          stepsFunctionArn,
+          {
+            call: "rds:DescribeDBInstances",
+            parameters: { "DBInstanceIdentifier.$": "$.resync.replica" },
+            notFound: AwsErrors.DbInstanceNotFound,
+          },
+          "$.world.resync",
+          "PlanResync",
+        ),
         PlanResync: lambdaTask<FailoverAction>(stepsFunctionArn, "plan", {
           next: "ResyncNeeded?",
           ResultPath: "$.plans.resync",

@@ -66,6 +66,25 @@ export function regionalTask(
   };
 }
 
+/**
+ * A regional read of the world before a plan decides (into `world`, e.g. "$.world.promote"):
+ * a resource that does not exist is a world too (its not-found error is the result), so both
+ * go on to `next`.
+ */
+export function readWorld(
+  stepsFunctionArn: string,
+  read: { call: RegionalCall; parameters: Record<string, JsonValue>; notFound: readonly string[] },
+  world: string,
+  next: string,
+): TaskState {
+  return {
+    ...regionalTask(stepsFunctionArn, read.call, read.parameters),
+    ResultPath: world,
+    Catch: [{ ErrorEquals: [...read.notFound], Next: next, ResultPath: world }],
+    Next: next,
+  };
+}
+
 /** The first state of both failover and failback: parse the input, or fail naming what is missing. */
 export function validateState(stepsFunctionArn: string, next: string): TaskState {
   return lambdaTask<FailoverAction>(stepsFunctionArn, "validate", {
@@ -182,21 +201,14 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     ],
     Next: "WaitForGlobalSwitch",
   });
+  /** The Aurora global database, read before a plan decides (read by the failover's preflight too). */
+  const readGlobalCluster = {
+    call: "rds:DescribeGlobalClusters",
+    parameters: { "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier" },
+    notFound: AwsErrors.GlobalClusterNotFound,
+  } as const;
   const globalDatabase: Record<string, State> = {
-    ReadGlobalCluster: {
-      ...regional("rds:DescribeGlobalClusters", {
-        "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
-      }),
-      ResultPath: "$.world.promote",
-      Catch: [
-        {
-          ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
-          Next: "PlanSwitchGlobal",
-          ResultPath: "$.world.promote",
-        },
-      ],
-      Next: "PlanSwitchGlobal",
-    },
+    ReadGlobalCluster: readWorld(stepsFunctionArn, readGlobalCluster, "$.world.promote", "PlanSwitchGlobal"),
     PlanSwitchGlobal: task("plan", "SwitchGlobalNeeded?", {
       ResultPath: "$.plans.promote",
       payload: { part: "promote", "world.$": "$.world.promote" },
@@ -270,32 +282,17 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
         Choices: [{ Variable: "$.database.kind", StringEquals: "aurora-global", Next: "ReadGlobalDatabase" }],
         Default: "ReadDatabase",
       },
-      ReadGlobalDatabase: {
-        ...regional("rds:DescribeGlobalClusters", {
-          "GlobalClusterIdentifier.$": "$.database.globalClusterIdentifier",
-        }),
-        ResultPath: "$.world.promote",
-        Catch: [
-          {
-            ErrorEquals: [...AwsErrors.GlobalClusterNotFound],
-            Next: "Preflight",
-            ResultPath: "$.world.promote",
-          },
-        ],
-        Next: "Preflight",
-      },
-      ReadDatabase: {
-        ...regional("rds:DescribeDBInstances", { "DBInstanceIdentifier.$": "$.database.replica" }),
-        ResultPath: "$.world.promote",
-        Catch: [
-          {
-            ErrorEquals: [...AwsErrors.DbInstanceNotFound],
-            Next: "Preflight",
-            ResultPath: "$.world.promote",
-          },
-        ],
-        Next: "Preflight",
-      },
+      ReadGlobalDatabase: readWorld(stepsFunctionArn, readGlobalCluster, "$.world.promote", "Preflight"),
+      ReadDatabase: readWorld(
+        stepsFunctionArn,
+        {
+          call: "rds:DescribeDBInstances",
+          parameters: { "DBInstanceIdentifier.$": "$.database.replica" },
+          notFound: AwsErrors.DbInstanceNotFound,
+        },
+        "$.world.promote",
+        "Preflight",
+      ),
       Preflight: task("preflight", "Preflight?", {
         ResultPath: "$.preflight",
         payload: { "world.$": "$.world", "stateMachine.$": "$$.StateMachine.Id" },
