@@ -275,6 +275,17 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "advance", times: 1 },
     ]));
 
+  // Seed 20261130, path 323:1:1:1:2:5:8:8:8:6: the second push's code update met the first one's
+  // still in progress (ResourceConflictException), its execution failed in place, and the alias
+  // write the operator was then told to make met the throttle.
+  it("deploys a superseding push whose code update waits for the superseded one's to end", () =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "push", image: 1 },
+      { kind: "fault", action: "UpdateAlias", error: "TooManyRequestsException" },
+      { kind: "replay", pick: 0 },
+    ]));
+
   it("refuses a console replay of the input of the execution that holds the deployment", () =>
     check("supersede", [{ kind: "push", image: 0 }, { kind: "replay", pick: 0 }, { kind: "alarm" }]));
 });

@@ -1,16 +1,15 @@
 import type { Server } from "node:http";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import type { Context, Handler } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import type { FunctionName } from "../packages/core/src/wiring.ts";
-import { factories } from "../packages/functions/src/index.ts";
 import { alert, costConfig, startCostPlane } from "./support/cost.ts";
 import { runbookConfig, START, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { type Json, pathsOf, pick, plantHostile, random } from "./support/fuzz.ts";
 import {
   broke,
+  capture,
   eventsFor,
   localName,
   printTallies,
@@ -75,15 +74,6 @@ const leakInvocation = {
   },
   execution: "arn:aws:states:us-east-1:123456789012:execution:switchyard-rotate-on-leak:e-1",
 };
-
-/** Registers `fn` again on `plane`, recording every invocation the flows make. */
-function capture(plane: ControlPlane, fn: StepsFunction, into: Json[]): void {
-  const handler = factories[fn](() => plane.context);
-  plane.account.lambda.registerHandler(localName(fn), async (event, ctx) => {
-    into.push(JSON.parse(JSON.stringify(event)) as Json);
-    return (handler as Handler)(event, ctx as unknown as Context, () => undefined);
-  });
-}
 
 /** The fields of a task's Payload that name the invocation, not the state machine's data. */
 const NAMING = new Set(["action", "execution"]);
