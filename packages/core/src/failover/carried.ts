@@ -1,6 +1,7 @@
 import * as z from "zod";
 import type { CoreDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
+import { name as boundedName, text as boundedText, StorableNumber } from "../events/bounds.ts";
 import { recordAudit } from "../store/state.ts";
 import { parseWith, type SameActions } from "../unit.ts";
 import type { FailoverPart } from "../workflows/failover.ts";
@@ -19,13 +20,9 @@ export type Json = Record<string, unknown>;
  * auto-approved run keeps the input's `approved`), and the report stores them in DynamoDB:
  * strings short enough for a 400 KB item, numbers that DynamoDB stores exactly.
  */
-const TEXT = 4_096;
-const text = z.string().max(TEXT, { error: `must be at most ${TEXT} characters` });
-const name = z.string().min(1).max(256, { error: "must be 1 to 256 characters" });
-const seconds = z
-  .number()
-  .min(0)
-  .max(Number.MAX_SAFE_INTEGER, { error: "must be a number of seconds DynamoDB can store exactly" });
+const text = boundedText(4_096);
+const name = boundedName(256);
+const seconds = StorableNumber.pipe(z.number().min(0, "must not be negative"));
 
 const PARTS = [
   "promote",
