@@ -75,36 +75,28 @@ describe("failover-steps given bad carried state", () => {
     endpoint?.close();
   });
 
-  it("fails plan with InvalidInput, writing nothing, when what the state machine read is null", async () => {
-    const invocation = first(captured, "plan");
-    invocation.world = null;
+  const cases: [string, string, (invocation: Invocation) => void, RegExp][] = [
+    ["plan", "what the state machine read is null", (i) => Object.assign(i, { world: null }), /world/],
+    ["plan", "the carried world is null", (i) => Object.assign(i.input, { world: null }), /world/],
+    [
+      "report",
+      "the carried approver is a huge number",
+      (i) => Object.assign(i.input, { approved: { approvedBy: 9.99e300, at: "2026-11-30T00:00:00.000Z" } }),
+      /approved\.approvedBy/,
+    ],
+  ];
 
-    const { error, writes } = await invokeStep(plane, "failover-steps", invocation);
+  it.for(cases)(
+    "fails %s with InvalidInput, writing nothing, when %s",
+    async ([action, _, change, field]) => {
+      const invocation = first(captured, action);
+      change(invocation);
 
-    expect(error?.errorType).toBe("InvalidInput");
-    expect(error?.errorMessage).toMatch(/world/);
-    expect(writes).toEqual([]);
-  });
+      const { error, writes } = await invokeStep(plane, "failover-steps", invocation);
 
-  it("fails plan with InvalidInput, writing nothing, when the carried world is null", async () => {
-    const invocation = first(captured, "plan");
-    invocation.input.world = null;
-
-    const { error, writes } = await invokeStep(plane, "failover-steps", invocation);
-
-    expect(error?.errorType).toBe("InvalidInput");
-    expect(error?.errorMessage).toMatch(/world/);
-    expect(writes).toEqual([]);
-  });
-
-  it("fails report with InvalidInput, writing nothing, when the carried approver is a huge number", async () => {
-    const invocation = first(captured, "report");
-    invocation.input.approved = { approvedBy: 9.99e300, at: "2026-11-30T00:00:00.000Z" };
-
-    const { error, writes } = await invokeStep(plane, "failover-steps", invocation);
-
-    expect(error?.errorType).toBe("InvalidInput");
-    expect(error?.errorMessage).toMatch(/approved\.approvedBy/);
-    expect(writes).toEqual([]);
-  });
+      expect(error?.errorType).toBe("InvalidInput");
+      expect(error?.errorMessage).toMatch(field);
+      expect(writes).toEqual([]);
+    },
+  );
 });
