@@ -286,6 +286,16 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "replay", pick: 0 },
     ]));
 
+  // Seed 20261130, path 908:3:1:4:4:5:5:7:5:5: the abandon the operator was told to run met
+  // the throttle on its alias write and threw it at the operator.
+  it("lets the abandon an operator was told to run ride out a throttled alias write", () =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "fault", action: "UpdateAlias", error: "TooManyRequestsException" },
+      { kind: "pause" },
+      { kind: "stop", pick: 0 },
+    ]));
+
   it("refuses a console replay of the input of the execution that holds the deployment", () =>
     check("supersede", [{ kind: "push", image: 0 }, { kind: "replay", pick: 0 }, { kind: "alarm" }]));
 });

@@ -60,8 +60,12 @@ export async function rollBack(
       }
       break;
     } catch (error) {
-      // A shift wrote the alias between our read and our write: read it again and decide again.
-      if ((error as Error).name !== ErrorNames.PreconditionFailed || attempt >= 3) throw error;
+      // A shift wrote the alias between our read and our write, or Lambda throttled the write:
+      // read it again and decide again. Whoever called (an operator verb, the rollback function,
+      // a step) is putting traffic back on a known version: a throttle is not for them to handle.
+      const name = (error as Error).name;
+      if ((name !== ErrorNames.PreconditionFailed && name !== ErrorNames.Throttled) || attempt >= 3)
+        throw error;
       alias = await readAlias(deps, record.functionName, record.alias);
     }
   }
