@@ -296,6 +296,16 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "stop", pick: 0 },
     ]));
 
+  // Seed 20261130, path 908:3:1:4:4:6:8:6:6: that abandon settled the record, then AWS refused
+  // the alias rewrite that only fences a racing shift, and the operator got AWS's error.
+  it("reports, without failing, an abandon whose fencing alias rewrite AWS refuses after it settled", () =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "fault", action: "UpdateAlias", error: "InvalidParameterValueException" },
+      { kind: "pause" },
+      { kind: "stop", pick: 0 },
+    ]));
+
   it("refuses a console replay of the input of the execution that holds the deployment", () =>
     check("supersede", [{ kind: "push", image: 0 }, { kind: "replay", pick: 0 }, { kind: "alarm" }]));
 });
