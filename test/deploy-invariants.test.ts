@@ -286,25 +286,21 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "replay", pick: 0 },
     ]));
 
-  // Seed 20261130, path 908:3:1:4:4:5:5:7:5:5: the abandon the operator was told to run met
-  // the throttle on its alias write and threw it at the operator.
-  it("lets the abandon an operator was told to run ride out a throttled alias write", () =>
+  // Seed 20261130, paths 908:3:1:4:4:5:5:7:5:5 and 908:3:1:4:4:6:8:6:6: the abandon the operator
+  // was told to run (its execution stopped while paused) threw the alias write's error at them,
+  // a throttle it could ride out, or AWS refusing the rewrite that only fences a racing shift
+  // after the record was already settled.
+  it.for([
+    ["rides out a throttled alias write", "TooManyRequestsException"],
+    ["reports, without failing, AWS refusing its fencing alias rewrite", "InvalidParameterValueException"],
+  ])("lets the abandon an operator was told to run end the deployment: %s", ([_, error]) =>
     check("supersede", [
       { kind: "push", image: 0 },
-      { kind: "fault", action: "UpdateAlias", error: "TooManyRequestsException" },
+      { kind: "fault", action: "UpdateAlias", error: String(error) },
       { kind: "pause" },
       { kind: "stop", pick: 0 },
-    ]));
-
-  // Seed 20261130, path 908:3:1:4:4:6:8:6:6: that abandon settled the record, then AWS refused
-  // the alias rewrite that only fences a racing shift, and the operator got AWS's error.
-  it("reports, without failing, an abandon whose fencing alias rewrite AWS refuses after it settled", () =>
-    check("supersede", [
-      { kind: "push", image: 0 },
-      { kind: "fault", action: "UpdateAlias", error: "InvalidParameterValueException" },
-      { kind: "pause" },
-      { kind: "stop", pick: 0 },
-    ]));
+    ]),
+  );
 
   it("refuses a console replay of the input of the execution that holds the deployment", () =>
     check("supersede", [{ kind: "push", image: 0 }, { kind: "replay", pick: 0 }, { kind: "alarm" }]));
