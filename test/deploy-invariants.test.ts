@@ -275,6 +275,33 @@ describe("deploy invariants: shrunk counterexamples found by the property, kept 
       { kind: "advance", times: 1 },
     ]));
 
+  // Seed 20261130, path 323:1:1:1:2:5:8:8:8:6: the second push's code update met the first one's
+  // still in progress (ResourceConflictException), its execution failed in place, and the alias
+  // write the operator was then told to make met the throttle.
+  it("deploys a superseding push whose code update waits for the superseded one's to end", () =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "push", image: 1 },
+      { kind: "fault", action: "UpdateAlias", error: "TooManyRequestsException" },
+      { kind: "replay", pick: 0 },
+    ]));
+
+  // Seed 20261130, paths 908:3:1:4:4:5:5:7:5:5 and 908:3:1:4:4:6:8:6:6: the abandon the operator
+  // was told to run (its execution stopped while paused) threw the alias write's error at them,
+  // a throttle it could ride out, or AWS refusing the rewrite that only fences a racing shift
+  // after the record was already settled.
+  it.for([
+    ["rides out a throttled alias write", "TooManyRequestsException"],
+    ["reports, without failing, AWS refusing its fencing alias rewrite", "InvalidParameterValueException"],
+  ])("lets the abandon an operator was told to run end the deployment: %s", ([_, error]) =>
+    check("supersede", [
+      { kind: "push", image: 0 },
+      { kind: "fault", action: "UpdateAlias", error: String(error) },
+      { kind: "pause" },
+      { kind: "stop", pick: 0 },
+    ]),
+  );
+
   it("refuses a console replay of the input of the execution that holds the deployment", () =>
     check("supersede", [{ kind: "push", image: 0 }, { kind: "replay", pick: 0 }, { kind: "alarm" }]));
 });

@@ -1,16 +1,15 @@
 import type { Server } from "node:http";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
-import type { Context, Handler } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import type { FunctionName } from "../packages/core/src/wiring.ts";
-import { factories } from "../packages/functions/src/index.ts";
 import { alert, costConfig, startCostPlane } from "./support/cost.ts";
 import { runbookConfig, START, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { type Json, pathsOf, pick, plantHostile, random } from "./support/fuzz.ts";
 import {
   broke,
+  capture,
   eventsFor,
   localName,
   printTallies,
@@ -76,18 +75,6 @@ const leakInvocation = {
   execution: "arn:aws:states:us-east-1:123456789012:execution:switchyard-rotate-on-leak:e-1",
 };
 
-/** Registers `fn` again on `plane`, recording every invocation the flows make. */
-function capture(plane: ControlPlane, fn: StepsFunction, into: Json[]): void {
-  const handler = factories[fn](() => plane.context);
-  plane.account.lambda.registerHandler(localName(fn), async (event, ctx) => {
-    into.push(JSON.parse(JSON.stringify(event)) as Json);
-    return (handler as Handler)(event, ctx as unknown as Context, () => undefined);
-  });
-}
-
-/** The fields of a task's Payload that name the invocation, not the state machine's data. */
-const NAMING = new Set(["action", "execution"]);
-
 let main: ControlPlane;
 let failover: ControlPlane;
 let secrets: ControlPlane;
@@ -149,15 +136,13 @@ describe("every step function under mutated invocations (issue #11 fuzz)", () =>
       const captured = invocations[fn];
       expect(captured.length, `the flows invoked ${fn}`).toBeGreaterThan(0);
       const texts = captured.map((c) => {
-        const { input: inner, execution } = c as { input?: Json; execution?: string };
-        // The execution's own input (what a console start supplies), not what its states added.
-        const started = plane.account.sfn.execution(String(execution))?.input;
-        const own = new Set(Object.keys(started ? (JSON.parse(started) as object) : (inner ?? {})));
-        const input = inner === undefined ? [] : pathsOf(inner).filter((p) => own.has(String(p[0])));
-        // Beside the input, only what names the invocation: the rest of a task's Payload (a part,
-        // an SDK result) is the state machine's own; Secrets Manager's invocation is all of it.
-        const envelope =
-          inner === undefined ? pathsOf(c) : pathsOf(c).filter((p) => NAMING.has(String(p[0])));
+        const { input: inner } = c as { input?: Json };
+        // The whole carried input: what the execution was started with and what its states added
+        // (a console start or replay may supply those fields too, and a step must check them).
+        const input = inner === undefined ? [] : pathsOf(inner);
+        // Beside the input, the rest of the invocation: what names it (the action, the execution)
+        // and what the state machine passes beside the input (a part, an SDK result it read).
+        const envelope = pathsOf(c).filter((p) => inner === undefined || p[0] !== "input");
         return { text: JSON.stringify(c), all: envelope, input };
       });
       const draw = random(SEED ^ fn.length ^ fn.charCodeAt(0));

@@ -1,8 +1,10 @@
+import type { Context, Handler } from "aws-lambda";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import { LOCAL_NAMES } from "../../packages/cli/src/local/control-plane.ts";
 import type { FunctionName } from "../../packages/core/src/wiring.ts";
+import { factories } from "../../packages/functions/src/index.ts";
 import type { CallRecord } from "../../packages/sim/src/index.ts";
-import { fuzzRuns } from "./fuzz.ts";
+import { fuzzRuns, type Json } from "./fuzz.ts";
 
 /**
  * The function fuzz (issue #11's done-when): mutated events through every Lambda handler in
@@ -38,6 +40,15 @@ export const eventsFor = (fn: FunctionName): number => Math.max(1, Math.ceil(FUZ
 
 /** The name the local control plane registers `fn` under. */
 export const localName = (fn: FunctionName): string => `${LOCAL_NAMES.functionPrefix}${fn}`;
+
+/** Registers `fn` again on `plane`, recording every invocation the flows make into `into`. */
+export function capture(plane: ControlPlane, fn: keyof typeof factories, into: Json[]): void {
+  const handler = factories[fn](() => plane.context);
+  plane.account.lambda.registerHandler(localName(fn), async (event, ctx) => {
+    into.push(JSON.parse(JSON.stringify(event)) as Json);
+    return (handler as Handler)(event, ctx as unknown as Context, () => undefined);
+  });
+}
 
 /** A call that changes nothing: AWS's read verbs (Get, Describe, List, Query, Scan, BatchGet...). */
 const READ = /^(Get|Describe|List|Query|Scan|BatchGet|TransactGet)/;

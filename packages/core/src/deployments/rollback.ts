@@ -38,6 +38,7 @@ export async function rollBack(
   };
   let alias = read ?? (await readAlias(deps, record.functionName, record.alias));
   let outcome: RollbackOutcome = "stale";
+  let unfenced = "";
   for (let attempt = 1; ; attempt++) {
     const midShift =
       alias.version === record.stableVersion && alias.additional?.version === record.newVersion;
@@ -49,7 +50,17 @@ export async function rollBack(
         // Nothing to undo, so no hurry: settle first, then rewrite the alias anyway — its new
         // RevisionId fences off a shift step that read it before the record was settled.
         await settle();
-        await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
+        try {
+          await writeAlias(deps, target, { version: record.stableVersion }, alias.revisionId);
+        } catch (error) {
+          const name = (error as Error).name;
+          if (name === ErrorNames.PreconditionFailed || name === ErrorNames.Throttled) throw error;
+          // The record is settled under a new generation, which already fences every step; the
+          // rewrite only closes a shift's read-then-write window. AWS refusing it is reported
+          // (audit, log, the caller's detail), and does not undo an abandon that took effect.
+          unfenced = `; the alias rewrite that fences a racing shift step failed (${name}: ${(error as Error).message})`;
+          logger.warn("alias rewrite after settling failed", { deployment: record.deployment, error: name });
+        }
         outcome = "already-stable";
       } else {
         // Traffic is on the new version: the alias first, the bookkeeping after. A shift
@@ -60,8 +71,12 @@ export async function rollBack(
       }
       break;
     } catch (error) {
-      // A shift wrote the alias between our read and our write: read it again and decide again.
-      if ((error as Error).name !== ErrorNames.PreconditionFailed || attempt >= 3) throw error;
+      // A shift wrote the alias between our read and our write, or Lambda throttled the write:
+      // read it again and decide again. Whoever called (an operator verb, the rollback function,
+      // a step) is putting traffic back on a known version: a throttle is not for them to handle.
+      const name = (error as Error).name;
+      if ((name !== ErrorNames.PreconditionFailed && name !== ErrorNames.Throttled) || attempt >= 3)
+        throw error;
       alias = await readAlias(deps, record.functionName, record.alias);
     }
   }
@@ -76,7 +91,7 @@ export async function rollBack(
   const detail =
     outcome === "stale"
       ? `alias ${record.functionName}:${record.alias} serves ${describeAlias(alias)}, which is not this deployment's (stable ${record.stableVersion}, new ${record.newVersion}): left as it is`
-      : `alias ${record.functionName}:${record.alias} on version ${record.stableVersion} (100%), was ${describeAlias(alias)}`;
+      : `alias ${record.functionName}:${record.alias} on version ${record.stableVersion} (100%), was ${describeAlias(alias)}${unfenced}`;
   if (why.stopExecution) {
     try {
       await deps.clients.sfn.send(

@@ -187,8 +187,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       // A retry or a redrive of this very execution: the version exists already, or the code
       // update has started (it is not sent twice when $LATEST already runs the image).
       if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
-      await updateCode(deps, input);
-      return { outcome: "updating", ...CODE_UPDATE_POLL, resumed: true };
+      return { outcome: "updating", ...CODE_UPDATE_POLL, ...(await startUpdate(deps, input)), resumed: true };
     }
     const generation = record?.generation ?? 0;
     if (generation !== input.generation) {
@@ -260,8 +259,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         `deployment ${input.deployment} moved to generation ${current?.generation} before this execution could claim generation ${input.generation}: nothing changed`,
       );
     }
-    await updateCode(deps, input);
-    return { outcome: "updating", ...CODE_UPDATE_POLL };
+    return { outcome: "updating", ...CODE_UPDATE_POLL, ...(await startUpdate(deps, input)) };
   },
 
   /**
@@ -275,6 +273,12 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     const config = await awsStep("lambda:GetFunctionConfiguration", () =>
       deps.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: input.functionName })),
     );
+    // The update was deferred behind one Lambda was still applying (a superseded deployment's):
+    // until this execution has sent its own, wait for that one to end, then send ours.
+    if (updateDeferred(input) && `sha256:${config.CodeSha256}` !== input.image.digest) {
+      if (config.LastUpdateStatus === "InProgress") return { status: "InProgress", deferred: true };
+      return { status: "InProgress", ...(await startUpdate(deps, input)) };
+    }
     const status = String(config.LastUpdateStatus ?? "Successful");
     if (status === "Failed") {
       throw new SwitchyardError(
@@ -391,9 +395,11 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       if (a.ActionsSuppressedBy) mutedBy.set(String(a.AlarmName), String(a.ActionsSuppressedBy));
     const missing = input.alarms.filter((name) => !states.has(name));
     if (missing.length > 0) {
-      const reason = `alarm(s) ${missing.map((m) => `"${m}"`).join(", ")} do not exist: a missing alarm is never treated as OK; create it or remove it from deployments["${input.deployment}"].alarms`;
-      await audit(deps, input, payload, "config-error", reason);
-      throw new SwitchyardError(ErrorNames.ConfigError, reason);
+      // Bad input writes nothing: the state machine's Abandon step audits and notifies this reason.
+      throw new SwitchyardError(
+        ErrorNames.ConfigError,
+        `alarm(s) ${missing.map((m) => `"${m}"`).join(", ")} do not exist: a missing alarm is never treated as OK; create it or remove it from deployments["${input.deployment}"].alarms`,
+      );
     }
     const firing = input.alarms.filter((name) => states.get(name) === "ALARM");
     // Under suppressedAlarms "ignore", a muted alarm in ALARM neither blocks nor rolls back the
@@ -635,10 +641,32 @@ const PERMANENT_UPDATE_ERRORS = new Set([
 ]);
 
 /**
- * Starts the code update of $LATEST, unless $LATEST already runs the image (a retry or a
- * redrive after the call went through: the update is then InProgress or done).
+ * Whether this execution's code update still waits behind another one: the last code-status
+ * poll said so, or (before the first poll) the prepare step did.
  */
-async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
+function updateDeferred(input: DeployInput): boolean {
+  const carried = input as {
+    release?: { value?: { deferred?: unknown } };
+    codeStatus?: { value?: { deferred?: unknown } };
+  };
+  return (carried.codeStatus?.value ?? carried.release?.value)?.deferred === true;
+}
+
+/**
+ * Starts the code update of $LATEST, or defers it while Lambda still applies another update
+ * (a superseded deployment's): Lambda refuses a second update with ResourceConflictException
+ * until the first one ends, however long that takes, so the code-status poll (bounded, on the
+ * clock) waits for it instead of the Lambda retry policy's few seconds.
+ * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+ */
+async function startUpdate(deps: CoreDeps, input: DeployInput): Promise<{ deferred: boolean }> {
+  const deferred = (why: string) => {
+    logger.info("another code update is in progress: this one waits for it", {
+      digest: input.image.digest,
+      why,
+    });
+    return { deferred: true };
+  };
   const fn = await awsStep("lambda:GetFunction", () =>
     deps.clients.lambda.send(new GetFunctionCommand({ FunctionName: input.functionName })),
   );
@@ -648,18 +676,27 @@ async function updateCode(deps: CoreDeps, input: DeployInput): Promise<void> {
       digest: input.image.digest,
       lastUpdateStatus: config?.LastUpdateStatus,
     });
-    return;
+    return { deferred: false };
   }
+  if (config?.LastUpdateStatus === "InProgress") return deferred("LastUpdateStatus InProgress");
   try {
-    await awsStep("lambda:UpdateFunctionCode", () =>
-      deps.clients.lambda.send(
-        new UpdateFunctionCodeCommand({
-          FunctionName: input.functionName,
-          ImageUri: input.imageUri,
-          RevisionId: config?.RevisionId,
-        }),
-      ),
-    );
+    const sent = await awsStep("lambda:UpdateFunctionCode", async () => {
+      try {
+        await deps.clients.lambda.send(
+          new UpdateFunctionCodeCommand({
+            FunctionName: input.functionName,
+            ImageUri: input.imageUri,
+            RevisionId: config?.RevisionId,
+          }),
+        );
+        return true;
+      } catch (error) {
+        // Another update began between our read and our write: wait for it too.
+        if ((error as Error).name === "ResourceConflictException") return false;
+        throw error;
+      }
+    });
+    return sent ? { deferred: false } : deferred("ResourceConflictException");
   } catch (error) {
     const e = error as Error;
     if (PERMANENT_UPDATE_ERRORS.has(e.name))

@@ -30,12 +30,18 @@ export const Arn = (hint: string) =>
   text(2048).regex(/^arn:[a-z-]+:[^:\s]*:[^:\s]*:[^:\s]*:.+$/, `expected ${hint}`);
 
 /**
- * DynamoDB stores numbers of magnitude up to 9.9999999999999999999999999999999999999E+125 and down to 1E-130
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number).
- * zod already refuses NaN and ±Infinity; this refuses 1e308 and 1e-200.
+ * A number the state table stores exactly. DynamoDB itself keeps 38 digits of magnitude up to
+ * 9.9999999999999999999999999999999999999E+125 and down to 1E-130
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number),
+ * but Switchyard writes through lib-dynamodb, whose marshaller refuses a JavaScript number beyond
+ * ±Number.MAX_SAFE_INTEGER (it could not read it back exactly; `allowImpreciseNumbers` would round
+ * it, NumberValue would keep it as a string the code cannot compare):
+ * https://github.com/aws/aws-sdk-js-v3/tree/main/lib/lib-dynamodb#large-numbers-and-numbervalue.
+ * So the bound is the smaller of the two: |n| ≤ 2^53 − 1, and 0 or at least 1E-130. zod already
+ * refuses NaN and ±Infinity; this refuses 2^53, 9.99e125, 1e308 and 1e-200.
  */
 export const StorableNumber = z
   .number()
-  .refine((n) => n === 0 || (Math.abs(n) < 1e126 && Math.abs(n) >= 1e-130), {
-    message: "must be a number DynamoDB can store (magnitude below 1E+126, and 0 or at least 1E-130)",
+  .refine((n) => n === 0 || (Math.abs(n) <= Number.MAX_SAFE_INTEGER && Math.abs(n) >= 1e-130), {
+    message: `must be a number DynamoDB can store exactly (magnitude at most ${Number.MAX_SAFE_INTEGER}, and 0 or at least 1E-130)`,
   });

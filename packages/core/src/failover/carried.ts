@@ -1,7 +1,9 @@
+import * as z from "zod";
 import type { CoreDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
+import { name as boundedName, text as boundedText, StorableNumber } from "../events/bounds.ts";
 import { recordAudit } from "../store/state.ts";
-import { formatZodIssues } from "../util/zod-error.ts";
+import { parseWith, type SameActions } from "../unit.ts";
 import type { FailoverPart } from "../workflows/failover.ts";
 import { FailoverInput, type FailoverStepPayload } from "./input.ts";
 
@@ -12,35 +14,69 @@ import { FailoverInput, type FailoverStepPayload } from "./input.ts";
 
 export type Json = Record<string, unknown>;
 
-/** What a part's planner decided, and the words the report uses for it. */
-export interface Plan {
-  act: "write" | "skip" | "wait" | "dry-run";
-  description: string;
-  from?: unknown;
-  to?: unknown;
-  resourceRecords?: { Value: string }[];
-  /** Aurora global databases: which write runs (SwitchoverGlobalCluster or FailoverGlobalCluster). */
-  mode?: "switchover" | "failover";
-}
+/**
+ * Bounds of what the state machine carries from state to state. A console start or replay may
+ * supply any of these fields in its input (a state overwrites most of them later, not all: an
+ * auto-approved run keeps the input's `approved`), and the report stores them in DynamoDB:
+ * strings short enough for a 400 KB item, numbers that DynamoDB stores exactly.
+ */
+const text = boundedText(4_096);
+const name = boundedName(256);
+const seconds = StorableNumber.pipe(z.number().min(0, "must not be negative"));
 
+const PARTS = [
+  "promote",
+  "scaleLambda",
+  "scaleEcs",
+  "scaleAutoScaling",
+  "configure",
+  "dns",
+  "resync",
+] as const;
+// A part the workflow plans but this list lacks (or the reverse) fails to compile.
+const sameParts: SameActions<(typeof PARTS)[number], FailoverPart> = true;
+void sameParts;
+
+const PlanSchema = z.looseObject({
+  act: z.enum(["write", "skip", "wait", "dry-run"]),
+  description: text,
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+  resourceRecords: z
+    .array(z.object({ Value: text }))
+    .max(100)
+    .optional(),
+  /** Aurora global databases: which write runs (SwitchoverGlobalCluster or FailoverGlobalCluster). */
+  mode: z.enum(["switchover", "failover"]).optional(),
+});
+/** What a part's planner decided, and the words the report uses for it. */
+export type Plan = z.infer<typeof PlanSchema>;
+
+const PreflightSchema = z.object({
+  ok: z.boolean(),
+  reason: text,
+  reasons: z.array(text).max(100),
+  approval: z.enum(["required", "auto", "not-needed"]),
+  lagSeconds: seconds.nullable(),
+  signals: z.object({ alarm: name.nullable(), health: text.nullable() }),
+});
 /** What preflight found, and whether a human must approve. */
-export interface Preflight {
-  ok: boolean;
-  reason: string;
-  reasons: string[];
-  approval: "required" | "auto" | "not-needed";
-  lagSeconds: number | null;
-  signals: { alarm: string | null; health: string | null };
-}
+export type Preflight = z.infer<typeof PreflightSchema>;
+
+/** What earlier states added to the input (each its ResultPath), validated before any step runs. */
+const CarriedState = z.looseObject({
+  /** What the Read states got from AWS: a describe/get result, or the error caught in its place. */
+  world: z.record(z.string(), z.unknown()).optional(),
+  plans: z.partialRecord(z.enum(PARTS), z.object({ value: PlanSchema })).optional(),
+  preflight: z.object({ value: PreflightSchema }).optional(),
+  approved: z.object({ approvedBy: name.optional(), at: z.iso.datetime().optional() }).optional(),
+  verification: z
+    .object({ value: z.object({ ok: z.boolean(), checks: z.array(z.unknown()).max(100) }) })
+    .optional(),
+});
 
 /** The input plus what earlier states added to it. */
-export type Carried = FailoverInput & {
-  world?: Json;
-  plans?: Partial<Record<FailoverPart, { value: Plan }>>;
-  preflight?: { value: Preflight };
-  approved?: { approvedBy?: string; at?: string };
-  verification?: { value: { ok: boolean; checks: unknown[] } };
-};
+export type Carried = FailoverInput & z.infer<typeof CarriedState>;
 
 /** One task of the failover (and failback) state machine. */
 export type Step = (deps: CoreDeps, input: Carried, payload: FailoverStepPayload) => Promise<unknown>;
@@ -49,26 +85,28 @@ export type Step = (deps: CoreDeps, input: Carried, payload: FailoverStepPayload
 export const isError = (world: unknown): world is { Error: string; Cause?: string } =>
   typeof world === "object" && world !== null && "Error" in world;
 
-/** The payload's input, defaults filled; a run started by hand in the console is its own trigger. */
+/**
+ * The payload's input, defaults filled and what earlier states added checked against its bounds
+ * (a step writes nothing on bad carried state: InvalidInput names the field); a run started by
+ * hand in the console is its own trigger.
+ */
 export function readCarried(payload: FailoverStepPayload): Carried {
   const raw = (payload.input ?? {}) as Json;
-  const parsed = FailoverInput.safeParse(raw);
-  if (!parsed.success)
-    throw new SwitchyardError(
-      ErrorNames.InvalidInput,
-      `the failover input is not complete: ${formatZodIssues(parsed.error).join("; ")}`,
-    );
+  const invalid = (issues: string) =>
+    new SwitchyardError(ErrorNames.InvalidInput, `the failover input is not complete: ${issues}`);
+  const parsed = parseWith(FailoverInput, raw, invalid);
+  const carried = parseWith(CarriedState, raw, invalid);
   const name = payload.execution.split(":").at(-1) ?? payload.execution;
   return {
-    ...(raw as Carried),
-    ...parsed.data,
-    trigger: parsed.data.trigger ?? {
+    ...carried,
+    ...parsed,
+    trigger: parsed.trigger ?? {
       kind: "manual",
       eventId: name,
       source: "console",
       detailType: "manual start",
     },
-    correlationId: parsed.data.correlationId ?? name,
+    correlationId: parsed.correlationId ?? name,
   };
 }
 

@@ -148,7 +148,9 @@ export const FailoverStepPayload = z.object({
   /** The part a `plan` step plans (promote, scaleLambda, ..., resync). */
   part: z.string().optional(),
   /** What the state machine read from AWS just before this step (a describe/get result, or the error). */
-  world: z.unknown().optional(),
+  world: z
+    .record(z.string(), z.unknown(), { error: "must be what the Read state got from AWS: an object" })
+    .optional(),
   /** A `call` step: which regional call (regional.ts), in which region, with which parameters. */
   call: z.string().optional(),
   region: z.string().optional(),

@@ -3,6 +3,7 @@ import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { deadLetterGrant, notificationsGrant, type Permission, stateTableGrant } from "../permissions.ts";
 import { contextFunction, parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
 import { type FailoverAction, failoverDefinition } from "../workflows/failover.ts";
+import { readCarried } from "./carried.ts";
 import { FailoverInput, FailoverStepPayload } from "./input.ts";
 import { type Carried, FAILOVER_ACTIONS, type FailoverStepAction, failoverSteps } from "./steps.ts";
 
@@ -23,24 +24,7 @@ export const failoverStepSpec: StepSpec<FailoverStepAction, CoreDeps, Carried, F
   action: (payload) => payload.action,
   unknown: (action, known) =>
     invalidInput(`unknown failover step "${action}"; expected one of ${known.join(", ")}`),
-  input: (payload) => {
-    const raw = (payload.input ?? {}) as Record<string, unknown>;
-    const parsed = parseWith(FailoverInput, raw, (issues) =>
-      invalidInput(`the failover input is not complete: ${issues}`),
-    );
-    const name = payload.execution.split(":").at(-1) ?? payload.execution;
-    return {
-      ...(raw as Carried),
-      ...parsed,
-      trigger: parsed.trigger ?? {
-        kind: "manual",
-        eventId: name,
-        source: "console",
-        detailType: "manual start",
-      },
-      correlationId: parsed.correlationId ?? name,
-    };
-  },
+  input: readCarried,
   logKeys: (payload) => ({ executionArn: payload.execution }),
   steps: failoverSteps,
 };
