@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { operateDeployment } from "@switchyard/core/deployments/operator";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
 import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
@@ -294,6 +295,8 @@ export class DevPlane {
             }),
           };
         }
+        case "deployment":
+          return { ok: true, result: await operateDeployment(plane.context, action) };
         case "failover-approve":
         case "failover-deny":
           return {

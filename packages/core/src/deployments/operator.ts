@@ -389,3 +389,44 @@ export async function abortRollout(deps: TriggerDeps, name: string, ask: Operato
   });
   return out;
 }
+
+// ---- one entry point for the CLI (--aws) and the dev control plane ----------------------------
+
+/** An operator's action on one deployment, as the CLI and the dev journal carry it. */
+export interface DeploymentAction extends OperatorAsk {
+  readonly verb: "deploy" | "pause" | "resume" | "retry" | "abort";
+  readonly deployment: string;
+  readonly image?: string;
+  readonly tag?: string;
+  readonly breakGlass?: boolean;
+  readonly force?: boolean;
+}
+
+/** Runs one operator action; a refusal throws `OperatorRefusal` (nothing written). */
+export async function operateDeployment(
+  deps: TriggerDeps,
+  action: DeploymentAction,
+): Promise<{ outcome: string; detail: string; executions?: string[] }> {
+  const { deployment: name, by, reason } = action;
+  switch (action.verb) {
+    case "deploy": {
+      const out = await manualDeploy(deps, name, {
+        by,
+        reason,
+        ...(action.image !== undefined ? { image: action.image } : {}),
+        ...(action.tag !== undefined ? { tag: action.tag } : {}),
+        ...(action.breakGlass ? { breakGlass: true } : {}),
+        ...(action.force ? { force: true } : {}),
+      });
+      return { outcome: out.outcome, detail: out.reason, executions: out.executions };
+    }
+    case "pause":
+      return pauseRollout(deps, name, { by, reason });
+    case "resume":
+      return resumeRollout(deps, name, { by, reason });
+    case "retry":
+      return retryRollout(deps, name, { by, reason });
+    case "abort":
+      return abortRollout(deps, name, { by, reason });
+  }
+}
