@@ -5,7 +5,7 @@ import type { CoreDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { type GithubStatusConfig, githubStatusInput, githubWriteBack } from "../github/statuses.ts";
 import { logger } from "../observability/logger.ts";
-import { type AuditRecord, listAudit } from "../store/state.ts";
+import { type AuditRecord, listAudit, readDeployment } from "../store/state.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 
 /**
@@ -63,9 +63,24 @@ const HEADLINES: { readonly [K in DeployNoticeKind]: (n: DeployNotice) => string
 /** How many audit lines the timeline keeps (the newest): a Slack section holds 3,000 characters. */
 const TIMELINE_LINES = 20;
 
-/** The deployment's timeline: its audit records of this execution (or the latest ones), oldest first. */
+/**
+ * The deployment's timeline: its audit records since the rollout started (the record's
+ * startedAt; the last day when the record names another execution), oldest first. Unreadable
+ * (a throttled query): said so in the notice, which goes out anyway.
+ */
 async function timelineOf(deps: CoreDeps, notice: DeployNotice): Promise<string[]> {
-  const records: AuditRecord[] = await listAudit(deps.store, { limit: 500 }).catch(() => []);
+  let records: AuditRecord[];
+  try {
+    const record = await readDeployment(deps.store, notice.deployment);
+    const since =
+      record && record.executionArn === notice.executionArn
+        ? record.startedAt
+        : new Date(deps.now().getTime() - 86_400_000).toISOString();
+    records = await listAudit(deps.store, { since });
+  } catch (error) {
+    logger.warn("deploy timeline not read", { error: (error as Error).name });
+    return ["(the timeline could not be read: see `switchyard history`)"];
+  }
   const mine = records.filter(
     (r) =>
       r.subject === notice.deployment &&

@@ -105,7 +105,8 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
         // StartExecution: the finish step starts a push queued behind this deployment.
         { actions: ["states:SendTaskSuccess", "states:StartExecution"], resources: ["deployStateMachine"] },
-        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        // Query: the audit log's timeline in deploy notifications (notify.ts).
+        stateTableGrant("GetItem", "PutItem", "UpdateItem", "Query"),
         notificationsGrant,
         // The GitHub token of deployments that write statuses back (github.statuses.tokenSecret).
         { actions: ["secretsmanager:GetSecretValue"], resources: ["deployGithubTokens"] },
