@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
@@ -5,8 +7,11 @@ import { setPaused } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import { type DeploymentAction, operateDeployment } from "../packages/core/src/deployments/operator.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import { inRepo } from "./support/cli.ts";
 import { untilAlias } from "./support/deploy.ts";
+import { startDev } from "./support/dev.ts";
 import { it } from "./support/plane.ts";
+import { fixture } from "./support/scenario.ts";
 
 // Operator control of one deployment (issue #12, ADR 0029): deploy by hand, break-glass,
 // pause|resume DEPLOYMENT, retry (redrive) and abort (= rollback), fenced and audited.
@@ -290,5 +295,55 @@ describe("break-glass", () => {
       /^automation is paused \(game day\): no deployment starts, break-glass included; `switchyard resume --reason …` first$/,
     );
     expect(plane.account.sfn.executions()).toHaveLength(0);
+  });
+});
+
+describe("the operator verbs on a running switchyard dev (locally, through its journal)", {
+  timeout: 240_000,
+}, () => {
+  it("pauses, resumes and aborts one rollout, and refuses a deploy of an image not in ECR, each in one line with its exit code", async () => {
+    const dev = await startDev(["--config", inRepo("switchyard.config.ts"), "--speed", "0"]);
+    try {
+      const [push, scan] = fixture<unknown[]>("scenarios/canary-rolled-back.json");
+      const file = join(dev.cwd, "canary.json");
+      writeFileSync(file, JSON.stringify([push, scan]));
+      expect((await dev.cli("send", file)).code).toBe(0);
+      await dev.cli("advance", "10s");
+
+      const paused = await dev.cli("pause", "api", "--reason", "watch it", "--by", "alice");
+      expect(paused).toMatchObject({ code: 0 });
+      expect(paused.stdout).toMatch(
+        /^paused: api-.+ holds before its next step; resume with `switchyard resume api --reason …`\n$/,
+      );
+      await dev.cli("advance", "30m");
+      const status = JSON.parse((await dev.cli("status", "--json")).stdout) as {
+        deployments: { deployment: string; serving: string }[];
+      };
+      expect(status.deployments.find((d) => d.deployment === "api")?.serving).toBe(
+        "version 1 with 10% on version 2",
+      );
+
+      expect((await dev.cli("resume", "api", "--reason", "fine")).stdout).toMatch(/^resumed: /);
+      const aborted = await dev.cli("abort", "api", "--reason", "INC-42", "--json");
+      expect(aborted.code).toBe(0);
+      expect(JSON.parse(aborted.stdout)).toMatchObject({ outcome: "rolled-back" });
+
+      const again = await dev.cli("abort", "api", "--reason", "twice");
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(
+        /^switchyard: deployment "api" has no rollout in flight \(rolled-back\): nothing to abort/,
+      );
+      const retry = await dev.cli("retry", "api");
+      expect(retry.code).toBe(2);
+
+      // A sent push event names an image the simulated registry never held: deploy by hand refuses it.
+      const deployed = await dev.cli("deploy", "api", "--tag", "latest", "--by", "alice");
+      expect(deployed).toMatchObject({
+        code: 1,
+        stderr: "switchyard: no image my-repository-name:latest in ECR: push it first, or name another tag\n",
+      });
+    } finally {
+      await dev.stop();
+    }
   });
 });

@@ -124,6 +124,9 @@ const DEV_OPERATIONS = new Set([
   "approve",
   "deny",
   "failover",
+  "deploy",
+  "retry",
+  "abort",
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {
