@@ -149,6 +149,26 @@ describe("retry DEPLOYMENT", () => {
     );
   });
 
+  it("refuses a retry more than 14 days after the execution failed, as Step Functions does", async ({
+    plane,
+  }) => {
+    plane.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "ServiceException",
+      times: 5,
+      when: (input) => input.FunctionVersion === "2",
+    });
+    plane.account.ecr.pushImage("queue-worker", "stable", "a");
+    await plane.runOut();
+    plane.account.clock.tick(15 * 86_400_000);
+
+    await expect(act(plane, { verb: "retry", reason: "too late" })).rejects.toThrow(
+      /^worker-.+ cannot be redriven \(.+\): abort it with `switchyard abort worker --reason …`, then deploy again$/,
+    );
+    expect(plane.account.sfn.executions()[0]?.status).toBe("FAILED");
+  });
+
   it("refuses a retry once the rollout is settled: the redrive would end stale", async ({ plane }) => {
     await atTenPercent(plane);
     await act(plane, { verb: "abort", reason: "INC-42" });
