@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect } from "vitest";
+import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
+import { githubWorker } from "./support/deploy.ts";
 import { startGithubApi } from "./support/github-api.ts";
 import { it } from "./support/plane.ts";
-import { busEvent, example } from "./support/scenario.ts";
+import { busEvent } from "./support/scenario.ts";
 
 // GitHub write-back (issue #12): deployments started by GitHub `deployment` or `release` events
 // get deployment statuses and a commit status, through Octokit with a token from Secrets Manager,
@@ -17,26 +19,26 @@ let github: Awaited<ReturnType<typeof startGithubApi>>;
 afterEach(async () => github?.close());
 
 const withStatuses = (apiUrl: () => string) =>
-  example((raw) => ({
-    ...raw,
-    deployments: raw.deployments?.map((d) =>
-      d.name === "worker"
-        ? {
-            ...d,
-            image: { repository: "queue-worker" },
-            github: {
-              repository: "Codertocat/Hello-World",
-              on: ["release", "deployment"],
-              statuses: {
-                tokenSecret: "switchyard/github-token",
-                apiUrl: apiUrl(),
-                logUrl: "https://console.aws.amazon.com/states/home#/executions/{execution}",
-              },
-            },
-          }
-        : d,
-    ),
-  }));
+  githubWorker({
+    statuses: {
+      tokenSecret: "switchyard/github-token",
+      apiUrl: apiUrl(),
+      logUrl: "https://console.aws.amazon.com/states/home#/executions/{execution}",
+    },
+  });
+
+/** A plane on `config` whose token secret holds TOKEN and whose registry holds the image of each tag. */
+async function planeWith(
+  startPlane: (config: Config) => Promise<ControlPlane>,
+  config: Config,
+  ...tags: string[]
+): Promise<ControlPlane> {
+  const plane = await startPlane(config);
+  plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
+  for (const tag of tags) plane.account.ecr.pushImage("queue-worker", tag, tag);
+  await plane.settle();
+  return plane;
+}
 
 describe("GitHub write-back", () => {
   let config: Config;
@@ -48,10 +50,7 @@ describe("GitHub write-back", () => {
   it("reports a GitHub deployment in_progress then success, with its environment, log URL and a commit status", async ({
     startPlane,
   }) => {
-    const plane = await startPlane(config);
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", SHA);
-    await plane.settle();
+    const plane = await planeWith(startPlane, config, SHA);
 
     await plane.deliver(busEvent("github/deployment-created.json"));
     await plane.runOut();
@@ -81,11 +80,7 @@ describe("GitHub write-back", () => {
   it("creates a GitHub deployment for a release and marks the one it superseded inactive", async ({
     startPlane,
   }) => {
-    const plane = await startPlane(config);
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", "0.0.1");
-    plane.account.ecr.pushImage("queue-worker", "0.0.2", "b");
-    await plane.settle();
+    const plane = await planeWith(startPlane, config, "0.0.1", "0.0.2");
 
     await plane.deliver(busEvent("github/release-published.json"));
     await plane.runOut();
@@ -120,10 +115,7 @@ describe("GitHub write-back", () => {
   });
 
   it("reports failure when the deployment rolls back on an alarm", async ({ startPlane }) => {
-    const plane = await startPlane(config);
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", SHA);
-    await plane.settle();
+    const plane = await planeWith(startPlane, config, SHA);
     plane.account.cloudwatch.observeState("WorkerErrors", "ALARM");
 
     await plane.deliver(busEvent("github/deployment-created.json"));
@@ -137,18 +129,27 @@ describe("GitHub write-back", () => {
   });
 });
 
+/** A GitHub deployment event delivered and run out while the GitHub API answers as `api` says. */
+async function deliveredWhile(
+  startPlane: (config: Config) => Promise<ControlPlane>,
+  api: Parameters<typeof startGithubApi>[0],
+): Promise<ControlPlane> {
+  github = await startGithubApi(api);
+  const plane = await planeWith(
+    startPlane,
+    withStatuses(() => github.url),
+    SHA,
+  );
+  await plane.deliver(busEvent("github/deployment-created.json"));
+  await plane.runOut();
+  return plane;
+}
+
 describe("GitHub write-back failures never block the AWS side", () => {
   it("deploys to 100% while GitHub answers 500, retries once, and audits what was not written", async ({
     startPlane,
   }) => {
-    github = await startGithubApi({ token: TOKEN, alerts: [], failWrites: 100 });
-    const plane = await startPlane(withStatuses(() => github.url));
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", SHA);
-    await plane.settle();
-
-    await plane.deliver(busEvent("github/deployment-created.json"));
-    await plane.runOut();
+    const plane = await deliveredWhile(startPlane, { token: TOKEN, alerts: [], failWrites: 100 });
 
     expect(plane.aliases()["queue-worker:live"]).toEqual({ version: "2", weights: {} });
     const [execution] = plane.account.sfn.executions();
@@ -161,14 +162,7 @@ describe("GitHub write-back failures never block the AWS side", () => {
   });
 
   it("writes the status once GitHub recovers: one 500 is retried", async ({ startPlane }) => {
-    github = await startGithubApi({ token: TOKEN, alerts: [], failWrites: 1 });
-    const plane = await startPlane(withStatuses(() => github.url));
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", SHA);
-    await plane.settle();
-
-    await plane.deliver(busEvent("github/deployment-created.json"));
-    await plane.runOut();
+    const plane = await deliveredWhile(startPlane, { token: TOKEN, alerts: [], failWrites: 1 });
 
     expect(github.statuses.filter((s) => s.kind === "deployment-status").map((s) => s.body.state)).toEqual([
       "in_progress",
@@ -178,14 +172,7 @@ describe("GitHub write-back failures never block the AWS side", () => {
   });
 
   it("never writes the token into the audit log or a notification", async ({ startPlane }) => {
-    github = await startGithubApi({ token: "another-token", alerts: [] });
-    const plane = await startPlane(withStatuses(() => github.url));
-    plane.account.secrets.seedSecret("switchyard/github-token", TOKEN);
-    plane.account.ecr.pushImage("queue-worker", SHA);
-    await plane.settle();
-
-    await plane.deliver(busEvent("github/deployment-created.json"));
-    await plane.runOut();
+    const plane = await deliveredWhile(startPlane, { token: "another-token", alerts: [] });
 
     const audit = JSON.stringify(await listAudit(plane.store));
     expect(audit).toContain("HTTP 401");

@@ -29,6 +29,19 @@ async function atTenPercent(plane: ControlPlane) {
   await untilAlias(plane, WORKER, { version: "1", weights: { "2": 0.1 } });
 }
 
+/** A push whose 100% shift fails five times (retries exhausted): the execution fails in place. */
+async function failedInPlace(plane: ControlPlane) {
+  plane.account.injectFault({
+    service: "lambda",
+    action: "UpdateAlias",
+    error: "ServiceException",
+    times: 5,
+    when: (input) => input.FunctionVersion === "2",
+  });
+  plane.account.ecr.pushImage("queue-worker", "stable", "a");
+  await plane.runOut();
+}
+
 const decisions = async (plane: ControlPlane) => (await listAudit(plane.store)).map((a) => a.decision);
 
 describe("pause|resume DEPLOYMENT", () => {
@@ -124,15 +137,7 @@ describe("retry DEPLOYMENT", () => {
   it("redrives an execution that failed in place from its failed step, and it finishes the rollout", async ({
     plane,
   }) => {
-    plane.account.injectFault({
-      service: "lambda",
-      action: "UpdateAlias",
-      error: "ServiceException",
-      times: 5,
-      when: (input) => input.FunctionVersion === "2",
-    });
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await plane.runOut();
+    await failedInPlace(plane);
     const [failed] = plane.account.sfn.executions();
     expect(failed?.status).toBe("FAILED");
     expect((await readDeployment(plane.store, "worker"))?.status).toBe("shifting");
@@ -152,15 +157,7 @@ describe("retry DEPLOYMENT", () => {
   it("refuses a retry more than 14 days after the execution failed, as Step Functions does", async ({
     plane,
   }) => {
-    plane.account.injectFault({
-      service: "lambda",
-      action: "UpdateAlias",
-      error: "ServiceException",
-      times: 5,
-      when: (input) => input.FunctionVersion === "2",
-    });
-    plane.account.ecr.pushImage("queue-worker", "stable", "a");
-    await plane.runOut();
+    await failedInPlace(plane);
     plane.account.clock.tick(15 * 86_400_000);
 
     await expect(act(plane, { verb: "retry", reason: "too late" })).rejects.toThrow(

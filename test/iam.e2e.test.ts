@@ -24,7 +24,7 @@ import {
   snsAlert,
   withStopActions,
 } from "./support/cost.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { githubWorker, untilAlias } from "./support/deploy.ts";
 import { auroraGlobal, runbookConfig, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { type BusEvent, busEvent, example } from "./support/scenario.ts";
 
@@ -270,22 +270,10 @@ async function exercise(): Promise<CallRecord[]> {
       await p.settle();
       await p.deliver(busEvent("github/deployment-created.json"));
     },
-    example((raw) => ({
-      ...raw,
-      deployments: raw.deployments?.map((d) =>
-        d.name === "worker"
-          ? {
-              ...d,
-              image: { repository: "queue-worker" },
-              github: {
-                repository: "Codertocat/Hello-World",
-                on: ["deployment"],
-                statuses: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
-              },
-            }
-          : d,
-      ),
-    })),
+    githubWorker({
+      on: ["deployment"],
+      statuses: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
+    }),
   );
   // Stuck rotations: a rotation whose createSecret failed leaves an empty AWSPENDING version; the
   // hourly schedule reports it, clears it and rotates again; an event without an id is dead-lettered.

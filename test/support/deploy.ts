@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
+import type { Config } from "../../packages/core/src/config/index.ts";
+import { example } from "./scenario.ts";
 
 /**
  * Lets virtual time pass, one timer at a time, until the alias routes as `expected`: a deploy
@@ -20,4 +22,24 @@ export async function untilAlias(
       );
     await plane.settle();
   }
+}
+
+/**
+ * The example config with its `worker` deployment started by GitHub events of
+ * Codertocat/Hello-World (the @octokit/webhooks-examples repository), its image tag named by
+ * the release or deployment; `github` adds to (or overrides) the deployment's `github` section.
+ */
+export function githubWorker(github: Record<string, unknown> = {}): Config {
+  return example((raw) => ({
+    ...raw,
+    deployments: raw.deployments?.map((d) =>
+      d.name === "worker"
+        ? {
+            ...d,
+            image: { repository: "queue-worker" },
+            github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"], ...github },
+          }
+        : d,
+    ),
+  }));
 }

@@ -8,7 +8,14 @@ import type { BusEvent } from "../events/envelope.ts";
 import { imageRegistry } from "../provenance.ts";
 import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
-import { BREAK_GLASS_DEPLOY, deployNotice, MANUAL_DEPLOY, noticeTargets, OPERATOR_SOURCE } from "./notify.ts";
+import {
+  BREAK_GLASS_DEPLOY,
+  type DeployNoticeKind,
+  deployNotice,
+  MANUAL_DEPLOY,
+  noticeTargets,
+  OPERATOR_SOURCE,
+} from "./notify.ts";
 import { rollBack } from "./rollback.ts";
 import { startDeployments } from "./trigger.ts";
 
@@ -37,7 +44,41 @@ function deploymentOf(config: TriggerDeps["config"], name: string): Deployment {
   return d;
 }
 
+/** An operator's decision on one rollout: audited, then notified with the deployment's timeline. */
+async function told(
+  deps: TriggerDeps,
+  name: string,
+  what: { decision: string; kind: DeployNoticeKind; audit: string; notice: string; executionArn: string },
+) {
+  await recordAudit(deps.store, {
+    reaction: "operator",
+    decision: what.decision,
+    reason: what.audit,
+    subject: name,
+    executionArn: what.executionArn,
+  });
+  await deployNotice(deps, noticeTargets(deps.config, name), {
+    kind: what.kind,
+    deployment: name,
+    reason: what.notice,
+    executionArn: what.executionArn,
+  });
+}
+
 // ---- one rollout's hold (pause|resume DEPLOYMENT) ---------------------------------------------
+
+/** One conditional write on the hold; a lost condition means another operator acted meanwhile. */
+async function holdWrite(name: string, send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if ((error as Error).name === "ConditionalCheckFailedException")
+      throw new OperatorRefusal(
+        `deployment "${name}" was paused or resumed meanwhile: run status and decide again`,
+      );
+    throw error;
+  }
+}
 
 const holdKey = (deployment: string) => ({
   [stateTable.partitionKey]: `deployment#${deployment}`,
@@ -100,34 +141,22 @@ export async function pauseRollout(deps: TriggerDeps, name: string, ask: Operato
     reason: ask.reason,
     at: deps.now().toISOString(),
   };
-  try {
-    await deps.store.db.send(
+  await holdWrite(name, () =>
+    deps.store.db.send(
       new PutCommand({
         TableName: deps.store.table,
         Item: { ...holdKey(name), ...hold },
         ConditionExpression: "attribute_not_exists(executionArn) OR executionArn = :seen",
         ExpressionAttributeValues: { ":seen": existing?.executionArn ?? "" },
       }),
-    );
-  } catch (error) {
-    if ((error as Error).name === "ConditionalCheckFailedException")
-      throw new OperatorRefusal(
-        `deployment "${name}" was paused or resumed meanwhile: run status and decide again`,
-      );
-    throw error;
-  }
+    ),
+  );
   const execution = record.executionArn.split(":").at(-1);
-  await recordAudit(deps.store, {
-    reaction: "operator",
+  await told(deps, name, {
     decision: "rollout-paused",
-    reason: `${ask.by}: ${ask.reason}; ${execution} holds before its next step`,
-    subject: name,
-    executionArn: record.executionArn,
-  });
-  await deployNotice(deps, noticeTargets(deps.config, name), {
     kind: "paused",
-    deployment: name,
-    reason: `${ask.by}: ${ask.reason}`,
+    audit: `${ask.by}: ${ask.reason}; ${execution} holds before its next step`,
+    notice: `${ask.by}: ${ask.reason}`,
     executionArn: record.executionArn,
   });
   return {
@@ -141,33 +170,21 @@ export async function resumeRollout(deps: TriggerDeps, name: string, ask: Operat
   deploymentOf(deps.config, name);
   const hold = await readHold(deps, name);
   if (!hold) return { outcome: "not-paused", detail: `${name} is not paused: nothing to resume` };
-  try {
-    await deps.store.db.send(
+  await holdWrite(name, () =>
+    deps.store.db.send(
       new DeleteCommand({
         TableName: deps.store.table,
         Key: holdKey(name),
         ConditionExpression: "executionArn = :seen",
         ExpressionAttributeValues: { ":seen": hold.executionArn },
       }),
-    );
-  } catch (error) {
-    if ((error as Error).name === "ConditionalCheckFailedException")
-      throw new OperatorRefusal(
-        `deployment "${name}" was paused or resumed meanwhile: run status and decide again`,
-      );
-    throw error;
-  }
-  await recordAudit(deps.store, {
-    reaction: "operator",
+    ),
+  );
+  await told(deps, name, {
     decision: "rollout-resumed",
-    reason: `${ask.by}: ${ask.reason}`,
-    subject: name,
-    executionArn: hold.executionArn,
-  });
-  await deployNotice(deps, noticeTargets(deps.config, name), {
     kind: "resumed",
-    deployment: name,
-    reason: `${ask.by}: ${ask.reason}`,
+    audit: `${ask.by}: ${ask.reason}`,
+    notice: `${ask.by}: ${ask.reason}`,
     executionArn: hold.executionArn,
   });
   return { outcome: "resumed", detail: `${hold.executionArn.split(":").at(-1)} goes on at its next check` };
@@ -374,17 +391,11 @@ export async function abortRollout(deps: TriggerDeps, name: string, ask: Operato
     );
   const reason = `aborted by ${ask.by}: ${ask.reason}`;
   const out = await rollBack(deps, record, { status: "rolled-back", reason, stopExecution: true });
-  await recordAudit(deps.store, {
-    reaction: "operator",
+  await told(deps, name, {
     decision: "aborted",
-    reason: `${ask.by}: ${ask.reason}; ${out.detail}`,
-    subject: name,
-    executionArn: record.executionArn,
-  });
-  await deployNotice(deps, noticeTargets(deps.config, name), {
     kind: "rolled-back",
-    deployment: name,
-    reason,
+    audit: `${ask.by}: ${ask.reason}; ${out.detail}`,
+    notice: reason,
     executionArn: record.executionArn,
   });
   return out;
