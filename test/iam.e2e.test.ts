@@ -224,6 +224,20 @@ async function exercise(): Promise<CallRecord[]> {
       secretScanning: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
     })),
   );
+  // A GitHub deployment whose statuses are written back: the token is read (nothing listens at the
+  // API address, so the write-back is recorded as failed and the deployment goes on).
+  await run(
+    async (p) => {
+      p.account.secrets.seedSecret("switchyard/github-token", "iam-test-github-token");
+      p.account.ecr.pushImage("queue-worker", "f95f852bd8fca8fcc58a9a2d6c842781e32a215e");
+      await p.settle();
+      await p.deliver(busEvent("github/deployment-created.json"));
+    },
+    githubWorker({
+      on: ["deployment"],
+      statuses: { tokenSecret: "switchyard/github-token", apiUrl: "http://127.0.0.1:9" },
+    }),
+  );
   // Stuck rotations: a rotation whose createSecret failed leaves an empty AWSPENDING version; the
   // hourly schedule reports it, clears it and rotates again; an event without an id is dead-lettered.
   await run(

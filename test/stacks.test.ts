@@ -94,6 +94,7 @@ const CONFIG_NAMED = new Set<string>([
   "costEcsServices",
   "managedSecrets",
   "rotationCredentials",
+  "deployGithubTokens",
   "rotationFunctions",
   // What failover runbooks name (none in a config without runbooks, or without that part).
   "failoverAlarms",

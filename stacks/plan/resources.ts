@@ -30,6 +30,11 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
         return [arn("ecr", `repository/${prefix === undefined ? d.image.repository : `${prefix}*`}`)];
       }),
     ),
+    deployGithubTokens: unique(
+      config.deployments.flatMap((d) =>
+        d.github?.statuses ? [secretArnOf(d.github.statuses.tokenSecret)] : [],
+      ),
+    ),
     costStateMachine: [n.stateMachineArn("cost-response")],
     costExecutions: [n.executionsArn("cost-response")],
     costStepsFunction: [n.functionArn("cost-steps"), `${n.functionArn("cost-steps")}:*`],

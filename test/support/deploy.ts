@@ -40,20 +40,29 @@ export const opsTarget = (plane: ControlPlane): OpsTarget => ({
   close: async () => undefined,
 });
 
-/** The example config with the worker deployed from `queue-worker` on GitHub's `on` events for Codertocat/Hello-World. */
-export const githubWorker = (on: ("release" | "deployment")[] = ["release", "deployment"]): Config =>
-  example((raw) => ({
+/**
+ * The example config with its `worker` deployment started by GitHub events of
+ * Codertocat/Hello-World (the @octokit/webhooks-examples repository), its image tag named by
+ * the release or deployment: on the events `github` lists, or with `github` added to (or
+ * overriding) the deployment's `github` section.
+ */
+export function githubWorker(
+  github: readonly ("release" | "deployment")[] | Record<string, unknown> = {},
+): Config {
+  const extra = Array.isArray(github) ? { on: github } : github;
+  return example((raw) => ({
     ...raw,
     deployments: raw.deployments?.map((d) =>
       d.name === "worker"
         ? {
             ...d,
             image: { repository: "queue-worker" },
-            github: { repository: "Codertocat/Hello-World", on },
+            github: { repository: "Codertocat/Hello-World", on: ["release", "deployment"], ...extra },
           }
         : d,
     ),
   }));
+}
 
 /** A human moves the API alias by hand (the console's UpdateAlias): version 1, `weights` on others. */
 export async function moveAliasByHand(plane: ControlPlane, weights: Record<string, number>): Promise<void> {

@@ -3,6 +3,7 @@ import { sign } from "@octokit/webhooks-methods";
 // The local GitHub API and function URL live beside the scenarios that use them too.
 export {
   type AlertUpdate,
+  type StatusWrite,
   startFunctionUrl,
   startGithubApi,
 } from "../../packages/cli/src/scenarios/github.ts";

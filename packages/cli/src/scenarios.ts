@@ -11,6 +11,7 @@ import {
 import { sign } from "@octokit/webhooks-methods";
 import { type Config, loadConfig, parseConfig } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { operateDeployment } from "@switchyard/core/deployments/operator";
 import { type BusEvent, BusEventEnvelope } from "@switchyard/core/events/envelope";
 import { answerApproval as approveFailover } from "@switchyard/core/failover/approval";
 import { startFailback } from "@switchyard/core/failover/operator";
@@ -286,6 +287,20 @@ function player(
           by: step.by,
         });
         return plane.settle();
+      case "operate": {
+        const { action, pushTag } = step;
+        if (pushTag) {
+          const repository = plane.config.deployments.find((d) => d.name === action.deployment)?.image
+            ?.repository;
+          if (!repository)
+            throw new Error(`scenario ${scenario} pushes for ${action.deployment}, which has no repository`);
+          plane.account.ecr.pushImage(repository, pushTag, `${scenario}-${pushTag}-${++pushes}`);
+          await plane.settle();
+        }
+        const out = await operateDeployment(plane.context, { by: "scenario", ...action });
+        note(`operator ${action.verb} ${action.deployment}: ${out.outcome}: ${out.detail}`);
+        return plane.settle();
+      }
       case "say":
         note(typeof step.text === "string" ? step.text : await step.text(plane));
         return;

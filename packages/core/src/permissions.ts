@@ -17,6 +17,8 @@ export type ResourceRef =
   | "webhookSecret"
   | "deployStepsFunction"
   | "imageRepositories"
+  /** The GitHub token secrets of deployments that write statuses back (deployments[].github.statuses). */
+  | "deployGithubTokens"
   | "costStateMachine"
   | "costExecutions"
   | "costStepsFunction"

@@ -28,6 +28,9 @@ const NEEDS_DEPLOYMENT = new Set(["rollback", "promote", "abandon"]);
 
 /** `switchyard status|history|pause|resume|rollback|promote|abandon`. */
 export async function run({ verb, args, flags }: VerbInput): Promise<number> {
+  // pause|resume DEPLOYMENT holds one rollout (ADR 0029); without a deployment, the kill switch.
+  if ((verb === "pause" || verb === "resume") && args[0])
+    return (await import("./operator.ts")).run({ verb, args, flags });
   if (NEEDS_REASON.has(verb) && !str(flags.reason))
     throw new UsageError(`${verb} needs --reason "…": it goes into the audit log`);
   if (NEEDS_DEPLOYMENT.has(verb) && !args[0])

@@ -102,6 +102,80 @@ const ops = (name: string, summary: string, usage: string, extra: Options, detai
   load: () => import("./ops.ts"),
 });
 
+/** deploy, retry, abort: operator control of one deployment (ADR 0029). */
+const OPERATOR_VERBS: readonly {
+  name: string;
+  summary: string;
+  usage: string;
+  details: string;
+  options: Options;
+}[] = [
+  {
+    name: "deploy",
+    summary: "start a deployment by hand, or break-glass: straight to 100%",
+    usage: "deploy DEPLOYMENT --image URI|--tag TAG [--break-glass --reason TEXT [--force]] --aws",
+    details:
+      "Starts the deployment of the image (by tag or URI of the deployment's repository) through the\n" +
+      "same path as an ECR push: scan gate, steps, alarm checks, newer-image policy, action limit.\n" +
+      "--break-glass skips the gates and the steps (one step to 100%), supersedes a rollout in\n" +
+      "flight, needs --reason, and is audited and notified loudly; refused while the rollout is\n" +
+      "paused unless --force, and always while automation is paused (the kill switch stays).",
+    options: {
+      image: {
+        type: "string",
+        arg: "URI",
+        help: "the image, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG or …@sha256:…",
+      },
+      tag: { type: "string", arg: "TAG", help: "the image tag in the deployment's repository" },
+      "break-glass": { type: "boolean", help: "skip gates and steps: 100% at once (needs --reason)" },
+      force: { type: "boolean", help: "with --break-glass: go ahead even while the rollout is paused" },
+    },
+  },
+  {
+    name: "retry",
+    summary: "redrive a deployment's failed execution from its failed state",
+    usage: "retry DEPLOYMENT --reason TEXT --aws",
+    details:
+      "Step Functions RedriveExecution: only an execution that failed, timed out or was aborted in\n" +
+      "the last 14 days, and only while the deployment record still names it as shifting.",
+    options: {},
+  },
+  {
+    name: "abort",
+    summary: "roll back the rollout in flight: alias to stable, execution stopped",
+    usage: "abort DEPLOYMENT --reason TEXT --aws",
+    details: "The rollout's generation advances, so its execution writes nothing more.",
+    options: {},
+  },
+];
+
+/** Where deploy|retry|abort and pause|resume DEPLOYMENT run: --aws here, or a running dev. */
+function operatorHelp(name: string): Pick<Verb, "usage" | "examples"> {
+  const local = "(locally: acts on the running `switchyard dev`)";
+  if (name === "pause" || name === "resume")
+    return {
+      usage: [
+        `${name} --reason TEXT [--aws] [--dry-run]`,
+        `${name} DEPLOYMENT --reason TEXT [--aws] ${local}`,
+      ],
+      examples: [
+        `${name} --reason "incident 42"`,
+        `${name} api --reason "${name === "pause" ? "watch the 25% step" : "metrics look fine"}"`,
+      ],
+    };
+  const verb = OPERATOR_VERBS.find((v) => v.name === name);
+  return {
+    usage: [`${verb?.usage ?? name} ${local}`],
+    examples:
+      name === "deploy"
+        ? [
+            "deploy api --tag v2 --aws",
+            'deploy api --tag hotfix --break-glass --reason "INC-42 outage" --aws',
+          ]
+        : [`${name} api --reason "INC-42" --aws`],
+  };
+}
+
 export const VERBS: readonly Verb[] = [
   {
     name: "showcase",
@@ -199,16 +273,25 @@ export const VERBS: readonly Verb[] = [
     "history [--aws] [--limit N] [--json]",
     { limit: { type: "string", arg: "N", help: "how many records (default 50)" } },
   ),
-  ops("pause", "the kill switch: pause all automation", "pause --reason TEXT [--aws] [--dry-run]", {
-    ...reason,
-    ...by,
-    ...dryRun,
-  }),
-  ops("resume", "lift the kill switch", "resume --reason TEXT [--aws] [--dry-run]", {
-    ...reason,
-    ...by,
-    ...dryRun,
-  }),
+  {
+    ...ops("pause", "the kill switch: pause all automation", "pause --reason TEXT [--aws] [--dry-run]", {
+      ...reason,
+      ...by,
+      ...dryRun,
+    }),
+    ...operatorHelp("pause"),
+  },
+  {
+    ...ops("resume", "lift the kill switch", "resume --reason TEXT [--aws] [--dry-run]", {
+      ...reason,
+      ...by,
+      ...dryRun,
+    }),
+    ...operatorHelp("resume"),
+  },
+  ...OPERATOR_VERBS.map((v) =>
+    ops(v.name, v.summary, v.usage, { ...reason, ...by, ...dryRun, ...v.options }, v.details),
+  ).map((v): Verb => ({ ...v, ...operatorHelp(v.name), load: () => import("./operator.ts") })),
   {
     ...ops(
       "rollback",

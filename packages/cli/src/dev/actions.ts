@@ -1,5 +1,7 @@
 import type { Config } from "@switchyard/core/config/index";
+import type { TriggerDeps } from "@switchyard/core/context";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { operateDeployment } from "@switchyard/core/deployments/operator";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
 import {
@@ -20,6 +22,8 @@ export type ActionResult =
 export interface Machines {
   failover(): string;
   failback(): string;
+  /** The context one deployment's operator actions start executions from, where the target has one. */
+  trigger?(): TriggerDeps;
 }
 
 /**
@@ -73,6 +77,15 @@ export async function takeAction(
             by: action.by,
           }),
         };
+      }
+      case "deployment": {
+        const trigger = machines.trigger?.();
+        if (!trigger)
+          return {
+            ok: false,
+            error: `switchyard ${action.verb} DEPLOYMENT is not available here; run it from the CLI`,
+          };
+        return { ok: true, result: await operateDeployment(trigger, action) };
       }
       case "failover-approve":
       case "failover-deny":

@@ -241,6 +241,7 @@ export class DevPlane {
       {
         failover: () => plane.context.failoverStateMachineArn,
         failback: () => plane.context.failbackStateMachineArn,
+        trigger: () => plane.context,
       },
       action,
     );

@@ -2,6 +2,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import type { DeploymentAction } from "@switchyard/core/deployments/operator";
 
 /**
  * The journal of a `switchyard dev` control plane (`.switchyard/journal.jsonl`): every input it
@@ -28,7 +29,9 @@ export type OperatorAction =
       readonly dryRun: boolean;
       readonly by: string;
     }
-  | { readonly do: "failover-approve" | "failover-deny"; readonly runbook: string; readonly by: string };
+  | { readonly do: "failover-approve" | "failover-deny"; readonly runbook: string; readonly by: string }
+  /** deploy, pause|resume DEPLOYMENT, retry, abort (ADR 0029). */
+  | ({ readonly do: "deployment" } & DeploymentAction);
 
 export type JournalEntry =
   /** The journal's first line: where the virtual clock started and which config it ran. */

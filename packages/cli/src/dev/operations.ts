@@ -17,6 +17,9 @@ export const DEV_OPERATIONS: ReadonlySet<string> = new Set([
   "approve",
   "deny",
   "failover",
+  "deploy",
+  "retry",
+  "abort",
 ]);
 
 /** The audit records as `switchyard history` prints them for a human, one a line. */

@@ -273,6 +273,33 @@ const text = (body: Record<string, unknown>, field: string, required = true): st
   throw new HttpError(400, `the action needs "${field}" (a non-empty string)`);
 };
 
+/**
+ * A deploy, pause|resume DEPLOYMENT, retry or abort action's shape (ADR 0029): the verb, the
+ * deployment and a reason; deploy names one of image or tag.
+ */
+function deploymentAction(
+  body: Record<string, unknown>,
+  by: string,
+  field: (name: string, required: boolean) => string,
+): OperatorAction {
+  const verbs = ["deploy", "pause", "resume", "retry", "abort"] as const;
+  const verb = verbs.find((v) => v === body.verb);
+  if (!verb) throw new HttpError(400, `the action needs "verb": one of ${verbs.join(", ")}`);
+  const image = field("image", false);
+  const tag = field("tag", false);
+  return {
+    do: "deployment",
+    verb,
+    deployment: field("deployment", true),
+    reason: field("reason", verb !== "deploy"),
+    by,
+    ...(image ? { image } : {}),
+    ...(tag ? { tag } : {}),
+    ...(body.breakGlass === true ? { breakGlass: true } : {}),
+    ...(body.force === true ? { force: true } : {}),
+  };
+}
+
 /** Checks an action's shape; `by` defaults to the user who runs `switchyard dev`. */
 export function toAction(input: unknown, operator: string): OperatorAction {
   if (!input || typeof input !== "object" || Array.isArray(input))
@@ -304,6 +331,8 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     case "failover-approve":
     case "failover-deny":
       return { do: body.do, runbook: text(body, "runbook"), by };
+    case "deployment":
+      return deploymentAction(body, by, (field, required) => text(body, field, required));
     default:
       throw new HttpError(
         400,

@@ -337,6 +337,10 @@ const OPS_OPTIONS = {
   limit: { type: "string" },
   list: { type: "boolean" },
   watch: { type: "boolean" },
+  image: { type: "string" },
+  tag: { type: "string" },
+  "break-glass": { type: "boolean" },
+  force: { type: "boolean" },
 } as const;
 
 /** The operations verbs while a dev control plane runs here; undefined hands them back to the caller. */
@@ -356,6 +360,21 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   });
   const args = positionals.slice(positionals.indexOf(verb) + 1);
   const by = values.by ?? process.env.USER ?? "operator";
+  // deploy|retry|abort DEPLOYMENT and pause|resume DEPLOYMENT (ADR 0029): one rollout, through the journal.
+  const deploymentVerb =
+    ["deploy", "retry", "abort"].includes(verb) || (["pause", "resume"].includes(verb) && args[0]);
+  if (deploymentVerb) {
+    const { deploymentAction } = await import("../commands/operator.ts");
+    let action: Record<string, unknown>;
+    try {
+      action = { do: "deployment", ...deploymentAction(verb, args, values) };
+    } catch (error) {
+      throw new DevUsageError((error as Error).message);
+    }
+    const dev = await findDev(here());
+    if (!dev) throw notRunning();
+    return operateOn(dev, action, values.json === true);
+  }
   const onDeployment = verb === "rollback" || verb === "promote" || verb === "abandon";
   if ((onDeployment || verb === "pause" || verb === "resume") && !values.reason) return undefined; // the caller names the missing --reason
   if (onDeployment && !args[0]) return undefined;
@@ -432,6 +451,19 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
     default:
       return failover(dev, args, values.json === true, act, print);
   }
+}
+
+/** Posts one deployment action to the running dev and prints its outcome (1 when refused). */
+async function operateOn(dev: DevEndpoint, action: Record<string, unknown>, json: boolean): Promise<number> {
+  const out = await postJson<{ ok: boolean; result?: { outcome: string; detail: string }; error?: string }>(
+    dev,
+    "api/actions",
+    action,
+  );
+  if (json) process.stdout.write(`${JSON.stringify(out.ok ? out.result : out, null, 2)}\n`);
+  else if (!out.ok) process.stderr.write(`switchyard: ${out.error}\n`);
+  else process.stdout.write(`${out.result?.outcome}: ${out.result?.detail}\n`);
+  return out.ok ? 0 : 1;
 }
 
 async function failover(

@@ -1,5 +1,6 @@
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { ControlPlane } from "../local/control-plane.ts";
+import { operatorScenarios } from "./deploy-operator.ts";
 import {
   advance,
   alarm,
@@ -354,4 +355,5 @@ export const scenarios: readonly Scenario[] = [
       ),
     ],
   },
+  ...operatorScenarios,
 ];

@@ -20,9 +20,26 @@ export interface AlertUpdate {
  * repository" (GET/PATCH /repos/{owner}/{repo}/hooks/{hook_id}/config): like GitHub, it keeps the
  * secret and answers a mask in its place.
  */
-export async function startGithubApi(options: { token: string; alerts: string[]; hooks?: string[] }) {
+/** A deployment status or commit status the server recorded, as GitHub would list it. */
+export interface StatusWrite {
+  readonly kind: "deployment" | "deployment-status" | "commit-status";
+  /** The deployment id, or the commit sha. */
+  readonly target: string;
+  readonly body: Record<string, unknown>;
+}
+
+export async function startGithubApi(options: {
+  token: string;
+  alerts: string[];
+  hooks?: string[];
+  /** Answer this many deployment and status writes with HTTP 500 first (GitHub's "Server Error"). */
+  failWrites?: number;
+}) {
   const updates: AlertUpdate[] = [];
   const hookSecrets = new Map<string, string>();
+  const statuses: StatusWrite[] = [];
+  let failWrites = options.failWrites ?? 0;
+  let nextDeployment = 1_000;
   const server: Server = createServer((req, res) => {
     let text = "";
     req.on("data", (chunk) => {
@@ -36,6 +53,38 @@ export async function startGithubApi(options: { token: string; alerts: string[];
       const authorization = req.headers.authorization ?? "";
       if (authorization !== `token ${options.token}` && authorization !== `Bearer ${options.token}`)
         return reply(401, { message: "Bad credentials" });
+      // Deployments and statuses:
+      // https://docs.github.com/en/rest/deployments/deployments#create-a-deployment (201, with its id and sha),
+      // https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status (201),
+      // https://docs.github.com/en/rest/commits/statuses#create-a-commit-status (201; state one of
+      // error, failure, pending, success, else 422).
+      const deployments =
+        /^\/repos\/([^/]+)\/([^/]+)\/(deployments(?:\/(\d+)\/statuses)?|statuses\/([0-9a-f]{40}))$/.exec(
+          req.url ?? "",
+        );
+      if (deployments && req.method === "POST") {
+        if (failWrites > 0) {
+          failWrites--;
+          return reply(500, { message: "Server Error" });
+        }
+        const body = JSON.parse(text || "{}") as Record<string, unknown>;
+        if (deployments[5]) {
+          if (!["error", "failure", "pending", "success"].includes(String(body.state)))
+            return reply(422, { message: "Validation Failed" });
+          statuses.push({ kind: "commit-status", target: deployments[5], body });
+          return reply(201, { id: statuses.length, state: body.state, context: body.context });
+        }
+        if (deployments[4]) {
+          const states = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"];
+          if (!states.includes(String(body.state))) return reply(422, { message: "Validation Failed" });
+          statuses.push({ kind: "deployment-status", target: deployments[4], body });
+          return reply(201, { id: statuses.length, state: body.state });
+        }
+        const id = nextDeployment++;
+        const sha = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
+        statuses.push({ kind: "deployment", target: String(id), body });
+        return reply(201, { id, sha, ref: body.ref, environment: body.environment });
+      }
       const hookConfig = /^\/repos\/([^/]+)\/([^/]+)\/hooks\/(\d+)\/config$/.exec(req.url ?? "");
       if (hookConfig) {
         const key = `${hookConfig[1]}/${hookConfig[2]}#${hookConfig[3]}`;
@@ -71,6 +120,8 @@ export async function startGithubApi(options: { token: string; alerts: string[];
   return {
     url: `http://127.0.0.1:${port}`,
     updates,
+    /** Deployments created and statuses written, in order. */
+    statuses,
     /** The secret GitHub would sign the hook's deliveries with ("owner/repo#id"). */
     hookSecret: (key: string) => hookSecrets.get(key),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

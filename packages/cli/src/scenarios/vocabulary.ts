@@ -1,4 +1,5 @@
 import type { Config } from "@switchyard/core/config/index";
+import type { DeploymentAction } from "@switchyard/core/deployments/operator";
 import type { AuditRecord } from "@switchyard/core/store/state";
 import type { ControlPlane } from "../local/control-plane.ts";
 
@@ -33,6 +34,11 @@ export type Step =
   | { readonly do: "approve"; readonly runbook: string; readonly by: string }
   /** An operator starts the failback of a runbook that failed over. */
   | { readonly do: "failBack"; readonly runbook: string; readonly by: string }
+  /**
+   * An operator acts on one deployment (deploy, pause, resume, retry, abort: ADR 0029), after
+   * pushing `pushTag` to its repository when given (a tag no deployment watches, e.g. a hotfix).
+   */
+  | { readonly do: "operate"; readonly action: OperateStep; readonly pushTag?: string }
   /** A note on the timeline; a function reads what it reports from the simulated account. */
   | { readonly do: "say"; readonly text: string | ((plane: ControlPlane) => string | Promise<string>) }
   /**
@@ -57,6 +63,13 @@ export type Step =
   /** An EventBridge scheduled rule of Switchyard's (e.g. "secrets-stuck-check") fires its Scheduled Event. */
   | { readonly do: "schedule"; readonly rule: string };
 
+/** An operator's action in a scenario: the operator is "scenario" unless `by` says who. */
+export type OperateStep = Omit<DeploymentAction, "by"> & { readonly by?: string };
+export const operate = (action: OperateStep, pushTag?: string): Step => ({
+  do: "operate",
+  action,
+  ...(pushTag ? { pushTag } : {}),
+});
 export const push = (deployment: string): Step => ({ do: "push", deployment });
 export const scan = (deployment: string, findings: Record<string, number> = {}): Step => ({
   do: "scan",

@@ -22,6 +22,8 @@ import {
   slug,
   strict,
 } from "../config/zod.ts";
+import { GithubStatusSchema } from "../github/statuses.ts";
+import { DeployNotifySchema } from "./notify.ts";
 
 /**
  * The `deployments` section of the config: what shifts which alias, on which artifact, by which
@@ -114,6 +116,7 @@ export const DeploymentSchema = strict({
     on: z
       .array(oneOf(GITHUB_EVENTS, "GitHub event"))
       .min(1, { error: 'list the events that deploy: ["release"], ["deployment"] or both' }),
+    statuses: GithubStatusSchema.optional(),
   }).optional(),
   strategy: Strategy,
   alarms: z
@@ -171,6 +174,7 @@ export const DeploymentSchema = strict({
    * audited and notified (docs/decisions/0018-newer-image-policy.md).
    */
   onNewerImage: z.enum(["supersede", "queue", "reject"]).default("supersede"),
+  notify: DeployNotifySchema.optional(),
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;

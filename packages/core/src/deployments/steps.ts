@@ -24,6 +24,7 @@ import {
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
+import { rolloutHeld } from "./operator.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
 import { startQueued, stateMachineOf } from "./watch.ts";
@@ -375,6 +376,9 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       );
       return { verdict: "hold", reason: "automation paused", holdsLeft };
     }
+    // An operator's hold of this one rollout (pause DEPLOYMENT) holds until resumed, never abandons.
+    const held = await rolloutHeld(deps, input.deployment, payload.execution);
+    if (held) return { verdict: "hold", reason: held, holdsLeft: Math.max(1, holdsLeft) };
     if (input.alarms.length === 0) return { verdict: "ok", reason: "no guarding alarms", holdsLeft };
     const out = await awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(

@@ -23,6 +23,7 @@ import {
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { DeployInput } from "./input.ts";
+import { reportingInput } from "./notify.ts";
 import { rollBack } from "./rollback.ts";
 
 /**
@@ -72,11 +73,12 @@ export function deployInput(
       ...(event.time ? { time: event.time } : {}),
     },
     correlationId: event.id,
+    ...reportingInput(deployment, event),
   };
 }
 
 /** A deployment to start, with the image it deploys and the words the audit log uses for it. */
-interface Planned {
+export interface Planned {
   readonly deployment: Deployment;
   readonly image: { registry: string; region: string; repository: string; tag?: string; digest: string };
 }
@@ -240,7 +242,7 @@ async function imageDigest(
  * policy says queue or reject; every one of those decisions is audited, and every refusal
  * notified.
  */
-async function startDeployments(
+export async function startDeployments(
   deps: TriggerDeps,
   event: BusEvent,
   subject: string,

@@ -5,6 +5,7 @@ import { deadLetterGrant, notificationsGrant, stateTableGrant } from "../permiss
 import { contextFunction, parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
 import { type DeployAction, deployDefinition } from "../workflows/deploy.ts";
 import { DeployInput, DeployStepPayload } from "./input.ts";
+import { withDeployReports } from "./notify.ts";
 import { DEPLOY_ACTIONS, type DeployStepAction, deploySteps } from "./steps.ts";
 
 // A Task action the workflow calls but the steps do not define (or the reverse) fails to compile.
@@ -33,7 +34,7 @@ export const deployStepSpec: StepSpec<DeployStepAction, CoreDeps, DeployInput, D
     return input;
   },
   logKeys: (payload) => ({ executionArn: payload.execution }),
-  steps: deploySteps,
+  steps: withDeployReports(deploySteps),
 };
 
 /**
@@ -98,8 +99,11 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
         // StartExecution: the finish step starts a push queued behind this deployment.
         { actions: ["states:SendTaskSuccess", "states:StartExecution"], resources: ["deployStateMachine"] },
-        stateTableGrant("GetItem", "PutItem", "UpdateItem"),
+        // Query: the audit log's timeline in deploy notifications (notify.ts).
+        stateTableGrant("GetItem", "PutItem", "UpdateItem", "Query"),
         notificationsGrant,
+        // The GitHub token of deployments that write statuses back (github.statuses.tokenSecret).
+        { actions: ["secretsmanager:GetSecretValue"], resources: ["deployGithubTokens"] },
       ],
     }),
     contextFunction({
