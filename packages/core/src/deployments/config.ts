@@ -22,6 +22,7 @@ import {
   slug,
   strict,
 } from "../config/zod.ts";
+import { TrafficHooks } from "./hooks.ts";
 
 /**
  * The `deployments` section of the config: what shifts which alias, on which artifact, by which
@@ -171,6 +172,8 @@ export const DeploymentSchema = strict({
    * audited and notified (docs/decisions/0018-newer-image-policy.md).
    */
   onNewerImage: z.enum(["supersede", "queue", "reject"]).default("supersede"),
+  /** Traffic hooks, CodeDeploy's BeforeAllowTraffic / AfterAllowTraffic (hooks.ts, ADR 0027). */
+  hooks: TrafficHooks,
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;

@@ -23,6 +23,7 @@ import {
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
@@ -116,6 +117,8 @@ export const DEPLOY_ACTIONS = [
   "rollback",
   "stale",
   "abandon",
+  "runTrafficHook",
+  "trafficHookFailed",
 ] as const;
 export type DeployStepAction = (typeof DEPLOY_ACTIONS)[number];
 
@@ -592,6 +595,20 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     });
     return { outcome: out.outcome, detail: out.detail };
   },
+
+  /** Traffic hooks (hooks.ts): start one hook, or undo the deployment after a failed one. */
+  runTrafficHook: (deps, input, payload) =>
+    runTrafficHook(
+      deps,
+      input,
+      payload,
+      () => ownRecord(deps, input, payload),
+      (decision, reason, details) => audit(deps, input, payload, decision, reason, details),
+    ),
+  trafficHookFailed: (deps, input, payload) =>
+    trafficHookFailed(deps, input, payload, (decision, reason, details) =>
+      audit(deps, input, payload, decision, reason, details),
+    ),
 
   async stale(deps, input, payload) {
     const cause = parseCause((input as { error?: { Cause?: string } }).error?.Cause ?? "");

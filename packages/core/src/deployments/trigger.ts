@@ -21,6 +21,7 @@ import {
   takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { rollBack } from "./rollback.ts";
 
@@ -71,6 +72,7 @@ export function deployInput(
       ...(event.time ? { time: event.time } : {}),
     },
     correlationId: event.id,
+    ...hookInput(deployment.hooks),
   };
 }
 
