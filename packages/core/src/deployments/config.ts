@@ -22,6 +22,7 @@ import {
   slug,
   strict,
 } from "../config/zod.ts";
+import { ApprovalGates, approvalProblems } from "./gates.ts";
 import { TrafficHooks } from "./hooks.ts";
 
 /**
@@ -174,6 +175,8 @@ export const DeploymentSchema = strict({
   onNewerImage: z.enum(["supersede", "queue", "reject"]).default("supersede"),
   /** Traffic hooks, CodeDeploy's BeforeAllowTraffic / AfterAllowTraffic (hooks.ts, ADR 0027). */
   hooks: TrafficHooks,
+  /** Manual approval gates before steps (gates.ts, ADR 0027). */
+  approvals: ApprovalGates,
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;
@@ -203,7 +206,11 @@ export const DeploymentSchema = strict({
     scanTimeoutSeconds: gates.scan?.timeout,
     alarmHoldIntervalSeconds: alarmHold.interval,
     alarmHoldMaxSeconds: alarmHold.maxWait,
-  }));
+  }))
+  .superRefine((d, ctx) => {
+    for (const problem of approvalProblems(d.approvals, d.steps.length))
+      ctx.addIssue({ code: "custom", ...problem });
+  });
 
 /** What no two deployments may share, and why; keys are read leniently so the check runs alongside other issues. */
 const UNIQUE: {

@@ -23,6 +23,7 @@ import {
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
 import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rollBack, staleError } from "./rollback.ts";
@@ -86,6 +87,14 @@ async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStep
   return record;
 }
 
+/** This execution's fence check and its audit, for the steps other modules define. */
+const fenced = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload) =>
+  [
+    () => ownRecord(deps, input, payload),
+    (decision: string, reason: string, details?: Record<string, unknown>) =>
+      audit(deps, input, payload, decision, reason, details),
+  ] as const;
+
 /** Another execution is shifting this deployment: say so (audit + notification), then stop. */
 async function inProgress(
   deps: CoreDeps,
@@ -119,6 +128,9 @@ export const DEPLOY_ACTIONS = [
   "abandon",
   "runTrafficHook",
   "trafficHookFailed",
+  "awaitApproval",
+  "approvalTimedOut",
+  "approvalRollback",
 ] as const;
 export type DeployStepAction = (typeof DEPLOY_ACTIONS)[number];
 
@@ -596,19 +608,17 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     return { outcome: out.outcome, detail: out.detail };
   },
 
-  /** Traffic hooks (hooks.ts): start one hook, or undo the deployment after a failed one. */
+  /** Traffic hooks (hooks.ts) and approval gates (gates.ts), given this file's fence and audit. */
   runTrafficHook: (deps, input, payload) =>
-    runTrafficHook(
-      deps,
-      input,
-      payload,
-      () => ownRecord(deps, input, payload),
-      (decision, reason, details) => audit(deps, input, payload, decision, reason, details),
-    ),
+    runTrafficHook(deps, input, payload, ...fenced(deps, input, payload)),
   trafficHookFailed: (deps, input, payload) =>
-    trafficHookFailed(deps, input, payload, (decision, reason, details) =>
-      audit(deps, input, payload, decision, reason, details),
-    ),
+    trafficHookFailed(deps, input, payload, fenced(deps, input, payload)[1]),
+  awaitApproval: (deps, input, payload) =>
+    awaitApproval(deps, input, payload, ...fenced(deps, input, payload)),
+  approvalTimedOut: (deps, input, payload) =>
+    approvalTimedOut(deps, input, payload, ...fenced(deps, input, payload)),
+  approvalRollback: (deps, input, payload) =>
+    approvalRollback(deps, input, payload, fenced(deps, input, payload)[1]),
 
   async stale(deps, input, payload) {
     const cause = parseCause((input as { error?: { Cause?: string } }).error?.Cause ?? "");

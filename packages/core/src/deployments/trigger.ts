@@ -21,6 +21,7 @@ import {
   takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { gateInput } from "./gates.ts";
 import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { rollBack } from "./rollback.ts";
@@ -73,6 +74,7 @@ export function deployInput(
     },
     correlationId: event.id,
     ...hookInput(deployment.hooks),
+    ...gateInput(deployment.approvals, deployment.steps.length),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type TaskState,
   waitForToken,
 } from "./asl.ts";
+import { type DeployGateAction, deployGateStates, enterApprovalGate } from "./deploy-gates.ts";
 import {
   type DeployHookAction,
   deployHookStates,
@@ -30,7 +31,8 @@ export type DeployAction =
   | "rollback"
   | "stale"
   | "abandon"
-  | DeployHookAction;
+  | DeployHookAction
+  | DeployGateAction;
 
 /** A RevisionId race: read the alias again and re-decide (the step itself reports stale). */
 const retryPrecondition: Retrier = {
@@ -184,6 +186,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Choices: [
           { Variable: "$.alarmCheck.value.verdict", StringEquals: "alarm", Next: "Rollback" },
           { Variable: "$.alarmCheck.value.verdict", StringEquals: "hold", Next: "HeldTooLong?" },
+          enterApprovalGate,
         ],
         Default: "Shift",
       },
@@ -237,6 +240,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
           "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
       },
       ...deployHookStates(fn),
+      ...deployGateStates(fn),
       Superseded: { Type: "Fail", Error: ErrorNames.DeploymentInProgress, CausePath: "$.error.Cause" },
       InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       Stale: task("stale", "StaleEnd", { ResultPath: null }),
