@@ -1,18 +1,25 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { DevPlane } from "../packages/cli/src/dev/engine.ts";
+import { stateDir } from "../packages/cli/src/dev/journal.ts";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import { type Config, parseConfig } from "../packages/core/src/config/index.ts";
 import { decideDeployApproval } from "../packages/core/src/deployments/gates.ts";
 import { advanceGeneration, listAudit, readDeployment } from "../packages/core/src/store/state.ts";
 import exampleConfig from "../switchyard.config.ts";
+import { inRepo, switchyard } from "./support/cli.ts";
 import { untilAlias } from "./support/deploy.ts";
-import { example } from "./support/scenario.ts";
+import { example, fixture } from "./support/scenario.ts";
 
 // Issue #12, manual approval gates: a step waits for `switchyard approve|deny DEPLOYMENT`
 // (a task token), bounded by a timeout with onTimeout rollback or promote; fenced.
 
 const WORKER = "queue-worker:live";
 const start = Date.parse("2019-11-16T01:54:34Z");
+const API = "api-handler:live";
 const CANARY = { version: "1", weights: { "2": 0.1 } };
 
 const gated = (approval: Record<string, unknown>): Config =>
@@ -129,5 +136,64 @@ describe("approval gates (issue #12)", () => {
     worker.strategy = "Canary10Percent5Minutes";
     worker.approvals = [{ beforeStep: 3 }];
     expect(() => parseConfig(raw)).toThrow(/approvals\[0\]\.beforeStep.*strategy has 2 step\(s\)/);
+  });
+});
+
+describe("switchyard approve|deny DEPLOYMENT (issue #12)", () => {
+  it("answers a gate of the running dev through its journal, and a restart replays the answer", async () => {
+    const dir = stateDir(mkdtempSync(join(tmpdir(), "switchyard-gates-")));
+    const config = example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) =>
+        d.name === "api" ? { ...d, approvals: [{ beforeStep: 2 }] } : d,
+      ),
+    }));
+    const [push, scan] = fixture<unknown[]>("scenarios/canary-rolled-back.json");
+    const open = () => DevPlane.open({ config, dir, speed: 0, start });
+    const dev = await open();
+    try {
+      await dev.send(push, "test");
+      await dev.send(scan, "test");
+      await dev.advance(10 * 60_000);
+      expect(dev.plane.aliases()[API]).toEqual(CANARY);
+
+      const answer = await dev.act({
+        do: "deploy-approve",
+        deployment: "api",
+        reason: "looks good",
+        by: "alice",
+      });
+      await dev.advance(60_000);
+
+      expect(answer).toMatchObject({ ok: true, result: { step: 2 } });
+      expect(dev.plane.aliases()[API]).toEqual({ version: "2", weights: {} });
+    } finally {
+      await dev.close();
+    }
+    const again = await open();
+    try {
+      expect(again.plane.aliases()[API]).toEqual({ version: "2", weights: {} });
+      const approved = (await listAudit(again.plane.store)).find((a) => a.decision === "approved");
+      expect(approved?.reason).toBe("alice approved step 2: looks good");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("needs --reason, and says a gate waits only in a running dev or the real account", () => {
+    const noReason = switchyard("approve", "worker", "--config", inRepo("switchyard.config.ts"));
+    const noDev = switchyard(
+      "approve",
+      "worker",
+      "--reason",
+      "ok",
+      "--config",
+      inRepo("switchyard.config.ts"),
+    );
+
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/approve worker needs --reason/);
+    expect(noDev.code).toBe(2);
+    expect(noDev.stderr).toMatch(/start `switchyard dev`, or answer the real account with --aws/);
   });
 });

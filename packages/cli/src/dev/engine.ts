@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { decideDeployApproval } from "@switchyard/core/deployments/gates";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
 import { type ControlPlane, startControlPlane } from "../local/control-plane.ts";
@@ -276,6 +277,18 @@ export class DevPlane {
           return {
             ok: true,
             result: await decideApproval(plane.context, action.anomaly, action.do, action.by),
+          };
+        case "deploy-approve":
+        case "deploy-deny":
+          return {
+            ok: true,
+            result: await decideDeployApproval(
+              plane.context,
+              action.deployment,
+              action.do === "deploy-approve" ? "approve" : "deny",
+              action.by,
+              action.reason,
+            ),
           };
         case "failover-start":
         case "failback-start": {
