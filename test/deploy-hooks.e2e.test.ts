@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
+import { playScenario } from "../packages/cli/src/scenarios.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import {
   type HookEvent,
@@ -139,4 +140,18 @@ describe("traffic hooks (issue #12)", () => {
     });
     expect(out.accepted).toBe(false);
   });
+});
+
+describe("the traffic-hooks scenarios", () => {
+  for (const name of [
+    "hooks-and-approval-canary",
+    "pre-traffic-hook-fails-alias-untouched",
+    "approval-denied-rolls-back",
+  ])
+    it(`plays ${name} as its expectations say`, async () => {
+      const result = await playScenario(name, example());
+
+      expect(result.failures).toEqual([]);
+      expect(result.passed).toBe(true);
+    });
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { type Config, loadConfig, parseConfig } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { decideDeployApproval } from "@switchyard/core/deployments/gates";
 import { type BusEvent, BusEventEnvelope } from "@switchyard/core/events/envelope";
 import { answerApproval as approveFailover } from "@switchyard/core/failover/approval";
 import { startFailback } from "@switchyard/core/failover/operator";
@@ -10,6 +11,7 @@ import { listAudit, writeControl } from "@switchyard/core/store/state";
 import { type ControlPlane, isConfig, startControlPlane } from "./local/control-plane.ts";
 import { executionOutcome, transitions } from "./replay.ts";
 import { scenarios } from "./scenarios/built-in.ts";
+import { seedHookFunctions } from "./scenarios/deploy-hooks.ts";
 import { type Outcome, type Scenario, type Step, unmet, type World } from "./scenarios/vocabulary.ts";
 import { attachTimeline, type TimelineEntry, timelineLine } from "./timeline.ts";
 
@@ -98,11 +100,13 @@ export async function runScenario(
   }
 }
 
-function seed({ account }: ControlPlane, world: World): void {
+function seed(plane: ControlPlane, world: World): void {
+  const { account } = plane;
   for (const [fn, tags] of Object.entries(world.functionTags ?? {})) account.lambda.tagFunction(fn, tags);
   for (const { id, tags } of world.databases ?? [])
     account.rds.seedInstance({ id, region: account.region, tags });
   for (const rule of world.schedules ?? []) account.events.addScheduledRule(rule);
+  seedHookFunctions(plane, world.hookFunctions ?? {});
 }
 
 /** Takes a scenario's steps on one control plane, remembering the image each deployment pushed last. */
@@ -172,6 +176,9 @@ function player(scenario: string, plane: ControlPlane, note: (message: string) =
       case "approve":
         if ("anomaly" in step) await decideApproval(plane.context, step.anomaly, "approve", step.by);
         else await approveFailover(plane.context, step.runbook, { approve: true, by: step.by });
+        return plane.settle();
+      case "answer":
+        await decideDeployApproval(plane.context, step.deployment, step.decision, step.by, step.reason);
         return plane.settle();
       case "failBack":
         await startFailback(plane.context, plane.config, {

@@ -1,3 +1,4 @@
+import { hookScenarios } from "./deploy-hooks.ts";
 import {
   advance,
   alarm,
@@ -256,4 +257,5 @@ export const scenarios: readonly Scenario[] = [
       auditSaid("failed-back", "eu-central-1 → eu-west-1", "the global database should switch back"),
     ],
   },
+  ...hookScenarios,
 ];
