@@ -240,7 +240,6 @@ export async function decideDeployApproval(
 export async function approvalTimedOut(
   deps: CoreDeps,
   input: DeployInput,
-  payload: DeployStepPayload,
   owned: () => Promise<unknown>,
   audit: Audit,
 ): Promise<Record<string, unknown>> {

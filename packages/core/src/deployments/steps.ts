@@ -615,8 +615,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     trafficHookFailed(deps, input, payload, fenced(deps, input, payload)[1]),
   awaitApproval: (deps, input, payload) =>
     awaitApproval(deps, input, payload, ...fenced(deps, input, payload)),
-  approvalTimedOut: (deps, input, payload) =>
-    approvalTimedOut(deps, input, payload, ...fenced(deps, input, payload)),
+  approvalTimedOut: (deps, input, payload) => approvalTimedOut(deps, input, ...fenced(deps, input, payload)),
   approvalRollback: (deps, input, payload) =>
     approvalRollback(deps, input, payload, fenced(deps, input, payload)[1]),
 
