@@ -11,6 +11,7 @@ import {
   LOCAL_NAMES,
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
+import { seedHookFunctions } from "../packages/cli/src/scenarios/deploy-hooks.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { decideDeployApproval } from "../packages/core/src/deployments/gates.ts";
 import {
@@ -188,14 +189,7 @@ async function exercise(): Promise<CallRecord[]> {
   try {
     await run(
       async (p) => {
-        p.account.lambda.registerHandler("smoke-test", async (event) => {
-          const hook = event as HookEvent;
-          return putLifecycleEventHookExecutionStatus(p.clients.sfn, {
-            deploymentId: hook.DeploymentId,
-            lifecycleEventHookExecutionId: hook.LifecycleEventHookExecutionId,
-            status: "Succeeded",
-          });
-        });
+        seedHookFunctions(p, { "smoke-test": "Succeeded" });
         p.account.ecr.pushImage("queue-worker", "stable", "a");
         await p.runOut();
         await decideDeployApproval(p.context, "worker", "approve", "iam-test", "least privilege");

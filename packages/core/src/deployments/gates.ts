@@ -8,7 +8,7 @@ import { notify } from "../notify/notify.ts";
 import { readDeployment, recordAudit } from "../store/state.ts";
 import { expiresAfterDays, stateTable } from "../store/table.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
-import { rollBack, staleError } from "./rollback.ts";
+import type { StepKit } from "./steps.ts";
 
 /**
  * Manual approval gates (issue #12): a deployment may hold before a step until a human answers
@@ -104,8 +104,6 @@ export const answerVerbs = (deployment: string) => ({
   deny: `switchyard deny ${deployment} --reason "…" (add --aws for the real account)`,
 });
 
-type Audit = (decision: string, reason: string, details?: Record<string, unknown>) => Promise<unknown>;
-
 /**
  * `awaitApproval`: keeps the token on the deployment's approval record (write-ahead, under the
  * execution's fence) and tells a human how to answer. The wait itself is the task's.
@@ -114,8 +112,7 @@ export async function awaitApproval(
   deps: CoreDeps,
   input: DeployInput,
   payload: DeployStepPayload,
-  owned: () => Promise<unknown>,
-  audit: Audit,
+  { owned, audit }: StepKit,
 ): Promise<Record<string, unknown>> {
   const { gate } = Check.parse((input as { approvalCheck?: unknown }).approvalCheck);
   if (!payload.taskToken)
@@ -240,8 +237,7 @@ export async function decideDeployApproval(
 export async function approvalTimedOut(
   deps: CoreDeps,
   input: DeployInput,
-  owned: () => Promise<unknown>,
-  audit: Audit,
+  { owned, audit }: StepKit,
 ): Promise<Record<string, unknown>> {
   const { gate } = Check.parse((input as { approvalCheck?: unknown }).approvalCheck);
   await owned();
@@ -255,47 +251,17 @@ export async function approvalTimedOut(
 }
 
 /** `approvalRollback`: denied, or timed out with onTimeout "rollback": back to the stable version. */
-export async function approvalRollback(
-  deps: CoreDeps,
-  input: DeployInput,
-  payload: DeployStepPayload,
-  audit: Audit,
-): Promise<Record<string, unknown>> {
+export async function approvalRollback(input: DeployInput, step: StepKit): Promise<Record<string, unknown>> {
   const check = Check.safeParse((input as { approvalCheck?: unknown }).approvalCheck);
-  const step = check.success ? check.data.gate.step : input.progress.index + 1;
+  const gate = check.success ? check.data.gate.step : input.progress.index + 1;
   const error = (input as { error?: { Error?: string; Cause?: string } }).error;
-  let reason = `no answer to the approval of step ${step} in time (onTimeout "rollback")`;
+  let reason = `no answer to the approval of step ${gate} in time (onTimeout "rollback")`;
   if (error?.Error === APPROVAL_DENIED) {
     const answer = parseAnswer(error.Cause);
-    reason = `${answer.by ?? "someone"} denied step ${step}: ${answer.reason ?? "no reason given"}`;
+    reason = `${answer.by ?? "someone"} denied step ${gate}: ${answer.reason ?? "no reason given"}`;
   }
-  const record = await readDeployment(deps.store, input.deployment);
-  if (
-    !record ||
-    record.executionArn !== payload.execution ||
-    record.generation !== input.generation + 1 ||
-    record.status !== "shifting"
-  )
-    throw staleError(`${reason}; deployment ${input.deployment} moved on: nothing to undo`);
-  const out = await rollBack(deps, record, {
-    status: "rolled-back",
-    reason,
-    stopExecution: false,
-    correlationId: input.correlationId,
-    eventId: input.trigger.eventId,
-  });
-  if (out.outcome === "stale") throw staleError(out.detail);
-  await audit("rolled-back", `${reason}; ${out.detail}`);
-  await notify(
-    deps,
-    input.notifyTopicArn,
-    `Switchyard: ${input.deployment} rolled back at its approval gate`,
-    {
-      deployment: input.deployment,
-      reason,
-      detail: out.detail,
-    },
-  );
+  const out = await step.undo("rolled-back", reason, "rolled back at its approval gate");
+  await step.audit("rolled-back", `${reason}; ${out.detail}`);
   return { outcome: "rolled-back", detail: out.detail };
 }
 

@@ -4,11 +4,9 @@ import * as z from "zod";
 import { duration, FUNCTION_REF, pattern, strict } from "../config/zod.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
-import { notify } from "../notify/notify.ts";
 import { logger } from "../observability/logger.ts";
-import { readDeployment } from "../store/state.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
-import { rollBack, staleError } from "./rollback.ts";
+import type { StepKit } from "./steps.ts";
 
 /**
  * Traffic hooks (issue #12), with CodeDeploy's semantics for Lambda deployments: a
@@ -237,8 +235,6 @@ export async function probe(
   return { ok: false, detail, attempts: http.retries + 1 };
 }
 
-type Audit = (decision: string, reason: string, details?: Record<string, unknown>) => Promise<unknown>;
-
 /**
  * `runTrafficHook`: starts the hook at the cursor. A Lambda hook is invoked asynchronously
  * (InvocationType Event, https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html) and
@@ -249,8 +245,7 @@ export async function runTrafficHook(
   deps: CoreDeps,
   input: DeployInput,
   payload: DeployStepPayload,
-  owned: () => Promise<{ newVersion: string }>,
-  audit: Audit,
+  { owned, audit }: StepKit,
 ): Promise<Record<string, unknown>> {
   const cursor = HookCursor.parse((input as { hookRun?: unknown }).hookRun);
   const { hook } = cursor;
@@ -306,14 +301,9 @@ export async function runTrafficHook(
  * rewritten to the same stable version, which fences off a step that read it). After traffic
  * the alias goes back to the stable version: rolled back. Fenced like every rollback.
  */
-export async function trafficHookFailed(
-  deps: CoreDeps,
-  input: DeployInput,
-  payload: DeployStepPayload,
-  audit: Audit,
-): Promise<Record<string, unknown>> {
+export async function trafficHookFailed(input: DeployInput, step: StepKit): Promise<Record<string, unknown>> {
   const cursor = HookCursor.safeParse((input as { hookRun?: unknown }).hookRun);
-  const error = (input as { error?: { Error?: string; Cause?: string } }).error;
+  const error = (input as { error?: { Error?: string } }).error;
   const hook = cursor.success ? cursor.data.hook : undefined;
   const phase: HookPhase = hook?.phase ?? "BeforeAllowTraffic";
   const why =
@@ -323,27 +313,8 @@ export async function trafficHookFailed(
         ? "reported Failed"
         : `failed: ${error?.Error ?? "unknown error"}`;
   const reason = `${phase} hook ${hook?.name ?? "?"} ${why}`;
-  const record = await readDeployment(deps.store, input.deployment);
-  const owned =
-    record?.executionArn === payload.execution &&
-    record.generation === input.generation + 1 &&
-    record.status === "shifting";
-  if (!record || !owned)
-    throw staleError(`${reason}; deployment ${input.deployment} moved on: nothing to undo`);
   const status = phase === "BeforeAllowTraffic" ? "abandoned" : "rolled-back";
-  const out = await rollBack(deps, record, {
-    status,
-    reason,
-    stopExecution: false,
-    correlationId: input.correlationId,
-    eventId: input.trigger.eventId,
-  });
-  if (out.outcome === "stale") throw staleError(out.detail);
-  await audit(status, `${reason}; ${out.detail}`, { phase, hook: hook?.name ?? null });
-  await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} ${status} by a traffic hook`, {
-    deployment: input.deployment,
-    reason,
-    detail: out.detail,
-  });
+  const out = await step.undo(status, reason, `${status} by a traffic hook`);
+  await step.audit(status, `${reason}; ${out.detail}`, { phase, hook: hook?.name ?? null });
   return { outcome: status, phase, detail: out.detail };
 }
