@@ -14,10 +14,6 @@ import {
 import { seedHookFunctions } from "../packages/cli/src/scenarios/deploy-hooks.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { decideDeployApproval } from "../packages/core/src/deployments/gates.ts";
-import {
-  type HookEvent,
-  putLifecycleEventHookExecutionStatus,
-} from "../packages/core/src/deployments/hooks.ts";
 import { answerApproval } from "../packages/core/src/failover/approval.ts";
 import { startFailback, startFailover } from "../packages/core/src/failover/operator.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
