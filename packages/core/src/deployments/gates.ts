@@ -23,7 +23,7 @@ import type { StepKit } from "./steps.ts";
 export const ON_TIMEOUT = ["rollback", "promote"] as const;
 
 /** The error a denied approval ends its wait with; the deploy state machine's Catch lists it. */
-export const APPROVAL_DENIED = "ApprovalDenied";
+export const APPROVAL_DENIED = ErrorNames.ApprovalRejected;
 
 const ApprovalGate = strict({
   /** The step (1 = the first shift) that waits for approval before it shifts. */

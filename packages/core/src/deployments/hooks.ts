@@ -25,7 +25,7 @@ export const HOOK_PHASES = ["BeforeAllowTraffic", "AfterAllowTraffic"] as const;
 export type HookPhase = (typeof HOOK_PHASES)[number];
 
 /** The error a failed hook ends its task with; the deploy state machine's Catch lists it. */
-export const HOOK_FAILED = "LifecycleEventHookFailed";
+export const HOOK_FAILED = ErrorNames.HookFailed;
 
 /** Pause between two attempts of an HTTP probe. */
 const PROBE_RETRY_MS = 1000;

@@ -56,7 +56,7 @@ export function deployGateStates(fn: string): Record<string, State> {
         ResultPath: "$.approval",
         Catch: [
           { ErrorEquals: [StatesErrors.Timeout], Next: "ApprovalTimedOut?", ResultPath: "$.error" },
-          { ErrorEquals: ["ApprovalDenied"], Next: "ApprovalRollback", ResultPath: "$.error" },
+          { ErrorEquals: [ErrorNames.ApprovalRejected], Next: "ApprovalRollback", ResultPath: "$.error" },
           onStale,
           {
             ErrorEquals: [ErrorNames.ConfigError, ErrorNames.InvalidInput, ErrorNames.Permanent],

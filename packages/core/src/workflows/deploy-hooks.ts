@@ -59,7 +59,7 @@ export function deployHookStates(fn: string): Record<string, State> {
         ResultPath: "$.hookResult",
         Catch: [
           {
-            ErrorEquals: ["LifecycleEventHookFailed", StatesErrors.Timeout],
+            ErrorEquals: [ErrorNames.HookFailed, StatesErrors.Timeout],
             Next: `${phase}HookFailed`,
             ResultPath: "$.error",
           },
