@@ -1,4 +1,6 @@
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { RotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
@@ -8,7 +10,9 @@ import {
   LOCAL_NAMES,
   startControlPlane,
 } from "../packages/cli/src/local/control-plane.ts";
+import { seedHookFunctions } from "../packages/cli/src/scenarios/deploy-hooks.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
+import { decideDeployApproval } from "../packages/core/src/deployments/gates.ts";
 import { functions, sentActions, stateMachines } from "../packages/core/src/wiring.ts";
 import type { CallRecord } from "../packages/sim/src/index.ts";
 import {
@@ -156,6 +160,46 @@ async function exercise(): Promise<CallRecord[]> {
       deployments: raw.deployments?.map((d) => (d.name === "worker" ? { ...d, onNewerImage: "queue" } : d)),
     })),
   );
+  // Traffic hooks and an approval gate: a Lambda hook invoked before traffic (it reports through
+  // the callback), an HTTP probe after 100% that fails (its result answers the wait as failed).
+  const probed = createServer((_req, res) => res.writeHead(503).end("down"));
+  await new Promise<void>((resolve) => probed.listen(0, "127.0.0.1", resolve));
+  try {
+    await run(
+      async (p) => {
+        seedHookFunctions(p, { "smoke-test": "Succeeded" });
+        p.account.ecr.pushImage("queue-worker", "stable", "a");
+        await p.runOut();
+        await decideDeployApproval(p.context, "worker", "approve", "iam-test", "least privilege");
+      },
+      example((raw) => ({
+        ...raw,
+        deployments: raw.deployments?.map((d) =>
+          d.name === "worker"
+            ? {
+                ...d,
+                strategy: "Canary10Percent5Minutes",
+                approvals: [{ beforeStep: 2 }],
+                hooks: {
+                  beforeAllowTraffic: [{ lambda: { function: "smoke-test" } }],
+                  afterAllowTraffic: [
+                    {
+                      http: {
+                        url: `http://127.0.0.1:${(probed.address() as AddressInfo).port}/`,
+                        timeout: "1s",
+                        retries: 0,
+                      },
+                    },
+                  ],
+                },
+              }
+            : d,
+        ),
+      })),
+    );
+  } finally {
+    probed.close();
+  }
   // A GitHub release deploys the image its tag names (and one whose image is missing does not).
   await run(
     async (p) => {

@@ -18,6 +18,13 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     managedAlarms: unique(
       config.deployments.flatMap((d) => d.alarms.map((alarm) => arn("cloudwatch", `alarm:${alarm}`))),
     ),
+    deployHookFunctions: unique(
+      config.deployments.flatMap((d) =>
+        [...(d.hooks?.beforeAllowTraffic ?? []), ...(d.hooks?.afterAllowTraffic ?? [])].flatMap((h) =>
+          "lambda" in h ? [lambdaArn(h.lambda.function)] : [],
+        ),
+      ),
+    ),
     deadLetterQueue: [n.queue.arn],
     notificationTopic: topicArn ? [topicArn] : [],
     eventBus: [n.eventBusArn],

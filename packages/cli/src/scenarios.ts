@@ -11,6 +11,7 @@ import {
 import { sign } from "@octokit/webhooks-methods";
 import { type Config, loadConfig, parseConfig } from "@switchyard/core/config/index";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { decideDeployApproval } from "@switchyard/core/deployments/gates";
 import { operateDeployment } from "@switchyard/core/deployments/operator";
 import { type BusEvent, BusEventEnvelope } from "@switchyard/core/events/envelope";
 import { answerApproval as approveFailover } from "@switchyard/core/failover/approval";
@@ -21,6 +22,7 @@ import type { Context } from "aws-lambda";
 import { type ControlPlane, isConfig, LOCAL_NAMES, startControlPlane } from "./local/control-plane.ts";
 import { executionOutcome, transitions } from "./replay.ts";
 import { scenarios } from "./scenarios/built-in.ts";
+import { seedHookFunctions } from "./scenarios/deploy-hooks.ts";
 import { startFunctionUrl, startGithubApi } from "./scenarios/github.ts";
 import {
   type Outcome,
@@ -191,6 +193,7 @@ function seed(plane: ControlPlane, world: World): void {
     const handler = makeRotationFunction(() => ({ ...plane.context, config }));
     account.lambda.registerHandler(name, (event, ctx) => handler(event, ctx as unknown as Context));
   }
+  seedHookFunctions(plane, world.hookFunctions ?? {});
 }
 
 /** Takes a scenario's steps on one control plane, remembering the image each deployment pushed last. */
@@ -278,6 +281,9 @@ function player(
       case "approve":
         if ("anomaly" in step) await decideApproval(plane.context, step.anomaly, "approve", step.by);
         else await approveFailover(plane.context, step.runbook, { approve: true, by: step.by });
+        return plane.settle();
+      case "answer":
+        await decideDeployApproval(plane.context, step.deployment, step.decision, step.by, step.reason);
         return plane.settle();
       case "failBack":
         await startFailback(plane.context, plane.config, {

@@ -30,8 +30,10 @@ export const ErrorNames = {
   // Failover and failback.
   /** The secondary did not pass its checks after the switch (retried a bounded number of times). */
   VerificationFailed: "VerificationFailed",
-  /** A human denied the approval the failover waited for. */
+  /** A human denied the approval a failover or a deployment step (gates.ts) waited for. */
   ApprovalRejected: "ApprovalRejected",
+  /** A deployment's traffic hook reported Failed (CodeDeploy's lifecycle event hook status). */
+  HookFailed: "LifecycleEventHookFailed",
 
   // Secret rotation. Every one is raised before the step writes anything, so a failed step
   // leaves the secret as it found it.

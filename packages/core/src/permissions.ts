@@ -11,6 +11,8 @@ export type ResourceRef =
   | "deployExecutions"
   | "managedFunctions"
   | "managedAlarms"
+  /** The Lambda functions the deployments' traffic hooks name (hooks.ts). */
+  | "deployHookFunctions"
   | "deadLetterQueue"
   | "notificationTopic"
   | "eventBus"

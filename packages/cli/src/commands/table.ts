@@ -338,12 +338,18 @@ export const VERBS: readonly Verb[] = [
   ...(["approve", "deny"] as const).map(
     (name): Verb => ({
       name,
-      summary: `${name} a cost action waiting for approval`,
-      usage: [`${name} ANOMALY_ID [--by NAME] [--json] FILE...`, `${name} ANOMALY_ID --aws [--by NAME]`],
+      summary: `${name} a deployment step or a cost action waiting for approval`,
+      usage: [
+        `${name} DEPLOYMENT --reason TEXT [--aws] [--by NAME] [--json]`,
+        `${name} ANOMALY_ID [--by NAME] [--json] FILE...`,
+        `${name} ANOMALY_ID --aws [--by NAME]`,
+      ],
       details:
-        "On the simulated account the alerts in FILE... are replayed first (the account lasts as\n" +
-        "long as the command); with --aws the answer goes to the real account's waiting execution.",
-      options: { ...config, ...json, ...aws, ...by },
+        "A DEPLOYMENT's approval gate is answered on the running `switchyard dev` or, with --aws, in\n" +
+        "the real account; who and why go into the audit log, and a stale wait is never answered.\n" +
+        "For a cost action on the simulated account the alerts in FILE... are replayed first (the\n" +
+        "account lasts as long as the command); with --aws the answer goes to the real account's waiting execution.",
+      options: { ...config, ...json, ...aws, ...by, ...reason },
       load: () => import("./approval.ts"),
     }),
   ),

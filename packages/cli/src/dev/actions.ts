@@ -1,6 +1,7 @@
 import type { Config } from "@switchyard/core/config/index";
 import type { TriggerDeps } from "@switchyard/core/context";
 import { decideApproval } from "@switchyard/core/cost/approval";
+import { decideDeployApproval } from "@switchyard/core/deployments/gates";
 import { operateDeployment } from "@switchyard/core/deployments/operator";
 import { answerApproval } from "@switchyard/core/failover/approval";
 import { startFailback, startFailover } from "@switchyard/core/failover/operator";
@@ -65,6 +66,18 @@ export async function takeAction(
       case "approve":
       case "deny":
         return { ok: true, result: await decideApproval(deps, action.anomaly, action.do, action.by) };
+      case "deploy-approve":
+      case "deploy-deny":
+        return {
+          ok: true,
+          result: await decideDeployApproval(
+            deps,
+            action.deployment,
+            action.do === "deploy-approve" ? "approve" : "deny",
+            action.by,
+            action.reason,
+          ),
+        };
       case "failover-start":
       case "failback-start": {
         const failover = action.do === "failover-start";

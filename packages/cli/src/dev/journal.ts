@@ -23,6 +23,13 @@ export type OperatorAction =
       readonly to?: string;
     }
   | { readonly do: "approve" | "deny"; readonly anomaly: string; readonly by: string }
+  /** A deployment's approval gate (issue #12): who answered and why. */
+  | {
+      readonly do: "deploy-approve" | "deploy-deny";
+      readonly deployment: string;
+      readonly reason: string;
+      readonly by: string;
+    }
   | {
       readonly do: "failover-start" | "failback-start";
       readonly runbook: string;

@@ -325,6 +325,9 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     case "approve":
     case "deny":
       return { do: body.do, anomaly: text(body, "anomaly"), by };
+    case "deploy-approve":
+    case "deploy-deny":
+      return { do: body.do, deployment: text(body, "deployment"), reason: text(body, "reason"), by };
     case "failover-start":
     case "failback-start":
       return { do: body.do, runbook: text(body, "runbook"), dryRun: body.dryRun === true, by };
@@ -336,7 +339,7 @@ export function toAction(input: unknown, operator: string): OperatorAction {
     default:
       throw new HttpError(
         400,
-        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, abandon, approve, deny, failover-start, failback-start, failover-approve, failover-deny`,
+        `unknown action ${JSON.stringify(body.do)}; one of pause, resume, rollback, promote, abandon, approve, deny, deploy-approve, deploy-deny, failover-start, failback-start, failover-approve, failover-deny`,
       );
   }
 }

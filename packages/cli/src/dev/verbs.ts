@@ -324,6 +324,8 @@ async function advance(args: string[]): Promise<number> {
   return 0;
 }
 
+const ANOMALY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const OPS_OPTIONS = {
   config: { type: "string" },
   json: { type: "boolean" },
@@ -438,6 +440,15 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
     case "approve":
     case "deny": {
       const [anomaly, ...files] = args;
+      // A deployment's approval gate: its name is no anomaly id (Cost Anomaly Detection's are UUIDs).
+      if (anomaly && !ANOMALY_ID.test(anomaly)) {
+        if (!values.reason) return undefined; // the caller names the missing --reason
+        return act(
+          { do: `deploy-${verb}`, deployment: anomaly, reason: values.reason },
+          (r) =>
+            `${verb === "approve" ? "approved" : "denied"} step ${(r as { step: number }).step} of ${anomaly} by ${by}`,
+        );
+      }
       if (!anomaly)
         throw new DevUsageError(
           `${verb} needs the anomaly's id, e.g. switchyard ${verb} 12345678-abcd-ef12-3456-987654321a12`,

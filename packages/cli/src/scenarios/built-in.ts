@@ -1,5 +1,6 @@
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { ControlPlane } from "../local/control-plane.ts";
+import { hookScenarios } from "./deploy-hooks.ts";
 import { operatorScenarios } from "./deploy-operator.ts";
 import {
   advance,
@@ -356,4 +357,5 @@ export const scenarios: readonly Scenario[] = [
     ],
   },
   ...operatorScenarios,
+  ...hookScenarios,
 ];

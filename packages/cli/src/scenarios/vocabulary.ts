@@ -32,6 +32,14 @@ export type Step =
   /** A human approves what waits: a cost response (by anomaly) or a failover (by runbook). */
   | { readonly do: "approve"; readonly anomaly: string; readonly by: string }
   | { readonly do: "approve"; readonly runbook: string; readonly by: string }
+  /** A human answers a deployment's approval gate (`switchyard approve|deny DEPLOYMENT --reason`). */
+  | {
+      readonly do: "answer";
+      readonly deployment: string;
+      readonly decision: "approve" | "deny";
+      readonly by: string;
+      readonly reason: string;
+    }
   /** An operator starts the failback of a runbook that failed over. */
   | { readonly do: "failBack"; readonly runbook: string; readonly by: string }
   /**
@@ -91,6 +99,12 @@ export const approve = (what: { anomaly: string; by: string } | { runbook: strin
   do: "approve",
   ...what,
 });
+export const answer = (
+  deployment: string,
+  decision: "approve" | "deny",
+  by: string,
+  reason: string,
+): Step => ({ do: "answer", deployment, decision, by, reason });
 export const failBack = (runbook: string, by: string): Step => ({ do: "failBack", runbook, by });
 export const say = (text: string | ((plane: ControlPlane) => string | Promise<string>)): Step => ({
   do: "say",
@@ -301,6 +315,8 @@ export interface World {
    * `secretScanning.apiUrl` points at it.
    */
   readonly github?: { readonly alerts: readonly string[] };
+  /** Traffic hook functions (a deployment's hooks name them) and what each reports when invoked. */
+  readonly hookFunctions?: Record<string, "Succeeded" | "Failed">;
 }
 
 export interface Scenario {

@@ -23,6 +23,8 @@ import {
   strict,
 } from "../config/zod.ts";
 import { GithubStatusSchema } from "../github/statuses.ts";
+import { ApprovalGates, approvalProblems } from "./gates.ts";
+import { TrafficHooks } from "./hooks.ts";
 import { DeployNotifySchema } from "./notify.ts";
 
 /**
@@ -175,6 +177,10 @@ export const DeploymentSchema = strict({
    */
   onNewerImage: z.enum(["supersede", "queue", "reject"]).default("supersede"),
   notify: DeployNotifySchema.optional(),
+  /** Traffic hooks, CodeDeploy's BeforeAllowTraffic / AfterAllowTraffic (hooks.ts, ADR 0027). */
+  hooks: TrafficHooks,
+  /** Manual approval gates before steps (gates.ts, ADR 0027). */
+  approvals: ApprovalGates,
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;
@@ -204,7 +210,11 @@ export const DeploymentSchema = strict({
     scanTimeoutSeconds: gates.scan?.timeout,
     alarmHoldIntervalSeconds: alarmHold.interval,
     alarmHoldMaxSeconds: alarmHold.maxWait,
-  }));
+  }))
+  .superRefine((d, ctx) => {
+    for (const problem of approvalProblems(d.approvals, d.steps.length))
+      ctx.addIssue({ code: "custom", ...problem });
+  });
 
 /** What no two deployments may share, and why; keys are read leniently so the check runs alongside other issues. */
 const UNIQUE: {

@@ -23,6 +23,8 @@ import {
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
+import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rolloutHeld } from "./operator.ts";
 import { rollBack, staleError } from "./rollback.ts";
@@ -86,6 +88,52 @@ async function ownRecord(deps: CoreDeps, input: DeployInput, payload: DeployStep
   return record;
 }
 
+/**
+ * Puts the alias back on the stable version as the execution that owns the deployment (stale
+ * otherwise), settles the record with `status`, and notifies "DEPLOYMENT <subject>".
+ */
+async function undoOwned(
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+  status: "rolled-back" | "abandoned",
+  reason: string,
+  subject: string,
+) {
+  const record = await ownRecord(deps, input, payload);
+  const out = await rollBack(deps, record, {
+    status,
+    reason,
+    stopExecution: false,
+    correlationId: input.correlationId,
+    eventId: input.trigger.eventId,
+  });
+  if (out.outcome === "stale") throw staleError(out.detail);
+  await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} ${subject}`, {
+    deployment: input.deployment,
+    reason,
+    detail: out.detail,
+  });
+  return out;
+}
+
+/** What the steps other modules define (hooks.ts, gates.ts) get of this file: the fence, the audit, the undo. */
+export interface StepKit {
+  owned(): Promise<DeploymentRecord>;
+  audit(decision: string, reason: string, details?: Record<string, unknown>): Promise<unknown>;
+  undo(
+    status: "rolled-back" | "abandoned",
+    reason: string,
+    subject: string,
+  ): Promise<{ outcome: string; detail: string }>;
+}
+
+const kit = (deps: CoreDeps, input: DeployInput, payload: DeployStepPayload): StepKit => ({
+  owned: () => ownRecord(deps, input, payload),
+  audit: (decision, reason, details) => audit(deps, input, payload, decision, reason, details),
+  undo: (status, reason, subject) => undoOwned(deps, input, payload, status, reason, subject),
+});
+
 /** Another execution is shifting this deployment: say so (audit + notification), then stop. */
 async function inProgress(
   deps: CoreDeps,
@@ -117,6 +165,11 @@ export const DEPLOY_ACTIONS = [
   "rollback",
   "stale",
   "abandon",
+  "runTrafficHook",
+  "trafficHookFailed",
+  "awaitApproval",
+  "approvalTimedOut",
+  "approvalRollback",
 ] as const;
 export type DeployStepAction = (typeof DEPLOY_ACTIONS)[number];
 
@@ -545,24 +598,11 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async rollback(deps, input, payload) {
-    const record = await ownRecord(deps, input, payload);
     const reason = String(
       (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ??
         "guarding alarm in ALARM",
     );
-    const out = await rollBack(deps, record, {
-      status: "rolled-back",
-      reason,
-      stopExecution: false,
-      correlationId: input.correlationId,
-      eventId: input.trigger.eventId,
-    });
-    if (out.outcome === "stale") throw staleError(out.detail);
-    await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} rolled back`, {
-      deployment: input.deployment,
-      reason,
-      detail: out.detail,
-    });
+    const out = await undoOwned(deps, input, payload, "rolled-back", reason, "rolled back");
     return { outcome: out.outcome, detail: out.detail };
   },
 
@@ -602,6 +642,13 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
     });
     return { outcome: out.outcome, detail: out.detail };
   },
+
+  /** Traffic hooks (hooks.ts) and approval gates (gates.ts), given this file's fence and audit. */
+  runTrafficHook: (deps, input, payload) => runTrafficHook(deps, input, payload, kit(deps, input, payload)),
+  trafficHookFailed: (deps, input, payload) => trafficHookFailed(input, kit(deps, input, payload)),
+  awaitApproval: (deps, input, payload) => awaitApproval(deps, input, payload, kit(deps, input, payload)),
+  approvalTimedOut: (deps, input, payload) => approvalTimedOut(deps, input, kit(deps, input, payload)),
+  approvalRollback: (deps, input, payload) => approvalRollback(input, kit(deps, input, payload)),
 
   async stale(deps, input, payload) {
     const cause = parseCause((input as { error?: { Cause?: string } }).error?.Cause ?? "");

@@ -22,6 +22,8 @@ import {
   takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { gateInput } from "./gates.ts";
+import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { reportingInput } from "./notify.ts";
 import { rollBack } from "./rollback.ts";
@@ -74,6 +76,8 @@ export function deployInput(
     },
     correlationId: event.id,
     ...reportingInput(deployment, event),
+    ...hookInput(deployment.hooks),
+    ...gateInput(deployment.approvals, deployment.steps.length),
   };
 }
 

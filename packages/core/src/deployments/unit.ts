@@ -97,6 +97,9 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           implied: true,
         },
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
+        // Traffic hooks (hooks.ts): invoke a Lambda hook; an HTTP probe's result answers its own wait.
+        { actions: ["lambda:InvokeFunction"], resources: ["deployHookFunctions"] },
+        { actions: ["states:SendTaskFailure"], resources: ["deployStateMachine"] },
         // StartExecution: the finish step starts a push queued behind this deployment.
         { actions: ["states:SendTaskSuccess", "states:StartExecution"], resources: ["deployStateMachine"] },
         // Query: the audit log's timeline in deploy notifications (notify.ts).

@@ -157,7 +157,7 @@ describe("every state machine the wiring declares", () => {
     );
 
     expect(humanWaits).toEqual({
-      deploy: [],
+      deploy: ["WaitForApprovalToShift"],
       "cost-response": ["WaitForApproval"],
       "rotate-on-leak": [],
       failover: ["WaitForApprovalToFailOver"],

@@ -9,6 +9,13 @@ import {
   type TaskState,
   waitForToken,
 } from "./asl.ts";
+import { type DeployGateAction, deployGateStates, enterApprovalGate } from "./deploy-gates.ts";
+import {
+  type DeployHookAction,
+  deployHookStates,
+  enterPostTrafficHooks,
+  enterPreTrafficHooks,
+} from "./deploy-hooks.ts";
 
 /** The deploy-steps actions the workflow calls, by name. */
 export type DeployAction =
@@ -23,7 +30,9 @@ export type DeployAction =
   | "finish"
   | "rollback"
   | "stale"
-  | "abandon";
+  | "abandon"
+  | DeployHookAction
+  | DeployGateAction;
 
 /** A RevisionId race: read the alias again and re-decide (the step itself reports stale). */
 const retryPrecondition: Retrier = {
@@ -108,6 +117,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
           { Variable: "$.release.value.outcome", StringEquals: "dry-run", Next: "DryRunDone" },
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
           { Variable: "$.release.value.outcome", StringEquals: "updating", Next: "UpdateStarted" },
+          enterPreTrafficHooks,
         ],
         Default: "CheckAlarms",
       },
@@ -161,6 +171,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Type: "Choice",
         Choices: [
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
+          enterPreTrafficHooks,
         ],
         Default: "CheckAlarms",
       },
@@ -175,6 +186,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Choices: [
           { Variable: "$.alarmCheck.value.verdict", StringEquals: "alarm", Next: "Rollback" },
           { Variable: "$.alarmCheck.value.verdict", StringEquals: "hold", Next: "HeldTooLong?" },
+          enterApprovalGate,
         ],
         Default: "Shift",
       },
@@ -199,7 +211,10 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
       }),
       "Last?": {
         Type: "Choice",
-        Choices: [{ Variable: "$.shift.value.done", BooleanEquals: true, Next: "Finish" }],
+        Choices: [
+          enterPostTrafficHooks,
+          { Variable: "$.shift.value.done", BooleanEquals: true, Next: "Finish" },
+        ],
         Default: "Bake",
       },
       Bake: { Type: "Wait", SecondsPath: "$.shift.value.pauseSeconds", Next: "NextStep" },
@@ -224,6 +239,8 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Cause:
           "The deployment could not go on (alarm held too long, a missing alarm, or a failed step): the alias is back on the stable version",
       },
+      ...deployHookStates(fn),
+      ...deployGateStates(fn),
       Superseded: { Type: "Fail", Error: ErrorNames.DeploymentInProgress, CausePath: "$.error.Cause" },
       InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       Stale: task("stale", "StaleEnd", { ResultPath: null }),
