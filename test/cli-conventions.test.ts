@@ -247,6 +247,17 @@ const JSON_RUNS: Record<string, readonly JsonRun[] | { readonly coveredBy: strin
       args: ["abandon", "api", "--reason", "stuck", "--json"],
     },
   ],
+  abort: [
+    {
+      on: "dev",
+      prepare: (dev) => newCanary(dev, 3),
+      args: ["abort", "api", "--reason", "drill", "--json"],
+    },
+  ],
+  // A deploy by hand needs an image the simulated registry holds, and a retry an execution that
+  // failed in place: neither exists on the showcase's dev, so their runs are in that test file.
+  deploy: { coveredBy: "test/deploy-operator.e2e.test.ts" },
+  retry: { coveredBy: "test/deploy-operator.e2e.test.ts" },
 };
 
 describe("--json of every verb in the verb table", { timeout: 600_000 }, () => {
