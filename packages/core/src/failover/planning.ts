@@ -1,5 +1,6 @@
 import { GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
+import * as z from "zod";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
@@ -10,6 +11,23 @@ import { approvalSignals } from "./approval.ts";
 import { audit, type Carried, isError, type Json, type Plan, type Preflight, type Step } from "./carried.ts";
 import type { FailoverStepPayload } from "./input.ts";
 import { readFailover } from "./records.ts";
+
+/** The part of Route 53's ListResourceRecordSets answer the DNS plan reads. */
+const RecordSets = z.looseObject({
+  ResourceRecordSets: z
+    .array(
+      z.looseObject({
+        Name: z.string().max(1024).optional(),
+        Type: z.string().max(16).optional(),
+        ResourceRecords: z
+          .array(z.looseObject({ Value: z.string().max(4000) }))
+          .max(400)
+          .optional(),
+      }),
+    )
+    .max(1000)
+    .optional(),
+});
 
 /**
  * Deciding what a failover (or failback) will do, before it does it: preflight (may it run at
@@ -247,10 +265,18 @@ const planners: Record<Exclude<FailoverPart, "resync">, (input: Carried, world: 
     const dns = input.dns;
     if (!dns) throw new SwitchyardError(ErrorNames.InvalidInput, "dns needs dns");
     const fqdn = (n: string) => (n.endsWith(".") ? n : `${n}.`).toLowerCase();
-    const record = ((world as { ResourceRecordSets?: Json[] }).ResourceRecordSets ?? []).find(
+    // Route 53's ListResourceRecordSets answer, carried from the state machine's SDK task: checked
+    // before it is read, so a mangled one fails by name instead of throwing.
+    const read = RecordSets.safeParse(world);
+    if (!read.success)
+      throw new SwitchyardError(
+        ErrorNames.InvalidInput,
+        `world.ResourceRecordSets is not Route 53's ListResourceRecordSets answer: ${read.error.issues[0]?.message}`,
+      );
+    const record = (read.data.ResourceRecordSets ?? []).find(
       (r) => fqdn(String(r.Name)) === fqdn(dns.name) && r.Type === dns.type,
     );
-    const values = ((record?.ResourceRecords as { Value: string }[] | undefined) ?? []).map((r) => r.Value);
+    const values = (record?.ResourceRecords ?? []).map((r) => r.Value);
     const resourceRecords = [{ Value: dns.value }];
     return values.length === 1 && values[0] === dns.value
       ? { act: "skip", description: `${dns.name} ${dns.type} already answers ${dns.value}`, resourceRecords }

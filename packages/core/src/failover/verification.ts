@@ -1,12 +1,28 @@
+import * as z from "zod";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { Step } from "./carried.ts";
+
+const HealthCheckStatus = z.looseObject({
+  HealthCheckObservations: z
+    .array(
+      z.looseObject({ StatusReport: z.looseObject({ Status: z.string().max(1024).optional() }).optional() }),
+    )
+    .max(1000)
+    .optional(),
+});
 
 /** After the writes: the secondary answers (Route 53 health check, service URL), or the run fails. */
 export const verify: Step = async (_deps, input, payload) => {
   const checks: { check: string; ok: boolean; detail: string }[] = [];
-  const observations = (
-    payload.world as { HealthCheckObservations?: { StatusReport?: { Status?: string } }[] } | undefined
-  )?.HealthCheckObservations;
+  // Route 53's GetHealthCheckStatus answer, carried from the state machine's SDK task: checked
+  // before it is read, so a mangled one fails by name instead of throwing.
+  const read = HealthCheckStatus.safeParse(payload.world ?? {});
+  if (!read.success)
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      `world.HealthCheckObservations is not Route 53's GetHealthCheckStatus answer: ${read.error.issues[0]?.message}`,
+    );
+  const observations = read.data.HealthCheckObservations;
   if (observations) {
     const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith("Success")).length;
     // Route 53 deems an endpoint healthy when more than 18% of its checkers do.
