@@ -1,5 +1,6 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
@@ -17,6 +18,8 @@ export const make = (provider: ContextProvider) => stepHandler(deployUnit, provi
 export const clients = {
   cloudwatch: CloudWatchClient,
   lambda: LambdaClient,
+  // The GitHub token for deployment statuses (github/statuses.ts).
+  secrets: SecretsManagerClient,
   sfn: SFNClient,
   sns: SNSClient,
 } satisfies ClientConstructors;
