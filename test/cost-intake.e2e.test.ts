@@ -1,8 +1,8 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
-import { alert, costAudit, costConfig, costExecutions, grown, startCostPlane } from "./support/cost.ts";
+import { ANOMALY, alert, costAudit, costExecutions, failRecording, grown, it } from "./support/cost.ts";
 
 /**
  * The intake opens the anomaly's response record, then starts its execution. A StartExecution
@@ -11,19 +11,6 @@ import { alert, costAudit, costConfig, costExecutions, grown, startCostPlane } f
  * response. Now the record is opened with the execution's input on it, and whoever finds it
  * there starts the execution under the anomaly's one name.
  */
-
-const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
-
-let plane: ControlPlane | undefined;
-afterEach(async () => {
-  await plane?.close();
-  plane = undefined;
-});
-
-async function costPlane(): Promise<ControlPlane> {
-  plane = await startCostPlane(costConfig());
-  return plane;
-}
 
 /** Fails the intake's StartExecution `times` times with Step Functions' throttling error. */
 function throttleStart(p: ControlPlane, times: number): void {
@@ -50,8 +37,10 @@ async function budgetSpent(p: ControlPlane): Promise<number> {
 }
 
 describe("cost intake across a failed StartExecution", () => {
-  it("starts the anomaly's one response when Lambda retries a delivery whose StartExecution was throttled", async () => {
-    const p = await costPlane();
+  it("starts the anomaly's one response when Lambda retries a delivery whose StartExecution was throttled", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     throttleStart(p, 1);
 
     await p.deliver(alert());
@@ -67,8 +56,10 @@ describe("cost intake across a failed StartExecution", () => {
     expect((await costAudit(p)).filter((a) => a.decision === "started")).toHaveLength(1);
   });
 
-  it("starts the response from the next alert of the anomaly when every retry of the first was throttled", async () => {
-    const p = await costPlane();
+  it("starts the response from the next alert of the anomaly when every retry of the first was throttled", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     // The first attempt and Lambda's two retries of the asynchronous invocation.
     throttleStart(p, 3);
     await p.deliver(alert());
@@ -92,8 +83,10 @@ describe("cost intake across a failed StartExecution", () => {
     expect(audit.filter((a) => a.decision === "updated")).toHaveLength(1);
   });
 
-  it("confirms a start that landed when recording it failed: the retry's same name and input start nothing new", async () => {
-    const p = await costPlane();
+  it("confirms a start that landed when recording it failed: the retry's same name and input start nothing new", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     // The start lands, but recording it does not: the retry finds the execution running.
     p.account.injectFault({
       service: "dynamodb",
@@ -114,8 +107,10 @@ describe("cost intake across a failed StartExecution", () => {
     expect((await costAudit(p)).filter((a) => a.decision === "started")).toHaveLength(1);
   });
 
-  it("spends the action budget once for a response whose StartExecution was throttled and retried", async () => {
-    const p = await costPlane();
+  it("spends the action budget once for a response whose StartExecution was throttled and retried", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     throttleStart(p, 1);
 
     await p.deliver(alert());
@@ -124,19 +119,13 @@ describe("cost intake across a failed StartExecution", () => {
     expect(await budgetSpent(p)).toBe(1);
   });
 
-  it("spends the action budget once when the apply step is retried after taking it", async () => {
-    const p = await costPlane();
+  it("spends the action budget once when the apply step is retried after taking it", async ({
+    startCostPlane,
+  }) => {
+    const p = await startCostPlane();
     // The write-ahead record of batch-worker's cap, right after the budget was taken, fails once:
     // Step Functions retries the apply step.
-    p.account.injectFault({
-      service: "dynamodb",
-      action: "UpdateItem",
-      error: "ProvisionedThroughputExceededException",
-      when: (input) => {
-        const text = JSON.stringify(input);
-        return text.includes('"status":"applying"') && text.includes('"target":"batch-worker"');
-      },
-    });
+    failRecording(p, "applying", "batch-worker");
 
     await p.deliver(alert());
 

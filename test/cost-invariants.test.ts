@@ -7,13 +7,17 @@ import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
 import { isTransient } from "../packages/core/src/errors.ts";
 import {
+  ANOMALY,
   alert,
   costAudit,
   costConfig,
   costExecutions,
+  failRecording,
   grown,
+  reserveConcurrency,
   seedStopWorld,
   startCostPlane,
+  WORKER,
   withStopActions,
 } from "./support/cost.ts";
 import { callPairs, checkProperty, faultAtCall, PROPERTY_TIMEOUT, propertyRuns } from "./support/property.ts";
@@ -25,9 +29,6 @@ import { callPairs, checkProperty, faultAtCall, PROPERTY_TIMEOUT, propertyRuns }
  * a human changed it and the revert says so, or (a permanent fault in the revert itself) the
  * revert ran and the response record still lists the resource as not reverted, for a human.
  */
-
-const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
-const WORKER = "i-0a1b2c3d4e5f60001";
 
 interface Schedule {
   readonly tier: "act" | "critical";
@@ -49,15 +50,37 @@ const TOUCHED = new Set(["applied", "applying", "reverting", "revert-skipped"]);
 async function start(s: Schedule): Promise<ControlPlane> {
   const plane = await startCostPlane(costConfig(s.tier === "critical" ? withStopActions() : undefined));
   if (s.tier === "critical") seedStopWorld(plane);
-  if (s.reserved !== null)
-    await plane.clients.lambda.send(
-      new PutFunctionConcurrencyCommand({
-        FunctionName: "batch-worker",
-        ReservedConcurrentExecutions: s.reserved,
-      }),
-    );
+  if (s.reserved !== null) await reserveConcurrency(plane, "batch-worker", s.reserved);
   return plane;
 }
+
+/**
+ * One schedule played as a kept example: its world started, `arrange` (the fault the property
+ * found) applied, the schedule played, then `assess` on the plane; the plane closed after.
+ */
+async function example(
+  s: Schedule,
+  arrange: (p: ControlPlane) => void,
+  assess: (p: ControlPlane) => Promise<void> | void,
+): Promise<void> {
+  const p = await start(s);
+  try {
+    arrange(p);
+    await play(p, s);
+    await assess(p);
+  } finally {
+    await p.close();
+  }
+}
+
+/** Fails, once, the audit write of a revert that leaves a human's change, with `error`. */
+const failRevertSkippedAudit = (error: string) => (p: ControlPlane) =>
+  p.account.injectFault({
+    service: "dynamodb",
+    action: "PutItem",
+    error,
+    when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
+  });
 
 const world = (p: ControlPlane): World => ({
   "cap-lambda-concurrency:batch-worker": p.account.lambda.reservedConcurrency("batch-worker") ?? null,
@@ -221,123 +244,97 @@ describe("cost invariants: a single fault at any call", () => {
 
   // Counterexamples the property found and shrank, kept as examples.
   it("restores the cap when recording it fails once (transient DynamoDB fault after PutFunctionConcurrency)", async () => {
-    const s: Schedule = { tier: "act", reserved: 50, human: "none", fault: null };
-    const p = await start(s);
-    try {
-      p.account.injectFault({
-        service: "dynamodb",
-        action: "UpdateItem",
-        error: "ProvisionedThroughputExceededException",
-        when: (input) => {
-          const text = JSON.stringify(input);
-          return text.includes('"status":"applied"') && text.includes('"target":"batch-worker"');
-        },
-      });
-      await play(p, s);
-      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
-    } finally {
-      await p.close();
-    }
+    await example(
+      { tier: "act", reserved: 50, human: "none", fault: null },
+      (p) => failRecording(p, "applied", "batch-worker"),
+      (p) => {
+        expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
+      },
+    );
   });
 
   it("keeps the human's change when the human's own change is throttled once (seed 1648046294)", async () => {
     // The schedule's single fault landed on the human's PutFunctionConcurrency (the operator's
     // call, not Switchyard's): the human tries again, as the CLI does, and the change stands.
-    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
-    const p = await start(s);
-    try {
-      p.account.injectFault({
-        service: "lambda",
-        action: "PutFunctionConcurrency",
-        error: "TooManyRequestsException",
-        when: (input) => input.ReservedConcurrentExecutions === 20,
-      });
-      await play(p, s);
-      expect(p.account.callsOf({ principal: "operator", action: "PutFunctionConcurrency" })).toMatchObject([
-        { error: "TooManyRequestsException" },
-        {},
-      ]);
-      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
-      expect(
-        (await costAudit(p)).find(
-          (a) => a.decision === "revert-skipped" && a.details?.target === "batch-worker",
-        )?.reason,
-      ).toMatch(/someone changed it since/);
-    } finally {
-      await p.close();
-    }
+    await example(
+      { tier: "act", reserved: null, human: "changes", fault: null },
+      (p) =>
+        p.account.injectFault({
+          service: "lambda",
+          action: "PutFunctionConcurrency",
+          error: "TooManyRequestsException",
+          when: (input) => input.ReservedConcurrentExecutions === 20,
+        }),
+      async (p) => {
+        expect(p.account.callsOf({ principal: "operator", action: "PutFunctionConcurrency" })).toMatchObject([
+          { error: "TooManyRequestsException" },
+          {},
+        ]);
+        expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+        expect(
+          (await costAudit(p)).find(
+            (a) => a.decision === "revert-skipped" && a.details?.target === "batch-worker",
+          )?.reason,
+        ).toMatch(/someone changed it since/);
+      },
+    );
   });
 
   it("audits a revert that leaves a human's change once when writing that audit fails once (seed 107228108)", async () => {
-    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
-    const p = await start(s);
-    try {
-      p.account.injectFault({
-        service: "dynamodb",
-        action: "PutItem",
-        error: "ProvisionedThroughputExceededException",
-        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
-      });
-      await play(p, s);
-      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
-      const audit = await costAudit(p);
-      expect(audit.filter((a) => a.decision === "revert-skipped").map((a) => a.details?.target)).toEqual([
-        "batch-worker",
-      ]);
-      expect(audit.filter((a) => a.decision === "ended").map((a) => a.reason)).toEqual([
-        "the anomaly was resolved: batch-worker: revert-skipped",
-      ]);
-      expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
-    } finally {
-      await p.close();
-    }
+    await example(
+      { tier: "act", reserved: null, human: "changes", fault: null },
+      failRevertSkippedAudit("ProvisionedThroughputExceededException"),
+      async (p) => {
+        expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+        const audit = await costAudit(p);
+        expect(audit.filter((a) => a.decision === "revert-skipped").map((a) => a.details?.target)).toEqual([
+          "batch-worker",
+        ]);
+        expect(audit.filter((a) => a.decision === "ended").map((a) => a.reason)).toEqual([
+          "the anomaly was resolved: batch-worker: revert-skipped",
+        ]);
+        expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
+      },
+    );
   });
 
   it("lists a revert's audit as not yet written when writing it is refused for good, and fails the run for a redrive", async () => {
-    const s: Schedule = { tier: "act", reserved: null, human: "changes", fault: null };
-    const p = await start(s);
-    try {
-      p.account.injectFault({
-        service: "dynamodb",
-        action: "PutItem",
-        error: "AccessDeniedException",
-        when: (input) => (input.Item as { decision?: string } | undefined)?.decision === "revert-skipped",
-      });
-      await play(p, s);
-      const entry = (await readResponse(p.store, ANOMALY))?.applied["cap-lambda-concurrency:batch-worker"];
-      expect(entry).toMatchObject({ status: "revert-skipped", audit: { decision: "revert-skipped" } });
-      expect(costExecutions(p).map((e) => e.status)).toEqual(["FAILED"]);
-      expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
-    } finally {
-      await p.close();
-    }
+    await example(
+      { tier: "act", reserved: null, human: "changes", fault: null },
+      failRevertSkippedAudit("AccessDeniedException"),
+      async (p) => {
+        const entry = (await readResponse(p.store, ANOMALY))?.applied["cap-lambda-concurrency:batch-worker"];
+        expect(entry).toMatchObject({ status: "revert-skipped", audit: { decision: "revert-skipped" } });
+        expect(costExecutions(p).map((e) => e.status)).toEqual(["FAILED"]);
+        expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(20);
+      },
+    );
   });
 
   it("reverts what was applied when watching the anomaly fails for good (a permanent fault invoking Watch)", async () => {
-    const s: Schedule = { tier: "critical", reserved: null, human: "none", fault: null };
-    const p = await start(s);
     let invocations = 0;
-    try {
-      p.account.injectFault({
-        service: "lambda",
-        action: "InvokeFunction",
-        error: "AccessDeniedException",
-        // Step Functions invokes Plan, WaitForApproval, Apply, then Watch: the fourth invocation.
-        when: () => ++invocations === 4,
-      });
-      await play(p, s);
-      expect(world(p)).toMatchObject({
-        [`stop-ec2-instances:${WORKER}`]: "running",
-        "stop-rds-instances:ignition-staging": "available",
-        "scale-ecs-services-to-zero:ignition/api-staging": 3,
-      });
-      expect(p.account.callsOf({ action: "InvokeFunction" }).filter((c) => c.error)).toHaveLength(1);
-      expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
-      expect((await costAudit(p)).find((a) => a.decision === "ended")?.reason).toMatch(
-        /^watching the anomaly failed \(Lambda\.AccessDeniedException\)/,
-      );
-    } finally {
-      await p.close();
-    }
+    await example(
+      { tier: "critical", reserved: null, human: "none", fault: null },
+      (p) =>
+        p.account.injectFault({
+          service: "lambda",
+          action: "InvokeFunction",
+          error: "AccessDeniedException",
+          // Step Functions invokes Plan, WaitForApproval, Apply, then Watch: the fourth invocation.
+          when: () => ++invocations === 4,
+        }),
+      async (p) => {
+        expect(world(p)).toMatchObject({
+          [`stop-ec2-instances:${WORKER}`]: "running",
+          "stop-rds-instances:ignition-staging": "available",
+          "scale-ecs-services-to-zero:ignition/api-staging": 3,
+        });
+        expect(p.account.callsOf({ action: "InvokeFunction" }).filter((c) => c.error)).toHaveLength(1);
+        expect(costExecutions(p).map((e) => e.status)).toEqual(["SUCCEEDED"]);
+        expect((await costAudit(p)).find((a) => a.decision === "ended")?.reason).toMatch(
+          /^watching the anomaly failed \(Lambda\.AccessDeniedException\)/,
+        );
+      },
+    );
   });
 });

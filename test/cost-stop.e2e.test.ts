@@ -5,6 +5,7 @@ import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
 import {
+  ANOMALY,
   alert,
   costAudit,
   costConfig,
@@ -12,11 +13,10 @@ import {
   it as costIt,
   grown,
   seedStopWorld,
+  WORKER,
   withStopActions,
 } from "./support/cost.ts";
 
-const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
-const WORKER = "i-0a1b2c3d4e5f60001";
 const BASTION = "i-0a1b2c3d4e5f60002";
 const WEB = "i-0a1b2c3d4e5f60003";
 const STOPS = new Set(["StopInstances", "StopDBInstance", "UpdateService"]);

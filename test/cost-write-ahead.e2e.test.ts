@@ -1,15 +1,18 @@
-import { PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
 import {
+  ANOMALY,
   alert,
   costAudit,
   costConfig,
+  failRecording,
   grown,
+  it,
+  reserveConcurrency,
   seedStopWorld,
-  startCostPlane,
+  WORKER,
   withStopActions,
 } from "./support/cost.ts";
 
@@ -18,28 +21,6 @@ import {
  * made the retry re-read the resource and record Switchyard's own value as "previous", so the
  * revert restored the cap, or left the instance stopped.
  */
-
-const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
-const WORKER = "i-0a1b2c3d4e5f60001";
-
-let plane: ControlPlane | undefined;
-afterEach(async () => {
-  await plane?.close();
-  plane = undefined;
-});
-
-/** Fails the one state-table write that records `target` as applied (the write right after the AWS write). */
-function failRecordingApplied(p: ControlPlane, target: string): void {
-  p.account.injectFault({
-    service: "dynamodb",
-    action: "UpdateItem",
-    error: "ProvisionedThroughputExceededException",
-    when: (input) => {
-      const text = JSON.stringify(input);
-      return text.includes('"status":"applied"') && text.includes(`"target":"${target}"`);
-    },
-  });
-}
 
 async function resolve(p: ControlPlane): Promise<void> {
   await p.deliver(
@@ -52,13 +33,12 @@ async function resolve(p: ControlPlane): Promise<void> {
 }
 
 describe("cost actions write ahead (issue #11, finding 8)", () => {
-  it("records the function's own reserved concurrency, not Switchyard's cap, when recording the cap fails once, and the revert restores it", async () => {
+  it("records the function's own reserved concurrency, not Switchyard's cap, when recording the cap fails once, and the revert restores it", async ({
+    startCostPlane,
+  }) => {
     const p = await startCostPlane(costConfig());
-    plane = p;
-    await p.clients.lambda.send(
-      new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
-    );
-    failRecordingApplied(p, "batch-worker");
+    await reserveConcurrency(p, "batch-worker", 50);
+    failRecording(p, "applied", "batch-worker");
 
     await p.deliver(alert() as never);
     const applied = (await readResponse(p.store, ANOMALY))?.applied["cap-lambda-concurrency:batch-worker"];
@@ -73,12 +53,13 @@ describe("cost actions write ahead (issue #11, finding 8)", () => {
     ).toHaveLength(1);
   });
 
-  it("records an instance it stopped as running before the stop, never stopping, and starts it again on revert", async () => {
+  it("records an instance it stopped as running before the stop, never stopping, and starts it again on revert", async ({
+    startCostPlane,
+  }) => {
     const stops = withStopActions();
     const p = await startCostPlane(costConfig(stops));
-    plane = p;
     seedStopWorld(p);
-    failRecordingApplied(p, WORKER);
+    failRecording(p, "applied", WORKER);
 
     await p.deliver(grown(6000, "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f98") as never);
     await decideApproval(p.context, ANOMALY, "approve", "alice");

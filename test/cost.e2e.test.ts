@@ -1,4 +1,3 @@
-import { PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { decideApproval } from "../packages/core/src/cost/approval.ts";
@@ -6,6 +5,7 @@ import { readResponse } from "../packages/core/src/cost/record.ts";
 import { writeControl } from "../packages/core/src/store/state.ts";
 import {
   type AlertEvent,
+  ANOMALY,
   alert,
   costAudit,
   costConfig,
@@ -13,13 +13,13 @@ import {
   deliverSns,
   grown,
   it,
+  reserveConcurrency,
   type SnsEvent,
   snsAlert,
   tierActions,
   webhookServer,
 } from "./support/cost.ts";
 
-const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:switchyard-notifications";
 
 /** Lets the approval wait (a human's) run out on the virtual clock, then everything else. */
@@ -109,9 +109,7 @@ describe("cost responses on the simulated account", () => {
     startCostPlane,
   }) => {
     const p = await startCostPlane();
-    await p.clients.lambda.send(
-      new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
-    );
+    await reserveConcurrency(p, "batch-worker", 50);
 
     await p.deliver(alert());
 
@@ -133,9 +131,7 @@ describe("cost responses on the simulated account", () => {
     startCostPlane,
   }) => {
     const p = await startCostPlane();
-    await p.clients.lambda.send(
-      new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 50 }),
-    );
+    await reserveConcurrency(p, "batch-worker", 50);
     await p.deliver(alert());
 
     await p.deliver(
@@ -168,9 +164,7 @@ describe("cost responses on the simulated account", () => {
   }) => {
     const p = await startCostPlane();
     await p.deliver(alert());
-    await p.clients.lambda.send(
-      new PutFunctionConcurrencyCommand({ FunctionName: "batch-worker", ReservedConcurrentExecutions: 20 }),
-    );
+    await reserveConcurrency(p, "batch-worker", 20);
 
     await p.runOut();
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import {
   type ControlPlane,
   LOCAL_NAMES,
@@ -12,6 +13,12 @@ import { type BusEvent, busEvent, example, fixture } from "./scenario.ts";
 
 /** The AWS sample alert's time: the virtual clock starts there. */
 export const COST_START = Date.parse("2021-05-25T10:15:00Z");
+
+/** The AWS sample alert's anomalyId: the key of its response record. */
+export const ANOMALY = "12345678-abcd-ef12-3456-987654321a12";
+
+/** The staging instance seedStopWorld leaves free to stop (`ignition-worker`). */
+export const WORKER = "i-0a1b2c3d4e5f60001";
 
 /**
  * The cost policy the tests run (invented for them): Lambda spend graded notice / act /
@@ -109,7 +116,7 @@ export function withStopActions(select: Record<string, string[]> = NON_PROD) {
  */
 export function seedStopWorld(plane: ControlPlane): void {
   const { ec2, rds, ecs, region } = plane.account;
-  ec2.seedInstance({ id: "i-0a1b2c3d4e5f60001", tags: { Name: "ignition-worker", environment: "staging" } });
+  ec2.seedInstance({ id: WORKER, tags: { Name: "ignition-worker", environment: "staging" } });
   ec2.seedInstance({
     id: "i-0a1b2c3d4e5f60002",
     tags: { Name: "ignition-bastion", environment: "staging", "switchyard:protected": "true" },
@@ -223,6 +230,29 @@ export async function deliverSns(plane: ControlPlane, event: unknown) {
   );
   await plane.settle();
   return out;
+}
+
+/** Reserves `reserved` concurrent executions for `fn`, as its owner would before the anomaly. */
+export async function reserveConcurrency(plane: ControlPlane, fn: string, reserved: number): Promise<void> {
+  await plane.clients.lambda.send(
+    new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: reserved }),
+  );
+}
+
+/**
+ * Fails, once, the state-table write that records `target` at `status` in the response record
+ * ("applying": the write-ahead before the AWS write; "applied": the write right after it).
+ */
+export function failRecording(plane: ControlPlane, status: "applying" | "applied", target: string): void {
+  plane.account.injectFault({
+    service: "dynamodb",
+    action: "UpdateItem",
+    error: "ProvisionedThroughputExceededException",
+    when: (input) => {
+      const text = JSON.stringify(input);
+      return text.includes(`"status":"${status}"`) && text.includes(`"target":"${target}"`);
+    },
+  });
 }
 
 export async function costAudit(plane: ControlPlane): Promise<AuditRecord[]> {
