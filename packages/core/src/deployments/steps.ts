@@ -18,11 +18,11 @@ import {
   getScanResult,
   putScanWaiter,
   readDeployment,
-  recordAudit,
   recordNewVersion,
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { deployAudit } from "./audit.ts";
 import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
 import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
@@ -37,24 +37,7 @@ export type Step = (
   payload: DeployStepPayload,
 ) => Promise<Record<string, unknown> | null>;
 
-const audit = (
-  deps: CoreDeps,
-  input: DeployInput,
-  payload: DeployStepPayload,
-  decision: string,
-  reason: string,
-  details?: Record<string, unknown>,
-) =>
-  recordAudit(deps.store, {
-    reaction: "deploy",
-    decision,
-    reason,
-    subject: input.deployment,
-    correlationId: input.correlationId,
-    eventId: input.trigger.eventId,
-    executionArn: payload.execution,
-    ...(details ? { details } : {}),
-  });
+const audit = deployAudit;
 
 /** The fence this execution writes under: its execution and the generation its claim set. */
 const fenceOf = (input: DeployInput, payload: DeployStepPayload) => ({

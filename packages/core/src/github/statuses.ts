@@ -3,9 +3,10 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Octokit } from "@octokit/rest";
 import * as z from "zod";
 import type { CoreDeps } from "../context.ts";
+import { deployAudit } from "../deployments/audit.ts";
+import type { DeployInput, DeployStepPayload } from "../deployments/input.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { logger } from "../observability/logger.ts";
-import { recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
 
 /**
@@ -115,24 +116,15 @@ async function twice<T>(write: () => Promise<T>): Promise<T> {
  */
 export async function githubWriteBack(
   deps: CoreDeps,
-  input: { deployment: string; correlationId: string; trigger: { eventId: string }; github?: unknown },
-  payload: { execution: string },
+  input: DeployInput,
+  payload: DeployStepPayload,
   kind: string,
 ): Promise<void> {
   const github = input.github as GithubStatusInput | undefined;
   const state = STATES[kind];
   if (!github || !state) return;
   const execution = payload.execution.split(":").at(-1) ?? payload.execution;
-  const audit = (decision: string, reason: string) =>
-    recordAudit(deps.store, {
-      reaction: "deploy",
-      decision,
-      reason,
-      subject: input.deployment,
-      correlationId: input.correlationId,
-      eventId: input.trigger.eventId,
-      executionArn: payload.execution,
-    });
+  const audit = (decision: string, reason: string) => deployAudit(deps, input, payload, decision, reason);
   try {
     const token = await deps.clients.secrets.send(
       new GetSecretValueCommand({ SecretId: github.tokenSecret }),
