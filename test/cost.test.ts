@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import ignition from "../examples/ignition-cost/switchyard.config.ts";
-import { ConfigError, parseConfig } from "../packages/core/src/config/index.ts";
+import { parseConfig } from "../packages/core/src/config/index.ts";
+import { issuesOf } from "../packages/core/src/config/issues.ts";
 import { type CostAnomaly, fromSnsLambdaEvent } from "../packages/core/src/cost/anomaly.ts";
 import { evaluate } from "../packages/core/src/cost/policy.ts";
 import { parseEvent } from "../packages/core/src/events/parse.ts";
 import { planStack } from "../stacks/plan.ts";
 import { alert, snsAlert } from "./support/cost.ts";
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected the config to be rejected, but it was accepted");
-}
 
 const tier = (actions: unknown[]) => ({ name: "act", minImpact: 100, actions });
 const withActions = (actions: unknown[]) => ({
