@@ -1,5 +1,6 @@
 import type { Context, Handler } from "aws-lambda";
 import { describe, expect, it } from "vitest";
+import { rotateOnLeakInput } from "../../../test/support/secrets.ts";
 import type { FunctionContext } from "./runtime.ts";
 
 const EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:switchyard-x:run-1";
@@ -15,25 +16,6 @@ const untouchableClients = new Proxy(
   },
 );
 const untouchable = { clients: untouchableClients, config: { secrets: [] } } as unknown as FunctionContext;
-
-/** A rotate-on-leak input that validates, so that only the action is wrong. */
-const leakInput = {
-  secret: "api",
-  secretId: "prod/api",
-  rotator: "random",
-  options: {},
-  rotationToken: "0123456789abcdef0123456789abcdef",
-  alert: {
-    repository: "octo/repo",
-    number: 1,
-    secretType: "github_personal_access_token",
-    action: "created",
-  },
-  github: null,
-  notifyTopicArn: null,
-  trigger: { eventId: "e-1", source: "github.com", detailType: "secret_scanning_alert" },
-  correlationId: "e-1",
-};
 
 const cases: {
   name: string;
@@ -66,7 +48,8 @@ const cases: {
   {
     name: "secret-leak-steps",
     load: () => import("./secret-leak-steps.ts"),
-    event: { action: "publish", input: leakInput, execution: EXECUTION },
+    // An input that validates, so that only the action is wrong.
+    event: { action: "publish", input: rotateOnLeakInput, execution: EXECUTION },
     error: "InvalidInvocation",
     lists: /unknown rotate-on-leak step "publish"; expected one of rotate, verify, .*recordFailure/,
   },
