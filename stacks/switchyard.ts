@@ -1,6 +1,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPlan } from "./plan.ts";
+import {
+  eventRuleInputs,
+  eventTargetInputs,
+  type FunctionPlan,
+  invokePermissionInputs,
+  type ManagedPolicyPlan,
+  metricAlarmInputs,
+  policyDocument,
+  type StackPlan,
+  secretRotationInputs,
+  stateMachineObservability,
+} from "./plan.ts";
 
 /**
  * Creates what the plan describes, and nothing else: every name, ARN, pattern, policy and
@@ -139,35 +150,15 @@ export function createStack(plan: StackPlan): {
   );
 
   for (const rule of plan.rules) {
-    const eventRule = new aws.cloudwatch.EventRule(id(rule.name), {
-      name: rule.name,
-      description: rule.description,
-      eventBusName: rule.eventBusName,
-      ...(rule.scheduleExpression
-        ? { scheduleExpression: rule.scheduleExpression }
-        : { eventPattern: rule.pattern }),
-    });
+    const eventRule = new aws.cloudwatch.EventRule(id(rule.name), eventRuleInputs(rule));
     const permission = new aws.lambda.Permission(
       `${id(rule.name)}Invoke`,
-      {
-        action: rule.invokePermission.action,
-        function: rule.target.arn,
-        principal: rule.invokePermission.principal,
-        sourceArn: rule.invokePermission.sourceArn,
-      },
+      invokePermissionInputs(rule.invokePermission, rule.target.arn),
       { dependsOn: [...fns.values()] },
     );
-    new aws.cloudwatch.EventTarget(
-      `${id(rule.name)}Target`,
-      {
-        rule: rule.name,
-        eventBusName: rule.eventBusName,
-        arn: rule.target.arn,
-        deadLetterConfig: { arn: rule.target.deadLetterArn },
-        retryPolicy: rule.target.retryPolicy,
-      },
-      { dependsOn: [eventRule, permission, queue] },
-    );
+    new aws.cloudwatch.EventTarget(`${id(rule.name)}Target`, eventTargetInputs(rule), {
+      dependsOn: [eventRule, permission, queue],
+    });
   }
 
   // AWS Health events of the runbooks' other regions reach only those regions' default buses: a
@@ -245,32 +236,14 @@ export function createStack(plan: StackPlan): {
         type: sm.type,
         roleArn: sm.role.arn,
         definition: JSON.stringify(sm.definition),
-        loggingConfiguration: {
-          level: sm.logging.level,
-          includeExecutionData: sm.logging.includeExecutionData,
-          logDestination: `${sm.logGroup.arn}:*`,
-        },
-        tracingConfiguration: { enabled: sm.tracing },
+        ...stateMachineObservability(sm),
       },
       { dependsOn: [logGroup, policy, ...attachments, ...fns.values()] },
     );
   }
 
   for (const alarm of plan.alarms) {
-    new aws.cloudwatch.MetricAlarm(id(alarm.name), {
-      name: alarm.name,
-      alarmDescription: alarm.description,
-      namespace: alarm.namespace,
-      metricName: alarm.metricName,
-      dimensions: alarm.dimensions,
-      statistic: alarm.statistic,
-      period: alarm.periodSeconds,
-      evaluationPeriods: alarm.evaluationPeriods,
-      threshold: alarm.threshold,
-      comparisonOperator: alarm.comparisonOperator,
-      treatMissingData: alarm.treatMissingData,
-      alarmActions: alarm.actions,
-    });
+    new aws.cloudwatch.MetricAlarm(id(alarm.name), metricAlarmInputs(alarm));
   }
 
   // --- Self-monitoring dashboard (stacks/plan/dashboard.ts). The alarms above already include the
@@ -282,23 +255,13 @@ export function createStack(plan: StackPlan): {
   // --- end of the self-monitoring dashboard ---
 
   for (const rotation of plan.secretRotations) {
-    const permission = new aws.lambda.Permission(`${id(rotation.secret)}RotationInvoke`, {
-      action: rotation.invokePermission.action,
-      function: rotation.rotationFunctionArn,
-      principal: rotation.invokePermission.principal,
-      sourceArn: rotation.invokePermission.sourceArn,
-    });
-    new aws.secretsmanager.SecretRotation(
-      `${id(rotation.secret)}Rotation`,
-      {
-        secretId: rotation.secretId,
-        rotationLambdaArn: rotation.rotationFunctionArn,
-        rotationRules: { scheduleExpression: rotation.scheduleExpression },
-        // The first rotation runs on the schedule, not during the deploy.
-        rotateImmediately: false,
-      },
-      { dependsOn: [permission, ...fns.values()] },
+    const permission = new aws.lambda.Permission(
+      `${id(rotation.secret)}RotationInvoke`,
+      invokePermissionInputs(rotation.invokePermission, rotation.rotationFunctionArn),
     );
+    new aws.secretsmanager.SecretRotation(`${id(rotation.secret)}Rotation`, secretRotationInputs(rotation), {
+      dependsOn: [permission, ...fns.values()],
+    });
   }
 
   const webhook = plan.functions.find((f) => f.url);

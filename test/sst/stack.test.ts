@@ -8,7 +8,18 @@ import type { BuildInput } from "../../scripts/sst/rpc.ts";
 import { sstEsbuildTargets } from "../../scripts/sst/rpc.ts";
 import { ACCOUNT, type OfflineRun, REGION, type RecordedResource } from "../../scripts/sst/run.ts";
 import type { ZipEntry } from "../../scripts/sst/stand-ins/archiver.ts";
-import { planStack, policyDocument, type StackPlan, type Statement } from "../../stacks/plan.ts";
+import {
+  eventRuleInputs,
+  eventTargetInputs,
+  invokePermissionInputs,
+  metricAlarmInputs,
+  planStack,
+  policyDocument,
+  type StackPlan,
+  type Statement,
+  secretRotationInputs,
+  stateMachineObservability,
+} from "../../stacks/plan.ts";
 import exampleConfig from "../../switchyard.config.ts";
 
 /**
@@ -314,36 +325,18 @@ describe("the SST program under Pulumi mocks", () => {
   it("routes each rule to its function with the planned pattern, dead-letter queue and retry policy", () => {
     for (const rule of plan.rules) {
       const eventRule = named("aws:cloudwatch/eventRule:EventRule", rule.name);
-      expect(eventRule.inputs).toEqual({
-        name: rule.name,
-        description: rule.description,
-        eventBusName: rule.eventBusName,
-        ...(rule.scheduleExpression
-          ? { scheduleExpression: rule.scheduleExpression }
-          : { eventPattern: rule.pattern }),
-      });
+      expect(eventRule.inputs).toEqual(eventRuleInputs(rule));
       const target = one(
         topLevel("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === rule.name),
         `target of ${rule.name}`,
       );
-      expect(target.inputs).toEqual({
-        rule: rule.name,
-        eventBusName: rule.eventBusName,
-        arn: rule.target.arn,
-        deadLetterConfig: { arn: rule.target.deadLetterArn },
-        retryPolicy: rule.target.retryPolicy,
-      });
+      expect(target.inputs).toEqual(eventTargetInputs(rule));
       expect(target.dependencies).toContain(eventRule.urn);
       const permission = one(
         topLevel("aws:lambda/permission:Permission").filter((p) => p.inputs.sourceArn === rule.arn),
         `invoke permission of ${rule.name}`,
       );
-      expect(permission.inputs).toEqual({
-        action: rule.invokePermission.action,
-        function: rule.target.arn,
-        principal: rule.invokePermission.principal,
-        sourceArn: rule.invokePermission.sourceArn,
-      });
+      expect(permission.inputs).toEqual(invokePermissionInputs(rule.invokePermission, rule.target.arn));
       // The target names the function by the plan's ARN: it exists once the planned name does.
       expect(
         named("aws:lambda/function:Function", rule.target.arn.split(":").at(-1) ?? "").inputs.name,
@@ -357,12 +350,7 @@ describe("the SST program under Pulumi mocks", () => {
       expect(machine.inputs).toMatchObject({
         type: sm.type,
         roleArn: sm.role.arn,
-        loggingConfiguration: {
-          level: sm.logging.level,
-          includeExecutionData: sm.logging.includeExecutionData,
-          logDestination: `${sm.logGroup.arn}:*`,
-        },
-        tracingConfiguration: { enabled: sm.tracing },
+        ...stateMachineObservability(sm),
       });
       expect(JSON.parse(machine.inputs.definition as string)).toEqual(sm.definition);
       const logGroup = named("aws:cloudwatch/logGroup:LogGroup", sm.logGroup.name);
@@ -390,31 +378,15 @@ describe("the SST program under Pulumi mocks", () => {
 
   it("creates the planned alarms and secret rotations", () => {
     for (const alarm of plan.alarms) {
-      expect(named("aws:cloudwatch/metricAlarm:MetricAlarm", alarm.name).inputs).toEqual({
-        name: alarm.name,
-        alarmDescription: alarm.description,
-        namespace: alarm.namespace,
-        metricName: alarm.metricName,
-        dimensions: alarm.dimensions,
-        statistic: alarm.statistic,
-        period: alarm.periodSeconds,
-        evaluationPeriods: alarm.evaluationPeriods,
-        threshold: alarm.threshold,
-        comparisonOperator: alarm.comparisonOperator,
-        treatMissingData: alarm.treatMissingData,
-        alarmActions: alarm.actions,
-      });
+      expect(named("aws:cloudwatch/metricAlarm:MetricAlarm", alarm.name).inputs).toEqual(
+        metricAlarmInputs(alarm),
+      );
     }
     for (const rotation of plan.secretRotations) {
       const rotations = topLevel("aws:secretsmanager/secretRotation:SecretRotation").filter(
         (r) => r.inputs.secretId === rotation.secretId,
       );
-      expect(one(rotations, `rotation of ${rotation.secret}`).inputs).toEqual({
-        secretId: rotation.secretId,
-        rotationLambdaArn: rotation.rotationFunctionArn,
-        rotationRules: { scheduleExpression: rotation.scheduleExpression },
-        rotateImmediately: false,
-      });
+      expect(one(rotations, `rotation of ${rotation.secret}`).inputs).toEqual(secretRotationInputs(rotation));
     }
   });
 });
