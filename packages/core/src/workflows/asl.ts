@@ -190,6 +190,20 @@ export function waitForToken<A extends string>(fn: string, action: A, options: T
 }
 
 /**
+ * A Catcher that hands `errors` on to `next` with the error at `$.error`, where the next state
+ * (a Fail's CausePath, a step recording the failure) reads it.
+ */
+export const catchTo = (errors: readonly string[], next: string): Catcher => ({
+  ErrorEquals: [...errors],
+  Next: next,
+  ResultPath: "$.error",
+});
+
+/** Choice rules that send each string value of `variable` to its state, in the order given. */
+export const whenEquals = (variable: string, nexts: Readonly<Record<string, string>>): ChoiceRule[] =>
+  Object.entries(nexts).map(([value, next]) => ({ Variable: variable, StringEquals: value, Next: next }));
+
+/**
  * The contract between the state machines and the simulated Step Functions: a state whose
  * name starts so waits for a human, and a local run that "runs out" the clock leaves its
  * timeout alone instead of letting it fire (packages/sim/src/services/sfn.ts reads it).

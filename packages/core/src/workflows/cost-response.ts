@@ -1,6 +1,6 @@
 import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
 import {
-  type Catcher,
+  catchTo,
   humanApproval,
   type LambdaTaskOptions,
   lambdaTask,
@@ -8,6 +8,7 @@ import {
   type TaskState,
   type TokenTaskOptions,
   waitForToken,
+  whenEquals,
 } from "./asl.ts";
 
 /** The cost-steps actions the workflow calls, by name. */
@@ -21,7 +22,7 @@ export type CostStep =
   | "revert"
   | "revertFailed";
 
-const onStale: Catcher = { ErrorEquals: [ErrorNames.Stale], Next: "StaleEnd", ResultPath: "$.error" };
+const onStale = catchTo([ErrorNames.Stale], "StaleEnd");
 
 /**
  * The cost-response state machine: one execution per anomaly (its name derives from the
@@ -52,10 +53,7 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
           "A destructive action waits for `switchyard approve|deny <anomalyId>` (SendTaskSuccess); a timeout does nothing",
         TimeoutSecondsPath: "$.approvalTimeoutSeconds",
         ResultPath: "$.approval",
-        Catch: [
-          { ErrorEquals: [StatesErrors.Timeout], Next: "ApprovalEnded", ResultPath: "$.error" },
-          onStale,
-        ],
+        Catch: [catchTo([StatesErrors.Timeout], "ApprovalEnded"), onStale],
         next: "Approved?",
       }),
       "Approved?": {
@@ -66,7 +64,7 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       ApprovalEnded: task("approvalEnded", "Watch", { ResultPath: null, Catch: [onStale] }),
       Apply: task("apply", "Watch", {
         ResultPath: "$.result",
-        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "ApplyFailed", ResultPath: "$.error" }],
+        Catch: [onStale, catchTo([StatesErrors.ALL], "ApplyFailed")],
       }),
       // Recording the failure may fail too: what was applied is still watched and reverted.
       ApplyFailed: task("applyFailed", "Watch", {
@@ -84,18 +82,15 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         OutputPath: "$.next",
         // The TTL, or a watch that cannot go on (a permanent error), reverts what was applied.
         Catch: [
-          { ErrorEquals: [StatesErrors.Timeout], Next: "Revert", ResultPath: "$.error" },
+          catchTo([StatesErrors.Timeout], "Revert"),
           onStale,
-          { ErrorEquals: [StatesErrors.ALL], Next: "SettleBeforeRevert", ResultPath: "$.error" },
+          catchTo([StatesErrors.ALL], "SettleBeforeRevert"),
         ],
         next: "Signal?",
       }),
       "Signal?": {
         Type: "Choice",
-        Choices: [
-          { Variable: "$.signal", StringEquals: "escalate", Next: "Plan" },
-          { Variable: "$.signal", StringEquals: "resolved", Next: "Revert" },
-        ],
+        Choices: whenEquals("$.signal", { escalate: "Plan", resolved: "Revert" }),
         Default: "Watch",
       },
       SettleBeforeRevert: {
@@ -107,7 +102,7 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       },
       Revert: task("revert", "Reverted", {
         ResultPath: "$.result",
-        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "RevertFailed", ResultPath: "$.error" }],
+        Catch: [onStale, catchTo([StatesErrors.ALL], "RevertFailed")],
       }),
       Reverted: { Type: "Succeed", Comment: "What was applied is reverted, or left as a human changed it" },
       RevertFailed: task("revertFailed", "RevertIncomplete", { ResultPath: null }),

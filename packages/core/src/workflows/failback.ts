@@ -1,5 +1,5 @@
 import { AwsErrors, ExecutionErrors } from "../errors.ts";
-import { boundedPoll, lambdaTask, type StateMachineDefinition } from "./asl.ts";
+import { boundedPoll, catchTo, lambdaTask, type StateMachineDefinition, whenEquals } from "./asl.ts";
 import {
   type FailoverAction,
   failoverDefinition,
@@ -51,23 +51,14 @@ export function failbackDefinition(stepsFunctionArn: string): StateMachineDefini
           }),
           ResultPath: null,
           // Created meanwhile (a replay, a human): read again and decide again.
-          Catch: [
-            {
-              ErrorEquals: [...AwsErrors.DbInstanceAlreadyExists],
-              Next: "ReadResyncReplica",
-              ResultPath: "$.error",
-            },
-          ],
+          Catch: [catchTo(AwsErrors.DbInstanceAlreadyExists, "ReadResyncReplica")],
           Next: "ResyncBound?",
         },
       },
     },
     done: {
       state: "ResyncNeeded?",
-      choices: [
-        { Variable: "$.plans.resync.value.act", StringEquals: "write", Next: "CreateResyncReplica" },
-        { Variable: "$.plans.resync.value.act", StringEquals: "wait", Next: "ResyncBound?" },
-      ],
+      choices: whenEquals("$.plans.resync.value.act", { write: "CreateResyncReplica", wait: "ResyncBound?" }),
       // In sync (or a dry run): on to the failover's own states.
       otherwise: "Database?",
     },

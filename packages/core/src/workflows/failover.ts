@@ -4,6 +4,7 @@ import {
   boundedPoll,
   type Catcher,
   type ChoiceState,
+  catchTo,
   humanApproval,
   type JsonValue,
   type LambdaTaskOptions,
@@ -14,6 +15,7 @@ import {
   type StateMachineDefinition,
   sdkResource as sdk,
   type TaskState,
+  whenEquals,
 } from "./asl.ts";
 
 /** The failover-steps actions the workflow calls, by name. */
@@ -85,12 +87,19 @@ export function readWorld(
   };
 }
 
+/** Branches on the runbook's database: an Aurora global database to `global`, else to `instance`. */
+const byDatabaseKind = (global: string, instance: string): ChoiceState => ({
+  Type: "Choice",
+  Choices: whenEquals("$.database.kind", { "aurora-global": global }),
+  Default: instance,
+});
+
 /** The first state of both failover and failback: parse the input, or fail naming what is missing. */
 export function validateState(stepsFunctionArn: string, next: string): TaskState {
   return lambdaTask<FailoverAction>(stepsFunctionArn, "validate", {
     next,
     OutputPath: "$.value",
-    Catch: [{ ErrorEquals: [ErrorNames.InvalidInput], Next: "InvalidInput", ResultPath: "$.error" }],
+    Catch: [catchTo([ErrorNames.InvalidInput], "InvalidInput")],
   });
 }
 
@@ -157,12 +166,10 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       }),
       [`${write.state}Needed?`]: {
         Type: "Choice",
-        Choices: [
-          { Variable: `$.plans.${name}.value.act`, StringEquals: "write", Next: write.state },
-          ...(name === "promote"
-            ? [{ Variable: `$.plans.${name}.value.act`, StringEquals: "wait", Next: "WaitForPromotion" }]
-            : []),
-        ],
+        Choices: whenEquals(`$.plans.${name}.value.act`, {
+          write: write.state,
+          ...(name === "promote" ? { wait: "WaitForPromotion" } : {}),
+        }),
         Default: `${write.state}Skipped`,
       },
       [write.state]: {
@@ -192,13 +199,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
     }),
     ResultPath: null,
     // Someone else switched it meanwhile: read again and decide again.
-    Catch: [
-      {
-        ErrorEquals: [...AwsErrors.InvalidGlobalClusterState],
-        Next: "ReadGlobalCluster",
-        ResultPath: "$.error",
-      },
-    ],
+    Catch: [catchTo(AwsErrors.InvalidGlobalClusterState, "ReadGlobalCluster")],
     Next: "WaitForGlobalSwitch",
   });
   /** The Aurora global database, read before a plan decides (read by the failover's preflight too). */
@@ -223,8 +224,10 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           ],
           Next: "FailoverGlobalCluster",
         },
-        { Variable: "$.plans.promote.value.act", StringEquals: "write", Next: "SwitchoverGlobalCluster" },
-        { Variable: "$.plans.promote.value.act", StringEquals: "wait", Next: "GlobalSwitchBound?" },
+        ...whenEquals("$.plans.promote.value.act", {
+          write: "SwitchoverGlobalCluster",
+          wait: "GlobalSwitchBound?",
+        }),
       ],
       Default: "SwitchGlobalSkipped",
     },
@@ -277,11 +280,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       Validate: validateState(stepsFunctionArn, "Database?"),
       InvalidInput: { Type: "Fail", Error: ErrorNames.InvalidInput, CausePath: "$.error.Cause" },
       "Database?": ifConfigured("$.database", "DatabaseKind?", "Preflight"),
-      "DatabaseKind?": {
-        Type: "Choice",
-        Choices: [{ Variable: "$.database.kind", StringEquals: "aurora-global", Next: "ReadGlobalDatabase" }],
-        Default: "ReadDatabase",
-      },
+      "DatabaseKind?": byDatabaseKind("ReadGlobalDatabase", "ReadDatabase"),
       ReadGlobalDatabase: readWorld(stepsFunctionArn, readGlobalCluster, "$.world.promote", "Preflight"),
       ReadDatabase: readWorld(
         stepsFunctionArn,
@@ -325,8 +324,8 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           TimeoutSecondsPath: "$.approval.timeoutSeconds",
           ResultPath: "$.approved",
           Catch: [
-            { ErrorEquals: [StatesErrors.Timeout], Next: "ApprovalTimedOut", ResultPath: "$.error" },
-            { ErrorEquals: [ErrorNames.ApprovalRejected], Next: "ApprovalRejected", ResultPath: "$.error" },
+            catchTo([StatesErrors.Timeout], "ApprovalTimedOut"),
+            catchTo([ErrorNames.ApprovalRejected], "ApprovalRejected"),
           ],
           next: "Promote?",
         },
@@ -340,11 +339,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
       ApprovalRejected: { Type: "Fail", Error: ErrorNames.ApprovalRejected, CausePath: "$.error.Cause" },
 
       "Promote?": ifConfigured("$.database", "PromoteKind?", "ScaleLambda?"),
-      "PromoteKind?": {
-        Type: "Choice",
-        Choices: [{ Variable: "$.database.kind", StringEquals: "aurora-global", Next: "ReadGlobalCluster" }],
-        Default: "ReadReplica",
-      },
+      "PromoteKind?": byDatabaseKind("ReadGlobalCluster", "ReadReplica"),
       ...globalDatabase,
       ...part(
         "promote",
@@ -361,13 +356,7 @@ export function failoverDefinition(stepsFunctionArn: string): StateMachineDefini
           next: "WaitForPromotion",
           extra: {
             // Someone else promoted it meanwhile: read again and decide again.
-            Catch: [
-              {
-                ErrorEquals: [...AwsErrors.InvalidDbInstanceState],
-                Next: "ReadReplica",
-                ResultPath: "$.error",
-              },
-            ],
+            Catch: [catchTo(AwsErrors.InvalidDbInstanceState, "ReadReplica")],
           },
         },
         "ScaleLambda?",

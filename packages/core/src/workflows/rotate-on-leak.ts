@@ -1,6 +1,7 @@
 import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
 import type { LeakStep } from "../secrets/leak.ts";
 import {
+  catchTo,
   type LambdaTaskOptions,
   lambdaTask,
   type Retrier,
@@ -33,9 +34,7 @@ export function rotateOnLeakDefinition(stepsFunctionArn: string): StateMachineDe
         ...(action === "recordFailure" ? { "error.$": "$.error" } : {}),
       },
       ResultPath: null,
-      ...(action === "recordFailure"
-        ? {}
-        : { Catch: [{ ErrorEquals: [StatesErrors.ALL], Next: "RecordFailure", ResultPath: "$.error" }] }),
+      ...(action === "recordFailure" ? {} : { Catch: [catchTo([StatesErrors.ALL], "RecordFailure")] }),
       ...options,
     });
   return {
