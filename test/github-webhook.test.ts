@@ -17,6 +17,7 @@ import { logger } from "../packages/core/src/observability/logger.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import { handler } from "../packages/functions/src/github-webhook.ts";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "../packages/sim/src/dynalite.ts";
+import { webhookLambdaContext } from "./support/lambda.ts";
 
 // Every log line is read below: log at DEBUG from the start (injectLambdaContext resets a level
 // changed later back to the one the logger was built with).
@@ -79,25 +80,7 @@ async function toFunctionUrlEvent(request: IncomingMessage): Promise<APIGatewayP
   };
 }
 
-function lambdaContext(): Context {
-  const notInvokedByThisRuntime = () => {
-    throw new Error("callback-style completion is not used by async handlers");
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: "switchyard-github-webhook",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:switchyard-github-webhook",
-    memoryLimitInMB: "256",
-    awsRequestId: randomUUID(),
-    logGroupName: "/aws/lambda/switchyard-github-webhook",
-    logStreamName: "2026/11/25/[$LATEST]6e0a0d9d7c3f4a6fb1d3c2a4e5f60718",
-    getRemainingTimeInMillis: () => 29_000,
-    done: notInvokedByThisRuntime,
-    fail: notInvokedByThisRuntime,
-    succeed: notInvokedByThisRuntime,
-  };
-}
+const lambdaContext = (): Context => webhookLambdaContext("us-east-1");
 
 function startFunctionUrl(): Promise<Server> {
   const server = createServer(async (request, response) => {

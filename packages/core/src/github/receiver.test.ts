@@ -13,6 +13,7 @@ import { sign } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { webhookLambdaContext } from "../../../../test/support/lambda.ts";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "../../../sim/src/dynalite.ts";
 import { createAllClients } from "../aws/all-clients.ts";
 import type { AwsClients } from "../aws/clients.ts";
@@ -102,25 +103,7 @@ async function signedDelivery(options: { payload: string; secret?: string; event
   });
 }
 
-function lambdaContext(): Context {
-  const notInvokedByThisRuntime = () => {
-    throw new Error("callback-style completion is not used by async handlers");
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: "switchyard-github-webhook",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-west-2:123456789012:function:switchyard-github-webhook",
-    memoryLimitInMB: "256",
-    awsRequestId: randomUUID(),
-    logGroupName: "/aws/lambda/switchyard-github-webhook",
-    logStreamName: "2026/11/25/[$LATEST]6e0a0d9d7c3f4a6fb1d3c2a4e5f60718",
-    getRemainingTimeInMillis: () => 29_000,
-    done: notInvokedByThisRuntime,
-    fail: notInvokedByThisRuntime,
-    succeed: notInvokedByThisRuntime,
-  };
-}
+const lambdaContext = (): Context => webhookLambdaContext("us-west-2");
 
 function secretVersion(stage: "AWSCURRENT" | "AWSPENDING", value: string) {
   return {
