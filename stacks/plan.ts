@@ -29,14 +29,6 @@ export { StackPlanError } from "./plan/checks.ts";
 export type { DashboardMetric, DashboardPlan } from "./plan/dashboard.ts";
 export type { BundledFile, FunctionPlan } from "./plan/functions.ts";
 export { type ManagedPolicyPlan, policyDocument, type Statement } from "./plan/iam.ts";
-export {
-  eventRuleInputs,
-  eventTargetInputs,
-  invokePermissionInputs,
-  metricAlarmInputs,
-  secretRotationInputs,
-  stateMachineObservability,
-} from "./plan/inputs.ts";
 export type { StateMachinePlan } from "./plan/machines.ts";
 export type { DeadLetterQueuePlan, RulePlan } from "./plan/rules.ts";
 export { type SecretKey, secretKeys } from "./plan/secret-keys.ts";

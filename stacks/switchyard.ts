@@ -3,15 +3,13 @@ import { dirname, join } from "node:path";
 import {
   eventRuleInputs,
   eventTargetInputs,
-  type FunctionPlan,
   invokePermissionInputs,
-  type ManagedPolicyPlan,
   metricAlarmInputs,
-  policyDocument,
-  type StackPlan,
   secretRotationInputs,
   stateMachineObservability,
-} from "./plan.ts";
+  tableInputs,
+} from "./plan/inputs.ts";
+import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPlan } from "./plan.ts";
 
 /**
  * Creates what the plan describes, and nothing else: every name, ARN, pattern, policy and
@@ -30,16 +28,7 @@ export function createStack(plan: StackPlan): {
   // secret: both outlive `sst remove` whenever the stage retains anything ("retain", "retain-all").
   const keep = { retainOnDelete: $app.removal !== "remove" };
 
-  new aws.dynamodb.Table("StateTable", {
-    name: plan.table.name,
-    billingMode: plan.table.billingMode,
-    hashKey: plan.table.partitionKey.name,
-    rangeKey: plan.table.sortKey.name,
-    attributes: [plan.table.partitionKey, plan.table.sortKey],
-    ttl: { attributeName: plan.table.ttlAttribute, enabled: true },
-    pointInTimeRecovery: { enabled: plan.table.pointInTimeRecovery },
-    deletionProtectionEnabled: plan.table.deletionProtection,
-  });
+  new aws.dynamodb.Table("StateTable", tableInputs(plan.table));
 
   const dlq = plan.deadLetterQueue;
   const queue = new aws.sqs.Queue(

@@ -1,12 +1,24 @@
 import type { AlarmPlan } from "./alarms.ts";
 import type { StateMachinePlan } from "./machines.ts";
 import type { RulePlan } from "./rules.ts";
-import type { SecretRotationPlan } from "./stack.ts";
+import type { SecretRotationPlan, TablePlan } from "./stack.ts";
 
 /**
  * The inputs stacks/switchyard.ts creates each planned resource with, in the AWS provider's
  * argument names: one mapping from the plan, which the stack test reads its expectations from.
  */
+
+/** The state table (`aws.dynamodb.Table`): its keys, TTL, point-in-time recovery and deletion protection. */
+export const tableInputs = (table: TablePlan) => ({
+  name: table.name,
+  billingMode: table.billingMode,
+  hashKey: table.partitionKey.name,
+  rangeKey: table.sortKey.name,
+  attributes: [table.partitionKey, table.sortKey],
+  ttl: { attributeName: table.ttlAttribute, enabled: true },
+  pointInTimeRecovery: { enabled: table.pointInTimeRecovery },
+  deletionProtectionEnabled: table.deletionProtection,
+});
 
 /** A self-monitoring alarm (`aws.cloudwatch.MetricAlarm`). */
 export const metricAlarmInputs = (alarm: AlarmPlan) => ({

@@ -13,13 +13,11 @@ import {
   eventTargetInputs,
   invokePermissionInputs,
   metricAlarmInputs,
-  planStack,
-  policyDocument,
-  type StackPlan,
-  type Statement,
   secretRotationInputs,
   stateMachineObservability,
-} from "../../stacks/plan.ts";
+  tableInputs,
+} from "../../stacks/plan/inputs.ts";
+import { planStack, policyDocument, type StackPlan, type Statement } from "../../stacks/plan.ts";
 import exampleConfig from "../../switchyard.config.ts";
 
 /**
@@ -146,15 +144,7 @@ describe("the SST program under Pulumi mocks", () => {
 
   it("creates the table, queue, queue policy and secret as planned", () => {
     const table = named("aws:dynamodb/table:Table", plan.table.name);
-    expect(table.inputs).toMatchObject({
-      billingMode: plan.table.billingMode,
-      hashKey: plan.table.partitionKey.name,
-      rangeKey: plan.table.sortKey.name,
-      attributes: [plan.table.partitionKey, plan.table.sortKey],
-      ttl: { attributeName: plan.table.ttlAttribute, enabled: true },
-      pointInTimeRecovery: { enabled: plan.table.pointInTimeRecovery },
-      deletionProtectionEnabled: plan.table.deletionProtection,
-    });
+    expect(table.inputs).toMatchObject(tableInputs(plan.table));
     const queue = named("aws:sqs/queue:Queue", plan.deadLetterQueue.name);
     expect(queue.inputs).toMatchObject({
       messageRetentionSeconds: plan.deadLetterQueue.messageRetentionSeconds,
