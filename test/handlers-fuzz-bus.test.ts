@@ -4,14 +4,12 @@ import type { FunctionName } from "../packages/core/src/wiring.ts";
 import { costConfig } from "./support/cost.ts";
 import { type Json, pathsOf, pick, plantHostile, random, WELL_FORMED_FOREIGN } from "./support/fuzz.ts";
 import {
-  broke,
+  callNames,
   deadLetters,
   eventsFor,
-  localName,
+  fuzzInvocations,
   printTallies,
   type Tally,
-  tally,
-  writesSince,
 } from "./support/fuzz-functions.ts";
 import { fixture } from "./support/scenario.ts";
 
@@ -120,35 +118,32 @@ describe("every bus function under mutated events (issue #11 fuzz)", () => {
       const own = paths.map((p) => base(p, account, region));
       const others = ALL.filter((p) => !paths.includes(p)).map((p) => base(p, account, region));
       const draw = random(SEED ^ fn.length ^ fn.charCodeAt(0));
-      const name = localName(fn);
-      const t = tally();
-      tallies[fn] = t;
-      for (let i = 0; i < count; i++) {
-        const from = draw() < 0.1 ? others : own;
-        const { text, sns } = pick(draw, from);
-        const event = mutated(draw, text, sns);
-        const before = plane.account.calls.length;
-        const out = await plane.account.lambda.invoke(name, event, { principal: "events.amazonaws.com" });
-        await plane.settle();
-        t.events++;
-        if (out.error) {
-          broke(t, `threw ${out.error.errorType}: ${out.error.errorMessage} on ${JSON.stringify(event)}`);
-          continue;
-        }
-        const rejections = rejectionsIn(out.result);
-        if (rejections === 0) {
-          t.accepted++;
-          continue;
-        }
-        t.rejected++;
-        const writes = writesSince(plane, name, before);
-        const extra = writes.filter((c) => !deadLetters(plane, c));
-        if (extra.length > 0 || writes.length !== rejections)
-          broke(
-            t,
-            `rejected, yet wrote ${writes.map((c) => `${c.service}:${c.action}`).join(", ") || "no dead letter"}: ${JSON.stringify(out.result)}`,
-          );
-      }
+      const t = await fuzzInvocations(plane, fn, tallies, {
+        count,
+        principal: "events.amazonaws.com",
+        next: () => {
+          const from = draw() < 0.1 ? others : own;
+          const { text, sns } = pick(draw, from);
+          return { event: mutated(draw, text, sns) };
+        },
+        judge: ({ event }, out, writesMade) => {
+          if (out.error)
+            return {
+              broke: `threw ${out.error.errorType}: ${out.error.errorMessage} on ${JSON.stringify(event)}`,
+            };
+          const rejections = rejectionsIn(out.result);
+          if (rejections === 0) return { as: "accepted" };
+          const writes = writesMade();
+          const extra = writes.filter((c) => !deadLetters(plane, c));
+          const bad = extra.length > 0 || writes.length !== rejections;
+          return {
+            as: "rejected",
+            broke: bad
+              ? `rejected, yet wrote ${callNames(writes) || "no dead letter"}: ${JSON.stringify(out.result)}`
+              : undefined,
+          };
+        },
+      });
       expect(t.broken, `${t.brokenCount} of ${t.events} events broke a rule`).toEqual([]);
       // The fuzz must reach the dead-letter path: most mutated events are rejected.
       expect(t.rejected).toBeGreaterThan(0);

@@ -8,16 +8,15 @@ import { alert, costConfig, startCostPlane } from "./support/cost.ts";
 import { runbookConfig, START, secondaryEndpoint, seedRegions } from "./support/failover.ts";
 import { type Json, pathsOf, pick, plantHostile, random } from "./support/fuzz.ts";
 import {
-  broke,
+  callNames,
   capture,
   eventsFor,
-  localName,
+  fuzzInvocations,
   printTallies,
   type Tally,
-  tally,
-  writesSince,
 } from "./support/fuzz-functions.ts";
 import { example, fixture } from "./support/scenario.ts";
+import { rotateOnLeakInput } from "./support/secrets.ts";
 
 /**
  * Issue #11's fuzz, the functions that run a unit's steps (the state machines' task functions and
@@ -52,26 +51,10 @@ const UNNAMED = new Set([
 /** The secret the secrets plane manages (invented: no public sample of a managed secret exists). */
 const SECRET = { name: "api", secretId: "prod/api", rotator: "random" } as const;
 
-/** Invented: a rotate-on-leak input of the workflow's shape (the leak flow needs GitHub's API). */
+/** A rotate-on-leak invocation of the workflow's shape (the leak flow needs GitHub's API). */
 const leakInvocation = {
   action: "rotate",
-  input: {
-    secret: "api",
-    secretId: "prod/api",
-    rotator: "random",
-    options: {},
-    rotationToken: "0123456789abcdef0123456789abcdef",
-    alert: {
-      repository: "octo/repo",
-      number: 1,
-      secretType: "github_personal_access_token",
-      action: "created",
-    },
-    github: null,
-    notifyTopicArn: null,
-    trigger: { eventId: "e-1", source: "github.com", detailType: "secret_scanning_alert" },
-    correlationId: "e-1",
-  },
+  input: rotateOnLeakInput,
   execution: "arn:aws:states:us-east-1:123456789012:execution:switchyard-rotate-on-leak:e-1",
 };
 
@@ -146,33 +129,29 @@ describe("every step function under mutated invocations (issue #11 fuzz)", () =>
         return { text: JSON.stringify(c), all: envelope, input };
       });
       const draw = random(SEED ^ fn.length ^ fn.charCodeAt(0));
-      const name = localName(fn);
-      const t = tally();
-      tallies[fn] = t;
-      for (let i = 0; i < count; i++) {
-        const source = pick(draw, texts);
-        const invocation = JSON.parse(source.text) as Json & { input?: Json };
-        if (source.input.length > 0 && draw() < 0.9)
-          plantHostile(draw, invocation.input ?? null, source.input);
-        else plantHostile(draw, invocation, source.all);
-        const before = plane.account.calls.length;
-        const out = await plane.account.lambda.invoke(name, invocation, {
-          principal: "states.amazonaws.com",
-        });
-        await plane.settle();
-        t.events++;
-        if (!out.error) {
-          t.accepted++;
-          continue;
-        }
-        t.rejected++;
-        const writes = writesSince(plane, name, before);
-        if (UNNAMED.has(out.error.errorType) || writes.length > 0)
-          broke(
-            t,
-            `${out.error.errorType} (${out.error.errorMessage.slice(0, 200)}) after writing [${writes.map((c) => `${c.service}:${c.action}`).join(", ")}] on ${JSON.stringify(invocation)}`,
-          );
-      }
+      const t = await fuzzInvocations(plane, fn, tallies, {
+        count,
+        principal: "states.amazonaws.com",
+        next: () => {
+          const source = pick(draw, texts);
+          const invocation = JSON.parse(source.text) as Json & { input?: Json };
+          if (source.input.length > 0 && draw() < 0.9)
+            plantHostile(draw, invocation.input ?? null, source.input);
+          else plantHostile(draw, invocation, source.all);
+          return { event: invocation };
+        },
+        judge: ({ event }, out, writesMade) => {
+          if (!out.error) return { as: "accepted" };
+          const writes = writesMade();
+          const bad = UNNAMED.has(out.error.errorType) || writes.length > 0;
+          return {
+            as: "rejected",
+            broke: bad
+              ? `${out.error.errorType} (${out.error.errorMessage.slice(0, 200)}) after writing [${callNames(writes)}] on ${JSON.stringify(event)}`
+              : undefined,
+          };
+        },
+      });
       expect(t.broken, `${t.brokenCount} of ${t.events} invocations broke a rule`).toEqual([]);
       expect(t.rejected).toBeGreaterThan(0);
     }, 600_000);

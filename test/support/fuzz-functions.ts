@@ -3,7 +3,7 @@ import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts
 import { LOCAL_NAMES } from "../../packages/cli/src/local/control-plane.ts";
 import type { FunctionName } from "../../packages/core/src/wiring.ts";
 import { factories } from "../../packages/functions/src/index.ts";
-import type { CallRecord } from "../../packages/sim/src/index.ts";
+import type { CallRecord, Invocation } from "../../packages/sim/src/index.ts";
 import { fuzzRuns, type Json } from "./fuzz.ts";
 
 /**
@@ -98,3 +98,48 @@ export function printTallies(title: string, tallies: Partial<Record<FunctionName
   );
   process.stdout.write(`${title}\n${lines.join("\n")}\n`);
 }
+
+/** What one fuzzed invocation came to: counted as accepted or rejected, and a rule it broke, if any. */
+export interface Verdict {
+  readonly as?: "accepted" | "rejected";
+  readonly broke?: string;
+}
+
+/**
+ * One function's fuzz loop: `count` times, `next(i)` makes an invocation (its `event` and
+ * whatever the judge needs), `fn` is invoked with it on `plane` as `principal` (and the plane
+ * settled, unless `settle` is false), and `judge` rules on the answer and on the writes the
+ * function made for it (read only when asked for); the function's tally, registered in
+ * `tallies`, counts the verdicts.
+ */
+export async function fuzzInvocations<M extends { event: unknown }>(
+  plane: ControlPlane,
+  fn: FunctionName,
+  tallies: Partial<Record<FunctionName, Tally>>,
+  run: {
+    count: number;
+    principal: string;
+    settle?: boolean;
+    next: (i: number) => M | Promise<M>;
+    judge: (made: M, out: Invocation, writes: () => CallRecord[]) => Verdict;
+  },
+): Promise<Tally> {
+  const name = localName(fn);
+  const t = tally();
+  tallies[fn] = t;
+  for (let i = 0; i < run.count; i++) {
+    const made = await run.next(i);
+    const before = plane.account.calls.length;
+    const out = await plane.account.lambda.invoke(name, made.event, { principal: run.principal });
+    if (run.settle !== false) await plane.settle();
+    t.events++;
+    const verdict = run.judge(made, out, () => writesSince(plane, name, before));
+    if (verdict.as) t[verdict.as]++;
+    if (verdict.broke !== undefined) broke(t, verdict.broke);
+  }
+  return t;
+}
+
+/** The calls' `service:action` names, for a broken rule's line. */
+export const callNames = (calls: readonly CallRecord[]): string =>
+  calls.map((c) => `${c.service}:${c.action}`).join(", ");
