@@ -1,13 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERBS } from "../packages/cli/src/commands/table.ts";
 import { alarm } from "../packages/cli/src/scenarios/vocabulary.ts";
 import { runScenario } from "../packages/cli/src/scenarios.ts";
 import exampleConfig from "../switchyard.config.ts";
-import { inRepo, root, switchyard } from "./support/cli.ts";
+import { inRepo, PUSH_WITHOUT_IMAGE, root, switchyard, tempFile } from "./support/cli.ts";
 import { type RunningDev, startDev } from "./support/dev.ts";
 import { fixture } from "./support/scenario.ts";
 
@@ -294,19 +291,7 @@ describe("--json of every verb in the verb table", { timeout: 600_000 }, () => {
 });
 
 describe("exit codes", () => {
-  const rejectedEvent = () => {
-    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "bad.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        id: "x-1",
-        source: "aws.ecr",
-        "detail-type": "ECR Image Action",
-        detail: { "action-type": "PUSH", result: "SUCCESS" },
-      }),
-    );
-    return file;
-  };
+  const rejectedEvent = () => tempFile("bad.json", PUSH_WITHOUT_IMAGE);
 
   it("replay --strict exits 1 when an event is rejected, and still prints the report", () => {
     const { code, stdout, stderr } = switchyard("replay", "--strict", "--json", rejectedEvent());

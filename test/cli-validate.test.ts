@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { configJsonSchema } from "../packages/cli/src/commands/schema.ts";
@@ -8,7 +6,7 @@ import { checkAccount } from "../packages/cli/src/commands/validate.ts";
 import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { parseConfig } from "../packages/core/src/config/index.ts";
 import exampleConfig from "../switchyard.config.ts";
-import { inRepo, switchyard } from "./support/cli.ts";
+import { inRepo, switchyard, tempFile } from "./support/cli.ts";
 
 // Config ergonomics: the shipped JSON Schema is the zod schema's, a JSON config may name it,
 // and `switchyard validate --aws` finds what the config names that the account lacks.
@@ -31,8 +29,7 @@ describe("switchyard.schema.json", () => {
   });
 
   it("lets a JSON config name the schema with $schema", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "config.json");
-    writeFileSync(file, JSON.stringify({ $schema: "./switchyard.schema.json", ...exampleConfig }));
+    const file = tempFile("config.json", { $schema: "./switchyard.schema.json", ...exampleConfig });
 
     const { code, stdout } = switchyard("validate", "--config", file);
 

@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import exampleConfig from "../switchyard.config.ts";
-import { inRepo, switchyard } from "./support/cli.ts";
+import { inRepo, PUSH_WITHOUT_IMAGE, switchyard, tempFile } from "./support/cli.ts";
 
 const fixtures = (path: string) => inRepo(`test/fixtures/${path}`);
 
@@ -58,18 +55,7 @@ describe("switchyard replay", () => {
   });
 
   it("reports a malformed event as rejected with a reason and exits 0", () => {
-    const dir = mkdtempSync(join(tmpdir(), "switchyard-"));
-    const file = join(dir, "bad.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        id: "x-1",
-        source: "aws.ecr",
-        "detail-type": "ECR Image Action",
-        // A rule matches it (a successful push) but it lacks the repository and digest: rejected, not ignored.
-        detail: { "action-type": "PUSH", result: "SUCCESS" },
-      }),
-    );
+    const file = tempFile("bad.json", PUSH_WITHOUT_IMAGE);
 
     const { code, stdout } = switchyard("replay", "--json", file);
 
@@ -80,9 +66,7 @@ describe("switchyard replay", () => {
   });
 
   it("exits 2 naming the file when a file is not JSON, without a stack trace", () => {
-    const dir = mkdtempSync(join(tmpdir(), "switchyard-"));
-    const file = join(dir, "truncated.json");
-    writeFileSync(file, '{"id": "x", "source": "aws.ecr"');
+    const file = tempFile("truncated.json", '{"id": "x", "source": "aws.ecr"');
 
     const { code, stderr } = switchyard("replay", file);
 
@@ -135,8 +119,7 @@ describe("switchyard scenario and invoke", () => {
       ...exampleConfig,
       deployments: exampleConfig.deployments?.map(({ gates: _, ...d }) => d),
     };
-    const file = join(mkdtempSync(join(tmpdir(), "switchyard-")), "ungated.json");
-    writeFileSync(file, JSON.stringify(ungated));
+    const file = tempFile("ungated.json", ungated);
 
     const { code, stdout } = switchyard("scenario", "scan-blocked", "--config", file);
 

@@ -1,8 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { inRepo, switchyard } from "./support/cli.ts";
+import { inRepo, switchyard, tempFile } from "./support/cli.ts";
 
 const example = (path: string) => inRepo(`examples/ignition-cost/${path}`);
 const CONFIG = example("switchyard.config.ts");
@@ -39,8 +37,7 @@ describe("switchyard replay with cost alerts", () => {
     const message = JSON.parse(event.Records[0].Sns.Message);
     delete message.impact;
     event.Records[0].Sns.Message = JSON.stringify(message);
-    const file = join(mkdtempSync(join(tmpdir(), "switchyard-cost-")), "no-impact.json");
-    writeFileSync(file, JSON.stringify(event));
+    const file = tempFile("no-impact.json", event, "switchyard-cost-");
 
     const { code, stdout } = switchyard("replay", "--json", "--config", CONFIG, file);
 

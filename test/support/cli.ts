@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,3 +34,24 @@ export function switchyard(...args: string[]): CommandResult {
   });
   return { code: out.status, stdout: out.stdout, stderr: out.stderr };
 }
+
+/**
+ * Writes a new file `name` in a fresh temporary folder, for the command to read: `content` as
+ * is when it is text, else as JSON. Returns its path.
+ */
+export function tempFile(name: string, content: unknown, prefix = "switchyard-"): string {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), name);
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
+/**
+ * A successful ECR push (a rule matches it) that lacks the repository and the digest: the
+ * control plane rejects it, not ignores it.
+ */
+export const PUSH_WITHOUT_IMAGE = {
+  id: "x-1",
+  source: "aws.ecr",
+  "detail-type": "ECR Image Action",
+  detail: { "action-type": "PUSH", result: "SUCCESS" },
+};
