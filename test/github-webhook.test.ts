@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
@@ -8,7 +7,6 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
@@ -17,7 +15,7 @@ import { logger } from "../packages/core/src/observability/logger.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import { handler } from "../packages/functions/src/github-webhook.ts";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "../packages/sim/src/dynalite.ts";
-import { webhookLambdaContext } from "./support/lambda.ts";
+import { githubExample, webhookLambdaContext } from "./support/webhook.ts";
 
 // Every log line is read below: log at DEBUG from the start (injectLambdaContext resets a level
 // changed later back to the one the logger was built with).
@@ -25,9 +23,8 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
 });
 
-const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
-const pushPayload = JSON.stringify(webhooks.find((hook) => hook.name === "push")?.examples[0]);
-const deploymentPayload = JSON.stringify(webhooks.find((hook) => hook.name === "deployment")?.examples[0]);
+const pushPayload = JSON.stringify(githubExample("push"));
+const deploymentPayload = JSON.stringify(githubExample("deployment"));
 
 // Invented: a webhook secret has no public sample. Long and unusual so a leak cannot hide.
 const WEBHOOK_SECRET = "e2e-webhook-secret-5d1f0c6a9b8e47f2a3c4";

@@ -1,19 +1,11 @@
-import { createRequire } from "node:module";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { hostileValue, type Json, pathsOf, pick, plantHostile, random } from "./support/fuzz.ts";
-import {
-  broke,
-  eventsFor,
-  localName,
-  printTallies,
-  type Tally,
-  tally,
-  writesSince,
-} from "./support/fuzz-functions.ts";
+import { callNames, eventsFor, fuzzInvocations, printTallies, type Tally } from "./support/fuzz-functions.ts";
+import { functionUrlEvent } from "./support/github-api.ts";
 import { example } from "./support/scenario.ts";
+import { githubExamples } from "./support/webhook.ts";
 
 /**
  * Issue #11's fuzz, the GitHub webhook receiver behind its function URL: real deliveries
@@ -27,12 +19,13 @@ const SEED = 20_261_132;
 const SECRET = "webhook-fuzz-secret-7c1e0b9d4a2f";
 // Invented: the secret a forger guesses (no public sample exists).
 const WRONG = "not-the-webhook-secret-00000000";
-const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 const PAYLOADS = ["ping", "release", "deployment", "push", "secret_scanning_alert"].flatMap((name) =>
-  (webhooks.find((w) => w.name === name)?.examples.slice(0, 2) ?? []).map((example) => ({
-    event: name,
-    text: JSON.stringify(example),
-  })),
+  githubExamples(name)
+    .slice(0, 2)
+    .map((example) => ({
+      event: name,
+      text: JSON.stringify(example),
+    })),
 );
 const HUGE = [300_000, 1_100_000, 6_000_000];
 
@@ -78,25 +71,7 @@ async function forged(draw: () => number, n: number): Promise<{ request: Json; f
   const base64 = draw() < 0.5;
   return {
     forgery,
-    request: {
-      version: "2.0",
-      routeKey: "$default",
-      rawPath: "/",
-      rawQueryString: "",
-      headers,
-      requestContext: {
-        http: {
-          method: "POST",
-          path: "/",
-          protocol: "HTTP/1.1",
-          sourceIp: "192.30.252.1",
-          userAgent: "GitHub-Hookshot/1",
-        },
-        timeEpoch: 1_574_000_000_000,
-      },
-      body: base64 ? Buffer.from(body).toString("base64") : body,
-      isBase64Encoded: base64,
-    },
+    request: functionUrlEvent({ headers, body, base64, timeEpoch: 1_574_000_000_000 }),
   };
 }
 
@@ -115,25 +90,24 @@ describe("the GitHub webhook receiver under forged deliveries (issue #11 fuzz)",
   const count = eventsFor("github-webhook");
   it(`github-webhook: ${count} forged or oversized deliveries answered 4xx, nothing written`, async () => {
     const draw = random(SEED);
-    const name = localName("github-webhook");
-    const t = tally();
-    tallies["github-webhook"] = t;
-    for (let i = 0; i < count; i++) {
-      const { request, forgery } = await forged(draw, i);
-      const before = plane.account.calls.length;
-      const out = await plane.account.lambda.invoke(name, request, { principal: "function-url" });
-      t.events++;
-      const status = (out.result as { statusCode?: number } | null)?.statusCode ?? 0;
-      const writes = writesSince(plane, name, before);
-      if (out.error || status < 400 || status >= 500 || writes.length > 0) {
-        broke(
-          t,
-          `${forgery}: ${out.error ? `threw ${out.error.errorType}` : `answered ${status}`}, wrote [${writes.map((c) => `${c.service}:${c.action}`).join(", ")}]`,
-        );
-        continue;
-      }
-      t.rejected++;
-    }
+    const t = await fuzzInvocations(plane, "github-webhook", tallies, {
+      count,
+      principal: "function-url",
+      settle: false,
+      next: async (i) => {
+        const { request, forgery } = await forged(draw, i);
+        return { event: request, forgery };
+      },
+      judge: ({ forgery }, out, writesMade) => {
+        const status = (out.result as { statusCode?: number } | null)?.statusCode ?? 0;
+        const writes = writesMade();
+        if (out.error || status < 400 || status >= 500 || writes.length > 0)
+          return {
+            broke: `${forgery}: ${out.error ? `threw ${out.error.errorType}` : `answered ${status}`}, wrote [${callNames(writes)}]`,
+          };
+        return { as: "rejected" };
+      },
+    });
     expect(t.broken, `${t.brokenCount} of ${t.events} deliveries broke a rule`).toEqual([]);
   }, 600_000);
 });

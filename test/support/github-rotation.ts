@@ -1,10 +1,8 @@
-import { createRequire } from "node:module";
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   RotateSecretCommand,
 } from "@aws-sdk/client-secrets-manager";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   type ControlPlane,
@@ -13,9 +11,9 @@ import {
 } from "../../packages/cli/src/local/control-plane.ts";
 import { signedFunctionUrlEvent, startFunctionUrl, startGithubApi } from "./github-api.ts";
 import { example } from "./scenario.ts";
+import { githubExample } from "./webhook.ts";
 
-const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
-const ping = webhooks.find((w) => w.name === "ping")?.examples[0];
+const ping = githubExample("ping");
 
 export const SECRET_ID = LOCAL_NAMES.webhookSecret;
 export const RECEIVER = `${LOCAL_NAMES.functionPrefix}github-webhook`;

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
@@ -8,12 +7,11 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { sign } from "@octokit/webhooks-methods";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { webhookLambdaContext } from "../../../../test/support/lambda.ts";
+import { githubExample, githubExamples, webhookLambdaContext } from "../../../../test/support/webhook.ts";
 import { type LocalDynamo, localCredentials, startLocalDynamo } from "../../../sim/src/dynalite.ts";
 import { createAllClients } from "../aws/all-clients.ts";
 import type { AwsClients } from "../aws/clients.ts";
@@ -25,9 +23,8 @@ import {
 } from "./receiver.ts";
 
 // Real payloads: the first `push` and `deployment` examples GitHub's own schema repository ships.
-const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
-const pushPayload = JSON.stringify(webhooks.find((hook) => hook.name === "push")?.examples[0]);
-const deploymentPayload = JSON.stringify(webhooks.find((hook) => hook.name === "deployment")?.examples[0]);
+const pushPayload = JSON.stringify(githubExample("push"));
+const deploymentPayload = JSON.stringify(githubExample("deployment"));
 
 // Invented secret values (a secret has no public sample); the secret id follows the
 // GetSecretValue example in the Secrets Manager API reference.
@@ -249,9 +246,7 @@ describe("GitHub webhook receiver", () => {
   describe("replayed deliveries", () => {
     /** GitHub's release example with a release id of its own, so no other test shares its content key. */
     const releaseWithId = (id: number, action = "published") => {
-      const example = webhooks
-        .find((hook) => hook.name === "release")
-        ?.examples.find((e) => (e as { action?: string }).action === action);
+      const example = githubExamples("release").find((e) => (e as { action?: string }).action === action);
       const payload = structuredClone(example) as { release: { id: number } };
       payload.release.id = id;
       return JSON.stringify(payload);

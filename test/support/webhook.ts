@@ -1,5 +1,18 @@
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import type { Context } from "aws-lambda";
+
+/** GitHub's own example deliveries (`@octokit/webhooks-examples`), by event name. */
+const webhooks = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
+
+/** The `index`th example GitHub ships for `event` (undefined when it ships none). */
+export const githubExample = (event: string, index = 0): unknown =>
+  webhooks.find((hook) => hook.name === event)?.examples[index];
+
+/** The examples GitHub ships for `event`. */
+export const githubExamples = (event: string): readonly unknown[] =>
+  webhooks.find((hook) => hook.name === event)?.examples ?? [];
 
 /**
  * The context Lambda hands the GitHub webhook receiver's function in `region` (a new request id
