@@ -1,14 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import {
-  eventRuleInputs,
-  eventTargetInputs,
-  invokePermissionInputs,
-  metricAlarmInputs,
-  secretRotationInputs,
-  stateMachineObservability,
-  tableInputs,
-} from "./plan/inputs.ts";
+import * as resourceArgs from "./plan/inputs.ts";
 import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPlan } from "./plan.ts";
 
 /**
@@ -28,7 +20,7 @@ export function createStack(plan: StackPlan): {
   // secret: both outlive `sst remove` whenever the stage retains anything ("retain", "retain-all").
   const keep = { retainOnDelete: $app.removal !== "remove" };
 
-  new aws.dynamodb.Table("StateTable", tableInputs(plan.table));
+  new aws.dynamodb.Table("StateTable", resourceArgs.table(plan.table));
 
   const dlq = plan.deadLetterQueue;
   const queue = new aws.sqs.Queue(
@@ -139,13 +131,13 @@ export function createStack(plan: StackPlan): {
   );
 
   for (const rule of plan.rules) {
-    const eventRule = new aws.cloudwatch.EventRule(id(rule.name), eventRuleInputs(rule));
+    const eventRule = new aws.cloudwatch.EventRule(id(rule.name), resourceArgs.eventRule(rule));
     const permission = new aws.lambda.Permission(
       `${id(rule.name)}Invoke`,
-      invokePermissionInputs(rule.invokePermission, rule.target.arn),
+      resourceArgs.invokePermission(rule.invokePermission, rule.target.arn),
       { dependsOn: [...fns.values()] },
     );
-    new aws.cloudwatch.EventTarget(`${id(rule.name)}Target`, eventTargetInputs(rule), {
+    new aws.cloudwatch.EventTarget(`${id(rule.name)}Target`, resourceArgs.eventTarget(rule), {
       dependsOn: [eventRule, permission, queue],
     });
   }
@@ -225,14 +217,14 @@ export function createStack(plan: StackPlan): {
         type: sm.type,
         roleArn: sm.role.arn,
         definition: JSON.stringify(sm.definition),
-        ...stateMachineObservability(sm),
+        ...resourceArgs.stateMachineObservability(sm),
       },
       { dependsOn: [logGroup, policy, ...attachments, ...fns.values()] },
     );
   }
 
   for (const alarm of plan.alarms) {
-    new aws.cloudwatch.MetricAlarm(id(alarm.name), metricAlarmInputs(alarm));
+    new aws.cloudwatch.MetricAlarm(id(alarm.name), resourceArgs.metricAlarm(alarm));
   }
 
   // --- Self-monitoring dashboard (stacks/plan/dashboard.ts). The alarms above already include the
@@ -246,11 +238,15 @@ export function createStack(plan: StackPlan): {
   for (const rotation of plan.secretRotations) {
     const permission = new aws.lambda.Permission(
       `${id(rotation.secret)}RotationInvoke`,
-      invokePermissionInputs(rotation.invokePermission, rotation.rotationFunctionArn),
+      resourceArgs.invokePermission(rotation.invokePermission, rotation.rotationFunctionArn),
     );
-    new aws.secretsmanager.SecretRotation(`${id(rotation.secret)}Rotation`, secretRotationInputs(rotation), {
-      dependsOn: [permission, ...fns.values()],
-    });
+    new aws.secretsmanager.SecretRotation(
+      `${id(rotation.secret)}Rotation`,
+      resourceArgs.secretRotation(rotation),
+      {
+        dependsOn: [permission, ...fns.values()],
+      },
+    );
   }
 
   const webhook = plan.functions.find((f) => f.url);

@@ -5,11 +5,12 @@ import type { SecretRotationPlan, TablePlan } from "./stack.ts";
 
 /**
  * The inputs stacks/switchyard.ts creates each planned resource with, in the AWS provider's
- * argument names: one mapping from the plan, which the stack test reads its expectations from.
+ * argument names: one mapping from the plan, which the stack test reads its expectations from
+ * (both import it whole: `resourceArgs.metricAlarm(alarm)`).
  */
 
 /** The state table (`aws.dynamodb.Table`): its keys, TTL, point-in-time recovery and deletion protection. */
-export const tableInputs = (table: TablePlan) => ({
+export const table = (table: TablePlan) => ({
   name: table.name,
   billingMode: table.billingMode,
   hashKey: table.partitionKey.name,
@@ -21,7 +22,7 @@ export const tableInputs = (table: TablePlan) => ({
 });
 
 /** A self-monitoring alarm (`aws.cloudwatch.MetricAlarm`). */
-export const metricAlarmInputs = (alarm: AlarmPlan) => ({
+export const metricAlarm = (alarm: AlarmPlan) => ({
   name: alarm.name,
   alarmDescription: alarm.description,
   namespace: alarm.namespace,
@@ -37,7 +38,7 @@ export const metricAlarmInputs = (alarm: AlarmPlan) => ({
 });
 
 /** A rule (`aws.cloudwatch.EventRule`): its schedule, or else its pattern. */
-export const eventRuleInputs = (rule: RulePlan) => ({
+export const eventRule = (rule: RulePlan) => ({
   name: rule.name,
   description: rule.description,
   eventBusName: rule.eventBusName,
@@ -47,7 +48,7 @@ export const eventRuleInputs = (rule: RulePlan) => ({
 });
 
 /** A rule's function target (`aws.cloudwatch.EventTarget`) with its dead-letter queue and retry policy. */
-export const eventTargetInputs = (rule: RulePlan) => ({
+export const eventTarget = (rule: RulePlan) => ({
   rule: rule.name,
   eventBusName: rule.eventBusName,
   arn: rule.target.arn,
@@ -56,7 +57,7 @@ export const eventTargetInputs = (rule: RulePlan) => ({
 });
 
 /** The resource-based grant (`aws.lambda.Permission`) that lets one caller invoke `functionArn`. */
-export const invokePermissionInputs = (
+export const invokePermission = (
   grant: RulePlan["invokePermission"] | SecretRotationPlan["invokePermission"],
   functionArn: string,
 ) => ({
@@ -77,7 +78,7 @@ export const stateMachineObservability = (sm: StateMachinePlan) => ({
 });
 
 /** A secret's rotation (`aws.secretsmanager.SecretRotation`); the first runs on the schedule, not during the deploy. */
-export const secretRotationInputs = (rotation: SecretRotationPlan) => ({
+export const secretRotation = (rotation: SecretRotationPlan) => ({
   secretId: rotation.secretId,
   rotationLambdaArn: rotation.rotationFunctionArn,
   rotationRules: { scheduleExpression: rotation.scheduleExpression },

@@ -8,15 +8,7 @@ import type { BuildInput } from "../../scripts/sst/rpc.ts";
 import { sstEsbuildTargets } from "../../scripts/sst/rpc.ts";
 import { ACCOUNT, type OfflineRun, REGION, type RecordedResource } from "../../scripts/sst/run.ts";
 import type { ZipEntry } from "../../scripts/sst/stand-ins/archiver.ts";
-import {
-  eventRuleInputs,
-  eventTargetInputs,
-  invokePermissionInputs,
-  metricAlarmInputs,
-  secretRotationInputs,
-  stateMachineObservability,
-  tableInputs,
-} from "../../stacks/plan/inputs.ts";
+import * as resourceArgs from "../../stacks/plan/inputs.ts";
 import { planStack, policyDocument, type StackPlan, type Statement } from "../../stacks/plan.ts";
 import exampleConfig from "../../switchyard.config.ts";
 
@@ -144,7 +136,7 @@ describe("the SST program under Pulumi mocks", () => {
 
   it("creates the table, queue, queue policy and secret as planned", () => {
     const table = named("aws:dynamodb/table:Table", plan.table.name);
-    expect(table.inputs).toMatchObject(tableInputs(plan.table));
+    expect(table.inputs).toMatchObject(resourceArgs.table(plan.table));
     const queue = named("aws:sqs/queue:Queue", plan.deadLetterQueue.name);
     expect(queue.inputs).toMatchObject({
       messageRetentionSeconds: plan.deadLetterQueue.messageRetentionSeconds,
@@ -315,18 +307,20 @@ describe("the SST program under Pulumi mocks", () => {
   it("routes each rule to its function with the planned pattern, dead-letter queue and retry policy", () => {
     for (const rule of plan.rules) {
       const eventRule = named("aws:cloudwatch/eventRule:EventRule", rule.name);
-      expect(eventRule.inputs).toEqual(eventRuleInputs(rule));
+      expect(eventRule.inputs).toEqual(resourceArgs.eventRule(rule));
       const target = one(
         topLevel("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.rule === rule.name),
         `target of ${rule.name}`,
       );
-      expect(target.inputs).toEqual(eventTargetInputs(rule));
+      expect(target.inputs).toEqual(resourceArgs.eventTarget(rule));
       expect(target.dependencies).toContain(eventRule.urn);
       const permission = one(
         topLevel("aws:lambda/permission:Permission").filter((p) => p.inputs.sourceArn === rule.arn),
         `invoke permission of ${rule.name}`,
       );
-      expect(permission.inputs).toEqual(invokePermissionInputs(rule.invokePermission, rule.target.arn));
+      expect(permission.inputs).toEqual(
+        resourceArgs.invokePermission(rule.invokePermission, rule.target.arn),
+      );
       // The target names the function by the plan's ARN: it exists once the planned name does.
       expect(
         named("aws:lambda/function:Function", rule.target.arn.split(":").at(-1) ?? "").inputs.name,
@@ -340,7 +334,7 @@ describe("the SST program under Pulumi mocks", () => {
       expect(machine.inputs).toMatchObject({
         type: sm.type,
         roleArn: sm.role.arn,
-        ...stateMachineObservability(sm),
+        ...resourceArgs.stateMachineObservability(sm),
       });
       expect(JSON.parse(machine.inputs.definition as string)).toEqual(sm.definition);
       const logGroup = named("aws:cloudwatch/logGroup:LogGroup", sm.logGroup.name);
@@ -369,14 +363,16 @@ describe("the SST program under Pulumi mocks", () => {
   it("creates the planned alarms and secret rotations", () => {
     for (const alarm of plan.alarms) {
       expect(named("aws:cloudwatch/metricAlarm:MetricAlarm", alarm.name).inputs).toEqual(
-        metricAlarmInputs(alarm),
+        resourceArgs.metricAlarm(alarm),
       );
     }
     for (const rotation of plan.secretRotations) {
       const rotations = topLevel("aws:secretsmanager/secretRotation:SecretRotation").filter(
         (r) => r.inputs.secretId === rotation.secretId,
       );
-      expect(one(rotations, `rotation of ${rotation.secret}`).inputs).toEqual(secretRotationInputs(rotation));
+      expect(one(rotations, `rotation of ${rotation.secret}`).inputs).toEqual(
+        resourceArgs.secretRotation(rotation),
+      );
     }
   });
 });
