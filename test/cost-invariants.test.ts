@@ -15,6 +15,7 @@ import {
   failRecording,
   grown,
   reserveConcurrency,
+  resolved,
   seedStopWorld,
   startCostPlane,
   WORKER,
@@ -139,12 +140,7 @@ async function play(p: ControlPlane, s: Schedule): Promise<World> {
       p.account.clock.tick(10 * 60_000);
     }
   }
-  await p.deliver(
-    alert((e) => {
-      e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0a02";
-      e.detail.feedback = "PLANNED_ACTIVITY";
-    }) as never,
-  );
+  await p.deliver(resolved("0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0a02") as never);
   await p.runOut();
   return human;
 }

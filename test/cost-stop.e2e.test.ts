@@ -6,12 +6,12 @@ import { decideApproval } from "../packages/core/src/cost/approval.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
 import {
   ANOMALY,
-  alert,
   costAudit,
   costConfig,
   costExecutions,
   it as costIt,
   grown,
+  resolved,
   seedStopWorld,
   WORKER,
   withStopActions,
@@ -55,12 +55,7 @@ async function approvedCritical(p: ControlPlane, eventId: string): Promise<void>
 }
 
 async function resolve(p: ControlPlane): Promise<void> {
-  await p.deliver(
-    alert((e) => {
-      e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f09";
-      e.detail.feedback = "PLANNED_ACTIVITY";
-    }),
-  );
+  await p.deliver(resolved("0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f09"));
   await p.runOut();
 }
 

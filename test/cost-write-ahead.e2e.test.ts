@@ -11,6 +11,7 @@ import {
   grown,
   it,
   reserveConcurrency,
+  resolved,
   seedStopWorld,
   WORKER,
   withStopActions,
@@ -23,12 +24,7 @@ import {
  */
 
 async function resolve(p: ControlPlane): Promise<void> {
-  await p.deliver(
-    alert((e) => {
-      e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f99";
-      e.detail.feedback = "PLANNED_ACTIVITY";
-    }) as never,
-  );
+  await p.deliver(resolved("0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0f99") as never);
   await p.runOut();
 }
 

@@ -14,6 +14,7 @@ import {
   grown,
   it,
   reserveConcurrency,
+  resolved,
   type SnsEvent,
   snsAlert,
   tierActions,
@@ -134,12 +135,7 @@ describe("cost responses on the simulated account", () => {
     await reserveConcurrency(p, "batch-worker", 50);
     await p.deliver(alert());
 
-    await p.deliver(
-      alert((e) => {
-        e.id = "0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0001";
-        e.detail.feedback = "PLANNED_ACTIVITY";
-      }),
-    );
+    await p.deliver(resolved("0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0001"));
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
     expect(statesOf(p)).toEqual(["Plan>NeedsApproval?>Apply>Watch>Signal?>Revert>Reverted"]);

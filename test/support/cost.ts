@@ -193,6 +193,14 @@ export function grown(totalImpact: number, id: string): AlertEvent {
   });
 }
 
+/** The same anomaly re-sent by AWS once someone gave feedback that it was planned: its resolution. */
+export function resolved(id: string): AlertEvent {
+  return alert((e) => {
+    e.id = id;
+    e.detail.feedback = "PLANNED_ACTIVITY";
+  });
+}
+
 export type SnsEvent = {
   Records: { Sns: { Message: string; MessageId: string } & Record<string, unknown> }[];
 };
