@@ -1,8 +1,8 @@
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
+import { updateAliasByHand } from "./support/deploy.ts";
 import { example, variant } from "./support/scenario.ts";
 
 // Issue #11 findings on the deploy side that had no end-to-end regression test: a push whose input
@@ -20,17 +20,7 @@ describe("a push whose deploy input cannot be valid is refused, audited and noti
 
   it("refuses a push while the alias points at $LATEST (no stable version to go back to), and says so", async () => {
     plane = await startControlPlane(example(), { start });
-    const alias = await plane.clients.lambda.send(
-      new GetAliasCommand({ FunctionName: "queue-worker", Name: "live" }),
-    );
-    await plane.clients.lambda.send(
-      new UpdateAliasCommand({
-        FunctionName: "queue-worker",
-        Name: "live",
-        FunctionVersion: "$LATEST",
-        RevisionId: alias.RevisionId,
-      }),
-    );
+    await updateAliasByHand(plane, "queue-worker", { FunctionVersion: "$LATEST" });
 
     plane.account.ecr.pushImage("queue-worker", "stable", "a");
     await plane.runOut();

@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { setPaused } from "../packages/cli/src/ops.ts";
@@ -8,7 +7,7 @@ import { executionOutcome } from "../packages/cli/src/replay.ts";
 import { type DeploymentAction, operateDeployment } from "../packages/core/src/deployments/operator.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
 import { inRepo } from "./support/cli.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { consoleReplayOutcome, untilAlias } from "./support/deploy.ts";
 import { startDev } from "./support/dev.ts";
 import { it } from "./support/plane.ts";
 import { fixture } from "./support/scenario.ts";
@@ -118,17 +117,7 @@ describe("abort DEPLOYMENT", () => {
     await act(plane, { verb: "abort", reason: "INC-42" });
     const [aborted] = plane.account.sfn.executions();
 
-    const replay = await plane.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: plane.deployStateMachineArn,
-        name: "console-replay-after-abort",
-        input: aborted?.input,
-      }),
-    );
-    await plane.runOut();
-
-    const replayed = plane.account.sfn.execution(String(replay.executionArn));
-    expect(replayed && executionOutcome(replayed)).toBe("stale");
+    expect(await consoleReplayOutcome(plane, "console-replay-after-abort", aborted?.input)).toBe("stale");
     expect(plane.aliases()[WORKER]).toEqual({ version: "1", weights: {} });
   });
 });

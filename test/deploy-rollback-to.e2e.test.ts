@@ -1,11 +1,9 @@
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { type OpsTarget, operatorRollbackTo } from "../packages/cli/src/ops.ts";
-import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { consoleReplayOutcome, untilAlias } from "./support/deploy.ts";
 import { example, variant } from "./support/scenario.ts";
 
 // `switchyard rollback DEPLOYMENT --to VERSION` (issue #11, "No downgrade by event"; ADR 0020):
@@ -60,17 +58,7 @@ describe("rollback --to VERSION", () => {
     await to(config, "2");
     const newer = plane.account.sfn.executions().at(-1);
 
-    const replay = await plane.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: plane.deployStateMachineArn,
-        name: "console-replay-after-rollback-to",
-        input: newer?.input,
-      }),
-    );
-    await plane.runOut();
-
-    const replayed = plane.account.sfn.execution(String(replay.executionArn));
-    expect(replayed && executionOutcome(replayed)).toBe("stale");
+    expect(await consoleReplayOutcome(plane, "console-replay-after-rollback-to", newer?.input)).toBe("stale");
     expect(plane.aliases()[WORKER]).toEqual({ version: "2", weights: {} });
   });
 

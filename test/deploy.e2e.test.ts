@@ -1,8 +1,8 @@
-import { RedriveExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { RedriveExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect } from "vitest";
 import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { canaryAt10Percent, githubWorker, moveAliasByHand } from "./support/deploy.ts";
+import { canaryAt10Percent, consoleReplayOutcome, githubWorker, moveAliasByHand } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent, example } from "./support/scenario.ts";
 
@@ -252,17 +252,7 @@ describe("replays and redrives after the world moved on", () => {
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
 
     // "New execution" from the console with the first execution's input.
-    const out = await plane.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: plane.deployStateMachineArn,
-        name: "console-replay",
-        input: first?.input,
-      }),
-    );
-    await plane.runOut();
-
-    const replayed = plane.account.sfn.execution(String(out.executionArn));
-    expect(replayed && executionOutcome(replayed)).toBe("stale");
+    expect(await consoleReplayOutcome(plane, "console-replay", first?.input)).toBe("stale");
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "3", weights: {} });
   });
 

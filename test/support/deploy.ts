@@ -1,7 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
-import { GetAliasCommand, UpdateAliasCommand } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, UpdateAliasCommand, type UpdateAliasCommandInput } from "@aws-sdk/client-lambda";
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { ControlPlane } from "../../packages/cli/src/local/control-plane.ts";
 import type { OpsTarget } from "../../packages/cli/src/ops.ts";
+import { executionOutcome } from "../../packages/cli/src/replay.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import { busEvent, example } from "./scenario.ts";
 
@@ -64,18 +66,48 @@ export function githubWorker(
   }));
 }
 
-/** A human moves the API alias by hand (the console's UpdateAlias): version 1, `weights` on others. */
-export async function moveAliasByHand(plane: ControlPlane, weights: Record<string, number>): Promise<void> {
+/**
+ * A human updates `functionName`'s `live` alias by hand (the console's UpdateAlias), guarded by
+ * the revision they read first.
+ */
+export async function updateAliasByHand(
+  plane: ControlPlane,
+  functionName: string,
+  update: Pick<UpdateAliasCommandInput, "FunctionVersion" | "RoutingConfig">,
+): Promise<void> {
   const now = await plane.clients.lambda.send(
-    new GetAliasCommand({ FunctionName: "api-handler", Name: "live" }),
+    new GetAliasCommand({ FunctionName: functionName, Name: "live" }),
   );
   await plane.clients.lambda.send(
     new UpdateAliasCommand({
-      FunctionName: "api-handler",
+      FunctionName: functionName,
       Name: "live",
-      FunctionVersion: "1",
-      RoutingConfig: { AdditionalVersionWeights: weights },
+      ...update,
       RevisionId: now.RevisionId,
     }),
   );
+}
+
+/** A human moves the API alias by hand (the console's UpdateAlias): version 1, `weights` on others. */
+export const moveAliasByHand = (plane: ControlPlane, weights: Record<string, number>): Promise<void> =>
+  updateAliasByHand(plane, "api-handler", {
+    FunctionVersion: "1",
+    RoutingConfig: { AdditionalVersionWeights: weights },
+  });
+
+/**
+ * Someone starts the deploy state machine again from the console ("New execution") as `name`
+ * with `input` (an earlier execution's): how that execution ended once everything ran.
+ */
+export async function consoleReplayOutcome(
+  plane: ControlPlane,
+  name: string,
+  input: string | undefined,
+): Promise<string | undefined> {
+  const out = await plane.clients.sfn.send(
+    new StartExecutionCommand({ stateMachineArn: plane.deployStateMachineArn, name, input }),
+  );
+  await plane.runOut();
+  const replayed = plane.account.sfn.execution(String(out.executionArn));
+  return replayed && executionOutcome(replayed);
 }
