@@ -75,14 +75,19 @@ const report = async (p: ControlPlane) =>
     rpo: { targetSeconds: number; estimateSeconds: number | null; met: boolean | null };
   };
 
+/** The alarm fires, a person approves and the failover runs to its end. */
+async function failOver(p: ControlPlane): Promise<void> {
+  await alarmFires(p);
+  await approve(p);
+  await p.runOut();
+}
+
 /**
  * The alarm fires, a person approves and the failover runs to its end; then someone starts it
  * again from the console with the same input. The replay, and how many calls came before it.
  */
 async function consoleReplayOfFinishedRun(p: ControlPlane) {
-  await alarmFires(p);
-  await approve(p);
-  await p.runOut();
+  await failOver(p);
   const first = only(p);
   const before = p.account.calls.length;
 
@@ -306,9 +311,7 @@ describe("failover runbook, on the simulated account in two regions", () => {
     setUp,
   }) => {
     const p = await setUp();
-    await alarmFires(p);
-    await approve(p);
-    await p.runOut();
+    await failOver(p);
     const before = p.account.calls.length;
 
     const { executionArn } = await runByHand(p, "failback");
@@ -453,9 +456,7 @@ describe("failover runbook with an Aurora global database", () => {
   }) => {
     const p = await setUp(aurora);
 
-    await alarmFires(p);
-    await approve(p);
-    await p.runOut();
+    await failOver(p);
 
     expect(only(p).status).toBe("SUCCEEDED");
     expect(globalWrites(p.account.calls)).toEqual([
@@ -512,9 +513,7 @@ describe("failover runbook with an Aurora global database", () => {
 
   it("fails back by a planned switchover to the old primary cluster, without a resync", async ({ setUp }) => {
     const p = await setUp(aurora);
-    await alarmFires(p);
-    await approve(p);
-    await p.runOut();
+    await failOver(p);
     const before = p.account.calls.length;
 
     const { executionArn } = await runByHand(p, "failback");
