@@ -1,4 +1,5 @@
 import type { AwsClients } from "../aws/clients.ts";
+import { ErrorNames, SwitchyardError } from "../errors.ts";
 import type { RotatorName, RotatorOptions } from "./catalog.ts";
 import type { SqlClient } from "./sql.ts";
 
@@ -41,4 +42,13 @@ export interface Rotator<N extends RotatorName = RotatorName> {
   test(deps: RotatorDeps, pending: string, options: RotatorOptions<N>): Promise<void>;
   /** After a leak: makes the leaked credential useless, or proves it already is. */
   invalidate(deps: RotatorDeps, leaked: string, current: string, options: RotatorOptions<N>): Promise<void>;
+}
+
+/** The JSON value a secret holds; when it holds no JSON, an InvalidSecret saying `notJson`. */
+export function secretJson(secret: string, notJson: string): unknown {
+  try {
+    return JSON.parse(secret);
+  } catch {
+    throw new SwitchyardError(ErrorNames.InvalidSecret, notJson);
+  }
 }

@@ -3,7 +3,7 @@ import * as z from "zod";
 import { ErrorNames, SwitchyardError } from "../../errors.ts";
 import { formatZodIssues } from "../../util/zod-error.ts";
 import { alternateUser, CLONE_SUFFIX } from "../alternating-users.ts";
-import type { Rotator, RotatorDeps } from "../rotator.ts";
+import { type Rotator, type RotatorDeps, secretJson } from "../rotator.ts";
 import { identifier, literal, type SqlCredentials } from "../sql.ts";
 
 /** The JSON Secrets Manager's own PostgreSQL rotation templates use. */
@@ -21,15 +21,10 @@ type PostgresSecret = z.output<typeof PostgresSecret>;
 const EXCLUDED = "/@\"'\\ :";
 
 function parse(secret: string, what = "the secret"): PostgresSecret {
-  let value: unknown;
-  try {
-    value = JSON.parse(secret);
-  } catch {
-    throw new SwitchyardError(
-      ErrorNames.InvalidSecret,
-      `${what} is not JSON: store {"host","port","username","password","dbname"}`,
-    );
-  }
+  const value = secretJson(
+    secret,
+    `${what} is not JSON: store {"host","port","username","password","dbname"}`,
+  );
   const parsed = PostgresSecret.safeParse(value);
   if (!parsed.success)
     throw new SwitchyardError(

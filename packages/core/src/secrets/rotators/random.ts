@@ -1,6 +1,6 @@
 import { GetRandomPasswordCommand } from "@aws-sdk/client-secrets-manager";
 import { ErrorNames, SwitchyardError } from "../../errors.ts";
-import type { Rotator } from "../rotator.ts";
+import { type Rotator, secretJson } from "../rotator.ts";
 
 type Options = {
   field?: string | undefined;
@@ -11,15 +11,10 @@ type Options = {
 
 /** The object a JSON secret holds, or a clear InvalidSecret naming what is wrong. */
 function jsonObject(secret: string, field: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(secret);
-  } catch {
-    throw new SwitchyardError(
-      ErrorNames.InvalidSecret,
-      `the secret is not JSON, but options.field is "${field}": store a JSON object or remove options.field`,
-    );
-  }
+  const value = secretJson(
+    secret,
+    `the secret is not JSON, but options.field is "${field}": store a JSON object or remove options.field`,
+  );
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new SwitchyardError(
       ErrorNames.InvalidSecret,
