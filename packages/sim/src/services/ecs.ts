@@ -110,18 +110,7 @@ export class EcsService {
   }
 
   #sdk(action: string, cluster: string, input: Record<string, unknown>): unknown {
-    const out = (s: Service) => ({
-      serviceArn: this.#arn(cluster, s.name),
-      serviceName: s.name,
-      clusterArn: this.#kernel.arn("ecs", `cluster/${s.cluster}`, s.region),
-      status: "ACTIVE",
-      desiredCount: s.desired,
-      runningCount: s.running,
-      pendingCount: Math.max(0, s.desired - s.running),
-      ...(((input.include ?? []) as string[]).includes("TAGS")
-        ? { tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })) }
-        : {}),
-    });
+    const out = (s: Service) => this.#service(s, ((input.include ?? []) as string[]).includes("TAGS"));
     const region = this.#kernel.clientRegion();
     const inCluster = [...this.#services.values()].filter(
       (s) => s.cluster === cluster && s.region === region,
@@ -160,15 +149,27 @@ export class EcsService {
     return this.#kernel.arn("ecs", `service/${cluster}/${name}`, this.#kernel.clientRegion());
   }
 
-  #out(s: Service): Record<string, unknown> {
+  /** A service as ECS describes it, in the SDK's camelCase (its tags only when asked for). */
+  #service(s: Service, tags: boolean): Record<string, unknown> {
     return {
-      ServiceArn: this.#kernel.arn("ecs", `service/${s.cluster}/${s.name}`, s.region),
-      ServiceName: s.name,
-      ClusterArn: this.#kernel.arn("ecs", `cluster/${s.cluster}`, s.region),
-      Status: "ACTIVE",
-      DesiredCount: s.desired,
-      RunningCount: s.running,
-      PendingCount: Math.max(0, s.desired - s.running),
+      serviceArn: this.#kernel.arn("ecs", `service/${s.cluster}/${s.name}`, s.region),
+      serviceName: s.name,
+      clusterArn: this.#kernel.arn("ecs", `cluster/${s.cluster}`, s.region),
+      status: "ACTIVE",
+      desiredCount: s.desired,
+      runningCount: s.running,
+      pendingCount: Math.max(0, s.desired - s.running),
+      ...(tags ? { tags: Object.entries(s.tags ?? {}).map(([key, value]) => ({ key, value })) } : {}),
     };
+  }
+
+  /** The same, capitalized as Step Functions' integration answers. */
+  #out(s: Service): Record<string, unknown> {
+    return Object.fromEntries(
+      Object.entries(this.#service(s, false)).map(([key, value]) => [
+        key.charAt(0).toUpperCase() + key.slice(1),
+        value,
+      ]),
+    );
   }
 }

@@ -216,14 +216,7 @@ export class SfnService {
         return {
           executions: this.executions(String(input.stateMachineArn))
             .filter((e) => !input.statusFilter || e.status === input.statusFilter)
-            .map((e) => ({
-              executionArn: e.arn,
-              stateMachineArn: e.stateMachineArn,
-              name: e.name,
-              status: e.status,
-              startDate: e.startDate,
-              ...(e.stopDate ? { stopDate: e.stopDate } : {}),
-            })),
+            .map((e) => this.#listed(e)),
         };
       case "GetExecutionHistory":
         return { events: this.#execution(input.executionArn).history };
@@ -619,7 +612,8 @@ export class SfnService {
     return execution;
   }
 
-  #describe(e: ExecutionRecord): unknown {
+  /** An execution as ListExecutions lists it (DescribeExecution adds its input, output and error). */
+  #listed(e: ExecutionRecord) {
     return {
       executionArn: e.arn,
       stateMachineArn: e.stateMachineArn,
@@ -627,6 +621,12 @@ export class SfnService {
       status: e.status,
       startDate: e.startDate,
       ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+    };
+  }
+
+  #describe(e: ExecutionRecord): unknown {
+    return {
+      ...this.#listed(e),
       input: e.input,
       ...(e.output !== undefined ? { output: e.output } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}),
