@@ -76,8 +76,11 @@ export function transitions(e: ExecutionRecord): number {
  * The facts an event states about the account, applied to the simulation before it is
  * delivered: an alarm state change means the alarm is in that state now.
  */
+const observable = (event: BusEventOut): boolean =>
+  event.source === "aws.cloudwatch" && event["detail-type"] === "CloudWatch Alarm State Change";
+
 function observe(plane: ControlPlane, event: BusEventOut): void {
-  if (event.source === "aws.cloudwatch" && event["detail-type"] === "CloudWatch Alarm State Change") {
+  if (observable(event)) {
     const detail = event.detail as { alarmName?: string; state?: { value?: string } };
     if (detail.alarmName && detail.state?.value) {
       plane.account.cloudwatch.seedAlarm(detail.alarmName, "OK");
@@ -394,10 +397,18 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
     source: typeof envelope.source === "string" ? envelope.source : "",
     detailType: typeof envelope["detail-type"] === "string" ? envelope["detail-type"] : "",
   };
-  const parsed = parseEvent(raw);
   const routable = head.source !== "" && head.detailType !== "" && head.id !== "";
-  if (!parsed.ok && !routable) {
-    return { ...head, status: "rejected", reason: parsed.reason, reactions: [] };
+  // Parsed when its answer is needed: to reject what the bus cannot route, to observe an alarm's
+  // state before delivery, to judge what a rule matched. An event no rule matches is ignored
+  // whatever the parser would say, so it is not parsed.
+  let parsedOnce: ReturnType<typeof parseEvent> | undefined;
+  const parsed = () => {
+    parsedOnce ??= parseEvent(raw);
+    return parsedOnce;
+  };
+  if (!routable) {
+    const result = parsed();
+    if (!result.ok) return { ...head, status: "rejected", reason: result.reason, reactions: [] };
   }
   const event = {
     version: "0",
@@ -408,7 +419,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
     ...envelope,
   } as unknown as BusEventOut;
   await untilEventTime(plane, Date.parse(String(envelope.time)));
-  if (parsed.ok) observe(plane, event);
+  if (observable(event) && parsed().ok) observe(plane, event);
   const delivery = await plane.deliver(event);
   const reactions: ReactionReport[] = delivery.outcomes.map((o) => {
     const result = (o.result ?? {}) as {
@@ -432,8 +443,9 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
   if (delivery.rules.length === 0) {
     return { ...head, status: "ignored", reason: "no rule matches this event", reactions };
   }
-  if (!parsed.ok) {
-    return { ...head, status: "rejected", reason: parsed.reason, reactions };
+  const result = parsed();
+  if (!result.ok) {
+    return { ...head, status: "rejected", reason: result.reason, reactions };
   }
   const acted = reactions.some((r) => r.decision !== "rejected");
   return {

@@ -4,6 +4,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-s
 import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from "@smithy/types";
 import { stateTable } from "@switchyard/core/store/table";
 import dynalite from "dynalite";
+import { cacheDynaliteExpressions } from "./dynalite-expressions.ts";
 
 export interface LocalDynamo {
   /** dynalite's loopback HTTP endpoint, for other processes (a spawned function, a test's own client). */
@@ -28,6 +29,7 @@ type Listener = (req: EventEmitter, res: object) => void;
  * on a free loopback port and creates Switchyard's state table in it.
  */
 export async function startLocalDynamo(tableName: string = stateTable.localName): Promise<LocalDynamo> {
+  cacheDynaliteExpressions();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -84,6 +84,20 @@ describe("IAM policy evaluation logic", () => {
     );
     expect(evaluate(statements, { action: "lambda:GetAlias", resource: `${fn}:live` })).toBe("Allow");
   });
+
+  it("decides again for a policy that grew in place, and for each request on its own", () => {
+    const statements: PolicyStatement[] = [allow(["lambda:GetAlias"], [fn])];
+    const update = { action: "lambda:UpdateAlias", resource: fn };
+    const before = evaluate(statements, update);
+
+    statements.push(allow(["lambda:UpdateAlias"], [fn]));
+
+    expect(before).toBe("ImplicitDeny");
+    expect(evaluate(statements, update)).toBe("Allow");
+    expect(evaluate(statements, { action: "lambda:UpdateAlias", resource: `${fn}:other` })).toBe(
+      "ImplicitDeny",
+    );
+  });
 });
 
 describe("IAM conditions", () => {

@@ -156,8 +156,35 @@ const OPERATORS: Record<ConditionOperator, (policyValue: string, actual: string)
   Bool: (p, a) => p.toLowerCase() === a.toLowerCase(),
 };
 
+/**
+ * Decisions already taken, per policy (its statements array) and request: a role's policy is
+ * fixed while the account answers thousands of calls with the same few actions and resources.
+ * The statements' length is part of the entry, so a policy grown in place is evaluated afresh.
+ */
+const decided = new WeakMap<
+  readonly PolicyStatement[],
+  { length: number; decisions: Map<string, Decision> }
+>();
+const DECIDED_LIMIT = 10_000;
+
 /** The decision of `statements` for one request: explicit deny first, then any allow, else implicit deny. */
 export function evaluate(statements: readonly PolicyStatement[], request: Request): Decision {
+  let cache = decided.get(statements);
+  if (!cache || cache.length !== statements.length) {
+    cache = { length: statements.length, decisions: new Map() };
+    decided.set(statements, cache);
+  }
+  const key = `${request.action}\n${request.resource}\n${request.context ? JSON.stringify(request.context) : ""}`;
+  let decision = cache.decisions.get(key);
+  if (decision === undefined) {
+    decision = decide(statements, request);
+    if (cache.decisions.size >= DECIDED_LIMIT) cache.decisions.clear();
+    cache.decisions.set(key, decision);
+  }
+  return decision;
+}
+
+function decide(statements: readonly PolicyStatement[], request: Request): Decision {
   const applies = (s: PolicyStatement) =>
     s.actions.some((a) => actionMatches(a, request.action)) &&
     s.resources.some((r) => resourceMatches(r, request.resource)) &&

@@ -54,6 +54,19 @@ describe("PutEvents entry size in the simulated account", () => {
   });
 });
 
+/** A complete bus event with `fields` over a fixed envelope (any shape: the matcher must cope). */
+const busEvent = (fields: Record<string, unknown>) =>
+  ({
+    version: "0",
+    id: "1",
+    account: "123456789012",
+    time: "2024-01-01T00:00:00Z",
+    region: "us-east-1",
+    resources: [],
+    detail: {},
+    ...fields,
+  }) as never;
+
 describe("PutEvents and delivery in the simulated account", () => {
   it("takes 1 to 10 entries, each with a JSON object as Detail", async () => {
     const account = new SimulatedAccount();
@@ -91,5 +104,45 @@ describe("PutEvents and delivery in the simulated account", () => {
     await account.activity.idle();
 
     expect(attempts).toBe(3);
+  });
+
+  it("matches by the rule's listed sources and detail-types as the full matcher does, whatever the event's shape", async () => {
+    const account = new SimulatedAccount();
+    account.events.addRule({
+      name: "exact",
+      pattern: { source: ["test.app"], "detail-type": ["Thing", "Other"] },
+      targets: [],
+    });
+    account.events.addRule({ name: "prefixed", pattern: { source: [{ prefix: "test." }] }, targets: [] });
+    account.events.addRule({
+      name: "either",
+      pattern: { $or: [{ source: ["x"] }, { "detail-type": ["Thing"] }] },
+      targets: [],
+    });
+    const rules = async (fields: Record<string, unknown>) =>
+      (await account.events.deliver(busEvent(fields))).rules.sort();
+
+    expect(await rules({ source: "test.app", "detail-type": "Thing" })).toEqual([
+      "either",
+      "exact",
+      "prefixed",
+    ]);
+    expect(await rules({ source: "test.other", "detail-type": "Thing" })).toEqual(["either", "prefixed"]);
+    expect(await rules({ source: "test.app", "detail-type": "None" })).toEqual(["prefixed"]);
+    // Not a string: left to the full matcher, which reads an array's elements as the field's values.
+    expect(await rules({ source: ["test.app"], "detail-type": "Other" })).toEqual(["exact", "prefixed"]);
+  });
+
+  it("still refuses to match with an invalid pattern, even an event the pattern's sources exclude", async () => {
+    const account = new SimulatedAccount();
+    account.events.addRule({
+      name: "bad",
+      pattern: { source: ["test.app"], detail: { n: [{ numeric: [">"] }] } } as never,
+      targets: [],
+    });
+
+    await expect(account.events.deliver(busEvent({ source: "other", "detail-type": "T" }))).rejects.toThrow(
+      /invalid event pattern/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { type EventPattern, matchesPattern } from "@switchyard/core/events/pattern";
+import { type EventPattern, matchesPattern, validatePattern } from "@switchyard/core/events/pattern";
 import { fail } from "../errors.ts";
 import type { BusEventOut, Kernel, ServiceEvent } from "../kernel.ts";
 
@@ -176,6 +176,7 @@ export class EventBridgeService {
         r.region === region &&
         r.EventBusName === bus &&
         r.State === "ENABLED" &&
+        mayMatch(r.pattern, event) &&
         matchesPattern(r.pattern, event),
     );
     const outcomes = await Promise.all(
@@ -422,4 +423,41 @@ export function entrySize(entry: Record<string, unknown>): number {
   size += utf8(entry.Source) + utf8(entry.DetailType) + utf8(entry.Detail);
   for (const resource of (entry.Resources as unknown[] | undefined) ?? []) size += utf8(resource);
   return size;
+}
+
+/**
+ * A pattern's top-level fields that list exact string values only, by field: most rules name
+ * their `source` and `detail-type` that way, and an event whose own string value is not listed
+ * cannot match, so the full match (which flattens the event) need not run. Computed once per
+ * pattern object.
+ */
+const exactFields = new WeakMap<EventPattern, readonly [string, ReadonlySet<string>][]>();
+
+/**
+ * False only when `event` certainly does not match `pattern`: a top-level field the pattern
+ * lists exact strings for holds a string in the event that is not among them. (The matcher
+ * reads such a field as the event's only value of that name, so it could match no other way;
+ * a field that is absent, not a string, or patterned otherwise is left to the full match, as
+ * are a pattern with `$or` and an invalid pattern.)
+ */
+function mayMatch(pattern: EventPattern, event: BusEventOut): boolean {
+  let fields = exactFields.get(pattern);
+  if (!fields) {
+    // An invalid pattern is left to the full match, which throws on it as before.
+    fields =
+      "$or" in pattern || validatePattern(pattern).length > 0
+        ? []
+        : Object.entries(pattern).flatMap(([name, value]) =>
+            Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string")
+              ? [[name, new Set(value as string[])] as [string, ReadonlySet<string>]]
+              : [],
+          );
+    exactFields.set(pattern, fields);
+  }
+  const values = event as unknown as Record<string, unknown>;
+  for (const [name, allowed] of fields) {
+    const value = values[name];
+    if (typeof value === "string" && !allowed.has(value)) return false;
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isHumanWait } from "@switchyard/core/workflows/asl";
 import { type RunOptions, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { cacheAslSchemas } from "../asl-validation.ts";
 import { ExecutionHold } from "../clock.ts";
 import { fail } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
@@ -107,6 +108,7 @@ export interface ExecutionRecord {
  * only compiles the same schemas again.
  */
 const VALID_DEFINITIONS = new Set<string>();
+cacheAslSchemas();
 
 /** Error an overridden task throws so the interpreter's Retry/Catch match it by name. */
 class TaskError extends Error {

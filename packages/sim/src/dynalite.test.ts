@@ -1,0 +1,173 @@
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalDynamo, localCredentials, startLocalDynamo } from "./dynalite.ts";
+
+let dynamo: LocalDynamo;
+let inProcess: DynamoDBClient;
+let overHttp: DynamoDBClient;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo("dynalite-test");
+  const options = { endpoint: dynamo.endpoint, region: "us-east-1", credentials: localCredentials };
+  inProcess = new DynamoDBClient({ ...options, requestHandler: dynamo.requestHandler });
+  overHttp = new DynamoDBClient(options);
+});
+
+afterAll(async () => {
+  inProcess.destroy();
+  overHttp.destroy();
+  await dynamo.close();
+});
+
+const key = (sk: string) => ({ pk: { S: "deployment#api" }, sk: { S: sk } });
+
+/** The store's fenced transition: nested parentheses, names and values, an IN list. */
+const fenced = (sk: string, values: { me: string; gen: string; next: string; status: string }) =>
+  ({
+    TableName: dynamo.tableName,
+    Key: key(sk),
+    UpdateExpression: "SET #status = :status, generation = :next",
+    ConditionExpression:
+      "executionArn = :me AND (generation = :gen OR (attribute_not_exists(generation) AND :gen = :zero)) AND #status IN (:shifting, :waiting)",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: {
+      ":me": { S: values.me },
+      ":gen": { N: values.gen },
+      ":zero": { N: "0" },
+      ":next": { N: values.next },
+      ":status": { S: values.status },
+      ":shifting": { S: "shifting" },
+      ":waiting": { S: "waiting" },
+    },
+  }) satisfies UpdateItemCommandInput;
+
+/** What a client's send ends with: the output, or the error's name and message. */
+async function outcome(client: DynamoDBClient, input: UpdateItemCommandInput): Promise<string> {
+  try {
+    await client.send(new UpdateItemCommand(input));
+    return "ok";
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+async function seed(sk: string, status: string): Promise<void> {
+  await inProcess.send(
+    new PutItemCommand({
+      TableName: dynamo.tableName,
+      Item: { ...key(sk), executionArn: { S: "arn:exec:1" }, generation: { N: "1" }, status: { S: status } },
+    }),
+  );
+}
+
+describe("the local DynamoDB", () => {
+  it("applies a repeated expression with each request's own values", async () => {
+    await seed("repeat", "shifting");
+
+    await inProcess.send(
+      new UpdateItemCommand(fenced("repeat", { me: "arn:exec:1", gen: "1", next: "2", status: "waiting" })),
+    );
+    await inProcess.send(
+      new UpdateItemCommand(fenced("repeat", { me: "arn:exec:1", gen: "2", next: "3", status: "shifting" })),
+    );
+    const stale = await outcome(
+      inProcess,
+      fenced("repeat", { me: "arn:exec:1", gen: "2", next: "4", status: "waiting" }),
+    );
+
+    const item = (
+      await inProcess.send(new GetItemCommand({ TableName: dynamo.tableName, Key: key("repeat") }))
+    ).Item;
+    expect(item?.generation).toEqual({ N: "3" });
+    expect(item?.status).toEqual({ S: "shifting" });
+    expect(stale).toBe("ConditionalCheckFailedException: The conditional request failed");
+  });
+
+  it("rejects a value the repeated expression does not use, the second time as the first", async () => {
+    await seed("unused", "shifting");
+    const valid = fenced("unused", { me: "arn:exec:1", gen: "1", next: "2", status: "waiting" });
+    const withUnused = {
+      ...valid,
+      ExpressionAttributeValues: { ...valid.ExpressionAttributeValues, ":spare": { S: "x" } },
+    };
+
+    const first = await outcome(inProcess, withUnused);
+    await inProcess.send(new UpdateItemCommand(valid));
+    const again = await outcome(inProcess, withUnused);
+
+    const expected =
+      "ValidationException: Value provided in ExpressionAttributeValues unused in expressions: keys: {:spare}";
+    expect(first).toBe(expected);
+    expect(again).toBe(expected);
+  });
+
+  it("checks operand types on every request, not only the first with an expression", async () => {
+    await seed("types", "shifting");
+    const add = (one: AttributeValue) => ({
+      TableName: dynamo.tableName,
+      Key: key("types"),
+      UpdateExpression: "SET generation = generation + :one",
+      ExpressionAttributeValues: { ":one": one },
+    });
+
+    const number = await outcome(inProcess, add({ N: "1" }));
+    const text = await outcome(inProcess, add({ S: "1" }));
+
+    expect(number).toBe("ok");
+    expect(text).toMatch(/^ValidationException: Invalid UpdateExpression: Incorrect operand type/);
+  });
+
+  it("compares BETWEEN's bounds on every request", async () => {
+    await seed("between", "shifting");
+    const between = (low: string, high: string) => ({
+      TableName: dynamo.tableName,
+      Key: key("between"),
+      UpdateExpression: "SET #status = :status",
+      ConditionExpression: "generation BETWEEN :low AND :high",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":low": { N: low }, ":high": { N: high }, ":status": { S: "waiting" } },
+    });
+
+    const ordered = await outcome(inProcess, between("0", "5"));
+    const reversed = await outcome(inProcess, between("5", "0"));
+
+    expect(ordered).toBe("ok");
+    expect(reversed).toMatch(
+      /^ValidationException: Invalid ConditionExpression: The BETWEEN operator requires upper bound/,
+    );
+  });
+
+  it("answers in process exactly as over loopback HTTP, errors included", async () => {
+    await seed("same-a", "shifting");
+    await seed("same-b", "shifting");
+    const requests = (sk: string): UpdateItemCommandInput[] => [
+      fenced(sk, { me: "arn:exec:1", gen: "1", next: "2", status: "waiting" }),
+      fenced(sk, { me: "arn:exec:1", gen: "1", next: "3", status: "waiting" }),
+      {
+        ...fenced(sk, { me: "x", gen: "2", next: "3", status: "waiting" }),
+        ConditionExpression: "executionArn = :me AND (",
+      },
+      {
+        ...fenced(sk, { me: "x", gen: "2", next: "3", status: "waiting" }),
+        ExpressionAttributeNames: { "#other": "status" },
+      },
+      { ...fenced(sk, { me: "x", gen: "2", next: "3", status: "waiting" }), TableName: "no-such-table" },
+    ];
+
+    const viaHandler = [];
+    for (const input of requests("same-a")) viaHandler.push(await outcome(inProcess, input));
+    const viaHttp = [];
+    for (const input of requests("same-b")) viaHttp.push(await outcome(overHttp, input));
+
+    expect(viaHandler).toEqual(viaHttp);
+    expect(viaHandler[0]).toBe("ok");
+    expect(viaHandler.slice(1).every((o) => o !== "ok")).toBe(true);
+  });
+});
