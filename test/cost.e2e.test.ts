@@ -146,7 +146,7 @@ describe("cost responses on the simulated account", () => {
     );
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
-    expect(statesOf(p)).toEqual(["Plan>NeedsApproval?>Apply>Watch>Signal?>Revert>Reverted"]);
+    expect(statesOf(p)).toEqual(["Plan>NeedsApproval?>Apply>Watch>Signal?>Revert>Reverts?>Reverted"]);
     expect((await readResponse(p.store, ANOMALY))?.status).toBe("ended");
   });
 
@@ -466,7 +466,7 @@ describe("cost responses under injected AWS failures", () => {
 
     const failed = (await costAudit(p)).find((a) => a.decision === "failed");
     expect(failed?.reason).toMatch(/applied so far, reverted later: .*cap-lambda-concurrency batch-worker/);
-    expect(statesOf(p)[0]).toContain("Apply>ApplyFailed>Watch>Revert>Reverted");
+    expect(statesOf(p)[0]).toContain("Apply>ApplyFailed>Watch>Revert>Reverts?>Reverted");
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBeUndefined();
     expect(p.account.lambda.reservedConcurrency("etl-worker")).toBeUndefined();
   });
