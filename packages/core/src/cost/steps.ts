@@ -396,9 +396,9 @@ async function notifyTier(
 /** The cost-response state machine's Task actions. */
 export const COST_ACTIONS = [
   "plan",
-  "prepareStops",
   "requestApproval",
   "approvalEnded",
+  "prepareStops",
   "apply",
   "applyFailed",
   "watch",
