@@ -316,8 +316,9 @@ describe("cost invariants: a single fault at any call", () => {
           service: "lambda",
           action: "InvokeFunction",
           error: "AccessDeniedException",
-          // Step Functions invokes Plan, WaitForApproval, Apply, then Watch: the fourth invocation.
-          when: () => ++invocations === 4,
+          // Step Functions invokes Plan (twice: the second with EC2's answer, ADR 0030),
+          // WaitForApproval, PrepareStops, Apply, then Watch: the sixth invocation.
+          when: () => ++invocations === 6,
         }),
       async (p) => {
         expect(world(p)).toMatchObject({

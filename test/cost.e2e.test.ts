@@ -138,7 +138,7 @@ describe("cost responses on the simulated account", () => {
     await p.deliver(resolved("0b9d6f0e-2d35-4c55-9d4f-5f2c7a1e0001"));
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(50);
-    expect(statesOf(p)).toEqual(["Plan>NeedsApproval?>Apply>Watch>Signal?>Revert>Reverted"]);
+    expect(statesOf(p)).toEqual(["Plan>NeedsApproval?>Apply>Watch>Signal?>Revert>Reverts?>Reverted"]);
     expect((await readResponse(p.store, ANOMALY))?.status).toBe("ended");
   });
 
@@ -456,7 +456,7 @@ describe("cost responses under injected AWS failures", () => {
 
     const failed = (await costAudit(p)).find((a) => a.decision === "failed");
     expect(failed?.reason).toMatch(/applied so far, reverted later: .*cap-lambda-concurrency batch-worker/);
-    expect(statesOf(p)[0]).toContain("Apply>ApplyFailed>Watch>Revert>Reverted");
+    expect(statesOf(p)[0]).toContain("Apply>ApplyFailed>Watch>Revert>Reverts?>Reverted");
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBeUndefined();
     expect(p.account.lambda.reservedConcurrency("etl-worker")).toBeUndefined();
   });

@@ -123,6 +123,11 @@ export const AwsErrors = {
     "InternalServerError",
     "ServiceException",
   ],
+  /**
+   * EC2's throttling code as the cost-response state machine's EC2 tasks report it (Step
+   * Functions' AWS SDK integration: `Ec2.<Code>`); https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html
+   */
+  Ec2Throttled: ["Ec2.RequestLimitExceeded"],
   /** Secrets Manager's 500, which the rotate-on-leak steps let through under its own name. */
   SecretsManagerInternal: "InternalServiceError",
   ProvisionedConcurrencyConfigNotFound: ["Lambda.ProvisionedConcurrencyConfigNotFoundException"],

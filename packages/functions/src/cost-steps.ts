@@ -1,4 +1,3 @@
-import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -15,9 +14,11 @@ import { type ContextProvider, environmentContext, stepHandler } from "./runtime
  */
 export const make = (provider: ContextProvider) => stepHandler(costUnit, provider);
 
-/** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
+/**
+ * The AWS clients this function's code uses: only these SDK packages go into its bundle. No EC2:
+ * the state machine makes the EC2 calls (ADR 0030).
+ */
 export const clients = {
-  ec2: EC2Client,
   ecs: ECSClient,
   eventbridge: EventBridgeClient,
   lambda: LambdaClient,

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import middy, { type MiddlewareObj } from "@middy/core";
@@ -14,7 +13,7 @@ import {
   type TriggerDeps,
 } from "@switchyard/core/context";
 import { type KnownEvent, parseEvent } from "@switchyard/core/events/parse";
-import { logger } from "@switchyard/core/observability/logger";
+import { injectLambdaContext, logger } from "@switchyard/core/observability/logger";
 import { foreignEvent } from "@switchyard/core/provenance";
 import type { StateStore } from "@switchyard/core/store/state";
 import type { StepSpec } from "@switchyard/core/unit";
@@ -29,7 +28,11 @@ export interface FunctionContext extends TriggerDeps {
 
 export type ContextProvider = () => FunctionContext;
 
-export const metrics = new Metrics({ namespace: "Switchyard", serviceName: "switchyard" });
+/**
+ * The one Metrics instance, made when the first metric is counted: the step functions count none,
+ * so their bundles leave Powertools Metrics out, and no handler builds it while it is imported.
+ */
+let metrics: Metrics | undefined;
 
 /** The environment `stacks/` gives the functions: its names live in core, beside the wiring that declares them. */
 export { ENV };
@@ -167,6 +170,7 @@ export function eventHandler<R>(
 
 /** One EMF metric per outcome, dimensioned by reaction, published at once. */
 function count(reaction: string, name: string): void {
+  metrics ??= new Metrics({ namespace: "Switchyard", serviceName: "switchyard" });
   const single = metrics.singleMetric();
   single.addDimension("reaction", reaction);
   single.addMetric(name, MetricUnit.Count, 1);

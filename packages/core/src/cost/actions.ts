@@ -1,4 +1,3 @@
-import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand, ListServicesCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import {
   DescribeRuleCommand,
@@ -34,6 +33,31 @@ export interface Change {
   readonly note: string;
   readonly previous?: unknown;
   readonly set?: unknown;
+  /**
+   * The write is the state machine's, not this step's (EC2, ADR 0030): the entry stays
+   * `applying`, and the step that sees the state machine's answer records the outcome.
+   */
+  readonly handOff?: "stop";
+}
+
+/**
+ * What the cost-response state machine's DescribeInstances task answered (ADR 0030): the
+ * cost-steps function sends no EC2 request; it reads EC2 from the answer it is handed, and the
+ * state machine makes the EC2 writes the steps decide on.
+ */
+export interface Ec2Answer {
+  readonly Reservations?: readonly {
+    readonly Instances?: readonly {
+      readonly InstanceId?: string;
+      readonly State?: { readonly Name?: string };
+      readonly Tags?: readonly { Key?: string; Value?: string }[];
+    }[];
+  }[];
+}
+
+/** A step's dependencies: core's, and the state machine's EC2 answer when the step was handed one. */
+export interface CostDeps extends CoreDeps {
+  readonly ec2?: Ec2Answer;
 }
 
 /**
@@ -55,32 +79,41 @@ export interface ActionUnit<T extends ActionType = ActionType> {
   readonly type: T;
   readonly schema: (typeof ACTION_SCHEMAS)[T];
   readonly destructive: boolean;
+  /** What the cost-steps function sends. */
   readonly permissions: readonly Permission[];
+  /** What the cost-response state machine sends for this unit itself (its AWS SDK integration tasks). */
+  readonly machinePermissions?: readonly Permission[];
   /** What the config selects, in words (for the plan and the approval request). */
   summary(config: Extract<ActionConfig, { type: T }>): string;
-  targets(deps: CoreDeps, place: Place, config: Extract<ActionConfig, { type: T }>): Promise<string[]>;
-  tags(deps: CoreDeps, place: Place, target: string): Promise<Record<string, string>>;
+  targets(deps: CostDeps, place: Place, config: Extract<ActionConfig, { type: T }>): Promise<string[]>;
+  tags(deps: CostDeps, place: Place, target: string): Promise<Record<string, string>>;
   /**
    * The change `apply` would make, from reads only: the prior state and the value to set
    * (dry-run records it as the plan; a real run records it before `apply` writes).
    */
-  plan(deps: CoreDeps, config: Extract<ActionConfig, { type: T }>, target: string): Promise<Change>;
+  plan(deps: CostDeps, config: Extract<ActionConfig, { type: T }>, target: string): Promise<Change>;
   /**
    * Makes the change `prior` (the recorded plan) describes. Safe to run again: a retry after
    * the write landed sends the same write, or sees it under way and sends none.
    */
   apply(
-    deps: CoreDeps,
+    deps: CostDeps,
     config: Extract<ActionConfig, { type: T }>,
     target: string,
     prior: Change,
   ): Promise<Change>;
-  revert(deps: CoreDeps, entry: AppliedAction, ahead: () => Promise<void>): Promise<RevertOutcome>;
+  revert(deps: CostDeps, entry: AppliedAction, ahead: () => Promise<void>): Promise<RevertOutcome>;
 }
 
 export interface RevertOutcome {
   readonly reverted: boolean;
   readonly note: string;
+  /**
+   * The state machine's part (EC2, ADR 0030): "start" — recorded `reverting`, the state machine
+   * starts the resource and the revert step then records it reverted; "settle" — still on its
+   * way to the state Switchyard asked for, the state machine waits and looks again.
+   */
+  readonly handOff?: "start" | "settle";
 }
 
 /**
@@ -262,19 +295,61 @@ const tagMap = (tags: readonly { Key?: string; Value?: string }[] | undefined) =
 const stillMoving = (what: string) =>
   new SwitchyardError(ErrorNames.Throttled, `${what}: still on its way there; the revert retries`);
 
-const ec2Instance = async (deps: CoreDeps, id: string) => {
-  const out = await awsStep(`describe instance ${id}`, () =>
-    deps.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })),
-  );
-  const instance = out.Reservations?.[0]?.Instances?.[0];
+/** The instances of the state machine's DescribeInstances answer; a step handed none cannot read EC2. */
+function ec2Instances(deps: CostDeps) {
+  if (!deps.ec2)
+    throw new SwitchyardError(
+      ErrorNames.InvalidInput,
+      "this cost step reads EC2 from the state machine's DescribeInstances answer, and was handed none",
+    );
+  return (deps.ec2.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+}
+
+const ec2Instance = (deps: CostDeps, id: string) => {
+  const instance = ec2Instances(deps).find((i) => i.InstanceId === id);
   return { state: String(instance?.State?.Name), tags: tagMap(instance?.Tags) };
 };
 
+/**
+ * The tag keys the tier's stop-ec2-instances actions select on: the state machine's one
+ * DescribeInstances asks EC2 for the instances carrying any of them (filter `tag-key`), and each
+ * action's exact selection is matched here. One request whatever the number of actions; the
+ * answer is a superset of each selection.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
+ */
+export function ec2SelectionFilters(actions: readonly ActionConfig[]): { Name: string; Values: string[] }[] {
+  const keys = new Set<string>();
+  for (const a of actions)
+    if (a.type === "stop-ec2-instances") for (const key of Object.keys(a.select)) keys.add(key);
+  return keys.size ? [{ Name: "tag-key", Values: [...keys].sort() }] : [];
+}
+
+/** The outcome of an instance the state machine stopped. */
+export const ec2Stopped = (id: string): Change => ({
+  note: `stopped instance ${id} (was running)`,
+  previous: "running",
+  set: "stopped",
+});
+
+/** The revert's note for an instance the state machine started. */
+export const ec2Started = (id: string): RevertOutcome => ({
+  reverted: true,
+  note: `instance ${id} started again (was stopped)`,
+});
+
+/**
+ * EC2 instances are stopped and started by the cost-response state machine through Step
+ * Functions' AWS SDK integrations (ADR 0019, built in ADR 0030): this unit reads the state
+ * machine's DescribeInstances answer and hands the writes back to it, so the cost-steps function
+ * bundles no EC2 client. Write-ahead stays: the entry is `applying`, with the state read, before
+ * the state machine's StopInstances; `reverting` before its StartInstances.
+ */
 const stopEc2Instances: ActionUnit<"stop-ec2-instances"> = {
   type: "stop-ec2-instances",
   schema: ACTION_SCHEMAS["stop-ec2-instances"],
   destructive: true,
-  permissions: [
+  permissions: [],
+  machinePermissions: [
     // DescribeInstances supports no resource-level permissions: stacks grant it on "*".
     {
       actions: ["ec2:DescribeInstances", "ec2:StopInstances", "ec2:StartInstances"],
@@ -283,57 +358,42 @@ const stopEc2Instances: ActionUnit<"stop-ec2-instances"> = {
   ],
   summary: (config) => `EC2 instances ${selection(config.select)}`,
   async targets(deps, _place, config) {
-    // EC2 filters by tag itself: each filter must hold, each value within one is an alternative.
-    const out = await awsStep("find the selected EC2 instances", () =>
-      deps.clients.ec2.send(
-        new DescribeInstancesCommand({
-          Filters: Object.entries(config.select).map(([key, values]) => ({
-            Name: `tag:${key}`,
-            Values: [...values],
-          })),
-        }),
-      ),
-    );
-    return (out.Reservations ?? [])
-      .flatMap((r) => r.Instances ?? [])
+    // Each filter must hold, each value within one is an alternative (as EC2's tag: filters).
+    return ec2Instances(deps)
+      .filter((i) => selects(config.select, tagMap(i.Tags)))
       .filter((i) => i.State?.Name !== "terminated" && i.State?.Name !== "shutting-down")
       .map((i) => String(i.InstanceId));
   },
-  tags: async (deps, _place, id) => (await ec2Instance(deps, id)).tags,
+  tags: async (deps, _place, id) => ec2Instance(deps, id).tags,
   async plan(deps, _config, id) {
-    const { state } = await ec2Instance(deps, id);
+    const { state } = ec2Instance(deps, id);
     return state === "running"
       ? { note: `would stop instance ${id} (now running)`, previous: state, set: "stopped" }
       : { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
   },
-  async apply(deps, _config, id, prior) {
+  async apply(_deps, _config, id, prior) {
     const state = String(prior.previous);
     if (state !== "running")
       return { note: `instance ${id} is ${state}: nothing to stop`, previous: state, set: state };
     // EC2 answers a stop of an instance already stopping or stopped with its state: safe to resend.
-    await awsStep(`stop instance ${id}`, () =>
-      deps.clients.ec2.send(new StopInstancesCommand({ InstanceIds: [id] })),
-    );
-    return { note: `stopped instance ${id} (was running)`, previous: state, set: "stopped" };
+    return { ...ec2Stopped(id), handOff: "stop" };
   },
   async revert(deps, applied, ahead) {
     const id = applied.target;
-    const { state } = await ec2Instance(deps, id);
+    const { state } = ec2Instance(deps, id);
     if (applied.previous !== "running")
       return { reverted: true, note: `instance ${id} was ${String(applied.previous)} before: left as it is` };
     if ((state === "running" || state === "pending") && ownWriteMayHaveLanded(applied))
       return { reverted: true, note: `instance ${id} is ${state} again` };
-    if (state === "stopping") throw stillMoving(`instance ${id} is stopping`);
+    if (state === "stopping")
+      return { reverted: false, note: `instance ${id} is stopping: looked at again`, handOff: "settle" };
     if (state !== "stopped")
       return {
         reverted: false,
         note: `instance ${id} is ${state}, not the stopped Switchyard left: someone changed it since, so it stays`,
       };
     await ahead();
-    await awsStep(`start instance ${id}`, () =>
-      deps.clients.ec2.send(new StartInstancesCommand({ InstanceIds: [id] })),
-    );
-    return { reverted: true, note: `instance ${id} started again (was stopped)` };
+    return { ...ec2Started(id), handOff: "start" };
   },
 };
 

@@ -3,7 +3,17 @@ import type { CoreDeps } from "../context.ts";
 import { ErrorNames, isTransient, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import { auditSortKey, recordAudit, takeActionBudget } from "../store/state.ts";
-import { type Change, protectedBy, unitOf } from "./actions.ts";
+import {
+  type Change,
+  type CostDeps,
+  type Ec2Answer,
+  ec2SelectionFilters,
+  ec2Started,
+  ec2Stopped,
+  protectedBy,
+  type RevertOutcome,
+  unitOf,
+} from "./actions.ts";
 import type { CostAnomaly } from "./anomaly.ts";
 import type { ActionConfig } from "./config.ts";
 import type { CostResponseInput, CostStepPayload } from "./input.ts";
@@ -17,7 +27,7 @@ import {
 } from "./record.ts";
 
 export type Step = (
-  deps: CoreDeps,
+  deps: CostDeps,
   input: CostResponseInput,
   payload: CostStepPayload,
 ) => Promise<Record<string, unknown> | null>;
@@ -145,12 +155,17 @@ const REVERTIBLE = new Set(["applied", "applying", "reverting"]);
  * Every resource the tier's actions select (named, or found by tag now), with its unit, that
  * apply has not settled yet.
  */
-async function pendingTargets(deps: CoreDeps, input: CostResponseInput, record: ResponseRecord) {
+async function pendingTargets(
+  deps: CostDeps,
+  input: CostResponseInput,
+  record: ResponseRecord,
+  which: (type: string) => boolean = () => true,
+) {
   const pending: { unit: NonNullable<ReturnType<typeof unitOf>>; config: ActionConfig; target: string }[] =
     [];
   for (const config of actionsOf(input)) {
     const unit = unitOf(config.type);
-    if (!unit) continue;
+    if (!unit || !which(config.type)) continue;
     for (const target of await unit.targets(deps, input, config as never))
       if (!SETTLED.has(record.applied[entryKey(config.type, target)]?.status ?? ""))
         pending.push({ unit, config, target });
@@ -181,11 +196,209 @@ const targets = (input: CostResponseInput) => ({
   webhookUrl: input.webhookUrl,
 });
 
+const EC2 = "stop-ec2-instances";
+const isEc2 = (type: string) => type === EC2;
+const notEc2 = (type: string) => !isEc2(type);
+
+/** What the revert step hands the state machine (workflows/cost-response.ts, "Reverts?"). */
+interface RevertHandOff {
+  /** Instances to describe before the revert looks again. */
+  readonly describe?: string[];
+  /** Instances recorded `reverting` for the state machine to start. */
+  readonly start?: string[];
+  /** Some are still stopping: wait, describe `describe`, look again (the `checks`-th time). */
+  readonly settle?: true;
+  readonly checks?: number;
+}
+
+/**
+ * Where the state machine put its own answers in the state every step receives
+ * (workflows/cost-response.ts): EC2's, since its EC2 calls are Step Functions' (ADR 0030).
+ */
+interface MachineState {
+  readonly plan?: { value?: { describe?: unknown } };
+  /** FindInstances: DescribeInstances of the instances the tier's actions may select. */
+  readonly ec2Found?: Ec2Answer;
+  readonly prepared?: { value?: { stop?: string[] } };
+  /** StopInstances' answer, or its error. */
+  readonly stopped?: { StoppingInstances?: { InstanceId?: string }[] };
+  readonly stopError?: { Error?: string; Cause?: string };
+  readonly result?: { value?: RevertHandOff };
+  /** DescribeReverts: DescribeInstances of the instances the revert asked to look at. */
+  readonly ec2Reverts?: Ec2Answer;
+}
+const machine = (input: CostResponseInput) => input as unknown as MachineState;
+
+/** The deps with the state machine's EC2 answer (or none: a step that needs one then says so). */
+const withEc2 = (deps: CostDeps, answer: Ec2Answer | undefined): CostDeps =>
+  Object.assign(Object.create(deps) as CostDeps, { ec2: answer });
+
+/** An AWS SDK integration's error as Step Functions names it (`Ec2.<Code>`), as the code alone. */
+const sdkErrorCode = (name: string | undefined) => String(name).replace(/^Ec2\./, "");
+
+/** The largest number of looks at an instance that is still stopping before the revert gives up (ADR 0030). */
+const SETTLE_CHECKS = 30;
+
+/**
+ * Records outcomes of the apply and prepareStops steps, each the moment it is known, with its
+ * audit (see recordOutcome); `done` lists them for the step's result.
+ */
+function recorder(deps: CostDeps, input: CostResponseInput, payload: CostStepPayload) {
+  const done: string[] = [];
+  const stamp = (entry: Omit<AppliedAction, "at" | "tier">): AppliedAction => ({
+    ...entry,
+    tier: input.tier,
+    at: deps.store.now().toISOString(),
+  });
+  return {
+    done,
+    save: (entry: Omit<AppliedAction, "at" | "tier">) => putEntry(deps, input, payload, stamp(entry)),
+    write: async (entry: Omit<AppliedAction, "at" | "tier">) => {
+      // Each resource is recorded the moment it changes, with its audit: a failure later leaves
+      // a true record, and the audit is written once whatever fails.
+      const details = { action: entry.type, target: entry.target };
+      await recordOutcome(deps, input, payload, {
+        ...stamp(entry),
+        audit: pendingAudit(deps, entry.status, entry.note, details),
+      });
+      done.push(`${entry.target}: ${entry.status}`);
+    },
+  };
+}
+
+/**
+ * Applies the tier's actions of the types `which` selects to every resource they select that is
+ * not settled: protected-tag guard, dry-run, action budget, write-ahead record, then the write.
+ * A write the state machine makes (`handOff`) is left `applying` and passed to `handOff`.
+ */
+async function applyTargets(
+  deps: CostDeps,
+  input: CostResponseInput,
+  payload: CostStepPayload,
+  record: ResponseRecord,
+  { write, save }: ReturnType<typeof recorder>,
+  which: (type: string) => boolean,
+  handOff: (target: string) => void = () => undefined,
+): Promise<void> {
+  for (const { unit, config, target } of await pendingTargets(deps, input, record, which)) {
+    const type = config.type;
+    // A write recorded ahead by an earlier attempt: its prior state stands, never read again.
+    const ahead = record.applied[entryKey(type, target)];
+    let prior: Change | undefined = ahead?.status === "applying" ? ahead : undefined;
+    let change: Change;
+    try {
+      if (!prior) {
+        const tags = await unit.tags(deps, input, target);
+        const guard = protectedBy(tags, input.protectedTags);
+        if (guard) {
+          await write({
+            type,
+            target,
+            status: "protected",
+            note: `${target} is tagged ${guard}: never touched`,
+          });
+          continue;
+        }
+        if (input.dryRun) {
+          const plan = await unit.plan(deps, config as never, target);
+          await write({ type, target, status: "dry-run", ...plan });
+          continue;
+        }
+        // Keyed by the execution and the resource: a retry of this step after the budget was
+        // taken (before the write-ahead record below) does not spend it again.
+        const spendKey = `${payload.execution}#${entryKey(type, target)}`;
+        if (!(await takeActionBudget(deps.store, input.actionLimit, spendKey))) {
+          const { max, windowSeconds } = input.actionLimit;
+          await write({
+            type,
+            target,
+            status: "limited",
+            note: `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${target} not changed`,
+          });
+          continue;
+        }
+        // Write-ahead: the prior state is on record before anything changes.
+        const plan = await unit.plan(deps, config as never, target);
+        await save({ type, target, status: "applying", ...plan });
+        prior = plan;
+      }
+      change = await unit.apply(deps, config as never, target, prior);
+    } catch (error) {
+      if (isTransient(error) || (error as Error).name === ErrorNames.Throttled) throw error;
+      if ((error as Error).name === ErrorNames.Stale) throw error;
+      // A resource that is gone or refuses the change: recorded, and the others still go on.
+      // The prior state stays on the entry, so the revert can still check the resource.
+      await write({
+        type,
+        target,
+        status: "failed",
+        note: `${type} on ${target} failed: ${(error as Error).name}: ${(error as Error).message}`,
+        ...(prior ? { previous: prior.previous, set: prior.set } : {}),
+      });
+      continue;
+    }
+    if (change.handOff) {
+      handOff(target);
+      continue;
+    }
+    // Outside the catch: when recording the result fails, the entry stays "applying" (the
+    // write may have landed), the step fails, and the revert still covers the resource.
+    await write({ type, target, status: "applied", ...change });
+  }
+}
+
+/**
+ * Records what the state machine's StopInstances did to the instances prepareStops handed it:
+ * stopped (applied), or refused (failed, with EC2's error). An instance whose entry is no longer
+ * `applying` was recorded by an earlier attempt.
+ */
+async function recordStops(
+  input: CostResponseInput,
+  record: ResponseRecord,
+  { write }: ReturnType<typeof recorder>,
+): Promise<void> {
+  const m = machine(input);
+  const stop = m.prepared?.value?.stop ?? [];
+  if (!m.stopped && !m.stopError) return;
+  const stopped = new Set((m.stopped?.StoppingInstances ?? []).map((i) => i.InstanceId));
+  for (const id of stop) {
+    const entry = record.applied[entryKey(EC2, id)];
+    if (entry?.status !== "applying") continue;
+    if (m.stopError)
+      await write({
+        type: EC2,
+        target: id,
+        status: "failed",
+        note: `${EC2} on ${id} failed: ${sdkErrorCode(m.stopError.Error)}: ${m.stopError.Cause ?? ""}`,
+        previous: entry.previous,
+        set: entry.set,
+      });
+    else if (stopped.has(id)) await write({ type: EC2, target: id, status: "applied", ...ec2Stopped(id) });
+  }
+}
+
+/** The tier's notice, sent once: by the first of prepareStops and apply to run. */
+async function notifyTier(
+  deps: CostDeps,
+  input: CostResponseInput,
+  record: ResponseRecord,
+  { write }: ReturnType<typeof recorder>,
+): Promise<void> {
+  if (record.applied[entryKey("notify", input.tier)]) return;
+  const sent = await sendCostNotice(
+    deps,
+    targets(input),
+    notice(input, `Switchyard: cost anomaly ${input.anomalyId} at tier ${input.tier}`),
+  );
+  await write({ type: "notify", target: input.tier, status: "applied", note: `notified: ${sent}` });
+}
+
 /** The cost-response state machine's Task actions. */
 export const COST_ACTIONS = [
   "plan",
   "requestApproval",
   "approvalEnded",
+  "prepareStops",
   "apply",
   "applyFailed",
   "watch",
@@ -198,13 +411,20 @@ export type CostStepAction = (typeof COST_ACTIONS)[number];
 export const costSteps: { readonly [A in CostStepAction]: Step } = {
   async plan(deps, input, payload) {
     const record = await own(deps, input, payload);
+    const m = machine(input);
+    const filters = ec2SelectionFilters(actionsOf(input));
+    // EC2 is read by the state machine (FindForPlan): the first look asks for it, the second plans.
+    if (filters.length > 0 && m.plan?.value?.describe === undefined)
+      return { describe: filters, needsApproval: false, ec2: true };
     await updateResponse(
       deps.store,
       input.anomalyId,
       { set: { rule: input.rule, tier: input.tier, rank: Math.max(record.rank, input.rank) } },
       { executionArn: payload.execution },
     );
-    const destructive = (await pendingTargets(deps, input, record)).filter((t) => t.unit.destructive);
+    const destructive = (await pendingTargets(withEc2(deps, m.ec2Found), input, record)).filter(
+      (t) => t.unit.destructive,
+    );
     const needsApproval = destructive.length > 0 && !input.dryRun;
     await audit(
       deps,
@@ -213,7 +433,18 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
       "planned",
       `tier ${input.tier}: ${describeActions(input).join("; ")}${needsApproval ? "; destructive, so it waits for approval" : ""}${input.dryRun ? " (dry run: recorded, not applied)" : ""}`,
     );
-    return { needsApproval };
+    return { needsApproval, ec2: filters.length > 0, ...(filters.length ? { filters } : {}) };
+  },
+
+  async prepareStops(deps, input, payload) {
+    const record = await flushAudits(deps, input, payload, await own(deps, input, payload));
+    const stop: string[] = [];
+    const rec = recorder(deps, input, payload);
+    await notifyTier(deps, input, record, rec);
+    await applyTargets(withEc2(deps, machine(input).ec2Found), input, payload, record, rec, isEc2, (id) =>
+      stop.push(id),
+    );
+    return { done: rec.done, stop, stopping: stop.length > 0 };
   },
 
   async requestApproval(deps, input, payload) {
@@ -266,94 +497,12 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
 
   async apply(deps, input, payload) {
     const record = await flushAudits(deps, input, payload, await own(deps, input, payload));
-    const done: string[] = [];
-    const stamp = (entry: Omit<AppliedAction, "at" | "tier">): AppliedAction => ({
-      ...entry,
-      tier: input.tier,
-      at: deps.store.now().toISOString(),
-    });
-    const save = (entry: Omit<AppliedAction, "at" | "tier">) => putEntry(deps, input, payload, stamp(entry));
-    const write = async (entry: Omit<AppliedAction, "at" | "tier">) => {
-      // Each resource is recorded the moment it changes, with its audit: a failure later leaves
-      // a true record, and the audit is written once whatever fails.
-      const details = { action: entry.type, target: entry.target };
-      await recordOutcome(deps, input, payload, {
-        ...stamp(entry),
-        audit: pendingAudit(deps, entry.status, entry.note, details),
-      });
-      done.push(`${entry.target}: ${entry.status}`);
-    };
-    const noticeKey = entryKey("notify", input.tier);
-    if (!record.applied[noticeKey]) {
-      const sent = await sendCostNotice(
-        deps,
-        targets(input),
-        notice(input, `Switchyard: cost anomaly ${input.anomalyId} at tier ${input.tier}`),
-      );
-      await write({ type: "notify", target: input.tier, status: "applied", note: `notified: ${sent}` });
-    }
-    for (const { unit, config, target } of await pendingTargets(deps, input, record)) {
-      const type = config.type;
-      // A write recorded ahead by an earlier attempt: its prior state stands, never read again.
-      const ahead = record.applied[entryKey(type, target)];
-      let prior: Change | undefined = ahead?.status === "applying" ? ahead : undefined;
-      let change: Change;
-      try {
-        if (!prior) {
-          const tags = await unit.tags(deps, input, target);
-          const guard = protectedBy(tags, input.protectedTags);
-          if (guard) {
-            await write({
-              type,
-              target,
-              status: "protected",
-              note: `${target} is tagged ${guard}: never touched`,
-            });
-            continue;
-          }
-          if (input.dryRun) {
-            const plan = await unit.plan(deps, config as never, target);
-            await write({ type, target, status: "dry-run", ...plan });
-            continue;
-          }
-          // Keyed by the execution and the resource: a retry of this step after the budget was
-          // taken (before the write-ahead record below) does not spend it again.
-          const spendKey = `${payload.execution}#${entryKey(type, target)}`;
-          if (!(await takeActionBudget(deps.store, input.actionLimit, spendKey))) {
-            const { max, windowSeconds } = input.actionLimit;
-            await write({
-              type,
-              target,
-              status: "limited",
-              note: `action limit reached (${max} per ${windowSeconds} s, safety.actionLimit): ${target} not changed`,
-            });
-            continue;
-          }
-          // Write-ahead: the prior state is on record before anything changes.
-          const plan = await unit.plan(deps, config as never, target);
-          await save({ type, target, status: "applying", ...plan });
-          prior = plan;
-        }
-        change = await unit.apply(deps, config as never, target, prior);
-      } catch (error) {
-        if (isTransient(error) || (error as Error).name === ErrorNames.Throttled) throw error;
-        if ((error as Error).name === ErrorNames.Stale) throw error;
-        // A resource that is gone or refuses the change: recorded, and the others still go on.
-        // The prior state stays on the entry, so the revert can still check the resource.
-        await write({
-          type,
-          target,
-          status: "failed",
-          note: `${type} on ${target} failed: ${(error as Error).name}: ${(error as Error).message}`,
-          ...(prior ? { previous: prior.previous, set: prior.set } : {}),
-        });
-        continue;
-      }
-      // Outside the catch: when recording the result fails, the entry stays "applying" (the
-      // write may have landed), the step fails, and the revert still covers the resource.
-      await write({ type, target, status: "applied", ...change });
-    }
-    return { done };
+    const rec = recorder(deps, input, payload);
+    await recordStops(input, record, rec);
+    await notifyTier(deps, input, record, rec);
+    // EC2 instances were prepared (prepareStops) and stopped by the state machine before this step.
+    await applyTargets(deps, input, payload, record, rec, notEc2);
+    return { done: rec.done };
   },
 
   async applyFailed(deps, input, payload) {
@@ -403,7 +552,7 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
     return { waiting: true };
   },
 
-  async revert(deps, input, payload) {
+  async revert(deps, input, payload): Promise<Record<string, unknown>> {
     const record = await flushAudits(deps, input, payload, await own(deps, input, payload));
     const error = (input as { error?: { Error?: string } }).error?.Error;
     const why =
@@ -413,28 +562,58 @@ export const costSteps: { readonly [A in CostStepAction]: Step } = {
           ? `watching the anomaly failed (${error})`
           : "the anomaly was resolved";
     const entries = { ...record.applied };
+    const m = machine(input);
+    // What the state machine did for the previous pass: started these, or described those.
+    const last = m.result?.value;
+    const started = new Set(last?.start ?? []);
+    const looked = last?.describe !== undefined;
+    const toLook = Object.values(entries)
+      .filter((e) => isEc2(e.type) && REVERTIBLE.has(e.status) && !started.has(e.target))
+      .map((e) => e.target);
+    // EC2 is read by the state machine (DescribeReverts): a pass without a fresh answer asks for one.
+    if (toLook.length > 0 && !looked) return { describe: toLook } satisfies RevertHandOff;
+    const ec2Deps = withEc2(deps, looked ? m.ec2Reverts : undefined);
+    const start: string[] = [];
+    const settle: string[] = [];
     for (const [k, entry] of Object.entries(entries)) {
       const unit = unitOf(entry.type);
       if (!unit || !REVERTIBLE.has(entry.status)) continue;
+      let out: RevertOutcome;
+      if (isEc2(entry.type) && started.has(entry.target)) out = ec2Started(entry.target);
       // Write-ahead for the revert too: a retry after the revert's own write knows it may have landed.
-      const out = await unit.revert(deps, entry, async () => {
-        if (entry.status !== "reverting")
-          await putEntry(deps, input, payload, {
-            ...entry,
-            status: "reverting",
-            note: `reverting: back to ${String(entry.previous)}`,
-            at: deps.store.now().toISOString(),
-          });
-      });
-      const status = out.reverted ? "reverted" : "revert-skipped";
-      const details = { action: entry.type, target: entry.target };
-      entries[k] = await recordOutcome(deps, input, payload, {
-        ...entry,
-        status,
-        note: out.note,
-        at: deps.store.now().toISOString(),
-        audit: pendingAudit(deps, status, `${why}: ${out.note}`, details),
-      });
+      else
+        out = await unit.revert(ec2Deps, entry, async () => {
+          if (entry.status !== "reverting")
+            await putEntry(deps, input, payload, {
+              ...entry,
+              status: "reverting",
+              note: `reverting: back to ${String(entry.previous)}`,
+              at: deps.store.now().toISOString(),
+            });
+        });
+      if (out.handOff === "start") start.push(entry.target);
+      else if (out.handOff === "settle") settle.push(entry.target);
+      else {
+        const status = out.reverted ? "reverted" : "revert-skipped";
+        const details = { action: entry.type, target: entry.target };
+        entries[k] = await recordOutcome(deps, input, payload, {
+          ...entry,
+          status,
+          note: out.note,
+          at: deps.store.now().toISOString(),
+          audit: pendingAudit(deps, status, `${why}: ${out.note}`, details),
+        });
+      }
+    }
+    if (start.length > 0) return { start } satisfies RevertHandOff;
+    if (settle.length > 0) {
+      const checks = (last?.checks ?? 0) + 1;
+      if (checks > SETTLE_CHECKS)
+        throw new SwitchyardError(
+          ErrorNames.Permanent,
+          `instances ${settle.join(", ")} are still stopping after ${SETTLE_CHECKS} looks: started by nobody; a redrive looks again`,
+        );
+      return { settle: true, describe: settle, checks } satisfies RevertHandOff;
     }
     // What this revert did: the entries it settled (a retried revert finds them settled already).
     const outcomes = Object.values(entries)

@@ -16,6 +16,10 @@ const invalidInput = (message: string) => new SwitchyardError(ErrorNames.Invalid
 
 /** What the cost action units send, from their own declarations (cost/actions.ts). */
 const costActions: readonly Permission[] = Object.values(ACTION_UNITS).flatMap((unit) => unit.permissions);
+/** What the state machine sends for them itself: EC2, through its AWS SDK integrations (ADR 0030). */
+const machineActions: readonly Permission[] = Object.values(ACTION_UNITS).flatMap(
+  (unit: { machinePermissions?: readonly Permission[] }) => unit.machinePermissions ?? [],
+);
 
 /** The cost-response state machine's steps: the cost-steps function runs them. */
 export const costStepSpec: StepSpec<CostStepAction, CoreDeps, CostResponseInput, CostStepPayload> = {
@@ -89,7 +93,10 @@ export const costUnit: StepsUnit<typeof costStepSpec> = {
     name: "cost-response",
     description: "Answer one cost anomaly: plan, approve destructive actions, apply, watch, revert",
     definition: ({ costStepsFunction }) => costResponseDefinition(costStepsFunction),
-    permissions: [{ actions: ["lambda:InvokeFunction"], resources: ["costStepsFunction"] }],
+    permissions: [
+      { actions: ["lambda:InvokeFunction"], resources: ["costStepsFunction"] },
+      ...machineActions,
+    ],
   },
   input: CostResponseInput,
   steps: costStepSpec,

@@ -1,33 +1,19 @@
-import type { CoreDeps } from "../context.ts";
-import { ErrorNames, SwitchyardError } from "../errors.ts";
 import { deadLetterGrant, notificationsGrant, type Permission, stateTableGrant } from "../permissions.ts";
-import { contextFunction, parseWith, type SameActions, type StepSpec, type StepsUnit } from "../unit.ts";
+import { contextFunction, type SameActions, type StepsUnit } from "../unit.ts";
 import { type FailoverAction, failoverDefinition } from "../workflows/failover.ts";
-import { readCarried } from "./carried.ts";
-import { FailoverInput, FailoverStepPayload } from "./input.ts";
-import { type Carried, FAILOVER_ACTIONS, type FailoverStepAction, failoverSteps } from "./steps.ts";
+import { FailoverInput } from "./input.ts";
+import { failoverStepSpec } from "./step-spec.ts";
+import type { FailoverStepAction } from "./steps.ts";
 
 // A Task action the workflow calls but the steps do not define (or the reverse) fails to compile.
 const sameActions: SameActions<FailoverStepAction, FailoverAction> = true;
 void sameActions;
 
-const invalidInput = (message: string) => new SwitchyardError(ErrorNames.InvalidInput, message);
-
 /**
- * The failover (and failback) state machines' steps: the failover-steps function runs them. The
- * input is completed here: a manual start from the console names no trigger or correlation id.
+ * The steps live in a module of their own (step-spec.ts): the failover-steps function imports
+ * them without the unit, whose state machine definitions it never reads.
  */
-export const failoverStepSpec: StepSpec<FailoverStepAction, CoreDeps, Carried, FailoverStepPayload> = {
-  actions: FAILOVER_ACTIONS,
-  payload: (raw) =>
-    parseWith(FailoverStepPayload, raw, (issues) => invalidInput(`invalid failover step payload: ${issues}`)),
-  action: (payload) => payload.action,
-  unknown: (action, known) =>
-    invalidInput(`unknown failover step "${action}"; expected one of ${known.join(", ")}`),
-  input: readCarried,
-  logKeys: (payload) => ({ executionArn: payload.execution }),
-  steps: failoverSteps,
-};
+export { failoverStepSpec };
 
 /**
  * The regional calls the failover-steps function makes for both state machines, with clients of

@@ -1,4 +1,11 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+
+/**
+ * Powertools' middy middleware for the one Logger, from the same copy of the package as the Logger:
+ * a handler that imported it from its own copy would bundle Powertools' logger twice (~18 KB).
+ */
+export { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+
 import { ENV } from "../context.ts";
 
 const SECRET_KEYS = /secret|password|passwd|token|credential|private[-_]?key|signature|authorization/i;

@@ -1,10 +1,15 @@
-import { ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
+import { AwsErrors, ErrorNames, ExecutionErrors, StatesErrors } from "../errors.ts";
 import {
+  type Catcher,
   catchTo,
   humanApproval,
+  type JsonValue,
   type LambdaTaskOptions,
   lambdaTask,
+  type Retrier,
   type StateMachineDefinition,
+  sdkResource,
+  sdkRetry,
   type TaskState,
   type TokenTaskOptions,
   waitForToken,
@@ -14,6 +19,7 @@ import {
 /** The cost-steps actions the workflow calls, by name. */
 export type CostStep =
   | "plan"
+  | "prepareStops"
   | "requestApproval"
   | "approvalEnded"
   | "apply"
@@ -23,6 +29,39 @@ export type CostStep =
   | "revertFailed";
 
 const onStale = catchTo([ErrorNames.Stale], "StaleEnd");
+
+/**
+ * EC2's transient errors as Step Functions' AWS SDK integration names them (`Ec2.<Code>`):
+ * the common ones, and EC2's own throttling code, RequestLimitExceeded
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+const ec2Transient = [...sdkRetry("Ec2").ErrorEquals, ...AwsErrors.Ec2Throttled];
+const ec2Retry: Retrier = { ...sdkRetry("Ec2"), ErrorEquals: ec2Transient };
+
+/**
+ * An EC2 call the state machine makes itself (ADR 0030): Step Functions' AWS SDK integration
+ * (`arn:aws:states:::aws-sdk:ec2:<action>`, the action camelCase, its parameters PascalCase as
+ * in the EC2 API), as the state machine's role, retried on EC2's transient errors.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+const ec2Task = (
+  action: "describeInstances" | "stopInstances" | "startInstances",
+  parameters: Record<string, JsonValue>,
+  options: { next: string; resultPath: string | null; catch: Catcher[]; comment: string },
+): TaskState => ({
+  Type: "Task",
+  Comment: options.comment,
+  Resource: sdkResource("ec2", action),
+  Parameters: parameters,
+  ResultPath: options.resultPath,
+  Retry: [ec2Retry],
+  Catch: options.catch,
+  Next: options.next,
+});
+
+/** How long the revert waits before it looks again at an instance that is still stopping. */
+const SETTLE_SECONDS = 60;
 
 /**
  * The cost-response state machine: one execution per anomaly (its name derives from the
@@ -45,9 +84,24 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       Plan: task("plan", "NeedsApproval?", { ResultPath: "$.plan", Catch: [onStale] }),
       "NeedsApproval?": {
         Type: "Choice",
-        Choices: [{ Variable: "$.plan.value.needsApproval", BooleanEquals: true, Next: "WaitForApproval" }],
+        Choices: [
+          // The tier stops EC2 instances: the plan needs EC2's answer first.
+          { Variable: "$.plan.value.describe", IsPresent: true, Next: "FindForPlan" },
+          { Variable: "$.plan.value.needsApproval", BooleanEquals: true, Next: "WaitForApproval" },
+          { Variable: "$.plan.value.ec2", BooleanEquals: true, Next: "FindForApply" },
+        ],
         Default: "Apply",
       },
+      FindForPlan: ec2Task(
+        "describeInstances",
+        { "Filters.$": "$.plan.value.describe" },
+        {
+          comment: "The instances the tier's stop-ec2-instances actions may select, for the plan",
+          resultPath: "$.ec2Found",
+          catch: [],
+          next: "Plan",
+        },
+      ),
       ...humanApproval("WaitForApproval", fn, "requestApproval" satisfies CostStep, {
         Comment:
           "A destructive action waits for `switchyard approve|deny <anomalyId>` (SendTaskSuccess); a timeout does nothing",
@@ -58,9 +112,54 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
       }),
       "Approved?": {
         Type: "Choice",
-        Choices: [{ Variable: "$.approval.decision", StringEquals: "approve", Next: "Apply" }],
+        Choices: [
+          {
+            And: [
+              { Variable: "$.approval.decision", StringEquals: "approve" },
+              { Variable: "$.plan.value.ec2", BooleanEquals: true },
+            ],
+            Next: "FindForApply",
+          },
+          { Variable: "$.approval.decision", StringEquals: "approve", Next: "Apply" },
+        ],
         Default: "ApprovalEnded",
       },
+      // EC2 (ADR 0030): read now, after the approval; prepareStops records each instance
+      // `applying` with its state; StopInstances stops them; Apply records what it did.
+      FindForApply: ec2Task(
+        "describeInstances",
+        { "Filters.$": "$.plan.value.filters" },
+        {
+          comment:
+            "The instances the tier's stop-ec2-instances actions may select, read again before stopping",
+          resultPath: "$.ec2Found",
+          catch: [{ ErrorEquals: [StatesErrors.ALL], Next: "ApplyFailed", ResultPath: "$.error" }],
+          next: "PrepareStops",
+        },
+      ),
+      PrepareStops: task("prepareStops", "Stopping?", {
+        ResultPath: "$.prepared",
+        Catch: [onStale, { ErrorEquals: [StatesErrors.ALL], Next: "ApplyFailed", ResultPath: "$.error" }],
+      }),
+      "Stopping?": {
+        Type: "Choice",
+        Choices: [{ Variable: "$.prepared.value.stopping", BooleanEquals: true, Next: "StopInstances" }],
+        Default: "Apply",
+      },
+      StopInstances: ec2Task(
+        "stopInstances",
+        { "InstanceIds.$": "$.prepared.value.stop" },
+        {
+          comment:
+            "A refusal is recorded by Apply as the instances' failure; a transient error that outlasts the retries may have landed: ApplyFailed, and the revert looks",
+          resultPath: "$.stopped",
+          catch: [
+            { ErrorEquals: ec2Transient, Next: "ApplyFailed", ResultPath: "$.error" },
+            { ErrorEquals: [StatesErrors.ALL], Next: "Apply", ResultPath: "$.stopError" },
+          ],
+          next: "Apply",
+        },
+      ),
       ApprovalEnded: task("approvalEnded", "Watch", { ResultPath: null, Catch: [onStale] }),
       Apply: task("apply", "Watch", {
         ResultPath: "$.result",
@@ -100,10 +199,48 @@ export function costResponseDefinition(costStepsFunctionArn: string): StateMachi
         Seconds: 300,
         Next: "Revert",
       },
-      Revert: task("revert", "Reverted", {
+      Revert: task("revert", "Reverts?", {
         ResultPath: "$.result",
         Catch: [onStale, catchTo([StatesErrors.ALL], "RevertFailed")],
       }),
+      // EC2 (ADR 0030): the revert asks the state machine to look at instances, or to start the
+      // ones it recorded `reverting`, and runs again with the answer.
+      "Reverts?": {
+        Type: "Choice",
+        Choices: [
+          { Variable: "$.result.value.settle", IsPresent: true, Next: "SettleRevert" },
+          { Variable: "$.result.value.describe", IsPresent: true, Next: "DescribeReverts" },
+          { Variable: "$.result.value.start", IsPresent: true, Next: "StartInstances" },
+        ],
+        Default: "Reverted",
+      },
+      SettleRevert: {
+        Type: "Wait",
+        Comment:
+          "An instance Switchyard stopped is still stopping: it cannot be started before it has stopped",
+        Seconds: SETTLE_SECONDS,
+        Next: "DescribeReverts",
+      },
+      DescribeReverts: ec2Task(
+        "describeInstances",
+        { "InstanceIds.$": "$.result.value.describe" },
+        {
+          comment: "The instances Switchyard stopped, as they are now, for the revert",
+          resultPath: "$.ec2Reverts",
+          catch: [{ ErrorEquals: [StatesErrors.ALL], Next: "RevertFailed", ResultPath: "$.error" }],
+          next: "Revert",
+        },
+      ),
+      StartInstances: ec2Task(
+        "startInstances",
+        { "InstanceIds.$": "$.result.value.start" },
+        {
+          comment: "The instances the revert recorded reverting; Revert then records them reverted",
+          resultPath: null,
+          catch: [{ ErrorEquals: [StatesErrors.ALL], Next: "RevertFailed", ResultPath: "$.error" }],
+          next: "Revert",
+        },
+      ),
       Reverted: { Type: "Succeed", Comment: "What was applied is reverted, or left as a human changed it" },
       RevertFailed: task("revertFailed", "RevertIncomplete", { ResultPath: null }),
       RevertIncomplete: {
