@@ -23,6 +23,7 @@ import {
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { analyseBeforeStep } from "./analysis.ts";
 import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
 import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
@@ -30,6 +31,7 @@ import { rolloutHeld } from "./operator.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
 import { stepCheckOf } from "./step-check.ts";
+import { createVersionAlarms, deleteVersionAlarms } from "./version-alarms.ts";
 import { startQueued, stateMachineOf } from "./watch.ts";
 
 export type Step = (
@@ -110,6 +112,7 @@ async function undoOwned(
     eventId: input.trigger.eventId,
   });
   if (out.outcome === "stale") throw staleError(out.detail);
+  await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
   await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} ${subject}`, {
     deployment: input.deployment,
     reason,
@@ -580,6 +583,7 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
       ))
     )
       throw staleError(`deployment ${input.deployment} moved on before it was marked deployed`);
+    await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     await audit(
       deps,
       input,
@@ -631,6 +635,7 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
       correlationId: input.correlationId,
       eventId: input.trigger.eventId,
     });
+    await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     await audit(deps, input, payload, "abandoned", `${reason}; ${out.detail}`);
     await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, {
       deployment: input.deployment,
@@ -666,6 +671,7 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
         correlationId: input.correlationId,
         eventId: input.trigger.eventId,
       });
+      await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     }
     return null;
   },
@@ -682,13 +688,34 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
    * Task and a shift Task: two state transitions fewer per step.
    */
   async shift(deps, input, payload) {
-    const check = (await checkAlarms(deps, input, payload)) as { verdict: string };
-    if (check.verdict !== "ok") return check;
+    const check = (await checkAlarms(deps, input, payload)) as { verdict: string; holdsLeft: number };
+    const carried = analysisCarried(input);
+    if (check.verdict !== "ok") return { ...check, ...carried };
+    // Analysis of the new version (analysis.ts): no state of its own, one call here.
+    const analysis = await analyseBeforeStep(deps, input, kit(deps, input, payload));
+    if (analysis && analysis.verdict !== "ok") return { ...analysis, holdsLeft: check.holdsLeft };
+    const counted = analysis ? { analysisFailures: analysis.analysisFailures } : carried;
     if (approvalDue(input))
-      return { verdict: "approval", reason: `step ${input.progress.index + 1} waits for approval` };
-    return { verdict: "shifted", ...(await eachStep.shift(deps, input, payload)) };
+      return {
+        verdict: "approval",
+        reason: `step ${input.progress.index + 1} waits for approval`,
+        ...counted,
+      };
+    // The first shift gives the new version traffic: its own alarms exist before it does.
+    if (input.progress.index === 0 && (input as { versionAlarms?: unknown[] }).versionAlarms?.length) {
+      const record = await ownRecord(deps, input, payload);
+      await createVersionAlarms(deps, input, record.newVersion);
+    }
+    return { verdict: "shifted", ...(await eachStep.shift(deps, input, payload)), ...counted };
   },
 };
+
+/** The failed-check count the previous step carried (analysis.ts), when the deployment has analysis. */
+function analysisCarried(input: DeployInput): { analysisFailures?: number } {
+  const count = (input as { shift?: { value?: { analysisFailures?: unknown } } }).shift?.value
+    ?.analysisFailures;
+  return typeof count === "number" ? { analysisFailures: count } : {};
+}
 
 /** An approval gate stands before this step and has not been answered for it (gates.ts). */
 function approvalDue(input: DeployInput): boolean {
