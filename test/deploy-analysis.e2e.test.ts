@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type ControlPlane, startControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { status } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { listAudit, readDeployment } from "../packages/core/src/store/state.ts";
-import { untilAlias } from "./support/deploy.ts";
+import { opsTarget, untilAlias } from "./support/deploy.ts";
 import { example } from "./support/scenario.ts";
 
 // Issue #12, alarms and analysis scoped to the new version (ADR 0026): the version's own
@@ -81,6 +82,12 @@ describe("alarms and analysis scoped to the new version (issue #12)", () => {
       /analysis failed 2 of 2 allowed checks: error-rate=0\.2 \(≤ 0\.05\) on version 2/,
     );
     expect(executionOutcome(plane.account.sfn.executions()[0] as never)).toBe("rolled-back");
+    const shown = (await status(plane.config, opsTarget(plane))).deployments.find(
+      (d) => d.deployment === "worker",
+    );
+    expect(shown?.analysis?.[0]).toMatch(
+      /^analysis-failed: analysis of version 2 before step 2: error-rate=0\.2 \(≤ 0\.05\) FAILED/,
+    );
   });
 
   it("creates the version's alarms with the first shift and deletes them when it is deployed", async () => {
