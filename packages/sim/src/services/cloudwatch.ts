@@ -209,7 +209,6 @@ export class CloudWatchService {
       (a) =>
         a.region === region &&
         (!names || names.includes(a.AlarmName)) &&
-        (input.AlarmNamePrefix === undefined || a.AlarmName.startsWith(String(input.AlarmNamePrefix))) &&
         (input.StateValue === undefined || a.StateValue === input.StateValue),
     );
     const out = (a: AlarmRecord) => {
@@ -356,17 +355,7 @@ export class CloudWatchService {
       const dims = Object.fromEntries((Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
       const points = new Map<number, number>();
       for (let from = start; from < end; from += Period * 1000) {
-        const values = this.#data
-          .filter(
-            (d) =>
-              d.region === region &&
-              d.namespace === Metric.Namespace &&
-              d.metricName === Metric.MetricName &&
-              d.timestamp >= from &&
-              d.timestamp < Math.min(from + Period * 1000, end) &&
-              sameDimensions(d.dimensions, dims),
-          )
-          .flatMap((d) => d.values);
+        const values = this.#samples(region, Metric, dims, from, Math.min(from + Period * 1000, end));
         const value = statisticOf(Stat, values);
         if (value !== undefined) points.set(from, value);
       }
@@ -408,18 +397,10 @@ export class CloudWatchService {
       const dims = Object.fromEntries((alarm.Dimensions ?? []).map((d) => [d.Name, d.Value]));
       const verdicts: boolean[] = [];
       for (let i = 0; i < e.evaluationPeriods; i++) {
-        const to = now - i * e.period * 1000;
-        const values = this.#data
-          .filter(
-            (d) =>
-              d.region === region &&
-              d.namespace === alarm.Namespace &&
-              d.metricName === alarm.MetricName &&
-              d.timestamp > to - e.period * 1000 &&
-              d.timestamp <= to &&
-              sameDimensions(d.dimensions, dims),
-          )
-          .flatMap((d) => d.values);
+        // The period ending now (inclusive), then the ones before it.
+        const to = now - i * e.period * 1000 + 1;
+        const metric = { Namespace: String(alarm.Namespace), MetricName: alarm.MetricName };
+        const values = this.#samples(region, metric, dims, to - e.period * 1000, to);
         const value = statisticOf(e.statistic, values);
         if (value !== undefined) verdicts.push(breaches(e.comparison, value, e.threshold));
       }
@@ -434,6 +415,27 @@ export class CloudWatchService {
       alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
       this.#emit(alarm, previous);
     }
+  }
+
+  /** The samples recorded for one metric (its exact dimensions) with a timestamp in [from, to). */
+  #samples(
+    region: string,
+    metric: { Namespace: string; MetricName: string },
+    dims: Readonly<Record<string, string>>,
+    from: number,
+    to: number,
+  ): number[] {
+    return this.#data
+      .filter(
+        (d) =>
+          d.region === region &&
+          d.namespace === metric.Namespace &&
+          d.metricName === metric.MetricName &&
+          d.timestamp >= from &&
+          d.timestamp < to &&
+          sameDimensions(d.dimensions, dims),
+      )
+      .flatMap((d) => d.values);
   }
 
   #setState(input: Record<string, unknown>): unknown {

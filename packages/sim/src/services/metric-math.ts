@@ -130,22 +130,17 @@ export function evaluateMetricMath(
     }
     throw new Error(`unexpected "${t.kind === "op" ? t.op : ""}" in "${expression}"`);
   };
-  const product = (): Value => {
-    let v = primary();
-    while (isOp("*") || isOp("/")) {
+  /** A left-associative chain of `ops` over operands `next` reads. */
+  const chain = (next: () => Value, ops: readonly string[]) => (): Value => {
+    let v = next();
+    while (ops.some(isOp)) {
       const op = (tokens[i++] as { op: string }).op;
-      v = combine(v, primary(), OPS[op] as never);
+      v = combine(v, next(), OPS[op] as never);
     }
     return v;
   };
-  const sum = (): Value => {
-    let v = product();
-    while (isOp("+") || isOp("-")) {
-      const op = (tokens[i++] as { op: string }).op;
-      v = combine(v, product(), OPS[op] as never);
-    }
-    return v;
-  };
+  const product = chain(() => primary(), ["*", "/"]);
+  const sum: () => Value = chain(product, ["+", "-"]);
   const call = (name: string, args: Value[]): Value => {
     const [x, y] = args;
     if (name.toUpperCase() === "ABS" && args.length === 1 && x !== undefined)
