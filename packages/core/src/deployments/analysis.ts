@@ -68,7 +68,11 @@ export const Analysis = strict({
   /** Failed checks (summed over the deployment) that roll it back. */
   failureLimit: z.number().int().min(1).default(2),
   /** How far back each check reads the version's metrics. */
-  window: duration({ example: "5m" }).prefault("5m"),
+  // GetMetricData's Period (the window here) is a multiple of 60 for metrics older than 3 hours
+  // and for standard-resolution metrics such as Lambda's (API_MetricStat.html).
+  window: duration({ example: "5m" })
+    .prefault("5m")
+    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 5m: Lambda's metrics have 1-minute resolution"),
 }).optional();
 export type Analysis = z.output<typeof Analysis>;
 

@@ -48,7 +48,11 @@ const VersionAlarmTemplate = strict({
   comparison: z.enum(COMPARISONS).default("GreaterThanOrEqualToThreshold"),
   /** How many consecutive periods must breach. */
   periods: z.number().int().min(1).max(10).default(1),
-  period: duration({ example: "1m" }).prefault("1m"),
+  // PutMetricAlarm: "Valid values are 10, 20, 30, and any multiple of 60" (API_PutMetricAlarm.html);
+  // Lambda's metrics are standard resolution, so a multiple of 60.
+  period: duration({ example: "1m" })
+    .prefault("1m")
+    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 1m: Lambda's metrics have 1-minute resolution"),
 });
 
 /** The deployment's `versionAlarms` field. */
