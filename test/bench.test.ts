@@ -117,10 +117,14 @@ describe("switchyard bench --json (quick mode)", () => {
   it("counts a whole number of state transitions for each strategy's deploy, run to completion", () => {
     const runs = report.transitions.runs;
 
-    expect(runs.map((r) => `${r.strategy}${r.scanGate ? "+scan" : ""}`)).toEqual([
+    expect(
+      runs.map((r) => `${r.strategy}${r.scanGate ? "+scan" : ""}${r.features.map((f) => `+${f}`).join("")}`),
+    ).toEqual([
       "Canary10Percent5Minutes+scan",
       "Canary10Percent5Minutes",
       "Linear10PercentEvery1Minute",
+      "Canary10Percent5Minutes+analysis+hooks",
+      "Linear10PercentEvery1Minute+analysis",
     ]);
     for (const run of runs) {
       expect(Number.isInteger(run.transitions) && run.transitions > 0).toBe(true);
@@ -133,6 +137,14 @@ describe("switchyard bench --json (quick mode)", () => {
 
     expect(gated).toBeGreaterThan(ungated ?? Infinity);
     expect(linear).toBeGreaterThan(gated ?? Infinity);
+  });
+
+  it("adds no transition for analysis (it runs inside the step's Task), and stays far inside the history quota", () => {
+    const [, ungated, linear, canaryWithHooks, linearWithAnalysis] = report.transitions.runs;
+
+    expect(linearWithAnalysis?.transitions).toBe(linear?.transitions);
+    expect(canaryWithHooks?.transitions).toBeGreaterThan(ungated?.transitions ?? Infinity);
+    for (const run of report.transitions.runs) expect(run.historyEventsAtMost).toBeLessThanOrEqual(25_000);
   });
 
   it("states each metric's target and whether it is met, with a note for every missed target", () => {

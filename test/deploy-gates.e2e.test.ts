@@ -128,6 +128,8 @@ describe("approval gates (issue #12)", () => {
     await expect(decideDeployApproval(plane.context, "worker", "deny", "bob", "no")).rejects.toThrow(
       /not waiting for approval/,
     );
+    // The approved step runs on: let it end before the plane closes under it.
+    await plane.runOut();
   });
 
   it("refuses an approval before a step the strategy does not have, naming the field and the fix", () => {

@@ -108,6 +108,39 @@ async function exercise(): Promise<CallRecord[]> {
       );
     }
   });
+  // Alarms and analysis scoped to the new version (ADR 0026): the api's analysis reads its
+  // version's metrics and its version alarm is created and deleted; the worker's version alarm
+  // fires on its canary's errors, the rollback function rolls back, deploy-watch deletes it.
+  await run(
+    async (p) => {
+      await p.deliver(push());
+      await p.deliver(clean());
+      p.account.ecr.pushImage("queue-worker", "stable", "iam-version-alarm");
+      await untilAlias(p, "queue-worker:live", { version: "1", weights: { "2": 0.1 } });
+      p.account.cloudwatch.recordLambdaInvocations({
+        functionName: "queue-worker",
+        alias: "live",
+        version: "2",
+        count: 100,
+        errors: 50,
+      });
+    },
+    example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) =>
+        d.name === "api" || d.name === "worker"
+          ? {
+              ...d,
+              strategy: "Canary10Percent5Minutes",
+              versionAlarms: [{ name: "errors", metric: "Errors", threshold: 10 }],
+              ...(d.name === "api"
+                ? { analysis: { metrics: [{ name: "error-rate", kind: "errorRate", max: 0.05 }] } }
+                : {}),
+            }
+          : d,
+      ),
+    })),
+  );
   // A deploy that fails in place (retries exhausted at the 100% shift) is reported by deploy-watch;
   // a malformed status change event is dead-lettered.
   await run(async (p) => {

@@ -88,6 +88,7 @@ const usedRefs = [
 /** Symbolic resources that only the config names: empty when it names none (and no statement is planned on them). */
 const CONFIG_NAMED = new Set<string>([
   "deployHookFunctions",
+  "deployVersionAlarms",
   "costCappedFunctions",
   "costScheduleRules",
   "costEc2Instances",

@@ -43,8 +43,8 @@ describe("deploy-steps given bad carried state", () => {
   }, 60_000);
   afterAll(() => plane?.close());
 
-  it("fails checkAlarms with ConfigError, writing nothing, for an alarm CloudWatch does not have", async () => {
-    const invocation = first(captured, "checkAlarms");
+  it("fails the guarded shift with ConfigError, writing nothing, for an alarm CloudWatch does not have", async () => {
+    const invocation = first(captured, "shift");
     invocation.input.alarms = ["NoSuchAlarm"];
 
     const { error, writes } = await invokeStep(plane, "deploy-steps", invocation);

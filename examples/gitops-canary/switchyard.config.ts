@@ -39,6 +39,20 @@ export default defineConfig({
       },
       alarms: ["OrdersErrorRate", "OrdersLatencyP99"],
       gates: { scan: { threshold: "HIGH", timeout: "15m" } },
+      // Analysis of the new version before each step after the first (ADR 0026): its own error
+      // rate and p99 duration over the last 5 minutes, read with one GetMetricData call; a failed
+      // check holds the step, the second one rolls back.
+      analysis: {
+        metrics: [
+          { name: "error-rate", kind: "errorRate", max: 0.02 },
+          { name: "p99-duration", kind: "p99Duration", max: 800 },
+        ],
+        failureLimit: 2,
+        window: "5m",
+      },
+      // An alarm on the new version's own Errors, created with its first shift and deleted when
+      // the deployment ends: its ALARM rolls back within seconds, like the guarding alarms.
+      versionAlarms: [{ name: "errors", metric: "Errors", statistic: "Sum", threshold: 25, period: "1m" }],
       // The team's Slack-compatible incoming webhook gets every notice too (left out here so the
       // scenario, which runs offline, calls nothing outside this machine):
       // notify: { webhookUrl: "https://hooks.slack.com/services/…" },

@@ -47,6 +47,8 @@ export const UNSCOPED: Record<string, string> = {
     "ListServices supports no resource type, only the ecs:cluster condition key (Service Authorization Reference, Amazon ECS)",
   "cloudwatch:GetMetricStatistics":
     "CloudWatch metric reads support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch)",
+  "cloudwatch:GetMetricData":
+    "CloudWatch metric reads support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch)",
   "autoscaling:DescribeAutoScalingGroups":
     "Describe actions of EC2 Auto Scaling support no resource-level permissions (Service Authorization Reference, Amazon EC2 Auto Scaling)",
   "route53:GetHealthCheckStatus":

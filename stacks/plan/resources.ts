@@ -18,6 +18,11 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     managedAlarms: unique(
       config.deployments.flatMap((d) => d.alarms.map((alarm) => arn("cloudwatch", `alarm:${alarm}`))),
     ),
+    deployVersionAlarms: unique(
+      config.deployments.flatMap((d) =>
+        d.versionAlarms?.length ? [arn("cloudwatch", `alarm:switchyard-${d.name}-v*`)] : [],
+      ),
+    ),
     deployHookFunctions: unique(
       config.deployments.flatMap((d) =>
         [...(d.hooks?.beforeAllowTraffic ?? []), ...(d.hooks?.afterAllowTraffic ?? [])].flatMap((h) =>

@@ -11,7 +11,7 @@ import {
   type NoMatchThroughput,
   type ReplayThroughput,
 } from "./bench/throughput.ts";
-import { type DeployTransitions, measureTransitions } from "./bench/transitions.ts";
+import { type DeployTransitions, HISTORY_EVENTS_QUOTA, measureTransitions } from "./bench/transitions.ts";
 
 /** A metric's target, as people say it, and whether this run met it (null: no target, reported only). */
 interface Target {
@@ -127,7 +127,7 @@ export async function runBench(options: {
   progress("failover state transitions");
   const failoverRuns = await measureFailoverTransitions();
 
-  const canaries = runs.filter((r) => r.strategy.startsWith("Canary"));
+  const canaries = runs.filter((r) => r.strategy.startsWith("Canary") && r.features.length === 0);
   const rollbackBundle = bundles.functions.find((f) => f.name === "rollback");
   const atScale = policies.sizes.find((p) => p.deployments === TARGETS.policyDeployments);
   const report: BenchReport = {
@@ -252,14 +252,19 @@ function notes(r: BenchReport): string[] {
       out.push(
         `the ${label(run)} deploy ended ${run.outcome}, not deployed: its transition count is partial`,
       );
-    else if (run.strategy.startsWith("Canary") && run.transitions > TARGETS.canaryTransitions)
+    else if (
+      run.features.length === 0 &&
+      run.strategy.startsWith("Canary") &&
+      run.transitions > TARGETS.canaryTransitions
+    )
       out.push(`the ${label(run)} deploy took ${run.transitions} transitions`);
   }
   if (r.rotation.error) out.push(`secret rotation not measured: ${r.rotation.error}`);
   return out;
 }
 
-const label = (run: DeployTransitions) => `${run.strategy}${run.scanGate ? " + scan gate" : ""}`;
+const label = (run: DeployTransitions) =>
+  `${run.strategy}${run.scanGate ? " + scan gate" : ""}${run.features.map((f) => ` + ${f}`).join("")}`;
 const yes = (met: boolean | null) => (met === null ? "—" : met ? "yes" : "NO");
 const thousands = (n: number) => n.toLocaleString("en-US");
 
@@ -344,13 +349,21 @@ function table(r: BenchReport): string {
     ["matchesPattern", `${r.rules.nsPerMatch} ns/match (${thousands(r.rules.matches)} matches)`, "—", "—"],
   );
   for (const run of r.transitions.runs) {
-    const canary = run.strategy.startsWith("Canary");
-    rows.push([
-      `state transitions, ${label(run)}`,
-      `${run.transitions} (${run.outcome})`,
-      canary ? `≤ ${TARGETS.canaryTransitions}` : "—",
-      canary ? yes(run.transitions <= TARGETS.canaryTransitions && run.outcome === "deployed") : "—",
-    ]);
+    const canary = run.strategy.startsWith("Canary") && run.features.length === 0;
+    rows.push(
+      [
+        `state transitions, ${label(run)}`,
+        `${run.transitions} (${run.outcome})`,
+        canary ? `≤ ${TARGETS.canaryTransitions}` : "—",
+        canary ? yes(run.transitions <= TARGETS.canaryTransitions && run.outcome === "deployed") : "—",
+      ],
+      [
+        `Step Functions budget, ${label(run)}`,
+        `≤ ${thousands(run.historyEventsAtMost)} history events; $${run.usdPer1000Deploys.toFixed(3)} per 1,000 deploys`,
+        `≤ ${thousands(HISTORY_EVENTS_QUOTA)} history events`,
+        yes(run.historyEventsAtMost <= HISTORY_EVENTS_QUOTA),
+      ],
+    );
   }
   for (const run of r.rotation.runs) {
     rows.push([

@@ -5,6 +5,7 @@ import { attachDryRun, type PlannedWrite } from "@switchyard/core/aws/dry-run";
 import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
+import { analysisStatus } from "@switchyard/core/deployments/analysis";
 import { rollBack } from "@switchyard/core/deployments/rollback";
 import { rollBackTo } from "@switchyard/core/deployments/rollback-to";
 import { startHeldQueued, startQueued, stateMachineOf } from "@switchyard/core/deployments/watch";
@@ -58,6 +59,8 @@ export interface DeploymentStatus {
   alias: string;
   serving: string;
   record?: DeploymentRecord;
+  /** The latest deployment's last analysis results, newest first (ADR 0026). */
+  analysis?: string[];
   alarms: Record<string, string>;
 }
 
@@ -94,7 +97,10 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
           readAlias(deps, d.function, d.alias),
           readDeployment(deps.store, d.name),
         ]);
-        return { d, alias, record };
+        // The new version's last analysis results (analysis.ts), when the deployment has analysis.
+        const analysis =
+          d.analysis && record ? await analysisStatus(deps.store, d.name, record.executionArn) : [];
+        return { d, alias, record, analysis };
       }),
     ),
   ]);
@@ -102,11 +108,12 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
     where: target.where,
     paused: control.paused,
     ...(control.reason ? { pausedReason: control.reason } : {}),
-    deployments: deployments.map(({ d, alias, record }) => ({
+    deployments: deployments.map(({ d, alias, record, analysis }) => ({
       deployment: d.name,
       alias: `${d.function}:${d.alias}`,
       serving: describeAlias(alias),
       ...(record ? { record } : {}),
+      ...(analysis.length ? { analysis: analysis.map((a) => `${a.decision}: ${a.reason}`) } : {}),
       alarms: Object.fromEntries(d.alarms.map((a) => [a, alarms.get(a) ?? "MISSING"])),
     })),
   };

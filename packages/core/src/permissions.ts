@@ -11,6 +11,8 @@ export type ResourceRef =
   | "deployExecutions"
   | "managedFunctions"
   | "managedAlarms"
+  /** The alarms on a new version, by their prefix `switchyard-<deployment>-v` (version-alarms.ts). */
+  | "deployVersionAlarms"
   /** The Lambda functions the deployments' traffic hooks name (hooks.ts). */
   | "deployHookFunctions"
   | "deadLetterQueue"

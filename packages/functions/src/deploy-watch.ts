@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { ClientConstructors } from "@switchyard/core/aws/clients";
 import { onDeployExecutionEnded } from "@switchyard/core/deployments/watch";
 import { deployClients } from "./deploy-clients.ts";
@@ -13,6 +14,7 @@ export const make = (provider: ContextProvider) =>
   );
 
 /** The AWS clients this function's code uses: only these SDK packages go into its bundle. */
-export const clients = { ...deployClients } satisfies ClientConstructors;
+// CloudWatch: an ended deployment's version alarms are deleted here (version-alarms.ts).
+export const clients = { ...deployClients, cloudwatch: CloudWatchClient } satisfies ClientConstructors;
 
 export const handler = make(environmentContext(clients));

@@ -19,6 +19,8 @@ interface DeploymentShape {
   alarm: string;
   strategy: StrategyInput;
   scanGate: boolean;
+  /** More deployment fields (analysis, versionAlarms, hooks...) as the config spells them. */
+  fields?: Record<string, unknown>;
 }
 
 export function deployment(n: number, overrides: Partial<DeploymentShape> = {}): DeploymentShape {
@@ -49,6 +51,7 @@ export function benchConfig(deployments: readonly DeploymentShape[]): Config {
         strategy: d.strategy,
         alarms: [d.alarm],
         ...(d.scanGate ? { gates: { scan: { threshold: "HIGH" } } } : {}),
+        ...d.fields,
       })),
       notifications: { topicArn: TOPIC },
       safety: { actionLimit: { max: 1_000_000, window: "1h" } },

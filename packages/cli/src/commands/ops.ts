@@ -105,6 +105,7 @@ async function statusOf(config: Config, on: OpsTarget): Promise<[unknown, string
       (d.record
         ? `\n${"".padEnd(17)}last deployment: ${d.record.status} (v${d.record.stableVersion} → v${d.record.newVersion || "?"}) ${d.record.executionArn.split(":").at(-1)}`
         : "") +
+      (d.analysis ?? []).map((a) => `\n${"".padEnd(17)}${a}`).join("") +
       `\n${"".padEnd(17)}alarms: ${
         Object.entries(d.alarms)
           .map(([n, v]) => `${n}=${v}`)

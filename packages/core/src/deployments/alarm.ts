@@ -8,6 +8,7 @@ import { notify } from "../notify/notify.ts";
 import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
+import { versionAlarmOwners } from "./version-alarms.ts";
 
 /**
  * A guarding alarm went to ALARM: for every deployment it guards that is shifting now, put the
@@ -20,7 +21,11 @@ export async function onAlarm(
   event: BusEvent<AlarmStateChangeDetail>,
 ): Promise<ReactionResult> {
   const { alarmName, state } = event.detail;
-  const guarded = configIndex(deps.config).guardedBy(alarmName);
+  // Guarding alarms by name; a new version's own alarms by their prefix (version-alarms.ts).
+  const guarded = [
+    ...configIndex(deps.config).guardedBy(alarmName),
+    ...versionAlarmOwners(deps.config.deployments, alarmName),
+  ];
   const base = { reaction: "rollback", executions: [] as string[], subjects: guarded.map((d) => d.name) };
   const audit = (decision: string, reason: string, subject?: string, executionArn?: string) =>
     recordAudit(deps.store, {

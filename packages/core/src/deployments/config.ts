@@ -23,9 +23,11 @@ import {
   strict,
 } from "../config/zod.ts";
 import { GithubStatusSchema } from "../github/statuses.ts";
+import { Analysis } from "./analysis.ts";
 import { ApprovalGates, approvalProblems } from "./gates.ts";
 import { TrafficHooks } from "./hooks.ts";
 import { DeployNotifySchema } from "./notify.ts";
+import { VersionAlarms } from "./version-alarms.ts";
 
 /**
  * The `deployments` section of the config: what shifts which alias, on which artifact, by which
@@ -181,6 +183,9 @@ export const DeploymentSchema = strict({
   hooks: TrafficHooks,
   /** Manual approval gates before steps (gates.ts, ADR 0027). */
   approvals: ApprovalGates,
+  /** Analysis of the new version before each step, and alarms on its own metrics (ADR 0026). */
+  analysis: Analysis,
+  versionAlarms: VersionAlarms,
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;

@@ -7,6 +7,7 @@ import { type GithubStatusConfig, githubStatusInput, githubWriteBack } from "../
 import { logger } from "../observability/logger.ts";
 import { type AuditRecord, listAudit, readDeployment } from "../store/state.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
+import { stepCheckOf } from "./step-check.ts";
 
 /**
  * Deploy notifications (issue #12, ADR 0029): started, each step, paused and resumed, rolled
@@ -168,7 +169,7 @@ const value = (out: unknown) => (out ?? {}) as Record<string, unknown>;
 const REPORTED: Record<string, (input: DeployInput, out: Record<string, unknown>) => StepReport> = {
   publish: (_input, out) => (out.outcome === "ready" && !out.resumed ? { kind: "started" } : undefined),
   shift: (_input, out) =>
-    out.done === true
+    out.done === true || (out.verdict ?? "shifted") !== "shifted"
       ? undefined
       : {
           kind: "step",
@@ -177,10 +178,7 @@ const REPORTED: Record<string, (input: DeployInput, out: Record<string, unknown>
   finish: () => ({ kind: "succeeded" }),
   rollback: (input) => ({
     kind: "rolled-back",
-    reason: String(
-      (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ??
-        "guarding alarm in ALARM",
-    ),
+    reason: String(stepCheckOf(input)?.reason ?? "guarding alarm in ALARM"),
   }),
   abandon: (input) => {
     const error = (input as { error?: { Error?: string } }).error;

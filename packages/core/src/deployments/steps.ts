@@ -22,6 +22,7 @@ import {
   settleDeployment,
 } from "../store/state.ts";
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
+import { analyseBeforeStep } from "./analysis.ts";
 import { deployAudit } from "./audit.ts";
 import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
 import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
@@ -29,6 +30,8 @@ import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rolloutHeld } from "./operator.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
+import { stepCheckOf } from "./step-check.ts";
+import { createVersionAlarms, deleteVersionAlarms } from "./version-alarms.ts";
 import { startQueued, stateMachineOf } from "./watch.ts";
 
 export type Step = (
@@ -92,6 +95,7 @@ async function undoOwned(
     eventId: input.trigger.eventId,
   });
   if (out.outcome === "stale") throw staleError(out.detail);
+  await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
   await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} ${subject}`, {
     deployment: input.deployment,
     reason,
@@ -142,7 +146,6 @@ export const DEPLOY_ACTIONS = [
   "prepare",
   "codeStatus",
   "publish",
-  "checkAlarms",
   "shift",
   "finish",
   "rollback",
@@ -156,8 +159,8 @@ export const DEPLOY_ACTIONS = [
 ] as const;
 export type DeployStepAction = (typeof DEPLOY_ACTIONS)[number];
 
-/** What each action does; the deploy unit (unit.ts) validates the payload and input first. */
-export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
+/** What each action does, each on its own (the guarded `shift` below composes two of them). */
+const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
   /** Input validation happens before any step; reaching here means the input is whole. */
   async validate() {
     return null;
@@ -224,7 +227,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       // A retry or a redrive of this very execution: the version exists already, or the code
       // update has started (it is not sent twice when $LATEST already runs the image).
       if (record.newVersion !== "") return { outcome: "ready", newVersion: record.newVersion, resumed: true };
-      return { outcome: "updating", ...CODE_UPDATE_POLL, ...(await startUpdate(deps, input)), resumed: true };
+      return { ...(await codeUpdate(deps, input)), resumed: true };
     }
     const generation = record?.generation ?? 0;
     if (generation !== input.generation) {
@@ -296,7 +299,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         `deployment ${input.deployment} moved to generation ${current?.generation} before this execution could claim generation ${input.generation}: nothing changed`,
       );
     }
-    return { outcome: "updating", ...CODE_UPDATE_POLL, ...(await startUpdate(deps, input)) };
+    return codeUpdate(deps, input);
   },
 
   /**
@@ -563,6 +566,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       ))
     )
       throw staleError(`deployment ${input.deployment} moved on before it was marked deployed`);
+    await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     await audit(
       deps,
       input,
@@ -581,10 +585,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   },
 
   async rollback(deps, input, payload) {
-    const reason = String(
-      (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value?.reason ??
-        "guarding alarm in ALARM",
-    );
+    const reason = String(stepCheckOf(input)?.reason ?? "guarding alarm in ALARM");
     const out = await undoOwned(deps, input, payload, "rolled-back", reason, "rolled back");
     return { outcome: out.outcome, detail: out.detail };
   },
@@ -592,7 +593,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
   async abandon(deps, input, payload) {
     const record = await readDeployment(deps.store, input.deployment);
     const cause = (input as { error?: { Error?: string; Cause?: string } }).error;
-    const check = (input as { alarmCheck?: { value?: { reason?: string } } }).alarmCheck?.value;
+    const check = stepCheckOf(input);
     const reason = cause
       ? `${cause.Error}: ${parseCause(cause.Cause ?? "")}`
       : (check?.reason ?? "the deployment could not go on");
@@ -617,6 +618,7 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
       correlationId: input.correlationId,
       eventId: input.trigger.eventId,
     });
+    await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     await audit(deps, input, payload, "abandoned", `${reason}; ${out.detail}`);
     await notify(deps, input.notifyTopicArn, `Switchyard: ${input.deployment} abandoned`, {
       deployment: input.deployment,
@@ -652,16 +654,81 @@ export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
         correlationId: input.correlationId,
         eventId: input.trigger.eventId,
       });
+      await deleteVersionAlarms(deps, input, input.deployment, record.newVersion);
     }
     return null;
   },
 };
+
+/** What each action does; the deploy unit (unit.ts) validates the payload and input first. */
+const { checkAlarms, ...ownSteps } = eachStep;
+export const deploySteps: { readonly [A in DeployStepAction]: Step } = {
+  ...ownSteps,
+  /**
+   * One step, guarded: checks what must be clear before traffic moves (the guarding alarms,
+   * the operator's holds, an approval due) and shifts only when it is; otherwise it returns the
+   * verdict (alarm, hold, approval) and writes nothing. One Task per step instead of a check
+   * Task and a shift Task: two state transitions fewer per step.
+   */
+  async shift(deps, input, payload) {
+    const check = (await checkAlarms(deps, input, payload)) as { verdict: string; holdsLeft: number };
+    const carried = analysisCarried(input);
+    if (check.verdict !== "ok") return { ...check, ...carried };
+    // Analysis of the new version (analysis.ts): no state of its own, one call here.
+    const analysis = await analyseBeforeStep(deps, input, kit(deps, input, payload));
+    if (analysis && analysis.verdict !== "ok") return { ...analysis, holdsLeft: check.holdsLeft };
+    const counted = analysis ? { analysisFailures: analysis.analysisFailures } : carried;
+    if (approvalDue(input))
+      return {
+        verdict: "approval",
+        reason: `step ${input.progress.index + 1} waits for approval`,
+        ...counted,
+      };
+    // The first shift gives the new version traffic: its own alarms exist before it does.
+    if (input.progress.index === 0 && (input as { versionAlarms?: unknown[] }).versionAlarms?.length) {
+      const record = await ownRecord(deps, input, payload);
+      await createVersionAlarms(deps, input, record.newVersion);
+    }
+    return { verdict: "shifted", ...(await eachStep.shift(deps, input, payload)), ...counted };
+  },
+};
+
+/** The failed-check count the previous step carried (analysis.ts), when the deployment has analysis. */
+function analysisCarried(input: DeployInput): { analysisFailures?: number } {
+  const count = (input as { shift?: { value?: { analysisFailures?: unknown } } }).shift?.value
+    ?.analysisFailures;
+  return typeof count === "number" ? { analysisFailures: count } : {};
+}
+
+/** An approval gate stands before this step and has not been answered for it (gates.ts). */
+function approvalDue(input: DeployInput): boolean {
+  const carried = input as { approvalGates?: { byStep?: unknown[] }; approval?: { index?: unknown } };
+  return (
+    carried.approvalGates?.byStep?.[input.progress.index] != null &&
+    carried.approval?.index !== input.progress.index
+  );
+}
 
 /**
  * How the state machine waits for a code update: every `pollSeconds` (a Wait state on the
  * clock, no busy loop), at most `maxChecks` times (5 minutes), then the deployment is abandoned.
  */
 const CODE_UPDATE_POLL = { pollSeconds: 5, maxChecks: 60 } as const;
+
+/**
+ * Prepare's outcome once the claim is made: "updated" when $LATEST already runs the image with
+ * its update Successful (the state machine publishes at once), else "updating" with the poll's
+ * bounds and its counter at the first check (the state machine waits, then checks).
+ */
+async function codeUpdate(deps: CoreDeps, input: DeployInput) {
+  const started = await startUpdate(deps, input);
+  return {
+    outcome: started.applied ? "updated" : "updating",
+    ...CODE_UPDATE_POLL,
+    codeUpdate: { checks: 1 },
+    deferred: started.deferred,
+  };
+}
 
 /** UpdateFunctionCode errors that no retry fixes: the deployment is abandoned with AWS's words. */
 const PERMANENT_UPDATE_ERRORS = new Set([
@@ -693,7 +760,10 @@ function updateDeferred(input: DeployInput): boolean {
  * clock) waits for it instead of the Lambda retry policy's few seconds.
  * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
  */
-async function startUpdate(deps: CoreDeps, input: DeployInput): Promise<{ deferred: boolean }> {
+async function startUpdate(
+  deps: CoreDeps,
+  input: DeployInput,
+): Promise<{ deferred: boolean; applied?: boolean }> {
   const deferred = (why: string) => {
     logger.info("another code update is in progress: this one waits for it", {
       digest: input.image.digest,
@@ -710,7 +780,7 @@ async function startUpdate(deps: CoreDeps, input: DeployInput): Promise<{ deferr
       digest: input.image.digest,
       lastUpdateStatus: config?.LastUpdateStatus,
     });
-    return { deferred: false };
+    return { deferred: false, applied: config?.LastUpdateStatus === "Successful" };
   }
   if (config?.LastUpdateStatus === "InProgress") return deferred("LastUpdateStatus InProgress");
   try {

@@ -22,11 +22,13 @@ import {
   takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { analysisInput } from "./analysis.ts";
 import { gateInput } from "./gates.ts";
 import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { reportingInput } from "./notify.ts";
 import { rollBack } from "./rollback.ts";
+import { versionAlarmInput } from "./version-alarms.ts";
 
 /**
  * Execution names are derived from the event id: a duplicate delivery of the same push asks
@@ -78,6 +80,8 @@ export function deployInput(
     ...reportingInput(deployment, event),
     ...hookInput(deployment.hooks),
     ...gateInput(deployment.approvals, deployment.steps.length),
+    ...analysisInput(deployment.analysis),
+    ...versionAlarmInput(deployment.versionAlarms),
   };
 }
 

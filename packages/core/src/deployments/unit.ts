@@ -97,6 +97,11 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
           implied: true,
         },
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
+        // The new version's own alarms and its analysis (version-alarms.ts, analysis.ts; ADR 0026).
+        {
+          actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:GetMetricData"],
+          resources: ["deployVersionAlarms"],
+        },
         // Traffic hooks (hooks.ts): invoke a Lambda hook; an HTTP probe's result answers its own wait.
         { actions: ["lambda:InvokeFunction"], resources: ["deployHookFunctions"] },
         { actions: ["states:SendTaskFailure"], resources: ["deployStateMachine"] },
@@ -118,6 +123,11 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
       permissions: [
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StartExecution"], resources: ["deployStateMachine"] },
+        // An ended deployment's version alarms (version-alarms.ts).
+        {
+          actions: ["cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
+          resources: ["deployVersionAlarms"],
+        },
         stateTableGrant("GetItem", "PutItem", "UpdateItem"),
         notificationsGrant,
         deadLetterGrant,

@@ -15,6 +15,7 @@ import {
 import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
+import { deleteVersionAlarms } from "./version-alarms.ts";
 
 /**
  * How a deploy execution can end on purpose: each of these is a Fail state whose step already
@@ -91,6 +92,10 @@ async function handleEnd(
   const name = deployment ?? "(unknown deployment)";
   const record = deployment ? await readDeployment(deps.store, deployment) : undefined;
   const holds = record?.executionArn === d.executionArn && record.status === "shifting";
+  // Ended after it let go (the rollback function, a step or an operator settled it): the new
+  // version's own alarms end with it (version-alarms.ts; a second delete finds nothing).
+  if (!holds && record?.executionArn === d.executionArn)
+    await deleteVersionAlarms(deps, safeJson(d.input), record.deployment, record.newVersion);
   if (error && DELIBERATE_ENDS.has(error) && !holds) {
     return {
       ...base,
@@ -164,6 +169,7 @@ async function handleEnd(
     correlationId,
     eventId: event.id,
   });
+  await deleteVersionAlarms(deps, safeJson(d.input), record.deployment, record.newVersion);
   return tell(
     "abandoned",
     `deploy of ${name}: execution ${d.name} ${what}; ${out.detail}. The deployment is settled (abandoned); push again to deploy, or run ${VERBS(name)} to choose otherwise`,

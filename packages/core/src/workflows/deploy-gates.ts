@@ -5,13 +5,13 @@ import { type ChoiceRule, humanApproval, lambdaTask, type State } from "./asl.ts
 export type DeployGateAction = "awaitApproval" | "approvalTimedOut" | "approvalRollback";
 
 /**
- * The Choice rule that enters the approval gates once a step's alarm check is clean (the last
- * rule of "Alarms?"). Without approvals in the input it never matches, and the execution runs
- * the states it ran before.
+ * The Choice rule that enters the approval gates when the step's guarded shift found the checks
+ * clean but an approval due before it ("Shifted?"). Without approvals in the input the shift
+ * never says so, and the execution runs the states it ran before.
  */
 export const enterApprovalGate: ChoiceRule = {
-  Variable: "$.approvalGates",
-  IsPresent: true,
+  Variable: "$.shift.value.verdict",
+  StringEquals: "approval",
   Next: "ApprovalDue",
 };
 

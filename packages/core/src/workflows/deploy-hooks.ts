@@ -6,7 +6,7 @@ export type DeployHookAction = "runTrafficHook" | "trafficHookFailed";
 
 /** The deploy input's hook lists (present only when the deployment has hooks of that phase). */
 const PHASES = {
-  BeforeAllowTraffic: { list: "$.preTrafficHooks", exit: "CheckAlarms" },
+  BeforeAllowTraffic: { list: "$.preTrafficHooks", exit: "Shift" },
   AfterAllowTraffic: { list: "$.postTrafficHooks", exit: "Finish" },
 } as const;
 

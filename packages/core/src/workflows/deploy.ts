@@ -25,7 +25,6 @@ export type DeployAction =
   | "prepare"
   | "codeStatus"
   | "publish"
-  | "checkAlarms"
   | "shift"
   | "finish"
   | "rollback"
@@ -116,17 +115,14 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         Choices: [
           { Variable: "$.release.value.outcome", StringEquals: "dry-run", Next: "DryRunDone" },
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
-          { Variable: "$.release.value.outcome", StringEquals: "updating", Next: "UpdateStarted" },
+          // $LATEST already ran the image, its update Successful: nothing to wait for.
+          { Variable: "$.release.value.outcome", StringEquals: "updated", Next: "Publish" },
+          // Lambda applies the code for a while (LastUpdateStatus InProgress): wait, then poll
+          // until Successful. Prepare counts this first check ($.release.value.codeUpdate).
+          { Variable: "$.release.value.outcome", StringEquals: "updating", Next: "CodeUpdateWait" },
           enterPreTrafficHooks,
         ],
-        Default: "CheckAlarms",
-      },
-      UpdateStarted: {
-        Type: "Pass",
-        Comment: "Lambda applies the code for a while (LastUpdateStatus InProgress): poll until Successful",
-        Result: { checks: 0 },
-        ResultPath: "$.codeUpdate",
-        Next: "CountCodeCheck",
+        Default: "Shift",
       },
       // https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html: after
       // UpdateFunctionCode, LastUpdateStatus is InProgress and PublishVersion fails with
@@ -146,7 +142,7 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
           choices: [{ Variable: "$.codeStatus.value.status", StringEquals: "Successful", Next: "Publish" }],
         },
         counter: {
-          path: "$.codeUpdate",
+          path: "$.release.value.codeUpdate",
           max: "$.release.value.maxChecks",
           bound: "CodeUpdateTooSlow?",
           count: "CountCodeCheck",
@@ -173,26 +169,32 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
           { Variable: "$.release.value.outcome", StringEquals: "already-deployed", Next: "NothingToDo" },
           enterPreTrafficHooks,
         ],
-        Default: "CheckAlarms",
+        Default: "Shift",
       },
       DryRunDone: { Type: "Succeed", Comment: "Dry run: the plan is in the audit log; nothing was written" },
       NothingToDo: { Type: "Succeed", Comment: "The alias already serves this image" },
-      CheckAlarms: task("checkAlarms", "Alarms?", {
-        ResultPath: "$.alarmCheck",
-        Catch: [onUnfixable],
+      // One Task per step: it checks the guarding alarms (and holds, and a due approval) and
+      // shifts only when all is clear; the Choice after it routes on its verdict.
+      Shift: task("shift", "Shifted?", {
+        ResultPath: "$.shift",
+        // No retry on PreconditionFailed here: a lost RevisionId race means someone else wrote
+        // the alias (a rollback, a human), and the step reports Stale instead.
+        Catch: [onStale, onUnfixable],
       }),
-      "Alarms?": {
+      "Shifted?": {
         Type: "Choice",
         Choices: [
-          { Variable: "$.alarmCheck.value.verdict", StringEquals: "alarm", Next: "Rollback" },
-          { Variable: "$.alarmCheck.value.verdict", StringEquals: "hold", Next: "HeldTooLong?" },
+          { Variable: "$.shift.value.verdict", StringEquals: "alarm", Next: "Rollback" },
+          { Variable: "$.shift.value.verdict", StringEquals: "hold", Next: "HeldTooLong?" },
           enterApprovalGate,
+          enterPostTrafficHooks,
+          { Variable: "$.shift.value.done", BooleanEquals: true, Next: "Finish" },
         ],
-        Default: "Shift",
+        Default: "Bake",
       },
       "HeldTooLong?": {
         Type: "Choice",
-        Choices: [{ Variable: "$.alarmCheck.value.holdsLeft", NumericLessThanEquals: 0, Next: "Abandon" }],
+        Choices: [{ Variable: "$.shift.value.holdsLeft", NumericLessThanEquals: 0, Next: "Abandon" }],
         Default: "Hold",
       },
       Hold: {
@@ -202,27 +204,13 @@ export function deployDefinition(deployStepsFunctionArn: string): StateMachineDe
         ResultPath: "$.progress",
         Next: "HoldWait",
       },
-      HoldWait: { Type: "Wait", SecondsPath: "$.alarmHold.intervalSeconds", Next: "CheckAlarms" },
-      Shift: task("shift", "Last?", {
-        ResultPath: "$.shift",
-        // No retry on PreconditionFailed here: a lost RevisionId race means someone else wrote
-        // the alias (a rollback, a human), and the step reports Stale instead.
-        Catch: [onStale, onUnfixable],
-      }),
-      "Last?": {
-        Type: "Choice",
-        Choices: [
-          enterPostTrafficHooks,
-          { Variable: "$.shift.value.done", BooleanEquals: true, Next: "Finish" },
-        ],
-        Default: "Bake",
-      },
+      HoldWait: { Type: "Wait", SecondsPath: "$.alarmHold.intervalSeconds", Next: "Shift" },
       Bake: { Type: "Wait", SecondsPath: "$.shift.value.pauseSeconds", Next: "NextStep" },
       NextStep: {
         Type: "Pass",
         Parameters: { "index.$": "States.MathAdd($.progress.index, 1)", holds: 0 },
         ResultPath: "$.progress",
-        Next: "CheckAlarms",
+        Next: "Shift",
       },
       Finish: task("finish", "Deployed", { ResultPath: "$.result", Catch: [onStale] }),
       Deployed: { Type: "Succeed" },

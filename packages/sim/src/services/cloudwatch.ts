@@ -1,5 +1,6 @@
 import { fail } from "../errors.ts";
 import type { Kernel, MetricSource } from "../kernel.ts";
+import { evaluateMetricMath, type MetricDatum, statisticOf } from "./metric-math.ts";
 
 type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
@@ -23,6 +24,14 @@ interface AlarmRecord {
   ActionsSuppressorExtensionPeriod?: number;
   /** When this alarm last left ALARM (a suppressor's extension period runs from then). */
   leftAlarmAt?: Date;
+  /** A metric alarm made by PutMetricAlarm: how it evaluates the datapoints recorded here. */
+  evaluation?: {
+    statistic: string;
+    period: number;
+    evaluationPeriods: number;
+    threshold: number;
+    comparison: string;
+  };
 }
 
 const STATES = new Set(["OK", "ALARM", "INSUFFICIENT_DATA"]);
@@ -46,6 +55,8 @@ export class CloudWatchService {
   readonly #alarms = new Map<string, AlarmRecord>();
   /** Metric sources by `namespace metricName`. */
   readonly #sources = new Map<string, MetricSource>();
+  /** Datapoints recorded here (`recordLambdaInvocations`), by region. */
+  readonly #data: (MetricDatum & { region: string })[] = [];
 
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
@@ -114,6 +125,40 @@ export class CloudWatchService {
     alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
   }
 
+  /**
+   * Invocations of a function through an alias that ran `version`, as Lambda publishes them to
+   * AWS/Lambda: Invocations, Errors and Duration (one sample per invocation) under the
+   * dimensions FunctionName; FunctionName + Resource ("function:alias"); and FunctionName +
+   * Resource + ExecutedVersion, the version the alias resolved to.
+   * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+   * The metric source tests and scenarios drive; metric alarms on these metrics are evaluated
+   * at once (`#evaluateAlarms`), so an alarm on the new version goes to ALARM from this traffic.
+   */
+  recordLambdaInvocations(traffic: {
+    functionName: string;
+    alias: string;
+    version: string;
+    count: number;
+    errors?: number;
+    durationMs?: number;
+    region?: string;
+  }): void {
+    const region = traffic.region ?? this.#kernel.region;
+    const timestamp = this.#kernel.clock.now();
+    const base = { FunctionName: traffic.functionName };
+    const resource = { ...base, Resource: `${traffic.functionName}:${traffic.alias}` };
+    const versioned = { ...resource, ExecutedVersion: traffic.version };
+    const durations = Array.from({ length: traffic.count }, () => traffic.durationMs ?? 100);
+    for (const dimensions of [base, resource, versioned]) {
+      const datum = (metricName: string, values: number[], unit: string) =>
+        this.#data.push({ region, namespace: "AWS/Lambda", metricName, dimensions, timestamp, values, unit });
+      datum("Invocations", [traffic.count], "Count");
+      datum("Errors", [traffic.errors ?? 0], "Count");
+      datum("Duration", durations, "Milliseconds");
+    }
+    this.#evaluateAlarms(region);
+  }
+
   stateOf(name: string, region = this.#kernel.region): AlarmState | undefined {
     return this.#alarms.get(`${region}/${name}`)?.StateValue;
   }
@@ -123,7 +168,12 @@ export class CloudWatchService {
    * support no resource-level permissions (Service Authorization Reference, Amazon CloudWatch).
    */
   resourceArns(action: string, input: Record<string, unknown>): readonly string[] {
-    const names = action === "DescribeAlarms" ? ((input.AlarmNames ?? []) as string[]) : [];
+    const names =
+      action === "DescribeAlarms" || action === "DeleteAlarms"
+        ? ((input.AlarmNames ?? []) as string[])
+        : action === "PutMetricAlarm"
+          ? [String(input.AlarmName ?? "")]
+          : [];
     return names.length > 0 ? names.map((n) => this.#kernel.arn("cloudwatch", `alarm:${n}`)) : ["*"];
   }
 
@@ -137,6 +187,10 @@ export class CloudWatchService {
         return this.#putMetricAlarm(input);
       case "GetMetricStatistics":
         return this.#metricStatistics(input);
+      case "GetMetricData":
+        return this.#metricData(input);
+      case "DeleteAlarms":
+        return this.#deleteAlarms(input);
       default:
         return fail("InvalidAction", `the simulated CloudWatch does not implement ${action}`);
     }
@@ -158,7 +212,7 @@ export class CloudWatchService {
         (input.StateValue === undefined || a.StateValue === input.StateValue),
     );
     const out = (a: AlarmRecord) => {
-      const { kind: _kind, region: _region, leftAlarmAt: _left, ...rest } = a;
+      const { kind: _kind, region: _region, leftAlarmAt: _left, evaluation: _evaluation, ...rest } = a;
       const suppressedBy = a.kind === "composite" ? this.#suppressedBy(a) : undefined;
       return suppressedBy
         ? {
@@ -237,12 +291,151 @@ export class CloudWatchService {
       kind: "metric",
       ...(input.MetricName ? { MetricName: String(input.MetricName) } : {}),
       ...(input.Namespace ? { Namespace: String(input.Namespace) } : {}),
+      ...(Array.isArray(input.Dimensions)
+        ? { Dimensions: (input.Dimensions as { Name: string; Value: string }[]).map((d) => ({ ...d })) }
+        : {}),
+      ...(input.Statistic || input.ExtendedStatistic
+        ? {
+            evaluation: {
+              statistic: String(input.Statistic ?? input.ExtendedStatistic),
+              period: Number(input.Period ?? 60),
+              evaluationPeriods: Number(input.EvaluationPeriods ?? 1),
+              threshold: Number(input.Threshold ?? 0),
+              comparison: String(input.ComparisonOperator ?? "GreaterThanOrEqualToThreshold"),
+            },
+          }
+        : {}),
       // A new alarm starts in INSUFFICIENT_DATA until its metric is evaluated, as in AWS.
       StateValue: existing?.StateValue ?? "INSUFFICIENT_DATA",
       StateReason: existing?.StateReason ?? "Unchecked: Initial alarm creation",
       StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? this.#kernel.clock.date(),
     });
     return {};
+  }
+
+  /**
+   * DeleteAlarms: every named alarm must exist ("ResourceNotFound" otherwise, nothing deleted).
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html
+   */
+  #deleteAlarms(input: Record<string, unknown>): unknown {
+    const region = this.#kernel.clientRegion();
+    const names = (input.AlarmNames ?? []) as string[];
+    const missing = names.filter((n) => !this.#alarms.has(`${region}/${n}`));
+    if (missing.length > 0) return fail("ResourceNotFound", `Alarm(s) ${missing.join(", ")} do not exist.`);
+    for (const n of names) this.#alarms.delete(`${region}/${n}`);
+    return {};
+  }
+
+  /**
+   * GetMetricData over the datapoints recorded here: each MetricStat query aggregates its metric
+   * (exact dimension set) per Period from StartTime to EndTime with its Stat; each Expression
+   * query is metric math over the other queries' values, point by point (metric-math.ts says
+   * which operators and functions). Only ReturnData queries are answered (default true).
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+   */
+  #metricData(input: Record<string, unknown>): unknown {
+    const region = this.#kernel.clientRegion();
+    const queries = (input.MetricDataQueries ?? []) as {
+      Id: string;
+      Expression?: string;
+      ReturnData?: boolean;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+        Period: number;
+        Stat: string;
+      };
+    }[];
+    const start = new Date(input.StartTime as string | Date).getTime();
+    const end = new Date(input.EndTime as string | Date).getTime();
+    const series = new Map<string, Map<number, number>>();
+    for (const q of queries) {
+      if (!q.MetricStat) continue;
+      const { Metric, Period, Stat } = q.MetricStat;
+      const dims = Object.fromEntries((Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const points = new Map<number, number>();
+      for (let from = start; from < end; from += Period * 1000) {
+        const values = this.#samples(region, Metric, dims, from, Math.min(from + Period * 1000, end));
+        const value = statisticOf(Stat, values);
+        if (value !== undefined) points.set(from, value);
+      }
+      series.set(q.Id, points);
+    }
+    for (const q of queries) {
+      if (q.Expression === undefined) continue;
+      const out = evaluateMetricMath(q.Expression, series);
+      if (typeof out === "string") return fail("ValidationError", `${q.Id}: ${out}`);
+      series.set(q.Id, out);
+    }
+    return {
+      MetricDataResults: queries
+        .filter((q) => q.ReturnData !== false)
+        .map((q) => {
+          const points = [...(series.get(q.Id) ?? new Map()).entries()].sort((a, b) => b[0] - a[0]);
+          return {
+            Id: q.Id,
+            Label: q.Id,
+            Timestamps: points.map(([t]) => new Date(t)),
+            Values: points.map(([, v]) => v),
+            StatusCode: "Complete",
+          };
+        }),
+      Messages: [],
+    };
+  }
+
+  /**
+   * Metric alarms made by PutMetricAlarm on metrics recorded here: ALARM when each of the last
+   * EvaluationPeriods periods breaches the threshold, OK when one has data and does not, else
+   * the state stays. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+   */
+  #evaluateAlarms(region: string): void {
+    const now = this.#kernel.clock.now();
+    for (const alarm of this.#alarms.values()) {
+      const e = alarm.evaluation;
+      if (alarm.region !== region || !e || !alarm.MetricName) continue;
+      const dims = Object.fromEntries((alarm.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const verdicts: boolean[] = [];
+      for (let i = 0; i < e.evaluationPeriods; i++) {
+        // The period ending now (inclusive), then the ones before it.
+        const to = now - i * e.period * 1000 + 1;
+        const metric = { Namespace: String(alarm.Namespace), MetricName: alarm.MetricName };
+        const values = this.#samples(region, metric, dims, to - e.period * 1000, to);
+        const value = statisticOf(e.statistic, values);
+        if (value !== undefined) verdicts.push(breaches(e.comparison, value, e.threshold));
+      }
+      if (verdicts.length === 0) continue;
+      const next: AlarmState =
+        verdicts.length === e.evaluationPeriods && verdicts.every(Boolean) ? "ALARM" : "OK";
+      if (next === alarm.StateValue) continue;
+      const previous = { ...alarm };
+      if (alarm.StateValue === "ALARM") alarm.leftAlarmAt = this.#kernel.clock.date();
+      alarm.StateValue = next;
+      alarm.StateReason = `Threshold Crossed: ${e.statistic} ${next === "ALARM" ? "breached" : "within"} ${e.comparison} ${e.threshold}`;
+      alarm.StateUpdatedTimestamp = this.#kernel.clock.date();
+      this.#emit(alarm, previous);
+    }
+  }
+
+  /** The samples recorded for one metric (its exact dimensions) with a timestamp in [from, to). */
+  #samples(
+    region: string,
+    metric: { Namespace: string; MetricName: string },
+    dims: Readonly<Record<string, string>>,
+    from: number,
+    to: number,
+  ): number[] {
+    return this.#data
+      .filter(
+        (d) =>
+          d.region === region &&
+          d.namespace === metric.Namespace &&
+          d.metricName === metric.MetricName &&
+          d.timestamp >= from &&
+          d.timestamp < to &&
+          sameDimensions(d.dimensions, dims),
+      )
+      .flatMap((d) => d.values);
   }
 
   #setState(input: Record<string, unknown>): unknown {
@@ -308,5 +501,24 @@ export class CloudWatchService {
         configuration,
       },
     });
+  }
+}
+
+/** CloudWatch keeps each combination of dimensions as its own metric: the sets must be equal. */
+function sameDimensions(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function breaches(comparison: string, value: number, threshold: number): boolean {
+  switch (comparison) {
+    case "GreaterThanThreshold":
+      return value > threshold;
+    case "LessThanThreshold":
+      return value < threshold;
+    case "LessThanOrEqualToThreshold":
+      return value <= threshold;
+    default:
+      return value >= threshold;
   }
 }

@@ -1,0 +1,160 @@
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+} from "@aws-sdk/client-cloudwatch";
+import * as z from "zod";
+import type { Config } from "../config/index.ts";
+import { duration, strict } from "../config/zod.ts";
+import type { CoreDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import { logger } from "../observability/logger.ts";
+import type { DeployInput } from "./input.ts";
+
+/**
+ * Alarms scoped to the new version (issue #12, ADR 0026): a deployment declares alarm templates;
+ * the guarded shift that first gives the new version traffic creates one CloudWatch alarm per
+ * template on the version's own metrics, and the end of the deployment (finish, rollback,
+ * abandon, stale, deploy-watch) deletes them. Their names share the prefix
+ * `switchyard-<deployment>-v<version>-`, so the IAM grant is a prefix ARN and the rollback
+ * function finds the deployment an alarm guards by its name.
+ */
+
+export const VERSION_ALARM_PREFIX = "switchyard-";
+
+const COMPARISONS = [
+  "GreaterThanOrEqualToThreshold",
+  "GreaterThanThreshold",
+  "LessThanThreshold",
+  "LessThanOrEqualToThreshold",
+] as const;
+
+const VersionAlarmTemplate = strict({
+  /** The alarm's last name part: `switchyard-<deployment>-v<version>-<name>`. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and dashes, e.g. errors"),
+  /** An AWS/Lambda metric of the version (Errors, Duration, Throttles, Invocations...). */
+  metric: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be an AWS/Lambda metric name, e.g. Errors"),
+  /** Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99. */
+  statistic: z
+    .string()
+    .regex(
+      /^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+      "must be Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99",
+    )
+    .default("Sum"),
+  threshold: z.number(),
+  comparison: z.enum(COMPARISONS).default("GreaterThanOrEqualToThreshold"),
+  /** How many consecutive periods must breach. */
+  periods: z.number().int().min(1).max(10).default(1),
+  // PutMetricAlarm: "Valid values are 10, 20, 30, and any multiple of 60" (API_PutMetricAlarm.html);
+  // Lambda's metrics are standard resolution, so a multiple of 60.
+  period: duration({ example: "1m" })
+    .prefault("1m")
+    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 1m: Lambda's metrics have 1-minute resolution"),
+});
+
+/** The deployment's `versionAlarms` field. */
+export const VersionAlarms = z.array(VersionAlarmTemplate).optional();
+export type VersionAlarms = z.output<typeof VersionAlarms>;
+
+type Template = z.output<typeof VersionAlarmTemplate>;
+
+/** The deploy input's field: the templates, so a console replay creates the same alarms. */
+export function versionAlarmInput(templates: VersionAlarms): { versionAlarms?: Template[] } {
+  return templates && templates.length > 0 ? { versionAlarms: templates } : {};
+}
+
+/** The prefix every version alarm of this deployment's version carries. */
+export const versionAlarmPrefix = (deployment: string, version: string) =>
+  `${VERSION_ALARM_PREFIX}${deployment}-v${version}-`;
+
+/** The deployments (of the config) whose version alarm this is, by its name's prefix. */
+export function versionAlarmOwners<D extends Config["deployments"][number]>(
+  deployments: readonly D[],
+  alarmName: string,
+): D[] {
+  return deployments.filter((d) => {
+    const prefix = `${VERSION_ALARM_PREFIX}${d.name}-v`;
+    return (
+      ((d as { versionAlarms?: unknown[] }).versionAlarms?.length ?? 0) > 0 &&
+      alarmName.startsWith(prefix) &&
+      /^\d+-/.test(alarmName.slice(prefix.length))
+    );
+  });
+}
+
+const templatesOf = (input: unknown) => (input as { versionAlarms?: Template[] }).versionAlarms ?? [];
+
+/**
+ * Creates (or updates: PutMetricAlarm replaces an alarm of the same name, so a retry or a
+ * redrive writes the same alarms again) one alarm per template on the version's metrics: the
+ * dimensions FunctionName, Resource ("function:alias") and ExecutedVersion, which Lambda
+ * publishes for invocations through an alias.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export async function createVersionAlarms(
+  deps: CoreDeps,
+  input: DeployInput,
+  version: string,
+): Promise<string[]> {
+  const names: string[] = [];
+  for (const t of templatesOf(input)) {
+    const name = `${versionAlarmPrefix(input.deployment, version)}${t.name}`;
+    const percentile = t.statistic.startsWith("p");
+    await awsStep("cloudwatch:PutMetricAlarm", () =>
+      deps.clients.cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: name,
+          AlarmDescription: `Switchyard: ${t.metric} ${t.statistic} of ${input.functionName}:${input.alias} version ${version} during deployment ${input.deployment}`,
+          Namespace: "AWS/Lambda",
+          MetricName: t.metric,
+          Dimensions: [
+            { Name: "FunctionName", Value: input.functionName },
+            { Name: "Resource", Value: `${input.functionName}:${input.alias}` },
+            { Name: "ExecutedVersion", Value: version },
+          ],
+          ...(percentile
+            ? { ExtendedStatistic: t.statistic }
+            : { Statistic: t.statistic as "Sum" | "Average" | "Minimum" | "Maximum" | "SampleCount" }),
+          Threshold: t.threshold,
+          ComparisonOperator: t.comparison,
+          EvaluationPeriods: t.periods,
+          Period: t.period,
+          TreatMissingData: "notBreaching",
+        }),
+      ),
+    );
+    names.push(name);
+  }
+  return names;
+}
+
+/**
+ * Deletes the version's alarms once its deployment ended: those of its templates that exist
+ * (DescribeAlarms by name first, so a second call deletes nothing and fails on nothing).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html
+ */
+export async function deleteVersionAlarms(
+  deps: CoreDeps,
+  input: unknown,
+  deployment: string,
+  version: string,
+): Promise<string[]> {
+  if (templatesOf(input).length === 0 || !version) return [];
+  const prefix = versionAlarmPrefix(deployment, version);
+  const found = await awsStep("cloudwatch:DescribeAlarms", () =>
+    deps.clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: templatesOf(input).map((t) => `${prefix}${t.name}`) }),
+    ),
+  );
+  const names = (found.MetricAlarms ?? []).map((a) => String(a.AlarmName));
+  if (names.length === 0) return [];
+  await awsStep("cloudwatch:DeleteAlarms", () =>
+    deps.clients.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })),
+  );
+  logger.info("version alarms deleted", { deployment, version, names });
+  return names;
+}
