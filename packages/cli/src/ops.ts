@@ -5,6 +5,7 @@ import { attachDryRun, type PlannedWrite } from "@switchyard/core/aws/dry-run";
 import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
+import { budgetStatus } from "@switchyard/core/deployments/budget";
 import { rollBack } from "@switchyard/core/deployments/rollback";
 import { rollBackTo } from "@switchyard/core/deployments/rollback-to";
 import { startHeldQueued, startQueued, stateMachineOf } from "@switchyard/core/deployments/watch";
@@ -59,6 +60,8 @@ export interface DeploymentStatus {
   serving: string;
   record?: DeploymentRecord;
   alarms: Record<string, string>;
+  /** The error budget's burn-rate alarms and the deploy freeze (deployments/budget.ts). */
+  budget?: Awaited<ReturnType<typeof budgetStatus>>;
 }
 
 export interface Status {
@@ -90,11 +93,12 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
           ),
     Promise.all(
       config.deployments.map(async (d) => {
-        const [alias, record] = await Promise.all([
+        const [alias, record, budget] = await Promise.all([
           readAlias(deps, d.function, d.alias),
           readDeployment(deps.store, d.name),
+          budgetStatus(deps, d),
         ]);
-        return { d, alias, record };
+        return { d, alias, record, budget };
       }),
     ),
   ]);
@@ -102,12 +106,13 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
     where: target.where,
     paused: control.paused,
     ...(control.reason ? { pausedReason: control.reason } : {}),
-    deployments: deployments.map(({ d, alias, record }) => ({
+    deployments: deployments.map(({ d, alias, record, budget }) => ({
       deployment: d.name,
       alias: `${d.function}:${d.alias}`,
       serving: describeAlias(alias),
       ...(record ? { record } : {}),
       alarms: Object.fromEntries(d.alarms.map((a) => [a, alarms.get(a) ?? "MISSING"])),
+      ...(budget ? { budget } : {}),
     })),
   };
 }

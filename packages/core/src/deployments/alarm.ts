@@ -7,6 +7,7 @@ import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { budgetAlarmOf, onBudgetAlarm } from "./budget.ts";
 import { rollBack } from "./rollback.ts";
 
 /**
@@ -20,6 +21,8 @@ export async function onAlarm(
   event: BusEvent<AlarmStateChangeDetail>,
 ): Promise<ReactionResult> {
   const { alarmName, state } = event.detail;
+  const budget = budgetAlarmOf(deps.config, alarmName);
+  if (budget) return onBudgetAlarm(deps, event, budget);
   const guarded = configIndex(deps.config).guardedBy(alarmName);
   const base = { reaction: "rollback", executions: [] as string[], subjects: guarded.map((d) => d.name) };
   const audit = (decision: string, reason: string, subject?: string, executionArn?: string) =>

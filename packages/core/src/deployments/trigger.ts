@@ -22,10 +22,12 @@ import {
   takeQueuedDeploy,
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { budgetInput } from "./budget.ts";
 import { gateInput } from "./gates.ts";
 import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { reportingInput } from "./notify.ts";
+import { promotionInput, promotionRefusal } from "./promotion.ts";
 import { rollBack } from "./rollback.ts";
 
 /**
@@ -78,6 +80,8 @@ export function deployInput(
     ...reportingInput(deployment, event),
     ...hookInput(deployment.hooks),
     ...gateInput(deployment.approvals, deployment.steps.length),
+    ...budgetInput(deployment),
+    ...promotionInput(deps.config.deployments, deployment),
   };
 }
 
@@ -327,7 +331,7 @@ export async function startDeployments(
         await tell(dep.name, "refused", reason, imageUri);
         continue;
       }
-      const refusal = await imageRefusal(deps, image);
+      const refusal = (await promotionRefusal(deps, dep, image.digest)) ?? (await imageRefusal(deps, image));
       if (refusal) {
         outcomes.push("refused");
         await audit("refused", `${subject}: ${refusal}`, dep.name);
