@@ -4,6 +4,7 @@ import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { status } from "../packages/cli/src/ops.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
+import { playScenario } from "../packages/cli/src/scenarios.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { budgetAlarmName, readFreeze } from "../packages/core/src/deployments/budget.ts";
 import { operateDeployment } from "../packages/core/src/deployments/operator.ts";
@@ -149,5 +150,14 @@ describe("error budgets (issue #12)", () => {
     expect(plane.aliases()[WORKER]).toEqual({ version: "1", weights: {} });
     expect(await readFreeze(plane.context, "worker")).toBeUndefined();
     expect(await decisions(plane)).toContain("budget-critical");
+  });
+});
+
+describe("the error-budget scenario", () => {
+  it("plays error-budget-exhausted-rollback-and-freeze as its expectations say", async () => {
+    const result = await playScenario("error-budget-exhausted-rollback-and-freeze", example());
+
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(true);
   });
 });

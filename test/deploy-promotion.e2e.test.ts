@@ -1,5 +1,6 @@
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { playScenario } from "../packages/cli/src/scenarios.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { operateDeployment } from "../packages/core/src/deployments/operator.ts";
 import { listAudit } from "../packages/core/src/store/state.ts";
@@ -69,4 +70,14 @@ describe("promotion between environments (issue #12)", () => {
   it("refuses a promoteFrom that names no deployment, with the fix", () => {
     expect(() => promoted({ promoteFrom: "stagin" })).toThrow(/promoteFrom.*names no deployment: "stagin"/);
   });
+});
+
+describe("the promotion scenarios", () => {
+  for (const name of ["staging-to-production-promotion", "unpromoted-digest-refused"])
+    it(`plays ${name} as its expectations say`, async () => {
+      const result = await playScenario(name, example());
+
+      expect(result.failures).toEqual([]);
+      expect(result.passed).toBe(true);
+    });
 });

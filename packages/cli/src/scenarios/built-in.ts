@@ -1,5 +1,6 @@
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { ControlPlane } from "../local/control-plane.ts";
+import { budgetScenarios } from "./deploy-budget.ts";
 import { hookScenarios } from "./deploy-hooks.ts";
 import { operatorScenarios } from "./deploy-operator.ts";
 import {
@@ -358,4 +359,5 @@ export const scenarios: readonly Scenario[] = [
   },
   ...operatorScenarios,
   ...hookScenarios,
+  ...budgetScenarios,
 ];
