@@ -153,6 +153,13 @@ describe("error budgets (issue #12)", () => {
   });
 });
 
+describe("the slo config", () => {
+  it("refuses an SLO window longer than CloudWatch evaluates an alarm, naming the limit", () => {
+    expect(() => withSlo({ window: "30d" })).toThrow(/slo\.window.*7 days/);
+    expect(() => withSlo({ window: "90m" })).toThrow(/slo\.window.*multiple of 12m/);
+  });
+});
+
 describe("the error-budget scenario", () => {
   it("plays error-budget-exhausted-rollback-and-freeze as its expectations say", async () => {
     const result = await playScenario("error-budget-exhausted-rollback-and-freeze", example());
