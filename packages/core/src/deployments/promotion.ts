@@ -1,3 +1,4 @@
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type * as z from "zod";
 import type { Deployment } from "../config/index.ts";
@@ -7,8 +8,9 @@ import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { logger } from "../observability/logger.ts";
 import { imageRegistry } from "../provenance.ts";
-import { recordAudit } from "../store/state.ts";
+import { automationPaused, queueDeploy, readDeployment, recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
+import { readAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 
 /**
@@ -135,8 +137,6 @@ export async function promoteAfterSuccess(
     return;
   }
   const { digest } = input.image;
-  // Imported here: the config schema imports this module (promotionIssues), and trigger.ts the schema.
-  const { startDeployments } = await import("./trigger.ts");
   for (const name of targets) {
     const target = config.deployments.find((d) => d.name === name && d.promoteFrom === input.deployment);
     if (!target) {
@@ -177,21 +177,83 @@ export async function promoteAfterSuccess(
       "detail-type": "Promotion",
       detail: { from: input.deployment, to: target.name, digest, executionArn: payload.execution },
     };
-    await startDeployments(
-      trigger as TriggerDeps,
-      event,
-      `promotion of ${digest} from ${input.deployment} (it serves 100% there)`,
-      [
-        {
-          deployment: target,
-          image: {
-            ...imageRegistry(config),
-            repository: input.image.repository,
-            ...(input.image.tag ? { tag: input.image.tag } : {}),
-            digest,
-          },
-        },
-      ],
+    await startPromoted(trigger as TriggerDeps, target, event, {
+      ...imageRegistry(config),
+      repository: input.image.repository,
+      ...(input.image.tag ? { tag: input.image.tag } : {}),
+      digest,
+    });
+  }
+}
+
+/**
+ * Starts the promoted deployment's execution, as the trigger would: its input built from the
+ * alias and the record now (the fence), its name from the digest (a retried finish step gets
+ * ExecutionAlreadyExists, nothing twice). While that deployment shifts another image, the
+ * promotion waits on its record (queued) and starts when the one in flight ends; while automation
+ * is paused, nothing starts. With only the calls the finish step already makes (no ECR read: the
+ * digest ran in the source deployment), so the deploy-steps role needs no new grant.
+ */
+async function startPromoted(
+  deps: TriggerDeps,
+  target: Deployment,
+  event: BusEvent,
+  image: { registry: string; region: string; repository: string; tag?: string; digest: string },
+): Promise<void> {
+  // Imported here: the config schema imports this module (promotionIssues), and trigger.ts the schema.
+  const { deployInput, executionName } = await import("./trigger.ts");
+  const audit = (decision: string, reason: string, executionArn?: string) =>
+    recordAudit(deps.store, {
+      reaction: "deploy",
+      decision,
+      reason,
+      subject: target.name,
+      eventId: event.id,
+      correlationId: event.id,
+      ...(executionArn ? { executionArn } : {}),
+    });
+  const subject = `promotion of ${image.digest} from ${target.promoteFrom} (it serves 100% there)`;
+  const control = await automationPaused(deps);
+  if (control.paused) {
+    await audit(
+      "no-action",
+      `automation paused${control.reason ? ` (${control.reason})` : ""}: ${subject} not started`,
     );
+    return;
+  }
+  const [alias, record] = await Promise.all([
+    readAlias(deps, target.function, target.alias),
+    readDeployment(deps.store, target.name),
+  ]);
+  const input = deployInput(deps, target, image, alias.version, event, record?.generation ?? 0);
+  const name = executionName(target.name, event.id);
+  if (record?.status === "shifting") {
+    const { generation: _fence, ...queued } = input;
+    if (
+      await queueDeploy(deps.store, target.name, { input: queued, name, queuedAt: deps.now().toISOString() })
+    ) {
+      await audit(
+        "queued",
+        `${subject}: ${target.name} is shifting ${record.imageUri}; this starts when it ends`,
+      );
+      return;
+    }
+  }
+  try {
+    const out = await deps.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.deployStateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
+    await audit(
+      "started",
+      `${subject}; alias ${target.function}:${target.alias} on version ${alias.version}`,
+      String(out.executionArn),
+    );
+  } catch (error) {
+    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    await audit("duplicate", `${subject}: already started as execution ${name}`);
   }
 }

@@ -102,9 +102,6 @@ export const deployUnit: StepsUnit<typeof deployStepSpec> = {
         { actions: ["states:SendTaskFailure"], resources: ["deployStateMachine"] },
         // StartExecution: the finish step starts a push queued behind this deployment.
         { actions: ["states:SendTaskSuccess", "states:StartExecution"], resources: ["deployStateMachine"] },
-        // A promotion (promotion.ts): the finish step starts the promoted deployment of its digest.
-        { actions: ["ecr:DescribeImages"], resources: ["imageRepositories"] },
-        { actions: ["states:DescribeExecution"], resources: ["deployExecutions"] },
         // Query: the audit log's timeline in deploy notifications (notify.ts).
         stateTableGrant("GetItem", "PutItem", "UpdateItem", "Query"),
         notificationsGrant,
