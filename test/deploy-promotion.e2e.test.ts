@@ -1,5 +1,6 @@
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
+import { WORKER_PRODUCTION } from "../packages/cli/src/scenarios/deploy-budget.ts";
 import { playScenario } from "../packages/cli/src/scenarios.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { operateDeployment } from "../packages/core/src/deployments/operator.ts";
@@ -17,18 +18,7 @@ const PRODUCTION = "queue-worker-prod:live";
 const promoted = (extra: Record<string, unknown> = {}): Config =>
   example((raw) => ({
     ...raw,
-    deployments: [
-      ...(raw.deployments ?? []),
-      {
-        name: "worker-prod",
-        function: "queue-worker-prod",
-        alias: "live",
-        image: { repository: "queue-worker", tag: "prod" },
-        strategy: "AllAtOnce",
-        promoteFrom: "worker",
-        ...extra,
-      },
-    ],
+    deployments: [...(raw.deployments ?? []), { ...WORKER_PRODUCTION, ...extra }],
   }));
 
 const audit = async (plane: ControlPlane) => listAudit(plane.store);

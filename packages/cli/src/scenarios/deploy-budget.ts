@@ -18,20 +18,19 @@ const ORDERS = "orders-api:live";
 const WORKER = "queue-worker:live";
 const WORKER_PROD = "queue-worker-prod:live";
 
-/** The example's worker is staging; worker-prod (all at once) deploys only digests that passed it. */
+/** A production worker that deploys only the digests the example's worker (staging) passed. */
+export const WORKER_PRODUCTION = {
+  name: "worker-prod",
+  function: "queue-worker-prod",
+  alias: "live",
+  image: { repository: "queue-worker", tag: "prod" },
+  strategy: "AllAtOnce",
+  promoteFrom: "worker",
+} as const;
+
 const withProduction: Scenario["configure"] = (config) => ({
   ...config,
-  deployments: [
-    ...config.deployments,
-    DeploymentSchema.parse({
-      name: "worker-prod",
-      function: "queue-worker-prod",
-      alias: "live",
-      image: { repository: "queue-worker", tag: "prod" },
-      strategy: "AllAtOnce",
-      promoteFrom: "worker",
-    }),
-  ],
+  deployments: [...config.deployments, DeploymentSchema.parse(WORKER_PRODUCTION)],
 });
 
 /**
