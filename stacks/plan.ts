@@ -17,6 +17,7 @@ import { names } from "./plan/names.ts";
 import { resolveResources } from "./plan/resources.ts";
 import { planDeadLetterQueue, planForwarding, planRules } from "./plan/rules.ts";
 import { secretKeys } from "./plan/secret-keys.ts";
+import { planBudgetAlarms } from "./plan/slo.ts";
 import { planSecretRotations, planTable, planWebhookSecret, type StackPlan } from "./plan/stack.ts";
 
 /**
@@ -32,6 +33,7 @@ export { type ManagedPolicyPlan, policyDocument, type Statement } from "./plan/i
 export type { StateMachinePlan } from "./plan/machines.ts";
 export type { DeadLetterQueuePlan, RulePlan } from "./plan/rules.ts";
 export { type SecretKey, secretKeys } from "./plan/secret-keys.ts";
+export type { BudgetAlarmPlan } from "./plan/slo.ts";
 export type { StackPlan } from "./plan/stack.ts";
 
 /**
@@ -76,6 +78,7 @@ export function planStack(
     forwarding: planForwarding(config, n),
     stateMachines,
     alarms,
+    budgetAlarms: planBudgetAlarms(config),
     dashboard: planDashboard(n, { deadLetterQueue, functions, alarms }),
     resources,
     unscopedActions: { ...UNSCOPED },

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as resourceArgs from "./plan/inputs.ts";
+import { budgetAlarmArgs } from "./plan/slo.ts";
 import { type FunctionPlan, type ManagedPolicyPlan, policyDocument, type StackPlan } from "./plan.ts";
 
 /**
@@ -226,6 +227,11 @@ export function createStack(plan: StackPlan): {
   for (const alarm of plan.alarms) {
     new aws.cloudwatch.MetricAlarm(id(alarm.name), resourceArgs.metricAlarm(alarm));
   }
+
+  // The error budgets' burn-rate alarms (stacks/plan/slo.ts): metric math, no action (their state
+  // changes reach the bus).
+  for (const alarm of plan.budgetAlarms)
+    new aws.cloudwatch.MetricAlarm(id(alarm.AlarmName), budgetAlarmArgs(alarm));
 
   // --- Self-monitoring dashboard (stacks/plan/dashboard.ts). The alarms above already include the
   // dead-letter queue's and every function's errors alarm (stacks/plan/alarms.ts). ---

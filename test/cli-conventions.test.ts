@@ -251,6 +251,8 @@ const JSON_RUNS: Record<string, readonly JsonRun[] | { readonly coveredBy: strin
       args: ["abort", "api", "--reason", "drill", "--json"],
     },
   ],
+  // Nothing is frozen on the showcase's dev: the verb says so, in JSON (a freeze lifted: deploy-budget.e2e).
+  unfreeze: [{ on: "dev", args: ["unfreeze", "api", "--reason", "drill", "--json"] }],
   // A deploy by hand needs an image the simulated registry holds, and a retry an execution that
   // failed in place: neither exists on the showcase's dev, so their runs are in that test file.
   deploy: { coveredBy: "test/deploy-operator.e2e.test.ts" },

@@ -53,6 +53,9 @@ export default defineConfig({
       // An alarm on the new version's own Errors, created with its first shift and deleted when
       // the deployment ends: its ALARM rolls back within seconds, like the guarding alarms.
       versionAlarms: [{ name: "errors", metric: "Errors", statistic: "Sum", threshold: 25, period: "1m" }],
+      // The seed's error budget (ADR 0028): 99.5% of invocations through the alias succeed over a day;
+      // two burn-rate alarms roll back and freeze at 95% of the budget, and freeze at 80%.
+      slo: { objective: 99.5, window: "1d" },
       // The team's Slack-compatible incoming webhook gets every notice too (left out here so the
       // scenario, which runs offline, calls nothing outside this machine):
       // notify: { webhookUrl: "https://hooks.slack.com/services/…" },

@@ -1,6 +1,7 @@
 import { coveringPrefix, localFunctionName } from "../../packages/core/src/config/iam.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import type { ActionConfig } from "../../packages/core/src/cost/config.ts";
+import { budgetAlarmDefinitions } from "../../packages/core/src/deployments/budget.ts";
 import type { ResourceRef } from "../../packages/core/src/wiring.ts";
 import type { Names } from "./names.ts";
 
@@ -16,7 +17,10 @@ export function resolveResources(config: Config, n: Names): Record<ResourceRef, 
     deployExecutions: [n.executionsArn("deploy")],
     managedFunctions: managedFunctionArns(config, n),
     managedAlarms: unique(
-      config.deployments.flatMap((d) => d.alarms.map((alarm) => arn("cloudwatch", `alarm:${alarm}`))),
+      config.deployments.flatMap((d) => [
+        ...d.alarms.map((alarm) => arn("cloudwatch", `alarm:${alarm}`)),
+        ...budgetAlarmDefinitions(d).map((alarm) => arn("cloudwatch", `alarm:${alarm.AlarmName}`)),
+      ]),
     ),
     deployVersionAlarms: unique(
       config.deployments.flatMap((d) =>

@@ -7,6 +7,7 @@ import type { FunctionPlan } from "./functions.ts";
 import type { StateMachinePlan } from "./machines.ts";
 import type { Names } from "./names.ts";
 import type { DeadLetterQueuePlan, ForwardingPlan, RulePlan } from "./rules.ts";
+import type { BudgetAlarmPlan } from "./slo.ts";
 
 /**
  * Everything the Switchyard stack creates, as plain data: core's wiring (functions, rules, state
@@ -29,6 +30,8 @@ export interface StackPlan {
   stateMachines: StateMachinePlan[];
   /** Self-monitoring: alarms on the dead-letter queue and on every function's errors, to the topic. */
   alarms: AlarmPlan[];
+  /** The error budgets' burn-rate alarms, metric math (stacks/plan/slo.ts). */
+  budgetAlarms: BudgetAlarmPlan[];
   /** The CloudWatch dashboard of what the functions count and the alarms watch. */
   dashboard: DashboardPlan;
   /**

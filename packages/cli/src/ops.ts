@@ -6,6 +6,7 @@ import type { Config } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { type AliasState, describeAlias, readAlias, writeAlias } from "@switchyard/core/deployments/alias";
 import { analysisStatus } from "@switchyard/core/deployments/analysis";
+import { budgetStatus } from "@switchyard/core/deployments/budget";
 import { rollBack } from "@switchyard/core/deployments/rollback";
 import { rollBackTo } from "@switchyard/core/deployments/rollback-to";
 import { startHeldQueued, startQueued, stateMachineOf } from "@switchyard/core/deployments/watch";
@@ -62,6 +63,8 @@ export interface DeploymentStatus {
   /** The latest deployment's last analysis results, newest first (ADR 0026). */
   analysis?: string[];
   alarms: Record<string, string>;
+  /** The error budget's burn-rate alarms and the deploy freeze (deployments/budget.ts). */
+  budget?: Awaited<ReturnType<typeof budgetStatus>>;
 }
 
 export interface Status {
@@ -93,14 +96,15 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
           ),
     Promise.all(
       config.deployments.map(async (d) => {
-        const [alias, record] = await Promise.all([
+        const [alias, record, budget] = await Promise.all([
           readAlias(deps, d.function, d.alias),
           readDeployment(deps.store, d.name),
+          budgetStatus(deps, d),
         ]);
         // The new version's last analysis results (analysis.ts), when the deployment has analysis.
         const analysis =
           d.analysis && record ? await analysisStatus(deps.store, d.name, record.executionArn) : [];
-        return { d, alias, record, analysis };
+        return { d, alias, record, analysis, budget };
       }),
     ),
   ]);
@@ -108,13 +112,14 @@ export async function status(config: Config, target: OpsTarget): Promise<Status>
     where: target.where,
     paused: control.paused,
     ...(control.reason ? { pausedReason: control.reason } : {}),
-    deployments: deployments.map(({ d, alias, record, analysis }) => ({
+    deployments: deployments.map(({ d, alias, record, analysis, budget }) => ({
       deployment: d.name,
       alias: `${d.function}:${d.alias}`,
       serving: describeAlias(alias),
       ...(record ? { record } : {}),
       ...(analysis.length ? { analysis: analysis.map((a) => `${a.decision}: ${a.reason}`) } : {}),
       alarms: Object.fromEntries(d.alarms.map((a) => [a, alarms.get(a) ?? "MISSING"])),
+      ...(budget ? { budget } : {}),
     })),
   };
 }

@@ -100,6 +100,8 @@ export async function run({ verb, args, flags }: VerbInput): Promise<number> {
       "already-paused",
       "resumed",
       "redriven",
+      "unfrozen",
+      "not-frozen",
       "rolled-back",
       "already-stable",
     ].includes(out.outcome)

@@ -110,7 +110,14 @@ async function statusOf(config: Config, on: OpsTarget): Promise<[unknown, string
         Object.entries(d.alarms)
           .map(([n, v]) => `${n}=${v}`)
           .join(", ") || "none"
-      }`,
+      }` +
+      (d.budget
+        ? `\n${"".padEnd(17)}error budget: ${Object.entries(d.budget.alarms)
+            .map(([n, v]) => `${n}=${v}`)
+            .join(
+              ", ",
+            )}${d.budget.freeze ? `; FROZEN (${d.budget.freeze.level}): ${d.budget.freeze.reason}` : ""}`
+        : ""),
   );
   const secrets = await secretStatuses(on.deps, config.secrets);
   const secretLines = secrets.map(

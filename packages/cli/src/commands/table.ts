@@ -147,6 +147,15 @@ const OPERATOR_VERBS: readonly {
     details: "The rollout's generation advances, so its execution writes nothing more.",
     options: {},
   },
+  {
+    name: "unfreeze",
+    summary: "lift a deployment's error-budget freeze: new deployments of it start again",
+    usage: "unfreeze DEPLOYMENT --reason TEXT --aws",
+    details:
+      "An exhausted (or critical) error budget freezes a deployment (ADR 0028). While a budget alarm\n" +
+      "is still in ALARM, new deployments stay refused after the freeze is lifted.",
+    options: {},
+  },
 ];
 
 /** Where deploy|retry|abort and pause|resume DEPLOYMENT run: --aws here, or a running dev. */

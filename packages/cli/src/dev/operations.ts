@@ -20,6 +20,7 @@ export const DEV_OPERATIONS: ReadonlySet<string> = new Set([
   "deploy",
   "retry",
   "abort",
+  "unfreeze",
 ]);
 
 /** The audit records as `switchyard history` prints them for a human, one a line. */

@@ -282,7 +282,7 @@ function deploymentAction(
   by: string,
   field: (name: string, required: boolean) => string,
 ): OperatorAction {
-  const verbs = ["deploy", "pause", "resume", "retry", "abort"] as const;
+  const verbs = ["deploy", "pause", "resume", "retry", "abort", "unfreeze"] as const;
   const verb = verbs.find((v) => v === body.verb);
   if (!verb) throw new HttpError(400, `the action needs "verb": one of ${verbs.join(", ")}`);
   const image = field("image", false);

@@ -364,7 +364,8 @@ async function operate(verb: string, argv: readonly string[]): Promise<number | 
   const by = values.by ?? process.env.USER ?? "operator";
   // deploy|retry|abort DEPLOYMENT and pause|resume DEPLOYMENT (ADR 0029): one rollout, through the journal.
   const deploymentVerb =
-    ["deploy", "retry", "abort"].includes(verb) || (["pause", "resume"].includes(verb) && args[0]);
+    ["deploy", "retry", "abort", "unfreeze"].includes(verb) ||
+    (["pause", "resume"].includes(verb) && args[0]);
   if (deploymentVerb) {
     const { deploymentAction } = await import("../commands/operator.ts");
     let action: Record<string, unknown>;

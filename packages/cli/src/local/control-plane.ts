@@ -1,6 +1,7 @@
 import { createAllClients } from "@switchyard/core/aws/all-clients";
 import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
+import { budgetAlarmDefinitions } from "@switchyard/core/deployments/budget";
 import type { BusEvent } from "@switchyard/core/events/envelope";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
@@ -188,6 +189,8 @@ export async function startControlPlane(
       versions: 1,
     });
     for (const alarm of d.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
+    // The error budget's burn-rate alarms, as the stack plans them (deployments/budget.ts).
+    for (const alarm of budgetAlarmDefinitions(d)) account.cloudwatch.seedMetricMathAlarm(alarm);
   }
   for (const alarm of options.alarms ?? []) account.cloudwatch.seedAlarm(alarm, "OK");
   // The resources the cost policy names exist, untagged (scenarios and tests tag them).

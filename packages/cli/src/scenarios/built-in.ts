@@ -1,6 +1,7 @@
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { ControlPlane } from "../local/control-plane.ts";
 import { analysisScenarios } from "./deploy-analysis.ts";
+import { budgetScenarios } from "./deploy-budget.ts";
 import { hookScenarios } from "./deploy-hooks.ts";
 import { operatorScenarios } from "./deploy-operator.ts";
 import {
@@ -360,4 +361,5 @@ export const scenarios: readonly Scenario[] = [
   ...operatorScenarios,
   ...hookScenarios,
   ...analysisScenarios,
+  ...budgetScenarios,
 ];

@@ -7,6 +7,7 @@ import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { budgetAlarmOf, onBudgetAlarm } from "./budget.ts";
 import { rollBack } from "./rollback.ts";
 import { versionAlarmOwners } from "./version-alarms.ts";
 
@@ -21,6 +22,8 @@ export async function onAlarm(
   event: BusEvent<AlarmStateChangeDetail>,
 ): Promise<ReactionResult> {
   const { alarmName, state } = event.detail;
+  const budget = budgetAlarmOf(deps.config, alarmName);
+  if (budget) return onBudgetAlarm(deps, event, budget);
   // Guarding alarms by name; a new version's own alarms by their prefix (version-alarms.ts).
   const guarded = [
     ...configIndex(deps.config).guardedBy(alarmName),

@@ -24,9 +24,11 @@ import {
 } from "../config/zod.ts";
 import { GithubStatusSchema } from "../github/statuses.ts";
 import { Analysis } from "./analysis.ts";
+import { SloSchema } from "./budget.ts";
 import { ApprovalGates, approvalProblems } from "./gates.ts";
 import { TrafficHooks } from "./hooks.ts";
 import { DeployNotifySchema } from "./notify.ts";
+import { promotionIssues } from "./promotion.ts";
 import { VersionAlarms } from "./version-alarms.ts";
 
 /**
@@ -186,6 +188,10 @@ export const DeploymentSchema = strict({
   /** Analysis of the new version before each step, and alarms on its own metrics (ADR 0026). */
   analysis: Analysis,
   versionAlarms: VersionAlarms,
+  /** The SLO whose error budget guards this deployment (budget.ts, ADR 0028). */
+  slo: SloSchema,
+  /** The deployment whose succeeded digests this one deploys, e.g. staging (promotion.ts, ADR 0028). */
+  promoteFrom: pattern(EXECUTION_PART, () => "must be the name of another deployment").optional(),
 })
   .superRefine((deployment: Record<string, unknown>, ctx) => {
     const image = deployment.image as { tag?: unknown } | undefined;
@@ -198,7 +204,11 @@ export const DeploymentSchema = strict({
               'or "github": { "repository": "owner/name", "on": ["release"] } with "image": { "repository": "..." }'
             : 'needs "image": { "repository": "..." }: a GitHub release\'s tag (or a deployment\'s sha) names an image in that ECR repository',
       });
-    } else if (image.tag === undefined && deployment.github === undefined) {
+    } else if (
+      image.tag === undefined &&
+      deployment.github === undefined &&
+      deployment.promoteFrom === undefined
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["image", "tag"],
@@ -287,4 +297,5 @@ export function crossDeploymentIssues(config: Record<string, unknown>, ctx: z.Re
       });
     });
   }
+  promotionIssues(config, ctx);
 }

@@ -8,6 +8,7 @@ import type { BusEvent } from "../events/envelope.ts";
 import { imageRegistry } from "../provenance.ts";
 import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
+import { unfreeze } from "./budget.ts";
 import {
   BREAK_GLASS_DEPLOY,
   type DeployNoticeKind,
@@ -405,7 +406,7 @@ export async function abortRollout(deps: TriggerDeps, name: string, ask: Operato
 
 /** An operator's action on one deployment, as the CLI and the dev journal carry it. */
 export interface DeploymentAction extends OperatorAsk {
-  readonly verb: "deploy" | "pause" | "resume" | "retry" | "abort";
+  readonly verb: "deploy" | "pause" | "resume" | "retry" | "abort" | "unfreeze";
   readonly deployment: string;
   readonly image?: string;
   readonly tag?: string;
@@ -439,5 +440,8 @@ export async function operateDeployment(
       return retryRollout(deps, name, { by, reason });
     case "abort":
       return abortRollout(deps, name, { by, reason });
+    case "unfreeze":
+      deploymentOf(deps.config, name);
+      return unfreeze(deps, name, { by, reason });
   }
 }

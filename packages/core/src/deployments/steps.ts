@@ -24,10 +24,12 @@ import {
 import { describeAlias, publishedBy, readAlias, versionDigest, writeAlias } from "./alias.ts";
 import { analyseBeforeStep } from "./analysis.ts";
 import { deployAudit } from "./audit.ts";
+import { budgetVerdict, refuseOverBudget } from "./budget.ts";
 import { approvalRollback, approvalTimedOut, awaitApproval } from "./gates.ts";
 import { runTrafficHook, trafficHookFailed } from "./hooks.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import { rolloutHeld } from "./operator.ts";
+import { promoteAfterSuccess } from "./promotion.ts";
 import { rollBack, staleError } from "./rollback.ts";
 import { judgeScan, scanSubjectOf } from "./scan-gate.ts";
 import { stepCheckOf } from "./step-check.ts";
@@ -258,6 +260,7 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
       await advanceGeneration(deps.store, input.deployment, generation, `observed: ${why}`);
       throw staleError(why);
     }
+    await refuseOverBudget(deps, input);
     const control = await automationPaused(deps);
     if (input.dryRun || control.paused) {
       const plan = [
@@ -418,6 +421,8 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
     // An operator's hold of this one rollout (pause DEPLOYMENT) holds until resumed, never abandons.
     const held = await rolloutHeld(deps, input.deployment, payload.execution);
     if (held) return { verdict: "hold", reason: held, holdsLeft: Math.max(1, holdsLeft) };
+    const budget = await budgetVerdict(deps, input, holdsLeft);
+    if (budget) return budget;
     if (input.alarms.length === 0) return { verdict: "ok", reason: "no guarding alarms", holdsLeft };
     const out = await awsStep("cloudwatch:DescribeAlarms", () =>
       deps.clients.cloudwatch.send(
@@ -581,6 +586,7 @@ const eachStep: { readonly [A in DeployStepAction | "checkAlarms"]: Step } = {
     });
     // A push queued behind this deployment (onNewerImage "queue") starts now.
     await startQueued(deps, stateMachineOf(payload.execution), input.deployment, input.trigger.eventId);
+    await promoteAfterSuccess(deps, input, payload);
     return { outcome: "deployed", newVersion: record?.newVersion };
   },
 

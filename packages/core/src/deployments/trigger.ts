@@ -23,10 +23,12 @@ import {
 } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { analysisInput } from "./analysis.ts";
+import { budgetInput } from "./budget.ts";
 import { gateInput } from "./gates.ts";
 import { hookInput } from "./hooks.ts";
 import { DeployInput } from "./input.ts";
 import { reportingInput } from "./notify.ts";
+import { promotionInput, promotionRefusal } from "./promotion.ts";
 import { rollBack } from "./rollback.ts";
 import { versionAlarmInput } from "./version-alarms.ts";
 
@@ -82,6 +84,8 @@ export function deployInput(
     ...gateInput(deployment.approvals, deployment.steps.length),
     ...analysisInput(deployment.analysis),
     ...versionAlarmInput(deployment.versionAlarms),
+    ...budgetInput(deployment),
+    ...promotionInput(deps.config.deployments, deployment),
   };
 }
 
@@ -331,7 +335,7 @@ export async function startDeployments(
         await tell(dep.name, "refused", reason, imageUri);
         continue;
       }
-      const refusal = await imageRefusal(deps, image);
+      const refusal = (await promotionRefusal(deps, dep, image.digest)) ?? (await imageRefusal(deps, image));
       if (refusal) {
         outcomes.push("refused");
         await audit("refused", `${subject}: ${refusal}`, dep.name);

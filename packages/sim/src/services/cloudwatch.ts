@@ -32,6 +32,21 @@ interface AlarmRecord {
     threshold: number;
     comparison: string;
   };
+  /** A metric-math alarm's queries, as PutMetricAlarm's Metrics (`seedMetricMathAlarm`). */
+  Metrics?: MetricDataQueryInput[];
+}
+
+/** One MetricDataQuery of PutMetricAlarm's Metrics (API shape, capitalised). */
+interface MetricDataQueryInput {
+  Id: string;
+  Expression?: string;
+  Label?: string;
+  MetricStat?: {
+    Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+    Period: number;
+    Stat: string;
+  };
+  ReturnData?: boolean;
 }
 
 const STATES = new Set(["OK", "ALARM", "INSUFFICIENT_DATA"]);
@@ -108,6 +123,58 @@ export class CloudWatchService {
       StateReason: "Seeded by the simulated account",
       StateUpdatedTimestamp: this.#kernel.clock.date(),
     });
+  }
+
+  /**
+   * A metric-math alarm as a stack creates it (PutMetricAlarm with Metrics), in
+   * INSUFFICIENT_DATA until evaluated; its state change events carry the queries in
+   * `configuration.metrics`, in the event's lower-case shape.
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+   */
+  seedMetricMathAlarm(definition: {
+    AlarmName: string;
+    AlarmDescription?: string;
+    Metrics: readonly MetricDataQueryInput[];
+  }): void {
+    const region = this.#kernel.region;
+    const key = `${region}/${definition.AlarmName}`;
+    if (this.#alarms.has(key)) return;
+    this.#alarms.set(key, {
+      region,
+      AlarmName: definition.AlarmName,
+      AlarmArn: this.#kernel.arn("cloudwatch", `alarm:${definition.AlarmName}`, region),
+      kind: "metric",
+      ...(definition.AlarmDescription ? { AlarmDescription: definition.AlarmDescription } : {}),
+      Metrics: definition.Metrics.map((m) => ({ ...m })),
+      StateValue: "INSUFFICIENT_DATA",
+      StateReason: "Unchecked: Initial alarm creation",
+      StateUpdatedTimestamp: this.#kernel.clock.date(),
+    });
+  }
+
+  /** A metric-math alarm's queries as its state change event shows them. */
+  #metricMathConfiguration(metrics: readonly MetricDataQueryInput[]) {
+    return metrics.map((m) => ({
+      id: m.Id,
+      ...(m.Expression ? { expression: m.Expression } : {}),
+      ...(m.Label ? { label: m.Label } : {}),
+      ...(m.MetricStat
+        ? {
+            metricStat: {
+              metric: {
+                dimensions: Object.fromEntries(
+                  (m.MetricStat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]),
+                ),
+                name: m.MetricStat.Metric.MetricName,
+                namespace: m.MetricStat.Metric.Namespace,
+              },
+              period: m.MetricStat.Period,
+              stat: m.MetricStat.Stat,
+            },
+          }
+        : {}),
+      returnData: m.ReturnData ?? true,
+    }));
   }
 
   /** Deletes an alarm (as DeleteAlarms would), for tests of alarms that disappear. */
@@ -484,6 +551,9 @@ export class CloudWatchService {
               },
             ],
           };
+    // A metric-math alarm's event shows its queries (seedMetricMathAlarm).
+    if (alarm.Metrics)
+      Object.assign(configuration, { metrics: this.#metricMathConfiguration(alarm.Metrics) });
     const state = (a: AlarmRecord) => ({
       value: a.StateValue,
       reason: a.StateReason,

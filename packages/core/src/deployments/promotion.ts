@@ -1,0 +1,259 @@
+import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type * as z from "zod";
+import type { Deployment } from "../config/index.ts";
+import { isRecord } from "../config/zod.ts";
+import type { CoreDeps, TriggerDeps } from "../context.ts";
+import { awsStep } from "../errors.ts";
+import type { BusEvent } from "../events/envelope.ts";
+import { logger } from "../observability/logger.ts";
+import { imageRegistry } from "../provenance.ts";
+import { automationPaused, queueDeploy, readDeployment, recordAudit } from "../store/state.ts";
+import { stateTable } from "../store/table.ts";
+import { readAlias } from "./alias.ts";
+import type { DeployInput, DeployStepPayload } from "./input.ts";
+
+/**
+ * Promotion between environments (issue #12, docs/decisions/0028-error-budgets-and-promotion.md):
+ * a deployment may `promoteFrom` another (staging → production). When the source's deployment
+ * of a digest succeeds (its record settles at 100%), the digest is recorded as passed and the
+ * promoted deployment of the same digest starts, through the same path as a push (its own scan
+ * gate, budget and freeze check, approvals, steps). A deployment that promotes from another
+ * deploys only digests that passed it: any other start of it (a push of its tag, a GitHub event,
+ * `switchyard deploy`) is refused and audited.
+ */
+
+/** The source of the event a promotion starts its deployment with (never on the bus). */
+export const PROMOTION_SOURCE = "switchyard.promotion";
+
+/** Cross-deployment checks of `promoteFrom`: an existing other deployment of the same repository, no cycle. */
+export function promotionIssues(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const deployments = Array.isArray(config.deployments) ? config.deployments.filter(isRecord) : [];
+  const byName = new Map(deployments.map((d) => [String(d.name), d]));
+  for (const [index, d] of deployments.entries()) {
+    const message = promotionProblem(byName, d);
+    if (message) ctx.addIssue({ code: "custom", path: ["deployments", index, "promoteFrom"], message });
+  }
+}
+
+function promotionProblem(
+  byName: Map<string, Record<string, unknown>>,
+  d: Record<string, unknown>,
+): string | undefined {
+  if (typeof d.promoteFrom !== "string") return undefined;
+  const issue = (message: string) => message;
+  const source = byName.get(d.promoteFrom);
+  if (!source)
+    return issue(
+      `names no deployment: "${d.promoteFrom}" is not in deployments (${[...byName.keys()].join(", ")}); name the staging deployment this one promotes from`,
+    );
+  if (source === d)
+    return issue("names this deployment itself: name the staging deployment it promotes from");
+  const repo = (x: Record<string, unknown>) => (isRecord(x.image) ? x.image.repository : undefined);
+  if (repo(source) !== repo(d))
+    return issue(
+      `"${d.promoteFrom}" deploys images of ${String(repo(source))}, this one of ${String(repo(d))}: a promoted digest must be in the same ECR repository; use one repository for both`,
+    );
+  const seen = new Set([d.name]);
+  for (let at = source; typeof at.promoteFrom === "string"; ) {
+    if (seen.has(at.promoteFrom))
+      return issue(
+        `promotes in a circle (${[...seen, at.promoteFrom].join(" → ")}): one deployment must start by push`,
+      );
+    seen.add(at.promoteFrom);
+    const next = byName.get(at.promoteFrom);
+    if (!next) break;
+    at = next;
+  }
+}
+
+/** The deploy input's `promoteTo`: the deployments that promote from this one. */
+export function promotionInput(
+  deployments: readonly Deployment[],
+  deployment: Deployment,
+): { promoteTo?: string[] } {
+  const to = deployments.filter((d) => d.promoteFrom === deployment.name).map((d) => d.name);
+  return to.length > 0 ? { promoteTo: to } : {};
+}
+
+/** A digest that passed a deployment a promoted one promotes from. */
+interface Passed {
+  readonly from: string;
+  readonly executionArn: string;
+  readonly imageUri: string;
+  readonly at: string;
+}
+
+const passedKey = (deployment: string, digest: string) => ({
+  [stateTable.partitionKey]: `promotion#${deployment}`,
+  [stateTable.sortKey]: digest,
+});
+
+async function readPassed(deps: CoreDeps, deployment: string, digest: string): Promise<Passed | undefined> {
+  const out = await awsStep("read promotion", () =>
+    deps.store.db.send(
+      new GetCommand({
+        TableName: deps.store.table,
+        Key: passedKey(deployment, digest),
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return out.Item as Passed | undefined;
+}
+
+/**
+ * Why a deployment that promotes from another must not start with this digest: it did not pass
+ * the source deployment. Undefined for deployments that do not promote, and for passed digests.
+ */
+export async function promotionRefusal(
+  deps: CoreDeps,
+  deployment: Deployment,
+  digest: string,
+): Promise<string | undefined> {
+  if (!deployment.promoteFrom) return undefined;
+  if (await readPassed(deps, deployment.name, digest)) return undefined;
+  return `${digest} did not pass ${deployment.promoteFrom}: ${deployment.name} deploys only digests promoted from it (promoteFrom); deploy it to ${deployment.promoteFrom} first`;
+}
+
+/**
+ * The finish step of a deployment that others promote from: records the digest as passed for each
+ * of them (first write wins; a redrive writes nothing new), then starts each one's deployment of it
+ * through `startDeployments`, whose execution name derives from the digest: a retried finish
+ * starts nothing twice.
+ */
+export async function promoteAfterSuccess(
+  deps: CoreDeps,
+  input: DeployInput,
+  payload: DeployStepPayload,
+): Promise<void> {
+  const targets = (input as { promoteTo?: unknown }).promoteTo;
+  if (!Array.isArray(targets) || targets.length === 0) return;
+  // The deploy-steps function's context is the trigger's (config and state machine ARNs).
+  const trigger = deps as CoreDeps & Partial<TriggerDeps>;
+  const config = trigger.config;
+  if (!config || !trigger.deployStateMachineArn) {
+    logger.warn("promotion skipped: no config in this context", { deployment: input.deployment });
+    return;
+  }
+  const { digest } = input.image;
+  for (const name of targets) {
+    const target = config.deployments.find((d) => d.name === name && d.promoteFrom === input.deployment);
+    if (!target) {
+      await recordAudit(deps.store, {
+        reaction: "deploy",
+        decision: "no-action",
+        reason: `${name} no longer promotes from ${input.deployment} in the config: ${digest} not promoted`,
+        subject: String(name),
+        executionArn: payload.execution,
+      });
+      continue;
+    }
+    const passed: Passed = {
+      from: input.deployment,
+      executionArn: payload.execution,
+      imageUri: input.imageUri,
+      at: deps.now().toISOString(),
+    };
+    try {
+      await deps.store.db.send(
+        new PutCommand({
+          TableName: deps.store.table,
+          Item: { ...passedKey(target.name, digest), ...passed },
+          ConditionExpression: "attribute_not_exists(executionArn)",
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+    }
+    const event: BusEvent = {
+      version: "0",
+      id: `promote-${input.deployment}-${digest.slice(7, 19)}`,
+      source: PROMOTION_SOURCE,
+      account: config.account,
+      region: config.region,
+      time: deps.now().toISOString(),
+      resources: [payload.execution],
+      "detail-type": "Promotion",
+      detail: { from: input.deployment, to: target.name, digest, executionArn: payload.execution },
+    };
+    await startPromoted(trigger as TriggerDeps, target, event, {
+      ...imageRegistry(config),
+      repository: input.image.repository,
+      ...(input.image.tag ? { tag: input.image.tag } : {}),
+      digest,
+    });
+  }
+}
+
+/**
+ * Starts the promoted deployment's execution, as the trigger would: its input built from the
+ * alias and the record now (the fence), its name from the digest (a retried finish step gets
+ * ExecutionAlreadyExists, nothing twice). While that deployment shifts another image, the
+ * promotion waits on its record (queued) and starts when the one in flight ends; while automation
+ * is paused, nothing starts. With only the calls the finish step already makes (no ECR read: the
+ * digest ran in the source deployment), so the deploy-steps role needs no new grant.
+ */
+async function startPromoted(
+  deps: TriggerDeps,
+  target: Deployment,
+  event: BusEvent,
+  image: { registry: string; region: string; repository: string; tag?: string; digest: string },
+): Promise<void> {
+  // Imported here: the config schema imports this module (promotionIssues), and trigger.ts the schema.
+  const { deployInput, executionName } = await import("./trigger.ts");
+  const audit = (decision: string, reason: string, executionArn?: string) =>
+    recordAudit(deps.store, {
+      reaction: "deploy",
+      decision,
+      reason,
+      subject: target.name,
+      eventId: event.id,
+      correlationId: event.id,
+      ...(executionArn ? { executionArn } : {}),
+    });
+  const subject = `promotion of ${image.digest} from ${target.promoteFrom} (it serves 100% there)`;
+  const control = await automationPaused(deps);
+  if (control.paused) {
+    await audit(
+      "no-action",
+      `automation paused${control.reason ? ` (${control.reason})` : ""}: ${subject} not started`,
+    );
+    return;
+  }
+  const [alias, record] = await Promise.all([
+    readAlias(deps, target.function, target.alias),
+    readDeployment(deps.store, target.name),
+  ]);
+  const input = deployInput(deps, target, image, alias.version, event, record?.generation ?? 0);
+  const name = executionName(target.name, event.id);
+  if (record?.status === "shifting") {
+    const { generation: _fence, ...queued } = input;
+    if (
+      await queueDeploy(deps.store, target.name, { input: queued, name, queuedAt: deps.now().toISOString() })
+    ) {
+      await audit(
+        "queued",
+        `${subject}: ${target.name} is shifting ${record.imageUri}; this starts when it ends`,
+      );
+      return;
+    }
+  }
+  try {
+    const out = await deps.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.deployStateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
+    await audit(
+      "started",
+      `${subject}; alias ${target.function}:${target.alias} on version ${alias.version}`,
+      String(out.executionArn),
+    );
+  } catch (error) {
+    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    await audit("duplicate", `${subject}: already started as execution ${name}`);
+  }
+}
