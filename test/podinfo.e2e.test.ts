@@ -19,7 +19,9 @@ describe("the Podinfo example's deployments", () => {
     const fired = result.timeline.find((l) => l.includes("alarm PodinfoFrontend5xx: OK → ALARM"));
     const rolledBack = result.timeline.find((l) => l.includes("alias podinfo-frontend:live → 100% v1"));
     expect(rolledBack?.slice(0, 7)).toBe(fired?.slice(0, 7));
-    expect(result.executions).toEqual([expect.objectContaining({ status: "ABORTED", outcome: "rolled-back" })]);
+    expect(result.executions).toEqual([
+      expect.objectContaining({ status: "ABORTED", outcome: "rolled-back" }),
+    ]);
   });
 
   it("podinfo-blue-green: 100% moves at once, the post-traffic hook passes, and the deployment ends there", async () => {
@@ -35,6 +37,8 @@ describe("the Podinfo example's deployments", () => {
 
     expect(result.failures).toEqual([]);
     expect(aliasWrites(result.timeline, "podinfo-backend:live")).toEqual(["100% v2", "100% v1"]);
-    expect(result.executions).toEqual([expect.objectContaining({ status: "FAILED", outcome: "rolled-back" })]);
+    expect(result.executions).toEqual([
+      expect.objectContaining({ status: "FAILED", outcome: "rolled-back" }),
+    ]);
   });
 });

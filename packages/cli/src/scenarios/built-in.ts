@@ -2,6 +2,7 @@ import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { ControlPlane } from "../local/control-plane.ts";
 import { hookScenarios } from "./deploy-hooks.ts";
 import { operatorScenarios } from "./deploy-operator.ts";
+import { writebackScenarios } from "./deploy-writeback.ts";
 import { PODINFO, PODINFO_SECRET, podinfoScenarios } from "./podinfo.ts";
 import {
   advance,
@@ -345,4 +346,5 @@ export const scenarios: readonly Scenario[] = [
   ...operatorScenarios,
   ...hookScenarios,
   ...podinfoScenarios,
+  ...writebackScenarios,
 ];

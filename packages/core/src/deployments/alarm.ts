@@ -7,6 +7,7 @@ import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
 import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
+import { deployNotice, noticeTargets } from "./notify.ts";
 import { rollBack } from "./rollback.ts";
 
 /**
@@ -109,6 +110,14 @@ export async function onAlarm(
         detail: out.detail,
         execution: record.executionArn,
       });
+      // The deployment's webhook hears of it too, with the reason and the timeline (the topic's notice is above).
+      const { webhookUrl } = noticeTargets(deps.config, d.name);
+      if (webhookUrl)
+        await deployNotice(
+          deps,
+          { topicArn: null, webhookUrl },
+          { kind: "rolled-back", deployment: d.name, reason, executionArn: record.executionArn },
+        );
     }
   }
   const outcome = outcomes.includes("rolled-back")
