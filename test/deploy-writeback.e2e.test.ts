@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { playScenario } from "../packages/cli/src/scenarios.ts";
+import {
+  advance,
+  githubWrote,
+  noticeSaid,
+  notified,
+  push,
+} from "../packages/cli/src/scenarios/vocabulary.ts";
+import { playScenario, runScenario } from "../packages/cli/src/scenarios.ts";
 import { example } from "./support/scenario.ts";
 
 // The scenarios of deploy notifications and the GitHub write-back (issue #12, ADR 0029): each
@@ -40,5 +47,31 @@ describe("deploy notification and GitHub write-back scenarios", () => {
 
     expect(result.executions).toEqual([expect.objectContaining({ status: "SUCCEEDED" })]);
     expect(result.githubStatuses).toEqual([]);
+  });
+});
+
+describe("the expectations that read notices and GitHub's writes", () => {
+  it("fail with what was published and written instead", async () => {
+    const result = await runScenario(
+      {
+        name: "notices-expected-wrongly",
+        summary: "",
+        world: { webhook: { deployments: ["worker"] } },
+        steps: [push("worker"), advance(10)],
+        expect: [
+          notified("webhook", "Switchyard: worker: deployed"),
+          noticeSaid("sns", "Switchyard: worker: deployment started", "Reason:", "the topic should say why"),
+          githubWrote("deployment", "1000 v1"),
+        ],
+      },
+      example(),
+    );
+
+    expect(result.passed).toBe(false);
+    expect(result.failures).toEqual([
+      'webhook notices should be ["Switchyard: worker: deployed"], were ["Switchyard: worker: deployment started","Switchyard: worker: 10% shifted, bake 60 s"]',
+      "the topic should say why",
+      'GitHub deployment writes should be ["1000 v1"], were []',
+    ]);
   });
 });

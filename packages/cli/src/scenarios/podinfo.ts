@@ -35,6 +35,23 @@ const routing = (alias: string) => (p: { aliases(): Record<string, unknown> }) =
   `${alias} routes ${JSON.stringify(p.aliases()[alias])}`;
 
 /**
+ * A push of the backend, blue/green: one shift to 100%, then podinfo's smoke test (the
+ * post-traffic hook) reports `smokeTest`.
+ */
+const blueGreen = (
+  name: string,
+  smokeTest: "Succeeded" | "Failed",
+  { summary, expect }: Pick<Scenario, "summary" | "expect">,
+): Scenario => ({
+  name,
+  summary,
+  example: "podinfo",
+  world: { ...PODINFO, hookFunctions: { "podinfo-smoke-test": smokeTest } },
+  steps: [push("backend"), runOut()],
+  expect: [shifts(100), ...expect],
+});
+
+/**
  * The Podinfo example's deployments (issue #12): a metric-triggered rollback of the frontend's
  * canary, and the backend's blue/green (all at once, then a post-traffic hook) that passes or
  * rolls back at once.
@@ -66,36 +83,26 @@ export const podinfoScenarios: readonly Scenario[] = [
       auditSaid("rolled-back", "PodinfoFrontend5xx", "the rollback should name the alarm that fired"),
     ],
   },
-  {
-    name: "podinfo-blue-green",
+  blueGreen("podinfo-blue-green", "Succeeded", {
     summary:
       "examples/podinfo: backend blue/green: 100% moves to the new version at once → the post-traffic smoke test passes → deployed",
-    example: "podinfo",
-    world: { ...PODINFO, hookFunctions: { "podinfo-smoke-test": "Succeeded" } },
-    steps: [push("backend"), runOut()],
     expect: [
       aliasOn(BACKEND, "2"),
       outcomes("deployed"),
-      shifts(100),
       auditCount("hook-started", 1, "the post-traffic hook runs once"),
     ],
-  },
-  {
-    name: "podinfo-blue-green-instant-rollback",
+  }),
+  blueGreen("podinfo-blue-green-instant-rollback", "Failed", {
     summary:
       "examples/podinfo: backend blue/green: 100% on the new version → the post-traffic smoke test reports Failed → 100% back on the old version in one alias update",
-    example: "podinfo",
-    world: { ...PODINFO, hookFunctions: { "podinfo-smoke-test": "Failed" } },
-    steps: [push("backend"), runOut()],
     expect: [
       aliasOn(BACKEND, "1", "the failed smoke test should put the backend back on version 1"),
       outcomes("rolled-back"),
-      shifts(100),
       auditSaid(
         "rolled-back",
         "AfterAllowTraffic hook lambda podinfo-smoke-test reported Failed",
         "the rollback should name the hook that failed",
       ),
     ],
-  },
+  }),
 ];
