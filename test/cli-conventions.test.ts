@@ -254,9 +254,10 @@ const JSON_RUNS: Record<string, readonly JsonRun[] | { readonly coveredBy: strin
   // Nothing is frozen on the showcase's dev: the verb says so, in JSON (a freeze lifted: deploy-budget.e2e).
   unfreeze: [{ on: "dev", args: ["unfreeze", "api", "--reason", "drill", "--json"] }],
   // A deploy by hand needs an image the simulated registry holds, and a retry an execution that
-  // failed in place: neither exists on the showcase's dev, so their runs are in that test file.
-  deploy: { coveredBy: "test/deploy-operator.e2e.test.ts" },
-  retry: { coveredBy: "test/deploy-operator.e2e.test.ts" },
+  // failed in place: neither exists on the showcase's dev, so their runs (with pause, resume and
+  // abort of one deployment) are in that test file, whose dev gets them; it checks their fields.
+  deploy: { coveredBy: "test/deploy-operator-json.e2e.test.ts" },
+  retry: { coveredBy: "test/deploy-operator-json.e2e.test.ts" },
 };
 
 describe("--json of every verb in the verb table", { timeout: 600_000 }, () => {

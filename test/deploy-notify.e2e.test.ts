@@ -1,5 +1,5 @@
-import { createServer } from "node:http";
 import { afterEach, describe, expect } from "vitest";
+import { startWebhook } from "../packages/cli/src/scenarios/webhook.ts";
 import type { Config } from "../packages/core/src/config/index.ts";
 import { operateDeployment } from "../packages/core/src/deployments/operator.ts";
 import { untilAlias } from "./support/deploy.ts";
@@ -10,30 +10,6 @@ import { example } from "./support/scenario.ts";
 // abandoned, with a timeline summary, to the SNS topic and a Slack-compatible webhook.
 
 const WORKER = "queue-worker:live";
-
-/** A local Slack-compatible incoming webhook: records each `{ text, blocks }` it is posted. */
-async function startWebhook(status = 200) {
-  const posts: { text: string; blocks: { type: string; text: { text: string } }[] }[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      posts.push(JSON.parse(body));
-      res.writeHead(status, { "content-type": "text/plain" });
-      res.end(status === 200 ? "ok" : "no_service");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/deploys`,
-    posts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 let webhook: Awaited<ReturnType<typeof startWebhook>>;
 afterEach(async () => webhook?.close());

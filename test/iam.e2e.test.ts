@@ -80,34 +80,44 @@ async function exercise(): Promise<CallRecord[]> {
     await p.deliver(push());
   });
   // Rollback on alarm, a duplicate push, and malformed events of every routed kind (dead-lettered).
-  await run(async (p) => {
-    await p.deliver(push());
-    await p.deliver(push());
-    await p.deliver(clean());
-    await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
-    // An older scan of the same image delivered late is superseded: the newest stored one is read.
-    await p.deliver(
-      busEvent("scenarios/image-scan-clean.json", (e) => {
-        e.id = "late-older-scan";
-        e.time = "2019-11-16T01:50:00Z";
-      }),
-    );
-    p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
-    await p.deliver(busEvent("scenarios/alarm-server-cpu-too-high.json"));
-    for (const path of [
-      "aws/ecr/image-push.json",
-      "aws/ecr/image-scan.json",
-      "scenarios/alarm-server-cpu-too-high.json",
-    ]) {
+  await run(
+    async (p) => {
+      await p.deliver(push());
+      await p.deliver(push());
+      await p.deliver(clean());
+      await untilAlias(p, "api-handler:live", { version: "1", weights: { "2": 0.1 } });
+      // An older scan of the same image delivered late is superseded: the newest stored one is read.
       await p.deliver(
-        busEvent(path, (e) => {
-          e.id = `${e.id.slice(0, -4)}dead`;
-          delete e.detail["repository-name"];
-          delete e.detail.alarmName;
+        busEvent("scenarios/image-scan-clean.json", (e) => {
+          e.id = "late-older-scan";
+          e.time = "2019-11-16T01:50:00Z";
         }),
       );
-    }
-  });
+      p.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+      await p.deliver(busEvent("scenarios/alarm-server-cpu-too-high.json"));
+      for (const path of [
+        "aws/ecr/image-push.json",
+        "aws/ecr/image-scan.json",
+        "scenarios/alarm-server-cpu-too-high.json",
+      ]) {
+        await p.deliver(
+          busEvent(path, (e) => {
+            e.id = `${e.id.slice(0, -4)}dead`;
+            delete e.detail["repository-name"];
+            delete e.detail.alarmName;
+          }),
+        );
+      }
+      // The api's webhook (nothing listens: the notice fails, as a webhook may) gets the rollback
+      // notice with its timeline, read from the audit log.
+    },
+    example((raw) => ({
+      ...raw,
+      deployments: raw.deployments?.map((d) =>
+        d.name === "api" ? { ...d, notify: { webhookUrl: "http://127.0.0.1:9/hooks/deploys" } } : d,
+      ),
+    })),
+  );
   // Alarms and analysis scoped to the new version (ADR 0026): the api's analysis reads its
   // version's metrics and its version alarm is created and deleted; the worker's version alarm
   // fires on its canary's errors, the rollback function rolls back, deploy-watch deletes it.

@@ -25,6 +25,8 @@ import { scenarios } from "./scenarios/built-in.ts";
 import { seedHookFunctions } from "./scenarios/deploy-hooks.ts";
 import { startFunctionUrl, startGithubApi } from "./scenarios/github.ts";
 import {
+  type GithubPayload,
+  type Notice,
   type Outcome,
   type Scenario,
   type SecretOutcome,
@@ -32,6 +34,7 @@ import {
   unmet,
   type World,
 } from "./scenarios/vocabulary.ts";
+import { startWebhook } from "./scenarios/webhook.ts";
 import { attachTimeline, type TimelineEntry, timelineLine } from "./timeline.ts";
 
 export interface ScenarioResult extends Outcome {
@@ -88,13 +91,16 @@ export async function runScenario(
   const world = scenario.world ?? {};
   // Servers the scenario's world needs (GitHub's API, the receiver's function URL), closed at the end.
   const servers: { close(): Promise<void> }[] = [];
-  const github = world.github ? await startGithub(loaded, world) : undefined;
-  if (github) servers.push(github);
   const configured = scenario.configure ? scenario.configure(loaded) : loaded;
-  const parsed: Config =
-    github && configured.secretScanning
-      ? { ...configured, secretScanning: { ...configured.secretScanning, apiUrl: github.url } }
-      : configured;
+  const github = world.github ? await startGithub(configured, world) : undefined;
+  if (github) servers.push(github);
+  const webhook = world.webhook ? await startWebhook() : undefined;
+  if (webhook) servers.push(webhook);
+  const parsed = pointAtServers(
+    configured,
+    github?.url,
+    webhook && { deployments: world.webhook?.deployments ?? [], url: webhook.url },
+  );
   // A scenario that delivers recorded events runs at their time, as replay does: measured from
   // the run's start, a report would otherwise count the years between the recording and the run.
   const start = recordedStart(scenario);
@@ -126,7 +132,20 @@ export async function runScenario(
       })),
       audit: await listAudit(plane.store),
       secrets: await secretOutcomes(plane, initial),
-      ...(github ? { github: github.updates.map(({ path, body }) => ({ path, body })) } : {}),
+      ...(github
+        ? {
+            github: github.updates.map(({ path, body }) => ({ path, body })),
+            githubStatuses: [...github.statuses],
+          }
+        : {}),
+      notices: [
+        ...plane.account.sns
+          .published()
+          .map((m): Notice => ({ channel: "sns", headline: m.Subject ?? "", text: m.Message })),
+        ...(webhook?.posts ?? []).map(
+          (p): Notice => ({ channel: "webhook", headline: p.blocks[0]?.text.text ?? "", text: p.text }),
+        ),
+      ],
     };
     const failures = scenario.expect.flatMap((e) => unmet(e, outcome) ?? []);
     return { name: scenario.name, ...outcome, timeline, entries, passed: failures.length === 0, failures };
@@ -136,15 +155,45 @@ export async function runScenario(
   }
 }
 
-/** GitHub's API for the world's alerts, answering to the token Secrets Manager will hold. */
+/**
+ * GitHub's API for the world's alerts and the deployments' statuses, answering to the token
+ * Secrets Manager will hold (secret scanning's, or a deployment's write-back token).
+ */
 async function startGithub(config: Config, world: World) {
-  const tokenSecret = config.secretScanning?.tokenSecret;
+  const tokenSecret =
+    config.secretScanning?.tokenSecret ??
+    config.deployments.find((d) => d.github?.statuses)?.github?.statuses?.tokenSecret;
   const token = tokenSecret ? world.secretValues?.[tokenSecret] : undefined;
   if (!token)
     throw new Error(
-      "a scenario with a GitHub API needs secretScanning.tokenSecret in its config and that secret's value in world.secretValues",
+      "a scenario with a GitHub API needs secretScanning.tokenSecret (or a deployment's github.statuses.tokenSecret) in its config and that secret's value in world.secretValues",
     );
-  return startGithubApi({ token, alerts: [...(world.github?.alerts ?? [])] });
+  return startGithubApi({
+    token,
+    alerts: [...(world.github?.alerts ?? [])],
+    ...(world.github?.failWrites ? { failWrites: world.github.failWrites } : {}),
+  });
+}
+
+/** The config with GitHub's API and the notices' webhook pointed at the world's local servers. */
+function pointAtServers(
+  config: Config,
+  githubUrl: string | undefined,
+  webhook: { deployments: readonly string[]; url: string } | undefined,
+): Config {
+  return {
+    ...config,
+    ...(githubUrl && config.secretScanning
+      ? { secretScanning: { ...config.secretScanning, apiUrl: githubUrl } }
+      : {}),
+    deployments: config.deployments.map((d) => ({
+      ...d,
+      ...(githubUrl && d.github?.statuses
+        ? { github: { ...d.github, statuses: { ...d.github.statuses, apiUrl: githubUrl } } }
+        : {}),
+      ...(webhook?.deployments.includes(d.name) ? { notify: { webhookUrl: webhook.url } } : {}),
+    })),
+  };
 }
 
 /** The version each configured secret holds AWSCURRENT, by secret name. */
@@ -205,13 +254,13 @@ function player(
 ) {
   const digests = new Map<string, string>();
   let pushes = 0;
-  const image = (deployment: string) => {
+  const image = (deployment: string, withTag = true) => {
     const d = plane.config.deployments.find((x) => x.name === deployment);
-    if (!d?.image?.tag)
+    if (!d?.image || (withTag && !d.image.tag))
       throw new Error(
         `scenario ${scenario} needs a deployment "${deployment}" with an image repository and tag in the config`,
       );
-    return { repository: d.image.repository, tag: d.image.tag };
+    return { repository: d.image.repository, tag: d.image.tag ?? "" };
   };
   /** Moves the virtual clock forward, running each timer that falls due on the way. */
   const advance = async (seconds: number) => {
@@ -242,7 +291,9 @@ function player(
   return async function take(step: Step): Promise<void> {
     switch (step.do) {
       case "push": {
-        const { repository, tag } = image(step.deployment);
+        const { repository, tag } = step.tag
+          ? { repository: image(step.deployment, false).repository, tag: step.tag }
+          : image(step.deployment);
         const content = `${scenario}-${step.deployment}-${++pushes}`;
         digests.set(step.deployment, plane.account.ecr.pushImage(repository, tag, content));
         return plane.settle();
@@ -330,6 +381,11 @@ function player(
       }
       case "leak":
         return deliverLeak(plane, await receiverUrl());
+      case "github": {
+        const payload = structuredClone(githubExample("api.github.com", step.event, 0));
+        step.change?.(payload);
+        return deliverGithub(plane, await receiverUrl(), step.event, payload);
+      }
       case "fault":
         plane.account.injectFault({
           service: step.service,
@@ -358,16 +414,31 @@ const webhookExamples = createRequire(import.meta.url)("@octokit/webhooks-exampl
   examples: Record<string, unknown>[];
 }[];
 
-/**
- * POSTs GitHub's secret scanning alert to the receiver as GitHub delivers it: the payload's JSON,
- * its event name and a delivery id in headers, and the body's HMAC-SHA256 under the webhook
- * secret that Secrets Manager holds (read here as GitHub holds its copy; never printed).
- */
+const require = createRequire(import.meta.url);
+
+/** Example `index` of `event` in @octokit/webhooks-examples' payloads for `host`. */
+function githubExample(host: "api.github.com" | "ghes-35", event: string, index: number): GithubPayload {
+  const all = (
+    host === "ghes-35" ? webhookExamples : require("@octokit/webhooks-examples/api.github.com/index.json")
+  ) as typeof webhookExamples;
+  const example = all.find((w) => w.name === event)?.examples[index];
+  if (!example) throw new Error(`@octokit/webhooks-examples has no ${event} example ${index} for ${host}`);
+  return example;
+}
+
+/** GitHub's secret scanning alert (ghes-35 example 0, as "created"), delivered to the receiver. */
 async function deliverLeak(plane: ControlPlane, url: string): Promise<void> {
-  const example = webhookExamples.find((w) => w.name === "secret_scanning_alert")?.examples[0];
-  if (!example)
-    throw new Error("@octokit/webhooks-examples has no secret_scanning_alert example for ghes-35");
-  const body = JSON.stringify({ ...example, action: "created" });
+  const example = githubExample("ghes-35", "secret_scanning_alert", 0);
+  return deliverGithub(plane, url, "secret_scanning_alert", { ...example, action: "created" });
+}
+
+/**
+ * POSTs a payload to the receiver as GitHub delivers it: the payload's JSON, its event name and
+ * a delivery id in headers, and the body's HMAC-SHA256 under the webhook secret that Secrets
+ * Manager holds (read here as GitHub holds its copy; never printed).
+ */
+async function deliverGithub(plane: ControlPlane, url: string, event: string, payload: GithubPayload) {
+  const body = JSON.stringify(payload);
   const secret = await plane.clients.secrets.send(
     new GetSecretValueCommand({ SecretId: LOCAL_NAMES.webhookSecret }),
   );
@@ -376,7 +447,7 @@ async function deliverLeak(plane: ControlPlane, url: string): Promise<void> {
     headers: {
       "content-type": "application/json",
       "user-agent": "GitHub-Hookshot/1",
-      "x-github-event": "secret_scanning_alert",
+      "x-github-event": event,
       "x-github-delivery": randomUUID(),
       "x-hub-signature-256": await sign(secret.SecretString ?? "", body),
     },

@@ -1,6 +1,7 @@
 import type { Config, Deployment } from "@switchyard/core/config/index";
 import type { CoreDeps } from "@switchyard/core/context";
 import { readResponse } from "@switchyard/core/cost/record";
+import { waitingApproval } from "@switchyard/core/deployments/gates";
 import { scanSubjectOf } from "@switchyard/core/deployments/scan-gate";
 import { readFailover } from "@switchyard/core/failover/records";
 import { type SecretStatus, secretStatuses } from "@switchyard/core/secrets/stuck";
@@ -65,6 +66,8 @@ export interface DeploymentView {
   readonly alarms: { name: string; state: string }[];
   readonly scan?: StoredScan & { threshold?: string; image: string };
   readonly series: AliasPoint[];
+  /** The approval gate the rollout waits at (`switchyard approve|deny DEPLOYMENT` answers it). */
+  readonly waitingForApproval?: { step: number; askedAt: string; executionArn: string };
 }
 
 export interface FailoverView {
@@ -148,6 +151,7 @@ export async function readState(config: Config, deps: CoreDeps, seen: Observed):
         alarms: Object.entries(current?.alarms ?? {}).map(([name, state]) => ({ name, state })),
         ...(record ? await scanOf(deps.store, d, record) : {}),
         series,
+        ...(record?.status === "shifting" ? await approvalOf(deps, d.name) : {}),
       };
     }),
   );
@@ -240,6 +244,11 @@ function shiftStep(
     percent,
     ...(bakeUntil !== undefined && index >= 0 ? { bakeUntil } : {}),
   };
+}
+
+async function approvalOf(deps: CoreDeps, deployment: string) {
+  const waiting = await waitingApproval(deps, deployment);
+  return waiting ? { waitingForApproval: waiting } : {};
 }
 
 /** The scan of the image the deployment ships (`…/repository@sha256:…`), if one was recorded. */

@@ -4,6 +4,8 @@ import { analysisScenarios } from "./deploy-analysis.ts";
 import { budgetScenarios } from "./deploy-budget.ts";
 import { hookScenarios } from "./deploy-hooks.ts";
 import { operatorScenarios } from "./deploy-operator.ts";
+import { writebackScenarios } from "./deploy-writeback.ts";
+import { PODINFO, PODINFO_SECRET, podinfoScenarios } from "./podinfo.ts";
 import {
   advance,
   alarm,
@@ -30,27 +32,12 @@ import {
   schedule,
   shifts,
   succeeded,
-  type World,
 } from "./vocabulary.ts";
 
 const API = "api-handler:live";
 const IGNITION_DNS = ["Z1D633PJN98FT9", "api.ignition.example.com", "CNAME"] as const;
 const IGNITION_ONCALL = "oncall@ignition.example.com";
 const PAYMENTS_ONCALL = "oncall@payments.example.com";
-
-const PODINFO_SECRET = "podinfo/api";
-/**
- * The Podinfo example's world: its API secret and the GitHub token Switchyard resolves alerts
- * with (both invented: no public sample of either exists), and podinfo's own rotation function
- * (its four steps put a fresh random "token" in the JSON document).
- */
-const PODINFO: World = {
-  secretValues: {
-    [PODINFO_SECRET]: JSON.stringify({ token: "podinfo-initial-token-00000000000000000000" }),
-    "switchyard/github-token": "ghp_scenarioToken00000000000000000000000",
-  },
-  rotationFunctions: { "podinfo-rotate-api-secret": { rotator: "random", field: "token" } },
-};
 
 /** Which version holds which staging label (version ids, shortened; never a value). */
 const stagesOf =
@@ -362,4 +349,6 @@ export const scenarios: readonly Scenario[] = [
   ...hookScenarios,
   ...analysisScenarios,
   ...budgetScenarios,
+  ...podinfoScenarios,
+  ...writebackScenarios,
 ];

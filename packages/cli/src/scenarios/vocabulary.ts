@@ -2,6 +2,7 @@ import type { Config } from "@switchyard/core/config/index";
 import type { DeploymentAction } from "@switchyard/core/deployments/operator";
 import type { AuditRecord } from "@switchyard/core/store/state";
 import type { ControlPlane } from "../local/control-plane.ts";
+import type { StatusWrite } from "./github.ts";
 
 /**
  * The words a built-in scenario is written in. A scenario is data: the world it starts from,
@@ -13,8 +14,11 @@ import type { ControlPlane } from "../local/control-plane.ts";
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
 export type Step =
-  /** Pushes a new image for a deployment's repository:tag (ECR emits the push event). */
-  | { readonly do: "push"; readonly deployment: string }
+  /**
+   * Pushes a new image for a deployment's repository:tag (ECR emits the push event); `tag`
+   * pushes another tag of the repository (a release's, that a GitHub event names).
+   */
+  | { readonly do: "push"; readonly deployment: string; readonly tag?: string }
   /** Completes the basic scan of the deployment's last pushed image (ECR emits the scan event). */
   | { readonly do: "scan"; readonly deployment: string; readonly findings: Record<string, number> }
   /** Sets an alarm's state through CloudWatch's API (CloudWatch emits the state change event). */
@@ -60,6 +64,16 @@ export type Step =
    * function URL, a real HTTP server, signed with HMAC-SHA256 by the webhook secret.
    */
   | { readonly do: "leak" }
+  /**
+   * GitHub delivers the api.github.com example 0 of this event from @octokit/webhooks-examples
+   * (a `release` published, a `deployment` created: Codertocat/Hello-World), after `change`
+   * (another tag, a later time), to the webhook receiver's function URL, signed as for `leak`.
+   */
+  | {
+      readonly do: "github";
+      readonly event: "release" | "deployment";
+      readonly change?: (payload: GithubPayload) => void;
+    }
   /** The next call (or `times` calls) of one AWS action fails with this error, as AWS can fail it. */
   | {
       readonly do: "fault";
@@ -78,7 +92,11 @@ export const operate = (action: OperateStep, pushTag?: string): Step => ({
   action,
   ...(pushTag ? { pushTag } : {}),
 });
-export const push = (deployment: string): Step => ({ do: "push", deployment });
+export const push = (deployment: string, tag?: string): Step => ({
+  do: "push",
+  deployment,
+  ...(tag ? { tag } : {}),
+});
 export const scan = (deployment: string, findings: Record<string, number> = {}): Step => ({
   do: "scan",
   deployment,
@@ -112,6 +130,14 @@ export const say = (text: string | ((plane: ControlPlane) => string | Promise<st
 });
 export const rotationDue = (secret: string): Step => ({ do: "rotationDue", secret });
 export const leak = (): Step => ({ do: "leak" });
+/** A GitHub payload for a `github` step to change: its fields as the example has them. */
+// biome-ignore lint/suspicious/noExplicitAny: a webhook payload, changed in place by a scenario
+export type GithubPayload = Record<string, any>;
+export const github = (event: "release" | "deployment", change?: (payload: GithubPayload) => void): Step => ({
+  do: "github",
+  event,
+  ...(change ? { change } : {}),
+});
 export const fault = (service: string, action: string, error: string, times = 1): Step => ({
   do: "fault",
   service,
@@ -130,6 +156,16 @@ export interface Outcome {
   secrets: Record<string, SecretOutcome>;
   /** What Switchyard asked of GitHub's API, when the world has one (the token it sent is left out). */
   github?: { path: string; body: Record<string, unknown> }[];
+  /** The deployments, deployment statuses and commit statuses GitHub's API recorded, when the world has one. */
+  githubStatuses?: StatusWrite[];
+  /** Every notice published, in order: to the SNS topics (headline = Subject) and to the world's webhook. */
+  notices: Notice[];
+}
+
+export interface Notice {
+  readonly channel: "sns" | "webhook";
+  readonly headline: string;
+  readonly text: string;
 }
 
 export interface SecretOutcome {
@@ -171,6 +207,25 @@ export type Expectation =
       readonly count: number;
       readonly because: string;
     }
+  /** The headlines of the notices on one channel, in order, are exactly these. */
+  | {
+      readonly expect: "notified";
+      readonly channel: Notice["channel"];
+      readonly headlines: readonly string[];
+    }
+  /** A notice on the channel with this headline says `text`. */
+  | {
+      readonly expect: "noticeSaid";
+      readonly channel: Notice["channel"];
+      readonly headline: string;
+      readonly text: string;
+      readonly because: string;
+    }
+  /**
+   * What GitHub's API recorded of one kind, in order, each as "TARGET WHAT": a deployment as
+   * "ID REF", a deployment status as "DEPLOYMENT-ID STATE", a commit status as "SHA STATE".
+   */
+  | { readonly expect: "githubWrote"; readonly kind: StatusWrite["kind"]; readonly writes: readonly string[] }
   /** The percentages the `shifted` audit records name, in order. */
   | { readonly expect: "shifts"; readonly percents: readonly number[] }
   /**
@@ -221,6 +276,22 @@ export const auditCount = (decision: string, count: number, because: string): Ex
   because,
 });
 export const shifts = (...percents: number[]): Expectation => ({ expect: "shifts", percents });
+export const notified = (channel: Notice["channel"], ...headlines: string[]): Expectation => ({
+  expect: "notified",
+  channel,
+  headlines,
+});
+export const noticeSaid = (
+  channel: Notice["channel"],
+  headline: string,
+  text: string,
+  because: string,
+): Expectation => ({ expect: "noticeSaid", channel, headline, text, because });
+export const githubWrote = (kind: StatusWrite["kind"], ...writes: string[]): Expectation => ({
+  expect: "githubWrote",
+  kind,
+  writes,
+});
 export const rotated = (
   secret: string,
   { previous, completed, failed = 0 }: { previous: "initial" | "none"; completed: number; failed?: number },
@@ -261,6 +332,26 @@ export function unmet(e: Expectation, o: Outcome): string | undefined {
       return seen.join() === e.percents.join()
         ? undefined
         : `shifts should be ${e.percents.join()}, were ${seen.join()}`;
+    }
+    case "notified": {
+      const seen = o.notices.filter((n) => n.channel === e.channel).map((n) => n.headline);
+      return seen.join("\n") === e.headlines.join("\n")
+        ? undefined
+        : `${e.channel} notices should be ${JSON.stringify(e.headlines)}, were ${JSON.stringify(seen)}`;
+    }
+    case "noticeSaid":
+      return o.notices.some(
+        (n) => n.channel === e.channel && n.headline === e.headline && n.text.includes(e.text),
+      )
+        ? undefined
+        : e.because;
+    case "githubWrote": {
+      const seen = (o.githubStatuses ?? [])
+        .filter((w) => w.kind === e.kind)
+        .map((w) => `${w.target} ${String(w.kind === "deployment" ? w.body.ref : w.body.state)}`);
+      return seen.join() === e.writes.join()
+        ? undefined
+        : `GitHub ${e.kind} writes should be ${JSON.stringify(e.writes)}, were ${JSON.stringify(seen)}`;
     }
     case "rotated":
       return rotationProblem(e, o.secrets[e.secret]);
@@ -311,10 +402,20 @@ export interface World {
   readonly rotationFunctions?: Record<string, { readonly rotator: "random"; readonly field: string }>;
   /**
    * GitHub's REST API as a local HTTP server that knows these secret scanning alerts
-   * ("owner/repo#number"), answering to the token Secrets Manager holds; the config's
-   * `secretScanning.apiUrl` points at it.
+   * ("owner/repo#number") and takes deployments and statuses, answering to the token Secrets
+   * Manager holds; the config's `secretScanning.apiUrl` and each deployment's
+   * `github.statuses.apiUrl` point at it.
    */
-  readonly github?: { readonly alerts: readonly string[] };
+  readonly github?: {
+    readonly alerts?: readonly string[];
+    /** Answer this many deployment and status writes with HTTP 500 first (GitHub down). */
+    readonly failWrites?: number;
+  };
+  /**
+   * A Slack-compatible incoming webhook (a local HTTP server that records each post) for these
+   * deployments' notices: the runner sets their `notify.webhookUrl` to it.
+   */
+  readonly webhook?: { readonly deployments: readonly string[] };
   /** Traffic hook functions (a deployment's hooks name them) and what each reports when invoked. */
   readonly hookFunctions?: Record<string, "Succeeded" | "Failed">;
 }

@@ -309,6 +309,19 @@ function deployment(d) {
         : "none",
     ],
     ["Scan", r ? scanText(d.scan) : "—"],
+    ...(d.waitingForApproval
+      ? [
+          [
+            "Approval",
+            h(
+              "span",
+              { "data-testid": `deployment-approval-${d.name}` },
+              stateText("WAITING FOR APPROVAL", "warn"),
+              ` of step ${d.waitingForApproval.step} since ${when(d.waitingForApproval.askedAt)}`,
+            ),
+          ],
+        ]
+      : []),
   ];
   return h(
     "article",
@@ -322,6 +335,7 @@ function deployment(d) {
       facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
     ),
     r?.reason ? h("p", { class: "muted" }, r.reason) : null,
+    d.waitingForApproval ? approvalControls(d.name, d.waitingForApproval.step) : null,
     h(
       "div",
       { class: "controls" },
@@ -354,6 +368,45 @@ function deployment(d) {
         },
         "Promote now",
       ),
+    ),
+  );
+}
+
+/**
+ * Approve / Deny for a deployment waiting at its approval gate: each asks for a reason and sends
+ * the action `switchyard approve|deny DEPLOYMENT --reason R` takes (deploy-approve / deploy-deny).
+ */
+function approvalControls(name, step) {
+  const key = `approval:${name}`;
+  const answer = (decision) => () => {
+    const reason = reasonOf(key);
+    if (!reason)
+      return notify(`Give a reason to ${decision} step ${step} of ${name}: it goes into the audit log.`);
+    const verb = decision === "approve" ? "Approve" : "Deny";
+    act({ do: `deploy-${decision}`, deployment: name, reason }, `${verb} step ${step} of ${name}`);
+  };
+  return h(
+    "div",
+    { class: "controls" },
+    draftInput(key, `Reason to approve or deny step ${step} of ${name}`, "why"),
+    actionButton(
+      {
+        type: "button",
+        "data-key": `deploy-approve:${name}`,
+        "aria-label": `Approve step ${step} of ${name}`,
+        onclick: answer("approve"),
+      },
+      "Approve",
+    ),
+    actionButton(
+      {
+        type: "button",
+        class: "danger",
+        "data-key": `deploy-deny:${name}`,
+        "aria-label": `Deny step ${step} of ${name}`,
+        onclick: answer("deny"),
+      },
+      "Deny",
     ),
   );
 }

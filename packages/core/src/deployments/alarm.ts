@@ -8,6 +8,7 @@ import { notify } from "../notify/notify.ts";
 import { readControlAndDeployments, recordAudit } from "../store/state.ts";
 import { readAlias } from "./alias.ts";
 import { budgetAlarmOf, onBudgetAlarm } from "./budget.ts";
+import { deployNotice, noticeTargets } from "./notify.ts";
 import { rollBack } from "./rollback.ts";
 import { versionAlarmOwners } from "./version-alarms.ts";
 
@@ -117,6 +118,14 @@ export async function onAlarm(
         detail: out.detail,
         execution: record.executionArn,
       });
+      // The deployment's webhook hears of it too, with the reason and the timeline (the topic's notice is above).
+      const { webhookUrl } = noticeTargets(deps.config, d.name);
+      if (webhookUrl)
+        await deployNotice(
+          deps,
+          { topicArn: null, webhookUrl },
+          { kind: "rolled-back", deployment: d.name, reason, executionArn: record.executionArn },
+        );
     }
   }
   const outcome = outcomes.includes("rolled-back")

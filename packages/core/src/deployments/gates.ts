@@ -5,7 +5,7 @@ import { duration, strict } from "../config/zod.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
-import { readDeployment, recordAudit } from "../store/state.ts";
+import { type DeploymentRecord, readDeployment, recordAudit } from "../store/state.ts";
 import { expiresAfterDays, stateTable } from "../store/table.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import type { StepKit } from "./steps.ts";
@@ -152,6 +152,30 @@ export async function awaitApproval(
   return { waiting: gate.step };
 }
 
+/** Whether the execution that asked still owns the deployment, shifting, at the generation it asked under. */
+const stillWaits = (waiting: Waiting, record: DeploymentRecord | undefined) =>
+  record?.executionArn === waiting.executionArn &&
+  record.generation === waiting.generation &&
+  record.status === "shifting";
+
+/**
+ * The approval a deployment waits for now (the step, when it asked, under which execution), for
+ * the dashboard's Approve and Deny buttons; undefined when nothing waits or the wait is stale.
+ */
+export async function waitingApproval(
+  deps: CoreDeps,
+  deployment: string,
+): Promise<{ step: number; askedAt: string; executionArn: string } | undefined> {
+  const out = await awsStep("get approval", () =>
+    deps.store.db.send(
+      new GetCommand({ TableName: deps.store.table, Key: approvalKey(deployment), ConsistentRead: true }),
+    ),
+  );
+  const waiting = out.Item as Waiting | undefined;
+  if (!waiting || !stillWaits(waiting, await readDeployment(deps.store, deployment))) return undefined;
+  return { step: waiting.step, askedAt: waiting.askedAt, executionArn: waiting.executionArn };
+}
+
 /**
  * A human's answer (`switchyard approve|deny DEPLOYMENT --reason R`). Taken only while the
  * execution that asked still owns the deployment at the generation it asked under; the record
@@ -191,11 +215,7 @@ export async function decideDeployApproval(
       throw error;
     }
   };
-  const current =
-    record?.executionArn === waiting.executionArn &&
-    record.generation === waiting.generation &&
-    record.status === "shifting";
-  if (!current) {
+  if (!stillWaits(waiting, record)) {
     await take();
     throw new Error(
       `the approval ${deployment} waited for is stale: the deployment is now ${record?.status ?? "unknown"} at generation ${record?.generation ?? 0} (asked under ${waiting.generation}); nothing was answered`,

@@ -18,7 +18,8 @@ export const rollbackUnit: ReactionUnit = {
         { actions: ["cloudwatch:DescribeAlarms"], resources: ["managedAlarms"] },
         { actions: ["lambda:GetAlias", "lambda:UpdateAlias"], resources: ["managedFunctions"] },
         { actions: ["states:StopExecution"], resources: ["deployExecutions"] },
-        stateTableGrant("BatchGetItem", "PutItem", "UpdateItem"),
+        // GetItem and Query: the webhook's rolled-back notice reads the deployment's timeline.
+        stateTableGrant("BatchGetItem", "GetItem", "PutItem", "Query", "UpdateItem"),
         notificationsGrant,
         deadLetterGrant,
       ],
