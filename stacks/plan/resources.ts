@@ -1,7 +1,7 @@
 import { coveringPrefix, localFunctionName } from "../../packages/core/src/config/iam.ts";
 import type { Config } from "../../packages/core/src/config/index.ts";
 import type { ActionConfig } from "../../packages/core/src/cost/config.ts";
-import { budgetAlarmDefinitions } from "../../packages/core/src/deployments/budget.ts";
+import { budgetAlarmDefinitions } from "../../packages/core/src/deployments/slo.ts";
 import type { ResourceRef } from "../../packages/core/src/wiring.ts";
 import type { Names } from "./names.ts";
 

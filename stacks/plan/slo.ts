@@ -2,12 +2,12 @@ import type { Config } from "../../packages/core/src/config/index.ts";
 import {
   type BudgetAlarmDefinition,
   budgetAlarmDefinitions,
-} from "../../packages/core/src/deployments/budget.ts";
+} from "../../packages/core/src/deployments/slo.ts";
 
 /**
  * The error budgets' burn-rate alarms (issue #12, docs/decisions/0028-error-budgets-and-promotion.md):
  * two CloudWatch metric-math alarms per deployment that names an SLO, as core defines them
- * (deployments/budget.ts), so the stack, the local control plane and the tests create the same
+ * (deployments/slo.ts), so the stack, the local control plane and the tests create the same
  * alarms. They need no alarm action: CloudWatch puts every state change on the default bus, where
  * the rollback rule hears it.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html

@@ -1,7 +1,7 @@
 import { createAllClients } from "@switchyard/core/aws/all-clients";
 import type { AnyClient, AwsClients } from "@switchyard/core/aws/clients";
 import { type Config, parseConfig } from "@switchyard/core/config/index";
-import { budgetAlarmDefinitions } from "@switchyard/core/deployments/budget";
+import { budgetAlarmDefinitions } from "@switchyard/core/deployments/slo";
 import type { BusEvent } from "@switchyard/core/events/envelope";
 import { simulatedSecretValue } from "@switchyard/core/secrets/seed";
 import type { StateStore } from "@switchyard/core/store/state";
@@ -189,7 +189,7 @@ export async function startControlPlane(
       versions: 1,
     });
     for (const alarm of d.alarms) account.cloudwatch.seedAlarm(alarm, "OK");
-    // The error budget's burn-rate alarms, as the stack plans them (deployments/budget.ts).
+    // The error budget's burn-rate alarms, as the stack plans them (deployments/slo.ts).
     for (const alarm of budgetAlarmDefinitions(d)) account.cloudwatch.seedMetricMathAlarm(alarm);
   }
   for (const alarm of options.alarms ?? []) account.cloudwatch.seedAlarm(alarm, "OK");

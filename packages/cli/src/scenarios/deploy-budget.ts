@@ -1,5 +1,5 @@
-import { budgetAlarmName } from "@switchyard/core/deployments/budget";
 import { DeploymentSchema } from "@switchyard/core/deployments/config";
+import { budgetAlarmName } from "@switchyard/core/deployments/slo";
 import {
   alarm,
   aliasOn,

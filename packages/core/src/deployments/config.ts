@@ -24,11 +24,10 @@ import {
 } from "../config/zod.ts";
 import { GithubStatusSchema } from "../github/statuses.ts";
 import { Analysis } from "./analysis.ts";
-import { SloSchema } from "./budget.ts";
 import { ApprovalGates, approvalProblems } from "./gates.ts";
 import { TrafficHooks } from "./hooks.ts";
 import { DeployNotifySchema } from "./notify.ts";
-import { promotionIssues } from "./promotion.ts";
+import { SloSchema } from "./slo.ts";
 import { VersionAlarms } from "./version-alarms.ts";
 
 /**
@@ -298,4 +297,45 @@ export function crossDeploymentIssues(config: Record<string, unknown>, ctx: z.Re
     });
   }
   promotionIssues(config, ctx);
+}
+
+/** Cross-deployment checks of `promoteFrom`: an existing other deployment of the same repository, no cycle. */
+export function promotionIssues(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const deployments = Array.isArray(config.deployments) ? config.deployments.filter(isRecord) : [];
+  const byName = new Map(deployments.map((d) => [String(d.name), d]));
+  for (const [index, d] of deployments.entries()) {
+    const message = promotionProblem(byName, d);
+    if (message) ctx.addIssue({ code: "custom", path: ["deployments", index, "promoteFrom"], message });
+  }
+}
+
+function promotionProblem(
+  byName: Map<string, Record<string, unknown>>,
+  d: Record<string, unknown>,
+): string | undefined {
+  if (typeof d.promoteFrom !== "string") return undefined;
+  const issue = (message: string) => message;
+  const source = byName.get(d.promoteFrom);
+  if (!source)
+    return issue(
+      `names no deployment: "${d.promoteFrom}" is not in deployments (${[...byName.keys()].join(", ")}); name the staging deployment this one promotes from`,
+    );
+  if (source === d)
+    return issue("names this deployment itself: name the staging deployment it promotes from");
+  const repo = (x: Record<string, unknown>) => (isRecord(x.image) ? x.image.repository : undefined);
+  if (repo(source) !== repo(d))
+    return issue(
+      `"${d.promoteFrom}" deploys images of ${String(repo(source))}, this one of ${String(repo(d))}: a promoted digest must be in the same ECR repository; use one repository for both`,
+    );
+  const seen = new Set([d.name]);
+  for (let at = source; typeof at.promoteFrom === "string"; ) {
+    if (seen.has(at.promoteFrom))
+      return issue(
+        `promotes in a circle (${[...seen, at.promoteFrom].join(" → ")}): one deployment must start by push`,
+      );
+    seen.add(at.promoteFrom);
+    const next = byName.get(at.promoteFrom);
+    if (!next) break;
+    at = next;
+  }
 }

@@ -26,47 +26,6 @@ import type { DeployInput, DeployStepPayload } from "./input.ts";
 /** The source of the event a promotion starts its deployment with (never on the bus). */
 export const PROMOTION_SOURCE = "switchyard.promotion";
 
-/** Cross-deployment checks of `promoteFrom`: an existing other deployment of the same repository, no cycle. */
-export function promotionIssues(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const deployments = Array.isArray(config.deployments) ? config.deployments.filter(isRecord) : [];
-  const byName = new Map(deployments.map((d) => [String(d.name), d]));
-  for (const [index, d] of deployments.entries()) {
-    const message = promotionProblem(byName, d);
-    if (message) ctx.addIssue({ code: "custom", path: ["deployments", index, "promoteFrom"], message });
-  }
-}
-
-function promotionProblem(
-  byName: Map<string, Record<string, unknown>>,
-  d: Record<string, unknown>,
-): string | undefined {
-  if (typeof d.promoteFrom !== "string") return undefined;
-  const issue = (message: string) => message;
-  const source = byName.get(d.promoteFrom);
-  if (!source)
-    return issue(
-      `names no deployment: "${d.promoteFrom}" is not in deployments (${[...byName.keys()].join(", ")}); name the staging deployment this one promotes from`,
-    );
-  if (source === d)
-    return issue("names this deployment itself: name the staging deployment it promotes from");
-  const repo = (x: Record<string, unknown>) => (isRecord(x.image) ? x.image.repository : undefined);
-  if (repo(source) !== repo(d))
-    return issue(
-      `"${d.promoteFrom}" deploys images of ${String(repo(source))}, this one of ${String(repo(d))}: a promoted digest must be in the same ECR repository; use one repository for both`,
-    );
-  const seen = new Set([d.name]);
-  for (let at = source; typeof at.promoteFrom === "string"; ) {
-    if (seen.has(at.promoteFrom))
-      return issue(
-        `promotes in a circle (${[...seen, at.promoteFrom].join(" → ")}): one deployment must start by push`,
-      );
-    seen.add(at.promoteFrom);
-    const next = byName.get(at.promoteFrom);
-    if (!next) break;
-    at = next;
-  }
-}
-
 /** The deploy input's `promoteTo`: the deployments that promote from this one. */
 export function promotionInput(
   deployments: readonly Deployment[],
