@@ -159,7 +159,7 @@ async function startPromoted(
   event: BusEvent,
   image: { registry: string; region: string; repository: string; tag?: string; digest: string },
 ): Promise<void> {
-  // Imported here: the config schema imports this module (promotionIssues), and trigger.ts the schema.
+  // Imported here, not at the top: trigger.ts imports this module (promotionInput, promotionRefusal).
   const { deployInput, executionName } = await import("./trigger.ts");
   const audit = (decision: string, reason: string, executionArn?: string) =>
     recordAudit(deps.store, {
