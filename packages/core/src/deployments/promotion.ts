@@ -1,8 +1,6 @@
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type * as z from "zod";
 import type { Deployment } from "../config/index.ts";
-import { isRecord } from "../config/zod.ts";
 import type { CoreDeps, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
