@@ -1,9 +1,7 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { formatDuration } from "../config/duration.ts";
 import type { Deployment } from "../config/index.ts";
-import { duration, strict } from "../config/zod.ts";
 import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
