@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -16,7 +17,9 @@ let overHttp: DynamoDBClient;
 beforeAll(async () => {
   dynamo = await startLocalDynamo("dynalite-test");
   const options = { endpoint: dynamo.endpoint, region: "us-east-1", credentials: localCredentials };
-  inProcess = new DynamoDBClient({ ...options, requestHandler: dynamo.requestHandler });
+  // As the local control plane wires its clients: in process, without the transport middleware.
+  inProcess = new DynamoDBClient(options);
+  dynamo.plugIn(inProcess);
   overHttp = new DynamoDBClient(options);
 });
 
@@ -169,5 +172,18 @@ describe("the local DynamoDB", () => {
     expect(viaHandler).toEqual(viaHttp);
     expect(viaHandler[0]).toBe("ok");
     expect(viaHandler.slice(1).every((o) => o !== "ok")).toBe(true);
+  });
+
+  it("serves one store to both paths, and throws the SDK's modelled exception classes in process", async () => {
+    await seed("shared", "shifting");
+    const overLoopback = await overHttp.send(
+      new GetItemCommand({ TableName: dynamo.tableName, Key: key("shared"), ConsistentRead: true }),
+    );
+    expect(overLoopback.Item?.status).toEqual({ S: "shifting" });
+
+    const stale = fenced("shared", { me: "arn:exec:2", gen: "1", next: "2", status: "waiting" });
+    const error = await inProcess.send(new UpdateItemCommand(stale)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((error as ConditionalCheckFailedException).$metadata.httpStatusCode).toBe(400);
   });
 });

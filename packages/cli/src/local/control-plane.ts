@@ -106,7 +106,7 @@ export async function startControlPlane(
     dynamodbEndpoint: dynamo.endpoint,
     attach: (client, service) => {
       // The state table's client talks to dynalite in this process, not over loopback HTTP.
-      if (service === "dynamodb") client.config.requestHandler = dynamo.requestHandler;
+      if (service === "dynamodb") dynamo.plugIn(client as Parameters<LocalDynamo["plugIn"]>[0]);
       account.attach(client);
       options.attach?.(client);
     },

@@ -90,7 +90,12 @@ export function createClients(constructors: ClientConstructors, options: ClientO
         `this process was not given the ${name} client: add it to the function's client list (clientsFor)`,
       );
     }
-    return lazy(name, () => new Client(base));
+    // The SDK resolves a command class's middleware stack once and reuses it (`cacheMiddleware`,
+    // @smithy/core client config: "0-1ms per request"), which is safe here because every plug-in
+    // (the simulated account, dry-run) is attached in `lazy`, before the client's first request:
+    // middleware added after that would be ignored. Not for DynamoDB: lib-dynamodb's document
+    // client refuses the option (its commands resolve per instance).
+    return lazy(name, () => new Client({ ...base, cacheMiddleware: true }));
   };
   const clients = {
     get dynamodb() {
