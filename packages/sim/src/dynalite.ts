@@ -22,8 +22,8 @@ export interface LocalDynamo {
    * to DynamoDB's JSON wire format and deserializes the answer (document marshalling, modelled
    * exceptions), and the simulated account's middleware still authorizes and records each call;
    * what goes is the middleware that exists only for a request that leaves the process — SigV4
-   * signing, retries, user agent, host header, recursion detection, content length — about
-   * three quarters of a call's cost. Nothing is lost by it: IAM is decided by the simulated
+   * signing, retries, host header, recursion detection, content length — about two thirds of a
+   * call's cost. The user agent stays: Powertools (idempotency) places its own middleware after it. Nothing is lost by it: IAM is decided by the simulated
    * account, not by the signature (which dynalite never verified), and dynalite never throttles,
    * so the retry strategy had nothing to retry.
    */
@@ -35,7 +35,6 @@ export interface LocalDynamo {
 const TRANSPORT_MIDDLEWARE = [
   "httpSigningMiddleware",
   "retryMiddleware",
-  "getUserAgentMiddleware",
   "hostHeaderMiddleware",
   "recursionDetectionMiddleware",
   "contentLengthMiddleware",
