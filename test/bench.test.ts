@@ -64,6 +64,18 @@ describe("switchyard bench --json (quick mode)", () => {
     expect(Object.values(t.statuses).every((n) => n > 0)).toBe(true);
   });
 
+  it("prices the stream's AWS calls at the run's bare-call floors, and says how many floors replay takes", () => {
+    const t = report.replayThroughput;
+    const { floor } = report.rollbackLatency;
+    // Every cycle deploys (DynamoDB state, Lambda, Step Functions) and rolls back.
+    expect(t.calls.dynamodb).toBeGreaterThan(0);
+    expect(t.calls.other).toBeGreaterThan(0);
+
+    const floorSeconds = (t.calls.dynamodb * floor.getItemP50 + t.calls.other * floor.updateAliasP50) / 1000;
+    expect(t.floor.eventsPerSecond).toBeCloseTo(t.events / floorSeconds, -1);
+    expect(t.floor.ratio).toBeCloseTo(t.seconds / floorSeconds, 0);
+  });
+
   it("replays a stream that no rule matches with every event ignored, and reports its rate", () => {
     const t = report.noMatchThroughput;
 

@@ -21,6 +21,12 @@ export interface ReplayThroughput {
   statuses: Record<"accepted" | "ignored" | "rejected", number>;
   rollbacks: number;
   deadLetters: number;
+  /**
+   * The AWS calls the stream's reactions made while it was measured, DynamoDB's apart: the bench
+   * prices them at the bare-call floors it measures for the rollback, the part of replay's cost
+   * that is the SDK and the account rather than Switchyard's own work.
+   */
+  calls: { dynamodb: number; other: number };
 }
 
 const DEPLOYMENTS = 4;
@@ -71,11 +77,17 @@ export async function measureReplayThroughput(cycles: number): Promise<ReplayThr
   const events = mixedStream(cycles);
   let first = 0;
   let last = 0;
+  let settled = 0;
+  const calls = { dynamodb: 0, other: 0 };
   const report = await replay(config, events, {
-    prepare: () => {
+    prepare: (plane) => {
+      plane.account.onCall((call) => {
+        if (settled < events.length) calls[call.service === "dynamodb" ? "dynamodb" : "other"]++;
+      });
       first = performance.now();
     },
     onEvent: () => {
+      settled++;
       last = performance.now();
     },
   });
@@ -90,6 +102,7 @@ export async function measureReplayThroughput(cycles: number): Promise<ReplayThr
     statuses,
     rollbacks: report.executions.filter((e) => e.outcome === "rolled-back").length,
     deadLetters: report.deadLetters.length,
+    calls,
   };
 }
 
