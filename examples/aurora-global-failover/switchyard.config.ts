@@ -5,8 +5,10 @@ import { defineConfig } from "../../packages/core/src/config/index.ts";
 // data loss allowed up to the replication lag). A start by hand (`switchyard failover start
 // payments`) means the primary is healthy: a planned switchover (SwitchoverGlobalCluster), no data
 // loss. Failback is a planned switchover back to the eu-west-1 cluster.
+// The stack runs in a third Region (the default, us-east-1), so the on-call topic is there too: SNS
+// takes a Publish only in the topic's own Region, and a topic in eu-west-1 is refused at load.
 export default defineConfig({
-  notifications: { topicArn: "arn:aws:sns:eu-west-1:123456789012:payments-oncall" },
+  notifications: { topicArn: "arn:aws:sns:us-east-1:123456789012:payments-oncall" },
   failover: {
     runbooks: [
       {

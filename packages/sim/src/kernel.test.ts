@@ -4,6 +4,7 @@ import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { describe, expect, it } from "vitest";
@@ -144,6 +145,21 @@ describe("the simulated services keep their resources by region", () => {
     await expect(send(east)).rejects.toMatchObject({ name: "AWS.SimpleQueueService.NonExistentQueue" });
     expect(account.sqs.messages("dead-letters", "us-west-2")).toHaveLength(1);
     expect(account.sqs.messages("dead-letters")).toEqual([]);
+  });
+
+  it("SNS: a topic takes a Publish from a client of its region only, answering InvalidParameter elsewhere", async () => {
+    const account = new SimulatedAccount({ region: "us-east-1" });
+    const topic = account.sns.createTopic("arn:aws:sns:us-west-2:123456789012:oncall");
+    const { east, west } = both(account, (region) => new SNSClient({ region, credentials }));
+    const publish = (client: SNSClient) =>
+      client.send(new PublishCommand({ TopicArn: topic, Message: "failover done" }));
+
+    await publish(west);
+    await expect(publish(east)).rejects.toMatchObject({
+      name: "InvalidParameterException",
+      message: "Invalid parameter: TopicArn",
+    });
+    expect(account.sns.published(topic).map((m) => m.Message)).toEqual(["failover done"]);
   });
 
   it("Secrets Manager: a secret is read from its region only, by name or ARN", async () => {

@@ -356,6 +356,17 @@ describe("parseConfig rejects, naming the field and the fix:", () => {
     );
   });
 
+  it("a notification topic outside the stack's Region, where SNS would refuse every Publish", () => {
+    const topicArn = "arn:aws:sns:eu-west-1:123456789012:oncall";
+
+    expect(issueAt({ notifications: { topicArn } }, "notifications.topicArn")).toBe(
+      'notifications.topicArn: the topic is in eu-west-1 but the stack runs in us-east-1, and SNS takes a Publish only in the topic\'s own Region: use a topic in us-east-1, or set region to "eu-west-1"',
+    );
+    expect(parseConfig({ region: "eu-west-1", notifications: { topicArn } }).notifications.topicArn).toBe(
+      topicArn,
+    );
+  });
+
   it("a deployment name that cannot go into an execution name, suggesting one that can", () => {
     expect(issueAt(withDeployment({ name: "API Handler" }), "deployments[0].name")).toContain(
       'Step Functions execution names), e.g. "api-handler"',

@@ -88,6 +88,7 @@ export const ConfigSchema = strict({
   .superRefine(crossDeploymentIssues, evenWithOtherIssues)
   .superRefine(iamIssues, evenWithOtherIssues)
   .superRefine(secretKeyIssues, evenWithOtherIssues)
+  .superRefine(notificationIssues, evenWithOtherIssues)
   // The stack's account and region are always acted for: it is where Switchyard itself runs. So
   // are the regions a failover runbook names: it acts there, and its AWS Health trigger listens there.
   .transform(({ provenance, ...config }) => ({
@@ -103,6 +104,26 @@ export const ConfigSchema = strict({
       ],
     },
   }));
+
+/**
+ * The notification topic must be in the stack's Region: "You can publish messages only to topics
+ * and endpoints in the same AWS Region" (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html),
+ * and every notice is published from there — by the functions' SNS client and by the failover state
+ * machine's `sns:publish` task. A topic elsewhere would be answered `InvalidParameter` on every
+ * notice, and would fail the failover execution at its last step, after the failover was done.
+ */
+function notificationIssues(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const topicArn = (config.notifications as { topicArn?: unknown } | undefined)?.topicArn;
+  if (typeof topicArn !== "string") return;
+  const topicRegion = topicArn.split(":")[3];
+  const region = String(config.region ?? "us-east-1");
+  if (topicRegion && topicRegion !== region)
+    ctx.addIssue({
+      code: "custom",
+      path: ["notifications", "topicArn"],
+      message: `the topic is in ${topicRegion} but the stack runs in ${region}, and SNS takes a Publish only in the topic's own Region: use a topic in ${region}, or set region to "${topicRegion}"`,
+    });
+}
 
 /** What `defineConfig` accepts: the file as written, defaults optional. */
 export type ConfigInput = z.input<typeof ConfigSchema>;

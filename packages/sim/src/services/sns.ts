@@ -37,6 +37,12 @@ export class SnsService {
   handle(action: string, input: Record<string, unknown>): unknown {
     if (action !== "Publish") return fail("InvalidAction", `the simulated SNS does not implement ${action}`);
     const arn = String(input.TopicArn ?? "");
+    // "You can publish messages only to topics and endpoints in the same AWS Region": a client of
+    // another Region is answered InvalidParameter, as AWS does, not delivered across Regions.
+    // https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+    const topicRegion = arn.split(":")[3];
+    if (topicRegion !== undefined && topicRegion !== this.#kernel.clientRegion())
+      return fail("InvalidParameterException", "Invalid parameter: TopicArn");
     const messages = this.#topics.get(arn);
     if (!messages) return fail("NotFoundException", "Topic does not exist");
     const message: PublishedMessage = {
