@@ -157,8 +157,8 @@ async function startPromoted(
   event: BusEvent,
   image: { registry: string; region: string; repository: string; tag?: string; digest: string },
 ): Promise<void> {
-  // Imported here, not at the top: trigger.ts imports this module (promotionInput, promotionRefusal).
-  const { deployInput, executionName } = await import("./trigger.ts");
+  // Imported here, not at the top: start.ts imports this module (promotionInput).
+  const { deployInput, executionName } = await import("./start.ts");
   const audit = (decision: string, reason: string, executionArn?: string) =>
     recordAudit(deps.store, {
       reaction: "deploy",
