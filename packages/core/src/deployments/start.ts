@@ -7,14 +7,24 @@ import { gateInput } from "./gates.ts";
 import { hookInput } from "./hooks.ts";
 import type { DeployInput } from "./input.ts";
 import { reportingInput } from "./notify.ts";
-import { promotionInput } from "./promotion.ts";
 import { versionAlarmInput } from "./version-alarms.ts";
 
 /*
  * What starts one deploy execution: its name and its self-contained input. Apart from trigger.ts
  * so that the deploy steps (a promotion starts the promoted deployment's execution) do not bundle
- * the trigger (its ECR reads, the event handling).
+ * the trigger (its ECR reads, the event handling); with `promotionInput` here, promotion.ts
+ * imports this module statically: a dynamic import() makes esbuild wrap every module behind it
+ * in a lazy initialiser, which defeats tree-shaking of whole SDK clients (ADR 0031).
  */
+
+/** The deploy input's `promoteTo`: the deployments that promote from this one. */
+export function promotionInput(
+  deployments: readonly Deployment[],
+  deployment: Deployment,
+): { promoteTo?: string[] } {
+  const to = deployments.filter((d) => d.promoteFrom === deployment.name).map((d) => d.name);
+  return to.length > 0 ? { promoteTo: to } : {};
+}
 
 /**
  * Execution names are derived from the event id: a duplicate delivery of the same push asks
