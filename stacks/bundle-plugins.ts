@@ -14,8 +14,9 @@ const ENV_ONLY = fileURLToPath(new URL("../packages/functions/src/env-credential
 
 /**
  * The SDK clients' default credential chain → the environment's credentials only
- * (packages/functions/src/env-credentials.ts): deploy-steps 81 KB smaller, and no bundle loads
- * node:http (nor Node's undici behind its WebSocket export) at import. SST's plugin bridge
+ * (packages/functions/src/env-credentials.ts): every bundle ~110 KB smaller (the SSO, STS,
+ * shared-file, process, web-identity, container and instance-metadata providers), and no bundle
+ * loads node:http at import, nor with it Node's undici (ADR 0031). SST's plugin bridge
  * (platform/functions/nodejs-runtime/plugin.mjs) tests each filter against the string
  * "undefined" rather than the import's path and passes every import to the callback that
  * matches, so the filter takes both and the callback checks the path itself.
