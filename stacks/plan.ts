@@ -18,7 +18,13 @@ import { resolveResources } from "./plan/resources.ts";
 import { planDeadLetterQueue, planForwarding, planRules } from "./plan/rules.ts";
 import { secretKeys } from "./plan/secret-keys.ts";
 import { planBudgetAlarms } from "./plan/slo.ts";
-import { planSecretRotations, planTable, planWebhookSecret, type StackPlan } from "./plan/stack.ts";
+import {
+  BUNDLE_PLUGINS,
+  planSecretRotations,
+  planTable,
+  planWebhookSecret,
+  type StackPlan,
+} from "./plan/stack.ts";
 
 /**
  * The stack plan's public entry: `planStack` draws up everything the Switchyard stack creates as
@@ -82,7 +88,7 @@ export function planStack(
     dashboard: planDashboard(n, { deadLetterQueue, functions, alarms }),
     resources,
     unscopedActions: { ...UNSCOPED },
-    bundle: { format: "esm", minify: true },
+    bundle: { format: "esm", minify: true, plugins: BUNDLE_PLUGINS },
   };
 
   const problems = [

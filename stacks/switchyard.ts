@@ -111,7 +111,9 @@ export function createStack(plan: StackPlan): {
             : {}),
           // No `esbuild.target`: SST passes on only `esNNNN` targets (a `node22` is dropped) and
           // derives es2023 from the nodejs22.x runtime itself (pkg/runtime/node/build.go).
-          nodejs: { format: plan.bundle.format, minify: plan.bundle.minify },
+          // The plugins file swaps the SDK's default credential chain for the environment's
+          // credentials (stacks/bundle-plugins.ts): SST passes on no `esbuild.alias`.
+          nodejs: { format: plan.bundle.format, minify: plan.bundle.minify, plugins: plan.bundle.plugins },
           // Failed asynchronous invocations (EventBridge, after its own retries) go to the DLQ.
           ...(failure ? { retries: failure.retries } : {}),
           transform: {

@@ -37,6 +37,8 @@ export interface NodeProperties {
   splitting?: boolean;
   sourcemap?: boolean;
   architecture?: string;
+  /** A file that default-exports esbuild plugins, from the project's root (build.go `plugin`). */
+  plugins?: string;
   esbuild?: {
     target?: string;
     external?: string[];
@@ -132,6 +134,7 @@ async function buildNode(root: string, input: BuildInput, out: string): Promise<
     },
     nodePaths: options.nodePaths ?? [],
     define: options.define ?? {},
+    plugins: props.plugins ? (await import(join(root, props.plugins))).default : [],
     ...(props.minify ? { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true } : {}),
     logLevel: "silent",
   });

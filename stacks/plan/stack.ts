@@ -44,9 +44,15 @@ export interface StackPlan {
   resources: Record<ResourceRef, string[]>;
   /** Actions granted on Resource "*", each with the AWS-documented reason it cannot be scoped. */
   unscopedActions: Record<string, string>;
-  /** Bundling of every function (SST's `nodejs` options; SST derives the target from the runtime). */
-  bundle: { format: "esm"; minify: true };
+  /**
+   * Bundling of every function (SST's `nodejs` options; SST derives the target from the runtime):
+   * `plugins` is the esbuild plugins' file, from the repository root (stacks/bundle-plugins.ts).
+   */
+  bundle: { format: "esm"; minify: true; plugins: string };
 }
+
+/** The esbuild plugins every function is bundled with (SST's `nodejs.plugins`, from sst.config.ts's directory). */
+export const BUNDLE_PLUGINS = "stacks/bundle-plugins.ts";
 
 export interface TablePlan {
   name: string;

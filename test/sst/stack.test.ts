@@ -176,7 +176,12 @@ describe("the SST program under Pulumi mocks", () => {
       ).args as BuildInput;
       expect(build.handler).toBe(f.handler);
       expect(build.runtime).toBe("nodejs22.x");
-      expect(build.properties).toMatchObject({ format: "esm", minify: true, architecture: "arm64" });
+      expect(build.properties).toMatchObject({
+        format: "esm",
+        minify: true,
+        architecture: "arm64",
+        plugins: plan.bundle.plugins,
+      });
       // A target SST does not know is silently replaced by the runtime's (es2023 for nodejs22.x).
       const target = build.properties.esbuild?.target;
       if (target !== undefined) expect(sstEsbuildTargets.has(target.toLowerCase()), target).toBe(true);

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { functions } from "@switchyard/core/wiring";
 import { type BuildOptions, build } from "esbuild";
+import lambdaBundlePlugins from "../../../../stacks/bundle-plugins.ts";
 import { median, round } from "./stats.ts";
 
 export interface FunctionBundle {
@@ -41,7 +42,8 @@ const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
  * esbuild with bundle, ESM, platform node, mainFields module,main, keepNames, and a banner that
  * gives ESM bundles `require`. Its externals are only `sharp`, `pg-native` and what
  * `nodejs.install`/`nodejs.esbuild.external` add, so AWS SDK v3 is bundled on nodejs22.x as
- * well, and so it is here. `nodejs.minify` is on for deploys. The target is the runtime's.
+ * well, and so it is here. `nodejs.minify` is on for deploys. The target is the runtime's. The
+ * plugins are the ones the stack names in `nodejs.plugins` (stacks/bundle-plugins.ts).
  */
 const bundleOptions: BuildOptions = {
   bundle: true,
@@ -57,6 +59,7 @@ const bundleOptions: BuildOptions = {
       "const require = topLevelCreateRequire(import.meta.url);",
     ].join("\n"),
   },
+  plugins: lambdaBundlePlugins,
   metafile: true,
   logLevel: "silent",
 };

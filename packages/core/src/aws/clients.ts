@@ -59,7 +59,10 @@ export interface ClientOptions {
   attach?: (client: AnyClient, service: string) => void;
   /** Endpoint for DynamoDB (dynalite locally); other services use the SDK default. */
   dynamodbEndpoint?: string;
-  /** Static credentials for local endpoints; real deployments use the default provider chain. */
+  /**
+   * Static credentials for local endpoints; real deployments use the default provider chain,
+   * which the Lambda bundles narrow to the environment's credentials (stacks/bundle-plugins.ts).
+   */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 

@@ -1,14 +1,14 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { DescribeExecutionCommand, RedriveExecutionCommand } from "@aws-sdk/client-sfn";
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Deployment } from "../config/index.ts";
-import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
+import type { ReactionResult, TriggerDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { imageRegistry } from "../provenance.ts";
 import { automationPaused, readDeployment, recordAudit } from "../store/state.ts";
-import { stateTable } from "../store/table.ts";
 import { unfreeze } from "./budget.ts";
+import { holdKey, type RolloutHold, readHold, rolloutHeld } from "./hold.ts";
 import {
   BREAK_GLASS_DEPLOY,
   type DeployNoticeKind,
@@ -79,45 +79,6 @@ async function holdWrite(name: string, send: () => Promise<unknown>): Promise<vo
       );
     throw error;
   }
-}
-
-const holdKey = (deployment: string) => ({
-  [stateTable.partitionKey]: `deployment#${deployment}`,
-  [stateTable.sortKey]: "hold",
-});
-
-export interface RolloutHold {
-  readonly executionArn: string;
-  readonly generation: number;
-  readonly by: string;
-  readonly reason: string;
-  readonly at: string;
-}
-
-async function readHold(deps: CoreDeps, deployment: string): Promise<RolloutHold | undefined> {
-  const out = await awsStep("read rollout hold", () =>
-    deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: holdKey(deployment), ConsistentRead: true }),
-    ),
-  );
-  if (!out.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...hold } = out.Item;
-  return hold as RolloutHold;
-}
-
-/**
- * Why this execution's rollout is held by an operator, or undefined. A hold names the one
- * execution (and generation) it was put on: it never holds a later rollout, and the deploy
- * steps read it before every step (checkAlarms).
- */
-export async function rolloutHeld(
-  deps: CoreDeps,
-  deployment: string,
-  executionArn: string,
-): Promise<string | undefined> {
-  const hold = await readHold(deps, deployment);
-  if (!hold || hold.executionArn !== executionArn) return undefined;
-  return `paused by ${hold.by}: ${hold.reason}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { automationPaused, queueDeploy, readDeployment, recordAudit } from "../s
 import { stateTable } from "../store/table.ts";
 import { readAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
+import { deployInput, executionName } from "./start.ts";
 
 /**
  * Promotion between environments (issue #12, docs/decisions/0028-error-budgets-and-promotion.md):
@@ -23,15 +24,6 @@ import type { DeployInput, DeployStepPayload } from "./input.ts";
 
 /** The source of the event a promotion starts its deployment with (never on the bus). */
 export const PROMOTION_SOURCE = "switchyard.promotion";
-
-/** The deploy input's `promoteTo`: the deployments that promote from this one. */
-export function promotionInput(
-  deployments: readonly Deployment[],
-  deployment: Deployment,
-): { promoteTo?: string[] } {
-  const to = deployments.filter((d) => d.promoteFrom === deployment.name).map((d) => d.name);
-  return to.length > 0 ? { promoteTo: to } : {};
-}
 
 /** A digest that passed a deployment a promoted one promotes from. */
 interface Passed {
@@ -157,8 +149,6 @@ async function startPromoted(
   event: BusEvent,
   image: { registry: string; region: string; repository: string; tag?: string; digest: string },
 ): Promise<void> {
-  // Imported here, not at the top: trigger.ts imports this module (promotionInput, promotionRefusal).
-  const { deployInput, executionName } = await import("./trigger.ts");
   const audit = (decision: string, reason: string, executionArn?: string) =>
     recordAudit(deps.store, {
       reaction: "deploy",
