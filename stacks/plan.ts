@@ -64,7 +64,7 @@ export function planStack(
   const resources = resolveResources(config, n);
   const keys = secretKeys(config, n);
   const functions = planFunctions(n, input, resources, { secretKeys: keys, config });
-  const rules = planRules(n);
+  const rules = planRules(config, n);
   const deadLetterQueue = planDeadLetterQueue(n, rules);
   const stateMachines = planStateMachines(n, resources, keys);
   const alarms = planAlarms(config, n, { deadLetterQueue, functions, stateMachines });

@@ -6,6 +6,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import ignition from "../examples/ignition-failover/switchyard.config.ts";
 import { fleet } from "../packages/core/src/config/fleet.ts";
 import { type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
@@ -239,7 +240,30 @@ describe("planStack", () => {
     const fiveHundred = planStack(fleet(500), RAISED_QUOTA);
 
     expect(fiveHundred.rules).toEqual(one.rules);
-    expect(one.rules).toHaveLength(rules.length);
+    // All of core's rules but the failover trigger's alarm rule: no runbook names an alarm here.
+    expect(one.rules).toHaveLength(rules.length - 1);
+    expect(one.rules.some((r) => r.name.endsWith("failover-on-health-alarm"))).toBe(false);
+  });
+
+  it("plans the failover trigger's alarm rule for the alarms the runbooks name, and only those", () => {
+    const input = structuredClone(ignition) as { failover: { runbooks: { triggers: unknown }[] } };
+    for (const runbook of input.failover.runbooks)
+      runbook.triggers = {
+        // One alarm by name (the stack's region), one by ARN in the secondary region: its events
+        // come forwarded to the stack's bus under the alarm's own name.
+        alarms: ["ignition-primary-health", "arn:aws:cloudwatch:us-west-2:123456789012:alarm:ignition-lag"],
+        health: false,
+      };
+
+    const plan = planStack(input as ConfigInput, { stage: STAGE });
+    const rule = plan.rules.find((r) => r.name.endsWith("failover-on-health-alarm"));
+
+    expect(JSON.parse(rule?.pattern ?? "null")).toEqual({
+      source: ["aws.cloudwatch"],
+      "detail-type": ["CloudWatch Alarm State Change"],
+      detail: { state: { value: ["ALARM"] }, alarmName: ["ignition-lag", "ignition-primary-health"] },
+    });
+    expect(rule?.target.function).toBe("failover-trigger");
   });
 
   it("fits the example config's environment in Lambda's 4 KB", () => {

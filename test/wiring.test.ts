@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ENV } from "../packages/core/src/context.ts";
 import { matchesPattern, validatePattern } from "../packages/core/src/events/pattern.ts";
-import { functions, rules, stateMachines, units } from "../packages/core/src/wiring.ts";
+import { functions, rules, rulesFor, stateMachines, units } from "../packages/core/src/wiring.ts";
 import type { State } from "../packages/core/src/workflows/asl.ts";
 
 type AwsEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
@@ -254,5 +254,42 @@ describe("core's rules against AWS's sample events", () => {
     const matched = rules.filter((rule) => matchesPattern(rule.pattern, event())).map((rule) => rule.name);
 
     expect(matched).toEqual(expected);
+  });
+});
+
+describe("the rules a config deploys", () => {
+  const metricAlarm = () => fixture("cloudwatch/alarm-state-change-metric.json");
+  const runbooks = (alarms: string[]) => ({ failover: { runbooks: [{ triggers: { alarms } }] } }) as never;
+  const matched = (config: Parameters<typeof rulesFor>[0], event: AwsEvent) =>
+    rulesFor(config)
+      .filter((rule) => matchesPattern(rule.pattern, event))
+      .map((rule) => rule.name);
+
+  it("send an alarm no runbook names to the rollback function only", () => {
+    expect(matched(runbooks([]), metricAlarm())).toEqual(["rollback-on-alarm"]);
+    expect(matched(runbooks(["another-alarm"]), metricAlarm())).toEqual(["rollback-on-alarm"]);
+  });
+
+  it("send a runbook's trigger alarm, named by name or by ARN, to the failover trigger as well", () => {
+    const name = String(metricAlarm().detail.alarmName);
+    const arn = `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${name}`;
+
+    expect(matched(runbooks([name]), metricAlarm())).toEqual([
+      "rollback-on-alarm",
+      "failover-on-health-alarm",
+    ]);
+    expect(matched(runbooks([arn]), metricAlarm())).toEqual([
+      "rollback-on-alarm",
+      "failover-on-health-alarm",
+    ]);
+    for (const rule of rulesFor(runbooks([name, arn]))) expect(validatePattern(rule.pattern)).toEqual([]);
+  });
+
+  it("keep every other rule as core writes it, whatever the runbooks", () => {
+    const others = (config: Parameters<typeof rulesFor>[0]) =>
+      rulesFor(config).filter((rule) => rule.name !== "failover-on-health-alarm");
+
+    expect(others(runbooks([]))).toEqual(rules.filter((rule) => rule.name !== "failover-on-health-alarm"));
+    expect(others(runbooks(["a", "b"]))).toEqual(others(runbooks([])));
   });
 });

@@ -1,5 +1,5 @@
 import type { Config } from "../../packages/core/src/config/index.ts";
-import { type FunctionName, forwardingRules, rules } from "../../packages/core/src/wiring.ts";
+import { type FunctionName, forwardingRules, rulesFor } from "../../packages/core/src/wiring.ts";
 import { DEFAULT_BUS, type Names } from "./names.ts";
 
 export interface RulePlan {
@@ -99,9 +99,9 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 86_400;
  */
 const RULE_RETRY_POLICY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 3600 };
 
-/** Each rule of core's wiring on the default bus, targeting its function with the dead-letter queue. */
-export function planRules(n: Names): RulePlan[] {
-  return rules.map((rule) => ({
+/** Each rule core's wiring asks for this config on the default bus, targeting its function with the dead-letter queue. */
+export function planRules(config: Config, n: Names): RulePlan[] {
+  return rulesFor(config).map((rule) => ({
     name: n.ruleName(rule.name),
     arn: n.ruleArn(rule.name),
     description: rule.description,

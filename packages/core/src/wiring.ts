@@ -43,10 +43,35 @@ export const units: readonly ReactionUnit[] = [
 export const functions: readonly FunctionSpec[] = units.flatMap((unit) => unit.functions);
 
 /**
- * Rules do not depend on the config: their number stays the same for 1 or 500 deployments,
- * and the functions select the deployments an event concerns.
+ * Every unit's rules, as they are written: the same for 1 or 500 deployments, the functions
+ * selecting the deployments an event concerns. What a config deploys is `rulesFor(config)`.
  */
 export const rules: readonly RuleSpec[] = units.flatMap((unit) => unit.rules);
+
+/**
+ * The rules a config deploys: `rules`, with the failover trigger's alarm rule narrowed to the
+ * alarms the runbooks name (by name, or by ARN — a forwarded event keeps the alarm's own name),
+ * and left out when they name none. Every other rule, the rollback's included, is the same for
+ * every config. The failover trigger acts only on the alarms its runbooks name, so an alarm no
+ * runbook names would only cost an invocation — one for every alarm of the account going to
+ * ALARM — and would run beside the rollback function on the alarms that guard deployments.
+ * A few names per runbook keep the pattern far inside EventBridge's pattern size.
+ */
+export function rulesFor(config: Pick<Config, "failover">): RuleSpec[] {
+  const names = [
+    ...new Set(
+      config.failover.runbooks.flatMap((r) =>
+        r.triggers.alarms.map((alarm) => ALARM_ARN.exec(alarm)?.[2] ?? alarm),
+      ),
+    ),
+  ].sort();
+  return rules.flatMap((rule) => {
+    if (rule.name !== TRIGGER_ALARM_RULE) return [rule];
+    if (names.length === 0) return [];
+    const detail = rule.pattern.detail as Record<string, unknown>;
+    return [{ ...rule, pattern: { ...rule.pattern, detail: { ...detail, alarmName: names } } }];
+  });
+}
 
 /**
  * Sources whose events AWS puts only on the default bus of the region they concern, and the regions

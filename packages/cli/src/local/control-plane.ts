@@ -8,7 +8,7 @@ import type { StateStore } from "@switchyard/core/store/state";
 import {
   forwardingRules,
   functions,
-  rules,
+  rulesFor,
   type StateMachineName,
   stateMachines,
 } from "@switchyard/core/wiring";
@@ -165,7 +165,7 @@ export async function startControlPlane(
       }),
     );
   }
-  for (const rule of rules) {
+  for (const rule of rulesFor(config)) {
     account.events.addRule({
       name: rule.name,
       pattern: rule.pattern,

@@ -103,7 +103,8 @@ export const failoverUnit: StepsUnit<typeof failoverStepSpec> = {
   rules: [
     {
       name: "failover-on-health-alarm",
-      description: "CloudWatch alarms going to ALARM (the function knows which alarms trigger runbooks)",
+      description:
+        "The runbooks' trigger alarms going to ALARM (the pattern lists their names for each config: wiring's rulesFor)",
       pattern: {
         source: ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
