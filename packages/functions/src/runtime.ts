@@ -168,12 +168,17 @@ export function eventHandler<R>(
     .use(deadLetters(reaction, provider));
 }
 
-/** One EMF metric per outcome, dimensioned by reaction, published at once. */
+/**
+ * One EMF metric per outcome, dimensioned by reaction, published at once: what `singleMetric()`
+ * does, on the container's one Metrics instead of a new one (with its own console) per outcome,
+ * ~50 µs less each. From the dimension to the flush it is synchronous, so invocations interleaved
+ * in one process (the local control plane) never mix their dimensions; the flush clears them.
+ */
 function count(reaction: string, name: string): void {
   metrics ??= new Metrics({ namespace: "Switchyard", serviceName: "switchyard" });
-  const single = metrics.singleMetric();
-  single.addDimension("reaction", reaction);
-  single.addMetric(name, MetricUnit.Count, 1);
+  metrics.addDimension("reaction", reaction);
+  metrics.addMetric(name, MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
 }
 
 /**
