@@ -23,9 +23,10 @@ export interface LocalDynamo {
    * exceptions), and the simulated account's middleware still authorizes and records each call;
    * what goes is the middleware that exists only for a request that leaves the process — SigV4
    * signing, retries, host header, recursion detection, content length — about two thirds of a
-   * call's cost. The user agent stays: Powertools (idempotency) places its own middleware after it. Nothing is lost by it: IAM is decided by the simulated
-   * account, not by the signature (which dynalite never verified), and dynalite never throttles,
-   * so the retry strategy had nothing to retry.
+   * call's cost. The user agent stays: Powertools (idempotency) places its own middleware after
+   * it. Nothing is lost by it: IAM is decided by the simulated account, not by the signature
+   * (which dynalite never verified), and dynalite never throttles, so the retry strategy had
+   * nothing to retry (faults injected into DynamoDB calls are thrown before it, as before).
    */
   plugIn(client: Pick<DynamoDBClient, "config" | "middlewareStack">): void;
   close(): Promise<void>;
