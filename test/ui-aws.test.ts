@@ -148,11 +148,15 @@ describe("switchyard ui --aws, the command", { timeout: SLOW }, () => {
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
     child.stderr.on("data", (d: Buffer) => (stderr += d));
+    // The whole banner, not only its first line: the command listens for SIGTERM once it has
+    // printed it, and a test that acted on the first line alone could stop it a moment too early.
     const url = await eventually(
-      "the dashboard's address",
+      "the dashboard's address and its banner",
       () => {
         if (child.exitCode !== null) throw new Error(`ui --aws exited ${child.exitCode}: ${stderr}`);
-        return /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
+        return stdout.includes("stop with Ctrl-C")
+          ? /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1]
+          : undefined;
       },
       60_000,
     );
