@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Deployment } from "../config/index.ts";
 import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
@@ -7,7 +7,7 @@ import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import type { AlarmStateChangeDetail } from "../events/parse.ts";
 import { notify } from "../notify/notify.ts";
-import { readControlAndDeployments, recordAudit } from "../store/state.ts";
+import { readControlAndDeployments, readItem, recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
 import { readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
@@ -55,15 +55,8 @@ const freezeKey = (deployment: string) => ({
   [stateTable.sortKey]: "freeze",
 });
 
-export async function readFreeze(deps: CoreDeps, deployment: string): Promise<Freeze | undefined> {
-  const out = await awsStep("read deploy freeze", () =>
-    deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: freezeKey(deployment), ConsistentRead: true }),
-    ),
-  );
-  if (!out.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...freeze } = out.Item;
-  return freeze as Freeze;
+export function readFreeze(deps: CoreDeps, deployment: string): Promise<Freeze | undefined> {
+  return readItem<Freeze>(deps.store, "read deploy freeze", freezeKey(deployment));
 }
 
 type Verdict = { verdict: "alarm" | "hold" | "frozen"; reason: string };

@@ -1,6 +1,5 @@
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { CoreDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
+import { readItem } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
 
 /*
@@ -22,15 +21,8 @@ export interface RolloutHold {
   readonly at: string;
 }
 
-export async function readHold(deps: CoreDeps, deployment: string): Promise<RolloutHold | undefined> {
-  const out = await awsStep("read rollout hold", () =>
-    deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: holdKey(deployment), ConsistentRead: true }),
-    ),
-  );
-  if (!out.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...hold } = out.Item;
-  return hold as RolloutHold;
+export function readHold(deps: CoreDeps, deployment: string): Promise<RolloutHold | undefined> {
+  return readItem<RolloutHold>(deps.store, "read rollout hold", holdKey(deployment));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { awsStep } from "../errors.ts";
-import type { StateStore } from "../store/state.ts";
+import { readItem, type StateStore } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
 
 /** One record per runbook: the pending approval, the last run and its report. */
@@ -22,13 +22,8 @@ const signalKey = (region: string) => ({
   [stateTable.sortKey]: region,
 });
 
-export async function readFailover(store: StateStore, runbook: string): Promise<FailoverRecord | undefined> {
-  const out = await awsStep("read failover record", () =>
-    store.db.send(new GetCommand({ TableName: store.table, Key: key(runbook), ConsistentRead: true })),
-  );
-  if (!out.Item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = out.Item;
-  return record as FailoverRecord;
+export function readFailover(store: StateStore, runbook: string): Promise<FailoverRecord | undefined> {
+  return readItem<FailoverRecord>(store, "read failover record", key(runbook));
 }
 
 /** Merges fields into the runbook's record (created on first write). */

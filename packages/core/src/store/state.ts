@@ -225,6 +225,23 @@ export async function readDeployment(
 }
 
 /** An item of the table as a deployment record; records written before fencing are generation 0. */
+/**
+ * One item of the state table, strongly consistent, as its fields without the key attributes;
+ * undefined when there is none. `what` names the read in errors (awsStep).
+ */
+export async function readItem<T>(
+  store: StateStore,
+  what: string,
+  key: Record<string, string>,
+): Promise<T | undefined> {
+  const out = await awsStep(what, () =>
+    store.db.send(new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true })),
+  );
+  if (!out.Item) return undefined;
+  const { [stateTable.partitionKey]: _pk, [stateTable.sortKey]: _sk, ...fields } = out.Item;
+  return fields as T;
+}
+
 function asDeploymentRecord(item: Record<string, unknown> | undefined): DeploymentRecord | undefined {
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, ...record } = item;
