@@ -1,11 +1,11 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { duration, strict } from "../config/zod.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
-import { type DeploymentRecord, readDeployment, recordAudit } from "../store/state.ts";
+import { type DeploymentRecord, readDeployment, readItem, recordAudit } from "../store/state.ts";
 import { expiresAfterDays, stateTable } from "../store/table.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import type { StepKit } from "./steps.ts";
@@ -166,12 +166,7 @@ export async function waitingApproval(
   deps: CoreDeps,
   deployment: string,
 ): Promise<{ step: number; askedAt: string; executionArn: string } | undefined> {
-  const out = await awsStep("get approval", () =>
-    deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: approvalKey(deployment), ConsistentRead: true }),
-    ),
-  );
-  const waiting = out.Item as Waiting | undefined;
+  const waiting = await readItem<Waiting>(deps.store, "get approval", approvalKey(deployment));
   if (!waiting || !stillWaits(waiting, await readDeployment(deps.store, deployment))) return undefined;
   return { step: waiting.step, askedAt: waiting.askedAt, executionArn: waiting.executionArn };
 }
@@ -191,12 +186,7 @@ export async function decideDeployApproval(
 ): Promise<{ executionArn: string; step: number }> {
   // The record of an earlier wait (timed out, or its deployment moved on) may still be here:
   // the fence below finds it stale and nothing is answered.
-  const out = await awsStep("get approval", () =>
-    deps.store.db.send(
-      new GetCommand({ TableName: deps.store.table, Key: approvalKey(deployment), ConsistentRead: true }),
-    ),
-  );
-  const waiting = out.Item as Waiting | undefined;
+  const waiting = await readItem<Waiting>(deps.store, "get approval", approvalKey(deployment));
   if (!waiting) throw new Error(`deployment ${deployment} is not waiting for approval`);
   const record = await readDeployment(deps.store, deployment);
   const take = async () => {

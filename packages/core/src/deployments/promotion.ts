@@ -1,16 +1,14 @@
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Deployment } from "../config/index.ts";
 import type { CoreDeps, TriggerDeps } from "../context.ts";
-import { awsStep } from "../errors.ts";
 import type { BusEvent } from "../events/envelope.ts";
 import { logger } from "../observability/logger.ts";
 import { imageRegistry } from "../provenance.ts";
-import { automationPaused, queueDeploy, readDeployment, recordAudit } from "../store/state.ts";
+import { automationPaused, queueDeploy, readDeployment, readItem, recordAudit } from "../store/state.ts";
 import { stateTable } from "../store/table.ts";
 import { readAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
-import { deployInput, executionName } from "./start.ts";
+import { deployInput, executionName, startDeployExecution } from "./start.ts";
 
 /**
  * Promotion between environments (issue #12, docs/decisions/0028-error-budgets-and-promotion.md):
@@ -38,17 +36,8 @@ const passedKey = (deployment: string, digest: string) => ({
   [stateTable.sortKey]: digest,
 });
 
-async function readPassed(deps: CoreDeps, deployment: string, digest: string): Promise<Passed | undefined> {
-  const out = await awsStep("read promotion", () =>
-    deps.store.db.send(
-      new GetCommand({
-        TableName: deps.store.table,
-        Key: passedKey(deployment, digest),
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  return out.Item as Passed | undefined;
+function readPassed(deps: CoreDeps, deployment: string, digest: string): Promise<Passed | undefined> {
+  return readItem<Passed>(deps.store, "read promotion", passedKey(deployment, digest));
 }
 
 /**
@@ -186,21 +175,13 @@ async function startPromoted(
       return;
     }
   }
-  try {
-    const out = await deps.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.deployStateMachineArn,
-        name,
-        input: JSON.stringify(input),
-      }),
-    );
+  const executionArn = await startDeployExecution(deps.clients.sfn, deps.deployStateMachineArn, name, input);
+  if (executionArn === undefined)
+    await audit("duplicate", `${subject}: already started as execution ${name}`);
+  else
     await audit(
       "started",
       `${subject}; alias ${target.function}:${target.alias} on version ${alias.version}`,
-      String(out.executionArn),
+      executionArn,
     );
-  } catch (error) {
-    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
-    await audit("duplicate", `${subject}: already started as execution ${name}`);
-  }
 }

@@ -1,5 +1,4 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { executionExists } from "../aws/executions.ts";
 import type { Deployment } from "../config/index.ts";
 import { configIndex } from "../config/lookup.ts";
@@ -25,7 +24,7 @@ import { readAlias } from "./alias.ts";
 import { DeployInput } from "./input.ts";
 import { promotionRefusal } from "./promotion.ts";
 import { rollBack } from "./rollback.ts";
-import { deployInput, executionName } from "./start.ts";
+import { deployInput, executionName, startDeployExecution } from "./start.ts";
 
 /** A deployment to start, with the image it deploys and the words the audit log uses for it. */
 export interface Planned {
@@ -315,26 +314,23 @@ export async function startDeployments(
           `${subject}: replaces the push queued since ${held.queuedAt} (${String(held.input.imageUri)}), which waited for automation to resume`,
           dep.name,
         );
-      try {
-        const out = await deps.clients.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn: deps.deployStateMachineArn,
-            name,
-            input: JSON.stringify(fenced),
-          }),
-        );
-        executions.push(String(out.executionArn));
+      const executionArn = await startDeployExecution(
+        deps.clients.sfn,
+        deps.deployStateMachineArn,
+        name,
+        fenced,
+      );
+      if (executionArn === undefined) await duplicate(`already started execution ${name}`);
+      else {
+        executions.push(executionArn);
         outcomes.push("started");
         await audit(
           "started",
           `${subject} (${image.digest}); alias ${dep.function}:${dep.alias} on version ${stable.version}`,
           dep.name,
-          String(out.executionArn),
+          executionArn,
         );
-        logger.info("deploy started", { deployment: dep.name, executionArn: out.executionArn });
-      } catch (error) {
-        if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
-        await duplicate(`already started execution ${name}`);
+        logger.info("deploy started", { deployment: dep.name, executionArn });
       }
     } catch (error) {
       await releaseExecutionStart(deps.store, name);

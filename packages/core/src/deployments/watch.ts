@@ -1,4 +1,3 @@
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Config } from "../config/index.ts";
 import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -15,6 +14,7 @@ import {
 import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
+import { startDeployExecution } from "./start.ts";
 import { deleteVersionAlarms } from "./version-alarms.ts";
 
 /**
@@ -208,35 +208,24 @@ export async function startQueued(
   const record = await readDeployment(deps.store, deployment);
   const input = queued.input as { functionName: string; alias: string; correlationId?: string };
   const alias = await readAlias(deps, input.functionName, input.alias);
-  const out = await deps.clients.sfn
-    .send(
-      new StartExecutionCommand({
-        stateMachineArn: deployStateMachineArn,
-        name: queued.name,
-        input: JSON.stringify({
-          ...queued.input,
-          stableVersion: alias.version,
-          generation: record?.generation ?? 0,
-        }),
-      }),
-    )
-    .catch((error: Error) => {
-      if (error.name === "ExecutionAlreadyExists") return undefined;
-      throw error;
-    });
-  if (!out?.executionArn) return undefined;
+  const executionArn = await startDeployExecution(deps.clients.sfn, deployStateMachineArn, queued.name, {
+    ...queued.input,
+    stableVersion: alias.version,
+    generation: record?.generation ?? 0,
+  });
+  if (executionArn === undefined) return undefined;
   const correlationId = input.correlationId ?? eventId ?? queued.name;
   await recordAudit(deps.store, {
     reaction: "deploy",
     decision: "started",
     reason: `queued push (since ${queued.queuedAt}) started after the deployment in flight ended; alias ${input.functionName}:${input.alias} on version ${alias.version}`,
     subject: deployment,
-    executionArn: out.executionArn,
+    executionArn,
     ...(eventId ? { eventId } : {}),
     correlationId,
   });
-  logger.info("queued deploy started", { deployment, executionArn: out.executionArn });
-  return out.executionArn;
+  logger.info("queued deploy started", { deployment, executionArn });
+  return executionArn;
 }
 
 /**
