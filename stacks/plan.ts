@@ -63,7 +63,7 @@ export function planStack(
   const n = names(config, stage);
   const resources = resolveResources(config, n);
   const keys = secretKeys(config, n);
-  const functions = planFunctions(n, input, resources, { secretKeys: keys, config });
+  const functions = planFunctions(n, config, resources, { secretKeys: keys });
   const rules = planRules(config, n);
   const deadLetterQueue = planDeadLetterQueue(n, rules);
   const stateMachines = planStateMachines(n, resources, keys);

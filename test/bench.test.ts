@@ -120,6 +120,29 @@ describe("switchyard bench --json (quick mode)", () => {
     }
   });
 
+  it("times the rollback's cold import beside its floor: its SDK clients and runtime libraries, without Switchyard's code", () => {
+    const { rollbackFloor } = report.bundles;
+    const rollback = report.bundles.functions.find((f) => f.name === "rollback");
+
+    expect(rollbackFloor.packages).toEqual(
+      expect.arrayContaining(["@aws-sdk/client-lambda", "@aws-sdk/lib-dynamodb", "@middy/core", "zod"]),
+    );
+    expect(rollbackFloor.floorBytes).toBeGreaterThan(0);
+    expect(rollbackFloor.floorBytes).toBeLessThan(rollback?.bytes ?? 0);
+    expect(Number.isFinite(rollbackFloor.floorMs) && Number.isFinite(rollbackFloor.handlerMs)).toBe(true);
+    expect(report.rollbackColdImport.ms).toBe(rollbackFloor.handlerMs);
+    expect(report.rollbackColdImport.ratio).toBeCloseTo(rollbackFloor.handlerMs / rollbackFloor.floorMs, 1);
+  });
+
+  it("loads the prepared config of 1, 500 and 2,000 deployments, and the same configs parsed, for comparison", () => {
+    const sizes = report.configLoad.sizes;
+
+    expect(sizes.map((s) => s.deployments)).toEqual([1, 500, 2_000]);
+    for (const s of sizes) expect(finitePositive(s.preparedMs) && finitePositive(s.parsedMs)).toBe(true);
+    // The file grows with the config: the 2,000-deployment file is the larger.
+    expect(sizes[2]?.bytes).toBeGreaterThan(sizes[1]?.bytes ?? Infinity);
+  });
+
   it("counts the same EventBridge rules for 1 and 500 deployments: those core's wiring deploys for the config", () => {
     expect(report.rules.deployments).toBe(500);
     // The bench's configs have no failover runbook, so no rule for its trigger alarms.

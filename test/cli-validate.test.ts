@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { configJsonSchema } from "../packages/cli/src/commands/schema.ts";
 import { checkAccount } from "../packages/cli/src/commands/validate.ts";
 import { startControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import { parseConfig } from "../packages/core/src/config/index.ts";
+import { loadConfig, parseConfig } from "../packages/core/src/config/index.ts";
+import { isPreparedConfig, readPreparedConfig } from "../packages/core/src/config/prepared.ts";
 import exampleConfig from "../switchyard.config.ts";
 import { inRepo, switchyard, tempFile } from "./support/cli.ts";
 
@@ -70,5 +73,37 @@ describe("validate --aws: what the config names exists in the account", () => {
     } finally {
       await plane.close();
     }
+  });
+});
+
+describe("switchyard validate --prepare", () => {
+  it("writes a valid config as the functions read it, the file a function run by hand is given", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "switchyard-prepare-")), "switchyard.config.json");
+    const path = "examples/podinfo/switchyard.config.ts";
+
+    const { code, stdout } = switchyard("validate", "--config", path, "--prepare", out);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain(`wrote ${out}: the config as the functions read it`);
+    const raw: unknown = JSON.parse(readFileSync(out, "utf8"));
+    expect(isPreparedConfig(raw) && readPreparedConfig(raw, out)).toStrictEqual(
+      await loadConfig(inRepo(path)),
+    );
+  });
+
+  it("writes nothing for an invalid config, and lists its issues", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "switchyard-prepare-")), "switchyard.config.json");
+
+    const { code, stdout } = switchyard(
+      "validate",
+      "--config",
+      inRepo("test/fixtures/config/invalid.json"),
+      "--prepare",
+      out,
+    );
+
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^✗ invalid config/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import ignition from "../examples/ignition-failover/switchyard.config.ts";
 import { fleet } from "../packages/core/src/config/fleet.ts";
 import { type ConfigInput, parseConfig } from "../packages/core/src/config/index.ts";
+import { isPreparedConfig, prepareConfig, readPreparedConfig } from "../packages/core/src/config/prepared.ts";
 import { stateTable } from "../packages/core/src/store/table.ts";
 import {
   type FunctionName,
@@ -288,13 +289,16 @@ describe("planStack", () => {
     expect(Math.min(...configBytes)).toBeGreaterThan(4096);
   });
 
-  it("bundles the config in the file SWITCHYARD_CONFIG_FILE names, so that it parses back to the same config", () => {
+  it("bundles the config prepared in the file SWITCHYARD_CONFIG_FILE names: it reads back, without zod, as the parsed config", () => {
     const plan = planStack(exampleConfig, { stage: STAGE });
     const rollback = plan.functions.find((f) => f.name === "rollback");
 
     const file = rollback?.files.find((f) => f.path === rollback.environment.SWITCHYARD_CONFIG_FILE);
+    const raw: unknown = JSON.parse(file?.contents ?? "null");
 
-    expect(parseConfig(JSON.parse(file?.contents ?? "null"))).toEqual(parseConfig(exampleConfig));
+    expect(isPreparedConfig(raw) && readPreparedConfig(raw, "file")).toStrictEqual(
+      parseConfig(exampleConfig),
+    );
   });
 
   it("keeps a small config's grants inline, with no managed policy", () => {
@@ -712,12 +716,42 @@ describe("environmentContext, the functions' context in AWS", () => {
     expect(config).toEqual(parseConfig(exampleConfig));
   });
 
-  it("reads the config inline from SWITCHYARD_CONFIG when no file is named", async () => {
-    const context = await freshContext({ ...unset, SWITCHYARD_CONFIG: JSON.stringify(exampleConfig) });
+  it("reads a prepared config inline from SWITCHYARD_CONFIG when no file is named", async () => {
+    const context = await freshContext({
+      ...unset,
+      SWITCHYARD_CONFIG: prepareConfig(parseConfig(exampleConfig)),
+    });
 
     const { config } = context();
 
-    expect(config).toEqual(parseConfig(exampleConfig));
+    expect(config).toStrictEqual(parseConfig(exampleConfig));
+  });
+
+  it("refuses a config as written, which it would have to validate, naming the command that prepares it", async () => {
+    const context = await freshContext({ ...unset, SWITCHYARD_CONFIG: JSON.stringify(exampleConfig) });
+
+    expect(context).toThrow(
+      /^\$SWITCHYARD_CONFIG holds a config as written, not one the stack prepared: .*`npx switchyard validate --config switchyard\.config\.ts --prepare switchyard\.config\.json`$/,
+    );
+  });
+
+  it("refuses a prepared file changed after the deploy, naming the file and the fix", async () => {
+    const rollback = planStack(exampleConfig, { stage: STAGE }).functions.find((f) => f.name === "rollback");
+    const prepared = rollback?.files[0]?.contents ?? "";
+    // A hand edit in the Lambda console's code editor: the guarding alarm taken out of the config.
+    const edited = prepared.replace('"alarms":["ServerCpuTooHigh"]', '"alarms":[]');
+    expect(edited).not.toBe(prepared);
+    const taskRoot = bundleRoot([{ path: "switchyard.config.json", contents: edited }]);
+    taskRoots.push(taskRoot);
+    const context = await freshContext({
+      ...unset,
+      LAMBDA_TASK_ROOT: taskRoot,
+      SWITCHYARD_CONFIG_FILE: "switchyard.config.json",
+    });
+
+    expect(context).toThrow(
+      /switchyard\.config\.json \(\$SWITCHYARD_CONFIG_FILE\) was changed after the stack prepared it .*change switchyard\.config\.ts and deploy again/,
+    );
   });
 
   it("names the variable, the missing file and the fix", async () => {
@@ -744,7 +778,7 @@ describe("environmentContext, the functions' context in AWS", () => {
     });
 
     expect(context).toThrow(
-      /config\.json \(\$SWITCHYARD_CONFIG_FILE\) is not JSON .*write the config as JSON/,
+      /config\.json \(\$SWITCHYARD_CONFIG_FILE\) is not JSON .*deploy with the stack, which writes it, or write it with `npx switchyard validate/,
     );
   });
 

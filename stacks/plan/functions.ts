@@ -1,4 +1,5 @@
 import type { Config } from "../../packages/core/src/config/index.ts";
+import { prepareConfig } from "../../packages/core/src/config/prepared.ts";
 import { ENV, type FunctionEnv } from "../../packages/core/src/context.ts";
 import { LAMBDA_VPC_ACCESS, type RotationVpc } from "../../packages/core/src/secrets/config.ts";
 import { type FunctionName, functions, rules } from "../../packages/core/src/wiring.ts";
@@ -61,15 +62,18 @@ const WEBHOOK_URL_WHY =
   "GitHub cannot sign requests with AWS SigV4, so the URL is public; the function verifies GitHub's " +
   "X-Hub-Signature-256 HMAC against the webhook secret before it reads or forwards anything";
 
-/** Each function of core's wiring, named, sized, granted and configured for this stack. */
+/**
+ * Each function of core's wiring, named, sized, granted and configured for this stack. `config`
+ * is the parsed config: the functions get it prepared (config/prepared.ts), read without zod.
+ */
 export function planFunctions(
   n: Names,
-  input: unknown,
+  config: Config,
   resources: Parameters<typeof statementsFor>[0],
-  extras: { secretKeys?: readonly SecretKey[]; config?: Pick<Config, "rotation"> } = {},
+  extras: { secretKeys?: readonly SecretKey[] } = {},
 ): FunctionPlan[] {
   const secretKeys = extras.secretKeys ?? [];
-  const vpcOf = (name: FunctionName) => (extras.config ? VPC_OF[name]?.(extras.config) : undefined);
+  const vpcOf = (name: FunctionName) => VPC_OF[name]?.(config);
   const statements = statementsFor(resources);
   /** The value of each variable a function's spec may list (`FunctionSpec.env`, declared in core's units). */
   const values: Record<FunctionEnv, string> = {
@@ -86,7 +90,7 @@ export function planFunctions(
     [ENV.bus]: DEFAULT_BUS,
   };
   const ruleTargets = new Set(rules.map((r) => r.target));
-  const configFile: BundledFile = { path: CONFIG_FILE, contents: JSON.stringify(input) };
+  const configFile: BundledFile = { path: CONFIG_FILE, contents: prepareConfig(config) };
   return functions.map(
     (spec): FunctionPlan => ({
       name: spec.name,

@@ -10,9 +10,9 @@ import { stateTable } from "./store/table.ts";
  */
 export const ENV = {
   table: stateTable.envVar,
-  /** The config's JSON file, from LAMBDA_TASK_ROOT (or the working directory): the stack bundles it. */
+  /** The prepared config's file (config/prepared.ts), from LAMBDA_TASK_ROOT (or the working directory): the stack bundles it. */
   configFile: "SWITCHYARD_CONFIG_FILE",
-  /** The config's JSON text, for small configs and runs by hand; read only when no file is named. */
+  /** A prepared config's text, for small configs and runs by hand; read only when no file is named. */
   config: "SWITCHYARD_CONFIG",
   dlq: "SWITCHYARD_DLQ_URL",
   /** Read by the one logger (observability/logger.ts); POWERTOOLS_LOG_LEVEL wins over it. */

@@ -4,7 +4,8 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import middy, { type MiddlewareObj } from "@middy/core";
 import { type AwsClients, type ClientConstructors, createClients } from "@switchyard/core/aws/clients";
-import { type Config, parseConfig } from "@switchyard/core/config/index";
+import type { Config } from "@switchyard/core/config/index";
+import { isPreparedConfig, readPreparedConfig } from "@switchyard/core/config/prepared";
 import {
   ENV,
   type ReactionResult,
@@ -48,9 +49,14 @@ function required(name: string): string {
 
 let fromEnv: FunctionContext | undefined;
 
+/** How to make the config file a function reads, when running one by hand. */
+const PREPARE = "`npx switchyard validate --config switchyard.config.ts --prepare switchyard.config.json`";
+
 /**
  * The context in AWS: built lazily from the environment, once per container, with the clients
- * the function declares (its `clients` list).
+ * the function declares (its `clients` list). The config is the one the stack prepared (ADR
+ * 0033): validated when the stack was planned, read here with `JSON.parse` and a digest check,
+ * so no function builds the zod config schema, at import or on its first invocation.
  */
 export const environmentContext =
   (constructors: ClientConstructors): ContextProvider =>
@@ -69,7 +75,7 @@ export const environmentContext =
       } catch (error) {
         throw new Error(
           `${ENV.configFile} is "${file}", but ${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
-            `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to the config's JSON file ` +
+            `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to a file written with ${PREPARE} ` +
             "(relative to LAMBDA_TASK_ROOT or the working directory)",
           { cause: error },
         );
@@ -79,7 +85,7 @@ export const environmentContext =
     } else {
       throw new Error(
         `neither ${ENV.configFile} nor ${ENV.config} is set: the stack sets ${ENV.configFile} to the config file it bundles; ` +
-          `when running the function by hand, set ${ENV.configFile} to the config's JSON file or ${ENV.config} to its JSON text`,
+          `when running the function by hand, write the config with ${PREPARE} and set ${ENV.configFile} to that file or ${ENV.config} to its text`,
       );
     }
     let raw: unknown;
@@ -87,12 +93,18 @@ export const environmentContext =
       raw = JSON.parse(text);
     } catch (error) {
       throw new Error(
-        `${source} is not JSON (${(error as Error).message}): write the config as JSON, ` +
-          "e.g. JSON.stringify of what switchyard.config.ts exports",
+        `${source} is not JSON (${(error as Error).message}): deploy with the stack, which writes it, ` +
+          `or write it with ${PREPARE}`,
         { cause: error },
       );
     }
-    const config: Config = parseConfig(raw, source);
+    if (!isPreparedConfig(raw)) {
+      throw new Error(
+        `${source} holds a config as written, not one the stack prepared: a function reads only a config validated before it ` +
+          `(config/prepared.ts), and carries no parser. Deploy with the stack, or write it with ${PREPARE}`,
+      );
+    }
+    const config: Config = readPreparedConfig(raw, source);
     fromEnv = {
       clients,
       config,

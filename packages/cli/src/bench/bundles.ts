@@ -32,6 +32,24 @@ export interface Bundles {
   awsSdk: "bundled";
   runs: number;
   functions: FunctionBundle[];
+  /** The rollback's cold import beside its floor, timed alternately in one loop (`measureImportFloor`). */
+  rollbackFloor: ImportFloor;
+}
+
+/**
+ * A handler's cold import next to its floor: a bundle of the same libraries (each SDK client the
+ * handler's bundle holds, Powertools logger and metrics, middy, zod) and none of Switchyard's
+ * code. What is over the floor is Switchyard's own; the floor is what these libraries cost.
+ */
+export interface ImportFloor {
+  /** The packages the floor bundle imports. */
+  packages: string[];
+  floorBytes: number;
+  /** Medians over bare Node, of imports timed alternately with the handler's. */
+  floorMs: number;
+  handlerMs: number;
+  /** handlerMs / floorMs. */
+  ratio: number;
 }
 
 /** The repository root: wiring names handler modules from there (SST style, `path/file.export`). */
@@ -116,10 +134,78 @@ export async function measureBundles(runs: number): Promise<Bundles> {
           ...(failed?.error ? { importError: failed.error } : {}),
         };
       }),
+      rollbackFloor: await measureImportFloor("rollback", outputs, outdir, runs),
     };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/** The libraries every handler's runtime takes, besides the SDK clients it declares. */
+const RUNTIME_LIBRARIES: Record<string, string> = {
+  "@aws-lambda-powertools/logger": "Logger",
+  "@aws-lambda-powertools/metrics": "Metrics",
+  "@middy/core": "default",
+  zod: "object",
+};
+
+/**
+ * Bundles the floor of function `name` (see `ImportFloor`) beside its bundle, then times a cold
+ * import of each, alternately, `runs * 3` times, with bare Node in the same loop.
+ */
+async function measureImportFloor(
+  name: string,
+  outputs: [string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }][],
+  outdir: string,
+  runs: number,
+): Promise<ImportFloor> {
+  const found = outputs.find(([path]) => path.endsWith(`/${name}.mjs`));
+  if (!found) throw new Error(`bench: esbuild wrote no bundle for ${name}`);
+  const handler = join(ROOT, found[0]);
+  const sdk = byPackage(found[1].inputs)
+    .map(([pkg]) => pkg)
+    .filter((pkg) => /^@aws-sdk\/(client-|lib-dynamodb$)/.test(pkg))
+    .sort();
+  // Each SDK package's client class: importing it is what constructing the client needs.
+  const imports: [string, string][] = [];
+  for (const pkg of sdk) {
+    const exported = Object.keys(await import(pkg)).filter((key) => /^[A-Z]\w*Client$/.test(key));
+    const client = exported.find((key) => key.endsWith("DocumentClient")) ?? exported[0];
+    if (!client) throw new Error(`bench: ${pkg} exports no client class`);
+    imports.push([pkg, client]);
+  }
+  imports.push(...Object.entries(RUNTIME_LIBRARIES));
+  const contents = [
+    ...imports.map(([pkg, binding], i) =>
+      binding === "default" ? `import m${i} from "${pkg}";` : `import { ${binding} as m${i} } from "${pkg}";`,
+    ),
+    `export const handler = async () => [${imports.map((_, i) => `m${i}`).join(", ")}];`,
+  ].join("\n");
+  const floor = join(outdir, `${name}-floor.mjs`);
+  const result = await build({
+    ...bundleOptions,
+    // Resolved from the functions package, as the handler's own imports are.
+    stdin: { contents, resolveDir: join(ROOT, "packages/functions/src"), loader: "js" },
+    outfile: floor,
+    absWorkingDir: ROOT,
+  });
+  const floorBytes = Object.values(result.metafile?.outputs ?? {})[0]?.bytes ?? 0;
+  const bare: number[] = [];
+  const floorMs: number[] = [];
+  const handlerMs: number[] = [];
+  for (let i = 0; i < runs * 3; i++) {
+    bare.push(timeNode(["-e", ""]).ms);
+    floorMs.push(timeImport(floor).ms);
+    handlerMs.push(timeImport(handler).ms);
+  }
+  const overBare = (sample: number[]) => median(sample) - median(bare);
+  return {
+    packages: imports.map(([pkg]) => pkg),
+    floorBytes,
+    floorMs: round(overBare(floorMs), 1),
+    handlerMs: round(overBare(handlerMs), 1),
+    ratio: round(overBare(handlerMs) / overBare(floorMs), 2),
+  };
 }
 
 /**

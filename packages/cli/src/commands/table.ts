@@ -253,12 +253,24 @@ export const VERBS: readonly Verb[] = [
   {
     name: "validate",
     summary: "check a config; with --aws, that what it names exists in the account",
-    usage: ["validate [--config FILE] [--json] [--aws [--profile NAME]]"],
+    usage: ["validate [--config FILE] [--json] [--aws [--profile NAME]] [--prepare OUT]"],
     details:
       "Loads the config and reports every problem with its field and the fix. With --aws it also\n" +
-      "checks that the functions, aliases, alarms, repositories and secrets it names exist.",
-    options: { ...config, ...json, aws: aws.aws as OptionSpec, profile: aws.profile as OptionSpec },
-    examples: ["validate", "validate --config examples/podinfo/switchyard.config.ts --aws --profile prod"],
+      "checks that the functions, aliases, alarms, repositories and secrets it names exist. With\n" +
+      "--prepare it writes a valid config as the functions read it (what the stack bundles), for\n" +
+      "running a function by hand with SWITCHYARD_CONFIG_FILE.",
+    options: {
+      ...config,
+      ...json,
+      aws: aws.aws as OptionSpec,
+      profile: aws.profile as OptionSpec,
+      prepare: { type: "string", arg: "OUT", help: "write the config the functions read to this file" },
+    },
+    examples: [
+      "validate",
+      "validate --config examples/podinfo/switchyard.config.ts --aws --profile prod",
+      "validate --prepare switchyard.config.json",
+    ],
     load: () => import("./validate.ts"),
   },
   {

@@ -1,9 +1,11 @@
+import { writeFileSync } from "node:fs";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { GetAliasCommand, GetFunctionCommand } from "@aws-sdk/client-lambda";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { AwsClients } from "@switchyard/core/aws/clients";
 import type { Config } from "@switchyard/core/config/index";
+import { prepareConfig } from "@switchyard/core/config/prepared";
 import { useAwsFlags } from "./aws.ts";
 import { colour, configFrom, printJson, say, str } from "./kit.ts";
 import type { VerbInput } from "./table.ts";
@@ -78,7 +80,7 @@ export async function checkAccount(config: Config, clients: AwsClients): Promise
   return Promise.all(checks);
 }
 
-/** `switchyard validate [--config F] [--aws]`. */
+/** `switchyard validate [--config F] [--aws] [--prepare OUT]`. */
 export async function run({ flags }: VerbInput): Promise<number> {
   const file = str(flags.config) ?? "switchyard.config.ts";
   let config: Config;
@@ -92,8 +94,14 @@ export async function run({ flags }: VerbInput): Promise<number> {
     return 1;
   }
   const summary = `${config.deployments.length} deployment(s), ${config.secrets.length} secret(s), ${config.failover.runbooks.length} runbook(s)`;
+  const prepared = str(flags.prepare);
+  if (prepared) {
+    // Only a valid config gets here: the file holds what the stack would bundle for the functions.
+    writeFileSync(prepared, prepareConfig(config));
+    if (!flags.json) say(`${colour.green("✓")} wrote ${prepared}: the config as the functions read it`);
+  }
   if (!flags.aws) {
-    if (flags.json) printJson({ file, valid: true, summary });
+    if (flags.json) printJson({ file, valid: true, summary, ...(prepared ? { prepared } : {}) });
     else say(`${colour.green("✓")} ${file} is valid: ${summary}`);
     return 0;
   }

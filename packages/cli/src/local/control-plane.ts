@@ -315,7 +315,7 @@ function planRoles(config: Config): RolesPlan {
   const keys = secretKeys(config, n);
   return {
     names: n,
-    functions: planFunctions(n, config, resources, { secretKeys: keys, config }),
+    functions: planFunctions(n, config, resources, { secretKeys: keys }),
     stateMachines: planStateMachines(n, resources, keys),
   };
 }

@@ -221,7 +221,8 @@ export const DeploymentSchema = strict({
     strategyName: strategyName(strategy),
     steps: typeof strategy === "string" ? strategySteps(strategy) : customTrafficSteps(strategy.steps),
     gates: gates.scan ? { scan: { threshold: gates.scan.threshold } } : {},
-    scanTimeoutSeconds: gates.scan?.timeout,
+    // Absent rather than undefined: the parsed config goes to the functions as JSON (config/prepared.ts).
+    ...(gates.scan?.timeout === undefined ? {} : { scanTimeoutSeconds: gates.scan.timeout }),
     alarmHoldIntervalSeconds: alarmHold.interval,
     alarmHoldMaxSeconds: alarmHold.maxWait,
   }))
