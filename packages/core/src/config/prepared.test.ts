@@ -1,6 +1,8 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fuzzRuns } from "../../../../test/support/fuzz.ts";
 import { fleet } from "./fleet.ts";
 import { loadConfig } from "./load.ts";
 import { configIndex } from "./lookup.ts";
@@ -88,5 +90,35 @@ describe("the prepared config the stack bundles", () => {
         /^f\.json was changed after the stack prepared it/,
       );
     }
+  });
+
+  it("refuses every one-character edit of the config that still reads as JSON and changes it (property)", () => {
+    const file = prepareConfig(parseConfig(fleet(3)));
+    const original = JSON.parse(file);
+    const start = file.indexOf('"config":') + '"config":'.length;
+    const printable = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
+    let refused = 0;
+
+    fc.assert(
+      fc.property(fc.integer({ min: start, max: file.length - 2 }), printable, (at, char) => {
+        const edited = `${file.slice(0, at)}${char}${file.slice(at + 1)}`;
+        let raw: unknown;
+        try {
+          raw = JSON.parse(edited);
+        } catch {
+          return; // not JSON: the function says so before it looks for a digest
+        }
+        const changed =
+          JSON.stringify((raw as { config?: unknown }).config) !== JSON.stringify(original.config);
+        if (!changed || !isPreparedConfig(raw)) return;
+        expect(() => readPreparedConfig(raw, "f.json")).toThrow(
+          /^f\.json was changed after the stack prepared it/,
+        );
+        refused++;
+      }),
+      { seed: 20_261_130, numRuns: fuzzRuns(2_000) },
+    );
+    // Most edits land inside a string (names, ARNs) and still parse: the property was exercised.
+    expect(refused).toBeGreaterThan(100);
   });
 });
