@@ -134,6 +134,15 @@ describe("switchyard bench --json (quick mode)", () => {
     expect(report.rollbackColdImport.ratio).toBeCloseTo(rollbackFloor.handlerMs / rollbackFloor.floorMs, 1);
   });
 
+  it("times a cold rollback in its own process: the import, then its first invocation up to its first AWS request, beside a lone GetAlias", () => {
+    const cold = report.bundles.rollbackColdStart;
+
+    expect(cold.runs).toBeGreaterThan(0);
+    for (const ms of [cold.importMs, cold.firstRequestMs, cold.floorFirstRequestMs])
+      expect(finitePositive(ms)).toBe(true);
+    expect(cold.ratio).toBeCloseTo(cold.firstRequestMs / cold.floorFirstRequestMs, 1);
+  });
+
   it("loads the prepared config of 1, 500 and 2,000 deployments, and the same configs parsed, for comparison", () => {
     const sizes = report.configLoad.sizes;
 

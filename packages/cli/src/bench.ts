@@ -364,6 +364,13 @@ function table(r: BenchReport): string {
       "—",
     ],
   );
+  const cold = r.bundles.rollbackColdStart;
+  rows.push([
+    "cold rollback: import, then first invocation → first AWS request",
+    `${cold.importMs} ms + ${cold.firstRequestMs} ms; a lone GetAlias on a new client: ${cold.floorFirstRequestMs} ms (${cold.ratio}×); ${cold.runs} processes each`,
+    "—",
+    "—",
+  ]);
   for (const load of r.configLoad.sizes)
     rows.push([
       `config load on a first invocation, ${thousands(load.deployments)} deployment(s)`,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { functions } from "@switchyard/core/wiring";
 import { type BuildOptions, build } from "esbuild";
 import lambdaBundlePlugins from "../../../../stacks/bundle-plugins.ts";
+import { type ColdStart, measureColdStart } from "./cold-start.ts";
 import { median, round } from "./stats.ts";
 
 export interface FunctionBundle {
@@ -34,6 +35,8 @@ export interface Bundles {
   functions: FunctionBundle[];
   /** The rollback's cold import beside its floor, timed alternately in one loop (`measureImportFloor`). */
   rollbackFloor: ImportFloor;
+  /** A cold rollback container's import and first invocation, up to its first AWS request. */
+  rollbackColdStart: ColdStart;
 }
 
 /**
@@ -135,10 +138,30 @@ export async function measureBundles(runs: number): Promise<Bundles> {
         };
       }),
       rollbackFloor: await measureImportFloor("rollback", outputs, outdir, runs),
+      rollbackColdStart: await measureColdStart(bundleOf("rollback", outputs), outdir, runs, bundleSource),
     };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+type Outputs = [string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }][];
+
+/** The path of the bundle esbuild wrote for function `name`. */
+function bundleOf(name: string, outputs: Outputs): string {
+  const found = outputs.find(([path]) => path.endsWith(`/${name}.mjs`));
+  if (!found) throw new Error(`bench: esbuild wrote no bundle for ${name}`);
+  return join(ROOT, found[0]);
+}
+
+/** Bundles `contents` (an entry's source) as the stack bundles a function, resolved from the functions package. */
+async function bundleSource(contents: string, outfile: string): Promise<void> {
+  await build({
+    ...bundleOptions,
+    stdin: { contents, resolveDir: join(ROOT, "packages/functions/src"), loader: "js" },
+    outfile,
+    absWorkingDir: ROOT,
+  });
 }
 
 /** The libraries every handler's runtime takes, besides the SDK clients it declares. */
@@ -155,14 +178,13 @@ const RUNTIME_LIBRARIES: Record<string, string> = {
  */
 async function measureImportFloor(
   name: string,
-  outputs: [string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }][],
+  outputs: Outputs,
   outdir: string,
   runs: number,
 ): Promise<ImportFloor> {
-  const found = outputs.find(([path]) => path.endsWith(`/${name}.mjs`));
-  if (!found) throw new Error(`bench: esbuild wrote no bundle for ${name}`);
-  const handler = join(ROOT, found[0]);
-  const sdk = byPackage(found[1].inputs)
+  const handler = bundleOf(name, outputs);
+  const found = outputs.find(([path]) => join(ROOT, path) === handler);
+  const sdk = byPackage(found?.[1].inputs ?? {})
     .map(([pkg]) => pkg)
     .filter((pkg) => /^@aws-sdk\/(client-|lib-dynamodb$)/.test(pkg))
     .sort();
@@ -182,14 +204,8 @@ async function measureImportFloor(
     `export const handler = async () => [${imports.map((_, i) => `m${i}`).join(", ")}];`,
   ].join("\n");
   const floor = join(outdir, `${name}-floor.mjs`);
-  const result = await build({
-    ...bundleOptions,
-    // Resolved from the functions package, as the handler's own imports are.
-    stdin: { contents, resolveDir: join(ROOT, "packages/functions/src"), loader: "js" },
-    outfile: floor,
-    absWorkingDir: ROOT,
-  });
-  const floorBytes = Object.values(result.metafile?.outputs ?? {})[0]?.bytes ?? 0;
+  await bundleSource(contents, floor);
+  const floorBytes = statSync(floor).size;
   const bare: number[] = [];
   const floorMs: number[] = [];
   const handlerMs: number[] = [];
