@@ -3,10 +3,12 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { getSchemaSerdePlugin } from "@smithy/core/schema";
 import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } from "@smithy/types";
 import { stateTable } from "@switchyard/core/store/table";
 import dynalite from "dynalite";
 import { cacheDynaliteExpressions } from "./dynalite-expressions.ts";
+import { awsError } from "./errors.ts";
 
 export interface LocalDynamo {
   /** dynalite's loopback HTTP endpoint, for other processes (a spawned function, a test's own client). */
@@ -18,15 +20,20 @@ export interface LocalDynamo {
   readonly requestHandler: RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions>;
   readonly tableName: string;
   /**
-   * Wires a DynamoDB client to this dynalite in process. The SDK still serializes each request
-   * to DynamoDB's JSON wire format and deserializes the answer (document marshalling, modelled
-   * exceptions), and the simulated account's middleware still authorizes and records each call;
-   * what goes is the middleware that exists only for a request that leaves the process — SigV4
-   * signing, retries, host header, recursion detection, content length — about two thirds of a
-   * call's cost. The user agent stays: Powertools (idempotency) places its own middleware after
-   * it. Nothing is lost by it: IAM is decided by the simulated account, not by the signature
-   * (which dynalite never verified), and dynalite never throttles, so the retry strategy had
-   * nothing to retry (faults injected into DynamoDB calls are thrown before it, as before).
+   * Wires a DynamoDB client to this dynalite in process. The simulated account's middleware still
+   * authorizes and records each call, and lib-dynamodb still marshals and unmarshals documents.
+   * An item operation (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem,
+   * BatchWriteItem) then goes from the command's input straight to dynalite's validations and
+   * action, and its answer comes back in the deserializer's shapes (binary as Uint8Array, modelled
+   * exception classes): no JSON wire format, HTTP request or endpoint, which were three quarters of
+   * a GetItem's cost here. Every other operation keeps the SDK's own serializer and deserializer,
+   * answered by `requestHandler`. The middleware a request needs only to leave the process goes:
+   * SigV4 signing, retries, host header, recursion detection, content length. The user agent stays:
+   * Powertools (idempotency) places its own middleware after it. Nothing is lost by it: IAM is
+   * decided by the simulated account, not by the signature (which dynalite never verified), and
+   * dynalite never throttles, so the retry strategy had nothing to retry (faults injected into
+   * DynamoDB calls are thrown before it, as before). `dynalite.test.ts` checks that both paths give
+   * the same answers.
    */
   plugIn(client: Pick<DynamoDBClient, "config" | "middlewareStack">): void;
   close(): Promise<void>;
@@ -94,12 +101,88 @@ export async function startLocalDynamo(tableName: string = stateTable.localName)
     plugIn(target) {
       target.config.requestHandler = requestHandler;
       for (const name of TRANSPORT_MIDDLEWARE) target.middlewareStack.remove(name);
+      answerItemOperationsDirectly(
+        target,
+        directAnswer(store, () => closed),
+      );
     },
     close: () => {
       closed = true;
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The item operations answered from the command's input, without the wire format: see `answerItemOperationsDirectly`. */
+const DIRECT_OPERATIONS = new Set([
+  "GetItem",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "Query",
+  "Scan",
+  "BatchGetItem",
+  "BatchWriteItem",
+]);
+/** Where the serializer hands an item operation's input on to the deserializer, instead of a request. */
+const DIRECT_INPUT = Symbol("switchyard.dynalite.input");
+type DirectRequest = { headers: Record<string, string>; [DIRECT_INPUT]: object };
+type DirectAnswer = (operation: string, input: object) => Promise<object>;
+
+/**
+ * Swaps the client's serializer and deserializer for ones that hand an item operation's input
+ * (document-marshalled already: lib-dynamodb marshals before the serializer and unmarshals after
+ * the deserializer) straight to `answer`, and return its output as the deserializer would: no
+ * JSON wire format, no HTTP request, no endpoint. Every other operation goes through the SDK's own
+ * serde, kept here (the same `getSchemaSerdePlugin` the client was built with), and so on to
+ * `inProcessHandler`.
+ */
+function answerItemOperationsDirectly(
+  target: Pick<DynamoDBClient, "config" | "middlewareStack">,
+  answer: DirectAnswer,
+): void {
+  type Args = { input: object; request?: unknown };
+  type Handler = (args: Args) => Promise<unknown>;
+  type Middleware = (next: Handler, context: { commandName?: string }) => Handler;
+  const stack = target.middlewareStack as unknown as {
+    add(
+      middleware: Middleware,
+      options: { step: string; name: string; tags: string[]; override: true },
+    ): void;
+  };
+  // The SDK's own serializer and deserializer, as the client's constructor added them.
+  const sdk: Record<string, Middleware> = {};
+  getSchemaSerdePlugin(target.config as Parameters<typeof getSchemaSerdePlugin>[0]).applyToStack({
+    add: (middleware: Middleware, options: { name: string }) => {
+      sdk[options.name] = middleware;
+    },
+  } as never);
+  const serializer = sdk.serializerMiddleware;
+  const deserializer = sdk.deserializerMiddleware;
+  if (!serializer || !deserializer)
+    throw new Error("the SDK's serde plugin no longer adds serializerMiddleware and deserializerMiddleware");
+  const operationOf = (context: { commandName?: string }) =>
+    (context.commandName ?? "").replace(/Command$/, "");
+  stack.add(
+    (next, context) => {
+      if (!DIRECT_OPERATIONS.has(operationOf(context))) return serializer(next, context);
+      return (args) =>
+        next({ ...args, request: { headers: {}, [DIRECT_INPUT]: args.input } satisfies DirectRequest });
+    },
+    { step: "serialize", name: "serializerMiddleware", tags: ["SERIALIZER"], override: true },
+  );
+  stack.add(
+    (next, context) => {
+      const viaSdk = deserializer(next, context);
+      const operation = operationOf(context);
+      return async (args) => {
+        const input = (args.request as Partial<DirectRequest> | undefined)?.[DIRECT_INPUT];
+        if (input === undefined) return viaSdk(args);
+        return { response: { statusCode: 200, headers: {} }, output: await answer(operation, input) };
+      };
+    },
+    { step: "deserialize", name: "deserializerMiddleware", tags: ["DESERIALIZER"], override: true },
+  );
 }
 
 /** dynalite's modules that answer a request once its HTTP envelope is read (dynalite 4, CommonJS). */
@@ -198,6 +281,82 @@ function dynaliteWithStore(options: object): { server: ReturnType<typeof dynalit
 }
 
 /**
+ * Answers an item operation's input (DynamoDB's JSON shapes, binary as Uint8Array) as dynalite's
+ * listener answers the same request on the wire: its type checks, validations and action on the
+ * served store. The output comes back in the shapes the SDK's deserializer gives (binary as
+ * Uint8Array, `$metadata`), and an error as the SDK's modelled exception class.
+ */
+function directAnswer(store: Store, closed: () => boolean): DirectAnswer {
+  const { validations, action } = dynaliteModules();
+  const requestId = requestIds();
+  return (operation, input) => {
+    if (closed())
+      return Promise.reject(
+        Object.assign(new Error("connect ECONNREFUSED: dynalite is closed"), { code: "ECONNREFUSED" }),
+      );
+    const id = requestId();
+    const metadata = (httpStatusCode: number) => ({
+      httpStatusCode,
+      requestId: id,
+      extendedRequestId: undefined,
+      cfId: undefined,
+    });
+    const failure = (error: DynaliteError) => {
+      const body = (error.body ?? {}) as { __type?: string; message?: string; Message?: string };
+      const name = (body.__type ?? "InternalServerError").split("#").at(-1) ?? "InternalServerError";
+      return Object.assign(awsError("dynamodb", name, body.message ?? body.Message ?? ""), {
+        $metadata: metadata(error.statusCode ?? 500),
+      });
+    };
+    // What the serializer would have written: a JSON copy, binary as base64.
+    let data: unknown = JSON.parse(
+      JSON.stringify(input, (_key, value) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
+      ),
+    );
+    const { run, validation } = action(operation);
+    try {
+      data = validations.checkTypes(data, validation.types);
+      validations.checkValidations(data, validation.types, validation.custom, store);
+    } catch (error) {
+      const failed = error as DynaliteError;
+      return Promise.reject(failed.statusCode ? failure(failed) : error);
+    }
+    return new Promise((resolve, reject) => {
+      run(store, data, (error, out) => {
+        if (error?.statusCode) reject(failure(error));
+        else if (error) reject(error);
+        else resolve({ ...(withBinary(out) as object), $metadata: metadata(200) });
+      });
+    });
+  };
+}
+
+/** dynalite's JSON answer with each binary attribute value (`B`, `BS`) as the SDK gives it: Uint8Array. */
+function withBinary(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withBinary);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === "B" && typeof inner === "string") out[key] = new Uint8Array(Buffer.from(inner, "base64"));
+    else if (key === "BS" && Array.isArray(inner) && inner.every((b) => typeof b === "string"))
+      out[key] = inner.map((b: string) => new Uint8Array(Buffer.from(b, "base64")));
+    else out[key] = withBinary(inner);
+  }
+  return out;
+}
+
+/** Request ids of dynalite's shape (52 upper-case characters): a random stem drawn once and a counter. */
+function requestIds(): () => string {
+  const stem = randomBytes(26).toString("hex").toUpperCase();
+  let requests = 0;
+  return () => {
+    const n = (++requests).toString(36).toUpperCase();
+    return stem.slice(0, 52 - n.length) + n;
+  };
+}
+
+/**
  * A Smithy request handler that answers a serialized DynamoDB request as dynalite's HTTP listener
  * does once it has read the request (index.js, httpHandler): the target header names the
  * operation, the body is the JSON request, dynalite's type checks and validations run, then its
@@ -210,14 +369,7 @@ function inProcessHandler(
   closed: () => boolean,
 ): RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions> {
   const { validations, action } = dynaliteModules();
-  // Request ids of dynalite's shape (52 upper-case characters), unique per handler: a random
-  // stem drawn once and a counter, instead of fresh random bytes for every request.
-  const stem = randomBytes(26).toString("hex").toUpperCase();
-  let requests = 0;
-  const requestId = () => {
-    const n = (++requests).toString(36).toUpperCase();
-    return stem.slice(0, 52 - n.length) + n;
-  };
+  const requestId = requestIds();
   const respond = (data: unknown, statusCode = 200): { response: HttpResponse } => ({
     response: {
       statusCode,

@@ -1,4 +1,5 @@
 import * as cloudwatch from "@aws-sdk/client-cloudwatch";
+import * as dynamodb from "@aws-sdk/client-dynamodb";
 import * as ecr from "@aws-sdk/client-ecr";
 import * as eventbridge from "@aws-sdk/client-eventbridge";
 import * as lambda from "@aws-sdk/client-lambda";
@@ -12,6 +13,7 @@ type ExceptionClass = new (opts: { message: string; $metadata: object }) => Erro
 /** Each service's SDK module and the name of its base exception class. */
 const modules: Record<string, { ns: Record<string, unknown>; base: string }> = {
   lambda: { ns: lambda, base: "LambdaServiceException" },
+  dynamodb: { ns: dynamodb, base: "DynamoDBServiceException" },
   states: { ns: sfn, base: "SFNServiceException" },
   events: { ns: eventbridge, base: "EventBridgeServiceException" },
   cloudwatch: { ns: cloudwatch, base: "CloudWatchServiceException" },
