@@ -696,6 +696,13 @@ describe("environmentContext, the functions' context in AWS", () => {
     SWITCHYARD_TABLE: "state",
   };
 
+  /** A fresh context over a bundle holding `files`, with SWITCHYARD_CONFIG_FILE naming `file`. */
+  async function contextOver(files: readonly BundledFile[], file = "switchyard.config.json") {
+    const taskRoot = bundleRoot(files);
+    taskRoots.push(taskRoot);
+    return freshContext({ ...unset, LAMBDA_TASK_ROOT: taskRoot, SWITCHYARD_CONFIG_FILE: file });
+  }
+
   afterEach(() => {
     vi.unstubAllEnvs();
     for (const root of taskRoots.splice(0)) rmSync(root, { recursive: true, force: true });
@@ -703,13 +710,7 @@ describe("environmentContext, the functions' context in AWS", () => {
 
   it("reads the config from the bundled file SWITCHYARD_CONFIG_FILE names, relative to LAMBDA_TASK_ROOT", async () => {
     const rollback = planStack(exampleConfig, { stage: STAGE }).functions.find((f) => f.name === "rollback");
-    const taskRoot = bundleRoot(rollback?.files ?? []);
-    taskRoots.push(taskRoot);
-    const context = await freshContext({
-      ...unset,
-      LAMBDA_TASK_ROOT: taskRoot,
-      SWITCHYARD_CONFIG_FILE: rollback?.environment.SWITCHYARD_CONFIG_FILE,
-    });
+    const context = await contextOver(rollback?.files ?? [], rollback?.environment.SWITCHYARD_CONFIG_FILE);
 
     const { config } = context();
 
@@ -741,13 +742,7 @@ describe("environmentContext, the functions' context in AWS", () => {
     // A hand edit in the Lambda console's code editor: the guarding alarm taken out of the config.
     const edited = prepared.replace('"alarms":["ServerCpuTooHigh"]', '"alarms":[]');
     expect(edited).not.toBe(prepared);
-    const taskRoot = bundleRoot([{ path: "switchyard.config.json", contents: edited }]);
-    taskRoots.push(taskRoot);
-    const context = await freshContext({
-      ...unset,
-      LAMBDA_TASK_ROOT: taskRoot,
-      SWITCHYARD_CONFIG_FILE: "switchyard.config.json",
-    });
+    const context = await contextOver([{ path: "switchyard.config.json", contents: edited }]);
 
     expect(context).toThrow(
       /switchyard\.config\.json \(\$SWITCHYARD_CONFIG_FILE\) was changed after the stack prepared it .*change switchyard\.config\.ts and deploy again/,
@@ -755,13 +750,7 @@ describe("environmentContext, the functions' context in AWS", () => {
   });
 
   it("names the variable, the missing file and the fix", async () => {
-    const taskRoot = bundleRoot([]);
-    taskRoots.push(taskRoot);
-    const context = await freshContext({
-      ...unset,
-      LAMBDA_TASK_ROOT: taskRoot,
-      SWITCHYARD_CONFIG_FILE: "switchyard.config.json",
-    });
+    const context = await contextOver([]);
 
     expect(context).toThrow(
       /^SWITCHYARD_CONFIG_FILE is "switchyard.config.json", but .*switchyard\.config\.json cannot be read \(ENOENT\): deploy with the stack/,
@@ -769,13 +758,10 @@ describe("environmentContext, the functions' context in AWS", () => {
   });
 
   it("names the file when it does not hold JSON", async () => {
-    const taskRoot = bundleRoot([{ path: "config.json", contents: '{"deployments": [' }]);
-    taskRoots.push(taskRoot);
-    const context = await freshContext({
-      ...unset,
-      LAMBDA_TASK_ROOT: taskRoot,
-      SWITCHYARD_CONFIG_FILE: "config.json",
-    });
+    const context = await contextOver(
+      [{ path: "config.json", contents: '{"deployments": [' }],
+      "config.json",
+    );
 
     expect(context).toThrow(
       /config\.json \(\$SWITCHYARD_CONFIG_FILE\) is not JSON .*deploy with the stack, which writes it, or write it with `npx switchyard validate/,

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { AnyClient } from "@switchyard/core/aws/clients";
 import { Activity, VirtualClock } from "./clock.ts";
+import { DYNAMODB_ITEM_OPERATIONS } from "./dynamodb-operations.ts";
 import { awsError, SimError } from "./errors.ts";
 import { accessDeniedMessage, evaluate, type RequestContext, type Role } from "./iam.ts";
 import type { Caller, Kernel, ServiceModel } from "./kernel.ts";
@@ -70,15 +71,8 @@ const CLIENT_SERVICES: Record<string, string> = {
 /** SDK command names whose IAM action has another name. */
 const ACTION_NAMES: Record<string, string> = { "lambda:Invoke": "InvokeFunction" };
 
-const DYNAMODB_ACTIONS = new Set([
-  "GetItem",
-  "PutItem",
-  "UpdateItem",
-  "DeleteItem",
-  "Query",
-  "Scan",
-  "BatchGetItem",
-  "BatchWriteItem",
+const DYNAMODB_ACTIONS = new Set<string>([
+  ...DYNAMODB_ITEM_OPERATIONS,
   "TransactWriteItems",
   "TransactGetItems",
   "CreateTable",

@@ -8,6 +8,7 @@ import type { HttpHandlerOptions, HttpRequest, HttpResponse, RequestHandler } fr
 import { stateTable } from "@switchyard/core/store/table";
 import dynalite from "dynalite";
 import { cacheDynaliteExpressions } from "./dynalite-expressions.ts";
+import { DYNAMODB_ITEM_OPERATIONS } from "./dynamodb-operations.ts";
 import { awsError } from "./errors.ts";
 
 export interface LocalDynamo {
@@ -114,16 +115,7 @@ export async function startLocalDynamo(tableName: string = stateTable.localName)
 }
 
 /** The item operations answered from the command's input, without the wire format: see `answerItemOperationsDirectly`. */
-const DIRECT_OPERATIONS = new Set([
-  "GetItem",
-  "PutItem",
-  "UpdateItem",
-  "DeleteItem",
-  "Query",
-  "Scan",
-  "BatchGetItem",
-  "BatchWriteItem",
-]);
+const DIRECT_OPERATIONS = new Set<string>(DYNAMODB_ITEM_OPERATIONS);
 /** Where the serializer hands an item operation's input on to the deserializer, instead of a request. */
 const DIRECT_INPUT = Symbol("switchyard.dynalite.input");
 type DirectRequest = { headers: Record<string, string>; [DIRECT_INPUT]: object };
