@@ -1,8 +1,9 @@
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { executionOutcome } from "../packages/cli/src/replay.ts";
+import { attachTimeline } from "../packages/cli/src/timeline.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
-import { canaryAt10Percent } from "./support/deploy.ts";
+import { canaryAt10Percent, untilAlias } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
 import { busEvent } from "./support/scenario.ts";
 
@@ -59,7 +60,7 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
     });
   }
 
-  it("finishes a rollback that was throttled on its first attempts (Lambda retries the async invocation)", async ({
+  it("finishes a rollback that was throttled on its first attempts (the rollback retries a throttled UpdateAlias itself)", async ({
     plane,
   }) => {
     await canaryAt10Percent(plane);
@@ -77,5 +78,75 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
     expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: {} });
     const [execution] = plane.account.sfn.executions();
     expect(execution && executionOutcome(execution)).toBe("rolled-back");
+  });
+
+  it("rolls back a minute late when the rollback's first attempt is throttled: Lambda retries the async invocation at +1 min", async ({
+    plane,
+  }) => {
+    await canaryAt10Percent(plane);
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+    const alarmed = plane.account.clock.now();
+    // Every UpdateAlias of the first attempt fails (the function's own three tries included).
+    plane.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "TooManyRequestsException",
+      times: 1_000,
+      when: () => plane.account.clock.now() === alarmed,
+    });
+    const lines: string[] = [];
+    attachTimeline(plane, (e) => lines.push(`${e.component} ${e.message}`));
+
+    const delivery = await plane.deliver(alarm());
+
+    expect(delivery.outcomes[0]?.error?.errorMessage).toMatch(/TooManyRequestsException/);
+    expect(plane.aliases()["api-handler:live"]).toEqual({ version: "1", weights: { "2": 0.1 } });
+    await untilAlias(plane, "api-handler:live", { version: "1", weights: {} });
+    expect(plane.account.clock.now() - alarmed).toBe(60_000);
+    expect(delivery.later).toMatchObject([
+      {
+        kind: "retry",
+        attempt: 2,
+        afterMs: 60_000,
+        result: { reaction: "rollback", outcome: "rolled-back" },
+      },
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^rollback retried at \+1 min: rolled-back/));
+    await plane.runOut();
+    const [execution] = plane.account.sfn.executions();
+    expect(execution && executionOutcome(execution)).toBe("rolled-back");
+  });
+
+  it("sends a rollback that throws on every attempt to the dead-letter queue as Lambda's invocation record at +3 min", async ({
+    plane,
+  }) => {
+    await canaryAt10Percent(plane);
+    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+    plane.account.injectFault({
+      service: "lambda",
+      action: "UpdateAlias",
+      error: "ServiceException",
+      times: 1_000,
+    });
+    const dlq = () => plane.account.sqs.messages(plane.dlqName);
+    const alarmed = plane.account.clock.now();
+
+    const delivery = await plane.deliver(alarm());
+    while (dlq().length === 0 && plane.account.clock.advance()) await plane.settle();
+
+    expect(plane.account.clock.now() - alarmed).toBe(180_000);
+    const record = JSON.parse(String(dlq()[0]?.Body));
+    expect(record).toMatchObject({
+      requestContext: {
+        functionArn: `${plane.account.lambda.functionArn("switchyard-rollback")}:$LATEST`,
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 3,
+      },
+      requestPayload: { id: delivery.event.id, "detail-type": "CloudWatch Alarm State Change" },
+      responseContext: { functionError: "Unhandled" },
+      responsePayload: { errorType: "Throttled", errorMessage: expect.stringMatching(/ServiceException/) },
+    });
+    expect(delivery.later.at(-1)).toMatchObject({ kind: "discarded", attempts: 3 });
+    expect(delivery.later.at(-1)).not.toHaveProperty("destinationError");
   });
 });
