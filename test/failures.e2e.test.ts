@@ -1,11 +1,11 @@
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
-import { executionOutcome } from "../packages/cli/src/replay.ts";
+import { executionOutcome, replay } from "../packages/cli/src/replay.ts";
 import { attachTimeline } from "../packages/cli/src/timeline.ts";
 import type { Fault } from "../packages/sim/src/index.ts";
 import { canaryAt10Percent, untilAlias } from "./support/deploy.ts";
 import { it } from "./support/plane.ts";
-import { busEvent } from "./support/scenario.ts";
+import { busEvent, example } from "./support/scenario.ts";
 
 const push = () => busEvent("aws/ecr/image-push.json");
 const cleanScan = () => busEvent("scenarios/image-scan-clean.json");
@@ -115,6 +115,29 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
     await plane.runOut();
     const [execution] = plane.account.sfn.executions();
     expect(execution && executionOutcome(execution)).toBe("rolled-back");
+  });
+
+  it("reports the rollback's retry in the replay report: the first attempt's error, then the retry at +1 min that rolled back", async () => {
+    const alarmAt = Date.parse(String(alarm().time));
+    const report = await replay(example(), [push(), cleanScan(), alarm()], {
+      prepare: (plane) =>
+        plane.account.injectFault({
+          service: "lambda",
+          action: "UpdateAlias",
+          error: "ServiceException",
+          times: 1_000,
+          when: () => plane.account.clock.now() === alarmAt,
+        }),
+    });
+
+    expect(report.events[2]?.reactions[0]).toMatchObject({
+      reaction: "rollback",
+      decision: "error",
+      outcome: "rolled-back",
+      later: [expect.stringMatching(/^retried at \+1 min: rolled-back: alias api-handler:live on version 1/)],
+    });
+    expect(report.aliases["api-handler:live"]).toEqual({ version: "1", weights: {} });
+    expect(report.deadLetters).toEqual([]);
   });
 
   it("sends a rollback that throws on every attempt to the dead-letter queue as Lambda's invocation record at +3 min", async ({
