@@ -40,6 +40,28 @@ async function deployWith(plane: ControlPlane, fault: Fault) {
   await plane.runOut();
 }
 
+/**
+ * The example's API canary at 10% with its guarding alarm in ALARM, and UpdateAlias failing with
+ * `error` `times` times — only during the alarm's first rollback attempt with `firstAttemptOnly`
+ * (every try the function makes then). Returns the instant the alarm is delivered.
+ */
+async function alarmMidCanary(
+  plane: ControlPlane,
+  fault: { error: string; times: number; firstAttemptOnly?: boolean },
+): Promise<number> {
+  await canaryAt10Percent(plane);
+  plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
+  const alarmed = plane.account.clock.now();
+  plane.account.injectFault({
+    service: "lambda",
+    action: "UpdateAlias",
+    error: fault.error,
+    times: fault.times,
+    ...(fault.firstAttemptOnly ? { when: () => plane.account.clock.now() === alarmed } : {}),
+  });
+  return alarmed;
+}
+
 describe("AWS throttling and errors injected at each step of a deploy", () => {
   for (const { step, fault } of steps) {
     it(`retries when ${step} is throttled twice, and deploys`, async ({ plane }) => {
@@ -63,14 +85,7 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   it("finishes a rollback that was throttled on its first attempts (the rollback retries a throttled UpdateAlias itself)", async ({
     plane,
   }) => {
-    await canaryAt10Percent(plane);
-    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
-    plane.account.injectFault({
-      service: "lambda",
-      action: "UpdateAlias",
-      error: "TooManyRequestsException",
-      times: 2,
-    });
+    await alarmMidCanary(plane, { error: "TooManyRequestsException", times: 2 });
 
     const delivery = await plane.deliver(alarm());
 
@@ -83,16 +98,11 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   it("rolls back a minute late when the rollback's first attempt is throttled: Lambda retries the async invocation at +1 min", async ({
     plane,
   }) => {
-    await canaryAt10Percent(plane);
-    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
-    const alarmed = plane.account.clock.now();
     // Every UpdateAlias of the first attempt fails (the function's own three tries included).
-    plane.account.injectFault({
-      service: "lambda",
-      action: "UpdateAlias",
+    const alarmed = await alarmMidCanary(plane, {
       error: "TooManyRequestsException",
       times: 1_000,
-      when: () => plane.account.clock.now() === alarmed,
+      firstAttemptOnly: true,
     });
     const lines: string[] = [];
     attachTimeline(plane, (e) => lines.push(`${e.component} ${e.message}`));
@@ -143,16 +153,8 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   it("sends a rollback that throws on every attempt to the dead-letter queue as Lambda's invocation record at +3 min", async ({
     plane,
   }) => {
-    await canaryAt10Percent(plane);
-    plane.account.cloudwatch.observeState("ServerCpuTooHigh", "ALARM");
-    plane.account.injectFault({
-      service: "lambda",
-      action: "UpdateAlias",
-      error: "ServiceException",
-      times: 1_000,
-    });
+    const alarmed = await alarmMidCanary(plane, { error: "ServiceException", times: 1_000 });
     const dlq = () => plane.account.sqs.messages(plane.dlqName);
-    const alarmed = plane.account.clock.now();
 
     const delivery = await plane.deliver(alarm());
     while (dlq().length === 0 && plane.account.clock.advance()) await plane.settle();
