@@ -155,6 +155,8 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
   }) => {
     const alarmed = await alarmMidCanary(plane, { error: "ServiceException", times: 1_000 });
     const dlq = () => plane.account.sqs.messages(plane.dlqName);
+    const lines: string[] = [];
+    attachTimeline(plane, (e) => lines.push(`${e.t} ${e.component} ${e.message}`));
 
     const delivery = await plane.deliver(alarm());
     while (dlq().length === 0 && plane.account.clock.advance()) await plane.settle();
@@ -173,5 +175,11 @@ describe("AWS throttling and errors injected at each step of a deploy", () => {
     });
     expect(delivery.later.at(-1)).toMatchObject({ kind: "discarded", attempts: 3 });
     expect(delivery.later.at(-1)).not.toHaveProperty("destinationError");
+    expect(lines.filter((l) => /retried|gave up|dead-letter/.test(l))).toEqual([
+      expect.stringMatching(/^0:01:00 rollback retried at \+1 min: error Throttled: /),
+      expect.stringMatching(/^0:03:00 rollback retried at \+3 min: error Throttled: /),
+      expect.stringMatching(/^0:03:00 rollback dead-letter: RetriesExhausted after 3 attempts \(Throttled: /),
+      "0:03:00 rollback gave up at +3 min after 3 attempts (RetriesExhausted): record sent to switchyard-dead-letter",
+    ]);
   });
 });
