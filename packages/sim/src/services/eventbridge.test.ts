@@ -210,6 +210,55 @@ describe("PutEvents and delivery in the simulated account", () => {
     ]);
   });
 
+  it("sends the record to a function or an event bus destination, and only with the execution role's permission", async () => {
+    const account = new SimulatedAccount();
+    account.lambda.registerHandler("broken", async () => {
+      throw new Error("no");
+    });
+    const caught: unknown[] = [];
+    account.lambda.registerHandler("catcher", async (record) => {
+      caught.push(record);
+      return null;
+    });
+    account.sqs.createQueue("results");
+    account.events.addRule({
+      name: "failures",
+      pattern: { source: ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"] },
+      targets: [{ Id: "results", Arn: account.arn("sqs", "results") }],
+    });
+    const steps: { destination?: string; destinationError?: string }[] = [];
+    const failTo = async (Destination: string) => {
+      await account.call("lambda", "PutFunctionEventInvokeConfig", {
+        FunctionName: "broken",
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination } },
+      });
+      await account.lambda.invokeAsync("broken", { n: 1 }, { principal: "operator" }, (s) =>
+        steps.push(s as never),
+      );
+      await account.activity.idle();
+    };
+
+    await failTo(account.lambda.functionArn("catcher"));
+    await failTo(account.arn("events", "event-bus/default"));
+    account.enforce(
+      new Map([["broken", { roleName: "broken-role", sessionName: "broken", statements: [] }]]),
+    );
+    await failTo(account.arn("sqs", "results"));
+
+    expect(caught).toMatchObject([
+      { requestContext: { condition: "RetriesExhausted" }, requestPayload: { n: 1 } },
+    ]);
+    const [event] = account.sqs.messages("results");
+    expect(JSON.parse(String(event?.Body))).toMatchObject({
+      source: "lambda",
+      resources: [account.lambda.functionArn("broken"), account.arn("events", "event-bus/default")],
+      detail: { requestContext: { approximateInvokeCount: 1 }, requestPayload: { n: 1 } },
+    });
+    expect(account.sqs.messages("results")).toHaveLength(1);
+    expect(steps.at(-1)?.destinationError).toMatch(/^AccessDeniedException: .*sqs:SendMessage/);
+  });
+
   it("retries as often as MaximumRetryAttempts says, and discards an event older than MaximumEventAgeInSeconds", async () => {
     const account = new SimulatedAccount();
     let attempts = 0;

@@ -488,6 +488,9 @@ export class LambdaService {
         case "sns":
           return k.call("sns", "Publish", { TopicArn: destination, Message: JSON.stringify(record) });
         case "lambda":
+          // Lambda invokes the destination function itself, asynchronously: no request of its own
+          // to answer, but the role's lambda:InvokeFunction is checked and the call recorded.
+          k.recordCall("lambda", "InvokeFunction", { FunctionName: destination, InvocationType: "Event" });
           return this.invokeAsync(destination, record, k.caller());
         default:
           return k.call("events", "PutEvents", {
