@@ -2,6 +2,7 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect } from "vitest";
 import type { ControlPlane } from "../packages/cli/src/local/control-plane.ts";
 import { readResponse } from "../packages/core/src/cost/record.ts";
+import type { Delivery } from "../packages/sim/src/index.ts";
 import { ANOMALY, alert, costAudit, costExecutions, failRecording, grown, it } from "./support/cost.ts";
 
 /**
@@ -21,6 +22,25 @@ function throttleStart(p: ControlPlane, times: number): void {
     times,
     when: (input) => String(input.name).startsWith("cost-"),
   });
+}
+
+/**
+ * Delivers `event` and lets virtual time pass, one timer at a time, until Lambda is done with each
+ * function whose first attempt failed: a retry succeeded, or the event was discarded (Lambda
+ * retries an asynchronous invocation after 1 minute, then 2 more).
+ */
+async function deliverAndRetry(
+  p: ControlPlane,
+  event: Parameters<ControlPlane["deliver"]>[0],
+): Promise<Delivery> {
+  const delivery = await p.deliver(event);
+  const failed = delivery.outcomes.filter((o) => o.error);
+  const done = () =>
+    failed.every((o) =>
+      delivery.later.some((s) => s.target === o.target && (s.kind === "discarded" || !s.error)),
+    );
+  while (!done() && p.account.clock.advance()) await p.settle();
+  return delivery;
 }
 
 /** Units of the action budget spent, over every window. */
@@ -43,10 +63,12 @@ describe("cost intake across a failed StartExecution", () => {
     const p = await startCostPlane();
     throttleStart(p, 1);
 
-    await p.deliver(alert());
+    await deliverAndRetry(p, alert());
 
     const starts = p.account.callsOf({ action: "StartExecution", principal: "switchyard-cost-intake" });
     expect(starts.map((c) => c.error)).toEqual(["ThrottlingException", undefined]);
+    // Lambda's retry of the asynchronous invocation, a minute after the first attempt.
+    expect(starts.map((c) => Date.parse(c.at) - Date.parse(starts[0]?.at ?? ""))).toEqual([0, 60_000]);
     expect(new Set(starts.map((c) => (c.input as { name?: string }).name))).toEqual(
       new Set(["cost-12345678-abcd-ef12-3456-987654321a12"]),
     );
@@ -60,9 +82,9 @@ describe("cost intake across a failed StartExecution", () => {
     startCostPlane,
   }) => {
     const p = await startCostPlane();
-    // The first attempt and Lambda's two retries of the asynchronous invocation.
+    // The first attempt and Lambda's two retries of the asynchronous invocation, 1 and 3 minutes later.
     throttleStart(p, 3);
-    await p.deliver(alert());
+    await deliverAndRetry(p, alert());
     expect(costExecutions(p)).toEqual([]);
     expect((await readResponse(p.store, ANOMALY))?.startInput).toBeDefined();
 
@@ -95,7 +117,7 @@ describe("cost intake across a failed StartExecution", () => {
       when: (input) => JSON.stringify(input).includes("startInput"),
     });
 
-    await p.deliver(alert());
+    await deliverAndRetry(p, alert());
 
     expect(costExecutions(p)).toHaveLength(1);
     expect(
@@ -113,7 +135,7 @@ describe("cost intake across a failed StartExecution", () => {
     const p = await startCostPlane();
     throttleStart(p, 1);
 
-    await p.deliver(alert());
+    await deliverAndRetry(p, alert());
 
     expect(p.account.lambda.reservedConcurrency("batch-worker")).toBe(5);
     expect(await budgetSpent(p)).toBe(1);

@@ -5,8 +5,9 @@ import type { Config } from "@switchyard/core/config/index";
 import { isSnsLambdaEvent } from "@switchyard/core/cost/anomaly";
 import { parseEvent } from "@switchyard/core/events/parse";
 import { type AuditRecord, listAudit } from "@switchyard/core/store/state";
-import type { BusEventOut, CallRecord, ExecutionRecord } from "@switchyard/sim";
+import type { BusEventOut, CallRecord, ExecutionRecord, LaterOutcome } from "@switchyard/sim";
 import { type ControlPlane, LOCAL_NAMES, startControlPlane } from "./local/control-plane.ts";
+import { deadLetterReason, laterLine } from "./timeline.ts";
 
 export interface ReactionReport {
   reaction: string;
@@ -17,6 +18,26 @@ export interface ReactionReport {
   outcome: string;
   reason: string;
   calls: string[];
+  /**
+   * What Lambda did after the first attempt failed, in virtual time ("retried at +1 min: …", the
+   * event discarded and where its record went); `outcome` is then the last attempt's.
+   */
+  later?: string[];
+}
+
+/** Each reaction's later steps, read once the clock has run out (Lambda's retries come later). */
+const laterOf = new WeakMap<ReactionReport, () => LaterOutcome[]>();
+
+/** Adds the reaction's later steps to its report; a retry that succeeded gives the outcome. */
+function addLater(reaction: ReactionReport): void {
+  const steps = laterOf.get(reaction)?.() ?? [];
+  if (steps.length === 0) return;
+  reaction.later = steps.map(laterLine);
+  const last = steps.findLast((s) => s.kind === "retry");
+  if (last?.kind !== "retry" || last.error) return;
+  const result = (last.result ?? {}) as { outcome?: string; executions?: string[] };
+  reaction.outcome = result.outcome ?? "invoked";
+  if (!reaction.execution && result.executions?.[0]) reaction.execution = result.executions[0];
 }
 
 export interface EventReport {
@@ -123,6 +144,7 @@ export async function replay(
     await plane.runOut();
     for (const report of reports) {
       for (const reaction of report.reactions) {
+        addLater(reaction);
         const execution = reaction.execution ? plane.account.sfn.execution(reaction.execution) : undefined;
         if (execution) {
           reaction.outcome = executionOutcome(execution);
@@ -142,9 +164,7 @@ export async function replay(
         transitions: transitions(e),
       })),
       aliases: plane.aliases(),
-      deadLetters: plane.account.sqs
-        .messages(LOCAL_NAMES.dlq)
-        .map((m) => ({ reason: m.MessageAttributes.reason?.StringValue ?? "" })),
+      deadLetters: plane.account.sqs.messages(LOCAL_NAMES.dlq).map((m) => ({ reason: deadLetterReason(m) })),
       audit: await listAudit(plane.store),
     };
   } finally {
@@ -430,7 +450,7 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
     };
     const execution = result.executions?.[0] ?? o.executionArn;
     const decision = o.error ? "error" : (result.outcome ?? "invoked");
-    return {
+    const reaction: ReactionReport = {
       reaction: result.reaction ?? o.target,
       decision,
       ...(execution ? { execution } : {}),
@@ -438,6 +458,8 @@ async function deliverOne(plane: ControlPlane, raw: unknown, calls: CallIndex): 
       reason: o.error ? `${o.error.errorType}: ${o.error.errorMessage}` : (result.reason ?? ""),
       calls: actions(calls.of(head.id, `switchyard-${o.target}`)),
     };
+    laterOf.set(reaction, () => delivery.later.filter((s) => s.rule === o.rule && s.target === o.target));
+    return reaction;
   });
   // No rule matched: EventBridge would never have delivered this event, so it is not malformed, only unwanted.
   if (delivery.rules.length === 0) {

@@ -1,4 +1,4 @@
-import type { CallRecord, Delivery } from "@switchyard/sim";
+import type { CallRecord, Delivery, LaterOutcome } from "@switchyard/sim";
 import type { ControlPlane } from "./local/control-plane.ts";
 
 /** One thing that happened on the simulated account, in virtual time. */
@@ -63,6 +63,7 @@ export function attachTimeline(
         line(r.reaction ?? o.target, `${r.outcome}: ${r.reason ?? ""}`, acted && r.outcome === "no-action");
     });
   });
+  plane.account.events.onLater((_d, step) => line(step.target, laterLine(step)));
   plane.account.onCall((c: CallRecord) => {
     const text = describeCall(c);
     if (text) line(c.principal.replace(/^switchyard-/, ""), text);
@@ -122,9 +123,60 @@ function describeCall(c: CallRecord): string | undefined {
     case "sns:Publish":
       return `notify: ${String(input.Subject ?? "")}${failed}`;
     case "sqs:SendMessage":
-      return `dead-letter: ${(input.MessageAttributes as { reason?: { StringValue?: string } } | undefined)?.reason?.StringValue ?? ""}${failed}`;
+      return `dead-letter: ${deadLetterReason(input)}${failed}`;
     default:
       return c.error ? `${c.service}:${c.action}${failed}` : undefined;
+  }
+}
+
+/** How long after the event Lambda took a later step: "+1 min", "+3 min", "+90 s". */
+export function after(ms: number): string {
+  return ms % 60_000 === 0 ? `+${ms / 60_000} min` : `+${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * Lambda's later step with an event a rule handed a function: "retried at +1 min: rolled-back: …",
+ * or the event discarded and where its invocation record went.
+ */
+export function laterLine(step: LaterOutcome): string {
+  if (step.kind === "retry") {
+    const r = (step.result ?? {}) as { outcome?: string; reason?: string };
+    const outcome = step.error
+      ? `error ${step.error.errorType}: ${step.error.errorMessage}`
+      : `${r.outcome ?? "ok"}${r.reason ? `: ${r.reason}` : ""}`;
+    return `retried at ${after(step.afterMs)}: ${outcome}`;
+  }
+  const where = step.destination
+    ? step.destinationError
+      ? `its record could not reach ${step.destination.split(":").at(-1)} (${step.destinationError})`
+      : `record sent to ${step.destination.split(":").at(-1)}`
+    : "no on-failure destination: the event is lost";
+  return `gave up at ${after(step.afterMs)} after ${step.attempts} attempt${step.attempts === 1 ? "" : "s"} (${step.condition}): ${where}`;
+}
+
+/**
+ * Why a message is on the dead-letter queue: the reason the function's own code gave a rejected
+ * event (a message attribute), or Lambda's invocation record of an event that failed every attempt.
+ */
+export function deadLetterReason(message: {
+  MessageAttributes?: unknown;
+  MessageBody?: unknown;
+  Body?: unknown;
+}): string {
+  const reason = (message.MessageAttributes as { reason?: { StringValue?: string } } | undefined)?.reason
+    ?.StringValue;
+  if (reason !== undefined) return reason;
+  try {
+    const record = JSON.parse(String(message.MessageBody ?? message.Body)) as {
+      requestContext?: { condition?: string; approximateInvokeCount?: number };
+      responsePayload?: { errorType?: string; errorMessage?: string };
+    };
+    const c = record.requestContext;
+    if (!c?.condition) return "";
+    const error = record.responsePayload;
+    return `${c.condition} after ${c.approximateInvokeCount ?? "?"} attempts${error?.errorType ? ` (${error.errorType}: ${error.errorMessage ?? ""})` : ""}`;
+  } catch {
+    return "";
   }
 }
 

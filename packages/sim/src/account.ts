@@ -190,6 +190,8 @@ export class SimulatedAccount {
       },
       emit: (event) => this.events.emit(event),
       invoke: (functionName, payload, caller) => this.lambda.invoke(functionName, payload, caller),
+      invokeAsync: (functionName, payload, caller, onStep) =>
+        this.lambda.invokeAsync(functionName, payload, caller, onStep),
       roleDenies: (roleArn, action, resource) => this.#roleDenies(roleArn, action, resource),
       resolveImage: (uri) => this.ecr.resolveImageUri(uri),
       resolveKey: (id) => this.kms.resolve(id),

@@ -9,7 +9,15 @@ export {
   type Role,
   wildcardMatch,
 } from "./iam.ts";
-export type { BusEventOut, Caller, Invocation, Kernel, MetricSource, ServiceEvent } from "./kernel.ts";
-export type { Delivery, TargetOutcome } from "./services/eventbridge.ts";
+export type {
+  AsyncStep,
+  BusEventOut,
+  Caller,
+  Invocation,
+  Kernel,
+  MetricSource,
+  ServiceEvent,
+} from "./kernel.ts";
+export type { Delivery, LaterOutcome, TargetOutcome } from "./services/eventbridge.ts";
 export type { LocalHandler, LocalLambdaContext } from "./services/lambda.ts";
 export type { ExecutionRecord, HistoryEvent } from "./services/sfn.ts";

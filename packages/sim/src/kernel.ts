@@ -72,6 +72,18 @@ export interface Kernel {
   emit(event: ServiceEvent): BusEventOut;
   /** Lambda runs a function's handler in-process (EventBridge targets, Step Functions tasks, rotation). */
   invoke(functionName: string, payload: unknown, caller: Caller): Promise<Invocation>;
+  /**
+   * Lambda's asynchronous invocation (InvocationType Event, as EventBridge and SNS invoke): resolves
+   * with the first attempt's outcome, as Lambda has queued the event by then. A failed attempt is
+   * retried later in virtual time, and an event that fails every attempt goes to the function's
+   * on-failure destination; `onStep` hears each of those later steps.
+   */
+  invokeAsync(
+    functionName: string,
+    payload: unknown,
+    caller: Caller,
+    onStep?: (step: AsyncStep) => void,
+  ): Promise<Invocation>;
   /** ECR resolves an image URI to the digest it names and that manifest's media type (Lambda pulling an image). */
   resolveImage(uri: string): { digest: string; mediaType: string };
   /** KMS resolves a key ID, key ARN, alias name or alias ARN in the calling client's region. */
@@ -124,6 +136,35 @@ export interface Invocation {
   error?: { errorType: string; errorMessage: string };
   version: string;
 }
+
+/**
+ * What Lambda did with an asynchronous invocation after its first attempt, in virtual time: a
+ * retry and how it ended, or the event discarded (every attempt failed, or it grew too old) and
+ * where its invocation record went.
+ */
+export type AsyncStep =
+  | {
+      kind: "retry";
+      /** The attempt's number: 2 or 3 (the first is the invocation itself). */
+      attempt: number;
+      /** Virtual ms since Lambda queued the event. */
+      afterMs: number;
+      at: string;
+      result?: unknown;
+      error?: { errorType: string; errorMessage: string };
+    }
+  | {
+      kind: "discarded";
+      condition: "RetriesExhausted" | "EventAgeExceeded";
+      /** How many times the function ran (the record's approximateInvokeCount). */
+      attempts: number;
+      afterMs: number;
+      at: string;
+      /** The on-failure destination the record went to; absent: none configured, the event is lost. */
+      destination?: string;
+      /** Why the record could not be sent there (Lambda counts a DestinationDeliveryFailures). */
+      destinationError?: string;
+    };
 
 /**
  * Data of one CloudWatch metric that another service publishes (RDS's ReplicaLag). CloudWatch

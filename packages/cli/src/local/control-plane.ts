@@ -236,9 +236,29 @@ export async function startControlPlane(
     });
   }
 
+  const plan = planRoles(config);
+  // As the stack configures each function a rule invokes (stacks/switchyard.ts: SST's `retries` and
+  // `transform.eventInvokeConfig`): Lambda's retries of a failed asynchronous invocation, then an
+  // invocation record to the dead-letter queue. A rejected event the function's own code
+  // dead-letters (without throwing) is a message of its own: both reach the same queue.
+  // https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+  for (const f of plan.functions)
+    if (f.asyncFailure)
+      account.lambda.handle("PutFunctionEventInvokeConfig", {
+        FunctionName: fnName(f.name),
+        MaximumRetryAttempts: f.asyncFailure.retries,
+        DestinationConfig: {
+          OnFailure: {
+            Destination:
+              f.asyncFailure.destinationArn === plan.names.queue.arn
+                ? account.arn("sqs", LOCAL_NAMES.dlq)
+                : f.asyncFailure.destinationArn,
+          },
+        },
+      });
   if (!options.iamOff)
     account.enforce(
-      localRoles(planRoles(config), {
+      localRoles(plan, {
         functionArn: (name) => account.lambda.functionArn(fnName(name)),
         functionName: fnName,
         stateMachineName: (name) => machineNames[name],

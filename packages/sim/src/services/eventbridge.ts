@@ -1,6 +1,6 @@
 import { type EventPattern, matchesPattern, validatePattern } from "@switchyard/core/events/pattern";
 import { fail } from "../errors.ts";
-import type { BusEventOut, Kernel, ServiceEvent } from "../kernel.ts";
+import type { AsyncStep, BusEventOut, Kernel, ServiceEvent } from "../kernel.ts";
 
 export interface RuleTarget {
   Id: string;
@@ -33,16 +33,24 @@ export interface TargetOutcome {
   executionArn?: string;
 }
 
+/** What Lambda did later with an event a rule handed a function asynchronously (a retry, a discard). */
+export type LaterOutcome = AsyncStep & { rule: string; target: string; arn: string };
+
 export interface Delivery {
   event: BusEventOut;
   /** The enabled rules whose pattern matched; none means EventBridge would never have delivered the event. */
   rules: string[];
+  /** Each target's answer; a Lambda target's is its first attempt's (see ADR 0034). */
   outcomes: TargetOutcome[];
+  /**
+   * Lambda's later steps with the event, appended as they happen in virtual time: a Lambda
+   * target's retries after a failed attempt, and the event discarded once every attempt failed.
+   */
+  later: LaterOutcome[];
 }
 
 /** PutEvents' limit on one entry's size (256 KB), measured by `entrySize`. */
 const MAX_ENTRY_BYTES = 262_144;
-const ASYNC_RETRIES = 2;
 
 /**
  * EventBridge: buses, rules whose patterns are matched by core's matcher (the very patterns
@@ -53,6 +61,7 @@ export class EventBridgeService {
   readonly #kernel: Kernel;
   readonly #rules = new Map<string, RuleRecord>();
   readonly #listeners: ((delivery: Delivery) => void)[] = [];
+  readonly #laterListeners: ((delivery: Delivery, step: LaterOutcome) => void)[] = [];
   readonly #incoming: ((event: BusEventOut) => void)[] = [];
   readonly deliveries: Delivery[] = [];
 
@@ -151,6 +160,14 @@ export class EventBridgeService {
     this.#listeners.push(listener);
   }
 
+  /**
+   * Called for each later step Lambda takes with a delivered event (a retry, a discard), when it
+   * takes it: after the delivery's own listeners, in virtual time.
+   */
+  onLater(listener: (delivery: Delivery, step: LaterOutcome) => void): void {
+    this.#laterListeners.push(listener);
+  }
+
   /** An AWS service emits an event onto the default bus (asynchronously, as AWS does). */
   emit(partial: ServiceEvent): BusEventOut {
     const event = this.#complete(partial);
@@ -179,10 +196,14 @@ export class EventBridgeService {
         mayMatch(r.pattern, event) &&
         matchesPattern(r.pattern, event),
     );
-    const outcomes = await Promise.all(
-      matched.flatMap((rule) => rule.targets.map((target) => this.#invokeTarget(rule, target, event))),
+    const delivery: Delivery = { event, rules: matched.map((rule) => rule.Name), outcomes: [], later: [] };
+    const later = (step: LaterOutcome) => {
+      delivery.later.push(step);
+      for (const listener of this.#laterListeners) listener(delivery, step);
+    };
+    delivery.outcomes = await Promise.all(
+      matched.flatMap((rule) => rule.targets.map((target) => this.#invokeTarget(rule, target, event, later))),
     );
-    const delivery = { event, rules: matched.map((rule) => rule.Name), outcomes };
     this.deliveries.push(delivery);
     for (const listener of this.#listeners) listener(delivery);
     return delivery;
@@ -346,7 +367,12 @@ export class EventBridgeService {
     };
   }
 
-  async #invokeTarget(rule: RuleRecord, target: RuleTarget, event: BusEventOut): Promise<TargetOutcome> {
+  async #invokeTarget(
+    rule: RuleRecord,
+    target: RuleTarget,
+    event: BusEventOut,
+    later: (step: LaterOutcome) => void,
+  ): Promise<TargetOutcome> {
     const payload = target.Input !== undefined ? JSON.parse(target.Input) : event;
     const base = { rule: rule.Name, target: target.Id, arn: target.Arn };
     const [, , service] = target.Arn.split(":");
@@ -354,13 +380,14 @@ export class EventBridgeService {
     try {
       switch (service) {
         case "lambda": {
-          // EventBridge invokes Lambda asynchronously, and Lambda retries a failed asynchronous
-          // invocation twice (MaximumRetryAttempts defaults to 2). The delays between attempts
-          // (about 1 and 2 minutes) are not simulated.
-          let out = await this.#kernel.invoke(target.Arn, payload, caller);
-          for (let retry = 0; out.error && retry < ASYNC_RETRIES; retry++) {
-            out = await this.#kernel.invoke(target.Arn, payload, caller);
-          }
+          // EventBridge invokes Lambda asynchronously: its part ends once Lambda has queued the
+          // event, so the outcome is the first attempt's. Lambda retries a failed attempt a
+          // minute later, then two more, and reports those later steps.
+          // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
+          // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+          const out = await this.#kernel.invokeAsync(target.Arn, payload, caller, (step) =>
+            later({ ...step, ...base }),
+          );
           return { ...base, ...(out.error ? { error: out.error } : { result: out.result }) };
         }
         case "states": {

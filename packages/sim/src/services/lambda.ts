@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { fail, SimError } from "../errors.ts";
 import { IMPLIED_PERMISSIONS } from "../iam.ts";
-import type { Caller, Invocation, Kernel } from "../kernel.ts";
+import type { AsyncStep, Caller, Invocation, Kernel } from "../kernel.ts";
 import { isIndex } from "./ecr.ts";
 
 /** A Lambda handler as Node.js runs it: `(event, context) => result`. */
@@ -79,6 +79,30 @@ export const LAMBDA_CREATE_MS = 5_000;
 /** Virtual time Lambda takes to apply a code or configuration update (InProgress → Successful). */
 export const LAMBDA_UPDATE_MS = 5_000;
 
+/**
+ * Lambda's waits before it retries a function error of an asynchronous invocation: one minute
+ * before the second attempt, two more before the third.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+ */
+export const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
+/** MaximumEventAgeInSeconds' range and default (6 hours), and MaximumRetryAttempts' default (2). */
+const EVENT_AGE_S = { min: 60, max: 21_600 } as const;
+const DEFAULT_ASYNC_RETRIES = 2;
+
+/**
+ * A function's asynchronous invocation settings (PutFunctionEventInvokeConfig), for one qualifier.
+ * https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+ */
+interface EventInvokeConfig {
+  MaximumRetryAttempts?: number;
+  MaximumEventAgeInSeconds?: number;
+  DestinationConfig: { OnSuccess: { Destination?: string }; OnFailure: { Destination?: string } };
+  LastModified: number;
+}
+
+/** The services Lambda sends invocation records to, by the destination ARN's service. */
+const DESTINATION_ARN = /^arn:[\w-]+:(sqs|sns|lambda|events):([\w-]+):(\d{12}):(.+)$/;
+
 interface AliasRecord {
   Name: string;
   FunctionVersion: string;
@@ -103,8 +127,22 @@ interface FunctionRecord {
   nextVersion: number;
   aliases: Map<string, AliasRecord>;
   handler?: LocalHandler;
+  /** Asynchronous invocation settings by qualifier ("$LATEST" for the unqualified function). */
+  eventInvokeConfigs: Map<string, EventInvokeConfig>;
   reservedConcurrency?: number;
   tags?: Record<string, string>;
+}
+
+/** One asynchronous invocation, as Lambda's queue keeps it between attempts. */
+interface AsyncAttempt {
+  fn: FunctionRecord;
+  payload: unknown;
+  caller: Caller;
+  requestId: string;
+  /** When Lambda queued the event (virtual ms): its age counts from here. */
+  queued: number;
+  config: EventInvokeConfig | undefined;
+  onStep: ((step: AsyncStep) => void) | undefined;
 }
 
 /** Actions whose Qualifier names the version or alias the call acts on (a qualified ARN). */
@@ -277,13 +315,35 @@ export class LambdaService {
       }
       case "InvokeFunction":
         return this.#invokeCommand(input);
+      case "PutFunctionEventInvokeConfig":
+      case "UpdateFunctionEventInvokeConfig":
+        return this.#putEventInvokeConfig(input, action === "UpdateFunctionEventInvokeConfig");
+      case "GetFunctionEventInvokeConfig": {
+        const { fn, qualifier } = this.#eventInvokeTarget(input);
+        return this.#eventInvokeConfigOut(fn, qualifier, this.#eventInvokeConfig(fn, qualifier));
+      }
+      case "DeleteFunctionEventInvokeConfig": {
+        const { fn, qualifier } = this.#eventInvokeTarget(input);
+        this.#eventInvokeConfig(fn, qualifier);
+        fn.eventInvokeConfigs.delete(qualifier);
+        return {};
+      }
       default:
         return fail("UnknownOperationException", `the simulated Lambda does not implement ${action}`);
     }
   }
 
-  /** Invokes a function's registered handler in-process; used by Invoke, EventBridge targets and Step Functions. */
-  async invoke(functionName: string, payload: unknown, caller: Caller): Promise<Invocation> {
+  /**
+   * Invokes a function's registered handler in-process; used by Invoke, EventBridge targets and Step
+   * Functions. `requestId` is the context's awsRequestId: an asynchronous invocation keeps its one
+   * request id through its retries.
+   */
+  async invoke(
+    functionName: string,
+    payload: unknown,
+    caller: Caller,
+    requestId: string = randomUUID(),
+  ): Promise<Invocation> {
     const match = NAME_ARN.exec(functionName);
     const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
     if (!fn)
@@ -294,7 +354,7 @@ export class LambdaService {
     const found = fn as FunctionRecord;
     if (!found.handler) return { result: null, version: "$LATEST" };
     const handler = found.handler;
-    const context = this.#context(found);
+    const context = this.#context(found, requestId);
     return this.#kernel.activity.track(() =>
       this.#kernel.runAs(
         { principal: found.name, ...(caller.eventId ? { eventId: caller.eventId } : {}) },
@@ -313,6 +373,219 @@ export class LambdaService {
         },
       ),
     );
+  }
+
+  /**
+   * An asynchronous invocation: Lambda queues the event and runs it; this resolves with the first
+   * attempt's outcome. A function error is retried after 1 minute, then 2 more (at most
+   * MaximumRetryAttempts times, 2 by default), in virtual time: the retries are work the activity
+   * tracks, so running the clock out drives them and `idle()` does not wait for them. When every
+   * attempt failed, or the event outgrew MaximumEventAgeInSeconds before its next attempt, Lambda
+   * discards it and sends an invocation record to the on-failure destination, if one is configured.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  async invokeAsync(
+    functionName: string,
+    payload: unknown,
+    caller: Caller,
+    onStep?: (step: AsyncStep) => void,
+  ): Promise<Invocation> {
+    const match = NAME_ARN.exec(functionName);
+    const requestId = randomUUID();
+    const queued = this.#kernel.clock.now();
+    const first = await this.invoke(functionName, payload, caller, requestId);
+    const fn = match?.[1] ? this.#functions.get(match[1]) : undefined;
+    if (first.error && fn) {
+      const config = fn.eventInvokeConfigs.get(match?.[2] ?? "$LATEST");
+      const attempt = { fn, payload, caller, requestId, queued, config, onStep };
+      void this.#kernel.activity.track(() => this.#retry(attempt, first));
+    }
+    return first;
+  }
+
+  async #retry(a: AsyncAttempt, first: Invocation): Promise<void> {
+    const clock = this.#kernel.clock;
+    const retries = a.config?.MaximumRetryAttempts ?? DEFAULT_ASYNC_RETRIES;
+    const maxAgeMs = (a.config?.MaximumEventAgeInSeconds ?? EVENT_AGE_S.max) * 1000;
+    let last = first;
+    let attempts = 1;
+    for (const delay of ASYNC_RETRY_DELAYS_MS.slice(0, retries)) {
+      await clock.sleep(delay, { label: `lambda async retry ${a.fn.name}` });
+      if (clock.now() - a.queued > maxAgeMs) return this.#discard(a, "EventAgeExceeded", attempts, last);
+      last = await this.invoke(a.fn.name, a.payload, a.caller, a.requestId);
+      attempts++;
+      a.onStep?.({
+        kind: "retry",
+        attempt: attempts,
+        afterMs: clock.now() - a.queued,
+        at: clock.iso(),
+        ...(last.error ? { error: last.error } : { result: last.result }),
+      });
+      if (!last.error) return;
+    }
+    return this.#discard(a, "RetriesExhausted", attempts, last);
+  }
+
+  /**
+   * Discards an event that failed, sending the invocation record AWS documents to the on-failure
+   * destination: as an SQS message body or an SNS message, a Lambda function's payload, or an
+   * EventBridge event's detail. Lambda sends it with the function's execution role, which needs
+   * sqs:SendMessage, sns:Publish, lambda:InvokeFunction or events:PutEvents on it.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  async #discard(
+    a: AsyncAttempt,
+    condition: "RetriesExhausted" | "EventAgeExceeded",
+    attempts: number,
+    last: Invocation,
+  ): Promise<void> {
+    const clock = this.#kernel.clock;
+    const destination = a.config?.DestinationConfig.OnFailure.Destination;
+    let destinationError: string | undefined;
+    if (destination) {
+      const record = {
+        version: "1.0",
+        timestamp: clock.iso(),
+        requestContext: {
+          requestId: a.requestId,
+          functionArn: `${a.fn.arn}:${last.version}`,
+          condition,
+          approximateInvokeCount: attempts,
+        },
+        requestPayload: JSON.parse(JSON.stringify(a.payload ?? null)),
+        responseContext: { statusCode: 200, executedVersion: last.version, functionError: "Unhandled" },
+        responsePayload: { ...last.error, trace: [] },
+      };
+      try {
+        await this.#sendRecord(a, destination, record);
+      } catch (error) {
+        destinationError = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    }
+    a.onStep?.({
+      kind: "discarded",
+      condition,
+      attempts,
+      afterMs: clock.now() - a.queued,
+      at: clock.iso(),
+      ...(destination ? { destination } : {}),
+      ...(destinationError ? { destinationError } : {}),
+    });
+  }
+
+  #sendRecord(a: AsyncAttempt, destination: string, record: Record<string, unknown>): Promise<unknown> {
+    const [, service, region = this.#kernel.region, , resource = ""] =
+      DESTINATION_ARN.exec(destination) ?? [];
+    const k = this.#kernel;
+    const send = () => {
+      switch (service) {
+        case "sqs":
+          return k.call("sqs", "SendMessage", {
+            QueueUrl: k.queueUrl(resource, region),
+            MessageBody: JSON.stringify(record),
+          });
+        case "sns":
+          return k.call("sns", "Publish", { TopicArn: destination, Message: JSON.stringify(record) });
+        case "lambda":
+          // Lambda invokes the destination function itself, asynchronously: no request of its own
+          // to answer, but the role's lambda:InvokeFunction is checked and the call recorded.
+          k.recordCall("lambda", "InvokeFunction", { FunctionName: destination, InvocationType: "Event" });
+          return this.invokeAsync(destination, record, k.caller());
+        default:
+          return k.call("events", "PutEvents", {
+            Entries: [
+              {
+                EventBusName: destination,
+                Source: "lambda",
+                DetailType: "Lambda Function Invocation Result - Failure",
+                Resources: [a.fn.arn, destination],
+                Detail: JSON.stringify(record),
+              },
+            ],
+          });
+      }
+    };
+    const principal = { principal: a.fn.name, ...(a.caller.eventId ? { eventId: a.caller.eventId } : {}) };
+    return k.runAs(principal, () => k.inRegion(region, send));
+  }
+
+  /** The function and qualifier an EventInvokeConfig action names ("$LATEST" when unqualified). */
+  #eventInvokeTarget(input: Record<string, unknown>): { fn: FunctionRecord; qualifier: string } {
+    const fn = this.#fn(input);
+    const qualifier =
+      (input.Qualifier as string | undefined) ?? NAME_ARN.exec(String(input.FunctionName))?.[2] ?? "$LATEST";
+    if (qualifier !== "$LATEST" && !fn.versions.has(qualifier) && !fn.aliases.has(qualifier))
+      return fail("ResourceNotFoundException", `Function not found: ${fn.arn}:${qualifier}`);
+    return { fn, qualifier };
+  }
+
+  #eventInvokeConfig(fn: FunctionRecord, qualifier: string): EventInvokeConfig {
+    const config = fn.eventInvokeConfigs.get(qualifier);
+    if (!config)
+      return fail(
+        "ResourceNotFoundException",
+        `The function ${fn.arn}:${qualifier} doesn't have an EventInvokeConfig`,
+      );
+    return config;
+  }
+
+  /**
+   * PutFunctionEventInvokeConfig replaces the settings (one left out is removed);
+   * UpdateFunctionEventInvokeConfig changes only those it names. MaximumRetryAttempts is 0–2,
+   * MaximumEventAgeInSeconds 60–21600, a destination an SQS queue, SNS topic, Lambda function or
+   * EventBridge bus. https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
+   */
+  #putEventInvokeConfig(input: Record<string, unknown>, update: boolean): unknown {
+    const { fn, qualifier } = this.#eventInvokeTarget(input);
+    const retries = input.MaximumRetryAttempts;
+    if (retries !== undefined && !(Number.isInteger(retries) && Number(retries) >= 0 && Number(retries) <= 2))
+      return fail(
+        "InvalidParameterValueException",
+        `1 validation error detected: Value '${String(retries)}' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 2`,
+      );
+    const age = input.MaximumEventAgeInSeconds;
+    if (
+      age !== undefined &&
+      !(Number.isInteger(age) && Number(age) >= EVENT_AGE_S.min && Number(age) <= EVENT_AGE_S.max)
+    )
+      return fail(
+        "InvalidParameterValueException",
+        `1 validation error detected: Value '${String(age)}' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value between ${EVENT_AGE_S.min} and ${EVENT_AGE_S.max}`,
+      );
+    const destinations = (input.DestinationConfig ?? {}) as Record<string, { Destination?: unknown }>;
+    for (const [on, d] of Object.entries(destinations))
+      if (d?.Destination !== undefined && !DESTINATION_ARN.test(String(d.Destination)))
+        return fail(
+          "InvalidParameterValueException",
+          `DestinationConfig.${on}.Destination ${String(d.Destination)} is not the ARN of an SQS queue, SNS topic, Lambda function or EventBridge event bus`,
+        );
+    const previous = update ? fn.eventInvokeConfigs.get(qualifier) : undefined;
+    const destination = (on: "OnSuccess" | "OnFailure") => {
+      const given = destinations[on]?.Destination;
+      if (given !== undefined) return { Destination: String(given) };
+      return { ...(previous?.DestinationConfig[on] ?? {}) };
+    };
+    const config: EventInvokeConfig = {
+      ...(retries !== undefined
+        ? { MaximumRetryAttempts: Number(retries) }
+        : previous?.MaximumRetryAttempts !== undefined
+          ? { MaximumRetryAttempts: previous.MaximumRetryAttempts }
+          : {}),
+      ...(age !== undefined
+        ? { MaximumEventAgeInSeconds: Number(age) }
+        : previous?.MaximumEventAgeInSeconds !== undefined
+          ? { MaximumEventAgeInSeconds: previous.MaximumEventAgeInSeconds }
+          : {}),
+      DestinationConfig: { OnSuccess: destination("OnSuccess"), OnFailure: destination("OnFailure") },
+      LastModified: this.#kernel.clock.now() / 1000,
+    };
+    fn.eventInvokeConfigs.set(qualifier, config);
+    return this.#eventInvokeConfigOut(fn, qualifier, config);
+  }
+
+  #eventInvokeConfigOut(fn: FunctionRecord, qualifier: string, config: EventInvokeConfig): unknown {
+    return { FunctionArn: `${fn.arn}:${qualifier}`, ...structuredClone(config) };
   }
 
   async #invokeCommand(input: Record<string, unknown>): Promise<unknown> {
@@ -339,7 +612,7 @@ export class LambdaService {
     }
     const caller = this.#kernel.caller();
     if (input.InvocationType === "Event") {
-      void this.invoke(fn.name, payload, caller);
+      void this.invokeAsync(fn.name, payload, caller);
       return { StatusCode: 202 };
     }
     const out = await this.invoke(fn.name, payload, caller);
@@ -404,6 +677,7 @@ export class LambdaService {
       versions: new Map(),
       nextVersion: 1,
       aliases: new Map(),
+      eventInvokeConfigs: new Map(),
     };
     this.#functions.set(name, fn);
     return fn;
@@ -845,8 +1119,7 @@ export class LambdaService {
     return Object.fromEntries(entries);
   }
 
-  #context(fn: FunctionRecord): LocalLambdaContext {
-    const requestId = randomUUID();
+  #context(fn: FunctionRecord, requestId: string): LocalLambdaContext {
     return {
       functionName: fn.name,
       functionVersion: "$LATEST",
