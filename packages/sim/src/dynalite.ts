@@ -279,13 +279,9 @@ function dynaliteWithStore(options: object): { server: ReturnType<typeof dynalit
  * Uint8Array, `$metadata`), and an error as the SDK's modelled exception class.
  */
 function directAnswer(store: Store, closed: () => boolean): DirectAnswer {
-  const { validations, action } = dynaliteModules();
   const requestId = requestIds();
   return (operation, input) => {
-    if (closed())
-      return Promise.reject(
-        Object.assign(new Error("connect ECONNREFUSED: dynalite is closed"), { code: "ECONNREFUSED" }),
-      );
+    if (closed()) return Promise.reject(refused());
     const id = requestId();
     const metadata = (httpStatusCode: number) => ({
       httpStatusCode,
@@ -293,36 +289,49 @@ function directAnswer(store: Store, closed: () => boolean): DirectAnswer {
       extendedRequestId: undefined,
       cfId: undefined,
     });
-    const failure = (error: DynaliteError) => {
-      const body = (error.body ?? {}) as { __type?: string; message?: string; Message?: string };
-      const name = (body.__type ?? "InternalServerError").split("#").at(-1) ?? "InternalServerError";
-      return Object.assign(awsError("dynamodb", name, body.message ?? body.Message ?? ""), {
-        $metadata: metadata(error.statusCode ?? 500),
-      });
-    };
     // What the serializer would have written: a JSON copy, binary as base64.
-    let data: unknown = JSON.parse(
+    const data: unknown = JSON.parse(
       JSON.stringify(input, (_key, value) =>
         value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
       ),
     );
-    const { run, validation } = action(operation);
-    try {
-      data = validations.checkTypes(data, validation.types);
-      validations.checkValidations(data, validation.types, validation.custom, store);
-    } catch (error) {
-      const failed = error as DynaliteError;
-      return Promise.reject(failed.statusCode ? failure(failed) : error);
-    }
-    return new Promise((resolve, reject) => {
-      run(store, data, (error, out) => {
-        if (error?.statusCode) reject(failure(error));
-        else if (error) reject(error);
-        else resolve({ ...(withBinary(out) as object), $metadata: metadata(200) });
-      });
-    });
+    return runAction(store, operation, data).then(
+      (out) => ({ ...(withBinary(out) as object), $metadata: metadata(200) }),
+      (error: DynaliteError) => {
+        if (!error.statusCode) throw error;
+        const body = (error.body ?? {}) as { __type?: string; message?: string; Message?: string };
+        const name = (body.__type ?? "InternalServerError").split("#").at(-1) ?? "InternalServerError";
+        throw Object.assign(awsError("dynamodb", name, body.message ?? body.Message ?? ""), {
+          $metadata: metadata(error.statusCode),
+        });
+      },
+    );
   };
 }
+
+/**
+ * dynalite's type checks, validations and action for `operation` on the store, as its listener
+ * runs them once it has read a request (index.js, httpHandler). Rejects with dynalite's error,
+ * which carries the status code and JSON body it answers with, or with an unexpected error.
+ */
+function runAction(store: Store, operation: string, data: unknown): Promise<unknown> {
+  const { validations, action } = dynaliteModules();
+  const { run, validation } = action(operation);
+  let checked: unknown;
+  try {
+    checked = validations.checkTypes(data, validation.types);
+    validations.checkValidations(checked, validation.types, validation.custom, store);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise((resolve, reject) => {
+    run(store, checked, (error, out) => (error ? reject(error) : resolve(out)));
+  });
+}
+
+/** What a client sees from a closed dynalite: the connection refused. */
+const refused = () =>
+  Object.assign(new Error("connect ECONNREFUSED: dynalite is closed"), { code: "ECONNREFUSED" });
 
 /** dynalite's JSON answer with each binary attribute value (`B`, `BS`) as the SDK gives it: Uint8Array. */
 function withBinary(value: unknown): unknown {
@@ -360,7 +369,6 @@ function inProcessHandler(
   store: Store,
   closed: () => boolean,
 ): RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions> {
-  const { validations, action } = dynaliteModules();
   const requestId = requestIds();
   const respond = (data: unknown, statusCode = 200): { response: HttpResponse } => ({
     response: {
@@ -376,10 +384,7 @@ function inProcessHandler(
   return {
     handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
       // As a closed server refuses the connection: dynalite's store is closed or closing.
-      if (closed())
-        return Promise.reject(
-          Object.assign(new Error("connect ECONNREFUSED: dynalite is closed"), { code: "ECONNREFUSED" }),
-        );
+      if (closed()) return Promise.reject(refused());
       let target = "";
       for (const [name, value] of Object.entries(request.headers))
         if (name.toLowerCase() === "x-amz-target") target = value;
@@ -404,22 +409,13 @@ function inProcessHandler(
       } catch {
         return Promise.resolve(respond(coral("SerializationException"), 400));
       }
-      const { run, validation } = action(operation as string);
-      try {
-        data = validations.checkTypes(data, validation.types);
-        validations.checkValidations(data, validation.types, validation.custom, store);
-      } catch (error) {
-        const failed = error as DynaliteError;
-        if (failed.statusCode) return Promise.resolve(respond(failed.body, failed.statusCode));
-        return Promise.reject(error);
-      }
-      return new Promise((resolve, reject) => {
-        run(store, data, (error, out) => {
-          if (error?.statusCode) resolve(respond(error.body, error.statusCode));
-          else if (error) reject(error);
-          else resolve(respond(out));
-        });
-      });
+      return runAction(store, operation as string, data).then(
+        (out) => respond(out),
+        (error: DynaliteError) => {
+          if (!error.statusCode) throw error;
+          return respond(error.body, error.statusCode);
+        },
+      );
     },
   };
 }

@@ -87,7 +87,10 @@ export function deployInput(
 /**
  * Starts the deploy execution `name` with `input`: its ARN, or undefined when an execution of that
  * name exists already (StartExecution's ExecutionAlreadyExists: a repeated delivery, a racing
- * start, a queued push started twice). Any other error is thrown.
+ * start, a queued push started twice). Any other error is thrown. A Standard workflow's same name
+ * with the same input while it runs is idempotent and answers that execution's ARN
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html); the
+ * simulated account models both (packages/sim/src/services/sfn.ts).
  */
 export async function startDeployExecution(
   sfn: SFNClient,

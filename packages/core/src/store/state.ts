@@ -216,15 +216,11 @@ export async function readDeployment(
   store: StateStore,
   deployment: string,
 ): Promise<DeploymentRecord | undefined> {
-  const out = await awsStep("read deployment record", () =>
-    store.db.send(
-      new GetCommand({ TableName: store.table, Key: deploymentKey(deployment), ConsistentRead: true }),
-    ),
+  return asDeploymentRecord(
+    await readItem<Record<string, unknown>>(store, "read deployment record", deploymentKey(deployment)),
   );
-  return asDeploymentRecord(out.Item);
 }
 
-/** An item of the table as a deployment record; records written before fencing are generation 0. */
 /**
  * One item of the state table, strongly consistent, as its fields without the key attributes;
  * undefined when there is none. `what` names the read in errors (awsStep).
@@ -237,15 +233,19 @@ export async function readItem<T>(
   const out = await awsStep(what, () =>
     store.db.send(new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true })),
   );
-  if (!out.Item) return undefined;
-  const { [stateTable.partitionKey]: _pk, [stateTable.sortKey]: _sk, ...fields } = out.Item;
-  return fields as T;
+  return out.Item && (withoutKey(out.Item) as T);
 }
 
-function asDeploymentRecord(item: Record<string, unknown> | undefined): DeploymentRecord | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ...record } = item;
-  return { ...record, generation: Number(record.generation ?? 0) } as DeploymentRecord;
+/** An item's fields without its key attributes. */
+function withoutKey(item: Record<string, unknown>): Record<string, unknown> {
+  const { [stateTable.partitionKey]: _pk, [stateTable.sortKey]: _sk, ...fields } = item;
+  return fields;
+}
+
+/** A deployment record from its item's fields; records written before fencing are generation 0. */
+function asDeploymentRecord(fields: Record<string, unknown> | undefined): DeploymentRecord | undefined {
+  if (!fields) return undefined;
+  return { ...fields, generation: Number(fields.generation ?? 0) } as DeploymentRecord;
 }
 
 /** Keys one BatchGetItem may ask for (DynamoDB API Reference, BatchGetItem: "as many as 100 items"). */
@@ -297,7 +297,11 @@ export async function readControlAndDeployments(
   const control = configPaused
     ? await automationPaused(deps)
     : controlOf(found.get(id(CONTROL_KEY)) as AutomationControl | undefined);
-  return { control, records: deployments.map((d) => asDeploymentRecord(found.get(id(deploymentKey(d))))) };
+  const record = (d: string) => {
+    const item = found.get(id(deploymentKey(d)));
+    return asDeploymentRecord(item && withoutKey(item));
+  };
+  return { control, records: deployments.map(record) };
 }
 
 /** One conditional write on the record; false when its condition does not hold. */
