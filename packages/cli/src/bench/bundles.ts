@@ -107,15 +107,18 @@ export async function measureBundles(runs: number): Promise<Bundles> {
     if (!result.metafile) throw new Error("bench: esbuild returned no metafile");
     const outputs = Object.entries(result.metafile.outputs);
     const bareNodeMs = median(Array.from({ length: runs }, () => timeNode(["-e", ""]).ms));
+    const built = entries.map((entry) => {
+      const found = outputs.find(([, o]) => o.entryPoint && join(ROOT, o.entryPoint) === entry.file);
+      if (!found) throw new Error(`bench: esbuild wrote no bundle for ${entry.name}`);
+      return { entry, bundle: join(ROOT, found[0]), output: found[1] };
+    });
+    const rollback = built.find((b) => b.entry.name === "rollback");
+    if (!rollback) throw new Error("bench: core's wiring has no rollback function");
     return {
       unit: "bytes",
       awsSdk: "bundled",
       runs,
-      functions: entries.map((entry) => {
-        const found = outputs.find(([, o]) => o.entryPoint && join(ROOT, o.entryPoint) === entry.file);
-        if (!found) throw new Error(`bench: esbuild wrote no bundle for ${entry.name}`);
-        const [path, output] = found;
-        const bundle = join(ROOT, path);
+      functions: built.map(({ entry, bundle, output }) => {
         if (!output.exports.includes(entry.exportName)) {
           throw new Error(`bench: the bundle of ${entry.name} does not export "${entry.exportName}"`);
         }
@@ -137,21 +140,12 @@ export async function measureBundles(runs: number): Promise<Bundles> {
           ...(failed?.error ? { importError: failed.error } : {}),
         };
       }),
-      rollbackFloor: await measureImportFloor("rollback", outputs, outdir, runs),
-      rollbackColdStart: await measureColdStart(bundleOf("rollback", outputs), outdir, runs, bundleSource),
+      rollbackFloor: await measureImportFloor(rollback.bundle, rollback.output.inputs, outdir, runs),
+      rollbackColdStart: await measureColdStart(rollback.bundle, outdir, runs, bundleSource),
     };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
-}
-
-type Outputs = [string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }][];
-
-/** The path of the bundle esbuild wrote for function `name`. */
-function bundleOf(name: string, outputs: Outputs): string {
-  const found = outputs.find(([path]) => path.endsWith(`/${name}.mjs`));
-  if (!found) throw new Error(`bench: esbuild wrote no bundle for ${name}`);
-  return join(ROOT, found[0]);
 }
 
 /** Bundles `contents` (an entry's source) as the stack bundles a function, resolved from the functions package. */
@@ -173,18 +167,17 @@ const RUNTIME_LIBRARIES: Record<string, string> = {
 };
 
 /**
- * Bundles the floor of function `name` (see `ImportFloor`) beside its bundle, then times a cold
- * import of each, alternately, `runs * 3` times, with bare Node in the same loop.
+ * Bundles the floor of the handler bundle `handler` (see `ImportFloor`; `inputs` are its
+ * metafile inputs) beside it, then times a cold import of each, alternately, `runs * 3` times,
+ * with bare Node in the same loop.
  */
 async function measureImportFloor(
-  name: string,
-  outputs: Outputs,
+  handler: string,
+  inputs: Record<string, { bytesInOutput: number }>,
   outdir: string,
   runs: number,
 ): Promise<ImportFloor> {
-  const handler = bundleOf(name, outputs);
-  const found = outputs.find(([path]) => join(ROOT, path) === handler);
-  const sdk = byPackage(found?.[1].inputs ?? {})
+  const sdk = byPackage(inputs)
     .map(([pkg]) => pkg)
     .filter((pkg) => /^@aws-sdk\/(client-|lib-dynamodb$)/.test(pkg))
     .sort();
@@ -203,7 +196,7 @@ async function measureImportFloor(
     ),
     `export const handler = async () => [${imports.map((_, i) => `m${i}`).join(", ")}];`,
   ].join("\n");
-  const floor = join(outdir, `${name}-floor.mjs`);
+  const floor = join(outdir, "import-floor.mjs");
   await bundleSource(contents, floor);
   const floorBytes = statSync(floor).size;
   const bare: number[] = [];

@@ -1,4 +1,5 @@
-import { SendTaskSuccessCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { startExecution } from "../aws/executions.ts";
 import type { Config } from "../config/index.ts";
 import type { CoreDeps, ReactionResult } from "../context.ts";
 import { logger } from "../observability/logger.ts";
@@ -177,19 +178,8 @@ async function start(
   reason: string,
 ): Promise<ReactionResult> {
   const name = costExecutionName(record.anomalyId);
-  let existed = false;
-  try {
-    await deps.clients.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.costStateMachineArn,
-        name,
-        input: record.startInput,
-      }),
-    );
-  } catch (error) {
-    if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
-    existed = true;
-  }
+  const existed =
+    (await startExecution(deps.clients.sfn, deps.costStateMachineArn, name, record.startInput)) === undefined;
   const arn = record.executionArn;
   const confirmed = await updateResponse(
     deps.store,

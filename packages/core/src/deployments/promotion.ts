@@ -1,4 +1,5 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { startExecution } from "../aws/executions.ts";
 import type { Deployment } from "../config/index.ts";
 import type { CoreDeps, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -8,7 +9,7 @@ import { automationPaused, queueDeploy, readDeployment, readItem, recordAudit } 
 import { stateTable } from "../store/table.ts";
 import { readAlias } from "./alias.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
-import { deployInput, executionName, startDeployExecution } from "./start.ts";
+import { deployInput, executionName } from "./start.ts";
 
 /**
  * Promotion between environments (issue #12, docs/decisions/0028-error-budgets-and-promotion.md):
@@ -175,7 +176,12 @@ async function startPromoted(
       return;
     }
   }
-  const executionArn = await startDeployExecution(deps.clients.sfn, deps.deployStateMachineArn, name, input);
+  const executionArn = await startExecution(
+    deps.clients.sfn,
+    deps.deployStateMachineArn,
+    name,
+    JSON.stringify(input),
+  );
   if (executionArn === undefined)
     await audit("duplicate", `${subject}: already started as execution ${name}`);
   else

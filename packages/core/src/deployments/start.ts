@@ -1,4 +1,3 @@
-import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { Deployment } from "../config/index.ts";
 import type { TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -82,29 +81,4 @@ export function deployInput(
     ...budgetInput(deployment),
     ...promotionInput(deps.config.deployments, deployment),
   };
-}
-
-/**
- * Starts the deploy execution `name` with `input`: its ARN, or undefined when an execution of that
- * name exists already (StartExecution's ExecutionAlreadyExists: a repeated delivery, a racing
- * start, a queued push started twice). Any other error is thrown. A Standard workflow's same name
- * with the same input while it runs is idempotent and answers that execution's ARN
- * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html); the
- * simulated account models both (packages/sim/src/services/sfn.ts).
- */
-export async function startDeployExecution(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  name: string,
-  input: unknown,
-): Promise<string | undefined> {
-  try {
-    const out = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
-    );
-    return String(out.executionArn);
-  } catch (error) {
-    if ((error as Error).name === "ExecutionAlreadyExists") return undefined;
-    throw error;
-  }
 }

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
-import { executionExists } from "../aws/executions.ts";
+import { executionExists, startExecution } from "../aws/executions.ts";
 import type { Deployment } from "../config/index.ts";
 import { configIndex } from "../config/lookup.ts";
 import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
@@ -24,7 +24,7 @@ import { readAlias } from "./alias.ts";
 import { DeployInput } from "./input.ts";
 import { promotionRefusal } from "./promotion.ts";
 import { rollBack } from "./rollback.ts";
-import { deployInput, executionName, startDeployExecution } from "./start.ts";
+import { deployInput, executionName } from "./start.ts";
 
 /** A deployment to start, with the image it deploys and the words the audit log uses for it. */
 export interface Planned {
@@ -314,11 +314,11 @@ export async function startDeployments(
           `${subject}: replaces the push queued since ${held.queuedAt} (${String(held.input.imageUri)}), which waited for automation to resume`,
           dep.name,
         );
-      const executionArn = await startDeployExecution(
+      const executionArn = await startExecution(
         deps.clients.sfn,
         deps.deployStateMachineArn,
         name,
-        fenced,
+        JSON.stringify(fenced),
       );
       if (executionArn === undefined) await duplicate(`already started execution ${name}`);
       else {

@@ -1,3 +1,4 @@
+import { startExecution } from "../aws/executions.ts";
 import type { Config } from "../config/index.ts";
 import type { CoreDeps, ReactionResult, TriggerDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
@@ -14,7 +15,6 @@ import {
 import { lambdaRetry } from "../workflows/asl.ts";
 import { describeAlias, readAlias } from "./alias.ts";
 import { rollBack } from "./rollback.ts";
-import { startDeployExecution } from "./start.ts";
 import { deleteVersionAlarms } from "./version-alarms.ts";
 
 /**
@@ -208,11 +208,12 @@ export async function startQueued(
   const record = await readDeployment(deps.store, deployment);
   const input = queued.input as { functionName: string; alias: string; correlationId?: string };
   const alias = await readAlias(deps, input.functionName, input.alias);
-  const executionArn = await startDeployExecution(deps.clients.sfn, deployStateMachineArn, queued.name, {
-    ...queued.input,
-    stableVersion: alias.version,
-    generation: record?.generation ?? 0,
-  });
+  const executionArn = await startExecution(
+    deps.clients.sfn,
+    deployStateMachineArn,
+    queued.name,
+    JSON.stringify({ ...queued.input, stableVersion: alias.version, generation: record?.generation ?? 0 }),
+  );
   if (executionArn === undefined) return undefined;
   const correlationId = input.correlationId ?? eventId ?? queued.name;
   await recordAudit(deps.store, {

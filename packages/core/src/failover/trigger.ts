@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { startExecution } from "../aws/executions.ts";
 import { configIndex } from "../config/lookup.ts";
 import type { Runbook } from "../config/schema.ts";
 import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
@@ -176,19 +176,10 @@ export async function onFailoverEvent(
       trigger,
     });
     const name = failoverExecutionName(runbook.name, known.event.id);
-    try {
-      const out = await awsStep("start failover", () =>
-        deps.clients.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn: deps.failoverStateMachineArn,
-            name,
-            input: JSON.stringify(input),
-          }),
-        ),
-      );
-      executions.push(out.executionArn ?? name);
-    } catch (error) {
-      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    const executionArn = await awsStep("start failover", () =>
+      startExecution(deps.clients.sfn, deps.failoverStateMachineArn, name, JSON.stringify(input)),
+    );
+    if (executionArn === undefined) {
       await recordAudit(deps.store, {
         reaction: "failover",
         decision: "duplicate",
@@ -198,6 +189,7 @@ export async function onFailoverEvent(
       });
       continue;
     }
+    executions.push(executionArn);
     await recordAudit(deps.store, {
       reaction: "failover",
       decision: "started",

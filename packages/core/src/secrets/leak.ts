@@ -5,10 +5,9 @@ import {
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { Octokit } from "@octokit/rest";
 import * as z from "zod";
-import { executionExists } from "../aws/executions.ts";
+import { executionExists, startExecution } from "../aws/executions.ts";
 import type { ManagedSecret } from "../config/schema.ts";
 import { type ReactionResult, resultsOf, type TriggerDeps } from "../context.ts";
 import { ErrorNames, SwitchyardError } from "../errors.ts";
@@ -174,16 +173,13 @@ export async function onSecretScanningAlert(
       );
       continue;
     }
-    try {
-      await deps.clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: deps.rotateOnLeakStateMachineArn,
-          name,
-          input: JSON.stringify(input),
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+    const started = await startExecution(
+      deps.clients.sfn,
+      deps.rotateOnLeakStateMachineArn,
+      name,
+      JSON.stringify(input),
+    );
+    if (started === undefined) {
       outcomes.push("duplicate");
       continue;
     }
