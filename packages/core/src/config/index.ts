@@ -1,4 +1,4 @@
-export { SCAN_SEVERITIES } from "../deployments/config.ts";
+export { SCAN_SEVERITIES } from "../deployments/vocabulary.ts";
 export { parseDuration } from "./duration.ts";
 export { loadConfig } from "./load.ts";
 export { type ConfigIndex, configIndex } from "./lookup.ts";

@@ -19,7 +19,8 @@ import {
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import type { Permission } from "../permissions.ts";
-import { ACTION_SCHEMAS, type ActionConfig, type ActionType, type ProtectedTag } from "./config.ts";
+import type { ActionType } from "./action-types.ts";
+import type { ActionConfig, ProtectedTag } from "./config.ts";
 import type { AppliedAction } from "./record.ts";
 
 /** Where the resources live; ARNs are built from it. */
@@ -61,7 +62,8 @@ export interface CostDeps extends CoreDeps {
 }
 
 /**
- * One kind of action: its config schema (config.ts), the IAM actions its code sends, whether
+ * One kind of action: its `type` (whose config schema is ACTION_SCHEMAS in config.ts, kept out
+ * of the functions' bundles, ADR 0035), the IAM actions its code sends, whether
  * it is destructive (then it waits for a human's approval), the resources a config selects
  * (named in it, or found by tag), their tags (for the protected-tag guard), and
  * `plan`/`apply`/`revert`.
@@ -77,7 +79,6 @@ export interface CostDeps extends CoreDeps {
  */
 export interface ActionUnit<T extends ActionType = ActionType> {
   readonly type: T;
-  readonly schema: (typeof ACTION_SCHEMAS)[T];
   readonly destructive: boolean;
   /** What the cost-steps function sends. */
   readonly permissions: readonly Permission[];
@@ -135,7 +136,6 @@ const describe = (value: unknown) => (value === undefined || value === null ? "u
 
 const capLambdaConcurrency: ActionUnit<"cap-lambda-concurrency"> = {
   type: "cap-lambda-concurrency",
-  schema: ACTION_SCHEMAS["cap-lambda-concurrency"],
   destructive: false,
   permissions: [
     {
@@ -219,7 +219,6 @@ const ruleState = async (deps: CoreDeps, rule: string) =>
 
 const disableSchedules: ActionUnit<"disable-schedules"> = {
   type: "disable-schedules",
-  schema: ACTION_SCHEMAS["disable-schedules"],
   destructive: true,
   permissions: [
     {
@@ -346,7 +345,6 @@ export const ec2Started = (id: string): RevertOutcome => ({
  */
 const stopEc2Instances: ActionUnit<"stop-ec2-instances"> = {
   type: "stop-ec2-instances",
-  schema: ACTION_SCHEMAS["stop-ec2-instances"],
   destructive: true,
   permissions: [],
   machinePermissions: [
@@ -407,7 +405,6 @@ const dbInstance = async (deps: CoreDeps, id: string) => {
 
 const stopRdsInstances: ActionUnit<"stop-rds-instances"> = {
   type: "stop-rds-instances",
-  schema: ACTION_SCHEMAS["stop-rds-instances"],
   destructive: true,
   permissions: [
     {
@@ -493,7 +490,6 @@ const ecsService = async (deps: CoreDeps, target: string) => {
 
 const scaleEcsServicesToZero: ActionUnit<"scale-ecs-services-to-zero"> = {
   type: "scale-ecs-services-to-zero",
-  schema: ACTION_SCHEMAS["scale-ecs-services-to-zero"],
   destructive: true,
   permissions: [
     // ListServices supports no resource-level permissions (only the ecs:cluster condition): granted on "*".

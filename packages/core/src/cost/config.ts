@@ -1,12 +1,14 @@
 import * as z from "zod";
 import { suggestion } from "../config/suggest.ts";
 import { duration, strict } from "../config/zod.ts";
+import { ACTION_TYPES, type ActionType } from "./action-types.ts";
 
 /**
  * The `cost` section of the config: how Switchyard answers Cost Anomaly Detection alerts.
  * Kept beside the cost code so the action units and their config schemas live together;
- * config/schema.ts only mounts this section. No AWS SDK import here: the config is loaded by
- * every function, and the SDK clients belong to the actions. Every default is in this file.
+ * config/schema.ts only mounts this section. No AWS SDK import here: the SDK clients belong to
+ * the actions. No function imports a value from here, so none builds this schema (ADR 0035).
+ * Every default is in this file.
  */
 
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -56,10 +58,8 @@ export const ACTION_SCHEMAS = {
     clusters: names(CLUSTER_NAME, 'ECS cluster name (no ARN), e.g. "ignition"'),
     select: selector(),
   }),
-} as const;
+} as const satisfies { [T in ActionType]: z.ZodType<{ type: T }> };
 
-export type ActionType = keyof typeof ACTION_SCHEMAS;
-export const ACTION_TYPES = Object.keys(ACTION_SCHEMAS) as [ActionType, ...ActionType[]];
 export type ActionConfig = { [K in ActionType]: z.output<(typeof ACTION_SCHEMAS)[K]> }[ActionType];
 
 /** The `type` is checked first, so an unknown one is reported on `type` itself with the known ones. */

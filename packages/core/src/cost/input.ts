@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ACTION_TYPES } from "./config.ts";
+import { ACTION_TYPES } from "./action-types.ts";
 
 /**
  * The cost-response state machine's input. Self-contained: the anomaly as it was judged, the

@@ -1,6 +1,5 @@
 import { GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import * as z from "zod";
-import { duration, strict } from "../config/zod.ts";
+import type { Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import { type AuditRecord, listAudit, type StateStore } from "../store/state.ts";
@@ -18,74 +17,16 @@ import type { StepKit } from "./steps.ts";
  * the guarded shift Task: no state transition of its own.
  */
 
-const LAMBDA_METRICS = ["Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions"] as const;
-
-const MetricRef = strict({
-  metric: z.enum(LAMBDA_METRICS),
-  stat: z
-    .string()
-    .regex(
-      /^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/,
-      "must be Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99",
-    )
-    .default("Sum"),
-});
-
-const AnalysisMetric = strict({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and dashes"),
-  /** A built-in query: errorRate (Errors / Invocations, 0..1) or p99Duration (milliseconds). */
-  kind: z.enum(["errorRate", "p99Duration"]).optional(),
-  /**
-   * Or any metric-math expression over `metrics` (ids: lowercase letter first), e.g.
-   * "errors / invocations * 100" with errors = Errors Sum, invocations = Invocations Sum.
-   */
-  expression: z.string().min(1).optional(),
-  metrics: z
-    .record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, "ids start with a lowercase letter"), MetricRef)
-    .optional(),
-  /** The check passes while the value is at most `max` and at least `min`. */
-  max: z.number().optional(),
-  min: z.number().optional(),
-}).superRefine((m, ctx) => {
-  if ((m.kind === undefined) === (m.expression === undefined))
-    ctx.addIssue({
-      code: "custom",
-      message: 'needs either "kind" (errorRate | p99Duration) or "expression"',
-    });
-  if (m.expression !== undefined && !m.metrics)
-    ctx.addIssue({
-      code: "custom",
-      path: ["metrics"],
-      message: "an expression needs the metrics its ids name",
-    });
-  if (m.max === undefined && m.min === undefined)
-    ctx.addIssue({ code: "custom", message: 'needs a bound: "max", "min" or both' });
-});
-
-/** The deployment's `analysis` field. */
-export const Analysis = strict({
-  metrics: z.array(AnalysisMetric).min(1),
-  /** Failed checks (summed over the deployment) that roll it back. */
-  failureLimit: z.number().int().min(1).default(2),
-  /** How far back each check reads the version's metrics. */
-  // GetMetricData's Period (the window here) is a multiple of 60 for metrics older than 3 hours
-  // and for standard-resolution metrics such as Lambda's (API_MetricStat.html).
-  window: duration({ example: "5m" })
-    .prefault("5m")
-    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 5m: Lambda's metrics have 1-minute resolution"),
-}).optional();
-export type Analysis = z.output<typeof Analysis>;
-
-type Run = NonNullable<Analysis>;
+type Run = NonNullable<Deployment["analysis"]>;
 
 /** The deploy input's field (self-contained: a console replay analyses the same way). */
-export function analysisInput(analysis: Analysis): { analysis?: Run } {
+export function analysisInput(analysis: Deployment["analysis"]): { analysis?: Run } {
   return analysis ? { analysis } : {};
 }
 
 const BUILT_IN: Record<
   "errorRate" | "p99Duration",
-  { expression: string; metrics: Record<string, z.output<typeof MetricRef>> }
+  { expression: string; metrics: Run["metrics"][number]["metrics"] & {} }
 > = {
   errorRate: {
     expression: "errors / invocations",

@@ -22,26 +22,21 @@ import {
   slug,
   strict,
 } from "../config/zod.ts";
-import { GithubStatusSchema } from "../github/statuses.ts";
-import { Analysis } from "./analysis.ts";
-import { ApprovalGates, approvalProblems } from "./gates.ts";
-import { TrafficHooks } from "./hooks.ts";
-import { DeployNotifySchema } from "./notify.ts";
-import { SloSchema } from "./slo.ts";
-import { VersionAlarms } from "./version-alarms.ts";
+import { windowProblem } from "./slo.ts";
+import {
+  ON_TIMEOUT,
+  PROBE_BUDGET_SECONDS,
+  probeSeconds,
+  SCAN_SEVERITIES,
+  SUPPRESSED_ALARM_POLICIES,
+} from "./vocabulary.ts";
 
 /**
  * The `deployments` section of the config: what shifts which alias, on which artifact, by which
  * strategy, guarded by which alarms. Every default of a deployment is in this file.
  */
 
-/** ECR finding severities, most severe first: a scan gate blocks on findings at or above its threshold. */
-export const SCAN_SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"] as const;
-
 const GITHUB_EVENTS = ["release", "deployment"] as const;
-
-/** What a guarding alarm in ALARM does while its actions are suppressed (a muted composite alarm). */
-export const SUPPRESSED_ALARM_POLICIES = ["rollback", "ignore"] as const;
 
 // Patterns follow the AWS API references (ECR) and the Docker image reference grammar.
 const ECR_REPOSITORY = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -82,6 +77,249 @@ const AlarmName = z
   .string()
   .min(1, { error: "is empty; write the CloudWatch alarm's name" })
   .max(255, { error: "is longer than CloudWatch's 255-character limit for alarm names" });
+
+// The fields whose runtime lives in its own module (slo.ts, version-alarms.ts, notify.ts,
+// github/statuses.ts, analysis.ts, gates.ts, hooks.ts) are written here, not there: esbuild keeps
+// every top-level call of a module it bundles, so a schema beside the runtime code would be built
+// by every function that imports that code (ADR 0035). The runtime modules take their types from
+// `Deployment`.
+
+// --- slo (slo.ts, ADR 0028)
+const SloMetric = strict({
+  namespace: z.string().min(1).max(255),
+  metricName: z.string().min(1).max(255),
+  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
+});
+
+/** A deployment's `slo` field. */
+const SloSchema = strict({
+  /** The objective in percent of good events, e.g. 99.9. */
+  objective: z
+    .number()
+    .gt(0, { error: "must be a percentage above 0, e.g. 99.9" })
+    .lt(100, { error: "must be below 100: an objective of 100% leaves no error budget" }),
+  window: duration({ example: "1d" }).superRefine((seconds, ctx) => {
+    const problem = windowProblem(seconds);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  /** Good and total events; both or neither (default: the alias's invocations and errors). */
+  good: SloMetric.optional(),
+  total: SloMetric.optional(),
+  /** At 80% of the budget consumed: "freeze" (default) new deployments pending approval, or "rollback". */
+  onCritical: z.enum(["freeze", "rollback"]).default("freeze"),
+})
+  .superRefine((slo, ctx) => {
+    if ((slo.good === undefined) !== (slo.total === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [slo.good === undefined ? "good" : "total"],
+        message:
+          'is missing: name both "good" and "total" metrics, or neither for the alias\'s success rate (AWS/Lambda Invocations and Errors)',
+      });
+  })
+  .optional();
+
+// --- versionAlarms (version-alarms.ts, ADR 0026)
+const COMPARISONS = [
+  "GreaterThanOrEqualToThreshold",
+  "GreaterThanThreshold",
+  "LessThanThreshold",
+  "LessThanOrEqualToThreshold",
+] as const;
+
+const VersionAlarmTemplate = strict({
+  /** The alarm's last name part: `switchyard-<deployment>-v<version>-<name>`. */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and dashes, e.g. errors"),
+  /** An AWS/Lambda metric of the version (Errors, Duration, Throttles, Invocations...). */
+  metric: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be an AWS/Lambda metric name, e.g. Errors"),
+  /** Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99. */
+  statistic: z
+    .string()
+    .regex(
+      /^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+      "must be Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99",
+    )
+    .default("Sum"),
+  threshold: z.number(),
+  comparison: z.enum(COMPARISONS).default("GreaterThanOrEqualToThreshold"),
+  /** How many consecutive periods must breach. */
+  periods: z.number().int().min(1).max(10).default(1),
+  // PutMetricAlarm: "Valid values are 10, 20, 30, and any multiple of 60" (API_PutMetricAlarm.html);
+  // Lambda's metrics are standard resolution, so a multiple of 60.
+  period: duration({ example: "1m" })
+    .prefault("1m")
+    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 1m: Lambda's metrics have 1-minute resolution"),
+});
+
+/** The deployment's `versionAlarms` field. */
+const VersionAlarms = z.array(VersionAlarmTemplate).optional();
+
+// --- notify (notify.ts, ADR 0029)
+/** `deployments[].notify`: where deploy notices go besides `notifications.topicArn`. */
+const DeployNotifySchema = z.strictObject({
+  /** A Slack-compatible incoming webhook (receives `{ text, blocks }`), as `cost.webhookUrl`. */
+  webhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+});
+
+// --- github.statuses (github/statuses.ts, ADR 0029)
+/** `deployments[].github.statuses`: write deployment and commit statuses back to GitHub. */
+const GithubStatusSchema = z.strictObject({
+  /** The Secrets Manager secret (name or ARN) whose SecretString is a GitHub token with `repo_deployment` and `repo:status`. */
+  tokenSecret: z.string().min(1, { error: "name the Secrets Manager secret that holds the GitHub token" }),
+  /** GitHub's API (GitHub Enterprise Server: https://HOST/api/v3). */
+  apiUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
+  /** The log URL shown on GitHub; `{execution}` is replaced by the execution's name. */
+  logUrl: z.string().optional(),
+  /** The environment of deployments created for releases (a deployment event names its own). */
+  environment: z.string().min(1).default("production"),
+});
+
+// --- analysis (analysis.ts, ADR 0026)
+const LAMBDA_METRICS = ["Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions"] as const;
+
+const AnalysisMetricRef = strict({
+  metric: z.enum(LAMBDA_METRICS),
+  stat: z
+    .string()
+    .regex(
+      /^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+      "must be Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99",
+    )
+    .default("Sum"),
+});
+
+const AnalysisMetric = strict({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and dashes"),
+  /** A built-in query: errorRate (Errors / Invocations, 0..1) or p99Duration (milliseconds). */
+  kind: z.enum(["errorRate", "p99Duration"]).optional(),
+  /**
+   * Or any metric-math expression over `metrics` (ids: lowercase letter first), e.g.
+   * "errors / invocations * 100" with errors = Errors Sum, invocations = Invocations Sum.
+   */
+  expression: z.string().min(1).optional(),
+  metrics: z
+    .record(z.string().regex(/^[a-z][A-Za-z0-9_]*$/, "ids start with a lowercase letter"), AnalysisMetricRef)
+    .optional(),
+  /** The check passes while the value is at most `max` and at least `min`. */
+  max: z.number().optional(),
+  min: z.number().optional(),
+}).superRefine((m, ctx) => {
+  if ((m.kind === undefined) === (m.expression === undefined))
+    ctx.addIssue({
+      code: "custom",
+      message: 'needs either "kind" (errorRate | p99Duration) or "expression"',
+    });
+  if (m.expression !== undefined && !m.metrics)
+    ctx.addIssue({
+      code: "custom",
+      path: ["metrics"],
+      message: "an expression needs the metrics its ids name",
+    });
+  if (m.max === undefined && m.min === undefined)
+    ctx.addIssue({ code: "custom", message: 'needs a bound: "max", "min" or both' });
+});
+
+/** The deployment's `analysis` field. */
+const Analysis = strict({
+  metrics: z.array(AnalysisMetric).min(1),
+  /** Failed checks (summed over the deployment) that roll it back. */
+  failureLimit: z.number().int().min(1).default(2),
+  /** How far back each check reads the version's metrics. */
+  // GetMetricData's Period (the window here) is a multiple of 60 for metrics older than 3 hours
+  // and for standard-resolution metrics such as Lambda's (API_MetricStat.html).
+  window: duration({ example: "5m" })
+    .prefault("5m")
+    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 5m: Lambda's metrics have 1-minute resolution"),
+}).optional();
+
+// --- approvals (gates.ts, ADR 0027)
+const ApprovalGate = strict({
+  /** The step (1 = the first shift) that waits for approval before it shifts. */
+  beforeStep: z.number().int().min(1, { error: "must be a step number, 1 for the first shift" }),
+  timeout: duration({ withinExecution: true, example: "1h" }).prefault("1h"),
+  /** What the end of the timeout does: "rollback" (default) the deployment, or "promote": go on as if approved. */
+  onTimeout: z.enum(ON_TIMEOUT).default("rollback"),
+});
+
+/** The deployment's `approvals` field. */
+const ApprovalGates = z.array(ApprovalGate).optional();
+
+/** Problems of a deployment's approvals against its steps (run once the strategy is known). */
+function approvalProblems(
+  approvals: z.output<typeof ApprovalGates>,
+  stepCount: number,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  (approvals ?? []).forEach((gate, index) => {
+    const first = approvals?.findIndex((g) => g.beforeStep === gate.beforeStep) ?? index;
+    if (gate.beforeStep > stepCount)
+      problems.push({
+        path: ["approvals", index, "beforeStep"],
+        message: `is ${gate.beforeStep}, but the strategy has ${stepCount} step(s): name a step from 1 to ${stepCount}`,
+      });
+    else if (first !== index)
+      problems.push({
+        path: ["approvals", index, "beforeStep"],
+        message: `step ${gate.beforeStep} already waits for approvals[${first}]; remove the copy`,
+      });
+  });
+  return problems;
+}
+
+// --- hooks (hooks.ts, ADR 0027)
+const LambdaHook = strict({
+  function: pattern(
+    FUNCTION_REF,
+    () => 'must be the hook\'s Lambda function name or ARN, e.g. "api-smoke-test"',
+  ),
+  /** CodeDeploy gives a hook up to an hour to report; so does Switchyard by default here. */
+  timeout: duration({ withinExecution: true, example: "5m" }).prefault("5m"),
+});
+
+const HttpProbe = strict({
+  url: z.string().refine((text) => /^https?:\/\/[^\s]+$/.test(text) && URL.canParse(text), {
+    error: 'must be an http:// or https:// URL, e.g. "https://api.example.com/health"',
+  }),
+  expectedStatus: z.number().int().min(100).max(599).default(200),
+  /** A regular expression the response body must match. */
+  bodyMatch: z
+    .string()
+    .refine(
+      (text) => {
+        try {
+          new RegExp(text);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be a regular expression, e.g. "\\"status\\":\\s*\\"ok\\""' },
+    )
+    .optional(),
+  timeout: duration({ example: "5s" }).prefault("5s"),
+  retries: z.number().int().min(0).max(5).default(2),
+}).superRefine((probe, ctx) => {
+  if (typeof probe.timeout !== "number") return;
+  const budget = probeSeconds(probe);
+  if (budget > PROBE_BUDGET_SECONDS)
+    ctx.addIssue({
+      code: "custom",
+      message: `(retries + 1) × timeout comes to ${budget} s; a probe must finish within ${PROBE_BUDGET_SECONDS} s (one deploy step): lower the timeout or the retries`,
+    });
+});
+
+const Hook = z.union([strict({ lambda: LambdaHook }), strict({ http: HttpProbe })], {
+  error:
+    'must be { "lambda": { "function": "NAME", "timeout": "5m" } } or { "http": { "url": "https://…", "expectedStatus": 200 } }',
+});
+
+/** The deployment's `hooks` field: the hooks of each lifecycle event, run in order. */
+const TrafficHooks = strict({
+  beforeAllowTraffic: z.array(Hook).default([]),
+  afterAllowTraffic: z.array(Hook).default([]),
+}).optional();
 
 export const DeploymentSchema = strict({
   name: pattern(

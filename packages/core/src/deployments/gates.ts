@@ -1,7 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { duration, strict } from "../config/zod.ts";
+import type { Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { notify } from "../notify/notify.ts";
@@ -9,6 +9,7 @@ import { type DeploymentRecord, readDeployment, readItem, recordAudit } from "..
 import { expiresAfterDays, stateTable } from "../store/table.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import type { StepKit } from "./steps.ts";
+import { ON_TIMEOUT } from "./vocabulary.ts";
 
 /**
  * Manual approval gates (issue #12): a deployment may hold before a step until a human answers
@@ -20,44 +21,8 @@ import type { StepKit } from "./steps.ts";
  * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
  */
 
-export const ON_TIMEOUT = ["rollback", "promote"] as const;
-
 /** The error a denied approval ends its wait with; the deploy state machine's Catch lists it. */
 export const APPROVAL_DENIED = ErrorNames.ApprovalRejected;
-
-const ApprovalGate = strict({
-  /** The step (1 = the first shift) that waits for approval before it shifts. */
-  beforeStep: z.number().int().min(1, { error: "must be a step number, 1 for the first shift" }),
-  timeout: duration({ withinExecution: true, example: "1h" }).prefault("1h"),
-  /** What the end of the timeout does: "rollback" (default) the deployment, or "promote": go on as if approved. */
-  onTimeout: z.enum(ON_TIMEOUT).default("rollback"),
-});
-
-/** The deployment's `approvals` field. */
-export const ApprovalGates = z.array(ApprovalGate).optional();
-export type ApprovalGates = z.output<typeof ApprovalGates>;
-
-/** Problems of a deployment's approvals against its steps (run once the strategy is known). */
-export function approvalProblems(
-  approvals: ApprovalGates,
-  stepCount: number,
-): { path: (string | number)[]; message: string }[] {
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  (approvals ?? []).forEach((gate, index) => {
-    const first = approvals?.findIndex((g) => g.beforeStep === gate.beforeStep) ?? index;
-    if (gate.beforeStep > stepCount)
-      problems.push({
-        path: ["approvals", index, "beforeStep"],
-        message: `is ${gate.beforeStep}, but the strategy has ${stepCount} step(s): name a step from 1 to ${stepCount}`,
-      });
-    else if (first !== index)
-      problems.push({
-        path: ["approvals", index, "beforeStep"],
-        message: `step ${gate.beforeStep} already waits for approvals[${first}]; remove the copy`,
-      });
-  });
-  return problems;
-}
 
 const GateRun = z.object({
   step: z.number().int().min(1),
@@ -70,7 +35,7 @@ const GateRun = z.object({
  * null. Present only when the deployment has approvals, so others run the states they ran before.
  */
 export function gateInput(
-  approvals: ApprovalGates,
+  approvals: Deployment["approvals"],
   stepCount: number,
 ): { approvalGates?: { byStep: (z.infer<typeof GateRun> | null)[] } } {
   if (!approvals || approvals.length === 0) return {};

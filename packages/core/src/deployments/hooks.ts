@@ -1,12 +1,13 @@
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import * as z from "zod";
-import { duration, FUNCTION_REF, pattern, strict } from "../config/zod.ts";
+import type { Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep, ErrorNames, SwitchyardError } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
 import type { StepKit } from "./steps.ts";
+import { PROBE_RETRY_MS, probeSeconds } from "./vocabulary.ts";
 
 /**
  * Traffic hooks (issue #12), with CodeDeploy's semantics for Lambda deployments: a
@@ -26,67 +27,6 @@ export type HookPhase = (typeof HOOK_PHASES)[number];
 
 /** The error a failed hook ends its task with; the deploy state machine's Catch lists it. */
 export const HOOK_FAILED = ErrorNames.HookFailed;
-
-/** Pause between two attempts of an HTTP probe. */
-const PROBE_RETRY_MS = 1000;
-/** An HTTP probe runs inside one deploy-steps invocation (60 s): its attempts must fit in this. */
-const PROBE_BUDGET_SECONDS = 45;
-
-const LambdaHook = strict({
-  function: pattern(
-    FUNCTION_REF,
-    () => 'must be the hook\'s Lambda function name or ARN, e.g. "api-smoke-test"',
-  ),
-  /** CodeDeploy gives a hook up to an hour to report; so does Switchyard by default here. */
-  timeout: duration({ withinExecution: true, example: "5m" }).prefault("5m"),
-});
-
-const HttpProbe = strict({
-  url: z.string().refine((text) => /^https?:\/\/[^\s]+$/.test(text) && URL.canParse(text), {
-    error: 'must be an http:// or https:// URL, e.g. "https://api.example.com/health"',
-  }),
-  expectedStatus: z.number().int().min(100).max(599).default(200),
-  /** A regular expression the response body must match. */
-  bodyMatch: z
-    .string()
-    .refine(
-      (text) => {
-        try {
-          new RegExp(text);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'must be a regular expression, e.g. "\\"status\\":\\s*\\"ok\\""' },
-    )
-    .optional(),
-  timeout: duration({ example: "5s" }).prefault("5s"),
-  retries: z.number().int().min(0).max(5).default(2),
-}).superRefine((probe, ctx) => {
-  if (typeof probe.timeout !== "number") return;
-  const budget = probeSeconds(probe);
-  if (budget > PROBE_BUDGET_SECONDS)
-    ctx.addIssue({
-      code: "custom",
-      message: `(retries + 1) × timeout comes to ${budget} s; a probe must finish within ${PROBE_BUDGET_SECONDS} s (one deploy step): lower the timeout or the retries`,
-    });
-});
-
-const Hook = z.union([strict({ lambda: LambdaHook }), strict({ http: HttpProbe })], {
-  error:
-    'must be { "lambda": { "function": "NAME", "timeout": "5m" } } or { "http": { "url": "https://…", "expectedStatus": 200 } }',
-});
-
-/** The deployment's `hooks` field: the hooks of each lifecycle event, run in order. */
-export const TrafficHooks = strict({
-  beforeAllowTraffic: z.array(Hook).default([]),
-  afterAllowTraffic: z.array(Hook).default([]),
-}).optional();
-export type TrafficHooks = z.output<typeof TrafficHooks>;
-
-const probeSeconds = (probe: { timeout: number; retries: number }) =>
-  (probe.retries + 1) * probe.timeout + (probe.retries * PROBE_RETRY_MS) / 1000;
 
 /** One hook as the deploy input carries it (self-contained: a console replay runs the same hook). */
 export const HookRun = z.object({
@@ -111,11 +51,11 @@ export type HookRun = z.infer<typeof HookRun>;
  * a deployment without hooks runs exactly the states it ran before (the Choice rules that enter
  * the hooks test for their presence).
  */
-export function hookInput(hooks: TrafficHooks): {
+export function hookInput(hooks: Deployment["hooks"]): {
   preTrafficHooks?: HookRun[];
   postTrafficHooks?: HookRun[];
 } {
-  const runs = (phase: HookPhase, list: NonNullable<TrafficHooks>["beforeAllowTraffic"]): HookRun[] =>
+  const runs = (phase: HookPhase, list: NonNullable<Deployment["hooks"]>["beforeAllowTraffic"]): HookRun[] =>
     list.map((hook) =>
       "lambda" in hook
         ? {

@@ -1,6 +1,5 @@
 import * as z from "zod";
-import { SCAN_SEVERITIES } from "../config/index.ts";
-import { SUPPRESSED_ALARM_POLICIES } from "./config.ts";
+import { SCAN_SEVERITIES, SUPPRESSED_ALARM_POLICIES } from "./vocabulary.ts";
 
 /**
  * The deploy state machine's input. Self-contained: it names the function, the image by

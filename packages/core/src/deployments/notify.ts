@@ -1,9 +1,8 @@
 import { PublishCommand } from "@aws-sdk/client-sns";
-import * as z from "zod";
 import type { Config, Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import type { BusEvent } from "../events/envelope.ts";
-import { type GithubStatusConfig, githubStatusInput, githubWriteBack } from "../github/statuses.ts";
+import { githubStatusInput, githubWriteBack } from "../github/statuses.ts";
 import { logger } from "../observability/logger.ts";
 import { type AuditRecord, listAudit, readDeployment } from "../store/state.ts";
 import type { DeployInput, DeployStepPayload } from "./input.ts";
@@ -22,12 +21,6 @@ import { stepCheckOf } from "./step-check.ts";
 export const OPERATOR_SOURCE = "switchyard.operator";
 export const MANUAL_DEPLOY = "Manual Deploy";
 export const BREAK_GLASS_DEPLOY = "Break-Glass Deploy";
-
-/** `deployments[].notify`: where deploy notices go besides `notifications.topicArn`. */
-export const DeployNotifySchema = z.strictObject({
-  /** A Slack-compatible incoming webhook (receives `{ text, blocks }`), as `cost.webhookUrl`. */
-  webhookUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-});
 
 export type DeployNoticeKind =
   | "started"
@@ -197,7 +190,7 @@ export interface ReportingInput {
  * to the same places).
  */
 export function reportingInput(deployment: Deployment, event: BusEvent) {
-  const d = deployment as { notify?: { webhookUrl?: string }; github?: { statuses?: GithubStatusConfig } };
+  const d = deployment as { notify?: { webhookUrl?: string }; github?: Deployment["github"] };
   const github = githubStatusInput(d.github?.statuses, event);
   return {
     ...(d.notify?.webhookUrl ? { notifyWebhookUrl: d.notify.webhookUrl } : {}),

@@ -1,5 +1,5 @@
-import { SCAN_SEVERITIES } from "../config/index.ts";
 import type { ScanSubject } from "../store/state.ts";
+import { SCAN_SEVERITIES } from "./vocabulary.ts";
 
 export type Severity = (typeof SCAN_SEVERITIES)[number];
 

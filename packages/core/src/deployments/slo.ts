@@ -1,7 +1,5 @@
-import * as z from "zod";
 import { formatDuration } from "../config/duration.ts";
 import type { Deployment } from "../config/index.ts";
-import { duration, strict } from "../config/zod.ts";
 
 /**
  * Error budgets (issue #12, docs/decisions/0028-error-budgets-and-promotion.md). A deployment may
@@ -15,9 +13,25 @@ import { duration, strict } from "../config/zod.ts";
  *   otherwise freeze new deployments pending an operator's approval (`switchyard unfreeze`).
  * The same alarms and the freeze are read before a deployment starts and before each step.
  *
- * This module is the SLO's shape and the alarms planned for it, with no AWS client: the config
- * schema and the stack plan import it; budget.ts reacts to the alarms.
+ * This module is the alarms planned for an SLO, with no AWS client: the stack plan imports it,
+ * budget.ts reacts to the alarms; the `slo` field's schema is in config.ts.
  */
+
+/**
+ * CloudWatch's bounds on an alarm's range: Period × EvaluationPeriods ≤ 7 days, and ≤ 1 day when the
+ * period is under an hour; a period is a multiple of 60 s.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export function windowProblem(seconds: number): string | undefined {
+  const period = seconds / SHORT_WINDOWS;
+  if (!Number.isInteger(period) || period % 60 !== 0)
+    return `must be a multiple of ${formatDuration(SHORT_WINDOWS * 60)}: the burn-rate alarms cut it into ${SHORT_WINDOWS} periods of whole minutes (CloudWatch periods are multiples of 60 s), e.g. "1d"`;
+  if (period < 3600 && seconds > 86_400)
+    return "is longer than CloudWatch evaluates an alarm whose period is under an hour (1 day): write at most 1d, or at least 12h";
+  if (seconds > 604_800)
+    return `is longer than CloudWatch evaluates any alarm (7 days, PutMetricAlarm): write at most "7d"`;
+  return undefined;
+}
 
 /** Every budget alarm's name starts here, so the IAM grants stay scoped to them. */
 export const BUDGET_ALARM_PREFIX = "switchyard-slo-";
@@ -32,57 +46,6 @@ export type BudgetLevel = keyof typeof BUDGET_LEVELS;
  * https://sre.google/workbook/alerting-on-slos/
  */
 const SHORT_WINDOWS = 12;
-
-const MetricRef = strict({
-  namespace: z.string().min(1).max(255),
-  metricName: z.string().min(1).max(255),
-  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
-});
-
-/**
- * CloudWatch's bounds on an alarm's range: Period × EvaluationPeriods ≤ 7 days, and ≤ 1 day when the
- * period is under an hour; a period is a multiple of 60 s.
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
- */
-function windowProblem(seconds: number): string | undefined {
-  const period = seconds / SHORT_WINDOWS;
-  if (!Number.isInteger(period) || period % 60 !== 0)
-    return `must be a multiple of ${formatDuration(SHORT_WINDOWS * 60)}: the burn-rate alarms cut it into ${SHORT_WINDOWS} periods of whole minutes (CloudWatch periods are multiples of 60 s), e.g. "1d"`;
-  if (period < 3600 && seconds > 86_400)
-    return "is longer than CloudWatch evaluates an alarm whose period is under an hour (1 day): write at most 1d, or at least 12h";
-  if (seconds > 604_800)
-    return `is longer than CloudWatch evaluates any alarm (7 days, PutMetricAlarm): write at most "7d"`;
-  return undefined;
-}
-
-/** A deployment's `slo` field. */
-export const SloSchema = strict({
-  /** The objective in percent of good events, e.g. 99.9. */
-  objective: z
-    .number()
-    .gt(0, { error: "must be a percentage above 0, e.g. 99.9" })
-    .lt(100, { error: "must be below 100: an objective of 100% leaves no error budget" }),
-  window: duration({ example: "1d" }).superRefine((seconds, ctx) => {
-    const problem = windowProblem(seconds);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }),
-  /** Good and total events; both or neither (default: the alias's invocations and errors). */
-  good: MetricRef.optional(),
-  total: MetricRef.optional(),
-  /** At 80% of the budget consumed: "freeze" (default) new deployments pending approval, or "rollback". */
-  onCritical: z.enum(["freeze", "rollback"]).default("freeze"),
-})
-  .superRefine((slo, ctx) => {
-    if ((slo.good === undefined) !== (slo.total === undefined))
-      ctx.addIssue({
-        code: "custom",
-        path: [slo.good === undefined ? "good" : "total"],
-        message:
-          'is missing: name both "good" and "total" metrics, or neither for the alias\'s success rate (AWS/Lambda Invocations and Errors)',
-      });
-  })
-  .optional();
-export type Slo = NonNullable<z.output<typeof SloSchema>>;
 
 export const budgetAlarmName = (deployment: string, level: BudgetLevel) =>
   `${BUDGET_ALARM_PREFIX}${deployment}-${level}`;

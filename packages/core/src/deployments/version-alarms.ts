@@ -3,9 +3,7 @@ import {
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
 } from "@aws-sdk/client-cloudwatch";
-import * as z from "zod";
-import type { Config } from "../config/index.ts";
-import { duration, strict } from "../config/zod.ts";
+import type { Config, Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import { awsStep } from "../errors.ts";
 import { logger } from "../observability/logger.ts";
@@ -22,47 +20,10 @@ import type { DeployInput } from "./input.ts";
 
 export const VERSION_ALARM_PREFIX = "switchyard-";
 
-const COMPARISONS = [
-  "GreaterThanOrEqualToThreshold",
-  "GreaterThanThreshold",
-  "LessThanThreshold",
-  "LessThanOrEqualToThreshold",
-] as const;
-
-const VersionAlarmTemplate = strict({
-  /** The alarm's last name part: `switchyard-<deployment>-v<version>-<name>`. */
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be lowercase letters, digits and dashes, e.g. errors"),
-  /** An AWS/Lambda metric of the version (Errors, Duration, Throttles, Invocations...). */
-  metric: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be an AWS/Lambda metric name, e.g. Errors"),
-  /** Sum, Average, Minimum, Maximum, SampleCount, or a percentile such as p99. */
-  statistic: z
-    .string()
-    .regex(
-      /^(Sum|Average|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/,
-      "must be Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99",
-    )
-    .default("Sum"),
-  threshold: z.number(),
-  comparison: z.enum(COMPARISONS).default("GreaterThanOrEqualToThreshold"),
-  /** How many consecutive periods must breach. */
-  periods: z.number().int().min(1).max(10).default(1),
-  // PutMetricAlarm: "Valid values are 10, 20, 30, and any multiple of 60" (API_PutMetricAlarm.html);
-  // Lambda's metrics are standard resolution, so a multiple of 60.
-  period: duration({ example: "1m" })
-    .prefault("1m")
-    .refine((s) => s % 60 === 0, "must be whole minutes, e.g. 1m: Lambda's metrics have 1-minute resolution"),
-});
-
-/** The deployment's `versionAlarms` field. */
-export const VersionAlarms = z.array(VersionAlarmTemplate).optional();
-export type VersionAlarms = z.output<typeof VersionAlarms>;
-
-type Template = z.output<typeof VersionAlarmTemplate>;
+type Template = NonNullable<Deployment["versionAlarms"]>[number];
 
 /** The deploy input's field: the templates, so a console replay creates the same alarms. */
-export function versionAlarmInput(templates: VersionAlarms): { versionAlarms?: Template[] } {
+export function versionAlarmInput(templates: Deployment["versionAlarms"]): { versionAlarms?: Template[] } {
   return templates && templates.length > 0 ? { versionAlarms: templates } : {};
 }
 

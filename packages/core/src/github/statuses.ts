@@ -3,7 +3,7 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 // @octokit/core with routes by name, not @octokit/rest: its endpoint-method table (~84 KB minified)
 // would ride in every deploy-steps bundle for three routes.
 import { Octokit } from "@octokit/core";
-import * as z from "zod";
+import type { Deployment } from "../config/index.ts";
 import type { CoreDeps } from "../context.ts";
 import { deployAudit } from "../deployments/audit.ts";
 import type { DeployInput, DeployStepPayload } from "../deployments/input.ts";
@@ -24,18 +24,8 @@ import { stateTable } from "../store/table.ts";
  * - Create a commit status: https://docs.github.com/en/rest/commits/statuses#create-a-commit-status
  */
 
-/** `deployments[].github.statuses`: write deployment and commit statuses back to GitHub. */
-export const GithubStatusSchema = z.strictObject({
-  /** The Secrets Manager secret (name or ARN) whose SecretString is a GitHub token with `repo_deployment` and `repo:status`. */
-  tokenSecret: z.string().min(1, { error: "name the Secrets Manager secret that holds the GitHub token" }),
-  /** GitHub's API (GitHub Enterprise Server: https://HOST/api/v3). */
-  apiUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.github.com"),
-  /** The log URL shown on GitHub; `{execution}` is replaced by the execution's name. */
-  logUrl: z.string().optional(),
-  /** The environment of deployments created for releases (a deployment event names its own). */
-  environment: z.string().min(1).default("production"),
-});
-export type GithubStatusConfig = z.output<typeof GithubStatusSchema>;
+/** `deployments[].github.statuses` as parsed (its schema is in deployments/config.ts). */
+export type GithubStatusConfig = NonNullable<NonNullable<Deployment["github"]>["statuses"]>;
 
 /** What the deploy input carries for the write-back: self-contained, from the config and the event. */
 export interface GithubStatusInput {
