@@ -134,6 +134,32 @@ describe("switchyard bench --json (quick mode)", () => {
     expect(report.rollbackColdImport.ratio).toBeCloseTo(rollbackFloor.handlerMs / rollbackFloor.floorMs, 1);
   });
 
+  it("times the floor of the rollback's path to UpdateAlias: the clients of the calls it made, without what comes after", () => {
+    const { path, packages } = report.bundles.rollbackFloor;
+
+    // The calls are the ones the latency run recorded, UpdateAlias last.
+    expect(path.calls).toEqual([...report.rollbackLatency.path, "lambda:UpdateAlias"]);
+    expect(path.calls).toEqual(
+      expect.arrayContaining(["dynamodb:BatchGetItem", "cloudwatch:DescribeAlarms"]),
+    );
+    expect(path.packages).toEqual([
+      "@aws-sdk/client-cloudwatch",
+      "@aws-sdk/client-lambda",
+      "@aws-sdk/lib-dynamodb",
+      "@aws-lambda-powertools/logger",
+      "@middy/core",
+      "zod",
+    ]);
+    // A strict part of the full floor: the stop, the notice, the dead letter and metrics are left out.
+    expect(packages).toEqual(expect.arrayContaining(path.packages));
+    expect(packages).toEqual(
+      expect.arrayContaining(["@aws-sdk/client-sfn", "@aws-lambda-powertools/metrics"]),
+    );
+    expect(path.bytes).toBeLessThan(report.bundles.rollbackFloor.floorBytes);
+    expect(Number.isFinite(path.ms)).toBe(true);
+    expect(report.rollbackColdImport.pathFloorMs).toBe(path.ms);
+  });
+
   it("times a cold rollback in its own process: the import, then its first invocation up to its first AWS request, beside a lone GetAlias", () => {
     const cold = report.bundles.rollbackColdStart;
 

@@ -53,6 +53,13 @@ export interface ImportFloor {
   handlerMs: number;
   /** handlerMs / floorMs. */
   ratio: number;
+  /**
+   * The floor of the rollback's path alone: the SDK clients of the calls it sends up to and
+   * including UpdateAlias (`calls`, as the bench's rollback made them), the logger, middy and zod
+   * (the event's validation), nothing it needs only afterwards (the stop, the notice, the dead
+   * letter, metrics). No rollback built on these libraries imports faster than this.
+   */
+  path: { calls: string[]; packages: string[]; bytes: number; ms: number };
 }
 
 /** The repository root: wiring names handler modules from there (SST style, `path/file.export`). */
@@ -85,8 +92,11 @@ const bundleOptions: BuildOptions = {
   logLevel: "silent",
 };
 
-/** Bundles every function in core's wiring and times a cold `import()` of each bundle. */
-export async function measureBundles(runs: number): Promise<Bundles> {
+/**
+ * Bundles every function in core's wiring and times a cold `import()` of each bundle.
+ * `rollbackPath` is the rollback's AWS calls before its UpdateAlias (`RollbackLatency.path`).
+ */
+export async function measureBundles(runs: number, rollbackPath: readonly string[]): Promise<Bundles> {
   const entries = functions.map((spec) => {
     const dot = spec.handler.lastIndexOf(".");
     const file = join(ROOT, `${spec.handler.slice(0, dot)}.ts`);
@@ -140,7 +150,13 @@ export async function measureBundles(runs: number): Promise<Bundles> {
           ...(failed?.error ? { importError: failed.error } : {}),
         };
       }),
-      rollbackFloor: await measureImportFloor(rollback.bundle, rollback.output.inputs, outdir, runs),
+      rollbackFloor: await measureImportFloor(
+        rollback.bundle,
+        rollback.output.inputs,
+        rollbackPath,
+        outdir,
+        runs,
+      ),
       rollbackColdStart: await measureColdStart(rollback.bundle, outdir, runs, bundleSource),
     };
   } finally {
@@ -166,14 +182,25 @@ const RUNTIME_LIBRARIES: Record<string, string> = {
   zod: "object",
 };
 
+/** Those a bus handler uses before its reaction acts: Metrics counts the outcome afterwards. */
+const BEFORE_ACTING = ["@aws-lambda-powertools/logger", "@middy/core", "zod"];
+
+/** The SDK package the code speaks to each service of the rollback's path with (DynamoDB: the document client). */
+const PACKAGE_OF_SERVICE: Record<string, string> = {
+  lambda: "@aws-sdk/client-lambda",
+  dynamodb: "@aws-sdk/lib-dynamodb",
+  cloudwatch: "@aws-sdk/client-cloudwatch",
+};
+
 /**
- * Bundles the floor of the handler bundle `handler` (see `ImportFloor`; `inputs` are its
+ * Bundles the floors of the handler bundle `handler` (see `ImportFloor`; `inputs` are its
  * metafile inputs) beside it, then times a cold import of each, alternately, `runs * 3` times,
  * with bare Node in the same loop.
  */
 async function measureImportFloor(
   handler: string,
   inputs: Record<string, { bytesInOutput: number }>,
+  path: readonly string[],
   outdir: string,
   runs: number,
 ): Promise<ImportFloor> {
@@ -181,6 +208,49 @@ async function measureImportFloor(
     .map(([pkg]) => pkg)
     .filter((pkg) => /^@aws-sdk\/(client-|lib-dynamodb$)/.test(pkg))
     .sort();
+  const calls = [...path, "lambda:UpdateAlias"];
+  const onPath = [
+    ...new Set(
+      calls.map((call) => {
+        const service = call.split(":")[0] ?? "";
+        const pkg = PACKAGE_OF_SERVICE[service];
+        if (!pkg || !sdk.includes(pkg))
+          throw new Error(
+            `bench: the rollback's path calls ${call}, whose SDK package the bench does not know`,
+          );
+        return pkg;
+      }),
+    ),
+  ].sort();
+  const floor = await floorBundle(sdk, Object.keys(RUNTIME_LIBRARIES), join(outdir, "import-floor.mjs"));
+  const pathFloor = await floorBundle(onPath, BEFORE_ACTING, join(outdir, "path-floor.mjs"));
+  const bare: number[] = [];
+  const floorMs: number[] = [];
+  const pathMs: number[] = [];
+  const handlerMs: number[] = [];
+  for (let i = 0; i < runs * 3; i++) {
+    bare.push(timeNode(["-e", ""]).ms);
+    floorMs.push(timeImport(floor.file).ms);
+    pathMs.push(timeImport(pathFloor.file).ms);
+    handlerMs.push(timeImport(handler).ms);
+  }
+  const overBare = (sample: number[]) => median(sample) - median(bare);
+  return {
+    packages: floor.packages,
+    floorBytes: floor.bytes,
+    floorMs: round(overBare(floorMs), 1),
+    handlerMs: round(overBare(handlerMs), 1),
+    ratio: round(overBare(handlerMs) / overBare(floorMs), 2),
+    path: { calls, packages: pathFloor.packages, bytes: pathFloor.bytes, ms: round(overBare(pathMs), 1) },
+  };
+}
+
+/** A bundle that imports each SDK package's client class and each of `libraries`, and nothing else. */
+async function floorBundle(
+  sdk: readonly string[],
+  libraries: readonly string[],
+  file: string,
+): Promise<{ file: string; packages: string[]; bytes: number }> {
   // Each SDK package's client class: importing it is what constructing the client needs.
   const imports: [string, string][] = [];
   for (const pkg of sdk) {
@@ -189,32 +259,15 @@ async function measureImportFloor(
     if (!client) throw new Error(`bench: ${pkg} exports no client class`);
     imports.push([pkg, client]);
   }
-  imports.push(...Object.entries(RUNTIME_LIBRARIES));
+  for (const library of libraries) imports.push([library, RUNTIME_LIBRARIES[library] ?? "default"]);
   const contents = [
     ...imports.map(([pkg, binding], i) =>
       binding === "default" ? `import m${i} from "${pkg}";` : `import { ${binding} as m${i} } from "${pkg}";`,
     ),
     `export const handler = async () => [${imports.map((_, i) => `m${i}`).join(", ")}];`,
   ].join("\n");
-  const floor = join(outdir, "import-floor.mjs");
-  await bundleSource(contents, floor);
-  const floorBytes = statSync(floor).size;
-  const bare: number[] = [];
-  const floorMs: number[] = [];
-  const handlerMs: number[] = [];
-  for (let i = 0; i < runs * 3; i++) {
-    bare.push(timeNode(["-e", ""]).ms);
-    floorMs.push(timeImport(floor).ms);
-    handlerMs.push(timeImport(handler).ms);
-  }
-  const overBare = (sample: number[]) => median(sample) - median(bare);
-  return {
-    packages: imports.map(([pkg]) => pkg),
-    floorBytes,
-    floorMs: round(overBare(floorMs), 1),
-    handlerMs: round(overBare(handlerMs), 1),
-    ratio: round(overBare(handlerMs) / overBare(floorMs), 2),
-  };
+  await bundleSource(contents, file);
+  return { file, packages: imports.map(([pkg]) => pkg), bytes: statSync(file).size };
 }
 
 /**
