@@ -18,16 +18,15 @@ import type { StepKit } from "./steps.ts";
  */
 
 type Run = NonNullable<Deployment["analysis"]>;
+/** A check's metrics by id, as the config writes them. */
+type MetricRefs = NonNullable<Run["metrics"][number]["metrics"]>;
 
 /** The deploy input's field (self-contained: a console replay analyses the same way). */
 export function analysisInput(analysis: Deployment["analysis"]): { analysis?: Run } {
   return analysis ? { analysis } : {};
 }
 
-const BUILT_IN: Record<
-  "errorRate" | "p99Duration",
-  { expression: string; metrics: Run["metrics"][number]["metrics"] & {} }
-> = {
+const BUILT_IN: Record<"errorRate" | "p99Duration", { expression: string; metrics: MetricRefs }> = {
   errorRate: {
     expression: "errors / invocations",
     metrics: {

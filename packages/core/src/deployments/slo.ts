@@ -17,6 +17,20 @@ import type { Deployment } from "../config/index.ts";
  * budget.ts reacts to the alarms; the `slo` field's schema is in config.ts.
  */
 
+/** Every budget alarm's name starts here, so the IAM grants stay scoped to them. */
+export const BUDGET_ALARM_PREFIX = "switchyard-slo-";
+
+/** The share of the budget (percent) each level's alarm fires at. */
+export const BUDGET_LEVELS = { exhausted: 95, critical: 80 } as const;
+export type BudgetLevel = keyof typeof BUDGET_LEVELS;
+
+/**
+ * The long window is the SLO window, cut into this many short windows (the alarm's period): the
+ * Google SRE workbook's multiwindow ratio (a 1 h long window with a 5 min short one).
+ * https://sre.google/workbook/alerting-on-slos/
+ */
+const SHORT_WINDOWS = 12;
+
 /**
  * CloudWatch's bounds on an alarm's range: Period × EvaluationPeriods ≤ 7 days, and ≤ 1 day when the
  * period is under an hour; a period is a multiple of 60 s.
@@ -32,20 +46,6 @@ export function windowProblem(seconds: number): string | undefined {
     return `is longer than CloudWatch evaluates any alarm (7 days, PutMetricAlarm): write at most "7d"`;
   return undefined;
 }
-
-/** Every budget alarm's name starts here, so the IAM grants stay scoped to them. */
-export const BUDGET_ALARM_PREFIX = "switchyard-slo-";
-
-/** The share of the budget (percent) each level's alarm fires at. */
-export const BUDGET_LEVELS = { exhausted: 95, critical: 80 } as const;
-export type BudgetLevel = keyof typeof BUDGET_LEVELS;
-
-/**
- * The long window is the SLO window, cut into this many short windows (the alarm's period): the
- * Google SRE workbook's multiwindow ratio (a 1 h long window with a 5 min short one).
- * https://sre.google/workbook/alerting-on-slos/
- */
-const SHORT_WINDOWS = 12;
 
 export const budgetAlarmName = (deployment: string, level: BudgetLevel) =>
   `${BUDGET_ALARM_PREFIX}${deployment}-${level}`;
