@@ -130,7 +130,7 @@ function describeCall(c: CallRecord): string | undefined {
 }
 
 /** How long after the event Lambda took a later step: "+1 min", "+3 min", "+90 s". */
-export function after(ms: number): string {
+function after(ms: number): string {
   return ms % 60_000 === 0 ? `+${ms / 60_000} min` : `+${Math.round(ms / 1000)} s`;
 }
 

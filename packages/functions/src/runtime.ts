@@ -5,7 +5,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import middy, { type MiddlewareObj } from "@middy/core";
 import { type AwsClients, type ClientConstructors, createClients } from "@switchyard/core/aws/clients";
 import type { Config } from "@switchyard/core/config/index";
-import { isPreparedConfig, readPreparedConfig } from "@switchyard/core/config/prepared";
+import { isPreparedConfig, PREPARE_COMMAND, readPreparedConfig } from "@switchyard/core/config/prepared";
 import {
   ENV,
   type ReactionResult,
@@ -49,9 +49,6 @@ function required(name: string): string {
 
 let fromEnv: FunctionContext | undefined;
 
-/** How to make the config file a function reads, when running one by hand. */
-const PREPARE = "`npx switchyard validate --config switchyard.config.ts --prepare switchyard.config.json`";
-
 /**
  * The context in AWS: built lazily from the environment, once per container, with the clients
  * the function declares (its `clients` list). The config is the one the stack prepared (ADR
@@ -75,7 +72,7 @@ export const environmentContext =
       } catch (error) {
         throw new Error(
           `${ENV.configFile} is "${file}", but ${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
-            `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to a file written with ${PREPARE} ` +
+            `deploy with the stack, which bundles the config there, or set ${ENV.configFile} to a file written with ${PREPARE_COMMAND} ` +
             "(relative to LAMBDA_TASK_ROOT or the working directory)",
           { cause: error },
         );
@@ -85,7 +82,7 @@ export const environmentContext =
     } else {
       throw new Error(
         `neither ${ENV.configFile} nor ${ENV.config} is set: the stack sets ${ENV.configFile} to the config file it bundles; ` +
-          `when running the function by hand, write the config with ${PREPARE} and set ${ENV.configFile} to that file or ${ENV.config} to its text`,
+          `when running the function by hand, write the config with ${PREPARE_COMMAND} and set ${ENV.configFile} to that file or ${ENV.config} to its text`,
       );
     }
     let raw: unknown;
@@ -94,14 +91,14 @@ export const environmentContext =
     } catch (error) {
       throw new Error(
         `${source} is not JSON (${(error as Error).message}): deploy with the stack, which writes it, ` +
-          `or write it with ${PREPARE}`,
+          `or write it with ${PREPARE_COMMAND}`,
         { cause: error },
       );
     }
     if (!isPreparedConfig(raw)) {
       throw new Error(
         `${source} holds a config as written, not one the stack prepared: a function reads only a config validated before it ` +
-          `(config/prepared.ts), and carries no parser. Deploy with the stack, or write it with ${PREPARE}`,
+          `(config/prepared.ts), and carries no parser. Deploy with the stack, or write it with ${PREPARE_COMMAND}`,
       );
     }
     const config: Config = readPreparedConfig(raw, source);

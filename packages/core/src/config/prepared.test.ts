@@ -7,7 +7,13 @@ import { fleet } from "./fleet.ts";
 import { loadConfig } from "./load.ts";
 import { configIndex } from "./lookup.ts";
 import { parseConfig } from "./parse.ts";
-import { isPreparedConfig, PREPARED_CONFIG_FORMAT, prepareConfig, readPreparedConfig } from "./prepared.ts";
+import {
+  isPreparedConfig,
+  PREPARE_COMMAND,
+  PREPARED_CONFIG_FORMAT,
+  prepareConfig,
+  readPreparedConfig,
+} from "./prepared.ts";
 import type { Config } from "./schema.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -45,7 +51,7 @@ describe("the prepared config the stack bundles", () => {
     ).toEqual(["svc-499"]);
   });
 
-  it("is not taken for a config as written, which the function validates instead", () => {
+  it("is not taken for a config as written, which the function refuses (runtime.ts)", () => {
     expect(isPreparedConfig(fleet(1))).toBe(false);
     expect(isPreparedConfig({ ...fleet(1), format: 1 })).toBe(false);
     expect(isPreparedConfig(null)).toBe(false);
@@ -90,6 +96,8 @@ describe("the prepared config the stack bundles", () => {
         /^f\.json was changed after the stack prepared it/,
       );
     }
+    // The fix it names is one that works: a function refuses a config as written.
+    expect(() => readPreparedConfig({ ...file, config: {} }, "f.json")).toThrow(PREPARE_COMMAND);
   });
 
   it("refuses every one-character edit of the config that still reads as JSON and changes it (property)", () => {

@@ -17,6 +17,10 @@ export const PREPARED_CONFIG_FORMAT = "switchyard.prepared-config/1";
 
 const FORMAT_FAMILY = "switchyard.prepared-config/";
 
+/** How to write a prepared config by hand, for running a function outside the stack. */
+export const PREPARE_COMMAND =
+  "`npx switchyard validate --config switchyard.config.ts --prepare switchyard.config.json`";
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -55,7 +59,7 @@ export function readPreparedConfig(raw: { format: string }, source: string): Con
     throw new Error(
       `${source} was changed after the stack prepared it (its config no longer matches its sha256), so it was never validated: ` +
         "change switchyard.config.ts and deploy again; to run a function by hand with another config, " +
-        "point the variable at that config's own JSON, which the function validates",
+        `write it with ${PREPARE_COMMAND}`,
     );
   }
   const config = file.config as Config;

@@ -566,17 +566,17 @@ export class LambdaService {
       if (given !== undefined) return { Destination: String(given) };
       return { ...(previous?.DestinationConfig[on] ?? {}) };
     };
+    // A setting given is taken; one left out is kept by an update and removed by a put.
+    const setting = <K extends "MaximumRetryAttempts" | "MaximumEventAgeInSeconds">(
+      key: K,
+      given: unknown,
+    ) => {
+      const value = given !== undefined ? Number(given) : previous?.[key];
+      return value !== undefined ? { [key]: value } : {};
+    };
     const config: EventInvokeConfig = {
-      ...(retries !== undefined
-        ? { MaximumRetryAttempts: Number(retries) }
-        : previous?.MaximumRetryAttempts !== undefined
-          ? { MaximumRetryAttempts: previous.MaximumRetryAttempts }
-          : {}),
-      ...(age !== undefined
-        ? { MaximumEventAgeInSeconds: Number(age) }
-        : previous?.MaximumEventAgeInSeconds !== undefined
-          ? { MaximumEventAgeInSeconds: previous.MaximumEventAgeInSeconds }
-          : {}),
+      ...setting("MaximumRetryAttempts", retries),
+      ...setting("MaximumEventAgeInSeconds", age),
       DestinationConfig: { OnSuccess: destination("OnSuccess"), OnFailure: destination("OnFailure") },
       LastModified: this.#kernel.clock.now() / 1000,
     };
